@@ -1,0 +1,42 @@
+// Addresses (D3) of a lead or of a customer, typed, with at most one default per owner and type.
+import { sql } from 'drizzle-orm';
+import { boolean, char, check, doublePrecision, index, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { id, organisationId, timestamps, version } from '../db/columns';
+import { customers } from '../customers/tables';
+import { leads } from '../leads/tables';
+
+export const addressTypeEnum = pgEnum('address_type', ['BILLING', 'SHIPPING', 'TRADING']);
+
+export const addresses = pgTable(
+  'addresses',
+  {
+    id: id(),
+    organisationId: organisationId(),
+    customerId: uuid('customer_id').references(() => customers.id, { onDelete: 'cascade' }),
+    leadId: uuid('lead_id').references(() => leads.id, { onDelete: 'cascade' }),
+    type: addressTypeEnum('type').notNull(),
+    isDefault: boolean('is_default').notNull().default(false),
+    line1: text('line1').notNull(),
+    line2: text('line2'),
+    line3: text('line3'),
+    town: text('town'),
+    county: text('county'),
+    postcode: text('postcode'),
+    country: char('country', { length: 2 }).notNull(),
+    what3words: text('what3words'),
+    latitude: doublePrecision('latitude'),
+    longitude: doublePrecision('longitude'),
+    version: version(),
+    ...timestamps(),
+  },
+  (t) => [
+    check('addresses_one_owner', sql`(${t.customerId} is null) <> (${t.leadId} is null)`),
+    index('addresses_customer_idx').on(t.customerId, t.createdAt, t.id),
+    index('addresses_lead_idx').on(t.leadId, t.createdAt, t.id),
+    uniqueIndex('addresses_one_default_per_customer_type').on(t.customerId, t.type).where(sql`${t.isDefault} and ${t.customerId} is not null`),
+    uniqueIndex('addresses_one_default_per_lead_type').on(t.leadId, t.type).where(sql`${t.isDefault} and ${t.leadId} is not null`),
+  ],
+);
+
+export type AddressRow = typeof addresses.$inferSelect;
+export type AddressType = (typeof addressTypeEnum.enumValues)[number];

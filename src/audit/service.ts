@@ -1,0 +1,38 @@
+// Writes the audit trail. Called inside the same transaction as the change it records, so a change
+// and its audit entry are written together or not at all.
+import type { Db } from '../db/client';
+import { auditEntries } from './tables';
+
+/** Who is making a change, and in which organisation and request. */
+export type Actor = {
+  organisationId: string;
+  userId: string | null;
+  requestId: string | null;
+  /** Organisation defaults services need (currency for money without one). */
+  currency: string;
+};
+
+export type AuditChange = {
+  action: string;
+  entityType: string;
+  entityId: string;
+  before?: unknown;
+  after?: unknown;
+};
+
+export async function recordAudit(db: Db, actor: Actor, changes: AuditChange | AuditChange[]): Promise<void> {
+  const list = Array.isArray(changes) ? changes : [changes];
+  if (list.length === 0) return;
+  await db.insert(auditEntries).values(
+    list.map((c) => ({
+      organisationId: actor.organisationId,
+      actorUserId: actor.userId,
+      requestId: actor.requestId,
+      action: c.action,
+      entityType: c.entityType,
+      entityId: c.entityId,
+      before: c.before ?? null,
+      after: c.after ?? null,
+    })),
+  );
+}

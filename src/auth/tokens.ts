@@ -1,0 +1,50 @@
+// API tokens: random, shown once, stored as a SHA-256 hash. A token is looked up by its hash on
+// every request; a revoked, expired or deactivated user's token authenticates no one.
+import { createHash, randomBytes } from 'node:crypto';
+import { and, eq, gt, isNull, or } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { apiTokens, organisations, users } from '../organisations/tables';
+import type { Viewer } from './viewer';
+
+const PREFIX = 'crm_';
+
+export function generateToken(): string {
+  return PREFIX + randomBytes(32).toString('base64url');
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** Creates a token for a user and returns it in plain text: the only time it is ever seen. */
+export async function issueToken(db: Db, user: { id: string; organisationId: string }, name: string): Promise<string> {
+  const token = generateToken();
+  await db.insert(apiTokens).values({ organisationId: user.organisationId, userId: user.id, name, tokenHash: hashToken(token) });
+  return token;
+}
+
+export async function viewerForToken(db: Db, token: string): Promise<Viewer | null> {
+  if (!token.startsWith(PREFIX) || token.length > 200) return null;
+  const [row] = await db
+    .select({ user: users, organisation: organisations })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .innerJoin(organisations, eq(organisations.id, apiTokens.organisationId))
+    .where(
+      and(
+        eq(apiTokens.tokenHash, hashToken(token)),
+        isNull(apiTokens.revokedAt),
+        or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, new Date())),
+        isNull(users.deactivatedAt),
+      ),
+    )
+    .limit(1);
+  if (!row) return null;
+  return {
+    user: row.user,
+    organisation: row.organisation,
+    role: row.user.role,
+    organisationId: row.organisation.id,
+    userId: row.user.id,
+  };
+}

@@ -1,0 +1,75 @@
+// Configuration: the environment, validated once at start-up into a typed object.
+// A bad value stops the process with a message that names the variable and what it should be.
+import path from 'node:path';
+import { z } from 'zod';
+import { projectRoot } from './paths';
+
+const boolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce
+    .number({ message: 'expected a port number' })
+    .int('expected a whole number')
+    .min(0, 'expected a port number from 0 to 65535')
+    .max(65535, 'expected a port number from 0 to 65535')
+    .default(4000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
+    .optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATA_DIR: z.string().min(1).default('.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Seed the demo organisation when the database has no organisation yet. */
+  DEMO_DATA: boolean.optional(),
+  /** Adds an `X-SQL-Statements` header to GraphQL responses (tests and benchmarks). */
+  EXPOSE_SQL_COUNT: boolean.default(false),
+  MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export type Config = {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  dataDir: string;
+  logLevel: string;
+  demoData: boolean;
+  exposeSqlCount: boolean;
+  maxPageSize: number;
+};
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty variables count as unset, as in most twelve-factor tools.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '');
+      const value = env[name];
+      return `  ${name}: ${issue.message}${value !== undefined ? ` (got ${JSON.stringify(value)})` : ''}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  return {
+    env: c.NODE_ENV,
+    port: c.PORT,
+    host: c.HOST,
+    databaseUrl: c.DATABASE_URL,
+    databasePoolSize: c.DATABASE_POOL_SIZE,
+    dataDir: path.resolve(projectRoot, c.DATA_DIR),
+    logLevel: c.LOG_LEVEL,
+    // Demo data is on by default, except in production where it must be asked for.
+    demoData: c.DEMO_DATA ?? c.NODE_ENV !== 'production',
+    exposeSqlCount: c.EXPOSE_SQL_COUNT,
+    maxPageSize: c.MAX_PAGE_SIZE,
+  };
+}

@@ -1,0 +1,25 @@
+// A page of contacts for a lead or customer, batched across all parents in the request.
+import { sql } from 'drizzle-orm';
+import type { Context } from '../graph/context';
+import { parsePageArgs, type PageArgs, type SortSpec } from '../graph/connection';
+import { contacts } from './tables';
+
+export const contactSort: SortSpec = {
+  name: 'SURNAME',
+  expr: sql`lower(${contacts.surname}) collate "C"`,
+  cast: 'text',
+  direction: 'ASC',
+};
+
+export function contactsPage(ctx: Context, owner: 'customer' | 'lead', parentId: string, args: PageArgs) {
+  return ctx.loaders
+    .childPage({
+      table: contacts,
+      parentColumn: owner === 'customer' ? contacts.customerId : contacts.leadId,
+      where: undefined,
+      name: `${owner}.contacts`,
+      sort: contactSort,
+      page: parsePageArgs(args, contactSort, ctx.config.maxPageSize),
+    })
+    .load(parentId);
+}

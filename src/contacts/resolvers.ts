@@ -1,0 +1,22 @@
+// GraphQL resolvers for contacts: thin, over the service and the loaders.
+import { actorOf } from '../audit/actor';
+import { customers } from '../customers/tables';
+import type { Resolvers } from '../generated/graphql';
+import { globalIdField } from '../graph/fields';
+import { inputId, payload } from '../graph/user-errors';
+import { leads } from '../leads/tables';
+import { createContact, updateContact } from './service';
+
+export const contactResolvers: Resolvers = {
+  Contact: {
+    id: globalIdField('Contact'),
+    fullName: (c) => [c.title, c.firstName, c.surname].filter((p) => p && p.trim()).join(' '),
+    customer: (c, _args, ctx) => (c.customerId ? ctx.loaders.byId(customers, 'Customer').load(c.customerId) : null),
+    lead: (c, _args, ctx) => (c.leadId ? ctx.loaders.byId(leads, 'Lead').load(c.leadId) : null),
+  },
+  Mutation: {
+    createContact: (_p, { input }, ctx) => payload(() => createContact(ctx.db, actorOf(ctx), input), { contact: null }),
+    updateContact: (_p, { input }, ctx) =>
+      payload(() => updateContact(ctx.db, actorOf(ctx), inputId(input.id, ['Contact'], ['input', 'id']).id, input), { contact: null }),
+  },
+};

@@ -1,0 +1,38 @@
+// Contacts (D2) of a lead or of a customer: exactly one of the two owns each contact.
+import { sql } from 'drizzle-orm';
+import { boolean, check, index, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { id, organisationId, timestamps, version } from '../db/columns';
+import { customers } from '../customers/tables';
+import { leads } from '../leads/tables';
+
+export type ContactEmail = { address: string; label?: string | null };
+export type ContactPhone = { type: 'OFFICE' | 'MOBILE' | 'HOME' | 'FAX'; number: string };
+
+export const contacts = pgTable(
+  'contacts',
+  {
+    id: id(),
+    organisationId: organisationId(),
+    customerId: uuid('customer_id').references(() => customers.id, { onDelete: 'cascade' }),
+    leadId: uuid('lead_id').references(() => leads.id, { onDelete: 'cascade' }),
+    title: text('title'),
+    firstName: text('first_name'),
+    surname: text('surname').notNull(),
+    position: text('position'),
+    emails: jsonb('emails').$type<ContactEmail[]>().notNull().default([]),
+    phones: jsonb('phones').$type<ContactPhone[]>().notNull().default([]),
+    socialUrls: text('social_urls').array().notNull().default(sql`'{}'::text[]`),
+    isPrimary: boolean('is_primary').notNull().default(false),
+    customFields: jsonb('custom_fields').$type<Record<string, unknown>>().notNull().default({}),
+    version: version(),
+    ...timestamps(),
+  },
+  (t) => [
+    check('contacts_one_owner', sql`(${t.customerId} is null) <> (${t.leadId} is null)`),
+    index('contacts_customer_idx').on(t.customerId, sql`lower(${t.surname}) collate "C"`, t.id),
+    index('contacts_lead_idx').on(t.leadId, sql`lower(${t.surname}) collate "C"`, t.id),
+    uniqueIndex('contacts_one_primary_per_customer').on(t.customerId).where(sql`${t.isPrimary}`),
+  ],
+);
+
+export type ContactRow = typeof contacts.$inferSelect;

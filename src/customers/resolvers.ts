@@ -1,0 +1,57 @@
+// GraphQL resolvers for customers and their organisation-level lists: thin, over the service and loaders.
+import { and, eq } from 'drizzle-orm';
+import { addressesPage, defaultAddress } from '../addresses/loaders';
+import { actorOf } from '../audit/actor';
+import { contactsPage } from '../contacts/loaders';
+import { contacts } from '../contacts/tables';
+import type { Resolvers } from '../generated/graphql';
+import { viewerOf } from '../graph/context';
+import { globalIdField, moneyOf } from '../graph/fields';
+import { decodeIdArgument } from '../graph/ids';
+import { inputId, payload } from '../graph/user-errors';
+import { users } from '../organisations/tables';
+import {
+  createCustomer,
+  listBusinessUnits,
+  listCustomers,
+  listCustomerStatuses,
+  listCustomerTypes,
+  updateCustomer,
+} from './service';
+import { businessUnits, customers, customerStatuses, customerTypes } from './tables';
+
+export const customerResolvers: Resolvers = {
+  Query: {
+    customer: (_p, { id }, ctx) => ctx.loaders.byId(customers, 'Customer').load(decodeIdArgument(id, ['Customer'], 'id').id),
+    customers: (_p, args, ctx) => listCustomers(ctx.db, viewerOf(ctx).organisationId, args, ctx.config.maxPageSize),
+    customerTypes: (_p, _a, ctx) => listCustomerTypes(ctx.db, viewerOf(ctx).organisationId),
+    customerStatuses: (_p, _a, ctx) => listCustomerStatuses(ctx.db, viewerOf(ctx).organisationId),
+    businessUnits: (_p, _a, ctx) => listBusinessUnits(ctx.db, viewerOf(ctx).organisationId),
+  },
+  Mutation: {
+    createCustomer: (_p, { input }, ctx) => payload(() => createCustomer(ctx.db, actorOf(ctx), input), { customer: null }),
+    updateCustomer: (_p, { input }, ctx) =>
+      payload(() => updateCustomer(ctx.db, actorOf(ctx), inputId(input.id, ['Customer'], ['input', 'id']).id, input), { customer: null }),
+  },
+  Customer: {
+    id: globalIdField('Customer'),
+    type: async (c, _a, ctx) => (await ctx.loaders.byId(customerTypes, 'CustomerType').load(c.typeId))!,
+    status: async (c, _a, ctx) => (await ctx.loaders.byId(customerStatuses, 'CustomerStatus').load(c.statusId))!,
+    active: async (c, _a, ctx) => (await ctx.loaders.byId(customerStatuses, 'CustomerStatus').load(c.statusId))?.active ?? false,
+    owner: (c, _a, ctx) => (c.ownerId ? ctx.loaders.byId(users, 'User').load(c.ownerId) : null),
+    parentCustomer: (c, _a, ctx) => (c.parentCustomerId ? ctx.loaders.byId(customers, 'Customer').load(c.parentCustomerId) : null),
+    businessUnit: (c, _a, ctx) => (c.businessUnitId ? ctx.loaders.byId(businessUnits, 'BusinessUnit').load(c.businessUnitId) : null),
+    creditLimit: (c, _a, ctx) => moneyOf(ctx, c.creditLimitMinor, c.currency),
+    contacts: (c, args, ctx) => contactsPage(ctx, 'customer', c.id, args),
+    primaryContact: (c, _a, ctx) =>
+      ctx.loaders.oneByParent(contacts, contacts.customerId, and(eq(contacts.isPrimary, true))!, 'customer.primaryContact').load(c.id),
+    addresses: (c, args, ctx) => addressesPage(ctx, 'customer', c.id, args),
+    defaultAddress: (c, { type }, ctx) => defaultAddress(ctx, 'customer', c.id, type),
+  },
+  CustomerType: {
+    id: globalIdField('CustomerType'),
+    requiredFields: (t) => t.requiredFields as never,
+  },
+  CustomerStatus: { id: globalIdField('CustomerStatus') },
+  BusinessUnit: { id: globalIdField('BusinessUnit') },
+};

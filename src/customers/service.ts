@@ -1,0 +1,275 @@
+// Customers (D4): listing with filters, creating a customer with its main address and contacts in
+// one transaction, and updating its fields with optimistic concurrency. Type and status changes are
+// workflows of their own (conversions issue).
+import { and, asc, eq, ilike, isNull, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import { addressFieldsSchema, insertAddresses } from '../addresses/service';
+import { addresses } from '../addresses/tables';
+import { recordAudit, type Actor } from '../audit/service';
+import { contactFieldsSchema, insertContacts } from '../contacts/service';
+import { contacts } from '../contacts/tables';
+import { selectRows, type Db } from '../db/client';
+import { givenFields, lockForUpdate, mergeCustomFields, writeUpdate } from '../db/versioned';
+import type { CreateCustomerInput, CustomerFilter, CustomerOrder, UpdateCustomerInput } from '../generated/graphql';
+import { paginate, parsePageArgs, uuidArray, type PageArgs, type SortSpec } from '../graph/connection';
+import { decodeIdArgument } from '../graph/ids';
+import { isKnownCurrency } from '../graph/money';
+import { NAME_MAX, optionalText, requiredText } from '../graph/text';
+import { inputId, notFound, userError, validate } from '../graph/user-errors';
+import { users } from '../organisations/tables';
+import { businessUnits, customers, customerStatuses, customerTypes, type CustomerRow, type CustomerTypeRow } from './tables';
+
+const money = z.object({
+  amountMinor: z.number().int().min(0, { message: 'must not be negative' }),
+  currency: z
+    .string()
+    .nullish()
+    .refine((c) => c == null || isKnownCurrency(c), { message: 'is not a known ISO 4217 currency' }),
+});
+
+const customerFields = {
+  name: requiredText(NAME_MAX),
+  vatNumber: optionalText(30),
+  creditLimit: money.nullish(),
+  creditorDays: z.number().int().min(0, { message: 'must be from 0 to 365' }).max(365, { message: 'must be from 0 to 365' }),
+  priceBook: optionalText(100),
+  advertisingSource: optionalText(100),
+  buildingType: optionalText(100),
+  vacantProperty: z.boolean(),
+  afterSalesCommunication: z.boolean(),
+  thirdPartyReference: optionalText(100),
+  customFields: z.record(z.string(), z.unknown()).nullish(),
+};
+
+const createSchema = z.object({
+  ...customerFields,
+  creditorDays: customerFields.creditorDays.nullish(),
+  vacantProperty: customerFields.vacantProperty.nullish(),
+  afterSalesCommunication: customerFields.afterSalesCommunication.nullish(),
+  address: addressFieldsSchema,
+  contacts: z.array(contactFieldsSchema).max(100, { message: 'at most 100 contacts at once' }).nullish(),
+});
+
+const updateSchema = z.object({
+  expectedVersion: z.number().int().nullish(),
+  ...customerFields,
+  name: customerFields.name.optional(),
+  creditorDays: customerFields.creditorDays.optional(),
+  vacantProperty: customerFields.vacantProperty.optional(),
+  afterSalesCommunication: customerFields.afterSalesCommunication.optional(),
+});
+
+/** Resolves an optional ID in the input to a row of `table` in the actor's organisation. */
+async function referenced<T extends typeof users | typeof businessUnits | typeof customers | typeof customerTypes | typeof customerStatuses>(
+  tx: Db,
+  actor: Actor,
+  table: T,
+  type: 'User' | 'BusinessUnit' | 'Customer' | 'CustomerType' | 'CustomerStatus',
+  globalId: string,
+  field: string,
+  what: string,
+): Promise<T['$inferSelect']> {
+  const { id } = inputId(globalId, [type], ['input', field]);
+  const [row] = await tx
+    .select()
+    .from(table as typeof users)
+    .where(and(eq(table.id, id), eq(table.organisationId, actor.organisationId)));
+  if (!row) throw notFound(['input', field], what);
+  return row as T['$inferSelect'];
+}
+
+/** Checks a customer against its type's required fields (D4: also on type change). */
+async function checkTypeRequirements(tx: Db, type: CustomerTypeRow, customer: CustomerRow): Promise<void> {
+  for (const required of type.requiredFields) {
+    let missing = false;
+    let field = 'input';
+    if (required === 'VAT_NUMBER') {
+      missing = !customer.vatNumber;
+      field = 'vatNumber';
+    } else if (required === 'THIRD_PARTY_REFERENCE') {
+      missing = !customer.thirdPartyReference;
+      field = 'thirdPartyReference';
+    } else if (required === 'PRIMARY_CONTACT') {
+      const [row] = await tx.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.customerId, customer.id), eq(contacts.isPrimary, true)));
+      missing = !row;
+      field = 'contacts';
+    } else if (required === 'BILLING_ADDRESS') {
+      const [row] = await tx.select({ id: addresses.id }).from(addresses).where(and(eq(addresses.customerId, customer.id), eq(addresses.type, 'BILLING')));
+      missing = !row;
+      field = 'address';
+    }
+    if (missing) {
+      const label = required.toLowerCase().replace(/_/g, ' ');
+      throw userError(['input', field], `${field}: customers of type ${type.name} need a ${label}.`, 'REQUIRED');
+    }
+  }
+}
+
+function creditLimitColumns(actor: Actor, limit: z.output<typeof money> | null | undefined, fallbackCurrency: string) {
+  if (limit === undefined) return {};
+  if (limit === null) return { creditLimitMinor: null };
+  return { creditLimitMinor: limit.amountMinor, currency: limit.currency ?? fallbackCurrency ?? actor.currency };
+}
+
+async function checkParent(tx: Db, actor: Actor, parentGlobalId: string, selfId: string | null): Promise<string> {
+  const parent = await referenced(tx, actor, customers, 'Customer', parentGlobalId, 'parentCustomerId', 'customer');
+  if (selfId) {
+    // Walk up from the new parent: finding ourselves would make a cycle.
+    const [found] = await selectRows<{ n: number }>(
+      tx,
+      sql`with recursive up(id, parent) as (
+            select id, parent_customer_id from customers where id = ${parent.id}
+            union select c.id, c.parent_customer_id from customers c join up on c.id = up.parent
+          ) select count(*)::int as n from up where id = ${selfId}`,
+    );
+    if ((found?.n ?? 0) > 0) throw userError(['input', 'parentCustomerId'], 'parentCustomerId: a customer cannot be its own parent or ancestor.', 'INVALID');
+  }
+  return parent.id;
+}
+
+export async function createCustomer(db: Db, actor: Actor, input: CreateCustomerInput): Promise<{ customer: CustomerRow }> {
+  const fields = validate(createSchema, input);
+  return db.transaction(async (tx) => {
+    const type = await referenced(tx, actor, customerTypes, 'CustomerType', input.typeId, 'typeId', 'customer type');
+    const statusId = input.statusId
+      ? (await referenced(tx, actor, customerStatuses, 'CustomerStatus', input.statusId, 'statusId', 'customer status')).id
+      : await defaultStatusId(tx, actor.organisationId);
+    const ownerId = input.ownerId ? (await referenced(tx, actor, users, 'User', input.ownerId, 'ownerId', 'user')).id : actor.userId;
+    const businessUnitId = input.businessUnitId
+      ? (await referenced(tx, actor, businessUnits, 'BusinessUnit', input.businessUnitId, 'businessUnitId', 'business unit')).id
+      : null;
+    const parentCustomerId = input.parentCustomerId ? await checkParent(tx, actor, input.parentCustomerId, null) : null;
+    const { address, contacts: contactList, creditLimit, customFields, ...scalars } = fields;
+    const [customer] = await tx
+      .insert(customers)
+      .values({
+        ...scalars,
+        creditorDays: scalars.creditorDays ?? undefined,
+        vacantProperty: scalars.vacantProperty ?? undefined,
+        afterSalesCommunication: scalars.afterSalesCommunication ?? undefined,
+        organisationId: actor.organisationId,
+        typeId: type.id,
+        statusId,
+        stage: 'LIVE',
+        ownerId,
+        businessUnitId,
+        parentCustomerId,
+        currency: actor.currency,
+        ...creditLimitColumns(actor, creditLimit, actor.currency),
+        customFields: customFields ?? {},
+        createdById: actor.userId,
+      })
+      .returning();
+    const owner = { kind: 'customer' as const, id: customer!.id };
+    await recordAudit(tx, actor, { action: 'customer.create', entityType: 'Customer', entityId: customer!.id, after: customer });
+    await insertAddresses(tx, actor, owner, [address], () => ['input', 'address']);
+    await insertContacts(tx, actor, owner, contactList ?? [], (i) => ['input', 'contacts', i]);
+    await checkTypeRequirements(tx, type, customer!);
+    return { customer: customer! };
+  });
+}
+
+async function defaultStatusId(tx: Db, organisationId: string): Promise<string> {
+  const [row] = await tx
+    .select({ id: customerStatuses.id })
+    .from(customerStatuses)
+    .where(eq(customerStatuses.organisationId, organisationId))
+    .orderBy(sql`${customerStatuses.isDefault} desc`, asc(customerStatuses.position))
+    .limit(1);
+  if (!row) throw new Error(`organisation ${organisationId} has no customer statuses`);
+  return row.id;
+}
+
+export async function updateCustomer(db: Db, actor: Actor, customerId: string, input: UpdateCustomerInput): Promise<{ customer: CustomerRow }> {
+  const { expectedVersion, creditLimit, customFields, ...rest } = validate(updateSchema, input);
+  return db.transaction(async (tx) => {
+    const before = await lockForUpdate(tx, customers, actor.organisationId, customerId, expectedVersion, 'customer');
+    const changes: Partial<typeof customers.$inferInsert> = givenFields(rest, [
+      'name',
+      'vatNumber',
+      'creditorDays',
+      'priceBook',
+      'advertisingSource',
+      'buildingType',
+      'vacantProperty',
+      'afterSalesCommunication',
+      'thirdPartyReference',
+    ] as const);
+    if (input.ownerId !== undefined) {
+      changes.ownerId = input.ownerId === null ? null : (await referenced(tx, actor, users, 'User', input.ownerId, 'ownerId', 'user')).id;
+    }
+    if (input.businessUnitId !== undefined) {
+      changes.businessUnitId =
+        input.businessUnitId === null
+          ? null
+          : (await referenced(tx, actor, businessUnits, 'BusinessUnit', input.businessUnitId, 'businessUnitId', 'business unit')).id;
+    }
+    if (input.parentCustomerId !== undefined) {
+      changes.parentCustomerId = input.parentCustomerId === null ? null : await checkParent(tx, actor, input.parentCustomerId, before.id);
+    }
+    Object.assign(changes, creditLimitColumns(actor, creditLimit, before.currency));
+    if (customFields !== undefined) changes.customFields = mergeCustomFields(before.customFields, customFields);
+    const after = await writeUpdate(tx, customers, before.id, changes);
+    const [type] = await tx.select().from(customerTypes).where(eq(customerTypes.id, after.typeId));
+    await checkTypeRequirements(tx, type!, after);
+    await recordAudit(tx, actor, { action: 'customer.update', entityType: 'Customer', entityId: after.id, before, after });
+    return { customer: after };
+  });
+}
+
+const customerSorts: Record<CustomerOrder['field'], Omit<SortSpec, 'direction'>> = {
+  NAME: { name: 'NAME', expr: sql`lower(${customers.name}) collate "C"`, cast: 'text' },
+  CREATED_AT: { name: 'CREATED_AT', expr: customers.createdAt, cast: 'timestamptz' },
+  UPDATED_AT: { name: 'UPDATED_AT', expr: customers.updatedAt, cast: 'timestamptz' },
+};
+
+/** Escapes LIKE wildcards so that a search for `50%` finds "50%". */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export async function listCustomers(
+  db: Db,
+  organisationId: string,
+  args: PageArgs & { filter?: CustomerFilter | null; orderBy?: CustomerOrder | null },
+  maxPageSize: number,
+) {
+  const order = args.orderBy ?? { field: 'NAME', direction: 'ASC' };
+  const sort: SortSpec = { ...customerSorts[order.field], direction: order.direction ?? 'ASC' };
+  const page = parsePageArgs(args, sort, maxPageSize);
+  const f = args.filter ?? {};
+  const conditions: (SQL | undefined)[] = [eq(customers.organisationId, organisationId)];
+  if (f.name != null && f.name.trim() !== '') conditions.push(ilike(customers.name, containsPattern(f.name.trim())));
+  if (f.statusIds != null) {
+    const ids = f.statusIds.map((id, i) => decodeIdArgument(id, ['CustomerStatus'], `filter.statusIds[${i}]`).id);
+    conditions.push(sql`${customers.statusId} = any(${uuidArray(ids)})`);
+  }
+  if (f.typeIds != null) {
+    const ids = f.typeIds.map((id, i) => decodeIdArgument(id, ['CustomerType'], `filter.typeIds[${i}]`).id);
+    conditions.push(sql`${customers.typeId} = any(${uuidArray(ids)})`);
+  }
+  if (f.active != null) {
+    conditions.push(
+      sql`${customers.statusId} in (select ${customerStatuses.id} from ${customerStatuses} where ${customerStatuses.organisationId} = ${organisationId} and ${customerStatuses.active} = ${f.active})`,
+    );
+  }
+  if (f.stage != null) conditions.push(eq(customers.stage, f.stage));
+  if (f.includeDepartments === false) conditions.push(isNull(customers.parentCustomerId));
+  return paginate({ db, table: customers, where: and(...conditions), sort, page });
+}
+
+export function listCustomerTypes(db: Db, organisationId: string) {
+  return db.select().from(customerTypes).where(eq(customerTypes.organisationId, organisationId)).orderBy(asc(customerTypes.position), asc(customerTypes.name));
+}
+
+export function listCustomerStatuses(db: Db, organisationId: string) {
+  return db
+    .select()
+    .from(customerStatuses)
+    .where(eq(customerStatuses.organisationId, organisationId))
+    .orderBy(asc(customerStatuses.position), asc(customerStatuses.code));
+}
+
+export function listBusinessUnits(db: Db, organisationId: string) {
+  return db.select().from(businessUnits).where(eq(businessUnits.organisationId, organisationId)).orderBy(asc(businessUnits.name));
+}

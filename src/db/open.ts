@@ -1,0 +1,11 @@
+// Opens the database the configuration names and brings its schema up to date.
+import type { Config } from '../config';
+import { openDatabase, type Database } from './client';
+
+export async function openConfiguredDatabase(config: Config): Promise<Database> {
+  const database = config.databaseUrl
+    ? await openDatabase({ kind: 'postgres', url: config.databaseUrl, poolSize: config.databasePoolSize })
+    : await openDatabase({ kind: 'embedded', dataDir: config.dataDir });
+  await database.migrate();
+  return database;
+}

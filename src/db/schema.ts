@@ -1,0 +1,7 @@
+// Every table, in one namespace: what drizzle-kit diffs into migrations and what the client is typed with.
+export * from '../organisations/tables';
+export * from '../customers/tables';
+export * from '../leads/tables';
+export * from '../contacts/tables';
+export * from '../addresses/tables';
+export * from '../audit/tables';

@@ -1,0 +1,232 @@
+// Relay cursor connections paged by keyset (never OFFSET). A cursor holds the sort key of its row
+// (read back from PostgreSQL as text, so timestamps keep their microseconds) and the row's id, which
+// breaks ties. Root lists page with one query; nested lists (a page of contacts for each of 50
+// customers) page all parents in one query with a window function, through a DataLoader.
+import { and, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { Db } from '../db/client';
+import { badUserInput } from './errors';
+
+export type PageInfo = {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+};
+export type Edge<T> = { cursor: string; node: T };
+export type Connection<T> = {
+  edges: Edge<T>[];
+  nodes: T[];
+  pageInfo: PageInfo;
+  /** Resolved only when the client asks for it: counting costs a query. */
+  totalCount: () => Promise<number>;
+};
+
+export type PageArgs = { first?: number | null; after?: string | null; last?: number | null; before?: string | null };
+
+/** How a list is ordered: the name put in cursors, the SQL sort expression, and how to compare it. */
+export type SortSpec = { name: string; expr: SQL | PgColumn; cast: 'text' | 'timestamptz'; direction: 'ASC' | 'DESC' };
+
+type Cursor = { sort: string; key: string; id: string };
+
+export type Page = {
+  /** Rows to return. */
+  limit: number;
+  /** Reading backwards (`last`/`before`): fetch in reverse order, then flip. */
+  backwards: boolean;
+  cursor: Cursor | null;
+  hadCursor: boolean;
+};
+
+export const DEFAULT_PAGE_SIZE = 20;
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.sort, c.key, c.id]), 'utf8').toString('base64url');
+}
+
+function decodeCursor(value: string, argument: string, sort: SortSpec): Cursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+  } catch {
+    parsed = null;
+  }
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== 3 ||
+    !parsed.every((p) => typeof p === 'string') ||
+    !/^[0-9a-f-]{36}$/.test(parsed[2] as string)
+  ) {
+    throw badUserInput(`${argument}: ${JSON.stringify(value)} is not a valid cursor.`, argument);
+  }
+  const [sortName, key, id] = parsed as [string, string, string];
+  if (sortName !== sort.name) {
+    throw badUserInput(`${argument}: the cursor belongs to a list sorted by ${sortName}, not ${sort.name}.`, argument);
+  }
+  return { sort: sortName, key, id };
+}
+
+/** Checks first/last/after/before and turns them into one page request. */
+export function parsePageArgs(args: PageArgs, sort: SortSpec, maxPageSize: number): Page {
+  const { first, last, after, before } = args;
+  if (first != null && last != null) throw badUserInput('Pass either `first` or `last`, not both.', 'first');
+  if (after != null && before != null) throw badUserInput('Pass either `after` or `before`, not both.', 'after');
+  for (const [name, value] of [['first', first], ['last', last]] as const) {
+    if (value != null && (value < 0 || value > maxPageSize)) {
+      throw badUserInput(`${name} must be between 0 and ${maxPageSize} (got ${value}).`, name);
+    }
+  }
+  const backwards = last != null || (before != null && first == null);
+  const limit = (backwards ? last : first) ?? DEFAULT_PAGE_SIZE;
+  const raw = after ?? before ?? null;
+  const cursor = raw == null ? null : decodeCursor(raw, after != null ? 'after' : 'before', sort);
+  return { limit, backwards, cursor, hadCursor: cursor != null };
+}
+
+/** Direction actually read: reversed when paging backwards. */
+function readDirection(sort: SortSpec, page: Page): 'asc' | 'desc' {
+  const asc = sort.direction === 'ASC';
+  return asc !== page.backwards ? 'asc' : 'desc';
+}
+
+function sortKeySql(sort: SortSpec): SQL<string> {
+  return sql<string>`(${sort.expr})::text`;
+}
+
+function orderSql(sort: SortSpec, idColumn: PgColumn, page: Page): SQL {
+  const dir = sql.raw(readDirection(sort, page));
+  return sql`${sort.expr} ${dir}, ${idColumn} ${dir}`;
+}
+
+/** Rows strictly beyond the cursor, in reading direction. Ties on the sort key are broken by id. */
+function cursorCondition(sort: SortSpec, idColumn: PgColumn, page: Page): SQL | undefined {
+  if (!page.cursor) return undefined;
+  const key = sort.cast === 'timestamptz' ? sql`${page.cursor.key}::timestamptz` : sql`${page.cursor.key}::text`;
+  const op = sql.raw(readDirection(sort, page) === 'asc' ? '>' : '<');
+  return sql`(${sort.expr}, ${idColumn}) ${op} (${key}, ${page.cursor.id}::uuid)`;
+}
+
+type WithSortKey<T> = T & { _sortKey: string };
+
+function buildConnection<T extends { id: string }>(
+  rows: WithSortKey<T>[],
+  sort: SortSpec,
+  page: Page,
+  totalCount: () => Promise<number>,
+): Connection<T> {
+  const hasMore = rows.length > page.limit;
+  const pageRows = rows.slice(0, page.limit);
+  if (page.backwards) pageRows.reverse();
+  const edges = pageRows.map(({ _sortKey, ...node }) => ({
+    cursor: encodeCursor({ sort: sort.name, key: _sortKey, id: node.id }),
+    node: node as unknown as T,
+  }));
+  return {
+    edges,
+    nodes: edges.map((e) => e.node),
+    pageInfo: {
+      hasNextPage: page.backwards ? page.hadCursor : hasMore,
+      hasPreviousPage: page.backwards ? hasMore : page.hadCursor,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+    totalCount,
+  };
+}
+
+type TableWithId = PgTable & { id: PgColumn };
+
+/** One page of a top-level list, in one query (plus one more only if `totalCount` is asked for). */
+export async function paginate<TTable extends TableWithId>(options: {
+  db: Db;
+  table: TTable;
+  where: SQL | undefined;
+  sort: SortSpec;
+  page: Page;
+}): Promise<Connection<TTable['$inferSelect'] & { id: string }>> {
+  const { db, table, where, sort, page } = options;
+  type Row = TTable['$inferSelect'] & { id: string };
+  const idColumn = table.id;
+  const rows =
+    page.limit === 0
+      ? []
+      : ((await db
+          .select({ ...getTableColumns(table), _sortKey: sortKeySql(sort) })
+          .from(table as PgTable)
+          .where(and(where, cursorCondition(sort, idColumn, page)))
+          .orderBy(orderSql(sort, idColumn, page))
+          .limit(page.limit + 1)) as unknown as WithSortKey<Row>[]);
+  const totalCount = async () => {
+    const [result] = await db
+      .select({ count: sql<number>`count(*)::int` })
+      .from(table as PgTable)
+      .where(where);
+    return result?.count ?? 0;
+  };
+  return buildConnection<Row>(rows, sort, page, totalCount);
+}
+
+/**
+ * One page of a nested list for each of many parents, in one query: rows are numbered per parent
+ * with `row_number()` and cut at the page size. Returns connections in the order of `parentIds`.
+ * `countByParent` gives each connection's `totalCount`, usually through a per-request loader.
+ */
+export async function paginateByParent<TTable extends TableWithId>(options: {
+  db: Db;
+  table: TTable;
+  parentColumn: PgColumn;
+  parentIds: readonly string[];
+  where: SQL | undefined;
+  sort: SortSpec;
+  page: Page;
+  countByParent: (parentId: string) => Promise<number>;
+}): Promise<Connection<TTable['$inferSelect'] & { id: string }>[]> {
+  const { db, table, parentColumn, parentIds, where, sort, page } = options;
+  type Row = TTable['$inferSelect'] & { id: string; _parent: string };
+  const idColumn = table.id;
+  let rows: WithSortKey<Row>[] = [];
+  if (page.limit > 0 && parentIds.length > 0) {
+    const numbered = db
+      .select({
+        ...getTableColumns(table),
+        _sortKey: sortKeySql(sort).as('_sort_key'),
+        _parent: sql<string>`${parentColumn}`.as('_parent'),
+        _rn: sql<number>`row_number() over (partition by ${parentColumn} order by ${orderSql(sort, idColumn, page)})`.as('_rn'),
+      })
+      .from(table as PgTable)
+      .where(and(sql`${parentColumn} = any(${uuidArray(parentIds)})`, where, cursorCondition(sort, idColumn, page)))
+      .as('numbered') as unknown as PgTable & Record<'_parent' | '_rn', PgColumn>;
+    // Drizzle's types cannot follow a generic table through a subquery; the shape is checked above.
+    const result = await db
+      .select()
+      .from(numbered)
+      .where(sql`${numbered._rn} <= ${page.limit + 1}`)
+      .orderBy(numbered._parent, numbered._rn);
+    rows = result as unknown as WithSortKey<Row>[];
+  }
+  const byParent = new Map<string, WithSortKey<Row>[]>();
+  for (const row of rows) {
+    const { _rn, ...rest } = row as WithSortKey<Row> & { _rn: number };
+    void _rn;
+    const list = byParent.get(row._parent) ?? [];
+    list.push(rest as WithSortKey<Row>);
+    byParent.set(row._parent, list);
+  }
+  return parentIds.map((parentId) => {
+    const list = (byParent.get(parentId) ?? []).map(({ _parent, ...r }) => {
+      void _parent;
+      return r as unknown as WithSortKey<TTable['$inferSelect'] & { id: string }>;
+    });
+    return buildConnection(list, sort, page, () => options.countByParent(parentId));
+  });
+}
+
+/**
+ * A uuid[] literal as one bound parameter. Drizzle spreads a JS array into one parameter per item
+ * (`inArray`), which makes a new plan per list length and caps at 65,534; one array parameter
+ * (`= any($1)`) does neither. The ids are checked first, so the literal cannot be malformed.
+ */
+export function uuidArray(ids: readonly string[]): SQL {
+  for (const id of ids) if (!/^[0-9a-f-]{36}$/i.test(id)) throw new Error(`not a uuid: ${id}`);
+  return sql`${`{${ids.join(',')}}`}::uuid[]`;
+}

@@ -1,0 +1,127 @@
+// Per-request DataLoaders. Every relation a resolver follows goes through one of these, so a page
+// of 50 customers costs the same number of queries as a page of 5. Every loader is scoped to the
+// viewer's organisation, and batches its keys into one array parameter.
+import DataLoader from 'dataloader';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { Db } from '../db/client';
+import { paginateByParent, uuidArray, type Connection, type Page, type SortSpec } from './connection';
+
+const MAX_BATCH = 500;
+
+type OrgTable = PgTable & { id: PgColumn; organisationId: PgColumn };
+
+export class Loaders {
+  private readonly cache = new Map<string, DataLoader<string, unknown>>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly organisationId: string,
+  ) {}
+
+  private memo<V>(key: string, create: () => DataLoader<string, V>): DataLoader<string, V> {
+    let loader = this.cache.get(key) as DataLoader<string, V> | undefined;
+    if (!loader) {
+      loader = create();
+      this.cache.set(key, loader as DataLoader<string, unknown>);
+    }
+    return loader;
+  }
+
+  /** Rows by id, null for ids not in this organisation. */
+  byId<T extends OrgTable>(table: T, name: string): DataLoader<string, T['$inferSelect'] | null> {
+    return this.memo(`byId:${name}`, () =>
+      new DataLoader<string, T['$inferSelect'] | null>(
+        async (ids) => {
+          const rows = (await this.db
+            .select()
+            .from(table as PgTable)
+            .where(and(eq(table.organisationId, this.organisationId), sql`${table.id} = any(${uuidArray(ids)})`))) as Array<
+            T['$inferSelect'] & { id: string }
+          >;
+          const found = new Map(rows.map((r) => [r.id, r]));
+          return ids.map((id) => found.get(id) ?? null);
+        },
+        { maxBatchSize: MAX_BATCH },
+      ),
+    );
+  }
+
+  /** At most one row per parent matching `where` (a default address, a primary contact). */
+  oneByParent<T extends OrgTable>(
+    table: T,
+    parentColumn: PgColumn,
+    where: SQL,
+    name: string,
+  ): DataLoader<string, T['$inferSelect'] | null> {
+    return this.memo(`one:${name}`, () =>
+      new DataLoader<string, T['$inferSelect'] | null>(
+        async (parentIds) => {
+          const rows = (await this.db
+            .select({ row: table as PgTable, parent: sql<string>`${parentColumn}` })
+            .from(table as PgTable)
+            .where(
+              and(eq(table.organisationId, this.organisationId), sql`${parentColumn} = any(${uuidArray(parentIds)})`, where),
+            )) as unknown as Array<{ row: T['$inferSelect']; parent: string }>;
+          const found = new Map(rows.map((r) => [r.parent, r.row]));
+          return parentIds.map((id) => found.get(id) ?? null);
+        },
+        { maxBatchSize: MAX_BATCH },
+      ),
+    );
+  }
+
+  /** How many rows each parent has, matching `where`. */
+  countByParent(table: OrgTable, parentColumn: PgColumn, where: SQL | undefined, name: string): DataLoader<string, number> {
+    return this.memo(`count:${name}`, () =>
+      new DataLoader<string, number>(
+        async (parentIds) => {
+          const rows = await this.db
+            .select({ parent: sql<string>`${parentColumn}`, count: sql<number>`count(*)::int` })
+            .from(table as PgTable)
+            .where(
+              and(eq(table.organisationId, this.organisationId), sql`${parentColumn} = any(${uuidArray(parentIds)})`, where),
+            )
+            .groupBy(parentColumn);
+          const counts = new Map(rows.map((r) => [r.parent, r.count]));
+          return parentIds.map((id) => counts.get(id) ?? 0);
+        },
+        { maxBatchSize: MAX_BATCH },
+      ),
+    );
+  }
+
+  /**
+   * A page of children for each parent. One loader per distinct (relation, filter, page) so that all
+   * parents asking for the same page in one request share one query.
+   */
+  childPage<T extends OrgTable>(options: {
+    table: T;
+    parentColumn: PgColumn;
+    where: SQL | undefined;
+    /** Identifies the relation and its filter, e.g. `customer.addresses:BILLING`. */
+    name: string;
+    sort: SortSpec;
+    page: Page;
+  }): DataLoader<string, Connection<T['$inferSelect'] & { id: string }>> {
+    const { table, parentColumn, where, name, sort, page } = options;
+    const counts = this.countByParent(table, parentColumn, where, name);
+    const key = `page:${name}:${sort.name}:${sort.direction}:${JSON.stringify(page)}`;
+    return this.memo(key, () =>
+      new DataLoader(
+        (parentIds) =>
+          paginateByParent({
+            db: this.db,
+            table,
+            parentColumn,
+            parentIds,
+            where: and(eq(table.organisationId, this.organisationId), where),
+            sort,
+            page,
+            countByParent: (id) => counts.load(id),
+          }),
+        { maxBatchSize: MAX_BATCH },
+      ),
+    );
+  }
+}

@@ -1,0 +1,28 @@
+// Money: integer minor units plus an ISO currency, formatted for people without going through floats.
+export type MoneyValue = { amountMinor: number; currency: string; locale: string };
+
+const fractionDigitsCache = new Map<string, number>();
+
+export function currencyFractionDigits(currency: string): number {
+  let digits = fractionDigitsCache.get(currency);
+  if (digits === undefined) {
+    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    fractionDigitsCache.set(currency, digits);
+  }
+  return digits;
+}
+
+export function isKnownCurrency(currency: string): boolean {
+  return (Intl as unknown as { supportedValuesOf(key: string): string[] }).supportedValuesOf('currency').includes(currency);
+}
+
+/** `12345, GBP` → `£123.45`, using a decimal string so large amounts stay exact. */
+export function formatMoney({ amountMinor, currency, locale }: MoneyValue): string {
+  const digits = currencyFractionDigits(currency);
+  const negative = amountMinor < 0;
+  const abs = String(Math.abs(amountMinor)).padStart(digits + 1, '0');
+  const decimal = digits === 0 ? abs : `${abs.slice(0, -digits)}.${abs.slice(-digits)}`;
+  const format = new Intl.NumberFormat(locale, { style: 'currency', currency });
+  // Intl accepts decimal strings (ES2023), which keeps amounts beyond 2^53 / 100 exact.
+  return format.format(`${negative ? '-' : ''}${decimal}` as unknown as number);
+}

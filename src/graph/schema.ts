@@ -1,0 +1,30 @@
+// The executable schema: the SDL in schema/, every area's resolvers, and the rule tree around them.
+import fs from 'node:fs';
+import path from 'node:path';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { GraphQLSchema } from 'graphql';
+import { applyMiddleware } from 'graphql-middleware';
+import { addressResolvers } from '../addresses/resolvers';
+import { permissions } from '../auth/permissions';
+import { contactResolvers } from '../contacts/resolvers';
+import { customerResolvers } from '../customers/resolvers';
+import { leadResolvers } from '../leads/resolvers';
+import { organisationResolvers } from '../organisations/resolvers';
+import { schemaDir } from '../paths';
+import { graphResolvers } from './resolvers';
+
+export function loadTypeDefs(): string[] {
+  return fs
+    .readdirSync(schemaDir)
+    .filter((f) => f.endsWith('.graphql'))
+    .sort()
+    .map((f) => fs.readFileSync(path.join(schemaDir, f), 'utf8'));
+}
+
+export function buildSchema(options: { shield?: boolean } = {}): GraphQLSchema {
+  const schema = makeExecutableSchema({
+    typeDefs: loadTypeDefs(),
+    resolvers: [graphResolvers, organisationResolvers, customerResolvers, leadResolvers, contactResolvers, addressResolvers] as never,
+  });
+  return options.shield === false ? schema : applyMiddleware(schema, permissions);
+}

@@ -1,0 +1,37 @@
+// GraphQL resolvers for leads: thin, over the service and loaders.
+import { addressesPage } from '../addresses/loaders';
+import { actorOf } from '../audit/actor';
+import { contactsPage } from '../contacts/loaders';
+import { customers } from '../customers/tables';
+import type { Resolvers } from '../generated/graphql';
+import { viewerOf } from '../graph/context';
+import { globalIdField } from '../graph/fields';
+import { decodeIdArgument } from '../graph/ids';
+import { inputId, payload } from '../graph/user-errors';
+import { users } from '../organisations/tables';
+import { changeLeadStatus, createLead, listLeads, updateLead } from './service';
+import { leads } from './tables';
+
+const leadId = (id: string) => inputId(id, ['Lead'], ['input', 'id']).id;
+
+export const leadResolvers: Resolvers = {
+  Query: {
+    lead: (_p, { id }, ctx) => ctx.loaders.byId(leads, 'Lead').load(decodeIdArgument(id, ['Lead'], 'id').id),
+    leads: (_p, args, ctx) => listLeads(ctx.db, viewerOf(ctx).organisationId, args, ctx.config.maxPageSize),
+  },
+  Mutation: {
+    createLead: (_p, { input }, ctx) => payload(() => createLead(ctx.db, actorOf(ctx), input), { lead: null }),
+    updateLead: (_p, { input }, ctx) => payload(() => updateLead(ctx.db, actorOf(ctx), leadId(input.id), input), { lead: null }),
+    changeLeadStatus: (_p, { input }, ctx) =>
+      payload(() => changeLeadStatus(ctx.db, actorOf(ctx), leadId(input.id), input), { lead: null }),
+  },
+  Lead: {
+    id: globalIdField('Lead'),
+    owner: (l, _a, ctx) => (l.ownerId ? ctx.loaders.byId(users, 'User').load(l.ownerId) : null),
+    convertedBy: (l, _a, ctx) => (l.convertedById ? ctx.loaders.byId(users, 'User').load(l.convertedById) : null),
+    convertedCustomer: (l, _a, ctx) =>
+      l.convertedCustomerId ? ctx.loaders.byId(customers, 'Customer').load(l.convertedCustomerId) : null,
+    contacts: (l, args, ctx) => contactsPage(ctx, 'lead', l.id, args),
+    addresses: (l, args, ctx) => addressesPage(ctx, 'lead', l.id, args),
+  },
+};

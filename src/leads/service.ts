@@ -1,0 +1,150 @@
+// Leads (D1): listing, creating a lead with its contacts and addresses, updating it, and moving it
+// through NEW → CONTACTED → QUALIFIED or to LOST. Conversion is its own workflow (conversions issue);
+// a converted lead is read-only.
+import { and, eq, ilike, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import { addressFieldsSchema, insertAddresses } from '../addresses/service';
+import { recordAudit, type Actor } from '../audit/service';
+import { contactFieldsSchema, insertContacts } from '../contacts/service';
+import { containsPattern } from '../customers/service';
+import type { Db } from '../db/client';
+import { givenFields, lockForUpdate, mergeCustomFields, writeUpdate } from '../db/versioned';
+import type { ChangeLeadStatusInput, CreateLeadInput, LeadFilter, LeadOrder, UpdateLeadInput } from '../generated/graphql';
+import { paginate, parsePageArgs, type PageArgs, type SortSpec } from '../graph/connection';
+import { decodeIdArgument } from '../graph/ids';
+import { NAME_MAX, optionalText, requiredText, webUrl } from '../graph/text';
+import { inputId, notFound, userError, validate } from '../graph/user-errors';
+import { users } from '../organisations/tables';
+import { leads, type LeadRow } from './tables';
+
+const leadFields = {
+  name: requiredText(NAME_MAX),
+  isPrivate: z.boolean(),
+  businessType: optionalText(100),
+  industry: optionalText(100),
+  employees: z.number().int().min(0, { message: 'must not be negative' }).nullish(),
+  vatNumber: optionalText(30),
+  website: webUrl.nullish(),
+  leadSource: optionalText(100),
+  customFields: z.record(z.string(), z.unknown()).nullish(),
+};
+
+const createSchema = z.object({
+  ...leadFields,
+  isPrivate: leadFields.isPrivate.nullish(),
+  contacts: z.array(contactFieldsSchema).max(100, { message: 'at most 100 contacts at once' }).nullish(),
+  addresses: z.array(addressFieldsSchema).max(20, { message: 'at most 20 addresses at once' }).nullish(),
+});
+
+const updateSchema = z.object({
+  expectedVersion: z.number().int().nullish(),
+  ...leadFields,
+  name: leadFields.name.optional(),
+  isPrivate: leadFields.isPrivate.optional(),
+});
+
+const statusSchema = z.object({
+  expectedVersion: z.number().int().nullish(),
+  status: z.enum(['NEW', 'CONTACTED', 'QUALIFIED', 'LOST']),
+  lostReason: optionalText(500),
+});
+
+async function resolveUser(tx: Db, actor: Actor, globalId: string, field: string): Promise<string> {
+  const { id } = inputId(globalId, ['User'], ['input', field]);
+  const [row] = await tx
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.id, id), eq(users.organisationId, actor.organisationId)));
+  if (!row) throw notFound(['input', field], 'user');
+  return row.id;
+}
+
+function refuseIfConverted(lead: LeadRow): void {
+  if (lead.status === 'CONVERTED') {
+    throw userError(['input', 'id'], 'id: this lead has been converted and is read-only; change the customer it became.', 'INVALID_STATE');
+  }
+}
+
+export async function createLead(db: Db, actor: Actor, input: CreateLeadInput): Promise<{ lead: LeadRow }> {
+  const { contacts, addresses, customFields, ...fields } = validate(createSchema, input);
+  return db.transaction(async (tx) => {
+    const ownerId = input.ownerId ? await resolveUser(tx, actor, input.ownerId, 'ownerId') : actor.userId;
+    const [lead] = await tx
+      .insert(leads)
+      .values({
+        ...fields,
+        isPrivate: fields.isPrivate ?? false,
+        organisationId: actor.organisationId,
+        ownerId,
+        customFields: customFields ?? {},
+        createdById: actor.userId,
+      })
+      .returning();
+    await recordAudit(tx, actor, { action: 'lead.create', entityType: 'Lead', entityId: lead!.id, after: lead });
+    const owner = { kind: 'lead' as const, id: lead!.id };
+    await insertContacts(tx, actor, owner, contacts ?? [], (i) => ['input', 'contacts', i]);
+    await insertAddresses(tx, actor, owner, addresses ?? [], (i) => ['input', 'addresses', i]);
+    return { lead: lead! };
+  });
+}
+
+export async function updateLead(db: Db, actor: Actor, leadId: string, input: UpdateLeadInput): Promise<{ lead: LeadRow }> {
+  const { expectedVersion, customFields, ...rest } = validate(updateSchema, input);
+  return db.transaction(async (tx) => {
+    const before = await lockForUpdate(tx, leads, actor.organisationId, leadId, expectedVersion, 'lead');
+    refuseIfConverted(before);
+    const changes: Partial<typeof leads.$inferInsert> = givenFields(rest, [
+      'name',
+      'isPrivate',
+      'businessType',
+      'industry',
+      'employees',
+      'vatNumber',
+      'website',
+      'leadSource',
+    ] as const);
+    if (input.ownerId !== undefined) changes.ownerId = input.ownerId === null ? null : await resolveUser(tx, actor, input.ownerId, 'ownerId');
+    if (customFields !== undefined) changes.customFields = mergeCustomFields(before.customFields, customFields);
+    const after = await writeUpdate(tx, leads, before.id, changes);
+    await recordAudit(tx, actor, { action: 'lead.update', entityType: 'Lead', entityId: after.id, before, after });
+    return { lead: after };
+  });
+}
+
+export async function changeLeadStatus(db: Db, actor: Actor, leadId: string, input: ChangeLeadStatusInput): Promise<{ lead: LeadRow }> {
+  const { expectedVersion, status, lostReason } = validate(statusSchema, input);
+  if (status === 'LOST' && !lostReason) throw userError(['input', 'lostReason'], 'lostReason: is required when a lead is lost.', 'REQUIRED');
+  if (status !== 'LOST' && lostReason) {
+    throw userError(['input', 'lostReason'], 'lostReason: only a LOST lead has a lost reason.', 'INVALID');
+  }
+  return db.transaction(async (tx) => {
+    const before = await lockForUpdate(tx, leads, actor.organisationId, leadId, expectedVersion, 'lead');
+    refuseIfConverted(before);
+    const after = await writeUpdate(tx, leads, before.id, { status, lostReason: status === 'LOST' ? lostReason : null });
+    await recordAudit(tx, actor, { action: 'lead.status', entityType: 'Lead', entityId: after.id, before, after });
+    return { lead: after };
+  });
+}
+
+const leadSorts: Record<LeadOrder['field'], Omit<SortSpec, 'direction'>> = {
+  NAME: { name: 'NAME', expr: sql`lower(${leads.name}) collate "C"`, cast: 'text' },
+  CREATED_AT: { name: 'CREATED_AT', expr: leads.createdAt, cast: 'timestamptz' },
+  UPDATED_AT: { name: 'UPDATED_AT', expr: leads.updatedAt, cast: 'timestamptz' },
+};
+
+export async function listLeads(
+  db: Db,
+  organisationId: string,
+  args: PageArgs & { filter?: LeadFilter | null; orderBy?: LeadOrder | null },
+  maxPageSize: number,
+) {
+  const order = args.orderBy ?? { field: 'CREATED_AT', direction: 'DESC' };
+  const sort: SortSpec = { ...leadSorts[order.field], direction: order.direction ?? 'ASC' };
+  const page = parsePageArgs(args, sort, maxPageSize);
+  const f = args.filter ?? {};
+  const conditions: (SQL | undefined)[] = [eq(leads.organisationId, organisationId)];
+  if (f.name != null && f.name.trim() !== '') conditions.push(ilike(leads.name, containsPattern(f.name.trim())));
+  if (f.statuses != null) conditions.push(sql`${leads.status}::text = any(${`{${f.statuses.join(',')}}`}::text[])`);
+  if (f.ownerId != null) conditions.push(eq(leads.ownerId, decodeIdArgument(f.ownerId, ['User'], 'filter.ownerId').id));
+  return paginate({ db, table: leads, where: and(...conditions), sort, page });
+}
