@@ -6,7 +6,7 @@ import {
   EmailAddressResolver,
   JSONObjectResolver,
   LocalDateResolver,
-  PhoneNumberResolver,
+  RegularExpression,
   SafeIntResolver,
   URLResolver,
 } from 'graphql-scalars';
@@ -22,6 +22,15 @@ import { parseGlobalId, type NodeType } from './ids';
 import { formatMoney } from './money';
 
 const MAX_NODES = 100;
+
+/**
+ * E.164 only: `+`, a country code and the number, digits only (graphql-scalars' own PhoneNumber also
+ * accepts national numbers with spaces, which D2 does not).
+ */
+export const E164PhoneNumber = new RegularExpression('PhoneNumber', /^\+[1-9]\d{6,14}$/, {
+  description: 'A telephone number in E.164 form, e.g. +442079460000.',
+  errorMessage: (_regex, value) => `${JSON.stringify(value)} is not an E.164 telephone number (+ then country code and number, digits only, e.g. +447700900123)`,
+});
 
 /** Loads any node by global ID, tagged with its GraphQL type; null if absent or not visible. */
 async function loadNode(ctx: Context, globalId: string, argument: string): Promise<{ __typename: NodeType } | null> {
@@ -66,7 +75,7 @@ export const graphResolvers: Resolvers = {
   DateTime: DateTimeResolver,
   Date: LocalDateResolver,
   EmailAddress: EmailAddressResolver,
-  PhoneNumber: PhoneNumberResolver,
+  PhoneNumber: E164PhoneNumber,
   CountryCode: CountryCodeResolver,
   Currency: CurrencyResolver,
   SafeInt: SafeIntResolver,

@@ -1,0 +1,96 @@
+// An API server for one test file, on its own fresh database and a free port, with a GraphQL client
+// that reports how many SQL statements each request issued.
+import pino from 'pino';
+import { loadConfig } from '../../src/config';
+import { createApp, type App } from '../../src/http/app';
+import { createOrganisation, createUser } from '../../src/organisations/service';
+import type { Role } from '../../src/organisations/tables';
+import { toGlobalId } from '../../src/graph/ids';
+import { createTestDatabase, type TestDatabase } from './database';
+
+export type GraphQLResponse<T = Record<string, any>> = {
+  status: number;
+  data: T | null;
+  errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, any> }>;
+  statements: number;
+};
+
+export type TestServer = {
+  url: string;
+  database: TestDatabase;
+  app: App;
+  /** Sends a GraphQL request over HTTP, as a client would. */
+  graphql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphQLResponse<T>>;
+  close(): Promise<void>;
+};
+
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const database = await createTestDatabase();
+  const config = loadConfig({ NODE_ENV: 'test', EXPOSE_SQL_COUNT: 'true', PORT: '0', ...env });
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const app = await createApp({ config, database, log });
+  await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
+  const address = app.server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/graphql`;
+  return {
+    url,
+    database,
+    app,
+    async graphql(query, variables, token) {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as { data?: any; errors?: any };
+      return {
+        status: response.status,
+        data: body.data ?? null,
+        errors: body.errors,
+        statements: Number(response.headers.get('x-sql-statements') ?? NaN),
+      };
+    },
+    async close() {
+      await app.stop();
+      await database.drop();
+    },
+  };
+}
+
+export type TestOrganisation = {
+  organisationId: string;
+  adminToken: string;
+  /** Tokens by role, created on demand. */
+  tokenFor(role: Role): Promise<string>;
+  userIdFor(role: Role): Promise<string>;
+};
+
+/** A new organisation with its reference lists and an admin; more users per role on demand. */
+export async function createTestOrganisation(server: TestServer, name = 'Acme Services'): Promise<TestOrganisation> {
+  const created = await createOrganisation(server.database.db, { name, adminEmail: `admin@${name.toLowerCase().replace(/\W+/g, '-')}.test` });
+  const users = new Map<Role, { id: string; token: string }>([['ADMIN', { id: created.admin.id, token: created.token }]]);
+  const ensure = async (role: Role) => {
+    let user = users.get(role);
+    if (!user) {
+      const made = await createUser(server.database.db, created.organisation.id, {
+        email: `${role.toLowerCase()}-${users.size}@${name.toLowerCase().replace(/\W+/g, '-')}.test`,
+        name: `${role} user`,
+        role,
+      });
+      user = { id: made.user.id, token: made.token };
+      users.set(role, user);
+    }
+    return user;
+  };
+  return {
+    organisationId: created.organisation.id,
+    adminToken: created.token,
+    tokenFor: async (role) => (await ensure(role)).token,
+    userIdFor: async (role) => toGlobalId('User', (await ensure(role)).id),
+  };
+}
+
+/** The failing field paths and codes of a payload's userErrors, for compact assertions. */
+export function errorCodes(userErrors: Array<{ field: string[]; code: string }>): string[] {
+  return userErrors.map((e) => `${e.field.join('.')}:${e.code}`);
+}
