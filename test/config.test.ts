@@ -1,0 +1,28 @@
+// Configuration from the environment: defaults, and a clear message for each bad value.
+import { ConfigError, loadConfig } from '../src/config';
+
+it('has working defaults: embedded database, port 4000, demo data on', () => {
+  const config = loadConfig({});
+  expect(config).toMatchObject({ port: 4000, databaseUrl: undefined, demoData: true, env: 'development', maxPageSize: 100 });
+  expect(config.dataDir).toMatch(/\.data$/);
+});
+
+it('turns demo data off in production unless asked for', () => {
+  expect(loadConfig({ NODE_ENV: 'production' }).demoData).toBe(false);
+  expect(loadConfig({ NODE_ENV: 'production', DEMO_DATA: 'true' }).demoData).toBe(true);
+});
+
+it.each([
+  [{ PORT: 'abc' }, /PORT: expected a port number.*"abc"/],
+  [{ PORT: '70000' }, /PORT: expected a port number from 0 to 65535/],
+  [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL: expected a postgres:\/\/ or postgresql:\/\/ URL/],
+  [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+  [{ DEMO_DATA: 'maybe' }, /DEMO_DATA: expected true or false/],
+])('refuses %j with a message naming the variable', (env, message) => {
+  expect(() => loadConfig(env)).toThrow(ConfigError);
+  expect(() => loadConfig(env)).toThrow(message);
+});
+
+it('treats empty variables as unset', () => {
+  expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({ port: 4000, databaseUrl: undefined });
+});
