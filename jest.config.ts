@@ -10,6 +10,7 @@ const config: Config = {
   testTimeout: 60_000,
   // Two cores here: one worker per core, and PGlite is single-threaded anyway.
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],
 };
 
 export default config;
