@@ -11,7 +11,7 @@ import { contacts } from '../contacts/tables';
 import { selectRows, type Db } from '../db/client';
 import { givenFields, lockForUpdate, mergeCustomFields, writeUpdate } from '../db/versioned';
 import type { CreateCustomerInput, CustomerFilter, CustomerOrder, UpdateCustomerInput } from '../generated/graphql';
-import { paginate, parsePageArgs, uuidArray, type PageArgs, type SortSpec } from '../graph/connection';
+import { nameAndTimeSorts, paginate, parsePageArgs, uuidArray, type PageArgs, type SortSpec } from '../graph/connection';
 import { decodeIdArgument } from '../graph/ids';
 import { isKnownCurrency } from '../graph/money';
 import { NAME_MAX, optionalText, requiredText } from '../graph/text';
@@ -217,11 +217,7 @@ export async function updateCustomer(db: Db, actor: Actor, customerId: string, i
   });
 }
 
-const customerSorts: Record<CustomerOrder['field'], Omit<SortSpec, 'direction'>> = {
-  NAME: { name: 'NAME', expr: sql`lower(${customers.name}) collate "C"`, cast: 'text' },
-  CREATED_AT: { name: 'CREATED_AT', expr: customers.createdAt, cast: 'timestamptz' },
-  UPDATED_AT: { name: 'UPDATED_AT', expr: customers.updatedAt, cast: 'timestamptz' },
-};
+const customerSorts = nameAndTimeSorts(customers);
 
 /** Escapes LIKE wildcards so that a search for `50%` finds "50%". */
 export function containsPattern(text: string): string {

@@ -27,6 +27,15 @@ export type PageArgs = { first?: number | null; after?: string | null; last?: nu
 /** How a list is ordered: the name put in cursors, the SQL sort expression, and how to compare it. */
 export type SortSpec = { name: string; expr: SQL | PgColumn; cast: 'text' | 'timestamptz'; direction: 'ASC' | 'DESC' };
 
+/** The orders most record lists offer: by name (case-insensitive), by creation, by last change. */
+export function nameAndTimeSorts(columns: { name: PgColumn; createdAt: PgColumn; updatedAt: PgColumn }) {
+  return {
+    NAME: { name: 'NAME', expr: sql`lower(${columns.name}) collate "C"`, cast: 'text' },
+    CREATED_AT: { name: 'CREATED_AT', expr: columns.createdAt, cast: 'timestamptz' },
+    UPDATED_AT: { name: 'UPDATED_AT', expr: columns.updatedAt, cast: 'timestamptz' },
+  } satisfies Record<string, Omit<SortSpec, 'direction'>>;
+}
+
 type Cursor = { sort: string; key: string; id: string };
 
 export type Page = {

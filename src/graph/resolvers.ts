@@ -16,7 +16,7 @@ import { businessUnits, customers, customerStatuses, customerTypes } from '../cu
 import type { Resolvers } from '../generated/graphql';
 import { leads } from '../leads/tables';
 import { users } from '../organisations/tables';
-import type { Context } from './context';
+import { viewerOf, type Context } from './context';
 import { badUserInput } from './errors';
 import { parseGlobalId, type NodeType } from './ids';
 import { formatMoney } from './money';
@@ -32,42 +32,30 @@ export const E164PhoneNumber = new RegularExpression('PhoneNumber', /^\+[1-9]\d{
   errorMessage: (_regex, value) => `${JSON.stringify(value)} is not an E.164 telephone number (+ then country code and number, digits only, e.g. +447700900123)`,
 });
 
+/** The table behind each node type; organisations are read from the viewer instead. */
+const nodeTables = {
+  User: users,
+  Customer: customers,
+  CustomerType: customerTypes,
+  CustomerStatus: customerStatuses,
+  BusinessUnit: businessUnits,
+  Lead: leads,
+  Contact: contacts,
+  Address: addresses,
+} satisfies Record<Exclude<NodeType, 'Organisation'>, unknown>;
+
 /** Loads any node by global ID, tagged with its GraphQL type; null if absent or not visible. */
 async function loadNode(ctx: Context, globalId: string, argument: string): Promise<{ __typename: NodeType } | null> {
   const parsed = parseGlobalId(globalId);
   if (!parsed) throw badUserInput(`${argument}: ${JSON.stringify(globalId)} is not a valid ID.`, argument);
   const { type, id } = parsed;
-  const viewer = ctx.viewer!;
-  let row: object | null = null;
-  switch (type) {
-    case 'Organisation':
-      row = id === viewer.organisationId ? viewer.organisation : null;
-      break;
-    case 'User':
-      row = await ctx.loaders.byId(users, 'User').load(id);
-      break;
-    case 'Customer':
-      row = await ctx.loaders.byId(customers, 'Customer').load(id);
-      break;
-    case 'CustomerType':
-      row = await ctx.loaders.byId(customerTypes, 'CustomerType').load(id);
-      break;
-    case 'CustomerStatus':
-      row = await ctx.loaders.byId(customerStatuses, 'CustomerStatus').load(id);
-      break;
-    case 'BusinessUnit':
-      row = await ctx.loaders.byId(businessUnits, 'BusinessUnit').load(id);
-      break;
-    case 'Lead':
-      row = await ctx.loaders.byId(leads, 'Lead').load(id);
-      break;
-    case 'Contact':
-      row = await ctx.loaders.byId(contacts, 'Contact').load(id);
-      break;
-    case 'Address':
-      row = await ctx.loaders.byId(addresses, 'Address').load(id);
-      break;
-  }
+  const viewer = viewerOf(ctx);
+  const row: object | null =
+    type === 'Organisation'
+      ? id === viewer.organisationId
+        ? viewer.organisation
+        : null
+      : await ctx.loaders.byId(nodeTables[type], type).load(id);
   return row ? { ...row, __typename: type } : null;
 }
 

@@ -10,7 +10,7 @@ import { containsPattern } from '../customers/service';
 import type { Db } from '../db/client';
 import { givenFields, lockForUpdate, mergeCustomFields, writeUpdate } from '../db/versioned';
 import type { ChangeLeadStatusInput, CreateLeadInput, LeadFilter, LeadOrder, UpdateLeadInput } from '../generated/graphql';
-import { paginate, parsePageArgs, type PageArgs, type SortSpec } from '../graph/connection';
+import { nameAndTimeSorts, paginate, parsePageArgs, type PageArgs, type SortSpec } from '../graph/connection';
 import { decodeIdArgument } from '../graph/ids';
 import { NAME_MAX, optionalText, requiredText, webUrl } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
@@ -126,11 +126,7 @@ export async function changeLeadStatus(db: Db, actor: Actor, leadId: string, inp
   });
 }
 
-const leadSorts: Record<LeadOrder['field'], Omit<SortSpec, 'direction'>> = {
-  NAME: { name: 'NAME', expr: sql`lower(${leads.name}) collate "C"`, cast: 'text' },
-  CREATED_AT: { name: 'CREATED_AT', expr: leads.createdAt, cast: 'timestamptz' },
-  UPDATED_AT: { name: 'UPDATED_AT', expr: leads.updatedAt, cast: 'timestamptz' },
-};
+const leadSorts = nameAndTimeSorts(leads);
 
 export async function listLeads(
   db: Db,
