@@ -68,7 +68,7 @@ async function currentDefault(tx: Db, owner: RecordOwner, type: AddressType): Pr
 async function clearDefault(tx: Db, owner: RecordOwner, type: AddressType, exceptId: string | null): Promise<void> {
   await tx
     .update(addresses)
-    .set({ isDefault: false, version: sql`${addresses.version} + 1`, updatedAt: sql`now()` })
+    .set({ isDefault: false, version: sql`${addresses.version} + 1`, updatedAt: sql`clock_timestamp()` })
     .where(
       and(
         eq(ownerColumn(owner), owner.id),

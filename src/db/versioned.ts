@@ -42,7 +42,7 @@ export async function writeUpdate<T extends VersionedTable>(
 ): Promise<T['$inferSelect']> {
   const [row] = (await tx
     .update(table)
-    .set({ ...changes, version: sql`${table.version} + 1`, updatedAt: sql`now()` } as PgUpdateSetSource<T>)
+    .set({ ...changes, version: sql`${table.version} + 1`, updatedAt: sql`clock_timestamp()` } as PgUpdateSetSource<T>)
     .where(eq(table.id, id))
     .returning()) as Array<T['$inferSelect']>;
   return row!;
