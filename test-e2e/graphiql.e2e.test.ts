@@ -12,7 +12,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const root = path.join(__dirname, '..');
 
 let server: ChildProcess;
-let browser: Browser;
+let browser: Browser | undefined;
 let dataDir: string;
 let baseUrl: string;
 let serverOutput = '';
@@ -51,6 +51,8 @@ beforeAll(async () => {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_DATA: 'true', LOG_LEVEL: 'warn' };
   delete env.DATABASE_URL;
   delete env.NODE_OPTIONS;
+  // As `npm start` runs it: Jest sets NODE_ENV=test, which changes Apollo's signal handling.
+  delete env.NODE_ENV;
   server = spawn(process.execPath, ['dist/src/main.js'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   server.stdout!.on('data', (d) => (serverOutput += d));
   server.stderr!.on('data', (d) => (serverOutput += d));
@@ -73,7 +75,7 @@ afterAll(async () => {
 });
 
 it('opens GraphiQL, runs the preloaded query with the demo token, and shows customers', async () => {
-  const page = await browser.newPage();
+  const page = await browser!.newPage();
   const hosts = new Set<string>();
   page.on('request', (request) => hosts.add(new URL(request.url()).host));
 
@@ -96,4 +98,17 @@ it('opens GraphiQL, runs the preloaded query with the demo token, and shows cust
 
   // Everything came from this server: GraphiQL works offline.
   expect([...hosts]).toEqual([new URL(baseUrl).host]);
+});
+
+// Last: it stops the server. A hang detector, not a speed target: Apollo's own signal handler once
+// held shutdown in a 10 s drain that raced the server's 10 s limit (which exits 1).
+test('the server finishes and exits 0 on SIGTERM', async () => {
+  await browser?.close();
+  browser = undefined;
+  const exited = new Promise<number | null>((r) => server.once('exit', (code) => r(code)));
+  const started = Date.now();
+  server.kill('SIGTERM');
+  const code = await exited;
+  expect({ code, output: code === 0 ? '' : serverOutput }).toEqual({ code: 0, output: '' });
+  expect(Date.now() - started).toBeLessThan(5000);
 });

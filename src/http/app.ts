@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
@@ -31,7 +31,9 @@ function formatError(config: Config, log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
     if (code === 'INTERNAL_SERVER_ERROR' || code === undefined) {
-      log.error({ err: error }, 'unexpected error while resolving');
+      // The GraphQL wrapper hides the thrown error (and its cause, e.g. PostgreSQL's message).
+      const thrown = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+      log.error({ err: thrown, path: formatted.path }, 'unexpected error while resolving');
       if (config.env === 'production') {
         return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
       }
@@ -56,6 +58,8 @@ export async function createApp(options: {
   database: Database;
   log: Logger;
   demoToken?: () => string | null;
+  /** Authorisation rules around the resolvers; off only in the benchmark that measures their cost. */
+  shield?: boolean;
 }): Promise<App> {
   const { config, database, log } = options;
   const app = express();
@@ -92,18 +96,23 @@ export async function createApp(options: {
   app.use(graphiqlRouter(options.demoToken ?? (() => null)));
 
   const apollo = new ApolloServer<Context>({
-    schema: buildSchema(),
+    schema: buildSchema({ shield: options.shield }),
     introspection: true,
+    // main.ts owns SIGTERM/SIGINT and stops Apollo itself; two handlers deadlocked the shutdown.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: config.env !== 'production',
     formatError: formatError(config, log),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       ApolloServerPluginLandingPageDisabled(),
+      // No @cacheControl hints in this schema; the default plugin would still wrap every field.
+      ApolloServerPluginCacheControlDisabled(),
       ...(config.exposeSqlCount ? [statementCountPlugin] : []),
     ],
   });
   await apollo.start();
 
+  const inFlight = new Set<Promise<unknown>>();
   const graphql = expressMiddleware(apollo, {
     context: async ({ req }) => {
       const requestId = String((req as unknown as { id: string }).id);
@@ -125,8 +134,12 @@ export async function createApp(options: {
     express.json({ limit: '1mb' }),
     // Counting starts after the body is read, so every statement the request causes is counted.
     (req, res, next) => {
-      if (config.exposeSqlCount) withStatementCounter(() => graphql(req, res, next));
-      else graphql(req, res, next);
+      const handled = config.exposeSqlCount ? withStatementCounter(() => graphql(req, res, next)) : graphql(req, res, next);
+      // Tracked until done, even when the client has hung up: stop() waits for these before the
+      // database closes under them.
+      const tracked = Promise.resolve(handled).catch(() => undefined);
+      inFlight.add(tracked);
+      void tracked.finally(() => inFlight.delete(tracked));
     },
   );
 
@@ -145,6 +158,8 @@ export async function createApp(options: {
     stop: async () => {
       await apollo.stop();
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+      // The drain above waits for open connections; operations whose client has gone are awaited here.
+      await Promise.all(inFlight);
     },
   };
 }
