@@ -129,7 +129,7 @@ export async function createAddress(db: Db, actor: Actor, input: CreateAddressIn
 export async function updateAddress(db: Db, actor: Actor, addressId: string, input: UpdateAddressInput): Promise<{ address: AddressRow }> {
   const { expectedVersion, ...changes } = validate(updateSchema, input);
   return db.transaction(async (tx) => {
-    const before = await lockForUpdate(tx, addresses, actor.organisationId, addressId, expectedVersion, 'address');
+    const before = await lockForUpdate(tx, addresses, actor, addressId, expectedVersion, 'address');
     const owner: RecordOwner = before.customerId ? { kind: 'customer', id: before.customerId } : { kind: 'lead', id: before.leadId! };
     if (owner.kind === 'lead') await refuseConvertedLead(tx, owner.id);
     const postcode = changes.postcode !== undefined ? changes.postcode : before.postcode;

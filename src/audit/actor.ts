@@ -8,6 +8,8 @@ export function actorOf(ctx: Context): Actor {
   return {
     organisationId: viewer.organisationId,
     userId: viewer.userId,
+    portalTokenId: viewer.portal?.id ?? null,
+    visibility: ctx.visibility,
     requestId: ctx.requestId,
     currency: viewer.organisation.currency,
   };

@@ -1,5 +1,6 @@
 // Writes the audit trail. Called inside the same transaction as the change it records, so a change
 // and its audit entry are written together or not at all.
+import type { Visibility } from '../auth/visibility';
 import type { Db } from '../db/client';
 import { auditEntries } from './tables';
 
@@ -7,6 +8,10 @@ import { auditEntries } from './tables';
 export type Actor = {
   organisationId: string;
   userId: string | null;
+  /** The portal token making the change, when it is not a user. */
+  portalTokenId?: string | null;
+  /** What the actor may see; absent for the server's own jobs, which see everything. */
+  visibility?: Visibility;
   requestId: string | null;
   /** Organisation defaults services need (currency for money without one). */
   currency: string;
@@ -27,6 +32,7 @@ export async function recordAudit(db: Db, actor: Actor, changes: AuditChange | A
     list.map((c) => ({
       organisationId: actor.organisationId,
       actorUserId: actor.userId,
+      actorPortalTokenId: actor.portalTokenId ?? null,
       requestId: actor.requestId,
       action: c.action,
       entityType: c.entityType,

@@ -9,6 +9,8 @@ export const auditEntries = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     organisationId: organisationId(),
     actorUserId: uuid('actor_user_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Set when a portal token made the change (its customer's contact details, a payment). */
+    actorPortalTokenId: uuid('actor_portal_token_id'),
     /** e.g. `customer.create`, `contact.update`. */
     action: text('action').notNull(),
     entityType: text('entity_type').notNull(),
@@ -21,4 +23,23 @@ export const auditEntries = pgTable(
   (t) => [index('audit_entries_entity_idx').on(t.organisationId, t.entityId, t.id)],
 );
 
+/**
+ * Every read of one customer record (by id: `customer`, `node`, `nodes`) by a user or portal token.
+ * No foreign keys: the log outlives the records and users it names.
+ */
+export const recordReads = pgTable(
+  'record_reads',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    organisationId: organisationId(),
+    customerId: uuid('customer_id').notNull(),
+    readerUserId: uuid('reader_user_id'),
+    readerPortalTokenId: uuid('reader_portal_token_id'),
+    requestId: text('request_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('record_reads_customer_idx').on(t.organisationId, t.customerId, t.id)],
+);
+
 export type AuditEntryRow = typeof auditEntries.$inferSelect;
+export type RecordReadRow = typeof recordReads.$inferSelect;

@@ -1,43 +1,49 @@
 // The map of who may do what: one graphql-shield rule tree over the whole schema. Anything not
-// named here is denied (`fallbackRule: deny`), so a new field is unreachable until it gets a rule.
-// Row-level visibility (owners, delegated access) is filtered in the data layer, not per field here.
-import { allow, and, deny, shield } from 'graphql-shield';
+// named here is denied (`fallbackRule: deny`), and test/auth/rule-tree.test.ts fails for any field
+// without a rule, so a new field is unreachable, and the build red, until it gets one here.
+//
+// Rules sit on root fields and on the few sensitive fields; which rows a viewer sees (owners,
+// delegated access, a portal token's one customer) is filtered in the data layer
+// (src/auth/visibility.ts), so lists never fetch what they would then hide.
 import { GraphQLError } from 'graphql';
-import { hasRole, isAuthenticated } from './rules';
+import { allow, deny, or, shield } from 'graphql-shield';
+import { hasRole, isAuthenticated, isPortalTokenWith, isUser } from './rules';
+
+const anyUser = isUser;
+const admins = hasRole('ADMIN');
+const adminsAndManagers = hasRole('ADMIN', 'MANAGER');
 
 /** Roles allowed to change each area. READ_ONLY changes nothing. */
 export const writers = {
   customers: hasRole('ADMIN', 'MANAGER', 'SALES', 'FINANCE'),
   createCustomers: hasRole('ADMIN', 'MANAGER', 'SALES'),
   leads: hasRole('ADMIN', 'MANAGER', 'SALES'),
-  contactsAndAddresses: hasRole('ADMIN', 'MANAGER', 'SALES', 'SERVICE'),
+  contactsAndAddresses: or(hasRole('ADMIN', 'MANAGER', 'SALES', 'SERVICE'), isPortalTokenWith('UPDATE_CONTACT_DETAILS')),
+  /** Granting access to a record: these roles, and the service checks they manage or own the record. */
+  recordAccess: hasRole('ADMIN', 'MANAGER', 'SALES', 'SERVICE', 'FINANCE'),
 };
 
-/** Types whose every field is harmless once the root field that led to them was allowed. */
-const openTypes = [
-  'Viewer',
-  'User',
-  'Organisation',
-  'Customer',
-  'CustomerType',
-  'CustomerStatus',
-  'BusinessUnit',
-  'CustomerConnection',
-  'CustomerEdge',
-  'Lead',
-  'LeadConnection',
-  'LeadEdge',
-  'Contact',
-  'ContactEmail',
-  'ContactPhone',
-  'ContactConnection',
-  'ContactEdge',
-  'Address',
-  'AddressConnection',
-  'AddressEdge',
+/** Types with nothing sensitive in them: reachable only through a root field that was allowed. */
+const harmless = [
   'PageInfo',
   'Money',
   'UserError',
+  'ContactEmail',
+  'ContactPhone',
+  'CustomerConnection',
+  'CustomerEdge',
+  'LeadConnection',
+  'LeadEdge',
+  'ContactConnection',
+  'ContactEdge',
+  'AddressConnection',
+  'AddressEdge',
+  'UserConnection',
+  'UserEdge',
+  'AuditEntryConnection',
+  'AuditEntryEdge',
+  'RecordReadConnection',
+  'RecordReadEdge',
   'CreateCustomerPayload',
   'UpdateCustomerPayload',
   'CreateLeadPayload',
@@ -47,6 +53,14 @@ const openTypes = [
   'UpdateContactPayload',
   'CreateAddressPayload',
   'UpdateAddressPayload',
+  'GrantRecordAccessPayload',
+  'RevokeRecordAccessPayload',
+  'StatusGroupPayload',
+  'UserPayload',
+  'CreateApiTokenPayload',
+  'RevokeApiTokenPayload',
+  'CreatePortalTokenPayload',
+  'RevokePortalTokenPayload',
 ] as const;
 
 export const ruleTree = {
@@ -55,25 +69,68 @@ export const ruleTree = {
     nodes: isAuthenticated,
     viewer: isAuthenticated,
     customer: isAuthenticated,
-    customers: isAuthenticated,
-    customerTypes: isAuthenticated,
-    customerStatuses: isAuthenticated,
-    businessUnits: isAuthenticated,
-    lead: isAuthenticated,
-    leads: isAuthenticated,
+    customers: anyUser,
+    customerTypes: anyUser,
+    customerStatuses: anyUser,
+    businessUnits: anyUser,
+    lead: anyUser,
+    leads: anyUser,
+    statusGroups: anyUser,
+    users: anyUser,
   },
   Mutation: {
-    createCustomer: and(isAuthenticated, writers.createCustomers),
-    updateCustomer: and(isAuthenticated, writers.customers),
-    createLead: and(isAuthenticated, writers.leads),
-    updateLead: and(isAuthenticated, writers.leads),
-    changeLeadStatus: and(isAuthenticated, writers.leads),
-    createContact: and(isAuthenticated, writers.contactsAndAddresses),
-    updateContact: and(isAuthenticated, writers.contactsAndAddresses),
-    createAddress: and(isAuthenticated, writers.contactsAndAddresses),
-    updateAddress: and(isAuthenticated, writers.contactsAndAddresses),
+    createCustomer: writers.createCustomers,
+    updateCustomer: writers.customers,
+    createLead: writers.leads,
+    updateLead: writers.leads,
+    changeLeadStatus: writers.leads,
+    createContact: writers.contactsAndAddresses,
+    updateContact: writers.contactsAndAddresses,
+    createAddress: writers.contactsAndAddresses,
+    updateAddress: writers.contactsAndAddresses,
+    grantRecordAccess: writers.recordAccess,
+    revokeRecordAccess: writers.recordAccess,
+    createStatusGroup: admins,
+    updateStatusGroup: admins,
+    deleteStatusGroup: admins,
+    createUser: admins,
+    updateUser: admins,
+    // Any user for themself; the service lets only admins act for others.
+    createApiToken: anyUser,
+    revokeApiToken: anyUser,
+    createPortalToken: adminsAndManagers,
+    revokePortalToken: adminsAndManagers,
   },
-  ...Object.fromEntries(openTypes.map((type) => [type, allow])),
+  Viewer: { '*': isAuthenticated },
+  Organisation: { '*': isAuthenticated },
+  // A portal token reaches its customer's name, contacts and addresses; the rest is for users.
+  Customer: {
+    '*': anyUser,
+    id: isAuthenticated,
+    name: isAuthenticated,
+    contacts: isAuthenticated,
+    addresses: isAuthenticated,
+    creditLimit: anyUser,
+    auditTrail: adminsAndManagers,
+    readLog: adminsAndManagers,
+    // The service also requires admin, manager or the record's owner.
+    accessGrants: anyUser,
+    portalTokens: adminsAndManagers,
+  },
+  Lead: { '*': anyUser, auditTrail: adminsAndManagers, accessGrants: anyUser },
+  Contact: { '*': isAuthenticated, lead: anyUser },
+  Address: { '*': isAuthenticated, lead: anyUser },
+  CustomerType: { '*': anyUser },
+  CustomerStatus: { '*': anyUser },
+  BusinessUnit: { '*': anyUser },
+  User: { '*': anyUser, apiTokens: anyUser },
+  StatusGroup: { '*': anyUser },
+  AccessGrant: { '*': anyUser },
+  ApiToken: { '*': anyUser },
+  AuditEntry: { '*': adminsAndManagers },
+  RecordRead: { '*': adminsAndManagers },
+  PortalToken: { '*': isAuthenticated, createdBy: anyUser },
+  ...Object.fromEntries(harmless.map((type) => [type, allow])),
 };
 
 export const permissions = shield(ruleTree, {

@@ -1,25 +1,59 @@
-// The building blocks of the rule tree: small rules whose results graphql-shield caches per request.
+// The building blocks of the rule tree: small rules whose results graphql-shield caches per request
+// (`contextual`: the answer depends only on who is asking, not on the field's parent or arguments).
 import { rule } from 'graphql-shield';
 import type { Context } from '../graph/context';
 import { forbidden, unauthenticated } from '../graph/errors';
 import type { Role } from '../organisations/tables';
+import type { PortalPermission } from '../portal/tables';
 
+type Rule = ReturnType<ReturnType<typeof rule>>;
+
+/** Any valid token: a user's or a portal's. */
 export const isAuthenticated = rule('isAuthenticated', { cache: 'contextual' })((_parent, _args, ctx: Context) =>
   ctx.viewer ? true : unauthenticated(),
 );
 
-const roleRules = new Map<string, ReturnType<ReturnType<typeof rule>>>();
+/** A user of the organisation (not a portal token). */
+export const isUser = rule('isUser', { cache: 'contextual' })((_parent, _args, ctx: Context) => {
+  if (!ctx.viewer) return unauthenticated();
+  return ctx.viewer.kind === 'user' ? true : forbidden('A portal token may not do this.');
+});
 
-/** The viewer has one of `roles`. One rule per set of roles: graphql-shield caches by rule name. */
-export function hasRole(...roles: Role[]) {
-  const name = `hasRole:${[...roles].sort().join(',')}`;
-  let r = roleRules.get(name);
+const memo = new Map<string, Rule>();
+
+function memoised(name: string, create: () => Rule): Rule {
+  let r = memo.get(name);
   if (!r) {
-    r = rule(name, { cache: 'contextual' })((_parent, _args, ctx: Context) => {
-      if (!ctx.viewer) return unauthenticated();
-      return roles.includes(ctx.viewer.role) ? true : forbidden(`Your role (${ctx.viewer.role}) may not do this.`);
-    });
-    roleRules.set(name, r);
+    r = create();
+    memo.set(name, r);
   }
   return r;
+}
+
+/** A user with one of `roles`. One rule per set of roles: graphql-shield caches by rule name. */
+export function hasRole(...roles: Role[]): Rule {
+  const name = `hasRole:${[...roles].sort().join(',')}`;
+  return memoised(name, () =>
+    rule(name, { cache: 'contextual' })((_parent, _args, ctx: Context) => {
+      if (!ctx.viewer) return unauthenticated();
+      if (ctx.viewer.kind !== 'user') return forbidden('A portal token may not do this.');
+      return roles.includes(ctx.viewer.role) ? true : forbidden(`Your role (${ctx.viewer.role}) may not do this.`);
+    }),
+  );
+}
+
+/**
+ * A portal token holding `permission` (for the one customer it is bound to: which records it reaches
+ * is the data layer's job, src/auth/visibility.ts). Users pass this rule only through `or(...)`.
+ */
+export function isPortalTokenWith(permission?: PortalPermission): Rule {
+  const name = `isPortalToken:${permission ?? ''}`;
+  return memoised(name, () =>
+    rule(name, { cache: 'contextual' })((_parent, _args, ctx: Context) => {
+      if (!ctx.viewer) return unauthenticated();
+      if (ctx.viewer.kind !== 'portal') return forbidden('Only a portal token may do this.');
+      if (permission && !ctx.viewer.permissions.has(permission)) return forbidden(`This portal token does not grant ${permission}.`);
+      return true;
+    }),
+  );
 }

@@ -1,15 +1,22 @@
 // API tokens: random, shown once, stored as a SHA-256 hash. A token is looked up by its hash on
-// every request; a revoked, expired or deactivated user's token authenticates no one.
+// every request; a revoked, expired or deactivated user's token authenticates no one. Users' tokens
+// start `crm_`, portal tokens (bound to one customer) `crmp_`.
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { apiTokens, organisations, users } from '../organisations/tables';
-import type { Viewer } from './viewer';
+import { portalTokens } from '../portal/tables';
+import type { PortalViewer, UserViewer, Viewer } from './viewer';
 
 const PREFIX = 'crm_';
+const PORTAL_PREFIX = 'crmp_';
 
-export function generateToken(): string {
-  return PREFIX + randomBytes(32).toString('base64url');
+export function generateToken(prefix: string = PREFIX): string {
+  return prefix + randomBytes(32).toString('base64url');
+}
+
+export function generatePortalToken(): string {
+  return generateToken(PORTAL_PREFIX);
 }
 
 export function hashToken(token: string): string {
@@ -24,7 +31,9 @@ export async function issueToken(db: Db, user: { id: string; organisationId: str
 }
 
 export async function viewerForToken(db: Db, token: string): Promise<Viewer | null> {
-  if (!token.startsWith(PREFIX) || token.length > 200) return null;
+  if (token.length > 200) return null;
+  if (token.startsWith(PORTAL_PREFIX)) return portalViewerForToken(db, token);
+  if (!token.startsWith(PREFIX)) return null;
   const [row] = await db
     .select({ user: users, organisation: organisations })
     .from(apiTokens)
@@ -40,11 +49,40 @@ export async function viewerForToken(db: Db, token: string): Promise<Viewer | nu
     )
     .limit(1);
   if (!row) return null;
-  return {
+  const viewer: UserViewer = {
+    kind: 'user',
+    portal: null,
     user: row.user,
     organisation: row.organisation,
     role: row.user.role,
     organisationId: row.organisation.id,
     userId: row.user.id,
+  };
+  return viewer;
+}
+
+async function portalViewerForToken(db: Db, token: string): Promise<PortalViewer | null> {
+  const [row] = await db
+    .select({ portal: portalTokens, organisation: organisations })
+    .from(portalTokens)
+    .innerJoin(organisations, eq(organisations.id, portalTokens.organisationId))
+    .where(
+      and(
+        eq(portalTokens.tokenHash, hashToken(token)),
+        isNull(portalTokens.revokedAt),
+        or(isNull(portalTokens.expiresAt), gt(portalTokens.expiresAt, new Date())),
+      ),
+    )
+    .limit(1);
+  if (!row) return null;
+  return {
+    kind: 'portal',
+    portal: row.portal,
+    permissions: new Set(row.portal.permissions),
+    organisation: row.organisation,
+    organisationId: row.organisation.id,
+    user: null,
+    role: null,
+    userId: null,
   };
 }

@@ -1,10 +1,26 @@
-// The authenticated caller, resolved once per request from the bearer token.
+// The authenticated caller, resolved once per request from the bearer token: a user of the
+// organisation, or a portal token bound to one of its customers.
 import type { OrganisationRow, Role, UserRow } from '../organisations/tables';
+import type { PortalPermission, PortalTokenRow } from '../portal/tables';
 
-export type Viewer = {
+type ViewerBase = { organisation: OrganisationRow; organisationId: string };
+
+export type UserViewer = ViewerBase & {
+  kind: 'user';
   user: UserRow;
-  organisation: OrganisationRow;
   role: Role;
-  organisationId: string;
   userId: string;
+  portal: null;
 };
+
+export type PortalViewer = ViewerBase & {
+  kind: 'portal';
+  /** The token's row; `customerId` is the one customer it may see. */
+  portal: PortalTokenRow;
+  permissions: ReadonlySet<PortalPermission>;
+  user: null;
+  role: null;
+  userId: null;
+};
+
+export type Viewer = UserViewer | PortalViewer;

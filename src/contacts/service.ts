@@ -131,7 +131,7 @@ export async function createContact(db: Db, actor: Actor, input: CreateContactIn
 export async function updateContact(db: Db, actor: Actor, contactId: string, input: UpdateContactInput): Promise<{ contact: ContactRow }> {
   const { expectedVersion, customFields, ...changes } = validate(updateSchema, input);
   return db.transaction(async (tx) => {
-    const before = await lockForUpdate(tx, contacts, actor.organisationId, contactId, expectedVersion, 'contact');
+    const before = await lockForUpdate(tx, contacts, actor, contactId, expectedVersion, 'contact');
     if (before.leadId) await refuseConvertedLead(tx, before.leadId);
     if (changes.isPrimary === true && !before.isPrimary) {
       const owner: RecordOwner = before.customerId ? { kind: 'customer', id: before.customerId } : { kind: 'lead', id: before.leadId! };

@@ -23,7 +23,7 @@ import { businessUnits, customers, customerStatuses, customerTypes } from './tab
 export const customerResolvers: Resolvers = {
   Query: {
     customer: (_p, { id }, ctx) => ctx.loaders.byId(customers, 'Customer').load(decodeIdArgument(id, ['Customer'], 'id').id),
-    customers: (_p, args, ctx) => listCustomers(ctx.db, viewerOf(ctx).organisationId, args, ctx.config.maxPageSize),
+    customers: (_p, args, ctx) => listCustomers(ctx.db, ctx.visibility, args, ctx.config.maxPageSize),
     customerTypes: (_p, _a, ctx) => listCustomerTypes(ctx.db, viewerOf(ctx).organisationId),
     customerStatuses: (_p, _a, ctx) => listCustomerStatuses(ctx.db, viewerOf(ctx).organisationId),
     businessUnits: (_p, _a, ctx) => listBusinessUnits(ctx.db, viewerOf(ctx).organisationId),

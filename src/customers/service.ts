@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { addressFieldsSchema, insertAddresses } from '../addresses/service';
 import { addresses } from '../addresses/tables';
 import { recordAudit, type Actor } from '../audit/service';
+import type { Visibility } from '../auth/visibility';
 import { contactFieldsSchema, insertContacts } from '../contacts/service';
 import { contacts } from '../contacts/tables';
 import { selectRows, type Db } from '../db/client';
@@ -183,7 +184,7 @@ async function defaultStatusId(tx: Db, organisationId: string): Promise<string> 
 export async function updateCustomer(db: Db, actor: Actor, customerId: string, input: UpdateCustomerInput): Promise<{ customer: CustomerRow }> {
   const { expectedVersion, creditLimit, customFields, ...rest } = validate(updateSchema, input);
   return db.transaction(async (tx) => {
-    const before = await lockForUpdate(tx, customers, actor.organisationId, customerId, expectedVersion, 'customer');
+    const before = await lockForUpdate(tx, customers, actor, customerId, expectedVersion, 'customer');
     const changes: Partial<typeof customers.$inferInsert> = givenFields(rest, [
       'name',
       'vatNumber',
@@ -224,9 +225,10 @@ export function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** A page of the customers the viewer may see; the total counts only those. */
 export async function listCustomers(
   db: Db,
-  organisationId: string,
+  visibility: Visibility,
   args: PageArgs & { filter?: CustomerFilter | null; orderBy?: CustomerOrder | null },
   maxPageSize: number,
 ) {
@@ -234,7 +236,8 @@ export async function listCustomers(
   const sort: SortSpec = { ...customerSorts[order.field], direction: order.direction ?? 'ASC' };
   const page = parsePageArgs(args, sort, maxPageSize);
   const f = args.filter ?? {};
-  const conditions: (SQL | undefined)[] = [eq(customers.organisationId, organisationId)];
+  const organisationId = visibility.organisationId;
+  const conditions: (SQL | undefined)[] = [eq(customers.organisationId, organisationId), visibility.record('customer')];
   if (f.name != null && f.name.trim() !== '') conditions.push(ilike(customers.name, containsPattern(f.name.trim())));
   if (f.statusIds != null) {
     const ids = f.statusIds.map((id, i) => decodeIdArgument(id, ['CustomerStatus'], `filter.statusIds[${i}]`).id);

@@ -5,3 +5,5 @@ export * from '../leads/tables';
 export * from '../contacts/tables';
 export * from '../addresses/tables';
 export * from '../audit/tables';
+export * from '../access/tables';
+export * from '../portal/tables';

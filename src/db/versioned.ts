@@ -3,16 +3,20 @@
 // VERSION_CONFLICT instead of one silently overwriting the other.
 import { and, eq, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable, PgUpdateSetSource } from 'drizzle-orm/pg-core';
+import type { Actor } from '../audit/service';
 import { notFound, userError } from '../graph/user-errors';
 import type { Db } from './client';
 
 type VersionedTable = PgTable & { id: PgColumn; organisationId: PgColumn; version: PgColumn; updatedAt: PgColumn };
 
-/** The row, locked until the transaction ends; user errors for a missing row or a stale version. */
+/**
+ * The row, locked until the transaction ends; user errors for a missing row, one the actor may not
+ * see (the same "not found"), or a stale version.
+ */
 export async function lockForUpdate<T extends VersionedTable>(
   tx: Db,
   table: T,
-  organisationId: string,
+  actor: Pick<Actor, 'organisationId' | 'visibility'>,
   id: string,
   expectedVersion: number | null | undefined,
   what: string,
@@ -20,7 +24,7 @@ export async function lockForUpdate<T extends VersionedTable>(
   const [row] = (await tx
     .select()
     .from(table as PgTable)
-    .where(and(eq(table.id, id), eq(table.organisationId, organisationId)))
+    .where(and(eq(table.id, id), eq(table.organisationId, actor.organisationId), actor.visibility?.rows(table)))
     .for('update')) as Array<T['$inferSelect'] & { version: number }>;
   if (!row) throw notFound(['input', 'id'], what);
   if (expectedVersion != null && row.version !== expectedVersion) {

@@ -1,6 +1,7 @@
 // What every resolver gets: who is asking, a database handle, loaders fresh for this request.
 import type { Logger } from 'pino';
-import type { Viewer } from '../auth/viewer';
+import type { UserViewer, Viewer } from '../auth/viewer';
+import { Visibility } from '../auth/visibility';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { Loaders } from './loaders';
@@ -12,17 +13,19 @@ export type Context = {
   requestId: string;
   /** Null for an anonymous request; the rule tree refuses almost everything then. */
   viewer: Viewer | null;
+  /** Which leads and customers (and everything under them) the viewer may see. */
+  visibility: Visibility;
   loaders: Loaders;
+  /** Customers read by id in this request: written to the access log when the response is sent. */
+  customerReads: Set<string>;
 };
 
 /** The context of an authenticated request; resolvers behind `isAuthenticated` may assume it. */
 export type AuthedContext = Context & { viewer: Viewer };
 
-export function createContext(options: Omit<Context, 'loaders'>): Context {
-  return {
-    ...options,
-    loaders: new Loaders(options.db, options.viewer?.organisationId ?? '00000000-0000-0000-0000-000000000000'),
-  };
+export function createContext(options: Omit<Context, 'loaders' | 'visibility' | 'customerReads'>): Context {
+  const visibility = new Visibility(options.viewer?.organisationId ?? '00000000-0000-0000-0000-000000000000', options.viewer);
+  return { ...options, visibility, loaders: new Loaders(options.db, visibility), customerReads: new Set() };
 }
 
 /** The viewer, for resolvers the rule tree only lets authenticated callers reach. */

@@ -12,6 +12,10 @@ export const nodeTypes = [
   'Lead',
   'Contact',
   'Address',
+  'PortalToken',
+  'AccessGrant',
+  'StatusGroup',
+  'ApiToken',
 ] as const;
 export type NodeType = (typeof nodeTypes)[number];
 

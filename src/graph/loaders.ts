@@ -1,9 +1,12 @@
 // Per-request DataLoaders. Every relation a resolver follows goes through one of these, so a page
 // of 50 customers costs the same number of queries as a page of 5. Every loader is scoped to the
-// viewer's organisation, and batches its keys into one array parameter.
+// viewer's organisation, and batches its keys into one array parameter. Rows by id are also limited
+// to what the viewer may see (src/auth/visibility.ts); rows under a parent follow the parent, which
+// was itself loaded through a visible path.
 import DataLoader from 'dataloader';
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { Visibility } from '../auth/visibility';
 import type { Db } from '../db/client';
 import { paginateByParent, uuidArray, type Connection, type Page, type SortSpec } from './connection';
 
@@ -14,10 +17,14 @@ type OrgTable = PgTable & { id: PgColumn; organisationId: PgColumn };
 export class Loaders {
   private readonly cache = new Map<string, DataLoader<string, unknown>>();
 
+  private readonly organisationId: string;
+
   constructor(
     private readonly db: Db,
-    private readonly organisationId: string,
-  ) {}
+    private readonly visibility: Visibility,
+  ) {
+    this.organisationId = visibility.organisationId;
+  }
 
   private memo<V>(key: string, create: () => DataLoader<string, V>): DataLoader<string, V> {
     let loader = this.cache.get(key) as DataLoader<string, V> | undefined;
@@ -28,7 +35,7 @@ export class Loaders {
     return loader;
   }
 
-  /** Rows by id, null for ids not in this organisation. */
+  /** Rows by id, null for ids not in this organisation or not visible to the viewer. */
   byId<T extends OrgTable>(table: T, name: string): DataLoader<string, T['$inferSelect'] | null> {
     return this.memo(`byId:${name}`, () =>
       new DataLoader<string, T['$inferSelect'] | null>(
@@ -36,7 +43,9 @@ export class Loaders {
           const rows = (await this.db
             .select()
             .from(table as PgTable)
-            .where(and(eq(table.organisationId, this.organisationId), sql`${table.id} = any(${uuidArray(ids)})`))) as Array<
+            .where(
+              and(eq(table.organisationId, this.organisationId), sql`${table.id} = any(${uuidArray(ids)})`, this.visibility.rows(table as PgTable)),
+            )) as Array<
             T['$inferSelect'] & { id: string }
           >;
           const found = new Map(rows.map((r) => [r.id, r]));

@@ -15,7 +15,9 @@ import { contacts } from '../contacts/tables';
 import { businessUnits, customers, customerStatuses, customerTypes } from '../customers/tables';
 import type { Resolvers } from '../generated/graphql';
 import { leads } from '../leads/tables';
-import { users } from '../organisations/tables';
+import { accessGrants, statusGroups } from '../access/tables';
+import { apiTokens, users } from '../organisations/tables';
+import { portalTokens } from '../portal/tables';
 import { viewerOf, type Context } from './context';
 import { badUserInput } from './errors';
 import { parseGlobalId, type NodeType } from './ids';
@@ -42,6 +44,10 @@ const nodeTables = {
   Lead: leads,
   Contact: contacts,
   Address: addresses,
+  PortalToken: portalTokens,
+  AccessGrant: accessGrants,
+  StatusGroup: statusGroups,
+  ApiToken: apiTokens,
 } satisfies Record<Exclude<NodeType, 'Organisation'>, unknown>;
 
 /** Loads any node by global ID, tagged with its GraphQL type; null if absent or not visible. */

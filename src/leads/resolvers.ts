@@ -17,7 +17,7 @@ const leadId = (id: string) => inputId(id, ['Lead'], ['input', 'id']).id;
 export const leadResolvers: Resolvers = {
   Query: {
     lead: (_p, { id }, ctx) => ctx.loaders.byId(leads, 'Lead').load(decodeIdArgument(id, ['Lead'], 'id').id),
-    leads: (_p, args, ctx) => listLeads(ctx.db, viewerOf(ctx).organisationId, args, ctx.config.maxPageSize),
+    leads: (_p, args, ctx) => listLeads(ctx.db, ctx.visibility, args, ctx.config.maxPageSize),
   },
   Mutation: {
     createLead: (_p, { input }, ctx) => payload(() => createLead(ctx.db, actorOf(ctx), input), { lead: null }),

@@ -7,6 +7,7 @@ import { addressFieldsSchema, insertAddresses } from '../addresses/service';
 import { recordAudit, type Actor } from '../audit/service';
 import { contactFieldsSchema, insertContacts } from '../contacts/service';
 import { containsPattern } from '../customers/service';
+import type { Visibility } from '../auth/visibility';
 import type { Db } from '../db/client';
 import { givenFields, lockForUpdate, mergeCustomFields, writeUpdate } from '../db/versioned';
 import type { ChangeLeadStatusInput, CreateLeadInput, LeadFilter, LeadOrder, UpdateLeadInput } from '../generated/graphql';
@@ -91,7 +92,7 @@ export async function createLead(db: Db, actor: Actor, input: CreateLeadInput): 
 export async function updateLead(db: Db, actor: Actor, leadId: string, input: UpdateLeadInput): Promise<{ lead: LeadRow }> {
   const { expectedVersion, customFields, ...rest } = validate(updateSchema, input);
   return db.transaction(async (tx) => {
-    const before = await lockForUpdate(tx, leads, actor.organisationId, leadId, expectedVersion, 'lead');
+    const before = await lockForUpdate(tx, leads, actor, leadId, expectedVersion, 'lead');
     refuseIfConverted(before);
     const changes: Partial<typeof leads.$inferInsert> = givenFields(rest, [
       'name',
@@ -118,7 +119,7 @@ export async function changeLeadStatus(db: Db, actor: Actor, leadId: string, inp
     throw userError(['input', 'lostReason'], 'lostReason: only a LOST lead has a lost reason.', 'INVALID');
   }
   return db.transaction(async (tx) => {
-    const before = await lockForUpdate(tx, leads, actor.organisationId, leadId, expectedVersion, 'lead');
+    const before = await lockForUpdate(tx, leads, actor, leadId, expectedVersion, 'lead');
     refuseIfConverted(before);
     const after = await writeUpdate(tx, leads, before.id, { status, lostReason: status === 'LOST' ? lostReason : null });
     await recordAudit(tx, actor, { action: 'lead.status', entityType: 'Lead', entityId: after.id, before, after });
@@ -128,9 +129,10 @@ export async function changeLeadStatus(db: Db, actor: Actor, leadId: string, inp
 
 const leadSorts = nameAndTimeSorts(leads);
 
+/** A page of the leads the viewer may see; the total counts only those. */
 export async function listLeads(
   db: Db,
-  organisationId: string,
+  visibility: Visibility,
   args: PageArgs & { filter?: LeadFilter | null; orderBy?: LeadOrder | null },
   maxPageSize: number,
 ) {
@@ -138,7 +140,8 @@ export async function listLeads(
   const sort: SortSpec = { ...leadSorts[order.field], direction: order.direction ?? 'ASC' };
   const page = parsePageArgs(args, sort, maxPageSize);
   const f = args.filter ?? {};
-  const conditions: (SQL | undefined)[] = [eq(leads.organisationId, organisationId)];
+  const organisationId = visibility.organisationId;
+  const conditions: (SQL | undefined)[] = [eq(leads.organisationId, organisationId), visibility.record('lead')];
   if (f.name != null && f.name.trim() !== '') conditions.push(ilike(leads.name, containsPattern(f.name.trim())));
   if (f.statuses != null) conditions.push(sql`${leads.status}::text = any(${`{${f.statuses.join(',')}}`}::text[])`);
   if (f.ownerId != null) conditions.push(eq(leads.ownerId, decodeIdArgument(f.ownerId, ['User'], 'filter.ownerId').id));

@@ -10,6 +10,7 @@ export const organisationResolvers: Resolvers = {
   Viewer: {
     user: (v) => v.user,
     organisation: (v) => v.organisation,
+    portalToken: (v) => v.portal,
   },
   User: { id: globalIdField('User') },
   Organisation: { id: globalIdField('Organisation') },

@@ -1,6 +1,7 @@
 // Creating an organisation: the tenant, its reference lists, its first admin and that admin's token,
 // in one transaction.
 import { z } from 'zod';
+import { assignStatusGroups, createSystemStatusGroup } from '../access/status-groups';
 import { issueToken } from '../auth/tokens';
 import { seedReferenceData } from '../customers/reference-data';
 import type { Db } from '../db/client';
@@ -24,10 +25,12 @@ export async function createOrganisation(db: Db, input: z.input<typeof organisat
   return db.transaction(async (tx) => {
     const [organisation] = await tx.insert(organisations).values({ name, currency }).returning();
     await seedReferenceData(tx, organisation!.id);
+    const systemGroupId = await createSystemStatusGroup(tx, organisation!.id);
     const [admin] = await tx
       .insert(users)
       .values({ organisationId: organisation!.id, email: adminEmail, name: adminName ?? adminEmail.split('@')[0]!, role: 'ADMIN' })
       .returning();
+    await assignStatusGroups(tx, organisation!.id, admin!.id, [systemGroupId]);
     const token = await issueToken(tx, admin!, 'First admin token');
     return { organisation: organisation!, admin: admin!, token };
   });
@@ -36,9 +39,13 @@ export async function createOrganisation(db: Db, input: z.input<typeof organisat
 export async function createUser(
   db: Db,
   organisationId: string,
-  user: { email: string; name: string; role: Role },
+  user: { email: string; name: string; role: Role; statusGroupIds?: readonly string[] },
 ): Promise<{ user: UserRow; token: string }> {
-  const [row] = await db.insert(users).values({ organisationId, ...user }).returning();
-  const token = await issueToken(db, row!, `${user.role.toLowerCase()} token`);
-  return { user: row!, token };
+  const { statusGroupIds, ...values } = user;
+  return db.transaction(async (tx) => {
+    const [row] = await tx.insert(users).values({ organisationId, ...values }).returning();
+    await assignStatusGroups(tx, organisationId, row!.id, statusGroupIds);
+    const token = await issueToken(tx, row!, `${user.role.toLowerCase()} token`);
+    return { user: row!, token };
+  });
 }

@@ -66,4 +66,5 @@ export const demoCredentials = pgTable('demo_credentials', {
 
 export type OrganisationRow = typeof organisations.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
+export type ApiTokenRow = typeof apiTokens.$inferSelect;
 export type Role = (typeof roleEnum.enumValues)[number];

@@ -18,7 +18,7 @@ export async function resolveRecordOwner(tx: Db, actor: Actor, globalId: string,
   const [row] = await tx
     .select({ id: table.id })
     .from(table)
-    .where(and(eq(table.id, parsed.id), eq(table.organisationId, actor.organisationId)));
+    .where(and(eq(table.id, parsed.id), eq(table.organisationId, actor.organisationId), actor.visibility?.record(parsed.type === 'Customer' ? 'customer' : 'lead')));
   if (!row) throw notFound(field, parsed.type === 'Customer' ? 'customer' : 'lead');
   return { kind: parsed.type === 'Customer' ? 'customer' : 'lead', id: row.id };
 }
