@@ -4,6 +4,7 @@ import path from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
+import { grantResolvers } from '../access/grant-resolvers';
 import { addressResolvers } from '../addresses/resolvers';
 import { permissions } from '../auth/permissions';
 import { contactResolvers } from '../contacts/resolvers';
@@ -24,7 +25,7 @@ export function loadTypeDefs(): string[] {
 export function buildSchema(options: { shield?: boolean } = {}): GraphQLSchema {
   const schema = makeExecutableSchema({
     typeDefs: loadTypeDefs(),
-    resolvers: [graphResolvers, organisationResolvers, customerResolvers, leadResolvers, contactResolvers, addressResolvers] as never,
+    resolvers: [graphResolvers, organisationResolvers, customerResolvers, leadResolvers, contactResolvers, addressResolvers, grantResolvers] as never,
   });
   return options.shield === false ? schema : applyMiddleware(schema, permissions);
 }

@@ -1,0 +1,43 @@
+// GraphQL for delegated access: grant, revoke, and each record's access view.
+import { actorOf } from '../audit/actor';
+import { customers } from '../customers/tables';
+import type { Resolvers } from '../generated/graphql';
+import { viewerOf, type Context } from '../graph/context';
+import { forbidden } from '../graph/errors';
+import { globalIdField } from '../graph/fields';
+import { payload } from '../graph/user-errors';
+import { leads } from '../leads/tables';
+import { users } from '../organisations/tables';
+import { grantRecordAccess, grantState, recordGrants, revokeRecordAccess, type Grantor } from './grants';
+
+function grantorOf(ctx: Context): Grantor {
+  const viewer = viewerOf(ctx);
+  // The rule tree admits only users to these fields; this guards the type.
+  if (viewer.kind !== 'user') throw forbidden('A portal token may not manage access.');
+  return { ...actorOf(ctx), userId: viewer.userId, role: viewer.role };
+}
+
+export const grantResolvers: Resolvers = {
+  Mutation: {
+    grantRecordAccess: (_p, { input }, ctx) => payload(() => grantRecordAccess(ctx.db, grantorOf(ctx), input), { accessGrant: null }),
+    revokeRecordAccess: (_p, { input }, ctx) => payload(() => revokeRecordAccess(ctx.db, grantorOf(ctx), input.id), { accessGrant: null }),
+  },
+  Customer: {
+    accessGrants: (c, { states }, ctx) => recordGrants(ctx.db, grantorOf(ctx), { kind: 'customer', id: c.id, ownerId: c.ownerId }, states),
+  },
+  Lead: {
+    accessGrants: (l, { states }, ctx) => recordGrants(ctx.db, grantorOf(ctx), { kind: 'lead', id: l.id, ownerId: l.ownerId }, states),
+  },
+  AccessRecord: {
+    __resolveType: (record) => ('stage' in record ? 'Customer' : 'Lead'),
+  },
+  AccessGrant: {
+    id: globalIdField('AccessGrant'),
+    grantee: (g, _a, ctx) => ctx.loaders.byId(users, 'User').load(g.granteeUserId),
+    record: (g, _a, ctx) => (g.customerId ? ctx.loaders.byId(customers, 'Customer').load(g.customerId) : ctx.loaders.byId(leads, 'Lead').load(g.leadId!)),
+    grantedBy: (g, _a, ctx) => (g.grantedByUserId ? ctx.loaders.byId(users, 'User').load(g.grantedByUserId) : null),
+    grantedAt: (g) => g.createdAt,
+    revokedBy: (g, _a, ctx) => (g.revokedByUserId ? ctx.loaders.byId(users, 'User').load(g.revokedByUserId) : null),
+    state: (g) => grantState(g),
+  },
+};
