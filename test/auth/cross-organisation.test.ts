@@ -1,0 +1,135 @@
+// Two organisations with identical data. Every root field, called by one organisation's admin with
+// each of the other organisation's IDs in every ID argument, neither returns nor changes anything of
+// the other's. The operations are built from the schema, so a new root field is covered unasked.
+import { sql } from 'drizzle-orm';
+import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
+import { accessGrants, statusGroups } from '../../src/access/tables';
+import { addresses } from '../../src/addresses/tables';
+import { contacts } from '../../src/contacts/tables';
+import { businessUnits, customers, customerStatuses, customerTypes } from '../../src/customers/tables';
+import { selectRows } from '../../src/db/client';
+import * as tables from '../../src/db/schema';
+import { toGlobalId, type NodeType } from '../../src/graph/ids';
+import { buildSchema } from '../../src/graph/schema';
+import { leads } from '../../src/leads/tables';
+import { apiTokens, users } from '../../src/organisations/tables';
+import { portalTokens } from '../../src/portal/tables';
+import { generatePortalToken, hashToken } from '../../src/auth/tokens';
+import { operationFor, schemaFieldsOf } from '../helpers/operations';
+import { CREATE_CUSTOMER, customerInput, readReference } from '../helpers/reference';
+import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
+
+const schema = buildSchema({ shield: false });
+let server: TestServer;
+let acme: TestOrganisation;
+let other: TestOrganisation;
+
+const nodeTables: Array<[NodeType, PgTable & { id: any; organisationId: any }]> = [
+  ['Customer', customers],
+  ['Lead', leads],
+  ['Contact', contacts],
+  ['Address', addresses],
+  ['User', users],
+  ['CustomerType', customerTypes],
+  ['CustomerStatus', customerStatuses],
+  ['BusinessUnit', businessUnits],
+  ['StatusGroup', statusGroups],
+  ['AccessGrant', accessGrants],
+  ['PortalToken', portalTokens],
+  ['ApiToken', apiTokens],
+];
+
+/** The same records in both organisations: a customer and a lead with a contact and an address each, a grant, a portal token. */
+async function populate(org: TestOrganisation) {
+  const ref = await readReference(server, org.adminToken);
+  const customer = await server.graphql(CREATE_CUSTOMER, { input: customerInput(ref, { name: 'Identical Ltd', contacts: [{ surname: 'Twin' }] }) }, org.adminToken);
+  const customerId = customer.data!.createCustomer.customer.id;
+  const lead = await server.graphql(
+    `mutation($input: CreateLeadInput!) { createLead(input: $input) { lead { id } } }`,
+    { input: { name: 'Identical Lead', contacts: [{ surname: 'Twin' }], addresses: [{ type: 'BILLING', line1: '1 Same St', town: 'Sameton', country: 'GB' }] } },
+    org.adminToken,
+  );
+  const salesId = await org.userIdFor('SALES');
+  await server.graphql(
+    `mutation($input: GrantRecordAccessInput!) { grantRecordAccess(input: $input) { userErrors { code } } }`,
+    { input: { recordId: customerId, granteeId: salesId, endsAt: new Date(Date.now() + 3_600_000).toISOString(), reason: 'Twin grant' } },
+    org.adminToken,
+  );
+  const [row] = await selectRows<{ id: string }>(server.database.db, sql`select id from customers where organisation_id = ${org.organisationId}`);
+  await server.database.db.insert(portalTokens).values({
+    organisationId: org.organisationId,
+    customerId: row!.id,
+    name: 'Twin portal',
+    tokenHash: hashToken(generatePortalToken()),
+    permissions: ['VIEW_INVOICES', 'UPDATE_CONTACT_DETAILS'],
+  });
+  await server.database.db.insert(statusGroups).values({ organisationId: org.organisationId, name: 'Twin group' });
+  expect(lead.data!.createLead.lead.id).toBeTruthy();
+}
+
+/** Every global ID the organisation has, of every node type. */
+async function globalIdsOf(organisationId: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (const [type, table] of nodeTables) {
+    const rows = await server.database.db.select({ id: table.id }).from(table).where(sql`${table.organisationId} = ${organisationId}`);
+    for (const r of rows as Array<{ id: string }>) ids.push(toGlobalId(type, r.id));
+  }
+  return ids;
+}
+
+/** A fingerprint of every row the organisation has, in every table with an organisation_id. */
+async function fingerprint(organisationId: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const value of Object.values(tables)) {
+    if (typeof value !== 'object' || value === null || !('organisationId' in value)) continue;
+    const table = value as PgTable;
+    const { name } = getTableConfig(table);
+    const [row] = await selectRows<{ digest: string | null; n: number }>(
+      server.database.db,
+      sql`select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as digest, count(*)::int as n from ${table} t where t.organisation_id = ${organisationId}`,
+    );
+    out[name] = `${row!.n}:${row!.digest}`;
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  acme = await createTestOrganisation(server, 'Acme Services');
+  other = await createTestOrganisation(server, 'Other Services');
+  await populate(acme);
+  await populate(other);
+});
+afterAll(() => server.close());
+
+it("never returns or changes the other organisation's data, whichever root field and ID is used", async () => {
+  const otherIds = await globalIdsOf(other.organisationId);
+  expect(otherIds.length).toBeGreaterThanOrEqual(nodeTables.length);
+  const before = await fingerprint(other.organisationId);
+  const leaks: string[] = [];
+  const serverErrors: string[] = [];
+  let calls = 0;
+  for (const root of ['Query', 'Mutation'] as const) {
+    for (const field of schemaFieldsOf(schema, root)) {
+      const hasIdArgument = JSON.stringify(operationFor(schema, 'query', field, () => 'MARKER').variables).includes('MARKER');
+      for (const foreignId of hasIdArgument ? otherIds : [undefined]) {
+        const { query, variables } = operationFor(schema, root === 'Query' ? 'query' : 'mutation', field, () => foreignId);
+        // Ask for IDs back wherever a Node comes back, so any leak would show.
+        const withIds = query.replace('{ __typename }', '{ __typename ... on Node { id } }');
+        const res = await server.graphql(withIds, variables, acme.adminToken);
+        calls++;
+        if (res.status >= 500 || res.errors?.some((e) => e.extensions?.code === 'INTERNAL_SERVER_ERROR')) {
+          serverErrors.push(`${field.name}: ${JSON.stringify(res).slice(0, 300)}`);
+        }
+        // Data only: error messages may quote the ID the caller sent, which is no leak.
+        const text = JSON.stringify(res.data);
+        for (const id of otherIds) if (text.includes(id)) leaks.push(`${root}.${field.name} returned ${id}`);
+        if (text.includes('Other Services')) leaks.push(`${root}.${field.name} named the other organisation`);
+      }
+    }
+  }
+  expect(calls).toBeGreaterThan(100);
+  expect(serverErrors).toEqual([]);
+  expect(leaks).toEqual([]);
+  expect(await fingerprint(other.organisationId)).toEqual(before);
+});
