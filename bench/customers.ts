@@ -1,9 +1,11 @@
 // Load benchmark of the GraphQL API on a real PostgreSQL server.
 //
 // What it measures: throughput (requests/s), latency (p50/p95/p99) and SQL statements per request of
-// the compiled server (`node dist/src/main.js`, NODE_ENV=production) answering a customer-list
-// query — 50 customers with their status, credit limit, contacts and addresses — for the demo
-// organisation's admin, while autocannon keeps N connections busy. Also the server's peak RSS.
+// the compiled server (NODE_ENV=production) answering a customer-list query — 50 customers with
+// their status, credit limit, contacts and addresses — for the demo organisation's admin, while
+// autocannon keeps N connections busy; also the server's peak RSS. Each scenario runs twice: with
+// the graphql-shield rule tree, as in production, and without it (bench/serve.cjs), to show what
+// authorisation adds.
 //
 // How to run (the database is migrated, and seeded up to BENCH_CUSTOMERS customers, if needed):
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_bench npm run bench
@@ -201,10 +203,10 @@ async function freePort(): Promise<number> {
 
 type Server = { process: ChildProcess; baseUrl: string; exited: Promise<number | null> };
 
-/** Starts the compiled server and waits until GET /readyz answers 200. */
-async function startServer(settings: Settings): Promise<Server> {
+/** Starts the compiled server, rule tree on or off, and waits until GET /readyz answers 200. */
+async function startServer(settings: Settings, shield: boolean): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(projectRoot, 'dist/src/main.js')], {
+  const child = spawn(process.execPath, [path.join(projectRoot, 'bench/serve.cjs')], {
     cwd: projectRoot,
     env: {
       ...process.env,
@@ -215,6 +217,7 @@ async function startServer(settings: Settings): Promise<Server> {
       LOG_LEVEL: 'warn',
       DEMO_DATA: 'true',
       NODE_ENV: 'production',
+      BENCH_SHIELD: shield ? 'on' : 'off',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -277,13 +280,14 @@ function peakRssMiB(pid: number | undefined): number | null {
 
 type Measurement = {
   scenario: Scenario;
+  shield: boolean;
   sqlStatements: string;
   result: autocannon.Result;
   /** Exact latency percentiles (ms) from every response's own time; autocannon has no p95. */
   latency: { p50: number; p95: number; p99: number };
 };
 
-async function measure(server: Server, token: string, scenario: Scenario, settings: Settings): Promise<Measurement> {
+async function measure(server: Server, token: string, scenario: Scenario, settings: Settings, shield: boolean): Promise<Measurement> {
   const url = `${server.baseUrl}/graphql`;
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
   const body = JSON.stringify(scenario.body);
@@ -327,7 +331,7 @@ async function measure(server: Server, token: string, scenario: Scenario, settin
   const result = await run(settings.duration, latencies);
   latencies.sort((a, b) => a - b);
   const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? NaN;
-  return { scenario, sqlStatements, result, latency: { p50: percentile(50), p95: percentile(95), p99: percentile(99) } };
+  return { scenario, shield, sqlStatements, result, latency: { p50: percentile(50), p95: percentile(95), p99: percentile(99) } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -341,7 +345,9 @@ function rate(n: number, ms: number): string {
   return String(Math.round(n / (ms / 1000 || 1)));
 }
 
-function report(settings: Settings, prepared: Prepared, measurements: Measurement[], peakRss: number | null, serverExit: number | null): string {
+type Run = { shield: boolean; peakRss: number | null; exit: number | null };
+
+function report(settings: Settings, prepared: Prepared, measurements: Measurement[], runs: Run[]): string {
   const row = (label: string, value: string | number) => `  ${label.padEnd(28)} ${value}`;
   const ms = (n: number) => `${n.toFixed(1)} ms`;
   const lines = [
@@ -362,7 +368,7 @@ function report(settings: Settings, prepared: Prepared, measurements: Measuremen
     const r = m.result;
     lines.push(
       '',
-      `--- ${m.scenario.name}: ${m.scenario.description}`,
+      `--- ${m.scenario.name} (graphql-shield ${m.shield ? 'on' : 'off'}): ${m.scenario.description}`,
       row('Requests/s (mean)', r.requests.average.toFixed(1)),
       row('Latency p50 / p95 / p99', `${ms(m.latency.p50)} / ${ms(m.latency.p95)} / ${ms(m.latency.p99)}`),
       row('  (autocannon p50/p97.5/p99)', `${r.latency.p50} / ${r.latency.p97_5} / ${r.latency.p99} ms, mean ${r.latency.average.toFixed(1)} ms, max ${r.latency.max} ms`),
@@ -374,12 +380,26 @@ function report(settings: Settings, prepared: Prepared, measurements: Measuremen
       row('SQL statements per request', m.sqlStatements),
     );
   }
-  lines.push(
-    '',
-    row('Server peak RSS (VmHWM)', peakRss === null ? 'n/a' : `${peakRss.toFixed(0)} MiB`),
-    row('Server exit after SIGTERM', serverExit === null ? 'killed by a signal' : `code ${serverExit}`),
-    '',
-  );
+  lines.push('', '--- What the graphql-shield rule tree adds (on vs off)');
+  for (const scenario of scenarios) {
+    const on = measurements.find((m) => m.scenario === scenario && m.shield);
+    const off = measurements.find((m) => m.scenario === scenario && !m.shield);
+    if (!on || !off) continue;
+    const pct = (a: number, b: number) => `${a >= b ? '+' : ''}${(((a - b) / b) * 100).toFixed(1)}%`;
+    lines.push(
+      row(`${scenario.name} p50`, `${ms(on.latency.p50)} vs ${ms(off.latency.p50)} (${pct(on.latency.p50, off.latency.p50)})`),
+      row(`${scenario.name} requests/s`, `${on.result.requests.average.toFixed(1)} vs ${off.result.requests.average.toFixed(1)}`),
+    );
+  }
+  lines.push('');
+  for (const run of runs) {
+    const label = `shield ${run.shield ? 'on' : 'off'}`;
+    lines.push(
+      row(`Server peak RSS, ${label}`, run.peakRss === null ? 'n/a' : `${run.peakRss.toFixed(0)} MiB`),
+      row(`Exit after SIGTERM, ${label}`, run.exit === null ? 'killed by a signal' : `code ${run.exit}`),
+    );
+  }
+  lines.push('');
   return lines.join('\n');
 }
 
@@ -389,23 +409,25 @@ async function main(): Promise<void> {
   const settings = readSettings();
   build();
   const prepared = await prepare(settings);
-  const server = await startServer(settings);
-  const interrupt = () => {
-    server.process.kill('SIGTERM');
-    process.exit(130);
-  };
-  process.once('SIGINT', interrupt);
   const measurements: Measurement[] = [];
-  let peakRss: number | null = null;
-  let serverExit: number | null;
-  try {
-    for (const scenario of scenarios) measurements.push(await measure(server, prepared.token, scenario, settings));
-    peakRss = peakRssMiB(server.process.pid);
-  } finally {
-    serverExit = await stopServer(server);
-    process.removeListener('SIGINT', interrupt);
+  const runs: Run[] = [];
+  for (const shield of [true, false]) {
+    const server = await startServer(settings, shield);
+    const interrupt = () => {
+      server.process.kill('SIGTERM');
+      process.exit(130);
+    };
+    process.once('SIGINT', interrupt);
+    let peakRss: number | null = null;
+    try {
+      for (const scenario of scenarios) measurements.push(await measure(server, prepared.token, scenario, settings, shield));
+      peakRss = peakRssMiB(server.process.pid);
+    } finally {
+      runs.push({ shield, peakRss, exit: await stopServer(server) });
+      process.removeListener('SIGINT', interrupt);
+    }
   }
-  process.stdout.write(report(settings, prepared, measurements, peakRss, serverExit));
+  process.stdout.write(report(settings, prepared, measurements, runs));
 }
 
 main().then(
