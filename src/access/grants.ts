@@ -76,7 +76,7 @@ export async function grantRecordAccess(db: Db, grantor: Grantor, input: GrantRe
       .returning();
     await recordAudit(tx, grantor, {
       action: 'accessGrant.create',
-      entityType: record.kind,
+      entityType: record.kind === 'customer' ? 'Customer' : 'Lead',
       entityId: record.id,
       after: { grantId: grant!.id, granteeUserId: granteeId, startsAt, endsAt: input.endsAt, reason },
     });
@@ -105,7 +105,7 @@ export async function revokeRecordAccess(db: Db, grantor: Grantor, grantGlobalId
       .returning();
     await recordAudit(tx, grantor, {
       action: 'accessGrant.revoke',
-      entityType: record.kind,
+      entityType: record.kind === 'customer' ? 'Customer' : 'Lead',
       entityId: record.id,
       before: { grantId: grant.id, granteeUserId: grant.granteeUserId, endsAt: grant.endsAt },
       after: { grantId: grant.id, revokedAt: revoked!.revokedAt },

@@ -12,5 +12,6 @@ export function actorOf(ctx: Context): Actor {
     visibility: ctx.visibility,
     requestId: ctx.requestId,
     currency: viewer.organisation.currency,
+    isAdmin: viewer.role === 'ADMIN',
   };
 }

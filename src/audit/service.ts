@@ -15,6 +15,8 @@ export type Actor = {
   requestId: string | null;
   /** Organisation defaults services need (currency for money without one). */
   currency: string;
+  /** An admin user: not limited by status security groups. Absent (false) for everyone else. */
+  isAdmin?: boolean;
 };
 
 export type AuditChange = {

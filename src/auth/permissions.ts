@@ -46,6 +46,7 @@ const harmless = [
   'RecordReadEdge',
   'CreateCustomerPayload',
   'UpdateCustomerPayload',
+  'ChangeCustomerStatusPayload',
   'CreateLeadPayload',
   'UpdateLeadPayload',
   'ChangeLeadStatusPayload',
@@ -81,6 +82,7 @@ export const ruleTree = {
   Mutation: {
     createCustomer: writers.createCustomers,
     updateCustomer: writers.customers,
+    changeCustomerStatus: writers.customers,
     createLead: writers.leads,
     updateLead: writers.leads,
     changeLeadStatus: writers.leads,

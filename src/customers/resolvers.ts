@@ -1,5 +1,6 @@
 // GraphQL resolvers for customers and their organisation-level lists: thin, over the service and loaders.
 import { and, eq } from 'drizzle-orm';
+import { customerStatusesFor } from '../access/status-group-resolvers';
 import { addressesPage, defaultAddress } from '../addresses/loaders';
 import { actorOf } from '../audit/actor';
 import { contactsPage } from '../contacts/loaders';
@@ -14,22 +15,29 @@ import {
   createCustomer,
   listBusinessUnits,
   listCustomers,
-  listCustomerStatuses,
   listCustomerTypes,
   updateCustomer,
+  changeCustomerStatus,
 } from './service';
 import { businessUnits, customers, customerStatuses, customerTypes } from './tables';
 
 export const customerResolvers: Resolvers = {
   Query: {
-    customer: (_p, { id }, ctx) => ctx.loaders.byId(customers, 'Customer').load(decodeIdArgument(id, ['Customer'], 'id').id),
+    customer: async (_p, { id }, ctx) => {
+      const customer = await ctx.loaders.byId(customers, 'Customer').load(decodeIdArgument(id, ['Customer'], 'id').id);
+      // A customer opened by id is a read for the read log (src/audit/read-log-plugin.ts).
+      if (customer) ctx.customerReads.add(customer.id);
+      return customer;
+    },
     customers: (_p, args, ctx) => listCustomers(ctx.db, ctx.visibility, args, ctx.config.maxPageSize),
     customerTypes: (_p, _a, ctx) => listCustomerTypes(ctx.db, viewerOf(ctx).organisationId),
-    customerStatuses: (_p, _a, ctx) => listCustomerStatuses(ctx.db, viewerOf(ctx).organisationId),
+    customerStatuses: (_p, { assignableOnly }, ctx) => customerStatusesFor(ctx, assignableOnly),
     businessUnits: (_p, _a, ctx) => listBusinessUnits(ctx.db, viewerOf(ctx).organisationId),
   },
   Mutation: {
     createCustomer: (_p, { input }, ctx) => payload(() => createCustomer(ctx.db, actorOf(ctx), input), { customer: null }),
+    changeCustomerStatus: (_p, { input }, ctx) =>
+      payload(() => changeCustomerStatus(ctx.db, actorOf(ctx), inputId(input.id, ['Customer'], ['input', 'id']).id, input), { customer: null }),
     updateCustomer: (_p, { input }, ctx) =>
       payload(() => updateCustomer(ctx.db, actorOf(ctx), inputId(input.id, ['Customer'], ['input', 'id']).id, input), { customer: null }),
   },

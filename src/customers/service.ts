@@ -3,6 +3,7 @@
 // workflows of their own (conversions issue).
 import { and, asc, eq, ilike, isNull, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
+import { assertStatusPermitted } from '../access/status-group-service';
 import { addressFieldsSchema, insertAddresses } from '../addresses/service';
 import { addresses } from '../addresses/tables';
 import { recordAudit, type Actor } from '../audit/service';
@@ -74,7 +75,7 @@ async function referenced<T extends typeof users | typeof businessUnits | typeof
   const [row] = await tx
     .select()
     .from(table as typeof users)
-    .where(and(eq(table.id, id), eq(table.organisationId, actor.organisationId)));
+    .where(and(eq(table.id, id), eq(table.organisationId, actor.organisationId), actor.visibility?.rows(table)));
   if (!row) throw notFound(['input', field], what);
   return row as T['$inferSelect'];
 }
@@ -135,6 +136,8 @@ export async function createCustomer(db: Db, actor: Actor, input: CreateCustomer
     const statusId = input.statusId
       ? (await referenced(tx, actor, customerStatuses, 'CustomerStatus', input.statusId, 'statusId', 'customer status')).id
       : await defaultStatusId(tx, actor.organisationId);
+    // The default status too: a customer created in a status the user may not set would be stuck there for them.
+    await assertStatusPermitted(tx, actor, null, statusId);
     const ownerId = input.ownerId ? (await referenced(tx, actor, users, 'User', input.ownerId, 'ownerId', 'user')).id : actor.userId;
     const businessUnitId = input.businessUnitId
       ? (await referenced(tx, actor, businessUnits, 'BusinessUnit', input.businessUnitId, 'businessUnitId', 'business unit')).id
@@ -214,6 +217,30 @@ export async function updateCustomer(db: Db, actor: Actor, customerId: string, i
     const [type] = await tx.select().from(customerTypes).where(eq(customerTypes.id, after.typeId));
     await checkTypeRequirements(tx, type!, after);
     await recordAudit(tx, actor, { action: 'customer.update', entityType: 'Customer', entityId: after.id, before, after });
+    return { customer: after };
+  });
+}
+
+/** Moves a customer to another status the actor may set, from one they may set; audited. */
+export async function changeCustomerStatus(
+  db: Db,
+  actor: Actor,
+  customerId: string,
+  input: { statusId: string; expectedVersion?: number | null },
+): Promise<{ customer: CustomerRow }> {
+  return db.transaction(async (tx) => {
+    const before = await lockForUpdate(tx, customers, actor, customerId, input.expectedVersion, 'customer');
+    const statusId = (await referenced(tx, actor, customerStatuses, 'CustomerStatus', input.statusId, 'statusId', 'customer status')).id;
+    await assertStatusPermitted(tx, actor, before.statusId, statusId);
+    if (before.statusId === statusId) return { customer: before };
+    const after = await writeUpdate(tx, customers, before.id, { statusId });
+    await recordAudit(tx, actor, {
+      action: 'customer.changeStatus',
+      entityType: 'Customer',
+      entityId: after.id,
+      before: { statusId: before.statusId },
+      after: { statusId: after.statusId },
+    });
     return { customer: after };
   });
 }

@@ -24,8 +24,17 @@ export type Connection<T> = {
 
 export type PageArgs = { first?: number | null; after?: string | null; last?: number | null; before?: string | null };
 
-/** How a list is ordered: the name put in cursors, the SQL sort expression, and how to compare it. */
-export type SortSpec = { name: string; expr: SQL | PgColumn; cast: 'text' | 'timestamptz'; direction: 'ASC' | 'DESC' };
+/**
+ * How a list is ordered: the name put in cursors, the SQL sort expression, and how to compare it.
+ * `idKind` says what the rows' ids are: uuids (the default) or serial integers (log tables).
+ */
+export type SortSpec = {
+  name: string;
+  expr: SQL | PgColumn;
+  cast: 'text' | 'timestamptz' | 'bigint';
+  direction: 'ASC' | 'DESC';
+  idKind?: 'uuid' | 'serial';
+};
 
 /** The orders most record lists offer: by name (case-insensitive), by creation, by last change. */
 export function nameAndTimeSorts(columns: { name: PgColumn; createdAt: PgColumn; updatedAt: PgColumn }) {
@@ -64,7 +73,7 @@ function decodeCursor(value: string, argument: string, sort: SortSpec): Cursor {
     !Array.isArray(parsed) ||
     parsed.length !== 3 ||
     !parsed.every((p) => typeof p === 'string') ||
-    !/^[0-9a-f-]{36}$/.test(parsed[2] as string)
+    !(sort.idKind === 'serial' ? /^[0-9]{1,15}$/ : /^[0-9a-f-]{36}$/).test(parsed[2] as string)
   ) {
     throw badUserInput(`${argument}: ${JSON.stringify(value)} is not a valid cursor.`, argument);
   }
@@ -98,26 +107,33 @@ function readDirection(sort: SortSpec, page: Page): 'asc' | 'desc' {
   return asc !== page.backwards ? 'asc' : 'desc';
 }
 
-function sortKeySql(sort: SortSpec): SQL<string> {
+export function sortKeySql(sort: SortSpec): SQL<string> {
   return sql<string>`(${sort.expr})::text`;
 }
 
-function orderSql(sort: SortSpec, idColumn: PgColumn, page: Page): SQL {
+export function orderSql(sort: SortSpec, idColumn: PgColumn, page: Page): SQL {
   const dir = sql.raw(readDirection(sort, page));
   return sql`${sort.expr} ${dir}, ${idColumn} ${dir}`;
 }
 
 /** Rows strictly beyond the cursor, in reading direction. Ties on the sort key are broken by id. */
-function cursorCondition(sort: SortSpec, idColumn: PgColumn, page: Page): SQL | undefined {
+export function cursorCondition(sort: SortSpec, idColumn: PgColumn, page: Page): SQL | undefined {
   if (!page.cursor) return undefined;
-  const key = sort.cast === 'timestamptz' ? sql`${page.cursor.key}::timestamptz` : sql`${page.cursor.key}::text`;
+  const key =
+    sort.cast === 'timestamptz'
+      ? sql`${page.cursor.key}::timestamptz`
+      : sort.cast === 'bigint'
+        ? sql`${page.cursor.key}::bigint`
+        : sql`${page.cursor.key}::text`;
   const op = sql.raw(readDirection(sort, page) === 'asc' ? '>' : '<');
-  return sql`(${sort.expr}, ${idColumn}) ${op} (${key}, ${page.cursor.id}::uuid)`;
+  const id = sort.idKind === 'serial' ? sql`${page.cursor.id}::bigint` : sql`${page.cursor.id}::uuid`;
+  return sql`(${sort.expr}, ${idColumn}) ${op} (${key}, ${id})`;
 }
 
-type WithSortKey<T> = T & { _sortKey: string };
+export type WithSortKey<T> = T & { _sortKey: string };
 
-function buildConnection<T extends { id: string }>(
+/** A connection from rows fetched in reading direction, one more than the page when there is more. */
+export function buildConnection<T extends { id: string | number }>(
   rows: WithSortKey<T>[],
   sort: SortSpec,
   page: Page,
@@ -127,7 +143,7 @@ function buildConnection<T extends { id: string }>(
   const pageRows = rows.slice(0, page.limit);
   if (page.backwards) pageRows.reverse();
   const edges = pageRows.map(({ _sortKey, ...node }) => ({
-    cursor: encodeCursor({ sort: sort.name, key: _sortKey, id: node.id }),
+    cursor: encodeCursor({ sort: sort.name, key: _sortKey, id: String(node.id) }),
     node: node as unknown as T,
   }));
   return {

@@ -62,6 +62,8 @@ async function loadNode(ctx: Context, globalId: string, argument: string): Promi
         ? viewer.organisation
         : null
       : await ctx.loaders.byId(nodeTables[type], type).load(id);
+  // A customer opened by id is a read for the read log (src/audit/read-log-plugin.ts).
+  if (row && type === 'Customer') ctx.customerReads.add(id);
   return row ? { ...row, __typename: type } : null;
 }
 

@@ -5,12 +5,15 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { grantResolvers } from '../access/grant-resolvers';
+import { statusGroupResolvers } from '../access/status-group-resolvers';
 import { addressResolvers } from '../addresses/resolvers';
+import { auditResolvers } from '../audit/resolvers';
 import { permissions } from '../auth/permissions';
 import { contactResolvers } from '../contacts/resolvers';
 import { customerResolvers } from '../customers/resolvers';
 import { leadResolvers } from '../leads/resolvers';
 import { organisationResolvers } from '../organisations/resolvers';
+import { portalResolvers } from '../portal/resolvers';
 import { schemaDir } from '../paths';
 import { graphResolvers } from './resolvers';
 
@@ -25,7 +28,7 @@ export function loadTypeDefs(): string[] {
 export function buildSchema(options: { shield?: boolean } = {}): GraphQLSchema {
   const schema = makeExecutableSchema({
     typeDefs: loadTypeDefs(),
-    resolvers: [graphResolvers, organisationResolvers, customerResolvers, leadResolvers, contactResolvers, addressResolvers, grantResolvers] as never,
+    resolvers: [graphResolvers, auditResolvers, organisationResolvers, customerResolvers, leadResolvers, contactResolvers, addressResolvers, grantResolvers, statusGroupResolvers, portalResolvers] as never,
   });
   return options.shield === false ? schema : applyMiddleware(schema, permissions);
 }

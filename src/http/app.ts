@@ -10,6 +10,7 @@ import express from 'express';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import { readLogPlugin } from '../audit/read-log-plugin';
 import { viewerForToken } from '../auth/tokens';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
@@ -107,6 +108,8 @@ export async function createApp(options: {
       ApolloServerPluginLandingPageDisabled(),
       // No @cacheControl hints in this schema; the default plugin would still wrap every field.
       ApolloServerPluginCacheControlDisabled(),
+      // Writes the customer read log once per request, before the response leaves.
+      readLogPlugin,
       ...(config.exposeSqlCount ? [statementCountPlugin] : []),
     ],
   });

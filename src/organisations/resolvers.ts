@@ -1,17 +1,88 @@
-// GraphQL resolvers for the viewer, users and the organisation.
+// GraphQL resolvers for the viewer, users, their API tokens and the organisation.
+import DataLoader from 'dataloader';
+import { actorOf } from '../audit/actor';
 import type { Resolvers } from '../generated/graphql';
-import { viewerOf } from '../graph/context';
+import { viewerOf, type Context } from '../graph/context';
+import { forbidden } from '../graph/errors';
 import { globalIdField } from '../graph/fields';
+import type { Loaders } from '../graph/loaders';
+import { inputId, payload } from '../graph/user-errors';
+import { users, type ApiTokenRow } from './tables';
+import { apiTokensOfUsers, createApiToken, createUser, listUsers, revokeApiToken, tokenLive, updateUser, type TokenIssuer } from './users-service';
+
+// One loader per request (keyed by the request's Loaders), so a page of users costs one query for all their tokens.
+const tokenLoaders = new WeakMap<Loaders, DataLoader<string, ApiTokenRow[]>>();
+
+function apiTokensOf(ctx: Context, userId: string): Promise<ApiTokenRow[]> {
+  let loader = tokenLoaders.get(ctx.loaders);
+  if (!loader) {
+    const organisationId = viewerOf(ctx).organisationId;
+    loader = new DataLoader((ids) => apiTokensOfUsers(ctx.db, organisationId, ids), { maxBatchSize: 500 });
+    tokenLoaders.set(ctx.loaders, loader);
+  }
+  return loader.load(userId);
+}
+
+/** The viewer as someone asking for tokens; the rule tree lets only users reach these mutations. */
+function issuerOf(ctx: Context): TokenIssuer {
+  const viewer = viewerOf(ctx);
+  if (viewer.kind !== 'user') throw forbidden('A portal token may not do this.');
+  return { userId: viewer.userId, isAdmin: viewer.role === 'ADMIN' };
+}
+
+/** Refuses a user's API tokens to anyone but that user and admins. */
+function mayReadTokensOf(ctx: Context, userId: string): void {
+  const viewer = viewerOf(ctx);
+  if (viewer.kind !== 'user' || (viewer.role !== 'ADMIN' && viewer.userId !== userId)) {
+    throw forbidden("Only admins, and the user themself, may see a user's API tokens.");
+  }
+}
 
 export const organisationResolvers: Resolvers = {
   Query: {
     viewer: (_p, _a, ctx) => viewerOf(ctx),
+    // The generated UserConnection type has a plain `totalCount`; ours is resolved lazily.
+    users: (_p, args, ctx) => listUsers(ctx.db, viewerOf(ctx).organisationId, args, ctx.config.maxPageSize) as never,
+  },
+  Mutation: {
+    createUser: (_p, { input }, ctx) => payload(() => createUser(ctx.db, actorOf(ctx), input), { user: null }),
+    updateUser: (_p, { input }, ctx) =>
+      payload(() => updateUser(ctx.db, actorOf(ctx), inputId(input.id, ['User'], ['input', 'id']).id, input), { user: null }),
+    createApiToken: (_p, { input }, ctx) =>
+      payload(() => createApiToken(ctx.db, actorOf(ctx), issuerOf(ctx), input), { apiToken: null, token: null }),
+    revokeApiToken: (_p, { input }, ctx) =>
+      payload(() => revokeApiToken(ctx.db, actorOf(ctx), issuerOf(ctx), inputId(input.id, ['ApiToken'], ['input', 'id']).id), {
+        apiToken: null,
+      }),
   },
   Viewer: {
     user: (v) => v.user,
     organisation: (v) => v.organisation,
     portalToken: (v) => v.portal,
   },
-  User: { id: globalIdField('User') },
+  User: {
+    id: globalIdField('User'),
+    active: (u) => u.deactivatedAt == null,
+    createdAt: (u) => u.createdAt,
+    apiTokens: (u, _a, ctx) => {
+      mayReadTokensOf(ctx, u.id);
+      return apiTokensOf(ctx, u.id);
+    },
+  },
+  // A token is also reachable by `node(id:)`: its fields are for its user and admins only.
+  ApiToken: {
+    id: globalIdField('ApiToken'),
+    name: (t, _a, ctx) => (mayReadTokensOf(ctx, t.userId), t.name),
+    createdAt: (t, _a, ctx) => (mayReadTokensOf(ctx, t.userId), t.createdAt),
+    expiresAt: (t, _a, ctx) => (mayReadTokensOf(ctx, t.userId), t.expiresAt),
+    revokedAt: (t, _a, ctx) => (mayReadTokensOf(ctx, t.userId), t.revokedAt),
+    user: async (t, _a, ctx) => (mayReadTokensOf(ctx, t.userId), (await ctx.loaders.byId(users, 'User').load(t.userId))!),
+    active: async (t, _a, ctx) => {
+      mayReadTokensOf(ctx, t.userId);
+      if (!tokenLive(t)) return false;
+      const user = await ctx.loaders.byId(users, 'User').load(t.userId);
+      return user != null && user.deactivatedAt == null;
+    },
+  },
   Organisation: { id: globalIdField('Organisation') },
 };

@@ -1,0 +1,61 @@
+// GraphQL resolvers for the audit trail (Customer.auditTrail, Lead.auditTrail) and the customer
+// read log (Customer.readLog). Who may read them is the rule tree's business (admins and managers).
+import type { Resolvers, ResolversTypes } from '../generated/graphql';
+import type { Connection } from '../graph/connection';
+import { isUuid, nodeTypes, toGlobalId, type NodeType } from '../graph/ids';
+import { users } from '../organisations/tables';
+import { portalTokens } from '../portal/tables';
+import type { AuditEntryRow, RecordReadRow } from './tables';
+import { auditTrailPage, readLogPage } from './trail';
+
+/** Opaque ids for log rows: they are serial numbers, not nodes, so they get their own prefix. */
+function logEntryId(type: 'AuditEntry' | 'RecordRead', id: number): string {
+  return Buffer.from(`${type}:${id}`, 'utf8').toString('base64url');
+}
+
+/**
+ * The node type of an audited entity. Services write the GraphQL type name (`Customer`, `Contact`);
+ * a lower-camel name (`accessGrant`) is accepted too. Anything else still gets an opaque id, which
+ * `node` will not resolve (the thing may no longer exist anyway).
+ */
+function entityGlobalId(entityType: string, entityId: string): string {
+  const typeName = entityType.charAt(0).toUpperCase() + entityType.slice(1);
+  if ((nodeTypes as readonly string[]).includes(typeName) && isUuid(entityId)) return toGlobalId(typeName as NodeType, entityId);
+  return Buffer.from(`${typeName}:${entityId}`, 'utf8').toString('base64url');
+}
+
+/**
+ * Our connections resolve `totalCount` lazily (a function the default resolver calls); the
+ * generated types expect a number because codegen.ts has no mapper for these two connections.
+ */
+function auditConnection(c: Connection<AuditEntryRow>): ResolversTypes['AuditEntryConnection'] {
+  return c as unknown as ResolversTypes['AuditEntryConnection'];
+}
+function readConnection(c: Connection<RecordReadRow>): ResolversTypes['RecordReadConnection'] {
+  return c as unknown as ResolversTypes['RecordReadConnection'];
+}
+
+export const auditResolvers: Resolvers = {
+  Customer: {
+    auditTrail: async (c, args, ctx) => auditConnection(await auditTrailPage(ctx, 'customer', c.id, args)),
+    readLog: async (c, args, ctx) => readConnection(await readLogPage(ctx, c.id, args)),
+  },
+  Lead: {
+    auditTrail: async (l, args, ctx) => auditConnection(await auditTrailPage(ctx, 'lead', l.id, args)),
+  },
+  AuditEntry: {
+    id: (e) => logEntryId('AuditEntry', e.id),
+    entityId: (e) => entityGlobalId(e.entityType, e.entityId),
+    actor: (e, _a, ctx) => (e.actorUserId ? ctx.loaders.byId(users, 'User').load(e.actorUserId) : null),
+    portalToken: (e, _a, ctx) => (e.actorPortalTokenId ? ctx.loaders.byId(portalTokens, 'PortalToken').load(e.actorPortalTokenId) : null),
+    at: (e) => e.createdAt,
+    before: (e) => (e.before ?? null) as Record<string, unknown> | null,
+    after: (e) => (e.after ?? null) as Record<string, unknown> | null,
+  },
+  RecordRead: {
+    id: (r) => logEntryId('RecordRead', r.id),
+    reader: (r, _a, ctx) => (r.readerUserId ? ctx.loaders.byId(users, 'User').load(r.readerUserId) : null),
+    portalToken: (r, _a, ctx) => (r.readerPortalTokenId ? ctx.loaders.byId(portalTokens, 'PortalToken').load(r.readerPortalTokenId) : null),
+    at: (r) => r.createdAt,
+  },
+};

@@ -1,0 +1,101 @@
+// Portal tokens (D11): API tokens bound to one customer, for a customer's or partner's portal, with
+// the permissions they grant. Made and revoked by admins and managers; the token is shown once and
+// kept only as a hash, which never reaches the audit trail.
+import { and, desc, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { recordAudit, type Actor } from '../audit/service';
+import { generatePortalToken, hashToken } from '../auth/tokens';
+import { customers } from '../customers/tables';
+import type { Db } from '../db/client';
+import type { CreatePortalTokenInput } from '../generated/graphql';
+import { uuidArray } from '../graph/connection';
+import { NAME_MAX, requiredText } from '../graph/text';
+import { inputId, notFound, userError, validate } from '../graph/user-errors';
+import { auditableToken } from '../organisations/users-service';
+import { portalPermissionEnum, portalTokens, type PortalTokenRow } from './tables';
+
+const createSchema = z.object({
+  name: requiredText(NAME_MAX),
+  permissions: z.array(z.enum(portalPermissionEnum.enumValues)),
+  expiresAt: z
+    .date()
+    .nullish()
+    .refine((d) => d == null || d.getTime() > Date.now(), { message: 'must be in the future' }),
+});
+
+export async function createPortalToken(
+  db: Db,
+  actor: Actor,
+  input: CreatePortalTokenInput,
+): Promise<{ portalToken: PortalTokenRow; token: string }> {
+  const customerId = inputId(input.customerId, ['Customer'], ['input', 'customerId']).id;
+  const fields = validate(createSchema, input);
+  if (fields.permissions.length === 0) {
+    throw userError(['input', 'permissions'], 'permissions: a portal token needs at least one permission.', 'REQUIRED');
+  }
+  return db.transaction(async (tx) => {
+    const [customer] = await tx
+      .select({ id: customers.id })
+      .from(customers)
+      .where(and(eq(customers.id, customerId), eq(customers.organisationId, actor.organisationId), actor.visibility?.record('customer')));
+    if (!customer) throw notFound(['input', 'customerId'], 'customer');
+    const token = generatePortalToken();
+    const [portalToken] = await tx
+      .insert(portalTokens)
+      .values({
+        organisationId: actor.organisationId,
+        customerId: customer.id,
+        name: fields.name,
+        permissions: [...new Set(fields.permissions)],
+        expiresAt: fields.expiresAt ?? null,
+        tokenHash: hashToken(token),
+        createdByUserId: actor.userId,
+      })
+      .returning();
+    await recordAudit(tx, actor, {
+      action: 'portalToken.create',
+      entityType: 'PortalToken',
+      entityId: portalToken!.id,
+      after: auditableToken(portalToken!),
+    });
+    return { portalToken: portalToken!, token };
+  });
+}
+
+/** Revokes a portal token of a customer the actor may see; revoking twice keeps the first time. */
+export async function revokePortalToken(db: Db, actor: Actor, tokenId: string): Promise<{ portalToken: PortalTokenRow }> {
+  return db.transaction(async (tx) => {
+    const [before] = await tx
+      .select()
+      .from(portalTokens)
+      .where(and(eq(portalTokens.id, tokenId), eq(portalTokens.organisationId, actor.organisationId), actor.visibility?.rows(portalTokens)))
+      .for('update');
+    if (!before) throw notFound(['input', 'id'], 'portal token');
+    if (before.revokedAt != null) return { portalToken: before };
+    const [after] = await tx
+      .update(portalTokens)
+      .set({ revokedAt: new Date(), revokedByUserId: actor.userId })
+      .where(eq(portalTokens.id, before.id))
+      .returning();
+    await recordAudit(tx, actor, {
+      action: 'portalToken.revoke',
+      entityType: 'PortalToken',
+      entityId: before.id,
+      before: auditableToken(before),
+      after: auditableToken(after!),
+    });
+    return { portalToken: after! };
+  });
+}
+
+/** Each customer's portal tokens, newest first, in key order: for a per-request loader. */
+export async function portalTokensOfCustomers(db: Db, organisationId: string, customerIds: readonly string[]): Promise<PortalTokenRow[][]> {
+  const rows = await db
+    .select()
+    .from(portalTokens)
+    .where(and(eq(portalTokens.organisationId, organisationId), sql`${portalTokens.customerId} = any(${uuidArray(customerIds)})`))
+    .orderBy(desc(portalTokens.createdAt), desc(portalTokens.id));
+  const byCustomer = new Map<string, PortalTokenRow[]>();
+  for (const row of rows) byCustomer.set(row.customerId, [...(byCustomer.get(row.customerId) ?? []), row]);
+  return customerIds.map((id) => byCustomer.get(id) ?? []);
+}
