@@ -5,8 +5,9 @@
 // Rules sit on root fields and on the few sensitive fields; which rows a viewer sees (owners,
 // delegated access, a portal token's one customer) is filtered in the data layer
 // (src/auth/visibility.ts), so lists never fetch what they would then hide.
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { allow, deny, or, shield } from 'graphql-shield';
+import { applyMiddleware, type IMiddleware } from 'graphql-middleware';
 import { hasRole, isAuthenticated, isPortalTokenWith, isUser } from './rules';
 
 const anyUser = isUser;
@@ -103,8 +104,9 @@ export const ruleTree = {
     createPortalToken: adminsAndManagers,
     revokePortalToken: adminsAndManagers,
   },
-  Viewer: { '*': isAuthenticated },
-  Organisation: { '*': isAuthenticated },
+  // Reached only through root fields that already required a token.
+  Viewer: allow,
+  Organisation: allow,
   // A portal token reaches its customer's name, contacts and addresses; the rest is for users.
   Customer: {
     '*': anyUser,
@@ -120,20 +122,53 @@ export const ruleTree = {
     portalTokens: adminsAndManagers,
   },
   Lead: { '*': anyUser, auditTrail: adminsAndManagers, accessGrants: anyUser },
-  Contact: { '*': isAuthenticated, lead: anyUser },
-  Address: { '*': isAuthenticated, lead: anyUser },
-  CustomerType: { '*': anyUser },
-  CustomerStatus: { '*': anyUser },
-  BusinessUnit: { '*': anyUser },
-  User: { '*': anyUser, apiTokens: anyUser },
-  StatusGroup: { '*': anyUser },
+  // Rows under a customer: a portal token reaches them only through its customer, and sees them.
+  Contact: { '*': allow, lead: anyUser },
+  Address: { '*': allow, lead: anyUser },
+  // Reference lists and people: every path to them is for users only (`node` serves a portal token
+  // only its customer, contacts, addresses and its own token), so their fields need no rule of their own.
+  CustomerType: allow,
+  CustomerStatus: allow,
+  BusinessUnit: allow,
+  User: { '*': allow, apiTokens: anyUser },
+  StatusGroup: allow,
   AccessGrant: { '*': anyUser },
+  // The resolvers also limit a token's details to its owner and admins.
   ApiToken: { '*': anyUser },
   AuditEntry: { '*': adminsAndManagers },
   RecordRead: { '*': adminsAndManagers },
-  PortalToken: { '*': isAuthenticated, createdBy: anyUser },
+  PortalToken: { '*': allow, createdBy: anyUser },
   ...Object.fromEntries(harmless.map((type) => [type, allow])),
 };
+
+/** The rule that applies to a field: its own, its type's `*`, its type's single rule, or the fallback (deny). */
+function ruleFor(typeName: string, fieldName: string): unknown {
+  const rules = (ruleTree as Record<string, unknown>)[typeName];
+  if (rules === undefined) return deny;
+  if (typeof rules !== 'object' || rules === null || Object.getPrototypeOf(rules) !== Object.prototype) return rules;
+  const map = rules as Record<string, unknown>;
+  return map[fieldName] ?? map['*'] ?? deny;
+}
+
+/**
+ * The schema with the rule tree around it. graphql-shield wraps every field it covers in an async
+ * function; a field whose rule is `allow` would only pass through that wrapper, so it is left
+ * unwrapped: the same decisions, without a promise per field of every item of every list.
+ */
+export function authorise(schema: GraphQLSchema): GraphQLSchema {
+  const generated = (permissions as unknown as { generate(schema: GraphQLSchema): IMiddleware }).generate(schema) as Record<
+    string,
+    Record<string, unknown>
+  >;
+  const needed: Record<string, Record<string, unknown>> = {};
+  for (const [typeName, fields] of Object.entries(generated)) {
+    for (const [fieldName, wrapper] of Object.entries(fields)) {
+      if (ruleFor(typeName, fieldName) === allow) continue;
+      (needed[typeName] ??= {})[fieldName] = wrapper;
+    }
+  }
+  return applyMiddleware(schema, needed as IMiddleware);
+}
 
 export const permissions = shield(ruleTree, {
   fallbackRule: deny,

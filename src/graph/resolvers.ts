@@ -50,12 +50,20 @@ const nodeTables = {
   ApiToken: apiTokens,
 } satisfies Record<Exclude<NodeType, 'Organisation'>, unknown>;
 
+/**
+ * What a portal token may fetch by ID: its customer and what sits under it, and itself; anything
+ * else is "not found". The rule tree relies on this: reference lists and users are for users only.
+ */
+const portalNodeTypes: ReadonlySet<NodeType> = new Set(['Customer', 'Contact', 'Address', 'PortalToken', 'Organisation']);
+
 /** Loads any node by global ID, tagged with its GraphQL type; null if absent or not visible. */
 async function loadNode(ctx: Context, globalId: string, argument: string): Promise<{ __typename: NodeType } | null> {
   const parsed = parseGlobalId(globalId);
   if (!parsed) throw badUserInput(`${argument}: ${JSON.stringify(globalId)} is not a valid ID.`, argument);
   const { type, id } = parsed;
   const viewer = viewerOf(ctx);
+  if (viewer.kind === 'portal' && !portalNodeTypes.has(type)) return null;
+  if (viewer.kind === 'portal' && type === 'PortalToken' && id !== viewer.portal.id) return null;
   const row: object | null =
     type === 'Organisation'
       ? id === viewer.organisationId

@@ -3,12 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
-import { applyMiddleware } from 'graphql-middleware';
 import { grantResolvers } from '../access/grant-resolvers';
 import { statusGroupResolvers } from '../access/status-group-resolvers';
 import { addressResolvers } from '../addresses/resolvers';
 import { auditResolvers } from '../audit/resolvers';
-import { permissions } from '../auth/permissions';
+import { authorise } from '../auth/permissions';
 import { contactResolvers } from '../contacts/resolvers';
 import { customerResolvers } from '../customers/resolvers';
 import { leadResolvers } from '../leads/resolvers';
@@ -30,5 +29,5 @@ export function buildSchema(options: { shield?: boolean } = {}): GraphQLSchema {
     typeDefs: loadTypeDefs(),
     resolvers: [graphResolvers, auditResolvers, organisationResolvers, customerResolvers, leadResolvers, contactResolvers, addressResolvers, grantResolvers, statusGroupResolvers, portalResolvers] as never,
   });
-  return options.shield === false ? schema : applyMiddleware(schema, permissions);
+  return options.shield === false ? schema : authorise(schema);
 }

@@ -166,6 +166,13 @@ describe('a portal token', () => {
     expect(nodes.data).toEqual({ nodes: [null, null, null, { id: mine.id }] });
   });
 
+  it('gets nothing but its customer, its contacts and addresses, and itself by node: not users nor reference lists', async () => {
+    const ids = [await org.userIdFor('ADMIN'), ref.statuses.A, Object.values(ref.types)[0]];
+    const res = await server.graphql(`query ($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids }, viewer);
+    expect(res.errors).toBeUndefined();
+    expect(res.data).toEqual({ nodes: [null, null, null] });
+  });
+
   it('cannot list customers or leads, nor read fields for users', async () => {
     for (const query of [`{ customers(first: 5) { totalCount } }`, `{ leads(first: 5) { totalCount } }`]) {
       const res = await server.graphql(query, {}, viewer);
