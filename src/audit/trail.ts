@@ -27,6 +27,7 @@ import {
   type WithSortKey,
 } from '../graph/connection';
 import { viewerOf } from '../graph/context';
+import { invoices } from '../invoices/tables';
 import { portalTokens } from '../portal/tables';
 import { auditEntries, recordReads, type AuditEntryRow, type RecordReadRow } from './tables';
 
@@ -38,6 +39,7 @@ const childTables: ReadonlyArray<{ table: { id: PgColumn; organisationId: PgColu
   { table: addresses, customer: addresses.customerId, lead: addresses.leadId },
   { table: accessGrants, customer: accessGrants.customerId, lead: accessGrants.leadId },
   { table: portalTokens, customer: portalTokens.customerId, lead: null },
+  { table: invoices, customer: invoices.customerId, lead: null },
 ];
 
 /** Newest first. Ids are serial, so they give the order of writing (`createdAt` is per transaction). */

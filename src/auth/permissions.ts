@@ -13,6 +13,8 @@ import { hasRole, isAuthenticated, isPortalTokenWith, isUser } from './rules';
 const anyUser = isUser;
 const admins = hasRole('ADMIN');
 const adminsAndManagers = hasRole('ADMIN', 'MANAGER');
+/** Invoices: users who see the customer (visibility decides which), and portal tokens with VIEW_INVOICES. */
+const seesInvoices = or(isUser, isPortalTokenWith('VIEW_INVOICES'));
 
 /** Roles allowed to change each area. READ_ONLY changes nothing. */
 export const writers = {
@@ -45,6 +47,8 @@ const harmless = [
   'AuditEntryEdge',
   'RecordReadConnection',
   'RecordReadEdge',
+  'InvoiceConnection',
+  'InvoiceEdge',
   'CreateCustomerPayload',
   'UpdateCustomerPayload',
   'ChangeCustomerStatusPayload',
@@ -120,7 +124,10 @@ export const ruleTree = {
     // The service also requires admin, manager or the record's owner.
     accessGrants: anyUser,
     portalTokens: adminsAndManagers,
+    invoices: seesInvoices,
   },
+  Invoice: { '*': seesInvoices },
+  InvoiceLine: { '*': seesInvoices },
   Lead: { '*': anyUser, auditTrail: adminsAndManagers, accessGrants: anyUser },
   // Rows under a customer: a portal token reaches them only through its customer, and sees them.
   Contact: { '*': allow, lead: anyUser },

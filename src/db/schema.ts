@@ -7,3 +7,4 @@ export * from '../addresses/tables';
 export * from '../audit/tables';
 export * from '../access/tables';
 export * from '../portal/tables';
+export * from '../invoices/tables';

@@ -1,11 +1,13 @@
 // The demo organisation `npm start` creates on an empty database: users of every role, each with a
 // token that every start prints (and GraphiQL is preloaded with the admin's), plus realistic leads
-// and customers.
+// and customers, and a few invoices.
 import { faker } from '@faker-js/faker';
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { addresses } from '../addresses/tables';
 import { contacts } from '../contacts/tables';
+import { customers } from '../customers/tables';
 import type { Db } from '../db/client';
+import { raiseInvoice } from '../invoices/service';
 import { leads } from '../leads/tables';
 import { createOrganisation, createUser } from '../organisations/service';
 import { demoCredentials, organisations, users, type Role } from '../organisations/tables';
@@ -51,7 +53,26 @@ export async function createDemoOrganisation(db: Db, options: { customers?: numb
   }
   await generateCustomers(db, { organisationId, count: options.customers ?? 60, seed: 20261123 });
   await createDemoLeads(db, organisationId, userIds, options.leads ?? 25);
+  await createDemoInvoices(db, organisationId);
   return organisationId;
+}
+
+/** A few invoices on the first customers, issued over the last weeks, so finance views have data. */
+async function createDemoInvoices(db: Db, organisationId: string): Promise<void> {
+  const actor = { organisationId, userId: null, requestId: null, currency: 'GBP' };
+  const some = await db.select({ id: customers.id }).from(customers).where(eq(customers.organisationId, organisationId)).orderBy(asc(customers.name)).limit(12);
+  const work = ['Annual boiler service', 'Gas safety certificate', 'Replace thermostat', 'Emergency call-out', 'Radiator flush'];
+  for (const [i, customer] of some.entries()) {
+    const issued = new Date(Date.UTC(2026, 9, 1 + i * 3)).toISOString().slice(0, 10);
+    await raiseInvoice(db, actor, {
+      customerId: customer.id,
+      issueDate: i % 4 === 3 ? undefined : issued,
+      lines: [
+        { description: faker.helpers.arrayElement(work), quantityMilli: 1000, unitPriceMinor: faker.number.int({ min: 60, max: 240 }) * 100, taxRateBp: 2000 },
+        { description: 'Labour (hours)', quantityMilli: faker.helpers.arrayElement([500, 1000, 1500, 2000]), unitPriceMinor: 4500, taxRateBp: 2000 },
+      ],
+    });
+  }
 }
 
 async function createDemoLeads(db: Db, organisationId: string, ownerIds: string[], count: number): Promise<void> {

@@ -16,6 +16,7 @@ export const nodeTypes = [
   'AccessGrant',
   'StatusGroup',
   'ApiToken',
+  'Invoice',
 ] as const;
 export type NodeType = (typeof nodeTypes)[number];
 

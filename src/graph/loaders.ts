@@ -80,6 +80,29 @@ export class Loaders {
     );
   }
 
+  /** Every row of each parent (short lists: an invoice's lines), in `orderBy` order. */
+  allByParent<T extends OrgTable>(table: T, parentColumn: PgColumn, orderBy: PgColumn, name: string): DataLoader<string, Array<T['$inferSelect']>> {
+    return this.memo(`all:${name}`, () =>
+      new DataLoader<string, Array<T['$inferSelect']>>(
+        async (parentIds) => {
+          const rows = (await this.db
+            .select({ row: table as PgTable, parent: sql<string>`${parentColumn}` })
+            .from(table as PgTable)
+            .where(and(eq(table.organisationId, this.organisationId), sql`${parentColumn} = any(${uuidArray(parentIds)})`))
+            .orderBy(orderBy)) as unknown as Array<{ row: T['$inferSelect']; parent: string }>;
+          const byParent = new Map<string, Array<T['$inferSelect']>>();
+          for (const r of rows) {
+            const list = byParent.get(r.parent);
+            if (list) list.push(r.row);
+            else byParent.set(r.parent, [r.row]);
+          }
+          return parentIds.map((id) => byParent.get(id) ?? []);
+        },
+        { maxBatchSize: MAX_BATCH },
+      ),
+    );
+  }
+
   /** How many rows each parent has, matching `where`. */
   countByParent(table: OrgTable, parentColumn: PgColumn, where: SQL | undefined, name: string): DataLoader<string, number> {
     return this.memo(`count:${name}`, () =>

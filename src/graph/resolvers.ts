@@ -17,6 +17,7 @@ import type { Resolvers } from '../generated/graphql';
 import { leads } from '../leads/tables';
 import { accessGrants, statusGroups } from '../access/tables';
 import { apiTokens, users } from '../organisations/tables';
+import { invoices } from '../invoices/tables';
 import { portalTokens } from '../portal/tables';
 import { viewerOf, type Context } from './context';
 import { badUserInput } from './errors';
@@ -48,13 +49,15 @@ const nodeTables = {
   AccessGrant: accessGrants,
   StatusGroup: statusGroups,
   ApiToken: apiTokens,
+  Invoice: invoices,
 } satisfies Record<Exclude<NodeType, 'Organisation'>, unknown>;
 
 /**
- * What a portal token may fetch by ID: its customer and what sits under it, and itself; anything
+ * What a portal token may fetch by ID: its customer and what sits under it (invoices only with
+ * VIEW_INVOICES), and itself; anything
  * else is "not found". The rule tree relies on this: reference lists and users are for users only.
  */
-const portalNodeTypes: ReadonlySet<NodeType> = new Set(['Customer', 'Contact', 'Address', 'PortalToken', 'Organisation']);
+const portalNodeTypes: ReadonlySet<NodeType> = new Set(['Customer', 'Contact', 'Address', 'PortalToken', 'Organisation', 'Invoice']);
 
 /** Loads any node by global ID, tagged with its GraphQL type; null if absent or not visible. */
 async function loadNode(ctx: Context, globalId: string, argument: string): Promise<{ __typename: NodeType } | null> {
@@ -64,6 +67,7 @@ async function loadNode(ctx: Context, globalId: string, argument: string): Promi
   const viewer = viewerOf(ctx);
   if (viewer.kind === 'portal' && !portalNodeTypes.has(type)) return null;
   if (viewer.kind === 'portal' && type === 'PortalToken' && id !== viewer.portal.id) return null;
+  if (viewer.kind === 'portal' && type === 'Invoice' && !viewer.permissions.has('VIEW_INVOICES')) return null;
   const row: object | null =
     type === 'Organisation'
       ? id === viewer.organisationId

@@ -10,6 +10,7 @@ import { auditResolvers } from '../audit/resolvers';
 import { authorise } from '../auth/permissions';
 import { contactResolvers } from '../contacts/resolvers';
 import { customerResolvers } from '../customers/resolvers';
+import { invoiceResolvers } from '../invoices/resolvers';
 import { leadResolvers } from '../leads/resolvers';
 import { organisationResolvers } from '../organisations/resolvers';
 import { portalResolvers } from '../portal/resolvers';
@@ -27,7 +28,7 @@ export function loadTypeDefs(): string[] {
 export function buildSchema(options: { shield?: boolean } = {}): GraphQLSchema {
   const schema = makeExecutableSchema({
     typeDefs: loadTypeDefs(),
-    resolvers: [graphResolvers, auditResolvers, organisationResolvers, customerResolvers, leadResolvers, contactResolvers, addressResolvers, grantResolvers, statusGroupResolvers, portalResolvers] as never,
+    resolvers: [graphResolvers, auditResolvers, organisationResolvers, customerResolvers, leadResolvers, contactResolvers, addressResolvers, grantResolvers, statusGroupResolvers, portalResolvers, invoiceResolvers] as never,
   });
   return options.shield === false ? schema : authorise(schema);
 }

@@ -11,6 +11,8 @@ import { selectRows } from '../../src/db/client';
 import * as tables from '../../src/db/schema';
 import { toGlobalId, type NodeType } from '../../src/graph/ids';
 import { buildSchema } from '../../src/graph/schema';
+import { invoices } from '../../src/invoices/tables';
+import { raiseInvoice } from '../../src/invoices/service';
 import { leads } from '../../src/leads/tables';
 import { apiTokens, users } from '../../src/organisations/tables';
 import { portalTokens } from '../../src/portal/tables';
@@ -37,6 +39,7 @@ const nodeTables: Array<[NodeType, PgTable & { id: any; organisationId: any }]> 
   ['AccessGrant', accessGrants],
   ['PortalToken', portalTokens],
   ['ApiToken', apiTokens],
+  ['Invoice', invoices],
 ];
 
 /** The same records in both organisations: a customer and a lead with a contact and an address each, a grant, a portal token. */
@@ -64,6 +67,11 @@ async function populate(org: TestOrganisation) {
     permissions: ['VIEW_INVOICES', 'UPDATE_CONTACT_DETAILS'],
   });
   await server.database.db.insert(statusGroups).values({ organisationId: org.organisationId, name: 'Twin group' });
+  await raiseInvoice(server.database.db, { organisationId: org.organisationId, userId: null, requestId: null, currency: 'GBP' }, {
+    customerId: row!.id,
+    issueDate: '2026-11-02',
+    lines: [{ description: 'Twin work', quantityMilli: 1000, unitPriceMinor: 1000 }],
+  });
   expect(lead.data!.createLead.lead.id).toBeTruthy();
 }
 
