@@ -1,11 +1,9 @@
 // GraphQL resolvers for the audit trail (Customer.auditTrail, Lead.auditTrail) and the customer
 // read log (Customer.readLog). Who may read them is the rule tree's business (admins and managers).
-import type { Resolvers, ResolversTypes } from '../generated/graphql';
-import type { Connection } from '../graph/connection';
+import type { Resolvers } from '../generated/graphql';
 import { isUuid, nodeTypes, toGlobalId, type NodeType } from '../graph/ids';
 import { users } from '../organisations/tables';
 import { portalTokens } from '../portal/tables';
-import type { AuditEntryRow, RecordReadRow } from './tables';
 import { auditTrailPage, readLogPage } from './trail';
 
 /** Opaque ids for log rows: they are serial numbers, not nodes, so they get their own prefix. */
@@ -24,24 +22,14 @@ function entityGlobalId(entityType: string, entityId: string): string {
   return Buffer.from(`${typeName}:${entityId}`, 'utf8').toString('base64url');
 }
 
-/**
- * Our connections resolve `totalCount` lazily (a function the default resolver calls); the
- * generated types expect a number because codegen.ts has no mapper for these two connections.
- */
-function auditConnection(c: Connection<AuditEntryRow>): ResolversTypes['AuditEntryConnection'] {
-  return c as unknown as ResolversTypes['AuditEntryConnection'];
-}
-function readConnection(c: Connection<RecordReadRow>): ResolversTypes['RecordReadConnection'] {
-  return c as unknown as ResolversTypes['RecordReadConnection'];
-}
 
 export const auditResolvers: Resolvers = {
   Customer: {
-    auditTrail: async (c, args, ctx) => auditConnection(await auditTrailPage(ctx, 'customer', c.id, args)),
-    readLog: async (c, args, ctx) => readConnection(await readLogPage(ctx, c.id, args)),
+    auditTrail: (c, args, ctx) => auditTrailPage(ctx, 'customer', c.id, args),
+    readLog: (c, args, ctx) => readLogPage(ctx, c.id, args),
   },
   Lead: {
-    auditTrail: async (l, args, ctx) => auditConnection(await auditTrailPage(ctx, 'lead', l.id, args)),
+    auditTrail: (l, args, ctx) => auditTrailPage(ctx, 'lead', l.id, args),
   },
   AuditEntry: {
     id: (e) => logEntryId('AuditEntry', e.id),

@@ -1,6 +1,6 @@
 // What every resolver gets: who is asking, a database handle, loaders fresh for this request.
 import type { Logger } from 'pino';
-import type { UserViewer, Viewer } from '../auth/viewer';
+import type { Viewer } from '../auth/viewer';
 import { Visibility } from '../auth/visibility';
 import type { Config } from '../config';
 import type { Db } from '../db/client';

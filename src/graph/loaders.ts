@@ -80,8 +80,13 @@ export class Loaders {
     );
   }
 
-  /** Every row of each parent (short lists: an invoice's lines), in `orderBy` order. */
-  allByParent<T extends OrgTable>(table: T, parentColumn: PgColumn, orderBy: PgColumn, name: string): DataLoader<string, Array<T['$inferSelect']>> {
+  /** Every row of each parent (short lists: an invoice's lines, a user's tokens), in `orderBy` order. */
+  allByParent<T extends OrgTable>(
+    table: T,
+    parentColumn: PgColumn,
+    orderBy: Array<PgColumn | SQL>,
+    name: string,
+  ): DataLoader<string, Array<T['$inferSelect']>> {
     return this.memo(`all:${name}`, () =>
       new DataLoader<string, Array<T['$inferSelect']>>(
         async (parentIds) => {
@@ -89,7 +94,7 @@ export class Loaders {
             .select({ row: table as PgTable, parent: sql<string>`${parentColumn}` })
             .from(table as PgTable)
             .where(and(eq(table.organisationId, this.organisationId), sql`${parentColumn} = any(${uuidArray(parentIds)})`))
-            .orderBy(orderBy)) as unknown as Array<{ row: T['$inferSelect']; parent: string }>;
+            .orderBy(...orderBy)) as unknown as Array<{ row: T['$inferSelect']; parent: string }>;
           const byParent = new Map<string, Array<T['$inferSelect']>>();
           for (const r of rows) {
             const list = byParent.get(r.parent);

@@ -12,7 +12,7 @@ import { invoiceLines, invoices, type InvoiceRow } from './tables';
 const invoiceSort: SortSpec = { name: 'CREATED_AT', expr: invoices.createdAt, cast: 'timestamptz', direction: 'DESC' };
 
 function linesOf(ctx: Context, invoice: InvoiceRow) {
-  return ctx.loaders.allByParent(invoiceLines, invoiceLines.invoiceId, invoiceLines.position, 'invoice.lines').load(invoice.id);
+  return ctx.loaders.allByParent(invoiceLines, invoiceLines.invoiceId, [invoiceLines.position], 'invoice.lines').load(invoice.id);
 }
 
 async function totals(ctx: Context, invoice: InvoiceRow) {

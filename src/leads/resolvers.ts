@@ -4,7 +4,6 @@ import { actorOf } from '../audit/actor';
 import { contactsPage } from '../contacts/loaders';
 import { customers } from '../customers/tables';
 import type { Resolvers } from '../generated/graphql';
-import { viewerOf } from '../graph/context';
 import { globalIdField } from '../graph/fields';
 import { decodeIdArgument } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';

@@ -1,7 +1,7 @@
 // Users of an organisation and their API tokens (D11): listing users, adding and changing them
 // (always keeping one active admin), and issuing and revoking tokens. Tokens are shown once and kept
 // only as hashes; neither ever reaches the audit trail.
-import { and, asc, desc, eq, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { assignStatusGroups } from '../access/status-groups';
 import { statusGroups, userStatusGroups } from '../access/tables';
@@ -240,17 +240,6 @@ export async function revokeApiToken(db: Db, actor: Actor, issuer: TokenIssuer, 
   });
 }
 
-/** Each user's tokens, newest first, in key order: for a per-request loader. */
-export async function apiTokensOfUsers(db: Db, organisationId: string, userIds: readonly string[]): Promise<ApiTokenRow[][]> {
-  const rows = await db
-    .select()
-    .from(apiTokens)
-    .where(and(eq(apiTokens.organisationId, organisationId), sql`${apiTokens.userId} = any(${uuidArray(userIds)})`))
-    .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id));
-  const byUser = new Map<string, ApiTokenRow[]>();
-  for (const row of rows) byUser.set(row.userId, [...(byUser.get(row.userId) ?? []), row]);
-  return userIds.map((id) => byUser.get(id) ?? []);
-}
 
 /** True while a token authenticates (the user's own state aside). */
 export function tokenLive(token: { revokedAt: Date | null; expiresAt: Date | null }, now = new Date()): boolean {

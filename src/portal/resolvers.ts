@@ -1,28 +1,21 @@
 // GraphQL resolvers for portal tokens: thin, over the service and per-request loaders.
-import DataLoader from 'dataloader';
+import { desc } from 'drizzle-orm';
 import { actorOf } from '../audit/actor';
 import { customers } from '../customers/tables';
 import type { Resolvers } from '../generated/graphql';
-import { viewerOf, type Context } from '../graph/context';
+import type { Context } from '../graph/context';
 import { globalIdField } from '../graph/fields';
-import type { Loaders } from '../graph/loaders';
 import { inputId, payload } from '../graph/user-errors';
 import { users } from '../organisations/tables';
 import { tokenLive } from '../organisations/users-service';
-import { createPortalToken, portalTokensOfCustomers, revokePortalToken } from './service';
-import type { PortalTokenRow } from './tables';
+import { createPortalToken, revokePortalToken } from './service';
+import { portalTokens, type PortalTokenRow } from './tables';
 
-// One loader per request (keyed by the request's Loaders): a page of customers costs one query.
-const tokenLoaders = new WeakMap<Loaders, DataLoader<string, PortalTokenRow[]>>();
-
+/** The customer's portal tokens, newest first; one query for a whole page of customers. */
 function portalTokensOf(ctx: Context, customerId: string): Promise<PortalTokenRow[]> {
-  let loader = tokenLoaders.get(ctx.loaders);
-  if (!loader) {
-    const organisationId = viewerOf(ctx).organisationId;
-    loader = new DataLoader((ids) => portalTokensOfCustomers(ctx.db, organisationId, ids), { maxBatchSize: 500 });
-    tokenLoaders.set(ctx.loaders, loader);
-  }
-  return loader.load(customerId);
+  return ctx.loaders
+    .allByParent(portalTokens, portalTokens.customerId, [desc(portalTokens.createdAt), desc(portalTokens.id)], 'customer.portalTokens')
+    .load(customerId);
 }
 
 export const portalResolvers: Resolvers = {

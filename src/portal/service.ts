@@ -1,14 +1,13 @@
 // Portal tokens (D11): API tokens bound to one customer, for a customer's or partner's portal, with
 // the permissions they grant. Made and revoked by admins and managers; the token is shown once and
 // kept only as a hash, which never reaches the audit trail.
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import { generatePortalToken, hashToken } from '../auth/tokens';
 import { customers } from '../customers/tables';
 import type { Db } from '../db/client';
 import type { CreatePortalTokenInput } from '../generated/graphql';
-import { uuidArray } from '../graph/connection';
 import { NAME_MAX, requiredText } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
 import { auditableToken } from '../organisations/users-service';
@@ -88,14 +87,3 @@ export async function revokePortalToken(db: Db, actor: Actor, tokenId: string): 
   });
 }
 
-/** Each customer's portal tokens, newest first, in key order: for a per-request loader. */
-export async function portalTokensOfCustomers(db: Db, organisationId: string, customerIds: readonly string[]): Promise<PortalTokenRow[][]> {
-  const rows = await db
-    .select()
-    .from(portalTokens)
-    .where(and(eq(portalTokens.organisationId, organisationId), sql`${portalTokens.customerId} = any(${uuidArray(customerIds)})`))
-    .orderBy(desc(portalTokens.createdAt), desc(portalTokens.id));
-  const byCustomer = new Map<string, PortalTokenRow[]>();
-  for (const row of rows) byCustomer.set(row.customerId, [...(byCustomer.get(row.customerId) ?? []), row]);
-  return customerIds.map((id) => byCustomer.get(id) ?? []);
-}
