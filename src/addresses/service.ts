@@ -7,26 +7,15 @@ import { refuseConvertedLead } from '../contacts/service';
 import type { Db } from '../db/client';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
 import type { CreateAddressInput, UpdateAddressInput } from '../generated/graphql';
-import { optionalText, requiredText } from '../graph/text';
 import { userError, validate } from '../graph/user-errors';
 import { resolveRecordOwner, type ItemPath, type RecordOwner } from '../records/owner';
+import { postalFields } from './postal-fields';
 import { addresses, type AddressRow, type AddressType } from './tables';
 
 const fields = {
   type: z.enum(['BILLING', 'SHIPPING', 'TRADING']),
   isDefault: z.boolean(),
-  line1: requiredText(200),
-  line2: optionalText(200),
-  line3: optionalText(200),
-  town: optionalText(100),
-  county: optionalText(100),
-  postcode: optionalText(20).transform((v) => (v ? v.toUpperCase() : v)),
-  country: z.string().length(2).transform((v) => v.toUpperCase()),
-  what3words: optionalText(100).refine((v) => v == null || /^\/{0,3}[\p{L}\p{M}]+\.[\p{L}\p{M}]+\.[\p{L}\p{M}]+$/u.test(v), {
-    message: 'must be three words separated by dots, e.g. filled.count.soap',
-  }),
-  latitude: z.number().min(-90).max(90).nullish(),
-  longitude: z.number().min(-180).max(180).nullish(),
+  ...postalFields,
 };
 
 export const addressFieldsSchema = z.object({

@@ -1,7 +1,7 @@
 // Addresses (D3) of a lead or of a customer, typed, with at most one default per owner and type.
 import { sql } from 'drizzle-orm';
-import { boolean, char, check, doublePrecision, index, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { id, organisationId, timestamps, version } from '../db/columns';
+import { boolean, check, index, pgEnum, pgTable, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { id, organisationId, postalAddress, timestamps, version } from '../db/columns';
 import { customers } from '../customers/tables';
 import { leads } from '../leads/tables';
 
@@ -16,16 +16,7 @@ export const addresses = pgTable(
     leadId: uuid('lead_id').references(() => leads.id, { onDelete: 'cascade' }),
     type: addressTypeEnum('type').notNull(),
     isDefault: boolean('is_default').notNull().default(false),
-    line1: text('line1').notNull(),
-    line2: text('line2'),
-    line3: text('line3'),
-    town: text('town'),
-    county: text('county'),
-    postcode: text('postcode'),
-    country: char('country', { length: 2 }).notNull(),
-    what3words: text('what3words'),
-    latitude: doublePrecision('latitude'),
-    longitude: doublePrecision('longitude'),
+    ...postalAddress(),
     version: version(),
     ...timestamps(),
   },

@@ -9,6 +9,16 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { allow, deny, or, shield } from 'graphql-shield';
 import { applyMiddleware, type IMiddleware } from 'graphql-middleware';
 import { hasRole, isAuthenticated, isPortalTokenWith, isUser } from './rules';
+import type { AreaRules } from './area-rules';
+import { branchesRules } from '../branches/rules';
+import { workAddressesRules } from '../work-addresses/rules';
+import { assetsRules } from '../assets/rules';
+import { activityRules } from '../activity/rules';
+import { documentsRules } from '../documents/rules';
+import { customFieldsRules } from '../custom-fields/rules';
+import { searchRules } from '../search/rules';
+import { importExportRules } from '../import-export/rules';
+
 
 const anyUser = isUser;
 const admins = hasRole('ADMIN');
@@ -69,7 +79,7 @@ const harmless = [
   'RevokePortalTokenPayload',
 ] as const;
 
-export const ruleTree = {
+const coreTree = {
   Query: {
     node: isAuthenticated,
     nodes: isAuthenticated,
@@ -148,6 +158,36 @@ export const ruleTree = {
   ...Object.fromEntries(harmless.map((type) => [type, allow])),
 };
 
+/** Each area's rules (src/<area>/rules.ts), merged into the core tree below. */
+const areaRules: AreaRules[] = [branchesRules, workAddressesRules, assetsRules, activityRules, documentsRules, customFieldsRules, searchRules, importExportRules];
+
+function mergeAreas(core: Record<string, unknown>, areas: AreaRules[]): Record<string, unknown> {
+  const tree: Record<string, unknown> = { ...core, Query: { ...(core.Query as object) }, Mutation: { ...(core.Mutation as object) } };
+  const addFields = (typeName: string, fields: Record<string, unknown>) => {
+    const existing = tree[typeName];
+    if (existing !== undefined && (typeof existing !== 'object' || Object.getPrototypeOf(existing) !== Object.prototype)) {
+      throw new Error(`rule tree: ${typeName} has one rule for the whole type; it cannot take field rules`);
+    }
+    for (const field of Object.keys(fields)) {
+      if (existing && field in (existing as object)) throw new Error(`rule tree: ${typeName}.${field} has two rules`);
+    }
+    tree[typeName] = { ...(existing as object | undefined), ...fields };
+  };
+  for (const area of areas) {
+    if (area.Query) addFields('Query', area.Query);
+    if (area.Mutation) addFields('Mutation', area.Mutation);
+    for (const [typeName, fields] of Object.entries(area.extend ?? {})) addFields(typeName, fields);
+    for (const [typeName, rules] of Object.entries(area.types ?? {})) {
+      if (typeName in tree) throw new Error(`rule tree: ${typeName} is given rules twice`);
+      tree[typeName] = rules;
+    }
+  }
+  return tree;
+}
+
+/** The whole map: the core tree plus every area's rules. */
+export const ruleTree = mergeAreas(coreTree, areaRules);
+
 /** The rule that applies to a field: its own, its type's `*`, its type's single rule, or the fallback (deny). */
 function ruleFor(typeName: string, fieldName: string): unknown {
   const rules = (ruleTree as Record<string, unknown>)[typeName];
@@ -177,7 +217,7 @@ export function authorise(schema: GraphQLSchema): GraphQLSchema {
   return applyMiddleware(schema, needed as IMiddleware);
 }
 
-export const permissions = shield(ruleTree, {
+export const permissions = shield(ruleTree as Parameters<typeof shield>[0], {
   fallbackRule: deny,
   // Without this, graphql-shield turns every error a resolver throws into "not authorised".
   allowExternalErrors: true,

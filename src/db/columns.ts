@@ -1,7 +1,7 @@
 // Column shapes every tenant table shares: a uuid key, its organisation, timestamps and a version
 // for optimistic concurrency (`expectedVersion` in update mutations).
 import { sql } from 'drizzle-orm';
-import { integer, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { char, doublePrecision, integer, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { organisations } from '../organisations/tables';
 
 export const id = () => uuid('id').primaryKey().defaultRandom();
@@ -21,3 +21,17 @@ export const timestamps = () => ({
 });
 
 export const version = () => integer('version').notNull().default(1);
+
+/** A postal address (D3): lines, town, county, postcode, ISO country, optional what3words and coordinates. */
+export const postalAddress = () => ({
+  line1: text('line1').notNull(),
+  line2: text('line2'),
+  line3: text('line3'),
+  town: text('town'),
+  county: text('county'),
+  postcode: text('postcode'),
+  country: char('country', { length: 2 }).notNull(),
+  what3words: text('what3words'),
+  latitude: doublePrecision('latitude'),
+  longitude: doublePrecision('longitude'),
+});

@@ -8,3 +8,6 @@ export * from '../audit/tables';
 export * from '../access/tables';
 export * from '../portal/tables';
 export * from '../invoices/tables';
+export * from '../branches/tables';
+export * from '../work-addresses/tables';
+export * from '../assets/tables';

@@ -17,6 +17,9 @@ export const nodeTypes = [
   'StatusGroup',
   'ApiToken',
   'Invoice',
+  'Branch',
+  'WorkAddress',
+  'Asset',
 ] as const;
 export type NodeType = (typeof nodeTypes)[number];
 

@@ -17,7 +17,10 @@ import type { Resolvers } from '../generated/graphql';
 import { leads } from '../leads/tables';
 import { accessGrants, statusGroups } from '../access/tables';
 import { apiTokens, users } from '../organisations/tables';
+import { assets } from '../assets/tables';
+import { branches } from '../branches/tables';
 import { invoices } from '../invoices/tables';
+import { workAddresses } from '../work-addresses/tables';
 import { portalTokens } from '../portal/tables';
 import { viewerOf, type Context } from './context';
 import { badUserInput } from './errors';
@@ -50,6 +53,9 @@ const nodeTables = {
   StatusGroup: statusGroups,
   ApiToken: apiTokens,
   Invoice: invoices,
+  Branch: branches,
+  WorkAddress: workAddresses,
+  Asset: assets,
 } satisfies Record<Exclude<NodeType, 'Organisation'>, unknown>;
 
 /**

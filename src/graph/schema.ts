@@ -8,6 +8,15 @@ import { statusGroupResolvers } from '../access/status-group-resolvers';
 import { addressResolvers } from '../addresses/resolvers';
 import { auditResolvers } from '../audit/resolvers';
 import { authorise } from '../auth/permissions';
+import { branchesResolvers } from '../branches/resolvers';
+import { workAddressesResolvers } from '../work-addresses/resolvers';
+import { assetsResolvers } from '../assets/resolvers';
+import { activityResolvers } from '../activity/resolvers';
+import { documentsResolvers } from '../documents/resolvers';
+import { customFieldsResolvers } from '../custom-fields/resolvers';
+import { searchResolvers } from '../search/resolvers';
+import { importExportResolvers } from '../import-export/resolvers';
+
 import { contactResolvers } from '../contacts/resolvers';
 import { customerResolvers } from '../customers/resolvers';
 import { invoiceResolvers } from '../invoices/resolvers';
@@ -28,7 +37,9 @@ export function loadTypeDefs(): string[] {
 export function buildSchema(options: { shield?: boolean } = {}): GraphQLSchema {
   const schema = makeExecutableSchema({
     typeDefs: loadTypeDefs(),
-    resolvers: [graphResolvers, auditResolvers, organisationResolvers, customerResolvers, leadResolvers, contactResolvers, addressResolvers, grantResolvers, statusGroupResolvers, portalResolvers, invoiceResolvers] as never,
+    resolvers: [graphResolvers, auditResolvers, organisationResolvers, customerResolvers, leadResolvers, contactResolvers, addressResolvers, grantResolvers, statusGroupResolvers, portalResolvers, invoiceResolvers,
+      branchesResolvers, workAddressesResolvers, assetsResolvers, activityResolvers, documentsResolvers, customFieldsResolvers, searchResolvers, importExportResolvers,
+    ] as never,
   });
   return options.shield === false ? schema : authorise(schema);
 }

@@ -1,0 +1,43 @@
+// Work addresses (D5): properties where work is done for a customer. They carry no financial
+// responsibility (invoices belong to the customer). Each has an occupier, and may have a landlord
+// and a branch.
+import { sql } from 'drizzle-orm';
+import { boolean, index, pgEnum, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { branches } from '../branches/tables';
+import { customers } from '../customers/tables';
+import { id, organisationId, postalAddress, timestamps, version } from '../db/columns';
+
+export const workAddressStatusEnum = pgEnum('work_address_status', ['ACTIVE', 'DORMANT']);
+
+export const workAddresses = pgTable(
+  'work_addresses',
+  {
+    id: id(),
+    organisationId: organisationId(),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    branchId: uuid('branch_id').references(() => branches.id, { onDelete: 'set null' }),
+    ...postalAddress(),
+    status: workAddressStatusEnum('status').notNull().default('ACTIVE'),
+    occupierTitle: text('occupier_title'),
+    occupierFirstName: text('occupier_first_name'),
+    occupierSurname: text('occupier_surname').notNull().default('Occupier'),
+    occupierEmail: text('occupier_email'),
+    occupierPhone: text('occupier_phone'),
+    buildingType: text('building_type'),
+    vacantProperty: boolean('vacant_property').notNull().default(false),
+    afterSalesCommunication: boolean('after_sales_communication').notNull().default(true),
+    /** Free-form preferences (access notes, preferred days…). */
+    preferences: text('preferences'),
+    version: version(),
+    ...timestamps(),
+  },
+  (t) => [
+    index('work_addresses_customer_idx').on(t.customerId, t.createdAt, t.id),
+    index('work_addresses_branch_idx').on(t.branchId),
+    index('work_addresses_postcode_idx').on(t.organisationId, sql`upper(replace(${t.postcode}, ' ', ''))`),
+  ],
+);
+
+export type WorkAddressRow = typeof workAddresses.$inferSelect;
