@@ -2,7 +2,7 @@
 // otherwise a PostgreSQL server through a postgres.js pool. Both are exposed as one Drizzle type,
 // so services never know which one they run on.
 import fs from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type Extension } from '@electric-sql/pglite';
 import { sql, type Logger } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -56,7 +56,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     };
   }
   if (options.dataDir) fs.mkdirSync(options.dataDir, { recursive: true });
-  const client = await PGlite.create(options.dataDir ? { dataDir: options.dataDir } : {});
+  // pg_trgm backs the name search's trigram indexes; PostgreSQL servers have it in contrib. (Its
+  // package's type declarations are ESM-only, hence require in this CommonJS build.)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { pg_trgm } = require('@electric-sql/pglite/contrib/pg_trgm') as { pg_trgm: Extension };
+  const client = await PGlite.create({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), extensions: { pg_trgm } });
   await client.exec(`set timezone = 'UTC'`);
   const db = drizzlePglite(client, { schema, logger: countingLogger }) as unknown as Db;
   return {
