@@ -29,6 +29,10 @@ const schema = z.object({
   /** Adds an `X-SQL-Statements` header to GraphQL responses (tests and benchmarks). */
   EXPOSE_SQL_COUNT: boolean.default(false),
   MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  /** Where uploaded documents' bytes live: PostgreSQL (`document_blobs`) or files under DOCUMENT_DIR. */
+  DOCUMENT_STORAGE: z.enum(['database', 'folder'], { message: 'expected database or folder' }).default('database'),
+  DOCUMENT_DIR: z.string().min(1).optional(),
+  DOCUMENT_MAX_BYTES: z.coerce.number({ message: 'expected a number of bytes' }).int().min(1).default(25 * 1024 * 1024),
 });
 
 export type Config = {
@@ -42,6 +46,9 @@ export type Config = {
   demoData: boolean;
   exposeSqlCount: boolean;
   maxPageSize: number;
+  documentStorage: 'database' | 'folder';
+  documentDir: string;
+  documentMaxBytes: number;
 };
 
 export class ConfigError extends Error {}
@@ -71,5 +78,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoData: c.DEMO_DATA ?? c.NODE_ENV !== 'production',
     exposeSqlCount: c.EXPOSE_SQL_COUNT,
     maxPageSize: c.MAX_PAGE_SIZE,
+    documentStorage: c.DOCUMENT_STORAGE,
+    documentDir: c.DOCUMENT_DIR ? path.resolve(projectRoot, c.DOCUMENT_DIR) : path.resolve(projectRoot, c.DATA_DIR, 'documents'),
+    documentMaxBytes: c.DOCUMENT_MAX_BYTES,
   };
 }

@@ -1,4 +1,58 @@
-// Who may do what in this area: merged into the one rule tree (src/auth/permissions.ts).
+// Who may do what with activity and expiries: merged into the one rule tree (src/auth/permissions.ts).
+// Which records' activity a user reaches is the data layer's job (it follows the lead or customer).
+import { allow } from 'graphql-shield';
 import type { AreaRules } from '../auth/area-rules';
+import { hasRole, isUser } from '../auth/rules';
 
-export const activityRules: AreaRules = {};
+/**
+ * Everyone who works on records notes, plans and logs what they do with them (finance chases
+ * payments by phone and email too); READ_ONLY changes nothing.
+ */
+const activityWriters = hasRole('ADMIN', 'MANAGER', 'SALES', 'SERVICE', 'FINANCE');
+/** Expiries drive sales opportunities: the roles that sell and serve record them. */
+const expiryWriters = hasRole('ADMIN', 'MANAGER', 'SALES', 'SERVICE');
+
+const recordLists = { notes: isUser, tasks: isUser, communications: isUser, expiries: isUser };
+
+export const activityRules: AreaRules = {
+  Mutation: {
+    createNote: activityWriters,
+    updateNote: activityWriters,
+    deleteNote: activityWriters,
+    createTask: activityWriters,
+    updateTask: activityWriters,
+    completeTask: activityWriters,
+    deleteTask: activityWriters,
+    logCommunication: activityWriters,
+    createExpiry: expiryWriters,
+    updateExpiry: expiryWriters,
+    deleteExpiry: expiryWriters,
+  },
+  types: {
+    Note: { '*': isUser },
+    Task: { '*': isUser },
+    Communication: { '*': isUser },
+    Expiry: { '*': isUser },
+    // Reached only through a rule above.
+    NoteConnection: allow,
+    NoteEdge: allow,
+    TaskConnection: allow,
+    TaskEdge: allow,
+    CommunicationConnection: allow,
+    CommunicationEdge: allow,
+    ExpiryConnection: allow,
+    ExpiryEdge: allow,
+    CreateNotePayload: allow,
+    UpdateNotePayload: allow,
+    DeleteNotePayload: allow,
+    CreateTaskPayload: allow,
+    UpdateTaskPayload: allow,
+    CompleteTaskPayload: allow,
+    DeleteTaskPayload: allow,
+    LogCommunicationPayload: allow,
+    CreateExpiryPayload: allow,
+    UpdateExpiryPayload: allow,
+    DeleteExpiryPayload: allow,
+  },
+  extend: { Customer: recordLists, Lead: recordLists },
+};

@@ -3,9 +3,10 @@ import { actorOf } from '../audit/actor';
 import { customers } from '../customers/tables';
 import type { Resolvers } from '../generated/graphql';
 import { globalIdField } from '../graph/fields';
+import { toGlobalId } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
 import { leads } from '../leads/tables';
-import { createAddress, formatAddress, updateAddress } from './service';
+import { createAddress, deleteAddress, formatAddress, updateAddress } from './service';
 
 export const addressResolvers: Resolvers = {
   Address: {
@@ -18,5 +19,13 @@ export const addressResolvers: Resolvers = {
     createAddress: (_p, { input }, ctx) => payload(() => createAddress(ctx.db, actorOf(ctx), input), { address: null }),
     updateAddress: (_p, { input }, ctx) =>
       payload(() => updateAddress(ctx.db, actorOf(ctx), inputId(input.id, ['Address'], ['input', 'id']).id, input), { address: null }),
+    deleteAddress: (_p, { input }, ctx) =>
+      payload(
+        async () => {
+          const { deletedAddressId } = await deleteAddress(ctx.db, actorOf(ctx), inputId(input.id, ['Address'], ['input', 'id']).id, input);
+          return { deletedAddressId: toGlobalId('Address', deletedAddressId) };
+        },
+        { deletedAddressId: null },
+      ),
   },
 };

@@ -6,7 +6,7 @@ import { recordAudit, type Actor } from '../audit/service';
 import { refuseConvertedLead } from '../contacts/service';
 import type { Db } from '../db/client';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
-import type { CreateAddressInput, UpdateAddressInput } from '../generated/graphql';
+import type { CreateAddressInput, DeleteAddressInput, UpdateAddressInput } from '../generated/graphql';
 import { userError, validate } from '../graph/user-errors';
 import { resolveRecordOwner, type ItemPath, type RecordOwner } from '../records/owner';
 import { postalFields } from './postal-fields';
@@ -134,6 +134,31 @@ export async function updateAddress(db: Db, actor: Actor, addressId: string, inp
     const after = await writeUpdate(tx, addresses, before.id, { ...changes, isDefault });
     await recordAudit(tx, actor, { action: 'address.update', entityType: 'Address', entityId: after.id, before, after });
     return { address: after };
+  });
+}
+
+/**
+ * Deletes an address for good, audited. Deleting a type's default leaves that type without one
+ * (`defaultAddress(type)` is null) rather than promoting another address nobody chose; a customer's
+ * last address is kept, since a customer needs line 1 and a postcode (D3).
+ */
+export async function deleteAddress(db: Db, actor: Actor, addressId: string, input: DeleteAddressInput): Promise<{ deletedAddressId: string }> {
+  const { expectedVersion } = validate(z.object({ expectedVersion: z.number().int().nullish() }), { expectedVersion: input.expectedVersion });
+  return db.transaction(async (tx) => {
+    const before = await lockForUpdate(tx, addresses, actor, addressId, expectedVersion, 'address');
+    if (before.leadId) await refuseConvertedLead(tx, before.leadId);
+    if (before.customerId) {
+      const [others] = await tx
+        .select({ n: sql<number>`count(*)::int` })
+        .from(addresses)
+        .where(and(eq(addresses.customerId, before.customerId), ne(addresses.id, before.id)));
+      if ((others?.n ?? 0) === 0) {
+        throw userError(['input', 'id'], "id: this is the customer's only address; a customer needs one. Add another first.", 'INVALID_STATE');
+      }
+    }
+    await tx.delete(addresses).where(eq(addresses.id, before.id));
+    await recordAudit(tx, actor, { action: 'address.delete', entityType: 'Address', entityId: before.id, before, after: null });
+    return { deletedAddressId: before.id };
   });
 }
 

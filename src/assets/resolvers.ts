@@ -1,11 +1,77 @@
-// GraphQL resolvers of this area, registered in src/graph/schema.ts.
+// GraphQL resolvers for assets and their reference lists: thin, over the services and the loaders.
+import { sql } from 'drizzle-orm';
+import { actorOf } from '../audit/actor';
 import { customers } from '../customers/tables';
 import type { Resolvers } from '../generated/graphql';
+import { viewerOf } from '../graph/context';
 import { globalIdField } from '../graph/fields';
+import { toGlobalId } from '../graph/ids';
+import { inputId, payload } from '../graph/user-errors';
+import { workAddresses } from '../work-addresses/tables';
+import { assetsPage } from './loaders';
+import { createListItem, deleteListItem, listItems, renameListItem } from './reference-lists';
+import { createAsset, deleteAsset, updateAsset } from './service';
+import { assetGroups, assetLocations, assetMakes, assetModels, fuelTypes } from './tables';
 
 export const assetsResolvers: Resolvers = {
   Asset: {
     id: globalIdField('Asset'),
-    customer: async (b, _a, ctx) => (await ctx.loaders.byId(customers, 'Customer').load(b.customerId))!,
+    customer: async (a, _args, ctx) => (await ctx.loaders.byId(customers, 'Customer').load(a.customerId))!,
+    workAddress: (a, _args, ctx) => (a.workAddressId ? ctx.loaders.byId(workAddresses, 'WorkAddress').load(a.workAddressId) : null),
+    group: (a, _args, ctx) => (a.groupId ? ctx.loaders.byId(assetGroups, 'AssetGroup').load(a.groupId) : null),
+    make: (a, _args, ctx) => (a.makeId ? ctx.loaders.byId(assetMakes, 'AssetMake').load(a.makeId) : null),
+    model: (a, _args, ctx) => (a.modelId ? ctx.loaders.byId(assetModels, 'AssetModel').load(a.modelId) : null),
+    fuelType: (a, _args, ctx) => (a.fuelTypeId ? ctx.loaders.byId(fuelTypes, 'FuelType').load(a.fuelTypeId) : null),
+    location: (a, _args, ctx) => (a.locationId ? ctx.loaders.byId(assetLocations, 'AssetLocation').load(a.locationId) : null),
+  },
+  AssetListItem: {
+    __resolveType: (item) => (item as unknown as { __typename: 'AssetGroup' }).__typename,
+  },
+  AssetGroup: { id: globalIdField('AssetGroup') },
+  FuelType: { id: globalIdField('FuelType') },
+  AssetLocation: { id: globalIdField('AssetLocation') },
+  AssetMake: {
+    id: globalIdField('AssetMake'),
+    models: (m, _args, ctx) =>
+      ctx.loaders.allByParent(assetModels, assetModels.makeId, [sql`lower(${assetModels.name})`, assetModels.id], 'make.models').load(m.id),
+  },
+  AssetModel: {
+    id: globalIdField('AssetModel'),
+    make: async (m, _args, ctx) => (await ctx.loaders.byId(assetMakes, 'AssetMake').load(m.makeId))!,
+  },
+  Customer: {
+    assets: (c, args, ctx) => assetsPage(ctx, 'customer', c.id, args),
+  },
+  WorkAddress: {
+    assets: (w, args, ctx) => assetsPage(ctx, 'workAddress', w.id, args),
+  },
+  Query: {
+    assetGroups: (_p, _a, ctx) => listItems(ctx.db, viewerOf(ctx).organisationId, 'GROUP'),
+    assetMakes: (_p, _a, ctx) => listItems(ctx.db, viewerOf(ctx).organisationId, 'MAKE'),
+    fuelTypes: (_p, _a, ctx) => listItems(ctx.db, viewerOf(ctx).organisationId, 'FUEL_TYPE'),
+    assetLocations: (_p, _a, ctx) => listItems(ctx.db, viewerOf(ctx).organisationId, 'LOCATION'),
+  },
+  Mutation: {
+    createAssetListItem: (_p, { input }, ctx) => payload(() => createListItem(ctx.db, actorOf(ctx), input), { item: null }),
+    renameAssetListItem: (_p, { input }, ctx) => payload(() => renameListItem(ctx.db, actorOf(ctx), input), { item: null }),
+    deleteAssetListItem: (_p, { input }, ctx) =>
+      payload(
+        async () => {
+          const { deletedId, type } = await deleteListItem(ctx.db, actorOf(ctx), input.id);
+          return { deletedId: toGlobalId(type, deletedId) };
+        },
+        { deletedId: null },
+      ),
+    createAsset: (_p, { input }, ctx) => payload(() => createAsset(ctx.db, actorOf(ctx), input), { asset: null }),
+    updateAsset: (_p, { input }, ctx) =>
+      payload(() => updateAsset(ctx.db, actorOf(ctx), inputId(input.id, ['Asset'], ['input', 'id']).id, input), { asset: null }),
+    deleteAsset: (_p, { input }, ctx) =>
+      payload(
+        async () => {
+          const { deletedAssetId } = await deleteAsset(ctx.db, actorOf(ctx), inputId(input.id, ['Asset'], ['input', 'id']).id, input);
+          return { deletedAssetId: toGlobalId('Asset', deletedAssetId) };
+        },
+        { deletedAssetId: null },
+      ),
   },
 };

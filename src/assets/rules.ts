@@ -1,8 +1,40 @@
 // Who may do what in this area: merged into the one rule tree (src/auth/permissions.ts).
+import { allow } from 'graphql-shield';
 import type { AreaRules } from '../auth/area-rules';
-import { isUser } from '../auth/rules';
+import { hasRole, isUser } from '../auth/rules';
+
+const admins = hasRole('ADMIN');
+/** The roles that look after customers' equipment; READ_ONLY and FINANCE change nothing here. */
+const assetWriters = hasRole('ADMIN', 'MANAGER', 'SALES', 'SERVICE');
 
 export const assetsRules: AreaRules = {
-  // Reached through the customer (whose visibility decides) or node(); portal tokens: see VIEW_JOBS later.
-  types: { Asset: { '*': isUser } },
+  Query: { assetGroups: isUser, assetMakes: isUser, fuelTypes: isUser, assetLocations: isUser },
+  Mutation: {
+    createAssetListItem: admins,
+    renameAssetListItem: admins,
+    deleteAssetListItem: admins,
+    createAsset: assetWriters,
+    updateAsset: assetWriters,
+    deleteAsset: assetWriters,
+  },
+  // Every path to an asset is for users: Customer.assets and WorkAddress.assets (below), the asset
+  // mutations, and node(), which serves a portal token only its customer's contacts, addresses and
+  // invoices. Which assets a user sees follows the customer (src/auth/visibility.ts). So the types
+  // need no rule per field, and a long list of assets pays for no rule per field.
+  types: {
+    Asset: allow,
+    AssetGroup: allow,
+    AssetMake: allow,
+    AssetModel: allow,
+    FuelType: allow,
+    AssetLocation: allow,
+    AssetConnection: allow,
+    AssetEdge: allow,
+    AssetListItemPayload: allow,
+    DeleteAssetListItemPayload: allow,
+    CreateAssetPayload: allow,
+    UpdateAssetPayload: allow,
+    DeleteAssetPayload: allow,
+  },
+  extend: { Customer: { assets: isUser }, WorkAddress: { assets: isUser } },
 };

@@ -10,8 +10,12 @@ import DataLoader from 'dataloader';
 import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { accessGrants } from '../access/tables';
+import { communications, expiries, notes, tasks } from '../activity/tables';
 import { addresses } from '../addresses/tables';
+import { branches } from '../branches/tables';
+import { assets } from '../assets/tables';
 import { contacts } from '../contacts/tables';
+import { documents } from '../documents/tables';
 import type { Context } from '../graph/context';
 import {
   buildConnection,
@@ -28,7 +32,9 @@ import {
 } from '../graph/connection';
 import { viewerOf } from '../graph/context';
 import { invoices } from '../invoices/tables';
+import { importJobs } from '../import-export/tables';
 import { portalTokens } from '../portal/tables';
+import { workAddresses } from '../work-addresses/tables';
 import { auditEntries, recordReads, type AuditEntryRow, type RecordReadRow } from './tables';
 
 export type RecordKind = 'customer' | 'lead';
@@ -40,6 +46,15 @@ const childTables: ReadonlyArray<{ table: { id: PgColumn; organisationId: PgColu
   { table: accessGrants, customer: accessGrants.customerId, lead: accessGrants.leadId },
   { table: portalTokens, customer: portalTokens.customerId, lead: null },
   { table: invoices, customer: invoices.customerId, lead: null },
+  { table: branches, customer: branches.customerId, lead: null },
+  { table: workAddresses, customer: workAddresses.customerId, lead: null },
+  { table: assets, customer: assets.customerId, lead: null },
+  { table: importJobs, customer: importJobs.customerId, lead: null },
+  { table: notes, customer: notes.customerId, lead: notes.leadId },
+  { table: tasks, customer: tasks.customerId, lead: tasks.leadId },
+  { table: communications, customer: communications.customerId, lead: communications.leadId },
+  { table: expiries, customer: expiries.customerId, lead: expiries.leadId },
+  { table: documents, customer: documents.customerId, lead: documents.leadId },
 ];
 
 /** Newest first. Ids are serial, so they give the order of writing (`createdAt` is per transaction). */
@@ -148,6 +163,25 @@ function auditPages(ctx: Context, kind: RecordKind, page: Page): DataLoader<stri
 export function auditTrailPage(ctx: Context, kind: RecordKind, recordId: string, args: PageArgs): Promise<Connection<AuditEntryRow>> {
   const page = parsePageArgs(args, auditSort, ctx.config.maxPageSize);
   return auditPages(ctx, kind, page).load(recordId);
+}
+
+/**
+ * A page of the changes to one entity itself (not to rows under it), newest first: e.g. a work
+ * address's own history. Batched across entities like the other nested lists.
+ */
+export async function entityHistoryPage(ctx: Context, entityType: string, entityId: string, args: PageArgs): Promise<Connection<AuditEntryRow>> {
+  const connection = await ctx.loaders
+    .childPage({
+      table: auditEntries,
+      parentColumn: auditEntries.entityId,
+      where: eq(auditEntries.entityType, entityType),
+      name: `history:${entityType}`,
+      sort: auditSort,
+      page: parsePageArgs(args, auditSort, ctx.config.maxPageSize),
+    })
+    .load(entityId);
+  // childPage types its rows' ids as uuid strings; these are serial numbers.
+  return connection as unknown as Connection<AuditEntryRow>;
 }
 
 /** A page of the reads of a customer record, newest first. */

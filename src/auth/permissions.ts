@@ -18,6 +18,8 @@ import { documentsRules } from '../documents/rules';
 import { customFieldsRules } from '../custom-fields/rules';
 import { searchRules } from '../search/rules';
 import { importExportRules } from '../import-export/rules';
+import { contactsRules } from '../contacts/rules';
+import { addressesRules } from '../addresses/rules';
 
 
 const anyUser = isUser;
@@ -159,7 +161,7 @@ const coreTree = {
 };
 
 /** Each area's rules (src/<area>/rules.ts), merged into the core tree below. */
-const areaRules: AreaRules[] = [branchesRules, workAddressesRules, assetsRules, activityRules, documentsRules, customFieldsRules, searchRules, importExportRules];
+const areaRules: AreaRules[] = [branchesRules, workAddressesRules, assetsRules, activityRules, documentsRules, customFieldsRules, searchRules, importExportRules, contactsRules, addressesRules];
 
 function mergeAreas(core: Record<string, unknown>, areas: AreaRules[]): Record<string, unknown> {
   const tree: Record<string, unknown> = { ...core, Query: { ...(core.Query as object) }, Mutation: { ...(core.Mutation as object) } };

@@ -1,8 +1,28 @@
 // Who may do what in this area: merged into the one rule tree (src/auth/permissions.ts).
+import { allow } from 'graphql-shield';
 import type { AreaRules } from '../auth/area-rules';
-import { isUser } from '../auth/rules';
+import { hasRole, isUser } from '../auth/rules';
+
+/** Those who change contacts and addresses change branches too; READ_ONLY and FINANCE do not. */
+const writers = hasRole('ADMIN', 'MANAGER', 'SALES', 'SERVICE');
 
 export const branchesRules: AreaRules = {
-  // Reached through the customer (whose visibility decides) or node(); portal tokens: see VIEW_JOBS later.
-  types: { Branch: { '*': isUser } },
+  Mutation: {
+    createBranch: writers,
+    updateBranch: writers,
+    deleteBranch: writers,
+    mergeBranches: writers,
+  },
+  extend: {
+    // Which customers (and so which branches) a user sees is the data layer's business.
+    Customer: { branches: isUser },
+  },
+  types: {
+    // Reached through the customer (whose visibility decides) or node(); portal tokens: see VIEW_JOBS later.
+    Branch: { '*': isUser },
+    CreateBranchPayload: allow,
+    UpdateBranchPayload: allow,
+    DeleteBranchPayload: allow,
+    MergeBranchesPayload: allow,
+  },
 };

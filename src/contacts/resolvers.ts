@@ -3,9 +3,11 @@ import { actorOf } from '../audit/actor';
 import { customers } from '../customers/tables';
 import type { Resolvers } from '../generated/graphql';
 import { globalIdField } from '../graph/fields';
+import { toGlobalId } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
 import { leads } from '../leads/tables';
-import { createContact, updateContact } from './service';
+import { allPreferences } from './preferences';
+import { createContact, deleteContact, updateContact } from './service';
 
 export const contactResolvers: Resolvers = {
   Contact: {
@@ -13,10 +15,19 @@ export const contactResolvers: Resolvers = {
     fullName: (c) => [c.title, c.firstName, c.surname].filter((p) => p && p.trim()).join(' '),
     customer: (c, _args, ctx) => (c.customerId ? ctx.loaders.byId(customers, 'Customer').load(c.customerId) : null),
     lead: (c, _args, ctx) => (c.leadId ? ctx.loaders.byId(leads, 'Lead').load(c.leadId) : null),
+    communicationPreferences: (c) => allPreferences(c.communicationPreferences),
   },
   Mutation: {
     createContact: (_p, { input }, ctx) => payload(() => createContact(ctx.db, actorOf(ctx), input), { contact: null }),
     updateContact: (_p, { input }, ctx) =>
       payload(() => updateContact(ctx.db, actorOf(ctx), inputId(input.id, ['Contact'], ['input', 'id']).id, input), { contact: null }),
+    deleteContact: (_p, { input }, ctx) =>
+      payload(
+        async () => {
+          const { deletedContactId } = await deleteContact(ctx.db, actorOf(ctx), inputId(input.id, ['Contact'], ['input', 'id']).id, input);
+          return { deletedContactId: toGlobalId('Contact', deletedContactId) };
+        },
+        { deletedContactId: null },
+      ),
   },
 };

@@ -6,11 +6,13 @@ import { recordAudit, type Actor } from '../audit/service';
 import type { Db } from '../db/client';
 import { lockForUpdate, mergeCustomFields, writeUpdate } from '../db/versioned';
 import { customers, customerTypes } from '../customers/tables';
-import type { CreateContactInput, UpdateContactInput } from '../generated/graphql';
+import { validateCustomFields } from '../custom-fields/validate';
+import type { CreateContactInput, DeleteContactInput, UpdateContactInput } from '../generated/graphql';
 import { userError, validate } from '../graph/user-errors';
 import { NAME_MAX, optionalText, requiredText, webUrl } from '../graph/text';
 import { leads } from '../leads/tables';
 import { resolveRecordOwner, type ItemPath, type RecordOwner } from '../records/owner';
+import { decidePreferences, enteredChannels, preferencesInput } from './preferences';
 import { contacts, type ContactRow } from './tables';
 
 const email = z.object({ address: z.string().trim().max(320), label: optionalText(50) });
@@ -26,6 +28,7 @@ const contactFields = {
   socialUrls: z.array(webUrl).max(20, { message: 'at most 20 URLs' }),
   isPrimary: z.boolean(),
   customFields: z.record(z.string(), z.unknown()),
+  communicationPreferences: preferencesInput,
 };
 
 export const contactFieldsSchema = z.object({
@@ -35,6 +38,7 @@ export const contactFieldsSchema = z.object({
   socialUrls: contactFields.socialUrls.nullish().transform((v) => v ?? []),
   isPrimary: contactFields.isPrimary.nullish().transform((v) => v ?? false),
   customFields: contactFields.customFields.nullish().transform((v) => v ?? {}),
+  communicationPreferences: contactFields.communicationPreferences.nullish(),
 });
 export type ContactFields = z.output<typeof contactFieldsSchema>;
 
@@ -49,6 +53,7 @@ const updateSchema = z.object({
   socialUrls: contactFields.socialUrls.optional(),
   isPrimary: contactFields.isPrimary.optional(),
   customFields: contactFields.customFields.nullish(),
+  communicationPreferences: contactFields.communicationPreferences.nullish(),
 });
 
 async function customerAllowsPrimary(tx: Db, organisationId: string, customerId: string): Promise<boolean> {
@@ -90,11 +95,16 @@ export async function insertContacts(
     await checkPrimaryAllowed(tx, actor, owner, [...pathOf(primaries[0]!), 'isPrimary']);
     if (owner.kind === 'customer') await clearPrimary(tx, owner.id, null);
   }
+  const now = new Date();
+  for (const [i, c] of list.entries()) {
+    c.customFields = await validateCustomFields(tx, actor.organisationId, 'CONTACT', c.customFields, [...pathOf(i), 'customFields'], { requireAll: true });
+  }
   const rows = await tx
     .insert(contacts)
     .values(
-      list.map((c) => ({
+      list.map(({ communicationPreferences, ...c }) => ({
         ...c,
+        communicationPreferences: decidePreferences([], communicationPreferences ?? [], enteredChannels([], [], c.emails, c.phones), now),
         organisationId: actor.organisationId,
         customerId: owner.kind === 'customer' ? owner.id : null,
         leadId: owner.kind === 'lead' ? owner.id : null,
@@ -129,7 +139,7 @@ export async function createContact(db: Db, actor: Actor, input: CreateContactIn
 }
 
 export async function updateContact(db: Db, actor: Actor, contactId: string, input: UpdateContactInput): Promise<{ contact: ContactRow }> {
-  const { expectedVersion, customFields, ...changes } = validate(updateSchema, input);
+  const { expectedVersion, customFields, communicationPreferences, ...changes } = validate(updateSchema, input);
   return db.transaction(async (tx) => {
     const before = await lockForUpdate(tx, contacts, actor, contactId, expectedVersion, 'contact');
     if (before.leadId) await refuseConvertedLead(tx, before.leadId);
@@ -138,12 +148,31 @@ export async function updateContact(db: Db, actor: Actor, contactId: string, inp
       await checkPrimaryAllowed(tx, actor, owner, ['input', 'isPrimary']);
       await clearPrimary(tx, before.customerId!, before.id);
     }
+    const entered = enteredChannels(before.emails, before.phones, changes.emails ?? [], changes.phones ?? []);
+    const preferences = decidePreferences(before.communicationPreferences, communicationPreferences ?? [], entered, new Date());
+    if (customFields) await validateCustomFields(tx, actor.organisationId, 'CONTACT', customFields, ['input', 'customFields'], { requireAll: false });
     const after = await writeUpdate(tx, contacts, before.id, {
       ...changes,
+      communicationPreferences: preferences,
       ...(customFields !== undefined ? { customFields: mergeCustomFields(before.customFields, customFields) } : {}),
     });
     await recordAudit(tx, actor, { action: 'contact.update', entityType: 'Contact', entityId: after.id, before, after });
     return { contact: after };
+  });
+}
+
+/**
+ * Deletes a contact for good (D2), audited with the row as it was. A primary contact deleted leaves
+ * the customer without one: choosing another is a person's decision, not the server's.
+ */
+export async function deleteContact(db: Db, actor: Actor, contactId: string, input: DeleteContactInput): Promise<{ deletedContactId: string }> {
+  const { expectedVersion } = validate(z.object({ expectedVersion: z.number().int().nullish() }), { expectedVersion: input.expectedVersion });
+  return db.transaction(async (tx) => {
+    const before = await lockForUpdate(tx, contacts, actor, contactId, expectedVersion, 'contact');
+    if (before.leadId) await refuseConvertedLead(tx, before.leadId);
+    await tx.delete(contacts).where(eq(contacts.id, before.id));
+    await recordAudit(tx, actor, { action: 'contact.delete', entityType: 'Contact', entityId: before.id, before, after: null });
+    return { deletedContactId: before.id };
   });
 }
 

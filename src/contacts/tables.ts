@@ -7,6 +7,16 @@ import { leads } from '../leads/tables';
 
 export type ContactEmail = { address: string; label?: string | null };
 export type ContactPhone = { type: 'OFFICE' | 'MOBILE' | 'HOME' | 'FAX'; number: string };
+export const communicationChannels = ['EMAIL', 'SMS', 'PHONE', 'POST', 'MARKETING'] as const;
+export type CommunicationChannel = (typeof communicationChannels)[number];
+/** A recorded consent decision for one channel (GDPR): timestamps as ISO strings. */
+export type StoredCommunicationPreference = {
+  channel: CommunicationChannel;
+  consented: boolean;
+  consentedAt: string | null;
+  source: string | null;
+  updatedAt: string;
+};
 
 export const contacts = pgTable(
   'contacts',
@@ -22,6 +32,8 @@ export const contacts = pgTable(
     emails: jsonb('emails').$type<ContactEmail[]>().notNull().default([]),
     phones: jsonb('phones').$type<ContactPhone[]>().notNull().default([]),
     socialUrls: text('social_urls').array().notNull().default(sql`'{}'::text[]`),
+    /** Only channels with a recorded decision; a channel absent here has never been decided. */
+    communicationPreferences: jsonb('communication_preferences').$type<StoredCommunicationPreference[]>().notNull().default([]),
     isPrimary: boolean('is_primary').notNull().default(false),
     customFields: jsonb('custom_fields').$type<Record<string, unknown>>().notNull().default({}),
     version: version(),

@@ -1,4 +1,23 @@
 // Who may do what in this area: merged into the one rule tree (src/auth/permissions.ts).
+// Every user reads the definitions (forms need them); only admins define fields.
+import { allow } from 'graphql-shield';
 import type { AreaRules } from '../auth/area-rules';
+import { hasRole, isUser } from '../auth/rules';
 
-export const customFieldsRules: AreaRules = {};
+const admins = hasRole('ADMIN');
+
+export const customFieldsRules: AreaRules = {
+  Query: { customFieldDefinitions: isUser },
+  Mutation: {
+    createCustomFieldDefinition: admins,
+    updateCustomFieldDefinition: admins,
+    deactivateCustomFieldDefinition: admins,
+  },
+  types: {
+    // Reference data, reached only through the user-only root field or node() (which serves a portal token none).
+    CustomFieldDefinition: allow,
+    CreateCustomFieldDefinitionPayload: allow,
+    UpdateCustomFieldDefinitionPayload: allow,
+    DeactivateCustomFieldDefinitionPayload: allow,
+  },
+};

@@ -10,6 +10,7 @@ import { recordAudit, type Actor } from '../audit/service';
 import type { Visibility } from '../auth/visibility';
 import { contactFieldsSchema, insertContacts } from '../contacts/service';
 import { contacts } from '../contacts/tables';
+import { validateCustomFields } from '../custom-fields/validate';
 import { selectRows, type Db } from '../db/client';
 import { givenFields, lockForUpdate, mergeCustomFields, writeUpdate } from '../db/versioned';
 import type { CreateCustomerInput, CustomerFilter, CustomerOrder, UpdateCustomerInput } from '../generated/graphql';
@@ -160,7 +161,7 @@ export async function createCustomer(db: Db, actor: Actor, input: CreateCustomer
         parentCustomerId,
         currency: actor.currency,
         ...creditLimitColumns(actor, creditLimit, actor.currency),
-        customFields: customFields ?? {},
+        customFields: await validateCustomFields(tx, actor.organisationId, 'CUSTOMER', customFields ?? {}, ['input', 'customFields'], { requireAll: true }),
         createdById: actor.userId,
       })
       .returning();
@@ -212,6 +213,7 @@ export async function updateCustomer(db: Db, actor: Actor, customerId: string, i
       changes.parentCustomerId = input.parentCustomerId === null ? null : await checkParent(tx, actor, input.parentCustomerId, before.id);
     }
     Object.assign(changes, creditLimitColumns(actor, creditLimit, before.currency));
+    if (customFields) await validateCustomFields(tx, actor.organisationId, 'CUSTOMER', customFields, ['input', 'customFields'], { requireAll: false });
     if (customFields !== undefined) changes.customFields = mergeCustomFields(before.customFields, customFields);
     const after = await writeUpdate(tx, customers, before.id, changes);
     const [type] = await tx.select().from(customerTypes).where(eq(customerTypes.id, after.typeId));

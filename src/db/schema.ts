@@ -11,3 +11,8 @@ export * from '../invoices/tables';
 export * from '../branches/tables';
 export * from '../work-addresses/tables';
 export * from '../assets/tables';
+export * from '../custom-fields/tables';
+export * from '../search/tables';
+export * from '../activity/tables';
+export * from '../import-export/tables';
+export * from '../documents/tables';

@@ -33,7 +33,7 @@ function ukPhone(): string {
  * Only the columns present in the first row are written (columns left out take their defaults), and
  * values must be JSON-shaped as they are: jsonb columns take the nested value itself.
  */
-async function insertMany<T extends PgTable>(db: Db, table: T, rows: InferInsertModel<T>[]): Promise<void> {
+export async function insertMany<T extends PgTable>(db: Db, table: T, rows: InferInsertModel<T>[]): Promise<void> {
   const first = rows[0];
   if (!first) return;
   const columns = getTableColumns(table) as Record<string, PgColumn>;

@@ -12,6 +12,7 @@ import { leads } from '../leads/tables';
 import { createOrganisation, createUser } from '../organisations/service';
 import { demoCredentials, organisations, users, type Role } from '../organisations/tables';
 import { generateCustomers } from './bulk';
+import { createDemoAssets } from '../assets/demo';
 
 export const DEMO_ORGANISATION_NAME = 'Demo Services Ltd';
 
@@ -54,6 +55,7 @@ export async function createDemoOrganisation(db: Db, options: { customers?: numb
   await generateCustomers(db, { organisationId, count: options.customers ?? 60, seed: 20261123 });
   await createDemoLeads(db, organisationId, userIds, options.leads ?? 25);
   await createDemoInvoices(db, organisationId);
+  await createDemoAssets(db, organisationId);
   return organisationId;
 }
 

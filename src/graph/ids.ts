@@ -20,6 +20,15 @@ export const nodeTypes = [
   'Branch',
   'WorkAddress',
   'Asset',
+  'AssetGroup', 'AssetMake', 'AssetModel', 'FuelType', 'AssetLocation',
+  'CustomFieldDefinition',
+  'SavedSearch',
+  'ImportJob',
+  'Note',
+  'Task',
+  'Communication',
+  'Expiry',
+  'Document',
 ] as const;
 export type NodeType = (typeof nodeTypes)[number];
 

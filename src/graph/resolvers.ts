@@ -1,4 +1,5 @@
 // Resolvers for the shared machinery: scalars, `node`/`nodes`, Money.
+import { GraphQLScalarType } from 'graphql';
 import {
   CountryCodeResolver,
   CurrencyResolver,
@@ -17,11 +18,16 @@ import type { Resolvers } from '../generated/graphql';
 import { leads } from '../leads/tables';
 import { accessGrants, statusGroups } from '../access/tables';
 import { apiTokens, users } from '../organisations/tables';
-import { assets } from '../assets/tables';
+import { assetGroups, assetLocations, assetMakes, assetModels, assets, fuelTypes } from '../assets/tables';
+import { customFieldDefinitions } from '../custom-fields/tables';
+import { savedSearches } from '../search/tables';
+import { communications, expiries, notes, tasks } from '../activity/tables';
 import { branches } from '../branches/tables';
 import { invoices } from '../invoices/tables';
 import { workAddresses } from '../work-addresses/tables';
+import { importJobs } from '../import-export/tables';
 import { portalTokens } from '../portal/tables';
+import { documents } from '../documents/tables';
 import { viewerOf, type Context } from './context';
 import { badUserInput } from './errors';
 import { parseGlobalId, type NodeType } from './ids';
@@ -56,6 +62,15 @@ const nodeTables = {
   Branch: branches,
   WorkAddress: workAddresses,
   Asset: assets,
+  AssetGroup: assetGroups, AssetMake: assetMakes, AssetModel: assetModels, FuelType: fuelTypes, AssetLocation: assetLocations,
+  CustomFieldDefinition: customFieldDefinitions,
+  SavedSearch: savedSearches,
+  ImportJob: importJobs,
+  Note: notes,
+  Task: tasks,
+  Communication: communications,
+  Expiry: expiries,
+  Document: documents,
 } satisfies Record<Exclude<NodeType, 'Organisation'>, unknown>;
 
 /**
@@ -87,7 +102,8 @@ async function loadNode(ctx: Context, globalId: string, argument: string): Promi
 
 export const graphResolvers: Resolvers = {
   DateTime: DateTimeResolver,
-  Date: LocalDateResolver,
+  // graphql-scalars names it LocalDate; the SDL (and clients) call it Date.
+  Date: new GraphQLScalarType({ ...LocalDateResolver.toConfig(), name: 'Date' }),
   EmailAddress: EmailAddressResolver,
   PhoneNumber: E164PhoneNumber,
   CountryCode: CountryCodeResolver,

@@ -19,6 +19,8 @@ import { createContext, type Context } from '../graph/context';
 import { unauthenticated } from '../graph/errors';
 import { buildSchema } from '../graph/schema';
 import { graphiqlRouter } from './graphiql';
+import { documentsRouter } from '../documents/http';
+import { importExportRouter } from '../import-export/http';
 
 export type App = {
   server: http.Server;
@@ -95,6 +97,8 @@ export async function createApp(options: {
     }
   });
   app.use(graphiqlRouter(options.demoToken ?? (() => null)));
+  app.use(documentsRouter({ config, database }));
+  app.use(importExportRouter({ database, config, log }));
 
   const apollo = new ApolloServer<Context>({
     schema: buildSchema({ shield: options.shield }),

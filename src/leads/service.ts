@@ -7,6 +7,7 @@ import { addressFieldsSchema, insertAddresses } from '../addresses/service';
 import { recordAudit, type Actor } from '../audit/service';
 import { contactFieldsSchema, insertContacts } from '../contacts/service';
 import { containsPattern } from '../customers/service';
+import { validateCustomFields } from '../custom-fields/validate';
 import type { Visibility } from '../auth/visibility';
 import type { Db } from '../db/client';
 import { givenFields, lockForUpdate, mergeCustomFields, writeUpdate } from '../db/versioned';
@@ -77,7 +78,7 @@ export async function createLead(db: Db, actor: Actor, input: CreateLeadInput): 
         isPrivate: fields.isPrivate ?? false,
         organisationId: actor.organisationId,
         ownerId,
-        customFields: customFields ?? {},
+        customFields: await validateCustomFields(tx, actor.organisationId, 'LEAD', customFields ?? {}, ['input', 'customFields'], { requireAll: true }),
         createdById: actor.userId,
       })
       .returning();
@@ -105,6 +106,7 @@ export async function updateLead(db: Db, actor: Actor, leadId: string, input: Up
       'leadSource',
     ] as const);
     if (input.ownerId !== undefined) changes.ownerId = input.ownerId === null ? null : await resolveUser(tx, actor, input.ownerId, 'ownerId');
+    if (customFields) await validateCustomFields(tx, actor.organisationId, 'LEAD', customFields, ['input', 'customFields'], { requireAll: false });
     if (customFields !== undefined) changes.customFields = mergeCustomFields(before.customFields, customFields);
     const after = await writeUpdate(tx, leads, before.id, changes);
     await recordAudit(tx, actor, { action: 'lead.update', entityType: 'Lead', entityId: after.id, before, after });

@@ -1,4 +1,42 @@
-// GraphQL resolvers of this area, registered in src/graph/schema.ts.
+// GraphQL resolvers for customer search and saved searches: thin, over the service.
+import { GraphQLScalarType } from 'graphql';
+import { JSONResolver } from 'graphql-scalars';
+import { actorOf } from '../audit/actor';
 import type { Resolvers } from '../generated/graphql';
+import { viewerOf, type Context } from '../graph/context';
+import { globalIdField } from '../graph/fields';
+import { toGlobalId } from '../graph/ids';
+import { inputId, payload } from '../graph/user-errors';
+import { users } from '../organisations/tables';
+import { deleteSavedSearch, listSavedSearches, saveSearch, searchCustomers, type Searcher } from './service';
 
-export const searchResolvers: Resolvers = {};
+/** Any JSON value; the filter compiler checks it against the rule's field and operator. */
+const SearchValue = new GraphQLScalarType({
+  ...JSONResolver.toConfig(),
+  name: 'SearchValue',
+  description: 'A value to compare with in a search rule: a string, number, boolean, or list of strings, as JSON.',
+});
+
+function searcherOf(ctx: Context): Searcher {
+  return { visibility: ctx.visibility, userId: viewerOf(ctx).userId };
+}
+
+export const searchResolvers: Resolvers = {
+  SearchValue,
+  Query: {
+    searchCustomers: (_p, args, ctx) => searchCustomers(ctx.db, searcherOf(ctx), args, ctx.config.maxPageSize),
+    savedSearches: (_p, args, ctx) => listSavedSearches(ctx.db, searcherOf(ctx), args, ctx.config.maxPageSize),
+  },
+  Mutation: {
+    saveSearch: (_p, { input }, ctx) => payload(() => saveSearch(ctx.db, actorOf(ctx), input), { savedSearch: null }),
+    deleteSavedSearch: (_p, { input }, ctx) =>
+      payload(async () => {
+        const { deletedSavedSearchId } = await deleteSavedSearch(ctx.db, actorOf(ctx), inputId(input.id, ['SavedSearch'], ['input', 'id']).id);
+        return { deletedSavedSearchId: toGlobalId('SavedSearch', deletedSavedSearchId) };
+      }, { deletedSavedSearchId: null }),
+  },
+  SavedSearch: {
+    id: globalIdField('SavedSearch'),
+    owner: (s, _a, ctx) => ctx.loaders.byId(users, 'User').load(s.ownerId),
+  },
+};

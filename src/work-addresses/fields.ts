@@ -6,16 +6,22 @@ import { optionalText } from '../graph/text';
 
 export const OCCUPIER_DEFAULT_SURNAME = 'Occupier';
 
+/** An optional email address (branches use it too). */
+export const optionalEmail = optionalText(254).refine((v) => v == null || z.email().safeParse(v).success, { message: 'must be an email address' });
+
+/** An optional E.164 telephone number (branches use it too). */
+export const optionalPhone = optionalText(20).refine((v) => v == null || /^\+[1-9]\d{6,14}$/.test(v), {
+  message: 'must be an E.164 telephone number (+ then country code and number, digits only)',
+});
+
 export const workAddressFields = {
   ...postalFields,
   status: z.enum(['ACTIVE', 'DORMANT']),
   occupierTitle: optionalText(20),
   occupierFirstName: optionalText(100),
   occupierSurname: optionalText(100),
-  occupierEmail: optionalText(254).refine((v) => v == null || z.email().safeParse(v).success, { message: 'must be an email address' }),
-  occupierPhone: optionalText(20).refine((v) => v == null || /^\+[1-9]\d{6,14}$/.test(v), {
-    message: 'must be an E.164 telephone number (+ then country code and number, digits only)',
-  }),
+  occupierEmail: optionalEmail,
+  occupierPhone: optionalPhone,
   buildingType: optionalText(100),
   vacantProperty: z.boolean(),
   afterSalesCommunication: z.boolean(),
@@ -33,3 +39,19 @@ export const newWorkAddressSchema = z.object({
 });
 
 export type NewWorkAddress = z.output<typeof newWorkAddressSchema>;
+
+/**
+ * Changes to an existing work address: omitted fields stay as they are, required ones cannot be
+ * cleared, and an occupier surname set to blank falls back to "Occupier".
+ */
+export const workAddressChangesSchema = z.object({
+  ...workAddressFields,
+  line1: workAddressFields.line1.optional(),
+  country: workAddressFields.country.optional(),
+  status: workAddressFields.status.optional(),
+  occupierSurname: workAddressFields.occupierSurname.transform((v) => (v === undefined ? undefined : (v ?? OCCUPIER_DEFAULT_SURNAME))),
+  vacantProperty: workAddressFields.vacantProperty.optional(),
+  afterSalesCommunication: workAddressFields.afterSalesCommunication.optional(),
+});
+
+export type WorkAddressChanges = z.output<typeof workAddressChangesSchema>;

@@ -18,6 +18,14 @@ export const workAddresses = pgTable(
       .notNull()
       .references(() => customers.id, { onDelete: 'cascade' }),
     branchId: uuid('branch_id').references(() => branches.id, { onDelete: 'set null' }),
+    /**
+     * The landlord: another customer of the organisation. Not `customerId`-shaped on purpose: the
+     * work address follows its own customer's visibility; the landlord is shown only to those who
+     * may see that customer.
+     */
+    landlordCustomerId: uuid('landlord_customer_id').references(() => customers.id, { onDelete: 'set null' }),
+    /** Invoices for work here go to the landlord's address rather than the customer's. */
+    landlordIsInvoiceAddress: boolean('landlord_is_invoice_address').notNull().default(false),
     ...postalAddress(),
     status: workAddressStatusEnum('status').notNull().default('ACTIVE'),
     occupierTitle: text('occupier_title'),
@@ -35,7 +43,8 @@ export const workAddresses = pgTable(
   },
   (t) => [
     index('work_addresses_customer_idx').on(t.customerId, t.createdAt, t.id),
-    index('work_addresses_branch_idx').on(t.branchId),
+    index('work_addresses_branch_idx').on(t.branchId, t.createdAt, t.id),
+    index('work_addresses_landlord_idx').on(t.landlordCustomerId),
     index('work_addresses_postcode_idx').on(t.organisationId, sql`upper(replace(${t.postcode}, ' ', ''))`),
   ],
 );

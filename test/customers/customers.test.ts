@@ -170,6 +170,12 @@ describe('updateCustomer', () => {
 
   it('changes only the given fields, bumps the version and records before and after', async () => {
     const id = await newCustomer('Before Ltd');
+    // Custom field values must match a definition (src/custom-fields/validate.ts).
+    await server.graphql(
+      `mutation($input: CreateCustomFieldDefinitionInput!) { createCustomFieldDefinition(input: $input) { userErrors { code } } }`,
+      { input: { key: 'sector', label: 'Sector', type: 'TEXT', enabledFor: ['CUSTOMER'] } },
+      org.adminToken,
+    );
     const res = await server.graphql(
       UPDATE,
       { input: { id, expectedVersion: 1, name: 'After Ltd', creditorDays: 14, customFields: { sector: 'lettings' } } },

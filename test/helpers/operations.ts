@@ -20,6 +20,8 @@ const scalarSamples: Record<string, unknown> = {
   Boolean: true,
   DateTime: '2099-01-01T00:00:00Z',
   Date: '2099-01-01',
+  // The `Date` scalar's resolver (graphql-scalars' LocalDateResolver) renames it to LocalDate in the built schema.
+  LocalDate: '2099-01-01',
   EmailAddress: 'someone@example.test',
   PhoneNumber: '+447700900123',
   CountryCode: 'GB',

@@ -1,0 +1,319 @@
+// Documents over HTTP: `POST /documents` (multipart/form-data: a `recordId` field, then one `file`)
+// and `GET /documents/:id`. GraphQL carries the metadata (src/documents/resolvers.ts); bytes never
+// pass through it. Both routes take the same Bearer token as /graphql and build the same request
+// context, so who sees which document is decided exactly as for the record it is attached to.
+//
+// An upload streams from the request, through busboy, through a gate that sniffs the type from the
+// first bytes and counts the size, straight into the DocumentStore, which hashes as it writes: the
+// file is never held in memory whole. Refused uploads (too large, wrong type, client gone) leave
+// nothing behind: the partial bytes are deleted and no metadata row is written.
+import { randomUUID } from 'node:crypto';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import busboy from 'busboy';
+import { Router, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { actorOf } from '../audit/actor';
+import { viewerForToken } from '../auth/tokens';
+import type { Config } from '../config';
+import type { Database } from '../db/client';
+import { createContext, type Context } from '../graph/context';
+import { parseGlobalId, toGlobalId } from '../graph/ids';
+import { UserErrors } from '../graph/user-errors';
+import { decideContentType, SNIFF_BYTES } from './content-type';
+import { isDownloadable, recordUpload, resolveAttachment, UPLOADER_ROLES, type Attachment } from './service';
+import { documentStore } from './store';
+import { documents, type DocumentRow } from './tables';
+
+/** Slack for the multipart framing around the file when checking Content-Length up front. */
+const MULTIPART_OVERHEAD = 64 * 1024;
+
+/** A refusal with its HTTP status and stable code, answered as `{ errors: [...] }`. */
+class HttpRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function refuse(res: Response, status: number, code: string, message: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+}
+
+/** The request's context, as /graphql builds it; a refusal when the token is missing or bad. */
+async function contextFor(req: Request, config: Config, database: Database): Promise<Context> {
+  const header = req.headers.authorization;
+  if (header === undefined) throw new HttpRefusal(401, 'UNAUTHENTICATED', 'Authentication required: send `Authorization: Bearer <token>`.');
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw new HttpRefusal(401, 'UNAUTHENTICATED', 'The Authorization header must be `Bearer <token>`.');
+  const viewer = await viewerForToken(database.db, match[1]!);
+  if (!viewer) throw new HttpRefusal(401, 'UNAUTHENTICATED', 'The token is not valid: unknown, revoked or expired.');
+  const log = (req as unknown as { log: Logger }).log;
+  const requestId = String((req as unknown as { id?: string }).id ?? randomUUID());
+  return createContext({ db: database.db, config, log, requestId, viewer });
+}
+
+/** The name as uploaded, without a path or control characters, at most 255 characters. */
+export function cleanFilename(raw: string | undefined): string {
+  const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
+  // Control characters and bidirectional overrides (which can disguise an extension).
+  const cleaned = base.replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '').trim();
+  if (!cleaned || cleaned === '.' || cleaned === '..') return 'document';
+  if (cleaned.length <= 255) return cleaned;
+  const dot = cleaned.lastIndexOf('.');
+  const extension = dot > 0 && cleaned.length - dot <= 11 ? cleaned.slice(dot) : '';
+  return cleaned.slice(0, 255 - extension.length) + extension;
+}
+
+/** `attachment` with an ASCII fallback name and the exact name in RFC 5987 form. */
+export function contentDisposition(filename: string): string {
+  const fallback = filename.replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  const encoded = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+}
+
+/**
+ * Passes the file through once its type is decided from the first SNIFF_BYTES bytes, and fails
+ * the stream the moment it grows past the limit.
+ */
+class UploadGate extends Transform {
+  contentType: string | null = null;
+  private head: Buffer[] = [];
+  private headBytes = 0;
+  private size = 0;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly filename: string,
+    private readonly declared: string | null,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.size += chunk.length;
+    if (this.size > this.maxBytes) {
+      callback(new HttpRefusal(413, 'PAYLOAD_TOO_LARGE', `The file is larger than the limit of ${this.maxBytes} bytes.`));
+      return;
+    }
+    if (this.contentType) {
+      callback(null, chunk);
+      return;
+    }
+    this.head.push(chunk);
+    this.headBytes += chunk.length;
+    callback(this.headBytes >= SNIFF_BYTES ? this.decide(false) : null);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    callback(this.contentType ? null : this.decide(true));
+  }
+
+  private decide(complete: boolean): Error | null {
+    const head = Buffer.concat(this.head, this.headBytes);
+    this.contentType = decideContentType(head.subarray(0, SNIFF_BYTES), this.filename, this.declared, complete);
+    if (!this.contentType) {
+      return new HttpRefusal(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        'This type of file is not accepted: PDF, PNG, JPEG, GIF, WebP, text, CSV, Word (.doc, .docx), Excel (.xls, .xlsx) and OpenDocument (.odt, .ods) are.',
+      );
+    }
+    this.head = [];
+    this.push(head);
+    return null;
+  }
+}
+
+type UploadResult = { document: DocumentRow };
+
+/** Status and code for a user error from resolving `recordId`. */
+function refusalOf(error: UserErrors): HttpRefusal {
+  const first = error.errors[0]!;
+  const status = first.code === 'NOT_FOUND' ? 404 : first.code === 'INVALID_STATE' ? 409 : 400;
+  const code = first.code === 'NOT_FOUND' ? 'NOT_FOUND' : first.code === 'INVALID_STATE' ? 'INVALID_STATE' : 'BAD_USER_INPUT';
+  return new HttpRefusal(status, code, first.message);
+}
+
+export function documentsRouter(options: { config: Config; database: Database }): Router {
+  const { config, database } = options;
+  const router = Router();
+
+  router.post('/documents', async (req, res) => {
+    let ctx: Context;
+    try {
+      ctx = await contextFor(req, config, database);
+      const viewer = ctx.viewer!;
+      if (viewer.kind !== 'user') throw new HttpRefusal(403, 'FORBIDDEN', 'A portal token may not do this.');
+      if (!UPLOADER_ROLES.includes(viewer.role)) throw new HttpRefusal(403, 'FORBIDDEN', `Your role (${viewer.role}) may not upload documents.`);
+      if (!/^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '')) {
+        throw new HttpRefusal(400, 'BAD_REQUEST', 'Send multipart/form-data with a `recordId` field and then one `file`.');
+      }
+      const length = Number(req.headers['content-length']);
+      if (Number.isFinite(length) && length > config.documentMaxBytes + MULTIPART_OVERHEAD) {
+        res.set('connection', 'close');
+        throw new HttpRefusal(413, 'PAYLOAD_TOO_LARGE', `The file is larger than the limit of ${config.documentMaxBytes} bytes.`);
+      }
+    } catch (error) {
+      if (error instanceof HttpRefusal) return refuse(res, error.status, error.code, error.message);
+      throw error;
+    }
+
+    const actor = actorOf(ctx);
+    const store = documentStore(config, database.db);
+    let recordId: string | undefined;
+    let upload: Promise<UploadResult> | null = null;
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: req.headers,
+        defParamCharset: 'utf8',
+        // One byte over the limit reaches the gate, which refuses it; busboy discards the rest.
+        limits: { files: 1, fileSize: config.documentMaxBytes + 1, fields: 10, fieldSize: 4096, parts: 20 },
+      });
+    } catch (error) {
+      return refuse(res, 400, 'BAD_REQUEST', `Bad request: ${(error as Error).message}`);
+    }
+
+    const receive = async (file: Readable, info: busboy.FileInfo): Promise<UploadResult> => {
+      const filename = cleanFilename(info.filename);
+      let attachment: Attachment;
+      try {
+        if (!recordId) throw new HttpRefusal(400, 'BAD_USER_INPUT', 'recordId: send the `recordId` field before the file.');
+        attachment = await resolveAttachment(database.db, actor, recordId, ['recordId']);
+      } catch (error) {
+        file.resume();
+        throw error instanceof UserErrors ? refusalOf(error) : error;
+      }
+      const gate = new UploadGate(config.documentMaxBytes, filename, info.mimeType ?? null);
+      // When the gate refuses, the rest of the file is read and dropped so the form can finish.
+      gate.on('error', () => {
+        file.unpipe(gate);
+        file.resume();
+      });
+      const abort = () => {
+        if (!req.complete) gate.destroy(new HttpRefusal(400, 'BAD_REQUEST', 'The upload was interrupted.'));
+      };
+      req.once('close', abort);
+      // A malformed or cut-off form fails the file stream; the store must hear of it, not wait.
+      file.once('error', (error) => gate.destroy(error));
+      file.pipe(gate);
+      const storageKey = `${actor.organisationId}/${randomUUID()}`;
+      try {
+        const stored = await store.put(storageKey, gate);
+        const document = await recordUpload(database.db, actor, {
+          attachment,
+          filename,
+          contentType: gate.contentType!,
+          sizeBytes: stored.size,
+          sha256: stored.sha256,
+          storageKey,
+        });
+        return { document };
+      } catch (error) {
+        await store.delete(storageKey);
+        throw error;
+      } finally {
+        req.off('close', abort);
+      }
+    };
+
+    parser.on('field', (name, value) => {
+      if (name === 'recordId') recordId = value;
+    });
+    parser.on('file', (name, file, info) => {
+      if (name !== 'file' || upload) {
+        file.resume();
+        return;
+      }
+      upload = receive(file, info);
+      // Answered when the form is finished; this only keeps an early failure from going unhandled.
+      upload.catch(() => undefined);
+    });
+    // Busboy may report an error and then close: the first outcome answers, once.
+    let answered = false;
+    const answer = (send: () => void) => {
+      if (answered) return;
+      answered = true;
+      send();
+    };
+    parser.on('error', (error: Error) => {
+      req.unpipe(parser);
+      req.resume();
+      void (async () => {
+        await (upload as Promise<UploadResult> | null)?.catch(() => undefined);
+        answer(() => refuse(res, 400, 'BAD_REQUEST', `Bad request: ${error.message}`));
+      })();
+    });
+    parser.on('close', () => {
+      void (async () => {
+        if (!upload) return answer(() => refuse(res, 400, 'BAD_USER_INPUT', 'file: the form has no `file` part.'));
+        try {
+          const { document } = await upload;
+          answer(() =>
+            res.status(201).json({
+              document: {
+                id: toGlobalId('Document', document.id),
+                filename: document.filename,
+                contentType: document.contentType,
+                sizeBytes: document.sizeBytes,
+                sha256: document.sha256,
+                downloadUrl: downloadUrl(document.id),
+              },
+            }),
+          );
+        } catch (error) {
+          if (error instanceof HttpRefusal) return answer(() => refuse(res, error.status, error.code, error.message));
+          ctx.log.error({ err: error }, 'document upload failed');
+          answer(() => refuse(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error'));
+        }
+      })();
+    });
+    req.pipe(parser);
+  });
+
+  router.get('/documents/:id', async (req, res) => {
+    let ctx: Context;
+    try {
+      ctx = await contextFor(req, config, database);
+      if (ctx.viewer!.kind !== 'user') throw new HttpRefusal(403, 'FORBIDDEN', 'A portal token may not do this.');
+    } catch (error) {
+      if (error instanceof HttpRefusal) return refuse(res, error.status, error.code, error.message);
+      throw error;
+    }
+    const parsed = parseGlobalId(String(req.params.id));
+    const row = parsed?.type === 'Document' ? await ctx.loaders.byId(documents, 'Document').load(parsed.id) : null;
+    // Not visible, deleted, or never existed: the same answer.
+    if (!isDownloadable(row)) return refuse(res, 404, 'NOT_FOUND', 'No document with this ID.');
+    res.set({
+      'content-type': row.contentType,
+      'content-length': String(row.sizeBytes),
+      'content-disposition': contentDisposition(row.filename),
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'private, no-store',
+      etag: `"${row.sha256}"`,
+    });
+    const source = documentStore(config, database.db).get(row.storageKey);
+    source.on('error', (error) => {
+      ctx.log.error({ err: error, documentId: row.id }, 'document download failed');
+      if (res.headersSent) return res.destroy();
+      for (const name of ['content-type', 'content-length', 'content-disposition', 'etag']) res.removeHeader(name);
+      refuse(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+    });
+    res.on('close', () => source.destroy());
+    source.pipe(res);
+  });
+
+  return router;
+}
+
+/** Where a document's bytes are fetched, relative to the API's origin. */
+export function downloadUrl(documentId: string): string {
+  return `/documents/${toGlobalId('Document', documentId)}`;
+}

@@ -1,0 +1,199 @@
+// Export of customer data (D4) as a ZIP of CSV (and, for one customer, JSON) files, streamed: every
+// file is produced by keyset-paged queries as the ZIP is written to the client, so an organisation
+// of any size costs a page of rows in memory, never the whole. What is exported is what the viewer
+// sees: customers through their visibility, the rows under them through their customer.
+//
+// Files: customers.csv, contacts.csv, addresses.csv, work_addresses.csv (only the rows that belong
+// to a customer; a lead's contacts and addresses are not customer data), and customer.json for
+// the single-customer export. Ids are the API's global ids; uuid references to other records too.
+import { Readable, pipeline } from 'node:stream';
+import type { Archiver } from 'archiver';
+import { stringify } from 'csv-stringify';
+import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { addresses } from '../addresses/tables';
+import type { Visibility } from '../auth/visibility';
+import { contacts } from '../contacts/tables';
+import { customers } from '../customers/tables';
+import type { Db } from '../db/client';
+import { uuidArray } from '../graph/connection';
+import { toGlobalId, type NodeType } from '../graph/ids';
+import { workAddresses } from '../work-addresses/tables';
+
+const PAGE_SIZE = 1000;
+
+/** Columns holding another record's uuid, written as that record's global id. */
+const REFERENCES: Record<string, NodeType> = {
+  customerId: 'Customer',
+  parentCustomerId: 'Customer',
+  landlordCustomerId: 'Customer',
+  leadId: 'Lead',
+  typeId: 'CustomerType',
+  statusId: 'CustomerStatus',
+  ownerId: 'User',
+  createdById: 'User',
+  businessUnitId: 'BusinessUnit',
+  branchId: 'Branch',
+};
+
+type ExportTable = PgTable & { id: PgColumn; organisationId: PgColumn; createdAt: PgColumn };
+type ChildTable = ExportTable & { customerId: PgColumn };
+
+const childFiles: Array<{ file: string; table: ChildTable; type: NodeType; key: string }> = [
+  { file: 'contacts.csv', table: contacts as ChildTable, type: 'Contact', key: 'contacts' },
+  { file: 'addresses.csv', table: addresses as ChildTable, type: 'Address', key: 'addresses' },
+  { file: 'work_addresses.csv', table: workAddresses as ChildTable, type: 'WorkAddress', key: 'workAddresses' },
+];
+
+/** The exported columns of a table: all but the organisation (the same for every row). */
+function exportColumns(table: PgTable): string[] {
+  return Object.keys(getTableColumns(table)).filter((k) => k !== 'organisationId');
+}
+
+/** A row as exported: global ids, ISO times, JSON for structured values; null stays null. */
+function exportedRow(type: NodeType, row: Record<string, unknown>, columns: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const column of columns) {
+    const value = row[column];
+    const reference = column === 'id' ? type : REFERENCES[column];
+    out[column] = value == null ? null : reference && typeof value === 'string' ? toGlobalId(reference, value) : value instanceof Date ? value.toISOString() : value;
+  }
+  return out;
+}
+
+function csvCell(value: unknown): string {
+  if (value == null) return '';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+type Cursor = { at: string; id: string };
+
+/**
+ * Rows of `table` matching `where`, oldest first, a page at a time by keyset on (created_at, id),
+ * starting after `from`. created_at is read back as text so the cursor keeps PostgreSQL's microseconds.
+ */
+async function* pagedRows(db: Db, table: ExportTable, where: SQL | undefined, from: Cursor | null = null): AsyncGenerator<Record<string, unknown>> {
+  let after = from;
+  for (;;) {
+    const rows = await selectPage(db, table, and(where, after ? sql`(${table.createdAt}, ${table.id}) > (${after.at}::timestamptz, ${after.id}::uuid)` : undefined), [
+      table.createdAt,
+      table.id,
+    ]);
+    for (const r of rows) yield r.row;
+    if (rows.length < PAGE_SIZE) return;
+    const last = rows[rows.length - 1]!;
+    after = { at: last.at, id: last.row.id };
+  }
+}
+
+function selectPage(db: Db, table: ExportTable, where: SQL | undefined, order: PgColumn[]) {
+  return db
+    .select({ row: table as PgTable, at: sql<string>`${table.createdAt}::text` })
+    .from(table as PgTable)
+    .where(where)
+    .orderBy(...order)
+    .limit(PAGE_SIZE) as unknown as Promise<Array<{ row: Record<string, unknown> & { id: string }; at: string }>>;
+}
+
+/**
+ * The rows under some customers, customer by customer (by uuid), each customer's oldest first.
+ * One query reads the next page across the customers left; the customer it ends in is finished
+ * by keyset on its own index range, so a customer with a million rows costs pages, not rescans
+ * (a row comparison next to `customer_id = any(…)` cannot bound the index scan).
+ */
+async function* rowsOfCustomers(db: Db, table: ChildTable, organisationId: string, customerIds: string[]): AsyncGenerator<Record<string, unknown>> {
+  // PostgreSQL orders uuids as their lower-case text does.
+  let remaining = [...customerIds].sort();
+  while (remaining.length > 0) {
+    const which = remaining.length === 1 ? eq(table.customerId, remaining[0]!) : sql`${table.customerId} = any(${uuidArray(remaining)})`;
+    const rows = await selectPage(db, table, and(eq(table.organisationId, organisationId), which), [table.customerId, table.createdAt, table.id]);
+    for (const r of rows) yield r.row;
+    if (rows.length < PAGE_SIZE) return;
+    const last = rows[rows.length - 1]!;
+    const lastCustomer = String(last.row[customerKey(table)]);
+    yield* pagedRows(db, table, and(eq(table.organisationId, organisationId), eq(table.customerId, lastCustomer)), { at: last.at, id: last.row.id });
+    remaining = remaining.filter((id) => id > lastCustomer);
+  }
+}
+
+function customerKey(table: PgTable): string {
+  return Object.entries(getTableColumns(table)).find(([, c]) => c.name === 'customer_id')![0];
+}
+
+export type ExportScope =
+  /** One customer, already checked visible. */
+  | { kind: 'one'; customerId: string }
+  /** Every customer the viewer sees. */
+  | { kind: 'visible' };
+
+/** The customers in scope: pages of rows, visibility applied. */
+function customerPages(db: Db, visibility: Visibility, scope: ExportScope): AsyncGenerator<Record<string, unknown>> {
+  return pagedRows(
+    db,
+    customers,
+    and(eq(customers.organisationId, visibility.organisationId), visibility.record('customer'), scope.kind === 'one' ? eq(customers.id, scope.customerId) : undefined),
+  );
+}
+
+/** The rows under the customers in scope: for each page of customers, their rows. */
+async function* childRows(db: Db, visibility: Visibility, scope: ExportScope, table: ChildTable): AsyncGenerator<Record<string, unknown>> {
+  if (scope.kind === 'one') {
+    yield* rowsOfCustomers(db, table, visibility.organisationId, [scope.customerId]);
+    return;
+  }
+  let page: string[] = [];
+  for await (const customer of customerPages(db, visibility, scope)) {
+    page.push(customer.id as string);
+    if (page.length === PAGE_SIZE) {
+      yield* rowsOfCustomers(db, table, visibility.organisationId, page);
+      page = [];
+    }
+  }
+  if (page.length) yield* rowsOfCustomers(db, table, visibility.organisationId, page);
+}
+
+/** A CSV file from rows, streamed: header line from the table's columns. */
+function csvStream(type: NodeType, table: PgTable, rows: AsyncGenerator<Record<string, unknown>>): Readable {
+  const columns = exportColumns(table);
+  async function* records() {
+    for await (const row of rows) {
+      const out = exportedRow(type, row, columns);
+      yield columns.map((c) => csvCell(out[c]));
+    }
+  }
+  const csv = stringify({ header: true, columns });
+  // A failed query destroys the CSV stream, which fails the archive entry and so the download.
+  return pipeline(Readable.from(records()), csv, () => undefined);
+}
+
+/** customer.json: the customer with its contacts, addresses and work addresses, streamed as it is read. */
+function customerJson(db: Db, visibility: Visibility, customerId: string): Readable {
+  const scope: ExportScope = { kind: 'one', customerId };
+  async function* chunks(): AsyncGenerator<string> {
+    for await (const customer of customerPages(db, visibility, scope)) {
+      yield `{"customer":${JSON.stringify(exportedRow('Customer', customer, exportColumns(customers)))}`;
+    }
+    for (const child of childFiles) {
+      const columns = exportColumns(child.table);
+      yield `,${JSON.stringify(child.key)}:[`;
+      let first = true;
+      for await (const row of childRows(db, visibility, scope, child.table)) {
+        yield `${first ? '' : ','}\n${JSON.stringify(exportedRow(child.type, row, columns))}`;
+        first = false;
+      }
+      yield ']';
+    }
+    yield '}\n';
+  }
+  return Readable.from(chunks());
+}
+
+/** Adds the export's files to `archive` (the caller pipes and finalizes it). */
+export function appendCustomerExport(archive: Archiver, db: Db, visibility: Visibility, scope: ExportScope): void {
+  archive.append(csvStream('Customer', customers, customerPages(db, visibility, scope)), { name: 'customers.csv' });
+  for (const child of childFiles) {
+    archive.append(csvStream(child.type, child.table, childRows(db, visibility, scope, child.table)), { name: child.file });
+  }
+  if (scope.kind === 'one') archive.append(customerJson(db, visibility, scope.customerId), { name: 'customer.json' });
+}

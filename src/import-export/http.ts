@@ -1,0 +1,240 @@
+// The import and export endpoints: plain HTTP (a file goes up, a ZIP comes down), authenticated
+// like GraphQL (`Authorization: Bearer <token>`), and answering errors in GraphQL's shape
+// (`{ errors: [{ message, extensions: { code, field? } }] }`).
+//
+//   POST /imports/work-addresses        multipart/form-data, in this order: `customerId` (a Customer
+//                                       global id), `mapping` (JSON: CSV header → work-address field,
+//                                       e.g. {"Address 1":"line1","Post Code":"postcode"}), `mode`
+//                                       (ALL_OR_NOTHING, the default, or COMMIT_VALID_ROWS), then `file`.
+//                                       Writers only (ADMIN, MANAGER, SALES, SERVICE), on a customer they
+//                                       see. The answer comes when the import has finished: 200 with
+//                                       `{ importJob: { id, status, rowsRead, rowsImported, errorCount,
+//                                       errors } }`, whatever the job's status. While it runs, the job is
+//                                       already visible to `importJob(id:)`/`node(id:)` (its id is also in
+//                                       the `x-import-job-id` response header, sent as soon as the job exists, before the body).
+//                                       Problems with the request itself (mapping, a mapped column missing
+//                                       from the header, no file) are a 400 before any job exists.
+//   GET /exports/customers/:id.zip      one customer, for any user who sees it (logged as a read).
+//   GET /exports/customers.zip          every customer the viewer sees; ADMIN and MANAGER only.
+import Busboy from 'busboy';
+import archiver from 'archiver';
+import express from 'express';
+import { and, eq } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { actorOf } from '../audit/actor';
+import { writeCustomerReads } from '../audit/read-log-plugin';
+import { viewerForToken } from '../auth/tokens';
+import type { Config } from '../config';
+import { customers } from '../customers/tables';
+import type { Database } from '../db/client';
+import { createContext, type Context } from '../graph/context';
+import { parseGlobalId, toGlobalId } from '../graph/ids';
+import type { Role } from '../organisations/tables';
+import { appendCustomerExport, type ExportScope } from './customer-export';
+import type { ImportJobRow } from './tables';
+import { IMPORT_MODES, importWorkAddresses, parseMapping, type ImportMode, type RequestProblem } from './work-address-import';
+
+/** Roles that change work addresses, and so may import them. */
+const IMPORTERS: readonly Role[] = ['ADMIN', 'MANAGER', 'SALES', 'SERVICE'];
+/** Roles that may export every customer at once. */
+const BULK_EXPORTERS: readonly Role[] = ['ADMIN', 'MANAGER'];
+/** The largest CSV accepted; beyond it the job FAILS (rows committed so far stay in COMMIT_VALID_ROWS). */
+const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
+
+type Problem = { message: string; code: string; field?: string[] };
+
+function refuse(res: express.Response, status: number, problems: Problem[]): void {
+  if (res.headersSent) return;
+  res.status(status).json({ errors: problems.map((p) => ({ message: p.message, extensions: { code: p.code, ...(p.field ? { field: p.field } : {}) } })) });
+}
+
+function jobAnswer(job: ImportJobRow) {
+  return {
+    id: toGlobalId('ImportJob', job.id),
+    status: job.status,
+    mode: job.mode,
+    rowsRead: job.rowsRead,
+    rowsImported: job.rowsImported,
+    errorCount: job.errorCount,
+    errors: job.errors,
+    failureMessage: job.failureMessage,
+  };
+}
+
+export function importExportRouter(options: { database: Database; config: Config; log: Logger }): express.Router {
+  const { database, config } = options;
+  const router = express.Router();
+
+  /** The request's context, as GraphQL builds it; null when it already answered 401. */
+  async function authenticate(req: express.Request, res: express.Response): Promise<Context | null> {
+    const header = req.headers.authorization;
+    const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) {
+      refuse(res, 401, [{ message: 'Authentication required: send `Authorization: Bearer <token>`.', code: 'UNAUTHENTICATED' }]);
+      return null;
+    }
+    const viewer = await viewerForToken(database.db, match[1]!);
+    if (!viewer) {
+      refuse(res, 401, [{ message: 'The token is not valid: unknown, revoked or expired.', code: 'UNAUTHENTICATED' }]);
+      return null;
+    }
+    const log = (req as unknown as { log?: Logger }).log ?? options.log;
+    return createContext({ db: database.db, config, log, requestId: String((req as unknown as { id?: string }).id ?? ''), viewer });
+  }
+
+  /** A user with one of `roles`; otherwise answers 403 and returns false. */
+  function requireRole(ctx: Context, res: express.Response, roles: readonly Role[] | null): boolean {
+    const viewer = ctx.viewer!;
+    if (viewer.kind !== 'user') {
+      refuse(res, 403, [{ message: 'A portal token may not do this.', code: 'FORBIDDEN' }]);
+      return false;
+    }
+    if (roles && !roles.includes(viewer.role)) {
+      refuse(res, 403, [{ message: `Your role (${viewer.role}) may not do this.`, code: 'FORBIDDEN' }]);
+      return false;
+    }
+    return true;
+  }
+
+  /** The uuid of a customer the viewer sees, from its global id; null (and 404) otherwise. */
+  async function visibleCustomer(ctx: Context, res: express.Response, globalId: string | undefined, field: string): Promise<string | null> {
+    const parsed = globalId ? parseGlobalId(globalId) : null;
+    if (!parsed || parsed.type !== 'Customer') {
+      refuse(res, 400, [{ message: `${field}: ${JSON.stringify(globalId ?? null)} is not a valid Customer ID.`, code: 'INVALID', field: [field] }]);
+      return null;
+    }
+    const [row] = await ctx.db
+      .select({ id: customers.id })
+      .from(customers)
+      .where(and(eq(customers.id, parsed.id), eq(customers.organisationId, ctx.visibility.organisationId), ctx.visibility.record('customer')));
+    if (!row) {
+      refuse(res, 404, [{ message: `${field}: no customer with this ID.`, code: 'NOT_FOUND', field: [field] }]);
+      return null;
+    }
+    return row.id;
+  }
+
+  router.post('/imports/work-addresses', async (req, res, next) => {
+    try {
+      const ctx = await authenticate(req, res);
+      if (!ctx || !requireRole(ctx, res, IMPORTERS)) return;
+      if (!req.is('multipart/form-data')) {
+        refuse(res, 400, [{ message: 'Send multipart/form-data with customerId, mapping, mode and then file.', code: 'BAD_REQUEST' }]);
+        return;
+      }
+      const busboy = Busboy({ headers: req.headers, limits: { files: 1, fields: 10, fieldSize: 64 * 1024, fileSize: MAX_UPLOAD_BYTES } });
+      const fields: Record<string, string> = {};
+      let sawFile = false;
+      let work: Promise<void> = Promise.resolve();
+      busboy.on('field', (name, value) => {
+        fields[name] = value;
+      });
+      busboy.on('file', (name, file, info) => {
+        if (name !== 'file' || sawFile) {
+          file.resume();
+          return;
+        }
+        sawFile = true;
+        file.on('limit', () => {
+          file.destroy(Object.assign(new Error(`the file is larger than ${MAX_UPLOAD_BYTES} bytes`), { code: 'FILE_TOO_LARGE' }));
+        });
+        work = (async () => {
+          const problems: RequestProblem[] = [];
+          const mode = (fields.mode?.trim() || 'ALL_OR_NOTHING') as ImportMode;
+          if (!IMPORT_MODES.includes(mode)) problems.push({ field: ['mode'], message: `mode: must be ${IMPORT_MODES.join(' or ')}`, code: 'INVALID' });
+          const mapping = parseMapping(fields.mapping);
+          if ('problems' in mapping) problems.push(...mapping.problems);
+          if (problems.length) {
+            file.resume();
+            return refuse(res, 400, problems);
+          }
+          const customerId = await visibleCustomer(ctx, res, fields.customerId, 'customerId');
+          if (!customerId || 'problems' in mapping) {
+            file.resume();
+            return;
+          }
+          const outcome = await importWorkAddresses({
+            db: ctx.db,
+            actor: actorOf(ctx),
+            customerId,
+            mapping: mapping.mapping,
+            mode,
+            fileName: info.filename ?? null,
+            input: file,
+            progressOutsideTransaction: database.kind === 'postgres',
+            // The status line and headers leave as soon as the job exists, so a client can read the
+            // job's id (and poll it) while its upload is still going; the body follows when done.
+            onJobCreated: (job) => {
+              res.status(200);
+              res.setHeader('content-type', 'application/json; charset=utf-8');
+              res.setHeader('x-import-job-id', toGlobalId('ImportJob', job.id));
+              res.flushHeaders();
+            },
+          });
+          if ('problems' in outcome) return refuse(res, 400, outcome.problems);
+          res.end(JSON.stringify({ importJob: jobAnswer(outcome.job) }));
+        })();
+      });
+      busboy.on('close', () => {
+        void work
+          .then(() => {
+            if (!sawFile) refuse(res, 400, [{ message: 'file: is required (send the fields first, then the file)', code: 'REQUIRED', field: ['file'] }]);
+          })
+          .catch(next);
+      });
+      busboy.on('error', (err) => {
+        void work.finally(() => refuse(res, 400, [{ message: `Bad request: ${(err as Error).message}`, code: 'BAD_REQUEST' }]));
+      });
+      req.pipe(busboy);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  async function sendZip(res: express.Response, ctx: Context, scope: ExportScope, fileName: string): Promise<void> {
+    res.status(200);
+    res.setHeader('content-type', 'application/zip');
+    res.setHeader('content-disposition', `attachment; filename="${fileName}"`);
+    const archive = archiver('zip', { zlib: { level: 6 } });
+    const log = ctx.log;
+    archive.on('warning', (err) => log.warn({ err }, 'export: archive warning'));
+    archive.on('error', (err) => {
+      log.error({ err }, 'export failed while streaming');
+      res.destroy(err);
+    });
+    // A client that hangs up stops the queries too.
+    res.on('close', () => {
+      if (!res.writableFinished) archive.abort();
+    });
+    archive.pipe(res);
+    appendCustomerExport(archive, ctx.db, ctx.visibility, scope);
+    await archive.finalize();
+  }
+
+  router.get('/exports/customers.zip', async (req, res, next) => {
+    try {
+      const ctx = await authenticate(req, res);
+      if (!ctx || !requireRole(ctx, res, BULK_EXPORTERS)) return;
+      await sendZip(res, ctx, { kind: 'visible' }, 'customers.zip');
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.get('/exports/customers/:id.zip', async (req, res, next) => {
+    try {
+      const ctx = await authenticate(req, res);
+      if (!ctx || !requireRole(ctx, res, null)) return;
+      const customerId = await visibleCustomer(ctx, res, req.params.id, 'id');
+      if (!customerId) return;
+      // Opening one customer's whole record is a read of it (D11), like `customer(id:)`.
+      ctx.customerReads.add(customerId);
+      await writeCustomerReads(ctx);
+      await sendZip(res, ctx, { kind: 'one', customerId }, `customer-${req.params.id}.zip`);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  return router;
+}

@@ -1,0 +1,48 @@
+// Import jobs (D5 bulk import): one row per CSV upload, updated as its batches commit, so a client
+// can poll `importJob(id)` for progress. A job sits under the customer it imports into, so it is
+// visible to whoever sees that customer (src/auth/visibility.ts), like any row under a record.
+import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { customers } from '../customers/tables';
+import { id, organisationId, timestamps } from '../db/columns';
+import { users } from '../organisations/tables';
+
+export const importJobKindEnum = pgEnum('import_job_kind', ['WORK_ADDRESSES']);
+export const importJobModeEnum = pgEnum('import_job_mode', ['ALL_OR_NOTHING', 'COMMIT_VALID_ROWS']);
+export const importJobStatusEnum = pgEnum('import_job_status', ['RUNNING', 'SUCCEEDED', 'FAILED', 'REFUSED']);
+
+/** One bad row: its 1-based number among the data rows (the header is not counted), the field, why. */
+export type ImportRowError = { row: number; field: string | null; message: string };
+
+/** At most this many row errors are kept on a job; `errorCount` counts them all. */
+export const MAX_KEPT_ERRORS = 1000;
+
+export const importJobs = pgTable(
+  'import_jobs',
+  {
+    id: id(),
+    organisationId: organisationId(),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    kind: importJobKindEnum('kind').notNull(),
+    mode: importJobModeEnum('mode').notNull(),
+    status: importJobStatusEnum('status').notNull().default('RUNNING'),
+    fileName: text('file_name'),
+    /** CSV header → field of the imported thing, as uploaded. */
+    mapping: jsonb('mapping').$type<Record<string, string>>().notNull(),
+    rowsRead: integer('rows_read').notNull().default(0),
+    rowsImported: integer('rows_imported').notNull().default(0),
+    errorCount: integer('error_count').notNull().default(0),
+    /** The first MAX_KEPT_ERRORS row errors, in row order. */
+    errors: jsonb('errors').$type<ImportRowError[]>().notNull().default([]),
+    /** Why the whole job failed (unreadable CSV, a missing column), when it did. */
+    failureMessage: text('failure_message'),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
+    ...timestamps(),
+  },
+  (t) => [index('import_jobs_customer_idx').on(t.customerId, t.createdAt, t.id)],
+);
+
+export type ImportJobRow = typeof importJobs.$inferSelect;

@@ -1,0 +1,121 @@
+// Work addresses (D5): creating and changing them. Fields are validated by the one shared schema
+// (./fields.ts, which the CSV import uses too); the branch must be the same customer's, and the
+// landlord is another existing customer the actor may see.
+import type { z } from 'zod';
+import { recordAudit, type Actor } from '../audit/service';
+import { visibleBranch, visibleCustomerId } from '../branches/service';
+import type { Db } from '../db/client';
+import { lockForUpdate, writeUpdate } from '../db/versioned';
+import type { CreateWorkAddressInput, UpdateWorkAddressInput, WorkAddressOccupierInput } from '../generated/graphql';
+import { fromZodIssues, userError } from '../graph/user-errors';
+import { newWorkAddressSchema, workAddressChangesSchema } from './fields';
+import { workAddresses, type WorkAddressRow } from './tables';
+
+/** The API's nested occupier ↔ the shared schema's flat occupier fields. */
+const occupierFields = {
+  occupierTitle: 'title',
+  occupierFirstName: 'firstName',
+  occupierSurname: 'surname',
+  occupierEmail: 'email',
+  occupierPhone: 'phone',
+} as const satisfies Record<string, keyof WorkAddressOccupierInput>;
+
+/** Flattens `occupier` (given whole: absent parts become null) into the shared schema's fields. */
+function flatten(input: Record<string, unknown> & { occupier?: WorkAddressOccupierInput | null }): Record<string, unknown> {
+  const { occupier, ...rest } = input;
+  if (occupier === undefined) return rest;
+  const flat: Record<string, unknown> = { ...rest };
+  for (const [field, part] of Object.entries(occupierFields)) flat[field] = occupier?.[part] ?? null;
+  return flat;
+}
+
+/** Parses with the shared schema; errors on occupier fields name `input.occupier.<part>`. */
+function validateWorkAddress<S extends z.ZodType>(schema: S, input: Record<string, unknown>): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => {
+    const [head, ...tail] = issue.path;
+    const part = typeof head === 'string' ? occupierFields[head as keyof typeof occupierFields] : undefined;
+    return part ? { ...issue, path: ['occupier', part, ...tail] } : issue;
+  });
+  throw fromZodIssues(issues, ['input']);
+}
+
+async function checkBranch(tx: Db, actor: Actor, customerId: string, branchId: string, field: string[]): Promise<string> {
+  const branch = await visibleBranch(tx, actor, branchId, field);
+  if (branch.customerId !== customerId) {
+    throw userError(field, `${field[field.length - 1]}: the branch belongs to another customer.`, 'INVALID');
+  }
+  return branch.id;
+}
+
+async function checkLandlord(tx: Db, actor: Actor, customerId: string, landlordId: string, field: string[]): Promise<string> {
+  const id = await visibleCustomerId(tx, actor, landlordId, field);
+  if (id === customerId) throw userError(field, 'landlordId: a customer cannot be its own landlord.', 'INVALID');
+  return id;
+}
+
+function refuseInvoiceAddressWithoutLandlord(landlordCustomerId: string | null, landlordIsInvoiceAddress: boolean): void {
+  if (landlordIsInvoiceAddress && !landlordCustomerId) {
+    throw userError(['input', 'landlordIsInvoiceAddress'], 'landlordIsInvoiceAddress: there is no landlord to invoice.', 'INVALID');
+  }
+}
+
+export async function createWorkAddress(db: Db, actor: Actor, input: CreateWorkAddressInput): Promise<{ workAddress: WorkAddressRow }> {
+  const { customerId: customerGlobalId, branchId, landlordId, landlordIsInvoiceAddress, ...rest } = input;
+  const fields = validateWorkAddress(newWorkAddressSchema, flatten(rest));
+  return db.transaction(async (tx) => {
+    const customerId = await visibleCustomerId(tx, actor, customerGlobalId, ['input', 'customerId']);
+    const branch = branchId ? await checkBranch(tx, actor, customerId, branchId, ['input', 'branchId']) : null;
+    const landlord = landlordId ? await checkLandlord(tx, actor, customerId, landlordId, ['input', 'landlordId']) : null;
+    refuseInvoiceAddressWithoutLandlord(landlord, landlordIsInvoiceAddress ?? false);
+    const [row] = await tx
+      .insert(workAddresses)
+      .values({
+        ...fields,
+        organisationId: actor.organisationId,
+        customerId,
+        branchId: branch,
+        landlordCustomerId: landlord,
+        landlordIsInvoiceAddress: landlordIsInvoiceAddress ?? false,
+      })
+      .returning();
+    await recordAudit(tx, actor, { action: 'workAddress.create', entityType: 'WorkAddress', entityId: row!.id, after: row });
+    return { workAddress: row! };
+  });
+}
+
+export async function updateWorkAddress(
+  db: Db,
+  actor: Actor,
+  workAddressId: string,
+  input: UpdateWorkAddressInput,
+): Promise<{ workAddress: WorkAddressRow }> {
+  const { id: _id, expectedVersion, branchId, landlordId, landlordIsInvoiceAddress, ...rest } = input;
+  void _id;
+  const changes = validateWorkAddress(workAddressChangesSchema, flatten(rest));
+  if (landlordIsInvoiceAddress === null) {
+    throw userError(['input', 'landlordIsInvoiceAddress'], 'landlordIsInvoiceAddress: must be true or false.', 'REQUIRED');
+  }
+  return db.transaction(async (tx) => {
+    const before = await lockForUpdate(tx, workAddresses, actor, workAddressId, expectedVersion, 'work address');
+    const relations: Partial<Pick<WorkAddressRow, 'branchId' | 'landlordCustomerId' | 'landlordIsInvoiceAddress'>> = {};
+    if (branchId !== undefined) {
+      relations.branchId = branchId === null ? null : await checkBranch(tx, actor, before.customerId, branchId, ['input', 'branchId']);
+    }
+    if (landlordId !== undefined) {
+      relations.landlordCustomerId =
+        landlordId === null ? null : await checkLandlord(tx, actor, before.customerId, landlordId, ['input', 'landlordId']);
+      // No landlord, nothing to invoice: clearing the landlord turns the flag off unless told otherwise.
+      if (landlordId === null && landlordIsInvoiceAddress === undefined) relations.landlordIsInvoiceAddress = false;
+    }
+    if (landlordIsInvoiceAddress !== undefined) relations.landlordIsInvoiceAddress = landlordIsInvoiceAddress;
+    refuseInvoiceAddressWithoutLandlord(
+      relations.landlordCustomerId !== undefined ? relations.landlordCustomerId : before.landlordCustomerId,
+      relations.landlordIsInvoiceAddress ?? before.landlordIsInvoiceAddress,
+    );
+    const after = await writeUpdate(tx, workAddresses, before.id, { ...changes, ...relations });
+    await recordAudit(tx, actor, { action: 'workAddress.update', entityType: 'WorkAddress', entityId: after.id, before, after });
+    return { workAddress: after };
+  });
+}

@@ -1,0 +1,106 @@
+// The whole customer record, as a frontend renders it tab by tab: Home, Contacts, Branches, Work
+// addresses, Assets, Communications, Files and Audit, each one GraphQL request, or all of them in
+// one. For a page of 50 customers with every tab, the SQL statement count equals that for 5: every
+// relation is batched.
+import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
+import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
+
+let server: TestServer;
+let org: TestOrganisation;
+let ref: Reference;
+const customerIds: string[] = [];
+
+const TABS = `
+  id name status { code name } type { name } active creditLimit { formatted } owner { name }
+  primaryContact { fullName } defaultAddress(type: BILLING) { formatted }
+  contacts(first: 10) { totalCount nodes { fullName emails { address } phones { type number } } }
+  branches { name workAddresses(first: 5) { totalCount } }
+  workAddresses(first: 10) { totalCount nodes { line1 postcode status occupier { surname } branch { name } assets(first: 5) { totalCount } } }
+  assets(first: 10) { totalCount nodes { description serialNumber workAddress { line1 } } }
+  notes(first: 10) { totalCount nodes { body important author { name } } }
+  tasks(first: 10) { totalCount nodes { subject type dueAt } }
+  communications(first: 10) { totalCount nodes { channel subject } }
+  documents(first: 10) { totalCount nodes { filename sizeBytes sha256 uploadedBy { name } } }
+  auditTrail(first: 10) { totalCount nodes { action actor { name } } }
+`;
+
+async function ok(query: string, input: Record<string, unknown>) {
+  const res = await server.graphql(query, { input }, org.adminToken);
+  expect(res.errors).toBeUndefined();
+  const payload = Object.values(res.data!)[0] as { userErrors: unknown[] };
+  expect(payload.userErrors).toEqual([]);
+  return payload as any;
+}
+
+/** A customer with something in every tab, made through the API as a client would. */
+async function fullCustomer(i: number): Promise<string> {
+  const created = await ok(CREATE_CUSTOMER, customerInput(ref, { name: `Customer ${String(i).padStart(2, '0')}`, contacts: [{ surname: `Contact ${i}`, emails: [{ address: `c${i}@example.test` }] }] }));
+  const id = created.customer.id as string;
+  const branch = await ok(`mutation($input: CreateBranchInput!) { createBranch(input: $input) { branch { id } userErrors { field code } } }`, { customerId: id, name: `Branch ${i}`, line1: '1 Branch Road' });
+  const work = await ok(`mutation($input: CreateWorkAddressInput!) { createWorkAddress(input: $input) { workAddress { id } userErrors { field code } } }`, {
+    customerId: id,
+    branchId: branch.branch.id,
+    line1: `${i} Work Street`,
+    postcode: 'AB1 2CD',
+  });
+  await ok(`mutation($input: CreateAssetInput!) { createAsset(input: $input) { asset { id } userErrors { field code } } }`, {
+    customerId: id,
+    workAddressId: work.workAddress.id,
+    description: 'Combi boiler',
+    serialNumber: `SN-${i}`,
+  });
+  await ok(`mutation($input: CreateNoteInput!) { createNote(input: $input) { note { id } userErrors { field code } } }`, { ownerId: id, body: '<b>Key</b> under the mat', important: i % 2 === 0 });
+  await ok(`mutation($input: CreateTaskInput!) { createTask(input: $input) { task { id } userErrors { field code } } }`, {
+    ownerId: id,
+    type: 'PHONE_CALL',
+    subject: 'Book the service',
+    dueAt: '2099-01-01T09:00:00Z',
+  });
+  await ok(`mutation($input: LogCommunicationInput!) { logCommunication(input: $input) { communication { id } userErrors { field code } } }`, {
+    ownerId: id,
+    channel: 'EMAIL',
+    subject: 'Service reminder',
+  });
+  const form = new FormData();
+  form.append('recordId', id);
+  form.append('file', new Blob([`certificate ${i}\n`], { type: 'text/plain' }), `certificate-${i}.txt`);
+  const upload = await fetch(server.url.replace(/\/graphql$/, '/documents'), { method: 'POST', body: form, headers: { authorization: `Bearer ${org.adminToken}` } });
+  expect(upload.status).toBe(201);
+  return id;
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  org = await createTestOrganisation(server);
+  ref = await readReference(server, org.adminToken);
+  for (let i = 0; i < 50; i++) customerIds.push(await fullCustomer(i));
+}, 120_000);
+afterAll(() => server.close());
+
+it('renders one customer, every tab, in a single request', async () => {
+  const res = await server.graphql(`query($id: ID!) { customer(id: $id) { ${TABS} } }`, { id: customerIds[7] }, org.adminToken);
+  expect(res.errors).toBeUndefined();
+  const c = res.data!.customer;
+  expect(c.name).toBe('Customer 07');
+  expect(c.contacts.nodes[0]).toMatchObject({ fullName: 'Contact 7', emails: [{ address: 'c7@example.test' }] });
+  expect(c.branches).toEqual([{ name: 'Branch 7', workAddresses: { totalCount: 1 } }]);
+  expect(c.workAddresses.nodes).toEqual([{ line1: '7 Work Street', postcode: 'AB1 2CD', status: 'ACTIVE', occupier: { surname: 'Occupier' }, branch: { name: 'Branch 7' }, assets: { totalCount: 1 } }]);
+  expect(c.assets.nodes).toEqual([{ description: 'Combi boiler', serialNumber: 'SN-7', workAddress: { line1: '7 Work Street' } }]);
+  expect(c.notes.nodes[0]).toMatchObject({ body: '<b>Key</b> under the mat', important: false });
+  expect(c.tasks.totalCount).toBe(1);
+  expect(c.communications.nodes).toEqual([{ channel: 'EMAIL', subject: 'Service reminder' }]);
+  expect(c.documents.nodes[0]).toMatchObject({ filename: 'certificate-7.txt', sizeBytes: 14 });
+  // Created, its contact and address, branch, work address, asset, note, task, communication, file.
+  expect(c.auditTrail.totalCount).toBeGreaterThanOrEqual(9);
+});
+
+it('costs the same number of SQL statements for a page of 50 customers with every tab as for 5', async () => {
+  const page = (n: number) => server.graphql(`query($n: Int!) { customers(first: $n, orderBy: { field: NAME }) { nodes { ${TABS} } } }`, { n }, org.adminToken);
+  const five = await page(5);
+  const fifty = await page(50);
+  expect(five.errors).toBeUndefined();
+  expect(fifty.errors).toBeUndefined();
+  expect(fifty.data!.customers.nodes).toHaveLength(50);
+  expect(fifty.data!.customers.nodes.every((c: any) => c.workAddresses.totalCount === 1 && c.documents.totalCount === 1)).toBe(true);
+  expect(fifty.statements).toBe(five.statements);
+});
