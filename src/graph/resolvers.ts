@@ -11,27 +11,12 @@ import {
   SafeIntResolver,
   URLResolver,
 } from 'graphql-scalars';
-import { addresses } from '../addresses/tables';
-import { contacts } from '../contacts/tables';
-import { businessUnits, customers, customerStatuses, customerTypes } from '../customers/tables';
 import type { Resolvers } from '../generated/graphql';
-import { leads } from '../leads/tables';
-import { accessGrants, statusGroups } from '../access/tables';
-import { apiTokens, users } from '../organisations/tables';
-import { assetGroups, assetLocations, assetMakes, assetModels, assets, fuelTypes } from '../assets/tables';
-import { customFieldDefinitions } from '../custom-fields/tables';
-import { savedSearches } from '../search/tables';
-import { communications, expiries, notes, tasks } from '../activity/tables';
-import { branches } from '../branches/tables';
-import { invoices } from '../invoices/tables';
-import { workAddresses } from '../work-addresses/tables';
-import { importJobs } from '../import-export/tables';
-import { portalTokens } from '../portal/tables';
-import { documents } from '../documents/tables';
 import { viewerOf, type Context } from './context';
 import { badUserInput } from './errors';
 import { parseGlobalId, type NodeType } from './ids';
 import { formatMoney } from './money';
+import { nodeTables } from './node-tables';
 
 const MAX_NODES = 100;
 
@@ -44,34 +29,6 @@ export const E164PhoneNumber = new RegularExpression('PhoneNumber', /^\+[1-9]\d{
   errorMessage: (_regex, value) => `${JSON.stringify(value)} is not an E.164 telephone number (+ then country code and number, digits only, e.g. +447700900123)`,
 });
 
-/** The table behind each node type; organisations are read from the viewer instead. */
-const nodeTables = {
-  User: users,
-  Customer: customers,
-  CustomerType: customerTypes,
-  CustomerStatus: customerStatuses,
-  BusinessUnit: businessUnits,
-  Lead: leads,
-  Contact: contacts,
-  Address: addresses,
-  PortalToken: portalTokens,
-  AccessGrant: accessGrants,
-  StatusGroup: statusGroups,
-  ApiToken: apiTokens,
-  Invoice: invoices,
-  Branch: branches,
-  WorkAddress: workAddresses,
-  Asset: assets,
-  AssetGroup: assetGroups, AssetMake: assetMakes, AssetModel: assetModels, FuelType: fuelTypes, AssetLocation: assetLocations,
-  CustomFieldDefinition: customFieldDefinitions,
-  SavedSearch: savedSearches,
-  ImportJob: importJobs,
-  Note: notes,
-  Task: tasks,
-  Communication: communications,
-  Expiry: expiries,
-  Document: documents,
-} satisfies Record<Exclude<NodeType, 'Organisation'>, unknown>;
 
 /**
  * What a portal token may fetch by ID: its customer and what sits under it (invoices only with
