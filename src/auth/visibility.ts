@@ -10,11 +10,13 @@
 //   a portal token                its one customer, and no leads.
 // Everything under a record (contacts, addresses, and later notes, documents, invoices…) follows
 // the record: a table with a `customerId` or `leadId` column is filtered through its parent.
+// A private saved search is its owner's alone.
 import { eq, isNotNull, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { accessGrants } from '../access/tables';
 import { customers } from '../customers/tables';
 import { leads } from '../leads/tables';
+import { savedSearches } from '../search/tables';
 import type { Role } from '../organisations/tables';
 import type { Viewer } from './viewer';
 
@@ -56,6 +58,14 @@ export class Visibility {
     return or(eq(table.ownerId, viewer.userId), liveGrant(kind, table.id, viewer.userId))!;
   }
 
+  /** A saved search is its owner's, or everyone's in the organisation when shared. */
+  private savedSearches(): SQL | undefined {
+    const viewer = this.viewer;
+    if (viewer === 'everything') return undefined;
+    if (viewer === null || viewer.kind === 'portal') return sql`false`;
+    return or(eq(savedSearches.shared, true), eq(savedSearches.ownerId, viewer.userId))!;
+  }
+
   /** True when the viewer sees every record of the kind (no condition needed). */
   seesAll(kind: RecordKind): boolean {
     return this.record(kind) === undefined;
@@ -68,6 +78,7 @@ export class Visibility {
   rows(table: PgTable): SQL | undefined {
     if (table === customers) return this.record('customer');
     if (table === leads) return this.record('lead');
+    if (table === savedSearches) return this.savedSearches();
     const columns = table as unknown as { customerId?: PgColumn; leadId?: PgColumn };
     const parts: Array<{ kind: RecordKind; column: PgColumn }> = [];
     if (columns.customerId) parts.push({ kind: 'customer', column: columns.customerId });

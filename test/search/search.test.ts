@@ -411,7 +411,9 @@ describe('saved searches', () => {
     const foreign = await server.graphql(SEARCH, { savedSearchId: search1.id }, managerToken);
     expect(foreign.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'savedSearchId' });
     const node = await server.graphql(`query($id: ID!) { node(id: $id) { ... on SavedSearch { name filter } } }`, { id: search1.id }, managerToken);
-    expect(node.data?.node ?? null).toBeNull();
+    // Not found, exactly like an ID that does not exist: no error saying it is someone else's.
+    expect(node).toMatchObject({ data: { node: null } });
+    expect(node.errors).toBeUndefined();
     const notFound = await server.graphql(DELETE, { input: { id: search1.id } }, managerToken);
     expect(errorCodes(notFound.data!.deleteSavedSearch.userErrors)).toEqual(['input.id:NOT_FOUND']);
 
