@@ -30,7 +30,7 @@ const money = z.object({
     .refine((c) => c == null || isKnownCurrency(c), { message: 'is not a known ISO 4217 currency' }),
 });
 
-const customerFields = {
+export const customerFields = {
   name: requiredText(NAME_MAX),
   vatNumber: optionalText(30),
   creditLimit: money.nullish(),
@@ -81,9 +81,13 @@ async function referenced<T extends typeof users | typeof businessUnits | typeof
   return row as T['$inferSelect'];
 }
 
-/** Checks a customer against its type's required fields (D4: also on type change). */
-async function checkTypeRequirements(tx: Db, type: CustomerTypeRow, customer: CustomerRow): Promise<void> {
-  for (const required of type.requiredFields) {
+/** The type's required fields a customer lacks (D4), each named by the input field that would supply it. */
+export function unmetTypeRequirements(
+  type: CustomerTypeRow,
+  customer: Pick<CustomerRow, 'vatNumber' | 'thirdPartyReference'>,
+  has: { primaryContact: boolean; billingAddress: boolean },
+): Array<{ field: string; message: string }> {
+  return type.requiredFields.flatMap((required) => {
     let missing = false;
     let field = 'input';
     if (required === 'VAT_NUMBER') {
@@ -93,19 +97,30 @@ async function checkTypeRequirements(tx: Db, type: CustomerTypeRow, customer: Cu
       missing = !customer.thirdPartyReference;
       field = 'thirdPartyReference';
     } else if (required === 'PRIMARY_CONTACT') {
-      const [row] = await tx.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.customerId, customer.id), eq(contacts.isPrimary, true)));
-      missing = !row;
+      missing = !has.primaryContact;
       field = 'contacts';
     } else if (required === 'BILLING_ADDRESS') {
-      const [row] = await tx.select({ id: addresses.id }).from(addresses).where(and(eq(addresses.customerId, customer.id), eq(addresses.type, 'BILLING')));
-      missing = !row;
+      missing = !has.billingAddress;
       field = 'address';
     }
-    if (missing) {
-      const label = required.toLowerCase().replace(/_/g, ' ');
-      throw userError(['input', field], `${field}: customers of type ${type.name} need a ${label}.`, 'REQUIRED');
-    }
-  }
+    const label = required.toLowerCase().replace(/_/g, ' ');
+    return missing ? [{ field, message: `${field}: customers of type ${type.name} need a ${label}.` }] : [];
+  });
+}
+
+/** Checks a customer against its type's required fields (D4: also on type change). */
+async function checkTypeRequirements(tx: Db, type: CustomerTypeRow, customer: CustomerRow): Promise<void> {
+  const requires = (field: string) => type.requiredFields.includes(field);
+  const has = {
+    primaryContact:
+      requires('PRIMARY_CONTACT') &&
+      (await tx.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.customerId, customer.id), eq(contacts.isPrimary, true)))).length > 0,
+    billingAddress:
+      requires('BILLING_ADDRESS') &&
+      (await tx.select({ id: addresses.id }).from(addresses).where(and(eq(addresses.customerId, customer.id), eq(addresses.type, 'BILLING')))).length > 0,
+  };
+  const [unmet] = unmetTypeRequirements(type, customer, has);
+  if (unmet) throw userError(['input', unmet.field], unmet.message, 'REQUIRED');
 }
 
 function creditLimitColumns(actor: Actor, limit: z.output<typeof money> | null | undefined, fallbackCurrency: string) {

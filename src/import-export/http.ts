@@ -14,6 +14,10 @@
 //                                       the `x-import-job-id` response header, sent as soon as the job exists, before the body).
 //                                       Problems with the request itself (mapping, a mapped column missing
 //                                       from the header, no file) are a 400 before any job exists.
+//   POST /imports/customers             the same, without `customerId`: one customer per row, with its
+//                                       billing address and at most one contact (src/import-export/
+//                                       customer-import.ts lists the fields). ADMIN, MANAGER and SALES;
+//                                       the importing user owns the customers.
 //   GET /exports/customers/:id.zip      one customer, for any user who sees it (logged as a read).
 //   GET /exports/customers.zip          every customer the viewer sees; ADMIN and MANAGER only.
 import Busboy from 'busboy';
@@ -32,10 +36,14 @@ import { parseGlobalId, toGlobalId } from '../graph/ids';
 import type { Role } from '../organisations/tables';
 import { appendCustomerExport, type ExportScope } from './customer-export';
 import type { ImportJobRow } from './tables';
-import { IMPORT_MODES, importWorkAddresses, parseMapping, type ImportMode, type RequestProblem } from './work-address-import';
+import { IMPORT_MODES, parseMapping as parseTargetMapping, runCsvImport, type ImportMode, type ImportTarget, type RequestProblem } from './csv-import';
+import { CUSTOMER_IMPORT_MAPPABLE, customerImportTarget } from './customer-import';
+import { parseMapping, workAddressTarget } from './work-address-import';
 
 /** Roles that change work addresses, and so may import them. */
-const IMPORTERS: readonly Role[] = ['ADMIN', 'MANAGER', 'SALES', 'SERVICE'];
+const WORK_ADDRESS_IMPORTERS: readonly Role[] = ['ADMIN', 'MANAGER', 'SALES', 'SERVICE'];
+/** Roles that create customers in bulk (SERVICE works on customers but does not bring them in). */
+const CUSTOMER_IMPORTERS: readonly Role[] = ['ADMIN', 'MANAGER', 'SALES'];
 /** Roles that may export every customer at once. */
 const BULK_EXPORTERS: readonly Role[] = ['ADMIN', 'MANAGER'];
 /** The largest CSV accepted; beyond it the job FAILS (rows committed so far stay in COMMIT_VALID_ROWS). */
@@ -114,82 +122,119 @@ export function importExportRouter(options: { database: Database; config: Config
     return row.id;
   }
 
-  router.post('/imports/work-addresses', async (req, res, next) => {
-    try {
-      const ctx = await authenticate(req, res);
-      if (!ctx || !requireRole(ctx, res, IMPORTERS)) return;
-      if (!req.is('multipart/form-data')) {
-        refuse(res, 400, [{ message: 'Send multipart/form-data with customerId, mapping, mode and then file.', code: 'BAD_REQUEST' }]);
-        return;
-      }
-      const busboy = Busboy({ headers: req.headers, limits: { files: 1, fields: 10, fieldSize: 64 * 1024, fileSize: MAX_UPLOAD_BYTES } });
-      const fields: Record<string, string> = {};
-      let sawFile = false;
-      let work: Promise<void> = Promise.resolve();
-      busboy.on('field', (name, value) => {
-        fields[name] = value;
-      });
-      busboy.on('file', (name, file, info) => {
-        if (name !== 'file' || sawFile) {
-          file.resume();
+  /**
+   * A multipart CSV upload: the fields first, then `file`. `prepare` checks the fields (mode is
+   * checked here) and returns what to import, or answers the request itself and returns null.
+   */
+  function importRoute(
+    roles: readonly Role[],
+    fieldNames: string,
+    prepare: (ctx: Context, res: express.Response, fields: Record<string, string>, problems: RequestProblem[]) => Promise<{ target: ImportTarget<any>; mapping: Record<string, string> } | null>,
+  ): express.RequestHandler {
+    return async (req, res, next) => {
+      try {
+        const ctx = await authenticate(req, res);
+        if (!ctx || !requireRole(ctx, res, roles)) return;
+        if (!req.is('multipart/form-data')) {
+          refuse(res, 400, [{ message: `Send multipart/form-data with ${fieldNames} and then file.`, code: 'BAD_REQUEST' }]);
           return;
         }
-        sawFile = true;
-        file.on('limit', () => {
-          file.destroy(Object.assign(new Error(`the file is larger than ${MAX_UPLOAD_BYTES} bytes`), { code: 'FILE_TOO_LARGE' }));
+        const busboy = Busboy({ headers: req.headers, limits: { files: 1, fields: 10, fieldSize: 64 * 1024, fileSize: MAX_UPLOAD_BYTES } });
+        const fields: Record<string, string> = {};
+        let sawFile = false;
+        let work: Promise<void> = Promise.resolve();
+        busboy.on('field', (name, value) => {
+          fields[name] = value;
         });
-        work = (async () => {
-          const problems: RequestProblem[] = [];
-          const mode = (fields.mode?.trim() || 'ALL_OR_NOTHING') as ImportMode;
-          if (!IMPORT_MODES.includes(mode)) problems.push({ field: ['mode'], message: `mode: must be ${IMPORT_MODES.join(' or ')}`, code: 'INVALID' });
-          const mapping = parseMapping(fields.mapping);
-          if ('problems' in mapping) problems.push(...mapping.problems);
-          if (problems.length) {
-            file.resume();
-            return refuse(res, 400, problems);
-          }
-          const customerId = await visibleCustomer(ctx, res, fields.customerId, 'customerId');
-          if (!customerId || 'problems' in mapping) {
+        busboy.on('file', (name, file, info) => {
+          if (name !== 'file' || sawFile) {
             file.resume();
             return;
           }
-          const outcome = await importWorkAddresses({
-            db: ctx.db,
-            actor: actorOf(ctx),
-            customerId,
-            mapping: mapping.mapping,
-            mode,
-            fileName: info.filename ?? null,
-            input: file,
-            progressOutsideTransaction: database.kind === 'postgres',
-            // The status line and headers leave as soon as the job exists, so a client can read the
-            // job's id (and poll it) while its upload is still going; the body follows when done.
-            onJobCreated: (job) => {
-              res.status(200);
-              res.setHeader('content-type', 'application/json; charset=utf-8');
-              res.setHeader('x-import-job-id', toGlobalId('ImportJob', job.id));
-              res.flushHeaders();
-            },
+          sawFile = true;
+          file.on('limit', () => {
+            file.destroy(Object.assign(new Error(`the file is larger than ${MAX_UPLOAD_BYTES} bytes`), { code: 'FILE_TOO_LARGE' }));
           });
-          if ('problems' in outcome) return refuse(res, 400, outcome.problems);
-          res.end(JSON.stringify({ importJob: jobAnswer(outcome.job) }));
-        })();
-      });
-      busboy.on('close', () => {
-        void work
-          .then(() => {
-            if (!sawFile) refuse(res, 400, [{ message: 'file: is required (send the fields first, then the file)', code: 'REQUIRED', field: ['file'] }]);
-          })
-          .catch(next);
-      });
-      busboy.on('error', (err) => {
-        void work.finally(() => refuse(res, 400, [{ message: `Bad request: ${(err as Error).message}`, code: 'BAD_REQUEST' }]));
-      });
-      req.pipe(busboy);
-    } catch (err) {
-      next(err);
-    }
-  });
+          work = (async () => {
+            const problems: RequestProblem[] = [];
+            const mode = (fields.mode?.trim() || 'ALL_OR_NOTHING') as ImportMode;
+            if (!IMPORT_MODES.includes(mode)) problems.push({ field: ['mode'], message: `mode: must be ${IMPORT_MODES.join(' or ')}`, code: 'INVALID' });
+            const prepared = await prepare(ctx, res, fields, problems);
+            if (!prepared) {
+              file.resume();
+              return;
+            }
+            const outcome = await runCsvImport({
+              db: ctx.db,
+              actor: actorOf(ctx),
+              target: prepared.target,
+              mapping: prepared.mapping,
+              mode,
+              fileName: info.filename ?? null,
+              input: file,
+              progressOutsideTransaction: database.kind === 'postgres',
+              // The status line and headers leave as soon as the job exists, so a client can read the
+              // job's id (and poll it) while its upload is still going; the body follows when done.
+              onJobCreated: (job) => {
+                res.status(200);
+                res.setHeader('content-type', 'application/json; charset=utf-8');
+                res.setHeader('x-import-job-id', toGlobalId('ImportJob', job.id));
+                res.flushHeaders();
+              },
+            });
+            if ('problems' in outcome) return refuse(res, 400, outcome.problems);
+            res.end(JSON.stringify({ importJob: jobAnswer(outcome.job) }));
+          })();
+        });
+        busboy.on('close', () => {
+          void work
+            .then(() => {
+              if (!sawFile) refuse(res, 400, [{ message: 'file: is required (send the fields first, then the file)', code: 'REQUIRED', field: ['file'] }]);
+            })
+            .catch(next);
+        });
+        busboy.on('error', (err) => {
+          void work.finally(() => refuse(res, 400, [{ message: `Bad request: ${(err as Error).message}`, code: 'BAD_REQUEST' }]));
+        });
+        req.pipe(busboy);
+      } catch (err) {
+        next(err);
+      }
+    };
+  }
+
+  router.post(
+    '/imports/work-addresses',
+    importRoute(WORK_ADDRESS_IMPORTERS, 'customerId, mapping, mode', async (ctx, res, fields, problems) => {
+      const mapping = parseMapping(fields.mapping);
+      if ('problems' in mapping) problems.push(...mapping.problems);
+      if (problems.length || 'problems' in mapping) {
+        refuse(res, 400, problems);
+        return null;
+      }
+      const customerId = await visibleCustomer(ctx, res, fields.customerId, 'customerId');
+      if (!customerId) return null;
+      return { target: workAddressTarget(ctx.visibility.organisationId, customerId), mapping: mapping.mapping };
+    }),
+  );
+
+  router.post(
+    '/imports/customers',
+    importRoute(CUSTOMER_IMPORTERS, 'mapping, mode', async (ctx, res, fields, problems) => {
+      const mapping = parseTargetMapping(fields.mapping, CUSTOMER_IMPORT_MAPPABLE);
+      if ('problems' in mapping) problems.push(...mapping.problems);
+      if (problems.length || 'problems' in mapping) {
+        refuse(res, 400, problems);
+        return null;
+      }
+      const prepared = await customerImportTarget(ctx.db, actorOf(ctx), mapping.mapping);
+      if ('problems' in prepared) {
+        refuse(res, 400, prepared.problems);
+        return null;
+      }
+      return { target: prepared.target, mapping: mapping.mapping };
+    }),
+  );
 
   async function sendZip(res: express.Response, ctx: Context, scope: ExportScope, fileName: string): Promise<void> {
     res.status(200);

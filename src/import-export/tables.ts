@@ -1,12 +1,13 @@
 // Import jobs (D5 bulk import): one row per CSV upload, updated as its batches commit, so a client
 // can poll `importJob(id)` for progress. A job sits under the customer it imports into, so it is
-// visible to whoever sees that customer (src/auth/visibility.ts), like any row under a record.
+// visible to whoever sees that customer (src/auth/visibility.ts), like any row under a record. A
+// customers import sits under no customer: its uploader and those who see every customer see it.
 import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { customers } from '../customers/tables';
 import { id, organisationId, timestamps } from '../db/columns';
 import { users } from '../organisations/tables';
 
-export const importJobKindEnum = pgEnum('import_job_kind', ['WORK_ADDRESSES']);
+export const importJobKindEnum = pgEnum('import_job_kind', ['WORK_ADDRESSES', 'CUSTOMERS']);
 export const importJobModeEnum = pgEnum('import_job_mode', ['ALL_OR_NOTHING', 'COMMIT_VALID_ROWS']);
 export const importJobStatusEnum = pgEnum('import_job_status', ['RUNNING', 'SUCCEEDED', 'FAILED', 'REFUSED']);
 
@@ -21,9 +22,8 @@ export const importJobs = pgTable(
   {
     id: id(),
     organisationId: organisationId(),
-    customerId: uuid('customer_id')
-      .notNull()
-      .references(() => customers.id, { onDelete: 'cascade' }),
+    /** The customer the rows go under; null for an import of customers themselves. */
+    customerId: uuid('customer_id').references(() => customers.id, { onDelete: 'cascade' }),
     kind: importJobKindEnum('kind').notNull(),
     mode: importJobModeEnum('mode').notNull(),
     status: importJobStatusEnum('status').notNull().default('RUNNING'),

@@ -1,0 +1,299 @@
+// The CSV import engine (D5) every bulk import runs on: the column mapping checked against the
+// target's fields, the file streamed through csv-parse (never held whole), each row validated by the
+// target, good rows written a batch (about 1000) at a time by the target, and an import_jobs row
+// tracking progress as batches commit. What is imported is an ImportTarget: work addresses of one
+// customer (work-address-import.ts), customers (customer-import.ts).
+//
+//   ALL_OR_NOTHING     every batch in ONE transaction; if any row is bad, it rolls back (nothing
+//                      imported) and the job is REFUSED. All rows are still read, so the job lists
+//                      every bad row (the first 1000).
+//   COMMIT_VALID_ROWS  each batch in its own transaction; bad rows are skipped and listed.
+//
+// Row numbers are 1-based data rows: the header line is not counted, so row 1 is the file's
+// second line (blank lines are skipped and not counted either).
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream';
+import { parse, type Parser } from 'csv-parse';
+import { eq } from 'drizzle-orm';
+import { recordAudit, type Actor } from '../audit/service';
+import type { Db } from '../db/client';
+import { toGlobalId } from '../graph/ids';
+import { importJobs, MAX_KEPT_ERRORS, type ImportJobRow, type ImportRowError } from './tables';
+
+export type ImportMode = 'ALL_OR_NOTHING' | 'COMMIT_VALID_ROWS';
+export const IMPORT_MODES: readonly ImportMode[] = ['ALL_OR_NOTHING', 'COMMIT_VALID_ROWS'];
+export type ImportJobKind = ImportJobRow['kind'];
+
+export const DEFAULT_BATCH_SIZE = 1000;
+/** A longer CSV record than this is not a row of anything we import; it stops the import instead of filling memory. */
+const MAX_RECORD_CHARS = 64 * 1024;
+
+/** Something wrong with the request itself (mapping, header): refused before any row is read. */
+export type RequestProblem = { field: string[]; message: string; code: 'INVALID' | 'REQUIRED' | 'NOT_FOUND' };
+
+/** One thing wrong with a row: the target's field (null for the row as a whole) and why, without the field's name. */
+export type RowProblem = { field: string | null; message: string };
+
+/** What an import brings in: the fields a column may be mapped to, how a row is checked, how a batch is written. */
+export type ImportTarget<V> = {
+  kind: ImportJobKind;
+  /** The thing imported, for messages: "a work address". */
+  what: string;
+  /** The fields a CSV column may be mapped to. */
+  fields: readonly string[];
+  /** Fields some column must be mapped to, or the upload is refused. */
+  requiredFields: readonly string[];
+  /** A non-blank CSV cell (trimmed) → the value `validateRow` expects for the field; blank cells are absent. */
+  cellValue?: (field: string, text: string) => unknown;
+  /** The mapped values of one row (blank cells left out) → the value to insert, or what is wrong. */
+  validateRow: (input: Record<string, unknown>) => { value: V } | { problems: RowProblem[] };
+  /** Writes a batch of good rows inside the caller's transaction. */
+  insertBatch: (tx: Db, values: V[]) => Promise<void>;
+  /** The audit action of the one entry per import, e.g. 'workAddresses.import'. */
+  auditAction: string;
+  /** The customer the rows go under, when they go under one (the job is then visible with it). */
+  customerId: string | null;
+};
+
+/** The column mapping from its JSON text: CSV header → one of the target's fields. Problems refuse the upload. */
+export function parseMapping(
+  text: string | undefined,
+  target: Pick<ImportTarget<unknown>, 'fields' | 'requiredFields' | 'what'>,
+): { mapping: Record<string, string> } | { problems: RequestProblem[] } {
+  if (text === undefined || text.trim() === '') return { problems: [{ field: ['mapping'], message: 'mapping: is required', code: 'REQUIRED' }] };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { problems: [{ field: ['mapping'], message: 'mapping: must be a JSON object of CSV header → field name', code: 'INVALID' }] };
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { problems: [{ field: ['mapping'], message: 'mapping: must be a JSON object of CSV header → field name', code: 'INVALID' }] };
+  }
+  const problems: RequestProblem[] = [];
+  const mapping: Record<string, string> = {};
+  const targets = new Map<string, string>();
+  const mentioned = new Set(Object.values(raw as Record<string, unknown>));
+  for (const [header, field] of Object.entries(raw as Record<string, unknown>)) {
+    if (typeof field !== 'string' || !target.fields.includes(field)) {
+      problems.push({
+        field: ['mapping', header],
+        message: `mapping: ${JSON.stringify(header)} → ${JSON.stringify(field)} is not a field of ${target.what} (one of ${target.fields.join(', ')})`,
+        code: 'INVALID',
+      });
+      continue;
+    }
+    const earlier = targets.get(field);
+    if (earlier !== undefined) {
+      problems.push({ field: ['mapping', header], message: `mapping: ${field} is already mapped from ${JSON.stringify(earlier)}`, code: 'INVALID' });
+      continue;
+    }
+    targets.set(field, header);
+    mapping[header] = field;
+  }
+  for (const required of target.requiredFields) {
+    if (!targets.has(required) && !mentioned.has(required)) {
+      problems.push({ field: ['mapping'], message: `mapping: no column is mapped to ${required}, which every ${target.what.replace(/^an? /, '')} needs`, code: 'REQUIRED' });
+    }
+  }
+  return problems.length ? { problems } : { mapping };
+}
+
+export type ImportOptions<V> = {
+  db: Db;
+  actor: Actor;
+  target: ImportTarget<V>;
+  mapping: Record<string, string>;
+  mode: ImportMode;
+  fileName: string | null;
+  /** The CSV bytes. */
+  input: Readable;
+  /**
+   * Whether progress may be written outside the ALL_OR_NOTHING transaction. True on PostgreSQL; false
+   * on the embedded database, whose single connection waits for the open transaction (writing would
+   * deadlock), so there an ALL_OR_NOTHING job shows its counts only when it ends.
+   */
+  progressOutsideTransaction: boolean;
+  batchSize?: number;
+  /** Called once the job row exists (after the header was read and checked). */
+  onJobCreated?: (job: ImportJobRow) => void;
+};
+
+export type ImportOutcome = { job: ImportJobRow } | { problems: RequestProblem[] };
+
+/** Thrown inside the ALL_OR_NOTHING transaction to roll it back when rows were bad. */
+class Refused extends Error {}
+
+export async function runCsvImport<V>(options: ImportOptions<V>): Promise<ImportOutcome> {
+  const { db, actor, target, mapping, mode } = options;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const parser: Parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, max_record_size: MAX_RECORD_CHARS });
+  // pipeline, not pipe: an aborted upload destroys the parser, so reading it below throws.
+  pipeline(options.input, parser, () => undefined);
+  const records = parser[Symbol.asyncIterator]() as AsyncIterator<string[]>;
+
+  // The header first: a mapped column missing from it refuses the upload before any job exists.
+  let header: string[];
+  try {
+    const first = await records.next();
+    header = first.done ? [] : first.value.map((h) => h.trim());
+  } catch (err) {
+    options.input.resume();
+    return { problems: [{ field: ['file'], message: `file: not readable as CSV: ${(err as Error).message}`, code: 'INVALID' }] };
+  }
+  const columns: Array<{ index: number; field: string; header: string }> = [];
+  const problems: RequestProblem[] = [];
+  if (header.length === 0) problems.push({ field: ['file'], message: 'file: is empty; the first line must be the header', code: 'INVALID' });
+  else {
+    for (const [name, field] of Object.entries(mapping)) {
+      const index = header.indexOf(name.trim());
+      if (index < 0) problems.push({ field: ['mapping', name], message: `mapping: the file has no column ${JSON.stringify(name)} (its header: ${header.map((h) => JSON.stringify(h)).join(', ')})`, code: 'INVALID' });
+      else columns.push({ index, field, header: name });
+    }
+  }
+  if (problems.length) {
+    parser.destroy();
+    options.input.resume();
+    return { problems };
+  }
+  const headerOf = new Map(columns.map((c) => [c.field, c.header]));
+
+  const [created] = await db
+    .insert(importJobs)
+    .values({
+      organisationId: actor.organisationId,
+      customerId: target.customerId,
+      kind: target.kind,
+      mode,
+      fileName: options.fileName,
+      mapping,
+      createdById: actor.userId,
+    })
+    .returning();
+  const job = created!;
+  options.onJobCreated?.(job);
+
+  const progress = { rowsRead: 0, rowsImported: 0, errorCount: 0, errors: [] as ImportRowError[] };
+  const addError = (error: ImportRowError) => {
+    progress.errorCount++;
+    if (progress.errors.length < MAX_KEPT_ERRORS) progress.errors.push(error);
+  };
+  const counts = () => ({ rowsRead: progress.rowsRead, rowsImported: progress.rowsImported, errorCount: progress.errorCount, errors: progress.errors });
+
+  /** Reads the rest of the file, handing each batch of good rows (and the rows read) to `flush`. */
+  const readRows = async (flush: (rows: V[]) => Promise<void>) => {
+    let batch: V[] = [];
+    let sinceFlush = 0;
+    for (;;) {
+      const next = await records.next();
+      if (next.done) break;
+      const record = next.value;
+      const row = ++progress.rowsRead;
+      sinceFlush++;
+      if (record.length !== header.length) {
+        addError({ row, field: null, message: `row: has ${record.length} columns; the header has ${header.length}` });
+      } else {
+        const input: Record<string, unknown> = {};
+        for (const c of columns) {
+          const cell = record[c.index];
+          if (cell === undefined || cell.trim() === '') continue;
+          input[c.field] = target.cellValue ? target.cellValue(c.field, cell.trim()) : cell;
+        }
+        const checked = target.validateRow(input);
+        if ('value' in checked) batch.push(checked.value);
+        else {
+          for (const problem of checked.problems) {
+            const column = problem.field !== null ? headerOf.get(problem.field) : undefined;
+            const where = column !== undefined ? ` (column ${JSON.stringify(column)})` : '';
+            addError({ row, field: problem.field, message: `${problem.field ?? 'row'}${where}: ${problem.message}` });
+          }
+        }
+      }
+      if (sinceFlush >= batchSize) {
+        await flush(batch);
+        batch = [];
+        sinceFlush = 0;
+      }
+    }
+    if (sinceFlush > 0) await flush(batch);
+  };
+
+  const finish = async (tx: Db, status: 'SUCCEEDED' | 'FAILED' | 'REFUSED', failureMessage: string | null) => {
+    const [done] = await tx
+      .update(importJobs)
+      .set({ ...counts(), status, failureMessage, finishedAt: new Date(), updatedAt: new Date() })
+      .where(eq(importJobs.id, job.id))
+      .returning();
+    await recordAudit(tx, actor, {
+      action: target.auditAction,
+      entityType: 'ImportJob',
+      entityId: job.id,
+      after: {
+        ...(target.customerId ? { customerId: toGlobalId('Customer', target.customerId) } : {}),
+        mode,
+        status,
+        fileName: options.fileName,
+        rowsRead: progress.rowsRead,
+        rowsImported: progress.rowsImported,
+        errorCount: progress.errorCount,
+        ...(failureMessage ? { failureMessage } : {}),
+      },
+    });
+    return done!;
+  };
+
+  try {
+    if (mode === 'COMMIT_VALID_ROWS') {
+      await readRows(async (rows) => {
+        await db.transaction(async (tx) => {
+          if (rows.length) await target.insertBatch(tx, rows);
+          progress.rowsImported += rows.length;
+          await tx.update(importJobs).set({ ...counts(), updatedAt: new Date() }).where(eq(importJobs.id, job.id));
+        });
+      });
+      return { job: await db.transaction((tx) => finish(tx, 'SUCCEEDED', null)) };
+    }
+    let pending = 0;
+    try {
+      const done = await db.transaction(async (tx) => {
+        await readRows(async (rows) => {
+          // After the first bad row nothing will be kept: reading on only finds the other bad rows.
+          if (progress.errorCount === 0 && rows.length) {
+            await target.insertBatch(tx, rows);
+            pending += rows.length;
+          }
+          if (options.progressOutsideTransaction) {
+            await db
+              .update(importJobs)
+              .set({ rowsRead: progress.rowsRead, errorCount: progress.errorCount, errors: progress.errors, updatedAt: new Date() })
+              .where(eq(importJobs.id, job.id));
+          }
+        });
+        if (progress.errorCount > 0) throw new Refused();
+        progress.rowsImported = pending;
+        return finish(tx, 'SUCCEEDED', null);
+      });
+      return { job: done };
+    } catch (err) {
+      if (!(err instanceof Refused)) throw err;
+      return { job: await db.transaction((tx) => finish(tx, 'REFUSED', null)) };
+    }
+  } catch (err) {
+    // The file broke off, or is not CSV past some point, or (a bug) the database refused a batch. In
+    // ALL_OR_NOTHING the transaction rolled back. The job must not stay RUNNING either way.
+    if (mode === 'ALL_OR_NOTHING') progress.rowsImported = 0;
+    parser.destroy();
+    options.input.resume();
+    const fileProblem = isFileProblem(err);
+    const message = fileProblem ? `The file could not be read to the end: ${(err as Error).message}` : 'An internal error stopped the import.';
+    const failed = await db.transaction((tx) => finish(tx, 'FAILED', message));
+    if (!fileProblem) throw err;
+    return { job: failed };
+  }
+}
+
+/** csv-parse's own errors (CSV_…), a record too long, an upload that broke off or went over the limit. */
+function isFileProblem(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('CSV_') || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'FILE_TOO_LARGE' || code === 'ECONNRESET');
+}

@@ -1,0 +1,285 @@
+// Bulk import of customers from CSV (D5): one target of the CSV import engine (csv-import.ts). Each
+// row is one customer with its billing address and at most one contact, checked by the same rules
+// as createCustomer (its zod pieces, the type's required fields, the importer's status security
+// groups); the importing user owns what they import. A batch is three multi-row inserts
+// (customers, addresses, contacts) with ids made here so the rows can point at each other.
+import { randomUUID } from 'node:crypto';
+import { asc, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { assertStatusPermitted } from '../access/status-group-service';
+import { addressFieldsSchema } from '../addresses/service';
+import { addresses } from '../addresses/tables';
+import type { Actor } from '../audit/service';
+import { contactFieldsSchema } from '../contacts/service';
+import { decidePreferences, enteredChannels } from '../contacts/preferences';
+import { contacts } from '../contacts/tables';
+import { customerFields, unmetTypeRequirements } from '../customers/service';
+import { customers, customerStatuses, customerTypes, type CustomerStatusRow, type CustomerTypeRow } from '../customers/tables';
+import { validateCustomFields } from '../custom-fields/validate';
+import type { Db } from '../db/client';
+import { insertMany } from '../demo/bulk';
+import { currencyFractionDigits } from '../graph/money';
+import { UserErrors } from '../graph/user-errors';
+import { optionalEmail, optionalPhone } from '../work-addresses/fields';
+import type { ImportTarget, RequestProblem, RowProblem } from './csv-import';
+
+const CUSTOMER_COLUMNS = ['name', 'type', 'status', 'vatNumber', 'creditLimit', 'creditorDays', 'advertisingSource', 'buildingType', 'thirdPartyReference'] as const;
+const ADDRESS_COLUMNS = ['line1', 'line2', 'town', 'county', 'postcode', 'country'] as const;
+/** Contact columns → the contact's own field names. */
+const CONTACT_COLUMNS = {
+  contactTitle: 'title',
+  contactFirstName: 'firstName',
+  contactSurname: 'surname',
+  contactEmail: 'emails',
+  contactPhone: 'phones',
+} as const;
+
+/** The fields of a customer a CSV column may be mapped to. */
+export const CUSTOMER_IMPORT_FIELDS: readonly string[] = [...CUSTOMER_COLUMNS, ...ADDRESS_COLUMNS, ...Object.keys(CONTACT_COLUMNS)];
+export const CUSTOMER_IMPORT_MAPPABLE = {
+  fields: CUSTOMER_IMPORT_FIELDS,
+  // A customer's address needs line 1 and a postcode (D3); every customer has a type (D4).
+  requiredFields: ['name', 'type', 'line1', 'postcode'],
+  what: 'a customer',
+};
+
+const customerSchema = z.object({
+  name: customerFields.name,
+  vatNumber: customerFields.vatNumber,
+  creditLimit: customerFields.creditLimit,
+  creditorDays: customerFields.creditorDays.nullish(),
+  advertisingSource: customerFields.advertisingSource,
+  buildingType: customerFields.buildingType,
+  thirdPartyReference: customerFields.thirdPartyReference,
+});
+// The GraphQL scalars (EmailAddress, PhoneNumber) check these for createCustomer; here the same checks in zod.
+const contactCellsSchema = z.object({ contactEmail: optionalEmail, contactPhone: optionalPhone });
+
+/**
+ * A decimal amount in the currency → integer minor units, exactly (no floats): "1234.5" → 123450 in
+ * GBP. A problem message when it is not one.
+ */
+export function parseMinorUnits(text: string, currency: string): { amountMinor: number } | { problem: string } {
+  const digits = currencyFractionDigits(currency);
+  const match = /^(-)?(\d+)(?:\.(\d+))?$/.exec(text);
+  const example = digits > 0 ? `1234.${'5'.padEnd(digits, '0')}` : '1234';
+  if (!match) return { problem: `must be an amount in ${currency}, e.g. ${example}` };
+  if (match[1]) return { problem: 'must not be negative' };
+  const fraction = match[3] ?? '';
+  if (fraction.length > digits) return { problem: `must have at most ${digits} decimal places in ${currency}` };
+  const minor = BigInt(match[2]!) * 10n ** BigInt(digits) + BigInt(fraction.padEnd(digits, '0') || '0');
+  if (minor > BigInt(Number.MAX_SAFE_INTEGER)) return { problem: 'is too large' };
+  return { amountMinor: Number(minor) };
+}
+
+type CustomerImportRow = {
+  customer: typeof customers.$inferInsert;
+  address: typeof addresses.$inferInsert;
+  contact: typeof contacts.$inferInsert | null;
+};
+
+/** The problems of a zod result, by the import's field names. */
+function zodProblems(issues: z.core.$ZodIssue[], fieldOf: (path: string) => string = (p) => p): RowProblem[] {
+  return issues.map((issue) => ({
+    field: issue.path.length ? fieldOf(String(issue.path[0])) : null,
+    message: issue.code === 'invalid_type' && issue.input == null ? 'is required' : issue.message,
+  }));
+}
+
+/**
+ * The customers target for this actor: reads the organisation's types and statuses once, and which
+ * statuses the actor may set. Refuses the upload when the organisation requires custom fields that
+ * a CSV row cannot give (on customers, or on contacts when contact columns are mapped).
+ */
+export async function customerImportTarget(
+  db: Db,
+  actor: Actor,
+  mapping: Record<string, string>,
+): Promise<{ target: ImportTarget<CustomerImportRow> } | { problems: RequestProblem[] }> {
+  const problems: RequestProblem[] = [];
+  const mapsContact = Object.values(mapping).some((field) => field in CONTACT_COLUMNS);
+  for (const entity of mapsContact ? (['CUSTOMER', 'CONTACT'] as const) : (['CUSTOMER'] as const)) {
+    try {
+      await validateCustomFields(db, actor.organisationId, entity, {}, ['customFields'], { requireAll: true });
+    } catch (err) {
+      if (!(err instanceof UserErrors)) throw err;
+      const keys = err.errors.map((e) => e.field[e.field.length - 1]).join(', ');
+      problems.push({
+        field: ['mapping'],
+        message: `mapping: every ${entity.toLowerCase()} of this organisation needs the custom fields ${keys}, which an import cannot set`,
+        code: 'INVALID',
+      });
+    }
+  }
+  if (problems.length) return { problems };
+
+  const types = await db.select().from(customerTypes).where(eq(customerTypes.organisationId, actor.organisationId)).orderBy(asc(customerTypes.position));
+  const statuses = await db
+    .select()
+    .from(customerStatuses)
+    .where(eq(customerStatuses.organisationId, actor.organisationId))
+    .orderBy(sql`${customerStatuses.isDefault} desc`, asc(customerStatuses.position));
+  const typeByName = new Map(types.map((t) => [t.name.toLowerCase(), t]));
+  const statusByCode = new Map(statuses.map((s) => [s.code.toUpperCase(), s]));
+  const statusByName = new Map(statuses.map((s) => [s.name.toLowerCase(), s]));
+  const defaultStatus = statuses[0];
+  if (!defaultStatus) throw new Error(`organisation ${actor.organisationId} has no customer statuses`);
+  // Checked once per status, as createCustomer checks the one it sets (the default one too).
+  const refusedStatus = new Map<string, string>();
+  for (const status of statuses) {
+    try {
+      await assertStatusPermitted(db, actor, null, status.id, ['status']);
+    } catch (err) {
+      if (!(err instanceof UserErrors)) throw err;
+      refusedStatus.set(status.id, err.errors[0]!.message.replace(/^status: /, ''));
+    }
+  }
+  const currency = actor.currency;
+
+  const validateRow = (input: Record<string, unknown>): { value: CustomerImportRow } | { problems: RowProblem[] } => {
+    const problems: RowProblem[] = [];
+    const text = (field: string) => input[field] as string | undefined;
+
+    let type: CustomerTypeRow | undefined;
+    const typeName = text('type');
+    if (typeName === undefined) problems.push({ field: 'type', message: 'is required' });
+    else {
+      type = typeByName.get(typeName.toLowerCase());
+      if (!type) problems.push({ field: 'type', message: `${JSON.stringify(typeName)} is not a customer type (one of ${types.map((t) => t.name).join(', ')})` });
+    }
+
+    let status: CustomerStatusRow | undefined = defaultStatus;
+    const statusText = text('status');
+    if (statusText !== undefined) {
+      status = statusByCode.get(statusText.toUpperCase()) ?? statusByName.get(statusText.toLowerCase());
+      if (!status) problems.push({ field: 'status', message: `${JSON.stringify(statusText)} is not a customer status code or name` });
+    }
+    if (status && refusedStatus.has(status.id)) problems.push({ field: 'status', message: refusedStatus.get(status.id)! });
+
+    let creditLimit: { amountMinor: number; currency: string } | undefined;
+    const creditText = text('creditLimit');
+    if (creditText !== undefined) {
+      const parsed = parseMinorUnits(creditText, currency);
+      if ('problem' in parsed) problems.push({ field: 'creditLimit', message: parsed.problem });
+      else creditLimit = { amountMinor: parsed.amountMinor, currency };
+    }
+    let creditorDays: unknown;
+    const daysText = text('creditorDays');
+    if (daysText !== undefined) {
+      if (/^-?\d+$/.test(daysText)) creditorDays = Number(daysText);
+      else problems.push({ field: 'creditorDays', message: 'must be a whole number of days from 0 to 365' });
+    }
+    const fields = customerSchema.safeParse({
+      name: text('name'),
+      vatNumber: text('vatNumber'),
+      creditLimit,
+      creditorDays,
+      advertisingSource: text('advertisingSource'),
+      buildingType: text('buildingType'),
+      thirdPartyReference: text('thirdPartyReference'),
+    });
+    if (!fields.success) problems.push(...zodProblems(fields.error.issues));
+
+    const address = addressFieldsSchema.safeParse(Object.fromEntries(ADDRESS_COLUMNS.map((f) => [f, text(f)])));
+    if (!address.success) problems.push(...zodProblems(address.error.issues));
+    else if (!address.data.postcode) problems.push({ field: 'postcode', message: "is required for a customer's address (work is scheduled by it)" });
+
+    const givesContact = Object.keys(CONTACT_COLUMNS).some((f) => input[f] !== undefined);
+    let contact: z.output<typeof contactFieldsSchema> | null = null;
+    if (givesContact) {
+      const cells = contactCellsSchema.safeParse({ contactEmail: text('contactEmail'), contactPhone: text('contactPhone') });
+      if (!cells.success) problems.push(...zodProblems(cells.error.issues));
+      const email = cells.success ? cells.data.contactEmail : null;
+      const phone = cells.success ? cells.data.contactPhone : null;
+      const parsed = contactFieldsSchema.safeParse({
+        title: text('contactTitle'),
+        firstName: text('contactFirstName'),
+        surname: text('contactSurname'),
+        emails: email ? [{ address: email, label: null }] : [],
+        phones: phone ? [{ type: 'OFFICE', number: phone }] : [],
+        // A private customer's one contact is its primary contact (D2).
+        isPrimary: type?.allowsPrimaryContact ?? false,
+      });
+      const columnOf = Object.fromEntries(Object.entries(CONTACT_COLUMNS).map(([column, field]) => [field, column]));
+      if (!parsed.success) problems.push(...zodProblems(parsed.error.issues, (p) => columnOf[p] ?? p));
+      else contact = parsed.data;
+    }
+
+    if (type && fields.success) {
+      const unmet = unmetTypeRequirements(type, { vatNumber: fields.data.vatNumber ?? null, thirdPartyReference: fields.data.thirdPartyReference ?? null }, {
+        primaryContact: contact?.isPrimary === true,
+        billingAddress: true,
+      });
+      for (const u of unmet) {
+        const field = u.field === 'contacts' ? 'contactSurname' : u.field === 'address' ? 'line1' : u.field;
+        problems.push({ field, message: u.message.replace(/^\w+: /, '') });
+      }
+    }
+    if (problems.length || !type || !status || !fields.success || !address.success) return { problems };
+
+    const customerId = randomUUID();
+    const f = fields.data;
+    // Every key on every row: insertMany writes the columns of the first row.
+    const customer: typeof customers.$inferInsert = {
+      id: customerId,
+      organisationId: actor.organisationId,
+      name: f.name,
+      typeId: type.id,
+      statusId: status.id,
+      stage: 'LIVE',
+      ownerId: actor.userId,
+      vatNumber: f.vatNumber ?? null,
+      creditLimitMinor: f.creditLimit?.amountMinor ?? null,
+      currency,
+      creditorDays: f.creditorDays ?? 30,
+      advertisingSource: f.advertisingSource ?? null,
+      buildingType: f.buildingType ?? null,
+      thirdPartyReference: f.thirdPartyReference ?? null,
+      createdById: actor.userId,
+    };
+    const a = address.data;
+    const addressRow: typeof addresses.$inferInsert = {
+      id: randomUUID(),
+      organisationId: actor.organisationId,
+      customerId,
+      type: 'BILLING',
+      // The customer's only address is its billing default, as insertAddresses makes the first one.
+      isDefault: true,
+      line1: a.line1,
+      line2: a.line2 ?? null,
+      town: a.town ?? null,
+      county: a.county ?? null,
+      postcode: a.postcode ?? null,
+      country: a.country,
+    };
+    const contactRow: typeof contacts.$inferInsert | null = contact && {
+      id: randomUUID(),
+      organisationId: actor.organisationId,
+      customerId,
+      title: contact.title ?? null,
+      firstName: contact.firstName ?? null,
+      surname: contact.surname,
+      emails: contact.emails,
+      phones: contact.phones,
+      isPrimary: contact.isPrimary,
+      communicationPreferences: decidePreferences([], [], enteredChannels([], [], contact.emails, contact.phones), new Date()),
+    };
+    return { value: { customer, address: addressRow, contact: contactRow } };
+  };
+
+  return {
+    target: {
+      ...CUSTOMER_IMPORT_MAPPABLE,
+      kind: 'CUSTOMERS',
+      auditAction: 'customers.import',
+      customerId: null,
+      cellValue: (_field, text) => text,
+      validateRow,
+      insertBatch: async (tx, rows) => {
+        await insertMany(tx, customers, rows.map((r) => r.customer));
+        await insertMany(tx, addresses, rows.map((r) => r.address));
+        await insertMany(tx, contacts, rows.flatMap((r) => (r.contact ? [r.contact] : [])));
+      },
+    },
+  };
+}
