@@ -18,22 +18,13 @@
 // progress and the server's own output (prefixed [server]) to stderr.
 //
 // To measure another request, add an entry to `scenarios`.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { and, count, eq, sql } from 'drizzle-orm';
-import { loadConfig } from '../src/config';
-import { selectRows } from '../src/db/client';
-import { openConfiguredDatabase } from '../src/db/open';
-import { generateCustomers } from '../src/demo/bulk';
-import { createDemoOrganisation, DEMO_ORGANISATION_NAME } from '../src/demo/demo-organisation';
+import { count, eq } from 'drizzle-orm';
 import { customers } from '../src/customers/tables';
-import { demoCredentials, organisations, users } from '../src/organisations/tables';
-import { projectRoot } from '../src/paths';
+import { generateCustomers } from '../src/demo/bulk';
+import { bench, procMiB, type Server } from './harness';
 
 // ---------------------------------------------------------------------------------------------
 // Scenarios
@@ -86,13 +77,12 @@ function readSettings(): Settings {
     options: { customers: { type: 'string' }, duration: { type: 'string' }, connections: { type: 'string' } },
     strict: true,
   });
-  const databaseUrl = process.env.DATABASE_URL;
-  if (!databaseUrl) {
+  const databaseUrl =
+    process.env.DATABASE_URL ||
     fail(
       'DATABASE_URL is not set. Benchmarks belong on a real PostgreSQL server, not the embedded database:\n' +
         '  DATABASE_URL=postgres://user@host:5432/crm_bench npm run bench',
     );
-  }
   const positive = (name: string, flag: string | undefined, env: string | undefined, fallback: number): number => {
     const raw = flag ?? (env || undefined);
     if (raw === undefined) return fallback;
@@ -112,41 +102,19 @@ function readSettings(): Settings {
 // ---------------------------------------------------------------------------------------------
 // Steps
 
-function log(message: string): void {
-  process.stderr.write(`bench: ${message}\n`);
-}
+const harness = bench('bench');
+const { log, build, withDemo, startServer, stopServer } = harness;
+// Annotated, so that TypeScript knows code after a call to it does not run.
+const fail: (message: string) => never = harness.fail;
 
 /** A failure worth a one-line message rather than a stack trace. */
 class BenchError extends Error {}
-
-function fail(message: string): never {
-  process.stderr.write(`bench: ${message}\n`);
-  process.exit(1);
-}
-
-/** `npm run build`, its output on stderr so that stdout carries only the summary. */
-function build(): void {
-  log('building (npm run build)');
-  const started = Date.now();
-  const result = spawnSync('npm', ['run', 'build', '--silent'], { cwd: projectRoot, stdio: ['ignore', 2, 2] });
-  if (result.status !== 0) fail(`npm run build failed (exit ${result.status ?? result.signal})`);
-  log(`built in ${seconds(Date.now() - started)}`);
-}
 
 type Prepared = { token: string; seeded: { count: number; ms: number } | null; customers: number; postgres: string };
 
 /** Migrates, makes sure the demo organisation exists and has enough customers, reads the admin token. */
 async function prepare(settings: Settings): Promise<Prepared> {
-  const database = await openConfiguredDatabase(loadConfig({ ...process.env, DATABASE_URL: settings.databaseUrl }));
-  try {
-    const db = database.db;
-    const [{ version } = { version: '?' }] = await selectRows<{ version: string }>(db, sql`select current_setting('server_version') as version`);
-    const [demo] = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.name, DEMO_ORGANISATION_NAME)).limit(1);
-    let organisationId = demo?.id;
-    if (!organisationId) {
-      log(`creating the demo organisation "${DEMO_ORGANISATION_NAME}"`);
-      organisationId = await createDemoOrganisation(db);
-    }
+  return withDemo(settings.databaseUrl, async ({ db, organisationId, adminToken, postgresVersion }) => {
     const countCustomers = async () =>
       (await db.select({ n: count() }).from(customers).where(eq(customers.organisationId, organisationId)))[0]?.n ?? 0;
 
@@ -173,109 +141,8 @@ async function prepare(settings: Settings): Promise<Prepared> {
     } else {
       log(`the demo organisation has ${existing} customers; no seeding needed`);
     }
-
-    const [admin] = await db
-      .select({ token: demoCredentials.token })
-      .from(demoCredentials)
-      .innerJoin(users, eq(users.id, demoCredentials.userId))
-      .where(and(eq(demoCredentials.organisationId, organisationId), eq(users.role, 'ADMIN')))
-      .limit(1);
-    if (!admin) fail('the demo organisation has no ADMIN demo credential (table demo_credentials)');
-    return { token: admin.token, seeded, customers: await countCustomers(), postgres: version };
-  } finally {
-    await database.close();
-  }
-}
-
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = net.createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-      });
-    });
-    if (port !== 0 && port !== 4000) return port;
-  }
-}
-
-type Server = { process: ChildProcess; baseUrl: string; exited: Promise<number | null> };
-
-/** Starts the compiled server, rule tree on or off, and waits until GET /readyz answers 200. */
-async function startServer(settings: Settings, shield: boolean): Promise<Server> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(projectRoot, 'bench/serve.cjs')], {
-    cwd: projectRoot,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: settings.databaseUrl,
-      EXPOSE_SQL_COUNT: 'true',
-      LOG_LEVEL: 'warn',
-      DEMO_DATA: 'true',
-      NODE_ENV: 'production',
-      BENCH_SHIELD: shield ? 'on' : 'off',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    return { token: adminToken, seeded, customers: await countCustomers(), postgres: postgresVersion };
   });
-  for (const stream of [child.stdout, child.stderr]) {
-    let partial = '';
-    stream?.setEncoding('utf8');
-    stream?.on('data', (chunk: string) => {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) if (line.trim()) process.stderr.write(`[server] ${line}\n`);
-    });
-  }
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let gone: number | null | undefined;
-  void exited.then((code) => (gone = code));
-
-  const baseUrl = `http://127.0.0.1:${port}`;
-  log(`started the server (pid ${child.pid}) on ${baseUrl}; waiting for /readyz`);
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (gone !== undefined) fail(`the server exited (code ${gone}) before it was ready`);
-    try {
-      const res = await fetch(`${baseUrl}/readyz`);
-      if (res.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      fail('the server was not ready after 30 s');
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { process: child, baseUrl, exited };
-}
-
-async function stopServer(server: Server): Promise<number | null> {
-  if (server.process.exitCode !== null) return server.process.exitCode;
-  server.process.kill('SIGTERM');
-  const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000).unref());
-  const result = await Promise.race([server.exited, timeout]);
-  if (result === 'timeout') {
-    log('the server did not stop within 15 s of SIGTERM; killing it');
-    server.process.kill('SIGKILL');
-    return server.exited;
-  }
-  return result;
-}
-
-/** Peak resident set size (VmHWM) of a process, in MiB; Linux only. */
-function peakRssMiB(pid: number | undefined): number | null {
-  try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
-    return match ? Number(match[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
 }
 
 type Measurement = {
@@ -412,7 +279,7 @@ async function main(): Promise<void> {
   const measurements: Measurement[] = [];
   const runs: Run[] = [];
   for (const shield of [true, false]) {
-    const server = await startServer(settings, shield);
+    const server = await startServer({ databaseUrl: settings.databaseUrl, shield, env: { EXPOSE_SQL_COUNT: 'true', DEMO_DATA: 'true' } });
     const interrupt = () => {
       server.process.kill('SIGTERM');
       process.exit(130);
@@ -421,7 +288,7 @@ async function main(): Promise<void> {
     let peakRss: number | null = null;
     try {
       for (const scenario of scenarios) measurements.push(await measure(server, prepared.token, scenario, settings, shield));
-      peakRss = peakRssMiB(server.process.pid);
+      peakRss = procMiB(server.process.pid, 'VmHWM');
     } finally {
       runs.push({ shield, peakRss, exit: await stopServer(server) });
       process.removeListener('SIGINT', interrupt);

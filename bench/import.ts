@@ -14,34 +14,23 @@
 // Settings: --rows (BENCH_ROWS, default 100000), --mode (BENCH_MODE: COMMIT_VALID_ROWS, the default,
 // or ALL_OR_NOTHING), --skip-build to reuse dist/. The summary goes to stdout, progress and the
 // server's output (prefixed [server]) to stderr.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { and, asc, count, eq, sql } from 'drizzle-orm';
-import { loadConfig } from '../src/config';
+import { asc, count, eq } from 'drizzle-orm';
 import { customers } from '../src/customers/tables';
-import { selectRows } from '../src/db/client';
-import { openConfiguredDatabase } from '../src/db/open';
-import { createDemoOrganisation, DEMO_ORGANISATION_NAME } from '../src/demo/demo-organisation';
 import { toGlobalId } from '../src/graph/ids';
-import { demoCredentials, organisations, users } from '../src/organisations/tables';
-import { projectRoot } from '../src/paths';
 import { workAddresses } from '../src/work-addresses/tables';
+import { bench, procMiB, type Server } from './harness';
 
 type Settings = { databaseUrl: string; rows: number; mode: 'ALL_OR_NOTHING' | 'COMMIT_VALID_ROWS'; build: boolean };
 
-function log(message: string): void {
-  process.stderr.write(`bench:import: ${message}\n`);
-}
-
-function fail(message: string): never {
-  process.stderr.write(`bench:import: ${message}\n`);
-  process.exit(1);
-}
+const harness = bench('bench:import');
+const { log, build, withDemo, startServer, stopServer } = harness;
+// Annotated, so that TypeScript knows code after a call to it does not run.
+const fail: (message: string) => never = harness.fail;
 
 function readSettings(): Settings {
   const { values } = parseArgs({
@@ -65,26 +54,11 @@ function readSettings(): Settings {
   return { databaseUrl, rows, mode, build: !values['skip-build'] };
 }
 
-function build(): void {
-  log('building (npm run build)');
-  const result = spawnSync('npm', ['run', 'build', '--silent'], { cwd: projectRoot, stdio: ['ignore', 2, 2] });
-  if (result.status !== 0) fail(`npm run build failed (exit ${result.status ?? result.signal})`);
-}
-
 type Prepared = { token: string; customerId: string; customerName: string; before: number; postgres: string };
 
 /** Migrates, makes sure the demo organisation exists, picks its oldest customer and its admin's token. */
 async function prepare(settings: Settings): Promise<Prepared> {
-  const database = await openConfiguredDatabase(loadConfig({ ...process.env, DATABASE_URL: settings.databaseUrl }));
-  try {
-    const db = database.db;
-    const [{ version } = { version: '?' }] = await selectRows<{ version: string }>(db, sql`select current_setting('server_version') as version`);
-    const [demo] = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.name, DEMO_ORGANISATION_NAME)).limit(1);
-    let organisationId = demo?.id;
-    if (!organisationId) {
-      log(`creating the demo organisation "${DEMO_ORGANISATION_NAME}"`);
-      organisationId = await createDemoOrganisation(db);
-    }
+  return withDemo(settings.databaseUrl, async ({ db, organisationId, adminToken, postgresVersion }) => {
     const [customer] = await db
       .select({ id: customers.id, name: customers.name })
       .from(customers)
@@ -92,18 +66,9 @@ async function prepare(settings: Settings): Promise<Prepared> {
       .orderBy(asc(customers.createdAt), asc(customers.id))
       .limit(1);
     if (!customer) fail('the demo organisation has no customers');
-    const [admin] = await db
-      .select({ token: demoCredentials.token })
-      .from(demoCredentials)
-      .innerJoin(users, eq(users.id, demoCredentials.userId))
-      .where(and(eq(demoCredentials.organisationId, organisationId), eq(users.role, 'ADMIN')))
-      .limit(1);
-    if (!admin) fail('the demo organisation has no ADMIN demo credential (table demo_credentials)');
-    const before = (await db.select({ n: count() }).from(workAddresses).where(eq(workAddresses.customerId, customer.id)))[0]?.n ?? 0;
-    return { token: admin.token, customerId: customer.id, customerName: customer.name, before, postgres: version };
-  } finally {
-    await database.close();
-  }
+    const before = (await db.select({ n: count() }).from(workAddresses).where(eq(workAddresses.customerId, customer!.id)))[0]?.n ?? 0;
+    return { token: adminToken, customerId: customer!.id, customerName: customer!.name, before, postgres: postgresVersion };
+  });
 }
 
 const HEADER = ['Address 1', 'Address 2', 'Town', 'County', 'Post Code', 'Country', 'Occupier', 'Occupier Phone', 'Occupier Email', 'Vacant'];
@@ -138,62 +103,6 @@ async function writeCsv(file: string, rows: number): Promise<number> {
   await write(chunk);
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   return fs.statSync(file).size;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-type Server = { process: ChildProcess; baseUrl: string; exited: Promise<number | null> };
-
-async function startServer(settings: Settings): Promise<Server> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(projectRoot, 'bench/serve.cjs')], {
-    cwd: projectRoot,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: settings.databaseUrl, LOG_LEVEL: 'warn', NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  for (const stream of [child.stdout, child.stderr]) {
-    stream?.setEncoding('utf8');
-    stream?.on('data', (chunk: string) => {
-      for (const line of chunk.split('\n')) if (line.trim()) process.stderr.write(`[server] ${line}\n`);
-    });
-  }
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const baseUrl = `http://127.0.0.1:${port}`;
-  log(`started the server (pid ${child.pid}) on ${baseUrl}; waiting for /readyz`);
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) fail(`the server exited (code ${child.exitCode}) before it was ready`);
-    try {
-      if ((await fetch(`${baseUrl}/readyz`)).status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      fail('the server was not ready after 30 s');
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { process: child, baseUrl, exited };
-}
-
-/** A line of /proc/<pid>/status in MiB (VmRSS now, VmHWM the peak); null off Linux. */
-function procMiB(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number | null {
-  try {
-    const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
 }
 
 /** Uploads the file as multipart/form-data, streamed from disk, and returns the server's answer. */
@@ -243,7 +152,7 @@ async function main(): Promise<void> {
   const file = path.join(os.tmpdir(), `bench-import-${process.pid}.csv`);
   log(`writing ${settings.rows} rows to ${file}`);
   const size = await writeCsv(file, settings.rows);
-  const server = await startServer(settings);
+  const server = await startServer({ databaseUrl: settings.databaseUrl });
   const samples: Array<{ at: number; rss: number }> = [];
   try {
     const idleRss = procMiB(server.process.pid, 'VmRSS');
@@ -288,9 +197,7 @@ async function main(): Promise<void> {
     if (job.status !== 'SUCCEEDED' || job.rowsImported !== settings.rows) fail(`expected all ${settings.rows} rows imported: ${JSON.stringify(job).slice(0, 1000)}`);
   } finally {
     fs.rmSync(file, { force: true });
-    server.process.kill('SIGTERM');
-    await Promise.race([server.exited, new Promise((r) => setTimeout(r, 15_000).unref())]);
-    if (server.process.exitCode === null) server.process.kill('SIGKILL');
+    await stopServer(server);
   }
 }
 
