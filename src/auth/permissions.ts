@@ -18,6 +18,7 @@ import { documentsRules } from '../documents/rules';
 import { customFieldsRules } from '../custom-fields/rules';
 import { searchRules } from '../search/rules';
 import { importExportRules } from '../import-export/rules';
+import { pipelineRules } from '../pipeline/rules';
 import { contactsRules } from '../contacts/rules';
 import { addressesRules } from '../addresses/rules';
 
@@ -161,7 +162,7 @@ const coreTree = {
 };
 
 /** Each area's rules (src/<area>/rules.ts), merged into the core tree below. */
-const areaRules: AreaRules[] = [branchesRules, workAddressesRules, assetsRules, activityRules, documentsRules, customFieldsRules, searchRules, importExportRules, contactsRules, addressesRules];
+const areaRules: AreaRules[] = [branchesRules, workAddressesRules, assetsRules, activityRules, documentsRules, customFieldsRules, searchRules, importExportRules, contactsRules, addressesRules, pipelineRules];
 
 function mergeAreas(core: Record<string, unknown>, areas: AreaRules[]): Record<string, unknown> {
   const tree: Record<string, unknown> = { ...core, Query: { ...(core.Query as object) }, Mutation: { ...(core.Mutation as object) } };

@@ -16,6 +16,7 @@ import { documentsResolvers } from '../documents/resolvers';
 import { customFieldsResolvers } from '../custom-fields/resolvers';
 import { searchResolvers } from '../search/resolvers';
 import { importExportResolvers } from '../import-export/resolvers';
+import { pipelineResolvers } from '../pipeline/resolvers';
 
 import { contactResolvers } from '../contacts/resolvers';
 import { customerResolvers } from '../customers/resolvers';
@@ -38,7 +39,7 @@ export function buildSchema(options: { shield?: boolean } = {}): GraphQLSchema {
   const schema = makeExecutableSchema({
     typeDefs: loadTypeDefs(),
     resolvers: [graphResolvers, auditResolvers, organisationResolvers, customerResolvers, leadResolvers, contactResolvers, addressResolvers, grantResolvers, statusGroupResolvers, portalResolvers, invoiceResolvers,
-      branchesResolvers, workAddressesResolvers, assetsResolvers, activityResolvers, documentsResolvers, customFieldsResolvers, searchResolvers, importExportResolvers,
+      branchesResolvers, workAddressesResolvers, assetsResolvers, activityResolvers, documentsResolvers, customFieldsResolvers, searchResolvers, importExportResolvers, pipelineResolvers,
     ] as never,
   });
   return options.shield === false ? schema : authorise(schema);
