@@ -89,6 +89,7 @@ const config: CodegenConfig = {
           SavedSearch: '../search/tables#SavedSearchRow',
           SavedSearchConnection: '../graph/connection#Connection<SavedSearchRow>',
           SavedSearchEdge: '../graph/connection#Edge<SavedSearchRow>',
+          Opportunity: '../pipeline/tables#OpportunityRow', OpportunityConnection: '../graph/connection#Connection<OpportunityRow>', OpportunityEdge: '../graph/connection#Edge<OpportunityRow>', Quote: '../pipeline/tables#QuoteRow', QuoteConnection: '../graph/connection#Connection<QuoteRow>', QuoteEdge: '../graph/connection#Edge<QuoteRow>', QuoteLine: '../pipeline/tables#QuoteLineView', SalesOrder: '../pipeline/tables#SalesOrderRow', SalesOrderConnection: '../graph/connection#Connection<SalesOrderRow>', SalesOrderEdge: '../graph/connection#Edge<SalesOrderRow>', SalesOrderLine: '../pipeline/tables#SalesOrderLineView', Job: '../pipeline/tables#JobRow', JobConnection: '../graph/connection#Connection<JobRow>', JobEdge: '../graph/connection#Edge<JobRow>', Estimate: '../pipeline/tables#EstimateRow', EstimateConnection: '../graph/connection#Connection<EstimateRow>', EstimateEdge: '../graph/connection#Edge<EstimateRow>',
         },
       },
     },

@@ -34,6 +34,7 @@ import { viewerOf } from '../graph/context';
 import { invoices } from '../invoices/tables';
 import { importJobs } from '../import-export/tables';
 import { portalTokens } from '../portal/tables';
+import { estimates, jobs, opportunities, quotes, salesOrders } from '../pipeline/tables';
 import { workAddresses } from '../work-addresses/tables';
 import { auditEntries, recordReads, type AuditEntryRow, type RecordReadRow } from './tables';
 
@@ -55,6 +56,8 @@ const childTables: ReadonlyArray<{ table: { id: PgColumn; organisationId: PgColu
   { table: communications, customer: communications.customerId, lead: communications.leadId },
   { table: expiries, customer: expiries.customerId, lead: expiries.leadId },
   { table: documents, customer: documents.customerId, lead: documents.leadId },
+  { table: opportunities, customer: opportunities.customerId, lead: opportunities.leadId }, { table: quotes, customer: quotes.customerId, lead: quotes.leadId },
+  { table: salesOrders, customer: salesOrders.customerId, lead: null }, { table: jobs, customer: jobs.customerId, lead: null }, { table: estimates, customer: estimates.customerId, lead: null },
 ];
 
 /** Newest first. Ids are serial, so they give the order of writing (`createdAt` is per transaction). */

@@ -21,6 +21,7 @@ import { importExportRules } from '../import-export/rules';
 import { pipelineRules } from '../pipeline/rules';
 import { contactsRules } from '../contacts/rules';
 import { addressesRules } from '../addresses/rules';
+import { customersRules } from '../customers/rules';
 
 
 const anyUser = isUser;
@@ -162,7 +163,7 @@ const coreTree = {
 };
 
 /** Each area's rules (src/<area>/rules.ts), merged into the core tree below. */
-const areaRules: AreaRules[] = [branchesRules, workAddressesRules, assetsRules, activityRules, documentsRules, customFieldsRules, searchRules, importExportRules, contactsRules, addressesRules, pipelineRules];
+const areaRules: AreaRules[] = [branchesRules, workAddressesRules, assetsRules, activityRules, documentsRules, customFieldsRules, searchRules, importExportRules, contactsRules, addressesRules, pipelineRules, customersRules];
 
 function mergeAreas(core: Record<string, unknown>, areas: AreaRules[]): Record<string, unknown> {
   const tree: Record<string, unknown> = { ...core, Query: { ...(core.Query as object) }, Mutation: { ...(core.Mutation as object) } };

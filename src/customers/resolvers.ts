@@ -17,8 +17,9 @@ import {
   listCustomers,
   listCustomerTypes,
   updateCustomer,
-  changeCustomerStatus,
 } from './service';
+import { createCustomerStatus, reorderCustomerStatuses, updateCustomerStatus } from './statuses';
+import { changeCustomerStatus, changeCustomerType, deactivateCustomer, reactivateCustomer } from './workflows';
 import { businessUnits, customers, customerStatuses, customerTypes } from './tables';
 
 export const customerResolvers: Resolvers = {
@@ -37,7 +38,21 @@ export const customerResolvers: Resolvers = {
   Mutation: {
     createCustomer: (_p, { input }, ctx) => payload(() => createCustomer(ctx.db, actorOf(ctx), input), { customer: null }),
     changeCustomerStatus: (_p, { input }, ctx) =>
-      payload(() => changeCustomerStatus(ctx.db, actorOf(ctx), inputId(input.id, ['Customer'], ['input', 'id']).id, input), { customer: null }),
+      payload(() => changeCustomerStatus(ctx.db, actorOf(ctx), inputId(input.id, ['Customer'], ['input', 'id']).id, input), {
+        customer: null,
+        note: null,
+        followUpTask: null,
+      }),
+    deactivateCustomer: (_p, { input }, ctx) =>
+      payload(() => deactivateCustomer(ctx.db, actorOf(ctx), inputId(input.id, ['Customer'], ['input', 'id']).id, input), { customer: null, note: null }),
+    reactivateCustomer: (_p, { input }, ctx) =>
+      payload(() => reactivateCustomer(ctx.db, actorOf(ctx), inputId(input.id, ['Customer'], ['input', 'id']).id, input), { customer: null }),
+    changeCustomerType: (_p, { input }, ctx) =>
+      payload(() => changeCustomerType(ctx.db, actorOf(ctx), inputId(input.id, ['Customer'], ['input', 'id']).id, input), { customer: null }),
+    createCustomerStatus: (_p, { input }, ctx) => payload(() => createCustomerStatus(ctx.db, actorOf(ctx), input), { customerStatus: null }),
+    updateCustomerStatus: (_p, { input }, ctx) =>
+      payload(() => updateCustomerStatus(ctx.db, actorOf(ctx), inputId(input.id, ['CustomerStatus'], ['input', 'id']).id, input), { customerStatus: null }),
+    reorderCustomerStatuses: (_p, { input }, ctx) => payload(() => reorderCustomerStatuses(ctx.db, actorOf(ctx), input), { customerStatuses: null }),
     updateCustomer: (_p, { input }, ctx) =>
       payload(() => updateCustomer(ctx.db, actorOf(ctx), inputId(input.id, ['Customer'], ['input', 'id']).id, input), { customer: null }),
   },

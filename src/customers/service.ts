@@ -1,6 +1,6 @@
 // Customers (D4): listing with filters, creating a customer with its main address and contacts in
 // one transaction, and updating its fields with optimistic concurrency. Type and status changes are
-// workflows of their own (conversions issue).
+// workflows of their own (./workflows.ts).
 import { and, asc, eq, ilike, isNull, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { assertStatusPermitted } from '../access/status-group-service';
@@ -63,7 +63,7 @@ const updateSchema = z.object({
 });
 
 /** Resolves an optional ID in the input to a row of `table` in the actor's organisation. */
-async function referenced<T extends typeof users | typeof businessUnits | typeof customers | typeof customerTypes | typeof customerStatuses>(
+export async function referenced<T extends typeof users | typeof businessUnits | typeof customers | typeof customerTypes | typeof customerStatuses>(
   tx: Db,
   actor: Actor,
   table: T,
@@ -109,7 +109,7 @@ export function unmetTypeRequirements(
 }
 
 /** Checks a customer against its type's required fields (D4: also on type change). */
-async function checkTypeRequirements(tx: Db, type: CustomerTypeRow, customer: CustomerRow): Promise<void> {
+export async function checkTypeRequirements(tx: Db, type: CustomerTypeRow, customer: CustomerRow): Promise<void> {
   const requires = (field: string) => type.requiredFields.includes(field);
   const has = {
     primaryContact:
@@ -189,7 +189,7 @@ export async function createCustomer(db: Db, actor: Actor, input: CreateCustomer
   });
 }
 
-async function defaultStatusId(tx: Db, organisationId: string): Promise<string> {
+export async function defaultStatusId(tx: Db, organisationId: string): Promise<string> {
   const [row] = await tx
     .select({ id: customerStatuses.id })
     .from(customerStatuses)
@@ -238,29 +238,7 @@ export async function updateCustomer(db: Db, actor: Actor, customerId: string, i
   });
 }
 
-/** Moves a customer to another status the actor may set, from one they may set; audited. */
-export async function changeCustomerStatus(
-  db: Db,
-  actor: Actor,
-  customerId: string,
-  input: { statusId: string; expectedVersion?: number | null },
-): Promise<{ customer: CustomerRow }> {
-  return db.transaction(async (tx) => {
-    const before = await lockForUpdate(tx, customers, actor, customerId, input.expectedVersion, 'customer');
-    const statusId = (await referenced(tx, actor, customerStatuses, 'CustomerStatus', input.statusId, 'statusId', 'customer status')).id;
-    await assertStatusPermitted(tx, actor, before.statusId, statusId);
-    if (before.statusId === statusId) return { customer: before };
-    const after = await writeUpdate(tx, customers, before.id, { statusId });
-    await recordAudit(tx, actor, {
-      action: 'customer.changeStatus',
-      entityType: 'Customer',
-      entityId: after.id,
-      before: { statusId: before.statusId },
-      after: { statusId: after.statusId },
-    });
-    return { customer: after };
-  });
-}
+// Status and type changes, deactivation and reactivation: ./workflows.ts.
 
 const customerSorts = nameAndTimeSorts(customers);
 

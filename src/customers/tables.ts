@@ -53,11 +53,14 @@ export const customerStatuses = pgTable(
     /** Marks the status that dormancy workflows (deactivate, D4) move a customer to. */
     isDormant: boolean('is_dormant').notNull().default(false),
     position: integer('position').notNull().default(0),
+    version: version(),
     ...timestamps(),
   },
   (t) => [
     uniqueIndex('customer_statuses_organisation_code_key').on(t.organisationId, t.code),
     uniqueIndex('customer_statuses_one_default').on(t.organisationId).where(sql`${t.isDefault}`),
+    // Deactivation (D4) moves a customer to "the" dormant status: at most one per organisation.
+    uniqueIndex('customer_statuses_one_dormant').on(t.organisationId).where(sql`${t.isDormant}`),
   ],
 );
 

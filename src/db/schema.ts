@@ -16,3 +16,5 @@ export * from '../search/tables';
 export * from '../activity/tables';
 export * from '../import-export/tables';
 export * from '../documents/tables';
+export * from '../graph/idempotency-tables';
+export * from '../pipeline/tables';

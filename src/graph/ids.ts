@@ -29,6 +29,7 @@ export const nodeTypes = [
   'Communication',
   'Expiry',
   'Document',
+  'Opportunity', 'Quote', 'SalesOrder', 'Job', 'Estimate',
 ] as const;
 export type NodeType = (typeof nodeTypes)[number];
 

@@ -13,6 +13,7 @@ import { documents } from '../documents/tables';
 import { importJobs } from '../import-export/tables';
 import { invoices } from '../invoices/tables';
 import { leads } from '../leads/tables';
+import { estimates, jobs, opportunities, quotes, salesOrders } from '../pipeline/tables';
 import { portalTokens } from '../portal/tables';
 import { savedSearches } from '../search/tables';
 import { workAddresses } from '../work-addresses/tables';
@@ -49,4 +50,5 @@ export const nodeTables = {
   Communication: communications,
   Expiry: expiries,
   Document: documents,
+  Opportunity: opportunities, Quote: quotes, SalesOrder: salesOrders, Job: jobs, Estimate: estimates,
 } satisfies Record<Exclude<NodeType, 'Organisation'>, unknown>;

@@ -6,7 +6,7 @@ import type { Resolvers } from '../generated/graphql';
 import { parsePageArgs, type SortSpec } from '../graph/connection';
 import type { Context } from '../graph/context';
 import { globalIdField, moneyOf } from '../graph/fields';
-import { invoiceAmounts, invoiceReference, lineAmounts } from './service';
+import { invoiceAmounts, invoiceReference, lineAmounts, quantityText } from './service';
 import { invoiceLines, invoices, type InvoiceRow } from './tables';
 
 const invoiceSort: SortSpec = { name: 'CREATED_AT', expr: invoices.createdAt, cast: 'timestamptz', direction: 'DESC' };
@@ -20,14 +20,6 @@ async function totals(ctx: Context, invoice: InvoiceRow) {
 }
 
 const money = (ctx: Context, amountMinor: number, currency: string) => moneyOf(ctx, amountMinor, currency)!;
-
-/** `1500` thousandths → `"1.5"`. */
-function quantityText(milli: number): string {
-  const sign = milli < 0 ? '-' : '';
-  const abs = Math.abs(milli);
-  const fraction = String(abs % 1000).padStart(3, '0').replace(/0+$/, '');
-  return `${sign}${Math.floor(abs / 1000)}${fraction ? `.${fraction}` : ''}`;
-}
 
 export const invoiceResolvers: Resolvers = {
   Customer: {

@@ -28,6 +28,14 @@ export function invoiceAmounts(lines: readonly Pick<InvoiceLineRow, 'quantityMil
   );
 }
 
+/** `1500` thousandths → `"1.5"`: how a line's quantity is shown (invoices, quotes, orders). */
+export function quantityText(milli: number): string {
+  const sign = milli < 0 ? '-' : '';
+  const abs = Math.abs(milli);
+  const fraction = String(abs % 1000).padStart(3, '0').replace(/0+$/, '');
+  return `${sign}${Math.floor(abs / 1000)}${fraction ? `.${fraction}` : ''}`;
+}
+
 /** "INV-000042": how people quote an invoice. */
 export function invoiceReference(invoice: Pick<InvoiceRow, 'number'>): string | null {
   return invoice.number === null ? null : `INV-${String(invoice.number).padStart(6, '0')}`;

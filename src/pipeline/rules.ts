@@ -1,4 +1,58 @@
-// Who may do what in this area: merged into the one rule tree (src/auth/permissions.ts).
+// Who may do what in the sales pipeline: merged into the one rule tree (src/auth/permissions.ts).
+// Which records (and so which opportunities, quotes, orders, jobs) a user sees is the data layer's
+// business (src/auth/visibility.ts): everything here follows its lead or customer.
+import { allow } from 'graphql-shield';
 import type { AreaRules } from '../auth/area-rules';
+import { hasRole, isUser } from '../auth/rules';
 
-export const pipelineRules: AreaRules = {};
+/** Those who sell: they change leads and customers too. READ_ONLY changes nothing. */
+const sellers = hasRole('ADMIN', 'MANAGER', 'SALES');
+/** Jobs and estimates are work: service engineers raise them as well. */
+const workers = hasRole('ADMIN', 'MANAGER', 'SALES', 'SERVICE');
+
+export const pipelineRules: AreaRules = {
+  Mutation: {
+    createOpportunity: sellers,
+    updateOpportunity: sellers,
+    createQuote: sellers,
+    updateQuote: sellers,
+    sendQuote: sellers,
+    declineQuote: sellers,
+    createJob: workers,
+    createEstimate: workers,
+  },
+  extend: {
+    Customer: { opportunities: isUser, quotes: isUser, salesOrders: isUser, jobs: isUser, estimates: isUser },
+    Lead: { opportunities: isUser, quotes: isUser },
+  },
+  types: {
+    // Reached through a lead or customer (whose visibility decides) or node(); not for portal tokens
+    // yet (VIEW_JOBS comes with the service area).
+    Opportunity: isUser,
+    Quote: isUser,
+    QuoteLine: isUser,
+    SalesOrder: isUser,
+    SalesOrderLine: isUser,
+    Job: isUser,
+    Estimate: isUser,
+    // Reached only through a field whose rule already applied.
+    OpportunityConnection: allow,
+    OpportunityEdge: allow,
+    QuoteConnection: allow,
+    QuoteEdge: allow,
+    SalesOrderConnection: allow,
+    SalesOrderEdge: allow,
+    JobConnection: allow,
+    JobEdge: allow,
+    EstimateConnection: allow,
+    EstimateEdge: allow,
+    CreateOpportunityPayload: allow,
+    UpdateOpportunityPayload: allow,
+    CreateQuotePayload: allow,
+    UpdateQuotePayload: allow,
+    SendQuotePayload: allow,
+    DeclineQuotePayload: allow,
+    CreateJobPayload: allow,
+    CreateEstimatePayload: allow,
+  },
+};

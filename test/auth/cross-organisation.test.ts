@@ -10,6 +10,9 @@ import { nodeTables } from '../../src/graph/node-tables';
 import { buildSchema } from '../../src/graph/schema';
 import { statusGroups } from '../../src/access/tables';
 import { raiseInvoice } from '../../src/invoices/service';
+import { parseGlobalId } from '../../src/graph/ids';
+import { raiseSalesOrderFromQuote } from '../../src/pipeline/service';
+import { quotes } from '../../src/pipeline/tables';
 import { portalTokens } from '../../src/portal/tables';
 import { generatePortalToken, hashToken } from '../../src/auth/tokens';
 import { operationFor, schemaFieldsOf } from '../helpers/operations';
@@ -72,6 +75,13 @@ async function populate(org: TestOrganisation) {
   await listItem({ list: 'FUEL_TYPE', name: 'Gas' });
   await listItem({ list: 'LOCATION', name: 'Kitchen' });
   await make(`mutation($input: CreateAssetInput!) { createAsset(input: $input) { asset { id } userErrors { code field message } } }`, { customerId, workAddressId: work.workAddress.id, groupId: group.item.id, description: 'Twin boiler' });
+  // The sales pipeline: an opportunity, a quote signed (in the database until signQuote exists) with its sales order, a job, an estimate.
+  await make(`mutation($input: CreateOpportunityInput!) { createOpportunity(input: $input) { opportunity { id } userErrors { code field message } } }`, { recordId: customerId, name: 'Twin opportunity' });
+  const twinQuote = await make(`mutation($input: CreateQuoteInput!) { createQuote(input: $input) { quote { id } userErrors { code field message } } }`, { recordId: customerId, lines: [{ description: 'Twin line', quantity: '1', unitPriceMinor: 100 }] });
+  const [signedQuote] = await server.database.db.update(quotes).set({ status: 'SIGNED', signedAt: new Date() }).where(sql`${quotes.id} = ${parseGlobalId(twinQuote.quote.id)!.id}`).returning();
+  await server.database.db.transaction((tx) => raiseSalesOrderFromQuote(tx, { organisationId: org.organisationId, userId: null, requestId: null, currency: 'GBP' }, signedQuote!));
+  await make(`mutation($input: CreateJobInput!) { createJob(input: $input) { job { id } userErrors { code field message } } }`, { customerId, workAddressId: work.workAddress.id, description: 'Twin job' });
+  await make(`mutation($input: CreateEstimateInput!) { createEstimate(input: $input) { estimate { id } userErrors { code field message } } }`, { customerId, workAddressId: work.workAddress.id, description: 'Twin estimate', amount: { amountMinor: 100 } });
   await make(`mutation($input: CreateNoteInput!) { createNote(input: $input) { note { id } userErrors { code field message } } }`, { ownerId: customerId, body: 'Twin note' });
   await make(`mutation($input: CreateTaskInput!) { createTask(input: $input) { task { id } userErrors { code field message } } }`, { ownerId: customerId, type: 'REMINDER', subject: 'Twin task', dueAt: '2099-01-01T00:00:00Z' });
   await make(`mutation($input: LogCommunicationInput!) { logCommunication(input: $input) { communication { id } userErrors { code field message } } }`, { ownerId: customerId, channel: 'PHONE_CALL' });

@@ -1,0 +1,115 @@
+// Safe retries (CONVENTIONS "Safe retries"): a mutation given an `idempotencyKey` runs once; a retry
+// with the same key and the same input gets the first result back, and one with another input is
+// refused. The key row is written in the same transaction as the mutation's effect, so a call that
+// ends in user errors (a rollback) leaves no key behind and may be retried with the key.
+//
+// Payloads hold rows, and rows hold Dates: what is stored is the rows' JSON, and a replay rebuilds
+// them with `rowsCodec` (timestamp columns back to Dates), so a retry returns the same record at the
+// same version as the first call did, even if it has changed since.
+import { createHash } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import { getTableColumns, type Table } from 'drizzle-orm';
+import type { Actor } from '../audit/service';
+import type { Db } from '../db/client';
+import { idempotencyKeys } from './idempotency-tables';
+import { userError } from './user-errors';
+
+export const IDEMPOTENCY_KEY_MAX = 255;
+const KEY_FIELD = ['input', 'idempotencyKey'];
+
+/** How a result is stored (JSON) and rebuilt for a replay. */
+export type ResultCodec<T> = { store(result: T): unknown; replay(stored: unknown): T };
+
+/** Payloads whose values are rows of the given tables (or null), stored as JSON and rebuilt with their Dates. */
+export function rowsCodec<T extends Record<string, object | null>>(tables: { [K in keyof T]: Table }): ResultCodec<T> {
+  return {
+    store: (result) => JSON.parse(JSON.stringify(result)),
+    replay: (stored) => {
+      const out: Record<string, unknown> = {};
+      for (const [key, table] of Object.entries(tables) as Array<[string, Table]>) {
+        const row = (stored as Record<string, Record<string, unknown> | null>)[key] ?? null;
+        out[key] = row === null ? null : reviveRow(table, row);
+      }
+      return out as T;
+    },
+  };
+}
+
+function reviveRow(table: Table, row: Record<string, unknown>): Record<string, unknown> {
+  const revived = { ...row };
+  for (const [name, column] of Object.entries(getTableColumns(table))) {
+    if (column.dataType === 'date' && typeof revived[name] === 'string') revived[name] = new Date(revived[name] as string);
+  }
+  return revived;
+}
+
+/** JSON with object keys sorted and null/undefined members dropped: the same input always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  const canon = (v: unknown): unknown => {
+    if (v instanceof Date) return v.toISOString();
+    if (Array.isArray(v)) return v.map((item) => (item === undefined ? null : canon(item)));
+    if (v !== null && typeof v === 'object') {
+      return Object.fromEntries(
+        Object.keys(v)
+          .filter((k) => (v as Record<string, unknown>)[k] != null)
+          .sort()
+          .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+      );
+    }
+    return v;
+  };
+  return JSON.stringify(canon(value));
+}
+
+/** sha256 of the input's canonical JSON, without the key itself. */
+export function requestHash(input: object): string {
+  const { idempotencyKey: _key, ...rest } = input as Record<string, unknown>;
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
+}
+
+/**
+ * Runs `run` in one transaction; with a key, at most once per (organisation, operation, key).
+ * Concurrent calls with one key queue on the key row (`insert … on conflict do nothing` waits for the
+ * first caller's transaction; `select … for update` then reads its stored result).
+ */
+export async function withIdempotency<T>(
+  db: Db,
+  actor: Actor,
+  operation: string,
+  key: string | null | undefined,
+  input: object,
+  run: (tx: Db) => Promise<T>,
+  codec: ResultCodec<T>,
+): Promise<T> {
+  if (key == null) return db.transaction((tx) => run(tx));
+  if (key.trim() === '') throw userError(KEY_FIELD, 'idempotencyKey: must not be blank; omit it to run without one.', 'REQUIRED');
+  if (key.length > IDEMPOTENCY_KEY_MAX) throw userError(KEY_FIELD, `idempotencyKey: must be at most ${IDEMPOTENCY_KEY_MAX} characters`, 'TOO_LONG');
+  const hash = requestHash(input);
+  return db.transaction(async (tx) => {
+    const [mine] = await tx
+      .insert(idempotencyKeys)
+      .values({ organisationId: actor.organisationId, operation, key, requestHash: hash, userId: actor.userId })
+      .onConflictDoNothing()
+      .returning({ id: idempotencyKeys.id });
+    if (!mine) {
+      const [first] = await tx
+        .select()
+        .from(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.organisationId, actor.organisationId), eq(idempotencyKeys.operation, operation), eq(idempotencyKeys.key, key)))
+        .for('update');
+      if (!first) throw new Error('idempotency key vanished under its lock');
+      if (first.requestHash !== hash || first.userId !== actor.userId) {
+        throw userError(
+          KEY_FIELD,
+          `idempotencyKey: this key was already used for ${operation} with a different input or by another user; use a new key for a new change.`,
+          'IDEMPOTENCY_KEY_REUSED',
+        );
+      }
+      // Committed rows always carry a response (it is written in the transaction that made the row).
+      return codec.replay(first.response);
+    }
+    const result = await run(tx);
+    await tx.update(idempotencyKeys).set({ response: codec.store(result) }).where(eq(idempotencyKeys.id, mine.id));
+    return result;
+  });
+}

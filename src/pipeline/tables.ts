@@ -1,0 +1,208 @@
+// The sales pipeline (D6): opportunities and quotes on a lead or a customer, sales orders raised
+// from signed quotes, and jobs and estimates at a customer's work address. Amounts are integers in
+// minor units; quote and order totals are derived from their lines (as invoices', src/invoices),
+// never stored. Quote and order numbers are sequential per organisation without gaps.
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, char, check, date, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { assetGroups, assetMakes, assetModels } from '../assets/tables';
+import { customers } from '../customers/tables';
+import { id, organisationId, timestamps, version } from '../db/columns';
+import { leads } from '../leads/tables';
+import { organisations, users } from '../organisations/tables';
+import { workAddresses } from '../work-addresses/tables';
+
+export const opportunityStageEnum = pgEnum('opportunity_stage', ['OPEN', 'WON', 'LOST']);
+export const quoteStatusEnum = pgEnum('quote_status', ['DRAFT', 'SENT', 'SIGNED', 'DECLINED']);
+export const salesOrderStatusEnum = pgEnum('sales_order_status', ['OPEN', 'COMPLETED', 'CANCELLED']);
+export const jobStatusEnum = pgEnum('job_status', ['OPEN', 'COMPLETED', 'CANCELLED']);
+
+export const opportunities = pgTable(
+  'opportunities',
+  {
+    id: id(),
+    organisationId: organisationId(),
+    customerId: uuid('customer_id').references(() => customers.id, { onDelete: 'cascade' }),
+    leadId: uuid('lead_id').references(() => leads.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    stage: opportunityStageEnum('stage').notNull().default('OPEN'),
+    /** The expected value, in minor units of `currency`; null when not yet estimated. */
+    valueMinor: bigint('value_minor', { mode: 'number' }),
+    currency: char('currency', { length: 3 }).notNull(),
+    expectedCloseDate: date('expected_close_date'),
+    /** The salesperson pursuing it (not the record's owner, who decides visibility). */
+    ownerId: uuid('owner_id').references(() => users.id, { onDelete: 'set null' }),
+    version: version(),
+    ...timestamps(),
+  },
+  (t) => [
+    check('opportunities_one_owner', sql`(${t.customerId} is null) <> (${t.leadId} is null)`),
+    index('opportunities_customer_idx').on(t.customerId, t.createdAt, t.id),
+    index('opportunities_lead_idx').on(t.leadId, t.createdAt, t.id),
+  ],
+);
+
+export const quotes = pgTable(
+  'quotes',
+  {
+    id: id(),
+    organisationId: organisationId(),
+    customerId: uuid('customer_id').references(() => customers.id, { onDelete: 'cascade' }),
+    leadId: uuid('lead_id').references(() => leads.id, { onDelete: 'cascade' }),
+    opportunityId: uuid('opportunity_id').references(() => opportunities.id, { onDelete: 'set null' }),
+    /** Sequential per organisation, without gaps (quote_numbers). */
+    number: integer('number').notNull(),
+    status: quoteStatusEnum('status').notNull().default('DRAFT'),
+    currency: char('currency', { length: 3 }).notNull(),
+    sentAt: timestamp('sent_at', { withTimezone: true, mode: 'date' }),
+    signedAt: timestamp('signed_at', { withTimezone: true, mode: 'date' }),
+    declinedAt: timestamp('declined_at', { withTimezone: true, mode: 'date' }),
+    version: version(),
+    ...timestamps(),
+  },
+  (t) => [
+    check('quotes_one_owner', sql`(${t.customerId} is null) <> (${t.leadId} is null)`),
+    check('quotes_signed_have_signed_at', sql`${t.status} <> 'SIGNED' or ${t.signedAt} is not null`),
+    uniqueIndex('quotes_number_key').on(t.organisationId, t.number),
+    index('quotes_customer_idx').on(t.customerId, t.createdAt, t.id),
+    index('quotes_lead_idx').on(t.leadId, t.createdAt, t.id),
+    index('quotes_opportunity_idx').on(t.opportunityId),
+  ],
+);
+
+/** The columns a priced line has, on a quote and on the order copied from it. */
+const lineColumns = () => ({
+  position: integer('position').notNull(),
+  description: text('description').notNull(),
+  /** Thousandths: 1500 is 1.5 (hours, metres…). */
+  quantityMilli: integer('quantity_milli').notNull(),
+  unitPriceMinor: bigint('unit_price_minor', { mode: 'number' }).notNull(),
+  /** Basis points: 2000 is 20%. */
+  taxRateBp: integer('tax_rate_bp').notNull().default(0),
+  /** For lines that become assets when the order is converted (D7). */
+  assetGroupId: uuid('asset_group_id').references(() => assetGroups.id, { onDelete: 'restrict' }),
+  assetMakeId: uuid('asset_make_id').references(() => assetMakes.id, { onDelete: 'restrict' }),
+  assetModelId: uuid('asset_model_id').references(() => assetModels.id, { onDelete: 'restrict' }),
+});
+
+export const quoteLines = pgTable(
+  'quote_lines',
+  {
+    id: id(),
+    organisationId: organisationId(),
+    quoteId: uuid('quote_id')
+      .notNull()
+      .references(() => quotes.id, { onDelete: 'cascade' }),
+    ...lineColumns(),
+  },
+  (t) => [index('quote_lines_quote_idx').on(t.quoteId, t.position)],
+);
+
+/** The last quote number given, per organisation; bumped inside the creating transaction, so no gaps. */
+export const quoteNumbers = pgTable('quote_numbers', {
+  organisationId: uuid('organisation_id')
+    .primaryKey()
+    .references(() => organisations.id, { onDelete: 'cascade' }),
+  lastNumber: integer('last_number').notNull(),
+});
+
+export const salesOrders = pgTable(
+  'sales_orders',
+  {
+    id: id(),
+    organisationId: organisationId(),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    /** The signed quote it was raised from: one order per quote. */
+    quoteId: uuid('quote_id')
+      .notNull()
+      .references(() => quotes.id),
+    number: integer('number').notNull(),
+    status: salesOrderStatusEnum('status').notNull().default('OPEN'),
+    currency: char('currency', { length: 3 }).notNull(),
+    version: version(),
+    ...timestamps(),
+  },
+  (t) => [
+    uniqueIndex('sales_orders_quote_key').on(t.quoteId),
+    uniqueIndex('sales_orders_number_key').on(t.organisationId, t.number),
+    index('sales_orders_customer_idx').on(t.customerId, t.createdAt, t.id),
+  ],
+);
+
+export const salesOrderLines = pgTable(
+  'sales_order_lines',
+  {
+    id: id(),
+    organisationId: organisationId(),
+    salesOrderId: uuid('sales_order_id')
+      .notNull()
+      .references(() => salesOrders.id, { onDelete: 'cascade' }),
+    /** The quote line it was copied from. */
+    quoteLineId: uuid('quote_line_id').references(() => quoteLines.id, { onDelete: 'set null' }),
+    ...lineColumns(),
+    /** Set when the conversion to assets has made this line's asset. */
+    assetCreated: boolean('asset_created').notNull().default(false),
+  },
+  (t) => [index('sales_order_lines_order_idx').on(t.salesOrderId, t.position)],
+);
+
+/** The last sales order number given, per organisation. */
+export const salesOrderNumbers = pgTable('sales_order_numbers', {
+  organisationId: uuid('organisation_id')
+    .primaryKey()
+    .references(() => organisations.id, { onDelete: 'cascade' }),
+  lastNumber: integer('last_number').notNull(),
+});
+
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: id(),
+    organisationId: organisationId(),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    workAddressId: uuid('work_address_id')
+      .notNull()
+      .references(() => workAddresses.id, { onDelete: 'cascade' }),
+    description: text('description').notNull(),
+    status: jobStatusEnum('status').notNull().default('OPEN'),
+    scheduledFor: timestamp('scheduled_for', { withTimezone: true, mode: 'date' }),
+    version: version(),
+    ...timestamps(),
+  },
+  (t) => [index('jobs_customer_idx').on(t.customerId, t.createdAt, t.id), index('jobs_work_address_idx').on(t.workAddressId)],
+);
+
+export const estimates = pgTable(
+  'estimates',
+  {
+    id: id(),
+    organisationId: organisationId(),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    workAddressId: uuid('work_address_id')
+      .notNull()
+      .references(() => workAddresses.id, { onDelete: 'cascade' }),
+    description: text('description').notNull(),
+    amountMinor: bigint('amount_minor', { mode: 'number' }).notNull(),
+    currency: char('currency', { length: 3 }).notNull(),
+    version: version(),
+    ...timestamps(),
+  },
+  (t) => [index('estimates_customer_idx').on(t.customerId, t.createdAt, t.id), index('estimates_work_address_idx').on(t.workAddressId)],
+);
+
+export type OpportunityRow = typeof opportunities.$inferSelect;
+export type QuoteRow = typeof quotes.$inferSelect;
+export type QuoteLineRow = typeof quoteLines.$inferSelect;
+export type SalesOrderRow = typeof salesOrders.$inferSelect;
+export type SalesOrderLineRow = typeof salesOrderLines.$inferSelect;
+export type JobRow = typeof jobs.$inferSelect;
+export type EstimateRow = typeof estimates.$inferSelect;
+export type QuoteStatus = (typeof quoteStatusEnum.enumValues)[number];
+/** A line as the API shows it: with its quote's or order's currency, for its Money fields. */
+export type QuoteLineView = QuoteLineRow & { currency: string };
+export type SalesOrderLineView = SalesOrderLineRow & { currency: string };
