@@ -1,6 +1,7 @@
 // Managing customer status security groups (admins only: the rule tree restricts the mutations), and
 // the one check every status change goes through: a non-admin user may set a customer's status, and
 // move a customer away from its status, only within the statuses of their groups.
+import { onUniqueViolation } from '../db/unique';
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
@@ -56,22 +57,6 @@ function duplicateName(name: string): UserErrors {
   return userError(['input', 'name'], `name: another status group is already called ${JSON.stringify(name)}.`, 'DUPLICATE');
 }
 
-/** Two admins creating the same name at once: the unique index decides, and the loser gets the same user error. */
-async function nameRace<T>(name: string | undefined, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    type PgError = { code?: string; constraint?: string; constraint_name?: string };
-    const e = error as PgError & { cause?: PgError };
-    const pg = e.cause?.code ? e.cause : e;
-    const constraint = pg.constraint ?? pg.constraint_name;
-    if (name !== undefined && pg.code === '23505' && (constraint === undefined || constraint === 'status_groups_name_key')) {
-      throw duplicateName(name);
-    }
-    throw error;
-  }
-}
-
 async function statusIdsOf(tx: Db, groupId: string): Promise<string[]> {
   const rows = await tx
     .select({ id: statusGroupStatuses.statusId })
@@ -90,7 +75,7 @@ function refuseSystem(group: StatusGroupRow, verb: string): void {
 
 export async function createStatusGroup(db: Db, actor: Actor, input: CreateStatusGroupInput): Promise<{ statusGroup: StatusGroupRow }> {
   const { name, description } = validate(createSchema, { name: input.name, description: input.description });
-  return nameRace(name, () =>
+  return raceOnName(name, () =>
     db.transaction(async (tx) => {
       const statusIds = await resolveStatusIds(tx, actor.organisationId, input.statusIds);
       await checkNameFree(tx, actor.organisationId, name, null);
@@ -111,7 +96,7 @@ export async function updateStatusGroup(db: Db, actor: Actor, groupId: string, i
     ...(input.description !== undefined ? { description: input.description } : {}),
   });
   if (input.statusIds === null) throw userError(['input', 'statusIds'], 'statusIds: give the full list of statuses, or omit it to keep them.', 'INVALID');
-  return nameRace(fields.name, () =>
+  return raceOnName(fields.name, () =>
     db.transaction(async (tx) => {
       const before = await lockForUpdate(tx, statusGroups, actor, groupId, input.expectedVersion, 'status group');
       refuseSystem(before, 'changed');
@@ -190,4 +175,9 @@ export async function assertStatusPermitted(
     ? `${last}: the status "${names.get(toStatusId) ?? toStatusId}" is not in your status security groups.`
     : `${last}: the customer's current status "${names.get(fromStatusId!) ?? fromStatusId}" is not in your status security groups, so you cannot change it.`;
   throw userError(field, message, 'STATUS_NOT_PERMITTED');
+}
+
+/** Two admins creating the same name at once: the loser gets the same user error. */
+function raceOnName<T>(name: string | undefined, run: () => Promise<T>): Promise<T> {
+  return name === undefined ? run() : onUniqueViolation('status_groups_name_key', () => duplicateName(name), run);
 }

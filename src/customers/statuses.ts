@@ -1,6 +1,7 @@
 // The organisation's customer statuses (D4), managed by admins (the rule tree limits the mutations):
 // add, change and reorder. Codes are unique per organisation; at most one status is the default and
 // at most one the dormant one, so marking a status as either takes the flag from the one that had it.
+import { onUniqueViolation } from '../db/unique';
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
@@ -54,22 +55,6 @@ async function checkCodeFree(tx: Db, organisationId: string, value: string, self
   if (other) throw duplicateCode(value);
 }
 
-/** Two admins taking the same code at once: the unique index decides, and the loser gets the same user error. */
-async function codeRace<T>(value: string | undefined, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    type PgError = { code?: string; constraint?: string; constraint_name?: string };
-    const e = error as PgError & { cause?: PgError };
-    const pg = e.cause?.code ? e.cause : e;
-    const constraint = pg.constraint ?? pg.constraint_name;
-    if (value !== undefined && pg.code === '23505' && (constraint === undefined || constraint === 'customer_statuses_organisation_code_key')) {
-      throw duplicateCode(value);
-    }
-    throw error;
-  }
-}
-
 /** Takes a single-holder flag (default, dormant) from whichever other status has it, audited. */
 async function takeFlag(tx: Db, actor: Actor, flag: 'isDefault' | 'isDormant', selfId: string | null): Promise<void> {
   const column = customerStatuses[flag];
@@ -86,7 +71,7 @@ async function takeFlag(tx: Db, actor: Actor, flag: 'isDefault' | 'isDormant', s
 
 export async function createCustomerStatus(db: Db, actor: Actor, input: CreateCustomerStatusInput): Promise<{ customerStatus: CustomerStatusRow }> {
   const fields = validate(createSchema, input);
-  return codeRace(fields.code, () =>
+  return raceOnCode(fields.code, () =>
     db.transaction(async (tx) => {
       await checkCodeFree(tx, actor.organisationId, fields.code, null);
       if (fields.isDefault) await takeFlag(tx, actor, 'isDefault', null);
@@ -120,7 +105,7 @@ export async function updateCustomerStatus(db: Db, actor: Actor, statusId: strin
     if (input[key] === null) throw userError(['input', key], `${key}: cannot be cleared; omit it to keep the current value.`, 'REQUIRED');
   }
   const { expectedVersion, ...changes } = validate(updateSchema, input);
-  return codeRace(changes.code, () =>
+  return raceOnCode(changes.code, () =>
     db.transaction(async (tx) => {
       const before = await lockForUpdate(tx, customerStatuses, actor, statusId, expectedVersion, 'customer status');
       if (changes.code !== undefined) await checkCodeFree(tx, actor.organisationId, changes.code, before.id);
@@ -177,4 +162,9 @@ export async function reorderCustomerStatuses(db: Db, actor: Actor, input: Reord
     }
     return { customerStatuses: ids.map((id) => byId.get(id)!) };
   });
+}
+
+/** Two admins taking the same code at once: the loser gets the same user error. */
+function raceOnCode<T>(code: string | undefined, run: () => Promise<T>): Promise<T> {
+  return code === undefined ? run() : onUniqueViolation('customer_statuses_organisation_code_key', () => duplicateCode(code), run);
 }

@@ -18,3 +18,4 @@ export * from '../import-export/tables';
 export * from '../documents/tables';
 export * from '../graph/idempotency-tables';
 export * from '../pipeline/tables';
+export * from './sequences';

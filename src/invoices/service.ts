@@ -1,11 +1,12 @@
 // Invoice arithmetic and the raising of invoices. Totals are always derived from the lines with
 // integer arithmetic in minor units; each line's net and tax are rounded half away from zero, and
 // the invoice's totals are the sums of its lines'.
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { recordAudit, type Actor } from '../audit/service';
 import { customers } from '../customers/tables';
 import type { Db } from '../db/client';
-import { invoiceLines, invoiceNumbers, invoices, type InvoiceLineRow, type InvoiceRow } from './tables';
+import { nextNumber } from '../db/sequences';
+import { invoiceLines, invoices, type InvoiceLineRow, type InvoiceRow } from './tables';
 
 /** `a / b` rounded half away from zero, for integers. */
 function divideRounded(a: number, b: number): number {
@@ -62,12 +63,7 @@ export async function raiseInvoice(db: Db, actor: Actor, input: NewInvoice): Pro
     let number: number | null = null;
     let dueDate: string | null = null;
     if (input.issueDate) {
-      const [counter] = await tx
-        .insert(invoiceNumbers)
-        .values({ organisationId: actor.organisationId, lastNumber: 1 })
-        .onConflictDoUpdate({ target: invoiceNumbers.organisationId, set: { lastNumber: sql`${invoiceNumbers.lastNumber} + 1` } })
-        .returning();
-      number = counter!.lastNumber;
+      number = await nextNumber(tx, actor.organisationId, 'INVOICE');
       const due = new Date(`${input.issueDate}T00:00:00Z`);
       due.setUTCDate(due.getUTCDate() + customer.creditorDays);
       dueDate = due.toISOString().slice(0, 10);

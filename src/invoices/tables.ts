@@ -6,7 +6,6 @@ import { sql } from 'drizzle-orm';
 import { bigint, check, date, index, integer, pgEnum, pgTable, text, uniqueIndex, uuid, char } from 'drizzle-orm/pg-core';
 import { customers } from '../customers/tables';
 import { id, organisationId, timestamps, version } from '../db/columns';
-import { organisations } from '../organisations/tables';
 
 export const invoiceStatusEnum = pgEnum('invoice_status', ['DRAFT', 'ISSUED', 'PART_PAID', 'PAID', 'VOID']);
 
@@ -54,14 +53,6 @@ export const invoiceLines = pgTable(
   },
   (t) => [index('invoice_lines_invoice_idx').on(t.invoiceId, t.position)],
 );
-
-/** The last invoice number given, per organisation; bumped inside the issuing transaction, so no gaps. */
-export const invoiceNumbers = pgTable('invoice_numbers', {
-  organisationId: uuid('organisation_id')
-    .primaryKey()
-    .references(() => organisations.id, { onDelete: 'cascade' }),
-  lastNumber: integer('last_number').notNull(),
-});
 
 export type InvoiceRow = typeof invoices.$inferSelect;
 export type InvoiceLineRow = typeof invoiceLines.$inferSelect;

@@ -1,6 +1,7 @@
 // Users of an organisation and their API tokens (D11): listing users, adding and changing them
 // (always keeping one active admin), and issuing and revoking tokens. Tokens are shown once and kept
 // only as hashes; neither ever reaches the audit trail.
+import { onUniqueViolation } from '../db/unique';
 import { and, asc, eq, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { assignStatusGroups } from '../access/status-groups';
@@ -86,21 +87,9 @@ async function groupIdsOfUser(tx: Db, userId: string): Promise<string[]> {
 
 const duplicateEmail = () => userError(['input', 'email'], 'email: another user of the organisation has this email address.', 'DUPLICATE');
 
-/** Two admins adding the same email at once: the unique index decides, and the loser gets the same user error. */
-async function emailRace<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    const e = error as { code?: string; constraint?: string; cause?: { code?: string; constraint?: string } };
-    const pg = e.cause?.code ? e.cause : e;
-    if (pg.code === '23505' && (pg.constraint === undefined || pg.constraint === 'users_organisation_email_key')) throw duplicateEmail();
-    throw error;
-  }
-}
-
 export async function createUser(db: Db, actor: Actor, input: CreateUserInput): Promise<{ user: UserRow }> {
   const fields = validate(createUserSchema, input);
-  return emailRace(() =>
+  return onUniqueViolation('users_organisation_email_key', duplicateEmail, () =>
     db.transaction(async (tx) => {
       const [taken] = await tx
         .select({ id: users.id })

@@ -11,6 +11,7 @@ import { recordAudit, type Actor } from '../audit/service';
 import { refuseConvertedLead } from '../contacts/service';
 import { customers, customerStatuses } from '../customers/tables';
 import type { Db } from '../db/client';
+import { nextNumber } from '../db/sequences';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
 import type {
   CreateEstimateInput,
@@ -33,10 +34,8 @@ import {
   jobs,
   opportunities,
   quoteLines,
-  quoteNumbers,
   quotes,
   salesOrderLines,
-  salesOrderNumbers,
   salesOrders,
   type EstimateRow,
   type JobRow,
@@ -253,15 +252,6 @@ async function insertQuoteLines(tx: Db, actor: Actor, quoteId: string, lines: Ne
     .returning();
 }
 
-async function nextNumber(tx: Db, actor: Actor, counter: typeof quoteNumbers | typeof salesOrderNumbers): Promise<number> {
-  const [row] = await tx
-    .insert(counter)
-    .values({ organisationId: actor.organisationId, lastNumber: 1 })
-    .onConflictDoUpdate({ target: counter.organisationId, set: { lastNumber: sql`${counter.lastNumber} + 1` } })
-    .returning();
-  return row!.lastNumber;
-}
-
 export async function createQuote(db: Db, actor: Actor, input: CreateQuoteInput): Promise<{ quote: QuoteRow }> {
   const fields = validate(z.object({ lines: linesSchema, opportunityId: z.string().nullish() }), input);
   return db.transaction(async (tx) => {
@@ -274,7 +264,7 @@ export async function createQuote(db: Db, actor: Actor, input: CreateQuoteInput)
         organisationId: actor.organisationId,
         ...ownerColumns(owner),
         opportunityId,
-        number: await nextNumber(tx, actor, quoteNumbers),
+        number: await nextNumber(tx, actor.organisationId, 'QUOTE'),
         currency: await currencyOf(tx, actor, owner),
       })
       .returning();
@@ -429,7 +419,7 @@ export async function raiseSalesOrderFromQuote(
       organisationId: actor.organisationId,
       customerId: locked.customerId,
       quoteId: locked.id,
-      number: await nextNumber(tx, actor, salesOrderNumbers),
+      number: await nextNumber(tx, actor.organisationId, 'SALES_ORDER'),
       currency: locked.currency,
     })
     .onConflictDoNothing({ target: salesOrders.quoteId })

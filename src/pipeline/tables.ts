@@ -8,7 +8,7 @@ import { assetGroups, assetMakes, assetModels } from '../assets/tables';
 import { customers } from '../customers/tables';
 import { id, organisationId, timestamps, version } from '../db/columns';
 import { leads } from '../leads/tables';
-import { organisations, users } from '../organisations/tables';
+import { users } from '../organisations/tables';
 import { workAddresses } from '../work-addresses/tables';
 
 export const opportunityStageEnum = pgEnum('opportunity_stage', ['OPEN', 'WON', 'LOST']);
@@ -49,7 +49,7 @@ export const quotes = pgTable(
     customerId: uuid('customer_id').references(() => customers.id, { onDelete: 'cascade' }),
     leadId: uuid('lead_id').references(() => leads.id, { onDelete: 'cascade' }),
     opportunityId: uuid('opportunity_id').references(() => opportunities.id, { onDelete: 'set null' }),
-    /** Sequential per organisation, without gaps (quote_numbers). */
+    /** Sequential per organisation, without gaps (number_sequences). */
     number: integer('number').notNull(),
     status: quoteStatusEnum('status').notNull().default('DRAFT'),
     currency: char('currency', { length: 3 }).notNull(),
@@ -97,14 +97,6 @@ export const quoteLines = pgTable(
   (t) => [index('quote_lines_quote_idx').on(t.quoteId, t.position)],
 );
 
-/** The last quote number given, per organisation; bumped inside the creating transaction, so no gaps. */
-export const quoteNumbers = pgTable('quote_numbers', {
-  organisationId: uuid('organisation_id')
-    .primaryKey()
-    .references(() => organisations.id, { onDelete: 'cascade' }),
-  lastNumber: integer('last_number').notNull(),
-});
-
 export const salesOrders = pgTable(
   'sales_orders',
   {
@@ -146,14 +138,6 @@ export const salesOrderLines = pgTable(
   },
   (t) => [index('sales_order_lines_order_idx').on(t.salesOrderId, t.position)],
 );
-
-/** The last sales order number given, per organisation. */
-export const salesOrderNumbers = pgTable('sales_order_numbers', {
-  organisationId: uuid('organisation_id')
-    .primaryKey()
-    .references(() => organisations.id, { onDelete: 'cascade' }),
-  lastNumber: integer('last_number').notNull(),
-});
 
 export const jobs = pgTable(
   'jobs',

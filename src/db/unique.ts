@@ -1,0 +1,19 @@
+// Two people creating the same unique value at once: the database's unique index decides, and the
+// loser should get the same user error as a caller who was checked beforehand, not a 500.
+import type { UserErrors } from '../graph/user-errors';
+
+type PgError = { code?: string; constraint?: string; constraint_name?: string };
+
+/** Runs `run`; a unique violation of `constraint` becomes `error()`; anything else is rethrown. */
+export async function onUniqueViolation<T>(constraint: string, error: () => UserErrors, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (thrown) {
+    // postgres.js errors carry the code themselves; Drizzle wraps them (the driver's error is the cause).
+    const e = thrown as PgError & { cause?: PgError };
+    const pg = e.cause?.code ? e.cause : e;
+    const name = pg.constraint ?? pg.constraint_name;
+    if (pg.code === '23505' && (name === undefined || name === constraint)) throw error();
+    throw thrown;
+  }
+}
