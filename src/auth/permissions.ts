@@ -22,6 +22,7 @@ import { pipelineRules } from '../pipeline/rules';
 import { contactsRules } from '../contacts/rules';
 import { addressesRules } from '../addresses/rules';
 import { customersRules } from '../customers/rules';
+import { conversionsRules } from '../conversions/rules';
 
 
 const anyUser = isUser;
@@ -163,7 +164,7 @@ const coreTree = {
 };
 
 /** Each area's rules (src/<area>/rules.ts), merged into the core tree below. */
-const areaRules: AreaRules[] = [branchesRules, workAddressesRules, assetsRules, activityRules, documentsRules, customFieldsRules, searchRules, importExportRules, contactsRules, addressesRules, pipelineRules, customersRules];
+const areaRules: AreaRules[] = [branchesRules, workAddressesRules, assetsRules, activityRules, documentsRules, customFieldsRules, searchRules, importExportRules, contactsRules, addressesRules, pipelineRules, customersRules, conversionsRules];
 
 function mergeAreas(core: Record<string, unknown>, areas: AreaRules[]): Record<string, unknown> {
   const tree: Record<string, unknown> = { ...core, Query: { ...(core.Query as object) }, Mutation: { ...(core.Mutation as object) } };

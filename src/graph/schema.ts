@@ -17,6 +17,7 @@ import { customFieldsResolvers } from '../custom-fields/resolvers';
 import { searchResolvers } from '../search/resolvers';
 import { importExportResolvers } from '../import-export/resolvers';
 import { pipelineResolvers } from '../pipeline/resolvers';
+import { conversionsResolvers } from '../conversions/resolvers';
 
 import { contactResolvers } from '../contacts/resolvers';
 import { customerResolvers } from '../customers/resolvers';
@@ -39,7 +40,7 @@ export function buildSchema(options: { shield?: boolean } = {}): GraphQLSchema {
   const schema = makeExecutableSchema({
     typeDefs: loadTypeDefs(),
     resolvers: [graphResolvers, auditResolvers, organisationResolvers, customerResolvers, leadResolvers, contactResolvers, addressResolvers, grantResolvers, statusGroupResolvers, portalResolvers, invoiceResolvers,
-      branchesResolvers, workAddressesResolvers, assetsResolvers, activityResolvers, documentsResolvers, customFieldsResolvers, searchResolvers, importExportResolvers, pipelineResolvers,
+      branchesResolvers, workAddressesResolvers, assetsResolvers, activityResolvers, documentsResolvers, customFieldsResolvers, searchResolvers, importExportResolvers, pipelineResolvers, conversionsResolvers,
     ] as never,
   });
   return options.shield === false ? schema : authorise(schema);

@@ -1,0 +1,341 @@
+// Conversions (D1, D6): a lead becomes a customer, explicitly (`convertLead`) or by signing one of its
+// quotes (`signQuote`). Everything happens in one transaction under the lead's row lock, so two
+// conversions of one lead make one customer; a converted lead stays, read-only, linked to it.
+// What carries over: chosen contacts and all addresses are copied (the lead keeps its own), notes,
+// tasks, communications and expiries move when `linkNotes` (the audit entry lists what moved),
+// documents are copied with their bytes when `copyDocuments` (the lead keeps its copies), custom
+// field values whose definitions are enabled for customers, and the lead's opportunities and quotes move.
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { assertStatusPermitted } from '../access/status-group-service';
+import { communications, expiries, notes, tasks } from '../activity/tables';
+import { addresses } from '../addresses/tables';
+import { recordAudit, type Actor } from '../audit/service';
+import type { Config } from '../config';
+import { contacts } from '../contacts/tables';
+import { customFieldDefinitions } from '../custom-fields/tables';
+import { checkTypeRequirements, defaultStatusId, referenced } from '../customers/service';
+import { businessUnits, customers, customerStatuses, customerTypes, type CustomerRow } from '../customers/tables';
+import type { Db } from '../db/client';
+import { writeUpdate } from '../db/versioned';
+import { documentStore } from '../documents/store';
+import { documents } from '../documents/tables';
+import type { ConvertLeadInput, SignQuoteInput } from '../generated/graphql';
+import { rowsCodec, withIdempotency } from '../graph/idempotency';
+import { inputId, notFound, userError, UserErrors, validate } from '../graph/user-errors';
+import { leads, type LeadRow } from '../leads/tables';
+import { raiseSalesOrderFromQuote } from '../pipeline/service';
+import { opportunities, quotes, salesOrders, type QuoteRow, type SalesOrderRow } from '../pipeline/tables';
+
+type Path = (string | number)[];
+
+/** The choices of a conversion; `signQuote` converts with the defaults. */
+export type ConversionOptions = {
+  typeId?: string | null;
+  businessUnitId?: string | null;
+  statusId?: string | null;
+  contactIds?: readonly string[] | null;
+  linkNotes?: boolean | null;
+  copyDocuments?: boolean | null;
+  intoCustomerId?: string | null;
+};
+
+const optionsSchema = z.object({
+  contactIds: z.array(z.string()).max(500, { message: 'at most 500 contacts' }).nullish(),
+  linkNotes: z.boolean().nullish(),
+  copyDocuments: z.boolean().nullish(),
+  expectedVersion: z.number().int().nullish(),
+});
+
+/** Runs `run`; user errors of nested services are moved to `field` (for checks whose own field is not in this input). */
+async function errorsAt<T>(field: Path, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof UserErrors)) throw error;
+    const name = String(field[field.length - 1]);
+    throw new UserErrors(error.errors.map((e) => ({ ...e, field: field.map(String), message: `${name}: ${e.message.replace(/^[A-Za-z]+: /, '')}` })));
+  }
+}
+
+/** The lead, locked (visibility applied: one the viewer may not see is not found). */
+async function lockLead(tx: Db, actor: Actor, leadId: string, field: Path): Promise<LeadRow> {
+  const [lead] = await tx
+    .select()
+    .from(leads)
+    .where(and(eq(leads.id, leadId), eq(leads.organisationId, actor.organisationId), actor.visibility?.rows(leads)))
+    .for('update');
+  if (!lead) throw notFound(field, 'lead');
+  return lead;
+}
+
+async function refuseIfConverted(tx: Db, lead: LeadRow, field: Path): Promise<void> {
+  if (lead.status !== 'CONVERTED') return;
+  const [customer] = lead.convertedCustomerId
+    ? await tx.select({ name: customers.name }).from(customers).where(eq(customers.id, lead.convertedCustomerId))
+    : [];
+  throw userError(
+    field,
+    `${field[field.length - 1]}: the lead "${lead.name}" has already been converted${customer ? ` into the customer "${customer.name}"` : ''}; it cannot be converted again.`,
+    'INVALID_STATE',
+  );
+}
+
+/** The type a conversion without one uses: the organisation's first customer type. */
+async function defaultTypeId(tx: Db, actor: Actor): Promise<string> {
+  const [row] = await tx
+    .select({ id: customerTypes.id })
+    .from(customerTypes)
+    .where(eq(customerTypes.organisationId, actor.organisationId))
+    .orderBy(asc(customerTypes.position), asc(customerTypes.name))
+    .limit(1);
+  if (!row) throw userError(['input', 'typeId'], 'typeId: the organisation has no customer types to convert into.', 'REQUIRED');
+  return row.id;
+}
+
+/** The lead's custom field values that apply to customers (active definitions enabled for CUSTOMER). */
+async function customerCustomFields(tx: Db, actor: Actor, values: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const keys = Object.keys(values);
+  if (keys.length === 0) return {};
+  const definitions = await tx
+    .select({ key: customFieldDefinitions.key })
+    .from(customFieldDefinitions)
+    .where(
+      and(
+        eq(customFieldDefinitions.organisationId, actor.organisationId),
+        eq(customFieldDefinitions.active, true),
+        sql`'CUSTOMER' = any(${customFieldDefinitions.enabledFor})`,
+      ),
+    );
+  const applicable = new Set(definitions.map((d) => d.key));
+  return Object.fromEntries(Object.entries(values).filter(([key]) => applicable.has(key)));
+}
+
+export type ConversionResult = { customer: CustomerRow; lead: LeadRow };
+
+/**
+ * Converts a locked, unconverted lead inside the caller's transaction. `at` names where the options
+ * sit in the input, for user errors.
+ */
+export async function convertLockedLead(tx: Db, config: Config, actor: Actor, lead: LeadRow, options: ConversionOptions): Promise<ConversionResult> {
+  const now = new Date();
+  const customFields = await customerCustomFields(tx, actor, lead.customFields);
+  let customer: CustomerRow;
+  let createdCustomer = false;
+  if (options.intoCustomerId) {
+    const into = await referenced(tx, actor, customers, 'Customer', options.intoCustomerId, 'intoCustomerId', 'customer');
+    const [locked] = await tx.select().from(customers).where(eq(customers.id, into.id)).for('update');
+    // The existing customer keeps its own values; the lead's fill only the keys it lacks.
+    customer = await writeUpdate(tx, customers, locked!.id, { customFields: { ...customFields, ...locked!.customFields } });
+    await recordAudit(tx, actor, { action: 'customer.receiveLead', entityType: 'Customer', entityId: customer.id, before: locked, after: { ...customer, convertedFromLeadId: lead.id } });
+  } else {
+    const typeId = options.typeId ? (await referenced(tx, actor, customerTypes, 'CustomerType', options.typeId, 'typeId', 'customer type')).id : await defaultTypeId(tx, actor);
+    const statusId = options.statusId
+      ? (await referenced(tx, actor, customerStatuses, 'CustomerStatus', options.statusId, 'statusId', 'customer status')).id
+      : await defaultStatusId(tx, actor.organisationId);
+    await assertStatusPermitted(tx, actor, null, statusId, ['input', 'statusId']);
+    const businessUnitId = options.businessUnitId
+      ? (await referenced(tx, actor, businessUnits, 'BusinessUnit', options.businessUnitId, 'businessUnitId', 'business unit')).id
+      : null;
+    const [row] = await tx
+      .insert(customers)
+      .values({
+        organisationId: actor.organisationId,
+        name: lead.name,
+        typeId,
+        statusId,
+        stage: 'PENDING',
+        ownerId: lead.ownerId ?? actor.userId,
+        businessUnitId,
+        vatNumber: lead.vatNumber,
+        advertisingSource: lead.leadSource,
+        currency: actor.currency,
+        customFields,
+        createdById: actor.userId,
+      })
+      .returning();
+    customer = row!;
+    createdCustomer = true;
+    await recordAudit(tx, actor, { action: 'customer.create', entityType: 'Customer', entityId: customer.id, after: { ...customer, convertedFromLeadId: lead.id } });
+  }
+
+  // Contacts: the chosen ones (default all) are copied. Leads have no primary contact; a customer
+  // whose type has one, and that has none yet, gets the first chosen contact as its primary.
+  const leadContacts = await tx.select().from(contacts).where(eq(contacts.leadId, lead.id)).orderBy(asc(contacts.createdAt), asc(contacts.id));
+  let chosen = leadContacts;
+  if (options.contactIds) {
+    const byId = new Map(leadContacts.map((c) => [c.id, c]));
+    chosen = options.contactIds.map((globalId, i) => {
+      const field = ['input', 'contactIds', i];
+      const contact = byId.get(inputId(globalId, ['Contact'], field).id);
+      if (!contact) throw userError(field, `contactIds: ${JSON.stringify(globalId)} is not a contact of this lead.`, 'NOT_FOUND');
+      return contact;
+    });
+    chosen = [...new Set(chosen)];
+  }
+  const [existingPrimary] = await tx.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.customerId, customer.id), eq(contacts.isPrimary, true)));
+  const [type] = await tx.select().from(customerTypes).where(eq(customerTypes.id, customer.typeId));
+  let primaryTaken = Boolean(existingPrimary) || !type!.allowsPrimaryContact;
+  const contactMap = new Map<string, string>();
+  for (const c of chosen) {
+    const { id: _id, leadId: _lead, customerId: _customer, createdAt: _c, updatedAt: _u, version: _v, ...fields } = c;
+    const isPrimary = !primaryTaken;
+    if (isPrimary) primaryTaken = true;
+    const [copy] = await tx.insert(contacts).values({ ...fields, isPrimary, customerId: customer.id }).returning();
+    contactMap.set(c.id, copy!.id);
+    await recordAudit(tx, actor, { action: 'contact.create', entityType: 'Contact', entityId: copy!.id, after: { ...copy, copiedFromContactId: c.id } });
+  }
+
+  // Addresses: all copied; a default only where the customer has none of that type yet.
+  const leadAddresses = await tx.select().from(addresses).where(eq(addresses.leadId, lead.id)).orderBy(asc(addresses.createdAt), asc(addresses.id));
+  const defaultTypes = new Set(
+    (await tx.select({ type: addresses.type }).from(addresses).where(and(eq(addresses.customerId, customer.id), eq(addresses.isDefault, true)))).map((a) => a.type),
+  );
+  const addressIds: Record<string, string> = {};
+  for (const a of leadAddresses) {
+    const { id: _id, leadId: _lead, customerId: _customer, createdAt: _c, updatedAt: _u, version: _v, ...fields } = a;
+    const isDefault = a.isDefault && !defaultTypes.has(a.type);
+    if (isDefault) defaultTypes.add(a.type);
+    const [copy] = await tx.insert(addresses).values({ ...fields, isDefault, customerId: customer.id }).returning();
+    addressIds[a.id] = copy!.id;
+    await recordAudit(tx, actor, { action: 'address.create', entityType: 'Address', entityId: copy!.id, after: { ...copy, copiedFromAddressId: a.id } });
+  }
+
+  // Activity moves (one statement per table); communications follow their contact's copy.
+  const moved: Record<string, string[]> = {};
+  if (options.linkNotes ?? true) {
+    const move = { customerId: customer.id, leadId: null, updatedAt: now } as const;
+    moved.notes = (await tx.update(notes).set(move).where(eq(notes.leadId, lead.id)).returning({ id: notes.id })).map((r) => r.id);
+    moved.tasks = (await tx.update(tasks).set(move).where(eq(tasks.leadId, lead.id)).returning({ id: tasks.id })).map((r) => r.id);
+    moved.expiries = (await tx.update(expiries).set(move).where(eq(expiries.leadId, lead.id)).returning({ id: expiries.id })).map((r) => r.id);
+    const comms = await tx.update(communications).set({ customerId: customer.id, leadId: null }).where(eq(communications.leadId, lead.id)).returning();
+    moved.communications = comms.map((r) => r.id);
+    for (const comm of comms) {
+      const copy = comm.contactId ? contactMap.get(comm.contactId) : undefined;
+      if (copy) await tx.update(communications).set({ contactId: copy }).where(eq(communications.id, comm.id));
+    }
+  }
+  moved.opportunities = (await tx.update(opportunities).set({ customerId: customer.id, leadId: null, updatedAt: now }).where(eq(opportunities.leadId, lead.id)).returning({ id: opportunities.id })).map((r) => r.id);
+  moved.quotes = (await tx.update(quotes).set({ customerId: customer.id, leadId: null, updatedAt: now }).where(eq(quotes.leadId, lead.id)).returning({ id: quotes.id })).map((r) => r.id);
+
+  // Documents: metadata and bytes copied; the lead keeps its own.
+  const documentIds: Record<string, string> = {};
+  if (options.copyDocuments ?? true) {
+    const store = documentStore(config, tx);
+    const leadDocuments = await tx.select().from(documents).where(and(eq(documents.leadId, lead.id), sql`${documents.deletedAt} is null`)).orderBy(asc(documents.createdAt));
+    for (const d of leadDocuments) {
+      const storageKey = `${actor.organisationId}/${randomUUID()}`;
+      const stored = await store.put(storageKey, store.get(d.storageKey));
+      const { id: _id, leadId: _lead, customerId: _customer, createdAt: _c, storageKey: _k, ...fields } = d;
+      const [copy] = await tx
+        .insert(documents)
+        .values({ ...fields, customerId: customer.id, storageKey, sizeBytes: stored.size, sha256: stored.sha256 })
+        .returning();
+      documentIds[d.id] = copy!.id;
+      await recordAudit(tx, actor, { action: 'document.copy', entityType: 'Document', entityId: copy!.id, after: { ...copy, copiedFromDocumentId: d.id } });
+    }
+  }
+
+  if (createdCustomer) {
+    await errorsAt(['input', 'typeId'], () => checkTypeRequirements(tx, type!, customer));
+  }
+
+  const after = await writeUpdate(tx, leads, lead.id, { status: 'CONVERTED', convertedCustomerId: customer.id, convertedById: actor.userId, convertedAt: now });
+  await recordAudit(tx, actor, {
+    action: 'lead.convert',
+    entityType: 'Lead',
+    entityId: lead.id,
+    before: lead,
+    after: {
+      ...after,
+      intoExistingCustomer: !createdCustomer,
+      contactIds: Object.fromEntries(contactMap),
+      addressIds,
+      documentIds,
+      moved,
+      customFieldKeys: Object.keys(customFields),
+    },
+  });
+  return { customer, lead: after };
+}
+
+export function convertLead(db: Db, config: Config, actor: Actor, input: ConvertLeadInput): Promise<ConversionResult> {
+  const fields = validate(optionsSchema, input);
+  return withIdempotency(
+    db,
+    actor,
+    'convertLead',
+    input.idempotencyKey,
+    input,
+    async (tx) => {
+      const leadField = ['input', 'leadId'];
+      const lead = await lockLead(tx, actor, inputId(input.leadId, ['Lead'], leadField).id, leadField);
+      await refuseIfConverted(tx, lead, leadField);
+      if (fields.expectedVersion != null && lead.version !== fields.expectedVersion) {
+        throw userError(
+          ['input', 'expectedVersion'],
+          `expectedVersion: the lead is at version ${lead.version}, not ${fields.expectedVersion}; someone else changed it. Reload and try again.`,
+          'VERSION_CONFLICT',
+        );
+      }
+      return convertLockedLead(tx, config, actor, lead, { ...input, ...fields });
+    },
+    rowsCodec<ConversionResult>({ customer: customers, lead: leads }),
+  );
+}
+
+export type SignResult = { quote: QuoteRow; customer: CustomerRow; lead: LeadRow | null; salesOrder: SalesOrderRow };
+
+/** A signed quote's customer, converted lead (if it came from one) and order: what a repeated signing returns. */
+async function signedState(tx: Db, quote: QuoteRow, lead: LeadRow | null): Promise<SignResult> {
+  const [customer] = await tx.select().from(customers).where(eq(customers.id, quote.customerId!));
+  const [salesOrder] = await tx.select().from(salesOrders).where(eq(salesOrders.quoteId, quote.id));
+  if (!salesOrder) throw userError(['input', 'quoteId'], 'quoteId: the quote is signed but has no sales order.', 'INVALID_STATE');
+  return { quote, customer: customer!, lead, salesOrder };
+}
+
+/**
+ * Signs a SENT quote (D6). On a lead, the lead is converted first (defaults; the customer PENDING) and
+ * the quote moves with it; then the quote is SIGNED and its sales order raised. Locks the lead before
+ * the quote, as convertLead does (lead, then its quotes), so the two never wait on each other in a
+ * cycle. Signing a signed quote again returns what the first signing made.
+ */
+export function signQuote(db: Db, config: Config, actor: Actor, input: SignQuoteInput): Promise<SignResult> {
+  const field = ['input', 'quoteId'];
+  return withIdempotency(
+    db,
+    actor,
+    'signQuote',
+    input.idempotencyKey,
+    input,
+    async (tx) => {
+      const { id } = inputId(input.quoteId, ['Quote'], field);
+      const visible = and(eq(quotes.id, id), eq(quotes.organisationId, actor.organisationId), actor.visibility?.rows(quotes));
+      const [seen] = await tx.select({ leadId: quotes.leadId }).from(quotes).where(visible);
+      if (!seen) throw notFound(field, 'quote');
+      const lead = seen.leadId ? await lockLead(tx, actor, seen.leadId, field) : null;
+      const [quote] = await tx.select().from(quotes).where(eq(quotes.id, id)).for('update');
+      if (!quote) throw notFound(field, 'quote');
+      if (quote.status === 'SIGNED') {
+        const [converted] = quote.customerId ? await tx.select().from(leads).where(eq(leads.convertedCustomerId, quote.customerId)).limit(1) : [];
+        return signedState(tx, quote, lead?.status === 'CONVERTED' ? lead : (converted ?? null));
+      }
+      if (quote.status !== 'SENT') {
+        throw userError(field, `quoteId: the quote is ${quote.status}; only a SENT quote can be signed.`, 'INVALID_STATE');
+      }
+      let converted: LeadRow | null = null;
+      if (quote.leadId && lead) {
+        await refuseIfConverted(tx, lead, field);
+        converted = (await convertLockedLead(tx, config, actor, lead, { typeId: input.typeId })).lead;
+      }
+      const [moved] = await tx.select().from(quotes).where(eq(quotes.id, id));
+      const signed = await writeUpdate(tx, quotes, id, { status: 'SIGNED', signedAt: new Date() });
+      await recordAudit(tx, actor, { action: 'quote.signed', entityType: 'Quote', entityId: id, before: moved, after: signed });
+      const { salesOrder } = await errorsAt(field, () => raiseSalesOrderFromQuote(tx, actor, signed, { mayOverride: false, field }));
+      const [customer] = await tx.select().from(customers).where(eq(customers.id, signed.customerId!));
+      return { quote: signed, customer: customer!, lead: converted, salesOrder };
+    },
+    rowsCodec<SignResult>({ quote: quotes, customer: customers, lead: leads, salesOrder: salesOrders }),
+  );
+}
