@@ -7,6 +7,7 @@
 // field values whose definitions are enabled for customers, and the lead's opportunities and quotes move.
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, sql } from 'drizzle-orm';
+import { contactSort } from '../contacts/loaders';
 import { z } from 'zod';
 import { assertStatusPermitted } from '../access/status-group-service';
 import { communications, expiries, notes, tasks } from '../activity/tables';
@@ -161,8 +162,10 @@ export async function convertLockedLead(tx: Db, config: Config, actor: Actor, le
   }
 
   // Contacts: the chosen ones (default all) are copied. Leads have no primary contact; a customer
-  // whose type has one, and that has none yet, gets the first chosen contact as its primary.
-  const leadContacts = await tx.select().from(contacts).where(eq(contacts.leadId, lead.id)).orderBy(asc(contacts.createdAt), asc(contacts.id));
+  // whose type has one, and that has none yet, gets the first chosen contact as its primary: the
+  // first of `contactIds`, or else the first as the lead lists them (by surname; creation times of
+  // contacts entered together can tie, so they cannot decide).
+  const leadContacts = await tx.select().from(contacts).where(eq(contacts.leadId, lead.id)).orderBy(contactSort.expr, asc(contacts.id));
   let chosen = leadContacts;
   if (options.contactIds) {
     const byId = new Map(leadContacts.map((c) => [c.id, c]));

@@ -128,8 +128,9 @@ describe('convertLead', () => {
     expect(customer.customFields).not.toHaveProperty('lead_score');
     expect(customer.contacts.totalCount).toBe(2);
     expect(customer.contacts.nodes.map((c: any) => [c.firstName, c.surname, c.isPrimary, c.emails.map((e: any) => e.address)]).sort()).toEqual([
-      ['Ada', 'Lovelace', true, ['ada@example.com']],
-      ['Charles', 'Babbage', false, []],
+      // Without contactIds, the primary is the first contact as the lead lists them (by surname).
+      ['Ada', 'Lovelace', false, ['ada@example.com']],
+      ['Charles', 'Babbage', true, []],
     ]);
     expect(customer.addresses.nodes.map((a: any) => [a.type, a.isDefault, a.line1]).sort()).toEqual([
       ['BILLING', true, '1 Engine Row'],
