@@ -1,11 +1,11 @@
 // Assets and appliances (D7): recorded for a customer, optionally at one of its work addresses,
 // described by the organisation's reference lists. A work address must be the same customer's, and a
 // model must be of the asset's make.
+import { visibleCustomerId } from '../records/owner';
 import { and, eq } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
-import { customers } from '../customers/tables';
 import type { Db } from '../db/client';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
 import type { CreateAssetInput, DeleteAssetInput, UpdateAssetInput } from '../generated/graphql';
@@ -113,14 +113,9 @@ function checkDates(startDate: string | null | undefined, renewalDate: string | 
 export async function createAsset(db: Db, actor: Actor, input: CreateAssetInput): Promise<{ asset: AssetRow }> {
   const fieldsIn = validate(createSchema, input);
   checkDates(fieldsIn.startDate, fieldsIn.renewalDate);
-  const customerId = inputId(input.customerId, ['Customer'], ['input', 'customerId']).id;
   const given = decodeLinks(input);
   return db.transaction(async (tx) => {
-    const [customer] = await tx
-      .select({ id: customers.id })
-      .from(customers)
-      .where(and(eq(customers.id, customerId), eq(customers.organisationId, actor.organisationId), actor.visibility?.record('customer')));
-    if (!customer) throw notFound(['input', 'customerId'], 'customer');
+    const customer = { id: await visibleCustomerId(tx, actor, input.customerId, ['input', 'customerId']) };
     const linked = await checkLinks(tx, actor, customer.id, given);
     const [asset] = await tx
       .insert(assets)

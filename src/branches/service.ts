@@ -1,10 +1,10 @@
 // Branches (D5): a customer's own offices. Creating, changing and deleting them, and merging two
 // branches of the same customer (the other's work addresses move to the survivor).
+import { visibleCustomerId } from '../records/owner';
 import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { postalFields } from '../addresses/postal-fields';
 import { recordAudit, type Actor } from '../audit/service';
-import { customers } from '../customers/tables';
 import type { Db } from '../db/client';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
 import type { CreateBranchInput, MergeBranchesInput, UpdateBranchInput } from '../generated/graphql';
@@ -33,17 +33,6 @@ const branchChangesSchema = z.object({
   line1: branchFields.line1.optional(),
   country: branchFields.country.optional(),
 });
-
-/** A customer the actor may see, from a global ID in mutation input. */
-export async function visibleCustomerId(tx: Db, actor: Actor, globalId: string, field: (string | number)[]): Promise<string> {
-  const { id } = inputId(globalId, ['Customer'], field);
-  const [row] = await tx
-    .select({ id: customers.id })
-    .from(customers)
-    .where(and(eq(customers.id, id), eq(customers.organisationId, actor.organisationId), actor.visibility?.record('customer')));
-  if (!row) throw notFound(field, 'customer');
-  return row.id;
-}
 
 /** A branch the actor may see (through its customer), from a global ID in mutation input. */
 export async function visibleBranch(tx: Db, actor: Actor, globalId: string, field: (string | number)[]): Promise<BranchRow> {

@@ -1,6 +1,7 @@
 // Customers (D4): listing with filters, creating a customer with its main address and contacts in
 // one transaction, and updating its fields with optimistic concurrency. Type and status changes are
 // workflows of their own (./workflows.ts).
+import { moneyInputSchema } from '../graph/money';
 import { and, asc, eq, ilike, isNull, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { assertStatusPermitted } from '../access/status-group-service';
@@ -16,24 +17,16 @@ import { givenFields, lockForUpdate, mergeCustomFields, writeUpdate } from '../d
 import type { CreateCustomerInput, CustomerFilter, CustomerOrder, UpdateCustomerInput } from '../generated/graphql';
 import { nameAndTimeSorts, paginate, parsePageArgs, uuidArray, type PageArgs, type SortSpec } from '../graph/connection';
 import { decodeIdArgument } from '../graph/ids';
-import { isKnownCurrency } from '../graph/money';
 import { NAME_MAX, optionalText, requiredText } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
 import { users } from '../organisations/tables';
 import { businessUnits, customers, customerStatuses, customerTypes, type CustomerRow, type CustomerTypeRow } from './tables';
 
-const money = z.object({
-  amountMinor: z.number().int().min(0, { message: 'must not be negative' }),
-  currency: z
-    .string()
-    .nullish()
-    .refine((c) => c == null || isKnownCurrency(c), { message: 'is not a known ISO 4217 currency' }),
-});
 
 export const customerFields = {
   name: requiredText(NAME_MAX),
   vatNumber: optionalText(30),
-  creditLimit: money.nullish(),
+  creditLimit: moneyInputSchema.nullish(),
   creditorDays: z.number().int().min(0, { message: 'must be from 0 to 365' }).max(365, { message: 'must be from 0 to 365' }),
   priceBook: optionalText(100),
   advertisingSource: optionalText(100),
@@ -123,7 +116,7 @@ export async function checkTypeRequirements(tx: Db, type: CustomerTypeRow, custo
   if (unmet) throw userError(['input', unmet.field], unmet.message, 'REQUIRED');
 }
 
-function creditLimitColumns(actor: Actor, limit: z.output<typeof money> | null | undefined, fallbackCurrency: string) {
+function creditLimitColumns(actor: Actor, limit: z.output<typeof moneyInputSchema> | null | undefined, fallbackCurrency: string) {
   if (limit === undefined) return {};
   if (limit === null) return { creditLimitMinor: null };
   return { creditLimitMinor: limit.amountMinor, currency: limit.currency ?? fallbackCurrency ?? actor.currency };

@@ -30,3 +30,8 @@ export async function nextNumber(tx: Db, organisationId: string, kind: NumberSeq
     .returning({ lastNumber: numberSequences.lastNumber });
   return row!.lastNumber;
 }
+
+/** How people quote a numbered document: `INV-000042`. */
+export function documentReference(prefix: string, number: number): string {
+  return `${prefix}-${String(number).padStart(6, '0')}`;
+}

@@ -2,11 +2,11 @@
 // stored, and deletion. The HTTP side (src/documents/http.ts) streams the bytes; this module keeps
 // the rules: which record a document may go on (one the uploader sees), that a converted lead is
 // read-only, and that every change is audited in the transaction that makes it.
+import { visibleCustomerId } from '../records/owner';
 import { and, eq, isNull } from 'drizzle-orm';
 import { assets } from '../assets/tables';
 import { recordAudit, type Actor } from '../audit/service';
 import type { Config } from '../config';
-import { customers } from '../customers/tables';
 import type { Db } from '../db/client';
 import type { DeleteDocumentInput } from '../generated/graphql';
 import { inputId, notFound, userError } from '../graph/user-errors';
@@ -29,12 +29,7 @@ export async function resolveAttachment(db: Db, actor: Actor, globalId: string, 
   const org = actor.organisationId;
   switch (parsed.type) {
     case 'Customer': {
-      const [row] = await db
-        .select({ id: customers.id })
-        .from(customers)
-        .where(and(eq(customers.id, parsed.id), eq(customers.organisationId, org), actor.visibility?.record('customer')));
-      if (!row) throw notFound(field, 'customer');
-      return { ...none, customerId: row.id };
+      return { ...none, customerId: await visibleCustomerId(db, actor, globalId, field) };
     }
     case 'Lead': {
       const [row] = await db

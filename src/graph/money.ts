@@ -1,4 +1,5 @@
 // Money: integer minor units plus an ISO currency, formatted for people without going through floats.
+import { z } from 'zod';
 export type MoneyValue = { amountMinor: number; currency: string; locale: string };
 
 const fractionDigitsCache = new Map<string, number>();
@@ -39,3 +40,12 @@ export function formatMoney({ amountMinor, currency, locale }: MoneyValue): stri
   // Intl accepts decimal strings (ES2023), which keeps amounts beyond 2^53 / 100 exact.
   return format.format(`${negative ? '-' : ''}${decimal}` as unknown as number);
 }
+
+/** A `MoneyInput` as mutations validate it: whole minor units, not negative, a known currency or none (the record's). */
+export const moneyInputSchema = z.object({
+  amountMinor: z.number().int().min(0, { message: 'must not be negative' }),
+  currency: z
+    .string()
+    .nullish()
+    .refine((c) => c == null || isKnownCurrency(c), { message: 'is not a known ISO 4217 currency' }),
+});

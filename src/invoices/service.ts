@@ -5,7 +5,7 @@ import { and, eq } from 'drizzle-orm';
 import { recordAudit, type Actor } from '../audit/service';
 import { customers } from '../customers/tables';
 import type { Db } from '../db/client';
-import { nextNumber } from '../db/sequences';
+import { documentReference, nextNumber } from '../db/sequences';
 import { invoiceLines, invoices, type InvoiceLineRow, type InvoiceRow } from './tables';
 
 /** `a / b` rounded half away from zero, for integers. */
@@ -39,7 +39,7 @@ export function quantityText(milli: number): string {
 
 /** "INV-000042": how people quote an invoice. */
 export function invoiceReference(invoice: Pick<InvoiceRow, 'number'>): string | null {
-  return invoice.number === null ? null : `INV-${String(invoice.number).padStart(6, '0')}`;
+  return invoice.number === null ? null : documentReference('INV', invoice.number);
 }
 
 export type NewInvoice = {

@@ -3,6 +3,7 @@
 // jobs and estimates at a customer's work address. Jobs and sales orders are new work: refused while
 // the customer's status does not allow it (D4), unless an admin or manager overrides (audited).
 // Every change runs in one transaction and is audited; numbers are bumped inside it, so no gaps.
+import { moneyInputSchema } from '../graph/money';
 import { and, eq, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
@@ -11,7 +12,7 @@ import { recordAudit, type Actor } from '../audit/service';
 import { refuseConvertedLead } from '../contacts/service';
 import { customers, customerStatuses } from '../customers/tables';
 import type { Db } from '../db/client';
-import { nextNumber } from '../db/sequences';
+import { documentReference, nextNumber } from '../db/sequences';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
 import type {
   CreateEstimateInput,
@@ -23,7 +24,6 @@ import type {
   UpdateQuoteInput,
 } from '../generated/graphql';
 import { uuidArray } from '../graph/connection';
-import { isKnownCurrency } from '../graph/money';
 import { NAME_MAX, TEXT_MAX, requiredText } from '../graph/text';
 import { inputId, notFound, userError, validate, type UserErrors } from '../graph/user-errors';
 import { users } from '../organisations/tables';
@@ -49,16 +49,9 @@ import {
 type Path = (string | number)[];
 
 /** "QUO-000042" / "SO-000042": how people quote them. */
-export const quoteReference = (q: Pick<QuoteRow, 'number'>) => `QUO-${String(q.number).padStart(6, '0')}`;
-export const salesOrderReference = (o: Pick<SalesOrderRow, 'number'>) => `SO-${String(o.number).padStart(6, '0')}`;
+export const quoteReference = (q: Pick<QuoteRow, 'number'>) => documentReference('QUO', q.number);
+export const salesOrderReference = (o: Pick<SalesOrderRow, 'number'>) => documentReference('SO', o.number);
 
-const money = z.object({
-  amountMinor: z.number().int().min(0, { message: 'must not be negative' }),
-  currency: z
-    .string()
-    .nullish()
-    .refine((c) => c == null || isKnownCurrency(c), { message: 'is not a known ISO 4217 currency' }),
-});
 
 /** "1.5" → 1500 thousandths; more than 0, at most three decimal places. */
 const quantity = z
@@ -171,7 +164,7 @@ async function userInOrganisation(tx: Db, actor: Actor, globalId: string, field:
 const opportunityFields = {
   name: requiredText(NAME_MAX),
   stage: z.enum(['OPEN', 'WON', 'LOST']),
-  value: money.nullish(),
+  value: moneyInputSchema.nullish(),
   expectedCloseDate: z.string().nullish(),
   ownerId: z.string().nullish(),
 };
@@ -495,7 +488,7 @@ export async function createJob(db: Db, actor: Actor, input: CreateJobInput, may
 }
 
 export async function createEstimate(db: Db, actor: Actor, input: CreateEstimateInput): Promise<{ estimate: EstimateRow }> {
-  const fields = validate(z.object({ description: requiredText(TEXT_MAX), amount: money }), { description: input.description, amount: input.amount });
+  const fields = validate(z.object({ description: requiredText(TEXT_MAX), amount: moneyInputSchema }), { description: input.description, amount: input.amount });
   return db.transaction(async (tx) => {
     const { customer, workAddressId } = await customerAndWorkAddress(tx, actor, input);
     const [estimate] = await tx

@@ -1,15 +1,15 @@
 // Portal tokens (D11): API tokens bound to one customer, for a customer's or partner's portal, with
 // the permissions they grant. Made and revoked by admins and managers; the token is shown once and
 // kept only as a hash, which never reaches the audit trail.
+import { visibleCustomerId } from '../records/owner';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import { generatePortalToken, hashToken } from '../auth/tokens';
-import { customers } from '../customers/tables';
 import type { Db } from '../db/client';
 import type { CreatePortalTokenInput } from '../generated/graphql';
 import { NAME_MAX, requiredText } from '../graph/text';
-import { inputId, notFound, userError, validate } from '../graph/user-errors';
+import { notFound, userError, validate } from '../graph/user-errors';
 import { auditableToken } from '../organisations/users-service';
 import { portalPermissionEnum, portalTokens, type PortalTokenRow } from './tables';
 
@@ -27,17 +27,12 @@ export async function createPortalToken(
   actor: Actor,
   input: CreatePortalTokenInput,
 ): Promise<{ portalToken: PortalTokenRow; token: string }> {
-  const customerId = inputId(input.customerId, ['Customer'], ['input', 'customerId']).id;
   const fields = validate(createSchema, input);
   if (fields.permissions.length === 0) {
     throw userError(['input', 'permissions'], 'permissions: a portal token needs at least one permission.', 'REQUIRED');
   }
   return db.transaction(async (tx) => {
-    const [customer] = await tx
-      .select({ id: customers.id })
-      .from(customers)
-      .where(and(eq(customers.id, customerId), eq(customers.organisationId, actor.organisationId), actor.visibility?.record('customer')));
-    if (!customer) throw notFound(['input', 'customerId'], 'customer');
+    const customer = { id: await visibleCustomerId(tx, actor, input.customerId, ['input', 'customerId']) };
     const token = generatePortalToken();
     const [portalToken] = await tx
       .insert(portalTokens)

@@ -22,3 +22,14 @@ export async function resolveRecordOwner(tx: Db, actor: Actor, globalId: string,
   if (!row) throw notFound(field, parsed.type === 'Customer' ? 'customer' : 'lead');
   return { kind: parsed.type === 'Customer' ? 'customer' : 'lead', id: row.id };
 }
+
+/** A customer the actor may see, from a global ID in mutation input. */
+export async function visibleCustomerId(tx: Db, actor: Actor, globalId: string, field: (string | number)[]): Promise<string> {
+  const { id } = inputId(globalId, ['Customer'], field);
+  const [row] = await tx
+    .select({ id: customers.id })
+    .from(customers)
+    .where(and(eq(customers.id, id), eq(customers.organisationId, actor.organisationId), actor.visibility?.record('customer')));
+  if (!row) throw notFound(field, 'customer');
+  return row.id;
+}

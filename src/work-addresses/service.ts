@@ -3,7 +3,8 @@
 // landlord is another existing customer the actor may see.
 import type { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
-import { visibleBranch, visibleCustomerId } from '../branches/service';
+import { visibleBranch } from '../branches/service';
+import { visibleCustomerId } from '../records/owner';
 import type { Db } from '../db/client';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
 import type { CreateWorkAddressInput, UpdateWorkAddressInput, WorkAddressOccupierInput } from '../generated/graphql';
