@@ -4,6 +4,7 @@ import {
   bigint,
   boolean,
   char,
+  timestamp,
   index,
   integer,
   jsonb,
@@ -104,6 +105,8 @@ export const customers = pgTable(
     thirdPartyReference: text('third_party_reference'),
     customFields: jsonb('custom_fields').$type<Record<string, unknown>>().notNull().default({}),
     createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Set by `anonymiseCustomer` (D4): personal data removed, the ledger kept. */
+    anonymisedAt: timestamp('anonymised_at', { withTimezone: true, mode: 'date' }),
     version: version(),
     ...timestamps(),
   },
@@ -116,7 +119,33 @@ export const customers = pgTable(
   ],
 );
 
+/**
+ * A customer merged into another (D4): its row is gone from `customers` (every child row moved to
+ * the survivor first), and its id resolves here to the survivor (`node`, `customer`). When a
+ * survivor is later merged itself, its tombstones are re-pointed, so one hop always reaches a live
+ * customer. `snapshot` keeps the merged record's own values as they were: nothing is lost.
+ */
+export const customerTombstones = pgTable(
+  'customer_tombstones',
+  {
+    /** The merged customer's id (its global id keeps working). */
+    id: uuid('id').primaryKey(),
+    organisationId: organisationId(),
+    survivorId: uuid('survivor_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    /** The customer it was merged into first (the survivor may have moved on since). */
+    mergedIntoId: uuid('merged_into_id').notNull(),
+    name: text('name').notNull(),
+    snapshot: jsonb('snapshot').$type<Record<string, unknown>>().notNull(),
+    mergedById: uuid('merged_by_id').references(() => users.id, { onDelete: 'set null' }),
+    mergedAt: timestamp('merged_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`clock_timestamp()`),
+  },
+  (t) => [index('customer_tombstones_survivor_idx').on(t.survivorId)],
+);
+
 export type CustomerRow = typeof customers.$inferSelect;
 export type CustomerTypeRow = typeof customerTypes.$inferSelect;
 export type CustomerStatusRow = typeof customerStatuses.$inferSelect;
+export type CustomerTombstoneRow = typeof customerTombstones.$inferSelect;
 export type BusinessUnitRow = typeof businessUnits.$inferSelect;

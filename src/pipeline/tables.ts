@@ -112,6 +112,9 @@ export const salesOrders = pgTable(
     number: integer('number').notNull(),
     status: salesOrderStatusEnum('status').notNull().default('OPEN'),
     currency: char('currency', { length: 3 }).notNull(),
+    /** When `convertSalesOrderToAssets` made its assets (D6), and who did. */
+    convertedToAssetsAt: timestamp('converted_to_assets_at', { withTimezone: true, mode: 'date' }),
+    convertedToAssetsById: uuid('converted_to_assets_by_id').references(() => users.id, { onDelete: 'set null' }),
     version: version(),
     ...timestamps(),
   },
