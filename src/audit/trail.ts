@@ -15,6 +15,7 @@ import { addresses } from '../addresses/tables';
 import { branches } from '../branches/tables';
 import { assets } from '../assets/tables';
 import { contacts } from '../contacts/tables';
+import { customerTombstones } from '../customers/tables';
 import { documents } from '../documents/tables';
 import type { Context } from '../graph/context';
 import {
@@ -71,6 +72,12 @@ export const readSort: SortSpec = { name: 'NEWEST', expr: recordReads.id, cast: 
 function ownersSql(kind: RecordKind, organisationId: string, recordIds: readonly string[]): SQL {
   const ids = uuidArray(recordIds);
   const parts: SQL[] = [sql`select r.id as entity_id, r.id as record_id from unnest(${ids}) as r(id)`];
+  // A customer's trail includes the history of the customers merged into it (their ids live on as tombstones).
+  if (kind === 'customer') {
+    parts.push(
+      sql`select ${customerTombstones.id} as entity_id, ${customerTombstones.survivorId} as record_id from ${customerTombstones} where ${customerTombstones.organisationId} = ${organisationId} and ${customerTombstones.survivorId} = any(${ids})`,
+    );
+  }
   for (const child of childTables) {
     const column = child[kind];
     if (!column) continue;

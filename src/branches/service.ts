@@ -7,6 +7,7 @@ import { postalFields } from '../addresses/postal-fields';
 import { recordAudit, type Actor } from '../audit/service';
 import type { Db } from '../db/client';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
+import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import type { CreateBranchInput, MergeBranchesInput, UpdateBranchInput } from '../generated/graphql';
 import { NAME_MAX, requiredText } from '../graph/text';
 import { inputId, notFound, userError, UserErrors, validate } from '../graph/user-errors';
@@ -118,7 +119,7 @@ export async function mergeBranches(db: Db, actor: Actor, input: MergeBranchesIn
   const survivorId = inputId(input.survivorId, ['Branch'], ['input', 'survivorId']).id;
   const otherId = inputId(input.otherId, ['Branch'], ['input', 'otherId']).id;
   if (survivorId === otherId) throw userError(['input', 'otherId'], 'otherId: a branch cannot be merged into itself.', 'INVALID');
-  return db.transaction(async (tx) => {
+  return withIdempotency(db, actor, 'mergeBranches', input.idempotencyKey, input, async (tx) => {
     // Lock in id order, so two merges of the same pair cannot deadlock.
     const order = [
       { id: survivorId, field: ['input', 'survivorId'] },
@@ -139,5 +140,5 @@ export async function mergeBranches(db: Db, actor: Actor, input: MergeBranchesIn
       { action: 'branch.delete', entityType: 'Branch', entityId: other.id, before: other },
     ]);
     return { branch: after, deletedBranchId: other.id };
-  });
+  }, rowsCodec<{ branch: BranchRow; deletedBranchId: string }>({ branch: branches }));
 }

@@ -1,19 +1,28 @@
-// Who may convert leads and sign quotes: those who change leads and customers (README, "Who may see
-// and do what"). Which lead or quote they reach is the data layer's business (visibility applied).
+// Who may convert leads, sign quotes and convert sales orders into assets: those who change leads and
+// customers (README, "Who may see and do what"). The conversion preview is a read: every user who can
+// read sales orders (src/pipeline/rules.ts: `SalesOrder: isUser`). Which lead, quote or order they
+// reach is the data layer's business (visibility applied).
 import { allow } from 'graphql-shield';
 import type { AreaRules } from '../auth/area-rules';
-import { hasRole } from '../auth/rules';
+import { hasRole, isUser } from '../auth/rules';
 
 const sellers = hasRole('ADMIN', 'MANAGER', 'SALES');
 
 export const conversionsRules: AreaRules = {
+  Query: {
+    salesOrderConversionPreview: isUser,
+  },
   Mutation: {
     convertLead: sellers,
     signQuote: sellers,
+    convertSalesOrderToAssets: sellers,
   },
   types: {
     // Reached only through a root field that was allowed.
     ConvertLeadPayload: allow,
     SignQuotePayload: allow,
+    ConvertSalesOrderToAssetsPayload: allow,
+    SalesOrderConversionPreview: allow,
+    SalesOrderAssetPreview: allow,
   },
 };

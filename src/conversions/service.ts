@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { assertStatusPermitted } from '../access/status-group-service';
 import { communications, expiries, notes, tasks } from '../activity/tables';
 import { addresses } from '../addresses/tables';
-import { recordAudit, type Actor } from '../audit/service';
+import { recordAudit, type Actor, type AuditChange } from '../audit/service';
 import type { Config } from '../config';
 import { contacts } from '../contacts/tables';
 import { customFieldDefinitions } from '../custom-fields/tables';
@@ -121,15 +121,22 @@ export type ConversionResult = { customer: CustomerRow; lead: LeadRow };
  */
 export async function convertLockedLead(tx: Db, config: Config, actor: Actor, lead: LeadRow, options: ConversionOptions): Promise<ConversionResult> {
   const now = new Date();
+  // Rows are inserted one statement per table and the audit entries written together at the end (a
+  // conversion runs inside signQuote, whose latency users wait on); copies get their ids up front,
+  // so the map from each lead row to its copy does not depend on the order RETURNING gives.
+  const audits: AuditChange[] = [];
   const customFields = await customerCustomFields(tx, actor, lead.customFields);
   let customer: CustomerRow;
   let createdCustomer = false;
   if (options.intoCustomerId) {
     const into = await referenced(tx, actor, customers, 'Customer', options.intoCustomerId, 'intoCustomerId', 'customer');
+    if (into.anonymisedAt) {
+      throw userError(['input', 'intoCustomerId'], 'intoCustomerId: the customer has been anonymised; it takes no new personal data, so no lead can be converted into it.', 'INVALID_STATE');
+    }
     const [locked] = await tx.select().from(customers).where(eq(customers.id, into.id)).for('update');
     // The existing customer keeps its own values; the lead's fill only the keys it lacks.
     customer = await writeUpdate(tx, customers, locked!.id, { customFields: { ...customFields, ...locked!.customFields } });
-    await recordAudit(tx, actor, { action: 'customer.receiveLead', entityType: 'Customer', entityId: customer.id, before: locked, after: { ...customer, convertedFromLeadId: lead.id } });
+    audits.push({ action: 'customer.receiveLead', entityType: 'Customer', entityId: customer.id, before: locked, after: { ...customer, convertedFromLeadId: lead.id } });
   } else {
     const typeId = options.typeId ? (await referenced(tx, actor, customerTypes, 'CustomerType', options.typeId, 'typeId', 'customer type')).id : await defaultTypeId(tx, actor);
     const statusId = options.statusId
@@ -158,7 +165,7 @@ export async function convertLockedLead(tx: Db, config: Config, actor: Actor, le
       .returning();
     customer = row!;
     createdCustomer = true;
-    await recordAudit(tx, actor, { action: 'customer.create', entityType: 'Customer', entityId: customer.id, after: { ...customer, convertedFromLeadId: lead.id } });
+    audits.push({ action: 'customer.create', entityType: 'Customer', entityId: customer.id, after: { ...customer, convertedFromLeadId: lead.id } });
   }
 
   // Contacts: the chosen ones (default all) are copied. Leads have no primary contact; a customer
@@ -181,13 +188,19 @@ export async function convertLockedLead(tx: Db, config: Config, actor: Actor, le
   const [type] = await tx.select().from(customerTypes).where(eq(customerTypes.id, customer.typeId));
   let primaryTaken = Boolean(existingPrimary) || !type!.allowsPrimaryContact;
   const contactMap = new Map<string, string>();
-  for (const c of chosen) {
+  const contactCopies = chosen.map((c) => {
     const { id: _id, leadId: _lead, customerId: _customer, createdAt: _c, updatedAt: _u, version: _v, ...fields } = c;
     const isPrimary = !primaryTaken;
     if (isPrimary) primaryTaken = true;
-    const [copy] = await tx.insert(contacts).values({ ...fields, isPrimary, customerId: customer.id }).returning();
-    contactMap.set(c.id, copy!.id);
-    await recordAudit(tx, actor, { action: 'contact.create', entityType: 'Contact', entityId: copy!.id, after: { ...copy, copiedFromContactId: c.id } });
+    const id = randomUUID();
+    contactMap.set(c.id, id);
+    return { ...fields, id, isPrimary, customerId: customer.id };
+  });
+  if (contactCopies.length) {
+    const copied = new Map((await tx.insert(contacts).values(contactCopies).returning()).map((row) => [row.id, row]));
+    for (const [from, to] of contactMap) {
+      audits.push({ action: 'contact.create', entityType: 'Contact', entityId: to, after: { ...copied.get(to), copiedFromContactId: from } });
+    }
   }
 
   // Addresses: all copied; a default only where the customer has none of that type yet.
@@ -196,13 +209,19 @@ export async function convertLockedLead(tx: Db, config: Config, actor: Actor, le
     (await tx.select({ type: addresses.type }).from(addresses).where(and(eq(addresses.customerId, customer.id), eq(addresses.isDefault, true)))).map((a) => a.type),
   );
   const addressIds: Record<string, string> = {};
-  for (const a of leadAddresses) {
+  const addressCopies = leadAddresses.map((a) => {
     const { id: _id, leadId: _lead, customerId: _customer, createdAt: _c, updatedAt: _u, version: _v, ...fields } = a;
     const isDefault = a.isDefault && !defaultTypes.has(a.type);
     if (isDefault) defaultTypes.add(a.type);
-    const [copy] = await tx.insert(addresses).values({ ...fields, isDefault, customerId: customer.id }).returning();
-    addressIds[a.id] = copy!.id;
-    await recordAudit(tx, actor, { action: 'address.create', entityType: 'Address', entityId: copy!.id, after: { ...copy, copiedFromAddressId: a.id } });
+    const id = randomUUID();
+    addressIds[a.id] = id;
+    return { ...fields, id, isDefault, customerId: customer.id };
+  });
+  if (addressCopies.length) {
+    const copied = new Map((await tx.insert(addresses).values(addressCopies).returning()).map((row) => [row.id, row]));
+    for (const [from, to] of Object.entries(addressIds)) {
+      audits.push({ action: 'address.create', entityType: 'Address', entityId: to, after: { ...copied.get(to), copiedFromAddressId: from } });
+    }
   }
 
   // Activity moves (one statement per table); communications follow their contact's copy.
@@ -227,16 +246,20 @@ export async function convertLockedLead(tx: Db, config: Config, actor: Actor, le
   if (options.copyDocuments ?? true) {
     const store = documentStore(config, tx);
     const leadDocuments = await tx.select().from(documents).where(and(eq(documents.leadId, lead.id), sql`${documents.deletedAt} is null`)).orderBy(asc(documents.createdAt));
+    const documentCopies = [];
     for (const d of leadDocuments) {
       const storageKey = `${actor.organisationId}/${randomUUID()}`;
       const stored = await store.put(storageKey, store.get(d.storageKey));
       const { id: _id, leadId: _lead, customerId: _customer, createdAt: _c, storageKey: _k, ...fields } = d;
-      const [copy] = await tx
-        .insert(documents)
-        .values({ ...fields, customerId: customer.id, storageKey, sizeBytes: stored.size, sha256: stored.sha256 })
-        .returning();
-      documentIds[d.id] = copy!.id;
-      await recordAudit(tx, actor, { action: 'document.copy', entityType: 'Document', entityId: copy!.id, after: { ...copy, copiedFromDocumentId: d.id } });
+      const id = randomUUID();
+      documentIds[d.id] = id;
+      documentCopies.push({ ...fields, id, customerId: customer.id, storageKey, sizeBytes: stored.size, sha256: stored.sha256 });
+    }
+    if (documentCopies.length) {
+      const copied = new Map((await tx.insert(documents).values(documentCopies).returning()).map((row) => [row.id, row]));
+      for (const [from, to] of Object.entries(documentIds)) {
+        audits.push({ action: 'document.copy', entityType: 'Document', entityId: to, after: { ...copied.get(to), copiedFromDocumentId: from } });
+      }
     }
   }
 
@@ -245,7 +268,7 @@ export async function convertLockedLead(tx: Db, config: Config, actor: Actor, le
   }
 
   const after = await writeUpdate(tx, leads, lead.id, { status: 'CONVERTED', convertedCustomerId: customer.id, convertedById: actor.userId, convertedAt: now });
-  await recordAudit(tx, actor, {
+  audits.push({
     action: 'lead.convert',
     entityType: 'Lead',
     entityId: lead.id,
@@ -260,6 +283,7 @@ export async function convertLockedLead(tx: Db, config: Config, actor: Actor, le
       customFieldKeys: Object.keys(customFields),
     },
   });
+  await recordAudit(tx, actor, audits);
   return { customer, lead: after };
 }
 

@@ -8,7 +8,7 @@ import { contacts } from '../contacts/tables';
 import type { Resolvers } from '../generated/graphql';
 import { viewerOf } from '../graph/context';
 import { globalIdField, moneyOf } from '../graph/fields';
-import { decodeIdArgument } from '../graph/ids';
+import { decodeIdArgument, toGlobalId } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
 import { users } from '../organisations/tables';
 import {
@@ -19,13 +19,15 @@ import {
   updateCustomer,
 } from './service';
 import { createCustomerStatus, reorderCustomerStatuses, updateCustomerStatus } from './statuses';
+import { customerById } from './merge-resolvers';
+import { anonymiseCustomer, deleteCustomer } from './deletion';
 import { changeCustomerStatus, changeCustomerType, deactivateCustomer, reactivateCustomer } from './workflows';
 import { businessUnits, customers, customerStatuses, customerTypes } from './tables';
 
 export const customerResolvers: Resolvers = {
   Query: {
     customer: async (_p, { id }, ctx) => {
-      const customer = await ctx.loaders.byId(customers, 'Customer').load(decodeIdArgument(id, ['Customer'], 'id').id);
+      const customer = await customerById(ctx, decodeIdArgument(id, ['Customer'], 'id').id);
       // A customer opened by id is a read for the read log (src/audit/read-log-plugin.ts).
       if (customer) ctx.customerReads.add(customer.id);
       return customer;
@@ -53,6 +55,19 @@ export const customerResolvers: Resolvers = {
     updateCustomerStatus: (_p, { input }, ctx) =>
       payload(() => updateCustomerStatus(ctx.db, actorOf(ctx), inputId(input.id, ['CustomerStatus'], ['input', 'id']).id, input), { customerStatus: null }),
     reorderCustomerStatuses: (_p, { input }, ctx) => payload(() => reorderCustomerStatuses(ctx.db, actorOf(ctx), input), { customerStatuses: null }),
+    deleteCustomer: (_p, { input }, ctx) =>
+      payload(
+        async () => {
+          const { deletedCustomerId, deletedRecords } = await deleteCustomer(ctx.db, ctx.config, { ...actorOf(ctx), role: viewerOf(ctx).role }, inputId(input.id, ['Customer'], ['input', 'id']).id, input);
+          return { deletedCustomerId: toGlobalId('Customer', deletedCustomerId), deletedRecords };
+        },
+        { deletedCustomerId: null, deletedRecords: null },
+      ),
+    anonymiseCustomer: (_p, { input }, ctx) =>
+      payload(() => anonymiseCustomer(ctx.db, ctx.config, { ...actorOf(ctx), role: viewerOf(ctx).role }, inputId(input.id, ['Customer'], ['input', 'id']).id, input), {
+        customer: null,
+        anonymisedRecords: null,
+      }),
     updateCustomer: (_p, { input }, ctx) =>
       payload(() => updateCustomer(ctx.db, actorOf(ctx), inputId(input.id, ['Customer'], ['input', 'id']).id, input), { customer: null }),
   },

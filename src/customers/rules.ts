@@ -18,6 +18,11 @@ export const customersRules: AreaRules = {
     deactivateCustomer: customerWriters,
     reactivateCustomer: customerWriters,
     changeCustomerType: customerWriters,
+    // Permanent loss of records or personal data: for those who manage the whole book (the service checks too).
+    deleteCustomer: hasRole('ADMIN', 'MANAGER'),
+    anonymiseCustomer: hasRole('ADMIN', 'MANAGER'),
+    // Merging deletes records (they become tombstones): for those who manage the whole book.
+    mergeCustomers: hasRole('ADMIN', 'MANAGER'),
   },
   // Payloads: reached only through a root field that was allowed.
   types: {
@@ -27,5 +32,10 @@ export const customersRules: AreaRules = {
     DeactivateCustomerPayload: allow,
     ReactivateCustomerPayload: allow,
     ChangeCustomerTypePayload: allow,
+    DeleteCustomerPayload: allow,
+    AnonymiseCustomerPayload: allow,
+    AffectedRecordCount: allow,
+    MergeCustomersPayload: allow,
+    MergedCustomer: allow,
   },
 };

@@ -21,6 +21,7 @@ import { NAME_MAX, optionalText, requiredText } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
 import { users } from '../organisations/tables';
 import { businessUnits, customers, customerStatuses, customerTypes, type CustomerRow, type CustomerTypeRow } from './tables';
+import { customerNotFound } from './tombstones';
 
 
 export const customerFields = {
@@ -70,7 +71,7 @@ export async function referenced<T extends typeof users | typeof businessUnits |
     .select()
     .from(table as typeof users)
     .where(and(eq(table.id, id), eq(table.organisationId, actor.organisationId), actor.visibility?.rows(table)));
-  if (!row) throw notFound(['input', field], what);
+  if (!row) throw table === customers ? await customerNotFound(tx, actor, id, ['input', field]) : notFound(['input', field], what);
   return row as T['$inferSelect'];
 }
 
@@ -197,6 +198,8 @@ export async function updateCustomer(db: Db, actor: Actor, customerId: string, i
   const { expectedVersion, creditLimit, customFields, ...rest } = validate(updateSchema, input);
   return db.transaction(async (tx) => {
     const before = await lockForUpdate(tx, customers, actor, customerId, expectedVersion, 'customer');
+    // Its fields are where personal data would come back (D4 anonymiseCustomer).
+    if (before.anonymisedAt) throw userError(['input', 'id'], 'id: the customer has been anonymised; it can no longer be edited.', 'INVALID_STATE');
     const changes: Partial<typeof customers.$inferInsert> = givenFields(rest, [
       'name',
       'vatNumber',

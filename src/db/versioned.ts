@@ -4,6 +4,8 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable, PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { Actor } from '../audit/service';
+import { customers } from '../customers/tables';
+import { customerNotFound } from '../customers/tombstones';
 import { notFound, userError } from '../graph/user-errors';
 import type { Db } from './client';
 
@@ -26,7 +28,8 @@ export async function lockForUpdate<T extends VersionedTable>(
     .from(table as PgTable)
     .where(and(eq(table.id, id), eq(table.organisationId, actor.organisationId), actor.visibility?.rows(table)))
     .for('update')) as Array<T['$inferSelect'] & { version: number }>;
-  if (!row) throw notFound(['input', 'id'], what);
+  // A merged customer's id gets MERGED, naming the customer it went into.
+  if (!row) throw (table as PgTable) === customers ? await customerNotFound(tx, actor, id, ['input', 'id']) : notFound(['input', 'id'], what);
   if (expectedVersion != null && row.version !== expectedVersion) {
     throw userError(
       ['input', 'expectedVersion'],

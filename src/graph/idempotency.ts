@@ -20,12 +20,15 @@ const KEY_FIELD = ['input', 'idempotencyKey'];
 /** How a result is stored (JSON) and rebuilt for a replay. */
 export type ResultCodec<T> = { store(result: T): unknown; replay(stored: unknown): T };
 
-/** Payloads whose values are rows of the given tables (or null), stored as JSON and rebuilt with their Dates. */
-export function rowsCodec<T extends Record<string, object | null>>(tables: { [K in keyof T]: Table }): ResultCodec<T> {
+/**
+ * Payloads whose values are rows of the given tables (or null), stored as JSON and rebuilt with their
+ * Dates; other members (ids, counts) are plain JSON and come back as they were stored.
+ */
+export function rowsCodec<T extends object>(tables: { [K in keyof T]?: Table }): ResultCodec<T> {
   return {
     store: (result) => JSON.parse(JSON.stringify(result)),
     replay: (stored) => {
-      const out: Record<string, unknown> = {};
+      const out: Record<string, unknown> = { ...(stored as Record<string, unknown>) };
       for (const [key, table] of Object.entries(tables) as Array<[string, Table]>) {
         const row = (stored as Record<string, Record<string, unknown> | null>)[key] ?? null;
         out[key] = row === null ? null : reviveRow(table, row);

@@ -17,6 +17,7 @@ import { badUserInput } from './errors';
 import { parseGlobalId, type NodeType } from './ids';
 import { formatMoney } from './money';
 import { nodeTables } from './node-tables';
+import { customerById } from '../customers/merge-resolvers';
 
 const MAX_NODES = 100;
 
@@ -51,9 +52,11 @@ async function loadNode(ctx: Context, globalId: string, argument: string): Promi
       ? id === viewer.organisationId
         ? viewer.organisation
         : null
-      : await ctx.loaders.byId(nodeTables[type], type).load(id);
+      : type === 'Customer'
+        ? await customerById(ctx, id)
+        : await ctx.loaders.byId(nodeTables[type], type).load(id);
   // A customer opened by id is a read for the read log (src/audit/read-log-plugin.ts).
-  if (row && type === 'Customer') ctx.customerReads.add(id);
+  if (row && type === 'Customer') ctx.customerReads.add((row as { id: string }).id);
   return row ? { ...row, __typename: type } : null;
 }
 

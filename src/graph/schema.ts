@@ -21,6 +21,7 @@ import { conversionsResolvers } from '../conversions/resolvers';
 
 import { contactResolvers } from '../contacts/resolvers';
 import { customerResolvers } from '../customers/resolvers';
+import { customerMergeResolvers } from '../customers/merge-resolvers';
 import { invoiceResolvers } from '../invoices/resolvers';
 import { leadResolvers } from '../leads/resolvers';
 import { organisationResolvers } from '../organisations/resolvers';
@@ -39,7 +40,7 @@ export function loadTypeDefs(): string[] {
 export function buildSchema(options: { shield?: boolean } = {}): GraphQLSchema {
   const schema = makeExecutableSchema({
     typeDefs: loadTypeDefs(),
-    resolvers: [graphResolvers, auditResolvers, organisationResolvers, customerResolvers, leadResolvers, contactResolvers, addressResolvers, grantResolvers, statusGroupResolvers, portalResolvers, invoiceResolvers,
+    resolvers: [graphResolvers, auditResolvers, organisationResolvers, customerResolvers, customerMergeResolvers, leadResolvers, contactResolvers, addressResolvers, grantResolvers, statusGroupResolvers, portalResolvers, invoiceResolvers,
       branchesResolvers, workAddressesResolvers, assetsResolvers, activityResolvers, documentsResolvers, customFieldsResolvers, searchResolvers, importExportResolvers, pipelineResolvers, conversionsResolvers,
     ] as never,
   });

@@ -4,6 +4,7 @@
 // the customer's status does not allow it (D4), unless an admin or manager overrides (audited).
 // Every change runs in one transaction and is audited; numbers are bumped inside it, so no gaps.
 import { moneyInputSchema } from '../graph/money';
+import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { and, eq, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
@@ -171,7 +172,7 @@ const opportunityFields = {
 
 export async function createOpportunity(db: Db, actor: Actor, input: CreateOpportunityInput): Promise<{ opportunity: OpportunityRow }> {
   const fields = validate(z.object({ ...opportunityFields, stage: opportunityFields.stage.nullish() }), input);
-  return db.transaction(async (tx) => {
+  return withIdempotency(db, actor, 'createOpportunity', input.idempotencyKey, input, async (tx) => {
     const owner = await writableOwner(tx, actor, input.recordId, ['input', 'recordId']);
     const ownerId = fields.ownerId ? await userInOrganisation(tx, actor, fields.ownerId, ['input', 'ownerId']) : actor.userId;
     const [opportunity] = await tx
@@ -189,7 +190,7 @@ export async function createOpportunity(db: Db, actor: Actor, input: CreateOppor
       .returning();
     await recordAudit(tx, actor, { action: 'opportunity.create', entityType: 'Opportunity', entityId: opportunity!.id, after: opportunity });
     return { opportunity: opportunity! };
-  });
+  }, rowsCodec<{ opportunity: OpportunityRow }>({ opportunity: opportunities }));
 }
 
 export async function updateOpportunity(db: Db, actor: Actor, opportunityId: string, input: UpdateOpportunityInput): Promise<{ opportunity: OpportunityRow }> {
@@ -247,7 +248,7 @@ async function insertQuoteLines(tx: Db, actor: Actor, quoteId: string, lines: Ne
 
 export async function createQuote(db: Db, actor: Actor, input: CreateQuoteInput): Promise<{ quote: QuoteRow }> {
   const fields = validate(z.object({ lines: linesSchema, opportunityId: z.string().nullish() }), input);
-  return db.transaction(async (tx) => {
+  return withIdempotency(db, actor, 'createQuote', input.idempotencyKey, input, async (tx) => {
     const owner = await writableOwner(tx, actor, input.recordId, ['input', 'recordId']);
     const opportunityId = fields.opportunityId ? await opportunityOf(tx, actor, owner, fields.opportunityId, ['input', 'opportunityId']) : null;
     const lines = await resolveLines(tx, actor, fields.lines, ['input', 'lines']);
@@ -264,7 +265,7 @@ export async function createQuote(db: Db, actor: Actor, input: CreateQuoteInput)
     const rows = await insertQuoteLines(tx, actor, quote!.id, lines);
     await recordAudit(tx, actor, { action: 'quote.create', entityType: 'Quote', entityId: quote!.id, after: { ...quote, lines: rows } });
     return { quote: quote! };
-  });
+  }, rowsCodec<{ quote: QuoteRow }>({ quote: quotes }));
 }
 
 /** The quote locked for a change, refused while its lead has been converted (read-only). */
@@ -464,7 +465,7 @@ export async function createJob(db: Db, actor: Actor, input: CreateJobInput, may
     z.object({ description: requiredText(TEXT_MAX), scheduledFor: z.date().nullish(), overrideStatus: z.boolean().nullish() }),
     { description: input.description, scheduledFor: input.scheduledFor, overrideStatus: input.overrideStatus },
   );
-  return db.transaction(async (tx) => {
+  return withIdempotency(db, actor, 'createJob', input.idempotencyKey, input, async (tx) => {
     const { customer, workAddressId } = await customerAndWorkAddress(tx, actor, input);
     const overriddenStatus = await checkNewWorkAllowed(tx, customer.id, { overrideStatus: fields.overrideStatus, mayOverride });
     const [job] = await tx
@@ -484,12 +485,12 @@ export async function createJob(db: Db, actor: Actor, input: CreateJobInput, may
       after: { ...job, ...(overriddenStatus ? { overriddenStatus } : {}) },
     });
     return { job: job! };
-  });
+  }, rowsCodec<{ job: JobRow }>({ job: jobs }));
 }
 
 export async function createEstimate(db: Db, actor: Actor, input: CreateEstimateInput): Promise<{ estimate: EstimateRow }> {
   const fields = validate(z.object({ description: requiredText(TEXT_MAX), amount: moneyInputSchema }), { description: input.description, amount: input.amount });
-  return db.transaction(async (tx) => {
+  return withIdempotency(db, actor, 'createEstimate', input.idempotencyKey, input, async (tx) => {
     const { customer, workAddressId } = await customerAndWorkAddress(tx, actor, input);
     const [estimate] = await tx
       .insert(estimates)
@@ -504,5 +505,5 @@ export async function createEstimate(db: Db, actor: Actor, input: CreateEstimate
       .returning();
     await recordAudit(tx, actor, { action: 'estimate.create', entityType: 'Estimate', entityId: estimate!.id, after: estimate });
     return { estimate: estimate! };
-  });
+  }, rowsCodec<{ estimate: EstimateRow }>({ estimate: estimates }));
 }

@@ -1,10 +1,11 @@
 // Contacts, addresses and (later) notes and documents belong to either a lead or a customer: the
 // "record". This resolves a record's global ID from mutation input to one the viewer's organisation has.
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Actor } from '../audit/service';
 import { customers } from '../customers/tables';
+import { customerNotFound } from '../customers/tombstones';
 import type { Db } from '../db/client';
-import { inputId, notFound } from '../graph/user-errors';
+import { inputId, notFound, userError } from '../graph/user-errors';
 import { leads } from '../leads/tables';
 
 /** Where the i-th item of a list sits in a mutation's input, for error paths. */
@@ -12,14 +13,29 @@ export type ItemPath = (index: number) => (string | number)[];
 
 export type RecordOwner = { kind: 'customer'; id: string } | { kind: 'lead'; id: string };
 
+/**
+ * An anonymised customer (D4, anonymiseCustomer) takes no new personal data: nothing is attached to
+ * it, or to the leads converted into it, through these lookups (they serve mutations only).
+ */
+function refuseAnonymised(anonymisedAt: unknown, field: (string | number)[]): void {
+  if (anonymisedAt) {
+    throw userError(field, `${field[field.length - 1]}: the customer has been anonymised; it takes no new personal data.`, 'INVALID_STATE');
+  }
+}
+
 export async function resolveRecordOwner(tx: Db, actor: Actor, globalId: string, field: (string | number)[]): Promise<RecordOwner> {
   const parsed = inputId(globalId, ['Customer', 'Lead'], field);
   const table = parsed.type === 'Customer' ? customers : leads;
   const [row] = await tx
-    .select({ id: table.id })
+    .select({
+      id: table.id,
+      anonymisedAt:
+        parsed.type === 'Customer' ? customers.anonymisedAt : sql`(select ${customers.anonymisedAt} from ${customers} where ${customers.id} = ${leads.convertedCustomerId})`,
+    })
     .from(table)
     .where(and(eq(table.id, parsed.id), eq(table.organisationId, actor.organisationId), actor.visibility?.record(parsed.type === 'Customer' ? 'customer' : 'lead')));
-  if (!row) throw notFound(field, parsed.type === 'Customer' ? 'customer' : 'lead');
+  if (!row) throw parsed.type === 'Customer' ? await customerNotFound(tx, actor, parsed.id, field) : notFound(field, 'lead');
+  refuseAnonymised(row.anonymisedAt, field);
   return { kind: parsed.type === 'Customer' ? 'customer' : 'lead', id: row.id };
 }
 
@@ -27,9 +43,10 @@ export async function resolveRecordOwner(tx: Db, actor: Actor, globalId: string,
 export async function visibleCustomerId(tx: Db, actor: Actor, globalId: string, field: (string | number)[]): Promise<string> {
   const { id } = inputId(globalId, ['Customer'], field);
   const [row] = await tx
-    .select({ id: customers.id })
+    .select({ id: customers.id, anonymisedAt: customers.anonymisedAt })
     .from(customers)
     .where(and(eq(customers.id, id), eq(customers.organisationId, actor.organisationId), actor.visibility?.record('customer')));
-  if (!row) throw notFound(field, 'customer');
+  if (!row) throw await customerNotFound(tx, actor, id, field);
+  refuseAnonymised(row.anonymisedAt, field);
   return row.id;
 }

@@ -127,7 +127,10 @@ it("merges two of one customer's branches: work addresses move, the other goes, 
   await workAddress(customerId, 'S1', survivor);
   await workAddress(customerId, 'O1', other);
   await workAddress(customerId, 'O2', other);
-  const res = await server.graphql(MERGE, { input: { survivorId: survivor, otherId: other } }, org.adminToken);
+  const res = await server.graphql(MERGE, { input: { survivorId: survivor, otherId: other, idempotencyKey: 'merge-branches' } }, org.adminToken);
+  // A retry (the first response lost on the way) gets the same answer, not "no branch with this ID".
+  const retry = await server.graphql(MERGE, { input: { survivorId: survivor, otherId: other, idempotencyKey: 'merge-branches' } }, org.adminToken);
+  expect(retry.data!.mergeBranches).toEqual(res.data!.mergeBranches);
   expect(res.data!.mergeBranches).toEqual({
     branch: { id: survivor, version: 2, workAddresses: { totalCount: 3, nodes: [{ line1: 'S1' }, { line1: 'O1' }, { line1: 'O2' }] } },
     deletedBranchId: other,

@@ -19,7 +19,8 @@ export function withDatabaseName(url: string, name: string): string {
 
 export type TestDatabase = Database & { name: string; url: string | null; drop(): Promise<void> };
 
-export async function createTestDatabase(): Promise<TestDatabase> {
+/** `poolSize`: connections to PostgreSQL (concurrency tests ask for one per concurrent call). */
+export async function createTestDatabase(options: { poolSize?: number } = {}): Promise<TestDatabase> {
   const adminUrl = testDatabaseUrl();
   if (!adminUrl) {
     const database = await openDatabase({ kind: 'embedded' });
@@ -34,7 +35,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await admin.end();
   }
   const url = withDatabaseName(adminUrl, name);
-  const database = await openDatabase({ kind: 'postgres', url, poolSize: 10 });
+  const database = await openDatabase({ kind: 'postgres', url, poolSize: options.poolSize ?? 10 });
   return {
     ...database,
     name,

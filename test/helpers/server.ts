@@ -24,8 +24,8 @@ export type TestServer = {
   close(): Promise<void>;
 };
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const database = await createTestDatabase();
+export async function startTestServer(env: Record<string, string> = {}, options: { poolSize?: number } = {}): Promise<TestServer> {
+  const database = await createTestDatabase(options);
   const config = loadConfig({ NODE_ENV: 'test', EXPOSE_SQL_COUNT: 'true', PORT: '0', ...env });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const app = await createApp({ config, database, log });

@@ -448,6 +448,31 @@ describe('jobs and estimates', () => {
   });
 });
 
+describe('safe retries', () => {
+  it('create the record once per idempotency key: a retry returns it, another input with the key is refused', async () => {
+    const customerId = await customer('Retry Heating Ltd');
+    const work = await workAddress(customerId);
+    const creations: Array<[string, string, Record<string, unknown>, string]> = [
+      [CREATE_OPPORTUNITY, 'createOpportunity', { recordId: customerId, name: 'Retry boiler' }, 'opportunities'],
+      [CREATE_QUOTE, 'createQuote', { recordId: customerId, lines: [line()] }, 'quotes'],
+      [CREATE_JOB, 'createJob', { customerId, workAddressId: work, description: 'Retry service' }, 'jobs'],
+      [CREATE_ESTIMATE, 'createEstimate', { customerId, workAddressId: work, description: 'Retry estimate', amount: { amountMinor: 100 } }, 'estimates'],
+    ];
+    for (const [mutation, name, input, table] of creations) {
+      const before = await count(table);
+      const first = await server.graphql(mutation, { input: { ...input, idempotencyKey: `retry-${name}` } }, org.adminToken);
+      const second = await server.graphql(mutation, { input: { ...input, idempotencyKey: `retry-${name}` } }, org.adminToken);
+      expect(first.data![name].userErrors).toEqual([]);
+      expect(second.data![name]).toEqual(first.data![name]);
+      expect(await count(table)).toBe(before + 1);
+      const changed = 'name' in input ? { name: 'Something else' } : 'lines' in input ? { lines: [line({ description: 'Something else' })] } : { description: 'Something else' };
+      const other = await server.graphql(mutation, { input: { ...input, ...changed, idempotencyKey: `retry-${name}` } }, org.adminToken);
+      expect(errorCodes(other.data![name].userErrors)).toEqual(['input.idempotencyKey:IDEMPOTENCY_KEY_REUSED']);
+      expect(await count(table)).toBe(before + 1);
+    }
+  });
+});
+
 describe('who may', () => {
   it('refuses a sales user who does not own the record: NOT_FOUND, nothing written, nothing shown', async () => {
     const sales = await org.tokenFor('SALES');
