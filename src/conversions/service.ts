@@ -19,6 +19,7 @@ import { customFieldDefinitions } from '../custom-fields/tables';
 import { checkTypeRequirements, defaultStatusId, referenced } from '../customers/service';
 import { businessUnits, customers, customerStatuses, customerTypes, type CustomerRow } from '../customers/tables';
 import type { Db } from '../db/client';
+import { idsInOrder } from '../db/columns';
 import { writeUpdate } from '../db/versioned';
 import { documentStore } from '../documents/store';
 import { documents } from '../documents/tables';
@@ -188,11 +189,12 @@ export async function convertLockedLead(tx: Db, config: Config, actor: Actor, le
   const [type] = await tx.select().from(customerTypes).where(eq(customerTypes.id, customer.typeId));
   let primaryTaken = Boolean(existingPrimary) || !type!.allowsPrimaryContact;
   const contactMap = new Map<string, string>();
-  const contactCopies = chosen.map((c) => {
+  const contactIdsInOrder = idsInOrder(chosen.length);
+  const contactCopies = chosen.map((c, i) => {
     const { id: _id, leadId: _lead, customerId: _customer, createdAt: _c, updatedAt: _u, version: _v, ...fields } = c;
     const isPrimary = !primaryTaken;
     if (isPrimary) primaryTaken = true;
-    const id = randomUUID();
+    const id = contactIdsInOrder[i]!;
     contactMap.set(c.id, id);
     return { ...fields, id, isPrimary, customerId: customer.id };
   });
@@ -209,11 +211,12 @@ export async function convertLockedLead(tx: Db, config: Config, actor: Actor, le
     (await tx.select({ type: addresses.type }).from(addresses).where(and(eq(addresses.customerId, customer.id), eq(addresses.isDefault, true)))).map((a) => a.type),
   );
   const addressIds: Record<string, string> = {};
-  const addressCopies = leadAddresses.map((a) => {
+  const addressIdsInOrder = idsInOrder(leadAddresses.length);
+  const addressCopies = leadAddresses.map((a, i) => {
     const { id: _id, leadId: _lead, customerId: _customer, createdAt: _c, updatedAt: _u, version: _v, ...fields } = a;
     const isDefault = a.isDefault && !defaultTypes.has(a.type);
     if (isDefault) defaultTypes.add(a.type);
-    const id = randomUUID();
+    const id = addressIdsInOrder[i]!;
     addressIds[a.id] = id;
     return { ...fields, id, isDefault, customerId: customer.id };
   });
@@ -245,13 +248,14 @@ export async function convertLockedLead(tx: Db, config: Config, actor: Actor, le
   const documentIds: Record<string, string> = {};
   if (options.copyDocuments ?? true) {
     const store = documentStore(config, tx);
-    const leadDocuments = await tx.select().from(documents).where(and(eq(documents.leadId, lead.id), sql`${documents.deletedAt} is null`)).orderBy(asc(documents.createdAt));
+    const leadDocuments = await tx.select().from(documents).where(and(eq(documents.leadId, lead.id), sql`${documents.deletedAt} is null`)).orderBy(asc(documents.createdAt), asc(documents.id));
     const documentCopies = [];
-    for (const d of leadDocuments) {
+    const documentIdsInOrder = idsInOrder(leadDocuments.length);
+    for (const [i, d] of leadDocuments.entries()) {
       const storageKey = `${actor.organisationId}/${randomUUID()}`;
       const stored = await store.put(storageKey, store.get(d.storageKey));
       const { id: _id, leadId: _lead, customerId: _customer, createdAt: _c, storageKey: _k, ...fields } = d;
-      const id = randomUUID();
+      const id = documentIdsInOrder[i]!;
       documentIds[d.id] = id;
       documentCopies.push({ ...fields, id, customerId: customer.id, storageKey, sizeBytes: stored.size, sha256: stored.sha256 });
     }

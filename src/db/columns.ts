@@ -1,10 +1,20 @@
 // Column shapes every tenant table shares: a uuid key, its organisation, timestamps and a version
 // for optimistic concurrency (`expectedVersion` in update mutations).
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { char, doublePrecision, integer, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { organisations } from '../organisations/tables';
 
 export const id = () => uuid('id').primaryKey().defaultRandom();
+
+/**
+ * Ids for the rows of one multi-row insert, ascending: lists sorted "oldest first, then id" show
+ * such rows in the order they were given even where their creation times tie (PGlite's clock is
+ * coarser than PostgreSQL's, and one statement can stamp several rows with the same time).
+ */
+export function idsInOrder(count: number): string[] {
+  return Array.from({ length: count }, () => randomUUID()).sort();
+}
 
 export const organisationId = () =>
   uuid('organisation_id')

@@ -136,8 +136,9 @@ type UploadResult = { document: DocumentRow };
 /** Status and code for a user error from resolving `recordId`. */
 function refusalOf(error: UserErrors): HttpRefusal {
   const first = error.errors[0]!;
-  const status = first.code === 'NOT_FOUND' ? 404 : first.code === 'INVALID_STATE' ? 409 : 400;
-  const code = first.code === 'NOT_FOUND' ? 'NOT_FOUND' : first.code === 'INVALID_STATE' ? 'INVALID_STATE' : 'BAD_USER_INPUT';
+  // A merged customer's id: 409 with MERGED, the message naming the customer it went into.
+  const status = first.code === 'NOT_FOUND' ? 404 : first.code === 'INVALID_STATE' || first.code === 'MERGED' ? 409 : 400;
+  const code = first.code === 'NOT_FOUND' || first.code === 'INVALID_STATE' || first.code === 'MERGED' ? first.code : 'BAD_USER_INPUT';
   return new HttpRefusal(status, code, first.message);
 }
 

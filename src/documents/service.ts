@@ -2,7 +2,7 @@
 // stored, and deletion. The HTTP side (src/documents/http.ts) streams the bytes; this module keeps
 // the rules: which record a document may go on (one the uploader sees), that a converted lead is
 // read-only, and that every change is audited in the transaction that makes it.
-import { visibleCustomerId } from '../records/owner';
+import { customerAnonymisedAt, refuseAnonymised, visibleCustomerId } from '../records/owner';
 import { and, eq, isNull } from 'drizzle-orm';
 import { assets } from '../assets/tables';
 import { recordAudit, type Actor } from '../audit/service';
@@ -44,18 +44,20 @@ export async function resolveAttachment(db: Db, actor: Actor, globalId: string, 
     }
     case 'WorkAddress': {
       const [row] = await db
-        .select({ id: workAddresses.id, customerId: workAddresses.customerId })
+        .select({ id: workAddresses.id, customerId: workAddresses.customerId, anonymisedAt: customerAnonymisedAt(workAddresses.customerId) })
         .from(workAddresses)
         .where(and(eq(workAddresses.id, parsed.id), eq(workAddresses.organisationId, org), actor.visibility?.rows(workAddresses)));
       if (!row) throw notFound(field, 'work address');
+      refuseAnonymised(row.anonymisedAt, field);
       return { ...none, customerId: row.customerId, workAddressId: row.id };
     }
     case 'Asset': {
       const [row] = await db
-        .select({ id: assets.id, customerId: assets.customerId, workAddressId: assets.workAddressId })
+        .select({ id: assets.id, customerId: assets.customerId, workAddressId: assets.workAddressId, anonymisedAt: customerAnonymisedAt(assets.customerId) })
         .from(assets)
         .where(and(eq(assets.id, parsed.id), eq(assets.organisationId, org), actor.visibility?.rows(assets)));
       if (!row) throw notFound(field, 'asset');
+      refuseAnonymised(row.anonymisedAt, field);
       return { ...none, customerId: row.customerId, workAddressId: row.workAddressId, assetId: row.id };
     }
   }

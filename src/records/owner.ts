@@ -15,9 +15,10 @@ export type RecordOwner = { kind: 'customer'; id: string } | { kind: 'lead'; id:
 
 /**
  * An anonymised customer (D4, anonymiseCustomer) takes no new personal data: nothing is attached to
- * it, or to the leads converted into it, through these lookups (they serve mutations only).
+ * it, or to the leads converted into it, through these lookups (they serve mutations only), nor to
+ * its work addresses and assets (src/documents/service.ts).
  */
-function refuseAnonymised(anonymisedAt: unknown, field: (string | number)[]): void {
+export function refuseAnonymised(anonymisedAt: unknown, field: (string | number)[]): void {
   if (anonymisedAt) {
     throw userError(field, `${field[field.length - 1]}: the customer has been anonymised; it takes no new personal data.`, 'INVALID_STATE');
   }
@@ -50,3 +51,6 @@ export async function visibleCustomerId(tx: Db, actor: Actor, globalId: string, 
   refuseAnonymised(row.anonymisedAt, field);
   return row.id;
 }
+
+/** The anonymisation time of a row's customer, as a column to select beside the row. */
+export const customerAnonymisedAt = (customerId: unknown) => sql<Date | null>`(select ${customers.anonymisedAt} from ${customers} where ${customers.id} = ${customerId})`;

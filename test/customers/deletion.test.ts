@@ -438,6 +438,13 @@ describe('anonymiseCustomer', () => {
       input: { leadId: newLead.createLead.lead.id, typeId: ref.types.Company, intoCustomerId: customerId },
     });
     expect(errorCodes(convert.convertLead.userErrors)).toEqual(['input.intoCustomerId:INVALID_STATE']);
+    // Nor as a document on one of its work addresses.
+    const work = await gql(`query($id: ID!) { customer(id: $id) { workAddresses(first: 1) { nodes { id } } } }`, { id: customerId });
+    const form = new FormData();
+    form.append('recordId', work.customer.workAddresses.nodes[0].id);
+    form.append('file', new Blob([`${person.surname} passport\n`], { type: 'text/plain' }), 'passport.txt');
+    const refused = await fetch(`${base}/documents`, { method: 'POST', body: form, headers: { authorization: `Bearer ${org.adminToken}` } });
+    expect(refused.status).toBe(409);
     await server.database.db.execute(sql`delete from customers where id = ${uuidOf(donor.createCustomer.customer.id)}`);
     await server.database.db.execute(sql`delete from leads where id = ${uuidOf(newLead.createLead.lead.id)}`);
     expect(await version(customerId)).toBe(current);
