@@ -13,7 +13,13 @@ export async function onUniqueViolation<T>(constraint: string, error: () => User
     const e = thrown as PgError & { cause?: PgError };
     const pg = e.cause?.code ? e.cause : e;
     const name = pg.constraint ?? pg.constraint_name;
-    if (pg.code === '23505' && (name === undefined || name === constraint)) throw error();
+    if (pgErrorCode(thrown) === '23505' && (name === undefined || name === constraint)) throw error();
     throw thrown;
   }
+}
+
+/** PostgreSQL's code for an error: on the error itself (postgres.js, PGlite) or on the driver error Drizzle wraps. */
+export function pgErrorCode(thrown: unknown): string | undefined {
+  const e = thrown as PgError & { cause?: PgError };
+  return (e?.cause?.code ? e.cause : e)?.code;
 }

@@ -13,6 +13,7 @@ import type { Actor } from '../audit/service';
 import type { Db } from '../db/client';
 import { idempotencyKeys } from './idempotency-tables';
 import { userError } from './user-errors';
+import { pgErrorCode } from '../db/unique';
 
 export const IDEMPOTENCY_KEY_MAX = 255;
 const KEY_FIELD = ['input', 'idempotencyKey'];
@@ -71,7 +72,26 @@ export function requestHash(input: object): string {
 }
 
 /**
- * Runs `run` in one transaction; with a key, at most once per (organisation, operation, key).
+ * A deadlock (40P01) or serialization failure (40001) rolls the whole transaction back and means
+ * "try again": PostgreSQL picked this transaction as the victim of a race, not the input as wrong.
+ * Up to this many attempts are made before the error reaches the client.
+ */
+export const TRANSACTION_ATTEMPTS = 3;
+const RETRYABLE = new Set(['40P01', '40001']);
+
+async function retryingTransaction<T>(db: Db, run: (tx: Db) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await db.transaction((tx) => run(tx));
+    } catch (error) {
+      if (attempt >= TRANSACTION_ATTEMPTS || !RETRYABLE.has(pgErrorCode(error) ?? '')) throw error;
+    }
+  }
+}
+
+/**
+ * Runs `run` in one transaction (again, from the start, if PostgreSQL chose it as a deadlock or
+ * serialization victim); with a key, at most once per (organisation, operation, key).
  * Concurrent calls with one key queue on the key row (`insert … on conflict do nothing` waits for the
  * first caller's transaction; `select … for update` then reads its stored result).
  */
@@ -84,11 +104,11 @@ export async function withIdempotency<T>(
   run: (tx: Db) => Promise<T>,
   codec: ResultCodec<T>,
 ): Promise<T> {
-  if (key == null) return db.transaction((tx) => run(tx));
+  if (key == null) return retryingTransaction(db, run);
   if (key.trim() === '') throw userError(KEY_FIELD, 'idempotencyKey: must not be blank; omit it to run without one.', 'REQUIRED');
   if (key.length > IDEMPOTENCY_KEY_MAX) throw userError(KEY_FIELD, `idempotencyKey: must be at most ${IDEMPOTENCY_KEY_MAX} characters`, 'TOO_LONG');
   const hash = requestHash(input);
-  return db.transaction(async (tx) => {
+  return retryingTransaction(db, async (tx) => {
     const [mine] = await tx
       .insert(idempotencyKeys)
       .values({ organisationId: actor.organisationId, operation, key, requestHash: hash, userId: actor.userId })

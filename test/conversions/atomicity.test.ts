@@ -9,7 +9,7 @@
 // successful run writes (`writes`: the retry must change them, which shows those writes came before
 // the failure point and were undone).
 import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
-import { auditEntryOf, changedTables, expectAtomic, idempotencyKeyResult, type Injection, type MutationAttempt } from '../helpers/atomicity';
+import { auditEntryOf, changedTables, expectAtomic, failOn, idempotencyKeyResult, tableChecksums, type Injection, type MutationAttempt } from '../helpers/atomicity';
 import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
 import { fillCustomerRecord } from '../helpers/customer-record';
 
@@ -371,5 +371,37 @@ describe.each(cases)('$workflow', ({ arrange, failAt, writes }) => {
     const { before, afterRetry } = await expectAtomic(server, request, injection);
     const changed = changedTables(before, afterRetry).map((t) => t.table);
     expect(changed).toEqual(expect.arrayContaining([...writes, injection.table]));
+  });
+});
+
+// A deadlock or serialization failure is PostgreSQL choosing a victim among racing transactions,
+// not a fault of the request: the transaction is run again from the start, and the caller sees one
+// success with its changes made once.
+describe('a deadlock victim is retried', () => {
+  const victims: Array<[string, () => Promise<MutationAttempt>, Injection]> = [
+    ['signQuote on a lead, at its sales order', async () => attempt(SIGN, 'signQuote', { quoteId: (await fullLead()).quoteId }), { table: 'sales_orders' }],
+    [
+      'mergeCustomers, at the tombstones',
+      async () => attempt(MERGE, 'mergeCustomers', { survivorId: await customerWith(), mergedIds: [await customerWith()], idempotencyKey: `merge-victim-${unique()}` }),
+      { table: 'customer_tombstones' },
+    ],
+  ];
+  it.each(victims)('%s', async (_name, arrange, where) => {
+    const request = await arrange();
+    const before = await tableChecksums(server.database.db);
+    const deadlock = await failOn(server.database.db, where.table, 'INSERT', { errcode: '40P01', times: 1 });
+    try {
+      const res = await server.graphql(request.query, request.variables, request.token);
+      expect(res.errors).toBeUndefined();
+      expect(res.data![request.field].userErrors).toEqual([]);
+      expect(await deadlock.fired()).toBe(true);
+      // The trigger saw the first attempt's row and the retry's: two attempts, one committed.
+      expect(await deadlock.rowsSeen()).toBe(2);
+    } finally {
+      await deadlock.drop();
+    }
+    const changed = changedTables(before, await tableChecksums(server.database.db));
+    const grew = changed.find((t) => t.table === where.table)!;
+    expect(grew.after!.rows - grew.before!.rows).toBe(1);
   });
 });

@@ -51,6 +51,10 @@ export type Injection = {
   when?: string;
   /** Rows to let through before failing (default 0: fail on the first matching row). */
   afterRows?: number;
+  /** Fail only this many rows, then let the rest through (default: every one past `afterRows`). */
+  times?: number;
+  /** The SQLSTATE to raise, e.g. `40P01` for a deadlock (default P0001, a plain raised exception). */
+  errcode?: string;
 };
 
 /** A failure at the first audit entry of `action` (past `afterRows` of them): most workflows' last write. */
@@ -91,9 +95,11 @@ export async function failOn(db: Db, table: string, op: WriteOperation = 'INSERT
   await db.execute(sql.raw(`create sequence ${quoted(counter)}`));
   await db.execute(
     sql.raw(`create function ${quoted(name)}() returns trigger language plpgsql as $fn$
+declare
+  seen bigint := nextval(${literal(quoted(counter))});
 begin
-  if nextval(${literal(quoted(counter))}) > ${skip} then
-    raise exception ${literal(INJECTED_MESSAGE)};
+  if seen > ${skip}${options.times === undefined ? '' : ` and seen <= ${skip + options.times}`} then
+    raise exception ${literal(INJECTED_MESSAGE)} using errcode = ${literal(options.errcode ?? 'P0001')};
   end if;
   return ${row};
 end
