@@ -13,6 +13,7 @@ import { createOrganisation, createUser } from '../organisations/service';
 import { demoCredentials, organisations, users, type Role } from '../organisations/tables';
 import { generateCustomers } from './bulk';
 import { createDemoAssets } from '../assets/demo';
+import { createDemoPipeline } from '../pipeline/demo';
 
 export const DEMO_ORGANISATION_NAME = 'Demo Services Ltd';
 
@@ -56,6 +57,7 @@ export async function createDemoOrganisation(db: Db, options: { customers?: numb
   await createDemoLeads(db, organisationId, userIds, options.leads ?? 25);
   await createDemoInvoices(db, organisationId);
   await createDemoAssets(db, organisationId);
+  await createDemoPipeline(db, organisationId);
   return organisationId;
 }
 
