@@ -3,6 +3,7 @@
 import { and, eq, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
+import { idsInOrder } from '../db/columns';
 import type { Db } from '../db/client';
 import { lockForUpdate, mergeCustomFields, writeUpdate } from '../db/versioned';
 import { customers, customerTypes } from '../customers/tables';
@@ -99,11 +100,13 @@ export async function insertContacts(
   for (const [i, c] of list.entries()) {
     c.customFields = await validateCustomFields(tx, actor.organisationId, 'CONTACT', c.customFields, [...pathOf(i), 'customFields'], { requireAll: true });
   }
+  const ids = idsInOrder(list.length);
   const rows = await tx
     .insert(contacts)
     .values(
-      list.map(({ communicationPreferences, ...c }) => ({
+      list.map(({ communicationPreferences, ...c }, i) => ({
         ...c,
+        id: ids[i]!,
         communicationPreferences: decidePreferences([], communicationPreferences ?? [], enteredChannels([], [], c.emails, c.phones), now),
         organisationId: actor.organisationId,
         customerId: owner.kind === 'customer' ? owner.id : null,
