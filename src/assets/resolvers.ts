@@ -1,6 +1,7 @@
 // GraphQL resolvers for assets and their reference lists: thin, over the services and the loaders.
 import { sql } from 'drizzle-orm';
 import { actorOf } from '../audit/actor';
+import { salesOrderLines, salesOrders } from '../pipeline/tables';
 import { customers } from '../customers/tables';
 import type { Resolvers } from '../generated/graphql';
 import { viewerOf } from '../graph/context';
@@ -18,6 +19,10 @@ export const assetsResolvers: Resolvers = {
     id: globalIdField('Asset'),
     customer: async (a, _args, ctx) => (await ctx.loaders.byId(customers, 'Customer').load(a.customerId))!,
     workAddress: (a, _args, ctx) => (a.workAddressId ? ctx.loaders.byId(workAddresses, 'WorkAddress').load(a.workAddressId) : null),
+    salesOrder: async (a, _args, ctx) => {
+      const line = a.salesOrderLineId ? await ctx.loaders.byId(salesOrderLines, 'SalesOrderLine').load(a.salesOrderLineId) : null;
+      return line ? ctx.loaders.byId(salesOrders, 'SalesOrder').load(line.salesOrderId) : null;
+    },
     group: (a, _args, ctx) => (a.groupId ? ctx.loaders.byId(assetGroups, 'AssetGroup').load(a.groupId) : null),
     make: (a, _args, ctx) => (a.makeId ? ctx.loaders.byId(assetMakes, 'AssetMake').load(a.makeId) : null),
     model: (a, _args, ctx) => (a.modelId ? ctx.loaders.byId(assetModels, 'AssetModel').load(a.modelId) : null),

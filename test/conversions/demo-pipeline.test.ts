@@ -40,8 +40,8 @@ test('a demo lead’s SENT quote signs into a PENDING customer whose order conve
     assets: [{ description: 'Worcester Bosch Greenstar 30i combination boiler', quantity: 1 }],
   });
   const converted = await gql(
-    `mutation($input: ConvertSalesOrderToAssetsInput!) { convertSalesOrderToAssets(input: $input) { customer { stage } assets { group { name } model { name } } userErrors { code message } } }`,
+    `mutation($input: ConvertSalesOrderToAssetsInput!) { convertSalesOrderToAssets(input: $input) { customer { stage } assets { group { name } model { name } salesOrder { id } } userErrors { code message } } }`,
     { input: { salesOrderId: signed.signQuote.salesOrder.id } },
   );
-  expect(converted.convertSalesOrderToAssets).toEqual({ customer: { stage: 'LIVE' }, assets: [{ group: { name: 'Boilers' }, model: { name: 'Greenstar 30i' } }], userErrors: [] });
+  expect(converted.convertSalesOrderToAssets).toEqual({ customer: { stage: 'LIVE' }, assets: [{ group: { name: 'Boilers' }, model: { name: 'Greenstar 30i' }, salesOrder: { id: signed.signQuote.salesOrder.id } }], userErrors: [] });
 });
