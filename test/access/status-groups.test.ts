@@ -11,8 +11,8 @@ import { Visibility } from '../../src/auth/visibility';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
 import { UserErrors } from '../../src/graph/user-errors';
-import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
-import { createTestOrganisation, errorCodes, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
+import { CREATE_CUSTOMER, customerInput, startTestOrganisation, readReference, type Reference } from '../helpers/reference';
+import { createTestOrganisation, errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
 let org: TestOrganisation;
@@ -65,9 +65,7 @@ async function createCustomerAs(token: string, overrides: Record<string, unknown
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
-  org = await createTestOrganisation(server);
-  ref = await readReference(server, org.adminToken);
+  ({ server, org, ref } = await startTestOrganisation());
   salesToken = await org.tokenFor('SALES');
   salesUserId = await org.userIdFor('SALES');
   managerToken = await org.tokenFor('MANAGER');

@@ -6,8 +6,8 @@
 import { sql } from 'drizzle-orm';
 import { parseGlobalId, toGlobalId } from '../../src/graph/ids';
 import { workAddresses } from '../../src/work-addresses/tables';
-import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
-import { createTestOrganisation, errorCodes, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
+import { CREATE_CUSTOMER, customerInput, startTestOrganisation, readReference, type Reference } from '../helpers/reference';
+import { createTestOrganisation, errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
 let org: TestOrganisation;
@@ -16,9 +16,7 @@ let salesToken: string;
 let readOnlyToken: string;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  org = await createTestOrganisation(server);
-  ref = await readReference(server, org.adminToken);
+  ({ server, org, ref } = await startTestOrganisation());
   salesToken = await org.tokenFor('SALES');
   readOnlyToken = await org.tokenFor('READ_ONLY');
 });

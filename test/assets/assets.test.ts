@@ -6,8 +6,8 @@ import { createDemoAssets } from '../../src/assets/demo';
 import { assets as assetsTable } from '../../src/assets/tables';
 import { parseGlobalId, toGlobalId } from '../../src/graph/ids';
 import { workAddresses } from '../../src/work-addresses/tables';
-import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
-import { createTestOrganisation, errorCodes, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
+import { CREATE_CUSTOMER, customerInput, startTestOrganisation, readReference, type Reference } from '../helpers/reference';
+import { createTestOrganisation, errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
 let org: TestOrganisation;
@@ -67,9 +67,7 @@ async function asset(input: Record<string, unknown>, token = org.adminToken) {
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
-  org = await createTestOrganisation(server);
-  ref = await readReference(server, org.adminToken);
+  ({ server, org, ref } = await startTestOrganisation());
   items.boilers = await item('GROUP', 'Boilers');
   items.fires = await item('GROUP', 'Fires');
   items.gas = await item('FUEL_TYPE', 'Natural gas');

@@ -4,18 +4,14 @@
 import { writeCustomerReads } from '../../src/audit/read-log-plugin';
 import { auditEntries, recordReads } from '../../src/audit/tables';
 import { parseGlobalId } from '../../src/graph/ids';
-import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
-import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
+import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
+import { createTestOrganisation, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
 let org: TestOrganisation;
 let ref: Reference;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  org = await createTestOrganisation(server);
-  ref = await readReference(server, org.adminToken);
-});
+beforeAll(async () => ({ server, org, ref } = await startTestOrganisation()));
 afterAll(() => server.close());
 
 const UPDATE_CUSTOMER = `mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { customer { version } userErrors { code } } }`;

@@ -3,8 +3,8 @@
 // not exist: null by id, absent from lists and their counts, NOT_FOUND to mutations.
 import { createUser } from '../../src/organisations/service';
 import { toGlobalId } from '../../src/graph/ids';
-import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
-import { createTestOrganisation, errorCodes, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
+import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
+import { errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
 let org: TestOrganisation;
@@ -79,9 +79,7 @@ const SEES_NEITHER = {
 };
 
 beforeAll(async () => {
-  server = await startTestServer();
-  org = await createTestOrganisation(server);
-  ref = await readReference(server, org.adminToken);
+  ({ server, org, ref } = await startTestOrganisation());
   owner = await salesUser('owner@acme.test');
   colleague = await salesUser('colleague@acme.test');
   const l = await server.graphql(CREATE_LEAD, { input: { name: 'Owned Lead', contacts: [{ surname: 'Leadcontact' }] } }, owner.token);

@@ -1,18 +1,14 @@
 // Branches as users see them: a customer's offices listed by name, created, changed, deleted (their
 // work addresses stay, with no branch) and merged within one customer (work addresses move), with
 // the same visibility and role rules as the customer's other details.
-import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
-import { createTestOrganisation, errorCodes, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
+import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
+import { errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
 let org: TestOrganisation;
 let ref: Reference;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  org = await createTestOrganisation(server);
-  ref = await readReference(server, org.adminToken);
-});
+beforeAll(async () => ({ server, org, ref } = await startTestOrganisation()));
 afterAll(() => server.close());
 
 const BRANCH_FIELDS = `id name phone email line1 town postcode country formatted version customer { id }`;

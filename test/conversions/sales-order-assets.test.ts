@@ -6,8 +6,8 @@
 import { sql } from 'drizzle-orm';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
-import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
-import { createTestOrganisation, errorCodes, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
+import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
+import { errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
 let org: TestOrganisation;
@@ -42,9 +42,7 @@ async function count(table: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
-  org = await createTestOrganisation(server);
-  ref = await readReference(server, org.adminToken);
+  ({ server, org, ref } = await startTestOrganisation());
   const add = async (list: string, name: string, makeId?: string) => {
     const made = await mutate('createAssetListItem', { list, name, makeId }, 'item { id }');
     items[name] = made.item.id;

@@ -8,18 +8,14 @@ import { selectRows } from '../../src/db/client';
 import { customerReferences } from '../../src/customers/merge';
 import { parseGlobalId } from '../../src/graph/ids';
 import { fillCustomerRecord } from '../helpers/customer-record';
-import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
-import { createTestOrganisation, errorCodes, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
+import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
+import { errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
 let org: TestOrganisation;
 let ref: Reference;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  org = await createTestOrganisation(server);
-  ref = await readReference(server, org.adminToken);
-});
+beforeAll(async () => ({ server, org, ref } = await startTestOrganisation()));
 afterAll(() => server.close());
 
 const MERGE = `mutation($input: MergeCustomersInput!) { mergeCustomers(input: $input) {

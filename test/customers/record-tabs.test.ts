@@ -2,8 +2,8 @@
 // addresses, Assets, Communications, Files and Audit, each one GraphQL request, or all of them in
 // one. For a page of 50 customers with every tab, the SQL statement count equals that for 5: every
 // relation is batched.
-import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
-import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
+import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
+import { type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
 let org: TestOrganisation;
@@ -70,9 +70,7 @@ async function fullCustomer(i: number): Promise<string> {
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
-  org = await createTestOrganisation(server);
-  ref = await readReference(server, org.adminToken);
+  ({ server, org, ref } = await startTestOrganisation());
   for (let i = 0; i < 50; i++) customerIds.push(await fullCustomer(i));
 }, 120_000);
 afterAll(() => server.close());

@@ -1,5 +1,5 @@
 // The organisation's reference lists, by name, as a client would read them.
-import type { TestServer } from './server';
+import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from './server';
 
 export type Reference = {
   types: Record<string, string>;
@@ -42,4 +42,11 @@ export function customerInput(reference: Reference, overrides: Record<string, un
     address: { line1: '1 Quay Street', town: 'Bristol', postcode: 'bs1 4dj' },
     ...overrides,
   };
+}
+
+/** What most test files start with: a server on a fresh database, one organisation, its reference lists. */
+export async function startTestOrganisation(): Promise<{ server: TestServer; org: TestOrganisation; ref: Reference }> {
+  const server = await startTestServer();
+  const org = await createTestOrganisation(server);
+  return { server, org, ref: await readReference(server, org.adminToken) };
 }

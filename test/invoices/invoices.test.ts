@@ -5,8 +5,8 @@ import { raiseInvoice } from '../../src/invoices/service';
 import { parseGlobalId, toGlobalId } from '../../src/graph/ids';
 import type { Actor } from '../../src/audit/service';
 import { createUser } from '../../src/organisations/service';
-import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
-import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
+import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
+import { type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
 let org: TestOrganisation;
@@ -44,9 +44,7 @@ async function portalToken(customerId: string, permissions: string[]) {
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
-  org = await createTestOrganisation(server);
-  ref = await readReference(server, org.adminToken);
+  ({ server, org, ref } = await startTestOrganisation());
   mine = await createCustomer('Mine Ltd', org.adminToken, { creditorDays: 14 });
   neighbour = await createCustomer('Neighbour Ltd', org.adminToken);
   const id = (g: string) => parseGlobalId(g)!.id;

@@ -3,8 +3,8 @@
 // paging, visibility, bad filters, and saved searches.
 import { sql } from 'drizzle-orm';
 import { selectRows } from '../../src/db/client';
-import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
-import { createTestOrganisation, errorCodes, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
+import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
+import { errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
 let org: TestOrganisation;
@@ -54,9 +54,7 @@ function customFieldsFor(i: number): Record<string, unknown> {
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
-  org = await createTestOrganisation(server);
-  ref = await readReference(server, org.adminToken);
+  ({ server, org, ref } = await startTestOrganisation());
   salesToken = await org.tokenFor('SALES');
   managerToken = await org.tokenFor('MANAGER');
   const salesId = await org.userIdFor('SALES');

@@ -1,18 +1,14 @@
 // Work addresses as users see them: created and changed through the shared validation, the branch
 // and landlord rules, visibility (a sales user's customers only; a landlord they may not see shows as
 // null), filtered and batched lists under customers, and each work address's own history.
-import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
-import { createTestOrganisation, errorCodes, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
+import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
+import { errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
 let org: TestOrganisation;
 let ref: Reference;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  org = await createTestOrganisation(server);
-  ref = await readReference(server, org.adminToken);
-});
+beforeAll(async () => ({ server, org, ref } = await startTestOrganisation()));
 afterAll(() => server.close());
 
 const WORK_ADDRESS_FIELDS = `id line1 line2 town postcode country formatted status version
