@@ -21,7 +21,7 @@ import { businessUnits, customers, customerStatuses, customerTypes, type Custome
 import type { Db } from '../db/client';
 import { idsInOrder } from '../db/columns';
 import { writeUpdate } from '../db/versioned';
-import { documentStore } from '../documents/store';
+import { documentStore, withFileCopies } from '../documents/store';
 import { documents } from '../documents/tables';
 import type { ConvertLeadInput, SignQuoteInput } from '../generated/graphql';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
@@ -120,7 +120,15 @@ export type ConversionResult = { customer: CustomerRow; lead: LeadRow };
  * Converts a locked, unconverted lead inside the caller's transaction. `at` names where the options
  * sit in the input, for user errors.
  */
-export async function convertLockedLead(tx: Db, config: Config, actor: Actor, lead: LeadRow, options: ConversionOptions): Promise<ConversionResult> {
+export async function convertLockedLead(
+  tx: Db,
+  config: Config,
+  actor: Actor,
+  lead: LeadRow,
+  options: ConversionOptions,
+  /** Where the storage keys of copied document files are listed (see `withFileCopies`). */
+  copiedFiles: string[] = [],
+): Promise<ConversionResult> {
   const now = new Date();
   // Rows are inserted one statement per table and the audit entries written together at the end (a
   // conversion runs inside signQuote, whose latency users wait on); copies get their ids up front,
@@ -253,6 +261,7 @@ export async function convertLockedLead(tx: Db, config: Config, actor: Actor, le
     const documentIdsInOrder = idsInOrder(leadDocuments.length);
     for (const [i, d] of leadDocuments.entries()) {
       const storageKey = `${actor.organisationId}/${randomUUID()}`;
+      copiedFiles.push(storageKey);
       const stored = await store.put(storageKey, store.get(d.storageKey));
       const { id: _id, leadId: _lead, customerId: _customer, createdAt: _c, storageKey: _k, ...fields } = d;
       const id = documentIdsInOrder[i]!;
@@ -293,13 +302,14 @@ export async function convertLockedLead(tx: Db, config: Config, actor: Actor, le
 
 export function convertLead(db: Db, config: Config, actor: Actor, input: ConvertLeadInput): Promise<ConversionResult> {
   const fields = validate(optionsSchema, input);
-  return withIdempotency(
+  return withFileCopies(documentStore(config, db), (beginAttempt) => withIdempotency(
     db,
     actor,
     'convertLead',
     input.idempotencyKey,
     input,
     async (tx) => {
+      const copiedFiles = beginAttempt();
       const leadField = ['input', 'leadId'];
       const lead = await lockLead(tx, actor, inputId(input.leadId, ['Lead'], leadField).id, leadField);
       await refuseIfConverted(tx, lead, leadField);
@@ -310,10 +320,10 @@ export function convertLead(db: Db, config: Config, actor: Actor, input: Convert
           'VERSION_CONFLICT',
         );
       }
-      return convertLockedLead(tx, config, actor, lead, { ...input, ...fields });
+      return convertLockedLead(tx, config, actor, lead, { ...input, ...fields }, copiedFiles);
     },
     rowsCodec<ConversionResult>({ customer: customers, lead: leads }),
-  );
+  ));
 }
 
 export type SignResult = { quote: QuoteRow; customer: CustomerRow; lead: LeadRow | null; salesOrder: SalesOrderRow };
@@ -334,13 +344,14 @@ async function signedState(tx: Db, quote: QuoteRow, lead: LeadRow | null): Promi
  */
 export function signQuote(db: Db, config: Config, actor: Actor, input: SignQuoteInput): Promise<SignResult> {
   const field = ['input', 'quoteId'];
-  return withIdempotency(
+  return withFileCopies(documentStore(config, db), (beginAttempt) => withIdempotency(
     db,
     actor,
     'signQuote',
     input.idempotencyKey,
     input,
     async (tx) => {
+      const copiedFiles = beginAttempt();
       const { id } = inputId(input.quoteId, ['Quote'], field);
       const visible = and(eq(quotes.id, id), eq(quotes.organisationId, actor.organisationId), actor.visibility?.rows(quotes));
       const [seen] = await tx.select({ leadId: quotes.leadId }).from(quotes).where(visible);
@@ -358,7 +369,7 @@ export function signQuote(db: Db, config: Config, actor: Actor, input: SignQuote
       let converted: LeadRow | null = null;
       if (quote.leadId && lead) {
         await refuseIfConverted(tx, lead, field);
-        converted = (await convertLockedLead(tx, config, actor, lead, { typeId: input.typeId })).lead;
+        converted = (await convertLockedLead(tx, config, actor, lead, { typeId: input.typeId }, copiedFiles)).lead;
       }
       const [moved] = await tx.select().from(quotes).where(eq(quotes.id, id));
       const signed = await writeUpdate(tx, quotes, id, { status: 'SIGNED', signedAt: new Date() });
@@ -368,5 +379,5 @@ export function signQuote(db: Db, config: Config, actor: Actor, input: SignQuote
       return { quote: signed, customer: customer!, lead: converted, salesOrder };
     },
     rowsCodec<SignResult>({ quote: quotes, customer: customers, lead: leads, salesOrder: salesOrders }),
-  );
+  ));
 }

@@ -154,3 +154,32 @@ export class FolderStore implements DocumentStore {
 export function documentStore(config: Pick<Config, 'documentStorage' | 'documentDir'>, db: Db): DocumentStore {
   return config.documentStorage === 'folder' ? new FolderStore(config.documentDir) : new DatabaseStore(db);
 }
+
+/**
+ * Files a transaction copies into a folder store: unlike the database store's chunks they do not
+ * roll back with it. Each run of the transaction (a retry after a deadlock is another run) begins
+ * its own list; once the transaction is over, the copies of every run that did not commit are
+ * removed, so a failed or retried conversion leaves no file that no row points to. With the database
+ * store there is nothing to do: its bytes were written in the transaction itself.
+ */
+export async function withFileCopies<T>(store: DocumentStore, run: (beginAttempt: () => string[]) => Promise<T>): Promise<T> {
+  const attempts: string[][] = [];
+  const beginAttempt = () => {
+    const keys: string[] = [];
+    attempts.push(keys);
+    return keys;
+  };
+  const remove = async (stale: string[][]) => {
+    if (store.kind === 'database') return;
+    for (const key of stale.flat()) await store.delete(key);
+  };
+  let result: T;
+  try {
+    result = await run(beginAttempt);
+  } catch (error) {
+    await remove(attempts);
+    throw error;
+  }
+  await remove(attempts.slice(0, -1));
+  return result;
+}

@@ -8,6 +8,9 @@
 // returns the request), where to fail it (`failAt`, its last write first), and which tables a
 // successful run writes (`writes`: the retry must change them, which shows those writes came before
 // the failure point and were undone).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
 import { auditEntryOf, changedTables, expectAtomic, failOn, idempotencyKeyResult, tableChecksums, type Injection, type MutationAttempt } from '../helpers/atomicity';
 import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
@@ -403,5 +406,80 @@ describe('a deadlock victim is retried', () => {
     const changed = changedTables(before, await tableChecksums(server.database.db));
     const grew = changed.find((t) => t.table === where.table)!;
     expect(grew.after!.rows - grew.before!.rows).toBe(1);
+  });
+});
+
+// A folder store cannot roll back with the transaction: the files a failed (or retried) conversion
+// copied are removed afterwards, so no file is left that no document row points to.
+describe('documents stored in a folder', () => {
+  let folderServer: TestServer;
+  let folderOrg: TestOrganisation;
+  let folder: string;
+  const files = () => (fs.readdirSync(folder, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(folder, f)).isFile()).sort();
+
+  beforeAll(async () => {
+    folder = fs.mkdtempSync(path.join(os.tmpdir(), 'conversion-files-'));
+    folderServer = await startTestServer({ NODE_ENV: 'production', DOCUMENT_STORAGE: 'folder', DOCUMENT_DIR: folder });
+    folderOrg = await createTestOrganisation(folderServer);
+  });
+  afterAll(async () => {
+    await folderServer.close();
+    fs.rmSync(folder, { recursive: true, force: true });
+  });
+
+  async function leadWithDocument(): Promise<string> {
+    const created = await folderServer.graphql(`mutation { createLead(input: { name: "Filed Lead Ltd", contacts: [{ surname: "Filed" }] }) { lead { id } } }`, {}, folderOrg.adminToken);
+    const leadId = created.data!.createLead.lead.id;
+    for (const name of ['survey.pdf', 'plan.pdf']) {
+      const form = new FormData();
+      form.append('recordId', leadId);
+      form.append('file', new Blob([Buffer.from(`%PDF-1.4 ${name}\n`.repeat(100))], { type: 'application/pdf' }), name);
+      const response = await fetch(folderServer.url.replace(/\/graphql$/, '/documents'), { method: 'POST', body: form, headers: { authorization: `Bearer ${folderOrg.adminToken}` } });
+      expect(response.status).toBe(201);
+    }
+    return leadId;
+  }
+
+  it('a conversion that fails after copying the files leaves none of the copies behind', async () => {
+    const leadId = await leadWithDocument();
+    const before = files();
+    const failure = await failOn(folderServer.database.db, 'audit_entries', 'INSERT', { when: `new.action = 'lead.convert'` });
+    try {
+      const res = await folderServer.graphql(
+        `mutation($input: ConvertLeadInput!) { convertLead(input: $input) { customer { id } userErrors { code } } }`,
+        { input: { leadId, typeId: (await readReference(folderServer, folderOrg.adminToken)).types.Company } },
+        folderOrg.adminToken,
+      );
+      expect(res.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+      expect(await failure.fired()).toBe(true);
+    } finally {
+      await failure.drop();
+    }
+    expect(files()).toEqual(before);
+  });
+
+  it('a conversion retried after a deadlock keeps only the copies of the run that committed', async () => {
+    const leadId = await leadWithDocument();
+    const before = files();
+    const deadlock = await failOn(folderServer.database.db, 'audit_entries', 'INSERT', { when: `new.action = 'lead.convert'`, errcode: '40P01', times: 1 });
+    let res;
+    try {
+      res = await folderServer.graphql(
+        `mutation($input: ConvertLeadInput!) { convertLead(input: $input) { customer { documents(first: 5) { nodes { downloadUrl } } } userErrors { code } } }`,
+        { input: { leadId, typeId: (await readReference(folderServer, folderOrg.adminToken)).types.Company } },
+        folderOrg.adminToken,
+      );
+      expect(await deadlock.rowsSeen()).toBe(2);
+    } finally {
+      await deadlock.drop();
+    }
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.convertLead.customer.documents.nodes).toHaveLength(2);
+    // The lead's two files and the two copies that committed: the first run's copies are gone.
+    expect(files()).toHaveLength(before.length + 2);
+    for (const { downloadUrl } of res.data!.convertLead.customer.documents.nodes) {
+      const download = await fetch(folderServer.url.replace(/\/graphql$/, '') + downloadUrl, { headers: { authorization: `Bearer ${folderOrg.adminToken}` } });
+      expect(download.status).toBe(200);
+    }
   });
 });
