@@ -193,7 +193,10 @@ export async function convertLockedLead(
     });
     chosen = [...new Set(chosen)];
   }
-  const [existingPrimary] = await tx.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.customerId, customer.id), eq(contacts.isPrimary, true)));
+  // A customer made just now has no contacts or addresses yet: only an existing one is asked.
+  const [existingPrimary] = createdCustomer
+    ? []
+    : await tx.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.customerId, customer.id), eq(contacts.isPrimary, true)));
   const [type] = await tx.select().from(customerTypes).where(eq(customerTypes.id, customer.typeId));
   let primaryTaken = Boolean(existingPrimary) || !type!.allowsPrimaryContact;
   const contactMap = new Map<string, string>();
@@ -216,7 +219,9 @@ export async function convertLockedLead(
   // Addresses: all copied; a default only where the customer has none of that type yet.
   const leadAddresses = await tx.select().from(addresses).where(eq(addresses.leadId, lead.id)).orderBy(asc(addresses.createdAt), asc(addresses.id));
   const defaultTypes = new Set(
-    (await tx.select({ type: addresses.type }).from(addresses).where(and(eq(addresses.customerId, customer.id), eq(addresses.isDefault, true)))).map((a) => a.type),
+    createdCustomer
+      ? []
+      : (await tx.select({ type: addresses.type }).from(addresses).where(and(eq(addresses.customerId, customer.id), eq(addresses.isDefault, true)))).map((a) => a.type),
   );
   const addressIds: Record<string, string> = {};
   const addressIdsInOrder = idsInOrder(leadAddresses.length);
