@@ -16,12 +16,13 @@ const TABS = `
   contacts(first: 10) { totalCount nodes { fullName emails { address } phones { type number } } }
   branches { name workAddresses(first: 5) { totalCount } }
   workAddresses(first: 10) { totalCount nodes { line1 postcode status occupier { surname } branch { name } assets(first: 5) { totalCount } } }
-  assets(first: 10) { totalCount nodes { description serialNumber workAddress { line1 } } }
+  assets(first: 10) { totalCount nodes { description serialNumber workAddress { line1 } salesOrder { id } } }
   notes(first: 10) { totalCount nodes { body important author { name } } }
   tasks(first: 10) { totalCount nodes { subject type dueAt } }
   communications(first: 10) { totalCount nodes { channel subject } }
   documents(first: 10) { totalCount nodes { filename sizeBytes sha256 uploadedBy { name } } }
   auditTrail(first: 10) { totalCount nodes { action actor { name } } }
+  mergedCustomers { name mergedBy { name } }
 `;
 
 async function ok(query: string, input: Record<string, unknown>) {
@@ -72,6 +73,14 @@ async function fullCustomer(i: number): Promise<string> {
 beforeAll(async () => {
   ({ server, org, ref } = await startTestOrganisation());
   for (let i = 0; i < 50; i++) customerIds.push(await fullCustomer(i));
+  // Every seventh customer has taken over a duplicate of itself (the merged-customers tab).
+  for (let i = 0; i < 50; i += 7) {
+    const duplicate = await ok(CREATE_CUSTOMER, customerInput(ref, { name: `Customer ${String(i).padStart(2, '0')} (duplicate)` }));
+    await ok(`mutation($input: MergeCustomersInput!) { mergeCustomers(input: $input) { customer { id } userErrors { field code } } }`, {
+      survivorId: customerIds[i],
+      mergedIds: [duplicate.customer.id],
+    });
+  }
 }, 120_000);
 afterAll(() => server.close());
 
@@ -83,7 +92,8 @@ it('renders one customer, every tab, in a single request', async () => {
   expect(c.contacts.nodes[0]).toMatchObject({ fullName: 'Contact 7', emails: [{ address: 'c7@example.test' }] });
   expect(c.branches).toEqual([{ name: 'Branch 7', workAddresses: { totalCount: 1 } }]);
   expect(c.workAddresses.nodes).toEqual([{ line1: '7 Work Street', postcode: 'AB1 2CD', status: 'ACTIVE', occupier: { surname: 'Occupier' }, branch: { name: 'Branch 7' }, assets: { totalCount: 1 } }]);
-  expect(c.assets.nodes).toEqual([{ description: 'Combi boiler', serialNumber: 'SN-7', workAddress: { line1: '7 Work Street' } }]);
+  expect(c.assets.nodes).toEqual([{ description: 'Combi boiler', serialNumber: 'SN-7', workAddress: { line1: '7 Work Street' }, salesOrder: null }]);
+  expect(c.mergedCustomers).toEqual([{ name: 'Customer 07 (duplicate)', mergedBy: { name: expect.any(String) } }]);
   expect(c.notes.nodes[0]).toMatchObject({ body: '<b>Key</b> under the mat', important: false });
   expect(c.tasks.totalCount).toBe(1);
   expect(c.communications.nodes).toEqual([{ channel: 'EMAIL', subject: 'Service reminder' }]);
@@ -100,5 +110,6 @@ it('costs the same number of SQL statements for a page of 50 customers with ever
   expect(fifty.errors).toBeUndefined();
   expect(fifty.data!.customers.nodes).toHaveLength(50);
   expect(fifty.data!.customers.nodes.every((c: any) => c.workAddresses.totalCount === 1 && c.documents.totalCount === 1)).toBe(true);
+  expect(fifty.data!.customers.nodes.filter((c: any) => c.mergedCustomers.length === 1)).toHaveLength(8);
   expect(fifty.statements).toBe(five.statements);
 });
