@@ -27,14 +27,13 @@ import { uuidArray } from '../graph/connection';
 import { toGlobalId } from '../graph/ids';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { inputId, userError, UserErrors } from '../graph/user-errors';
-import { selectRows } from '../db/client';
 import { importJobs } from '../import-export/tables';
 import { invoices } from '../invoices/tables';
 import { leads } from '../leads/tables';
 import { estimates, jobs, opportunities, quotes, salesOrders } from '../pipeline/tables';
 import { portalTokens } from '../portal/tables';
 import { workAddresses } from '../work-addresses/tables';
-import { checkTypeRequirements } from './service';
+import { checkTypeRequirements, isSelfOrAncestor } from './service';
 import { customerNotFound } from './tombstones';
 import { customers, customerTombstones, customerTypes, type CustomerRow } from './tables';
 
@@ -95,20 +94,13 @@ export type MergeResult = { customer: CustomerRow; mergedCustomerIds: string[]; 
 
 /** Departments of merged customers now hang under the survivor; its own chain of parents must not lead back to it. */
 async function refuseParentCycle(tx: Db, survivor: CustomerRow): Promise<void> {
-  const [found] = await selectRows<{ n: number }>(
-    tx,
-    sql`with recursive up(id, parent) as (
-          select id, parent_customer_id from customers where id = ${survivor.parentCustomerId}
-          union select c.id, c.parent_customer_id from customers c join up on c.id = up.parent
-        ) select count(*)::int as n from up where id = ${survivor.id}`,
-  );
-  if (found!.n > 0) {
+  if (survivor.parentCustomerId && (await isSelfOrAncestor(tx, survivor.parentCustomerId, survivor.id))) {
     throw userError(['input', 'values'], 'values: after the merge the survivor would be a department of one of its own departments; choose another PARENT_CUSTOMER.', 'INVALID');
   }
 }
 
 /** Moves rows of `table` from the merged customers to the survivor; returns the moved ids. */
-async function moveRows(tx: Db, table: PgTable, column: PgColumn, from: string[], to: string, extra: Record<string, unknown> = {}): Promise<string[]> {
+async function moveRows(tx: Db, table: PgTable, column: PgColumn, from: string[], to: string): Promise<string[]> {
   const columns = getTableColumns(table) as Record<string, PgColumn>;
   const changes: Record<string, SQL | unknown> = {};
   for (const [key, col] of Object.entries(columns)) {
@@ -116,7 +108,6 @@ async function moveRows(tx: Db, table: PgTable, column: PgColumn, from: string[]
     else if (key === 'version') changes[key] = sql`${col} + 1`;
     else if (key === 'updatedAt') changes[key] = sql`clock_timestamp()`;
   }
-  Object.assign(changes, extra);
   const rows = (await tx
     .update(table)
     .set(changes as never)
@@ -280,7 +271,7 @@ export function mergeCustomers(db: Db, actor: Actor, input: MergeCustomersInput)
           throw userError(['input', 'values'], `values: after the merge, ${error.errors[0]!.message.replace(/^[A-Za-z]+: /, '')}`, 'REQUIRED');
         });
       }
-      if (after.parentCustomerId) await refuseParentCycle(tx, after);
+      await refuseParentCycle(tx, after);
       await recordAudit(tx, actor, [
         {
           action: 'customer.merge',

@@ -123,18 +123,23 @@ function creditLimitColumns(actor: Actor, limit: z.output<typeof moneyInputSchem
   return { creditLimitMinor: limit.amountMinor, currency: limit.currency ?? fallbackCurrency ?? actor.currency };
 }
 
+/** Whether `customerId` is `fromId` or one of its ancestors (walking up parent customers). */
+export async function isSelfOrAncestor(tx: Db, fromId: string, customerId: string): Promise<boolean> {
+  const [found] = await selectRows<{ n: number }>(
+    tx,
+    sql`with recursive up(id, parent) as (
+          select id, parent_customer_id from customers where id = ${fromId}
+          union select c.id, c.parent_customer_id from customers c join up on c.id = up.parent
+        ) select count(*)::int as n from up where id = ${customerId}`,
+  );
+  return (found?.n ?? 0) > 0;
+}
+
 async function checkParent(tx: Db, actor: Actor, parentGlobalId: string, selfId: string | null): Promise<string> {
   const parent = await referenced(tx, actor, customers, 'Customer', parentGlobalId, 'parentCustomerId', 'customer');
-  if (selfId) {
-    // Walk up from the new parent: finding ourselves would make a cycle.
-    const [found] = await selectRows<{ n: number }>(
-      tx,
-      sql`with recursive up(id, parent) as (
-            select id, parent_customer_id from customers where id = ${parent.id}
-            union select c.id, c.parent_customer_id from customers c join up on c.id = up.parent
-          ) select count(*)::int as n from up where id = ${selfId}`,
-    );
-    if ((found?.n ?? 0) > 0) throw userError(['input', 'parentCustomerId'], 'parentCustomerId: a customer cannot be its own parent or ancestor.', 'INVALID');
+  // Walk up from the new parent: finding ourselves would make a cycle.
+  if (selfId && (await isSelfOrAncestor(tx, parent.id, selfId))) {
+    throw userError(['input', 'parentCustomerId'], 'parentCustomerId: a customer cannot be its own parent or ancestor.', 'INVALID');
   }
   return parent.id;
 }

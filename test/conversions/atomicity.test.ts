@@ -14,7 +14,7 @@ import path from 'node:path';
 import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
 import { auditEntryOf, changedTables, expectAtomic, failOn, idempotencyKeyResult, tableChecksums, type Injection, type MutationAttempt } from '../helpers/atomicity';
 import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
-import { fillCustomerRecord } from '../helpers/customer-record';
+import { fillCustomerRecord, LEAD_CONTACTS_AND_ADDRESSES } from '../helpers/customer-record';
 
 let server: TestServer;
 let org: TestOrganisation;
@@ -82,14 +82,7 @@ async function fullLead(): Promise<{ leadId: string; quoteId: string }> {
       name,
       vatNumber: 'GB123456789',
       customFields: { trade_account: 'TA-42' },
-      contacts: [
-        { firstName: 'Ada', surname: 'Lovelace', emails: [{ address: 'ada@example.com' }] },
-        { firstName: 'Charles', surname: 'Babbage' },
-      ],
-      addresses: [
-        { type: 'BILLING', isDefault: true, line1: '1 Engine Row', postcode: 'BS1 1AA' },
-        { type: 'TRADING', line1: '2 Mill Lane', postcode: 'BS2 2BB' },
-      ],
+      ...LEAD_CONTACTS_AND_ADDRESSES,
     },
     'lead { id contacts(first: 5) { nodes { id } } }',
   );

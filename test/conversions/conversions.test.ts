@@ -3,6 +3,7 @@
 // quote's lead and raises one sales order however often it is signed (concurrently: concurrency.test.ts).
 import { sql } from 'drizzle-orm';
 import { selectRows } from '../../src/db/client';
+import { LEAD_CONTACTS_AND_ADDRESSES } from '../helpers/customer-record';
 import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
 import { createTestOrganisation, errorCodes, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
 
@@ -100,14 +101,7 @@ async function fullLead(name: string) {
   const leadId = await createLead(name, org.adminToken, {
     vatNumber: 'GB123456789',
     customFields: { trade_account: 'TA-42', lead_score: 7 },
-    contacts: [
-      { firstName: 'Ada', surname: 'Lovelace', emails: [{ address: 'ada@example.com' }] },
-      { firstName: 'Charles', surname: 'Babbage' },
-    ],
-    addresses: [
-      { type: 'BILLING', isDefault: true, line1: '1 Engine Row', postcode: 'BS1 1AA' },
-      { type: 'TRADING', line1: '2 Mill Lane', postcode: 'BS2 2BB' },
-    ],
+    ...LEAD_CONTACTS_AND_ADDRESSES,
   });
   await mutate('createNote', { ownerId: leadId, body: 'Met at the trade fair' }, 'note { id }');
   await mutate('createTask', { ownerId: leadId, type: 'PHONE_CALL', subject: 'Call back', dueAt: '2030-01-01T10:00:00Z' }, 'task { id }');

@@ -235,6 +235,17 @@ describe('mergeCustomers', () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  test('a merge that would make the survivor a department of its own department is refused', async () => {
+    // Survivor → Desk → Head office; merging Head office into Survivor would hang Desk under Survivor.
+    const head = await createCustomer('Cycle Head Office');
+    const desk = await createCustomer('Cycle Desk', { parentCustomerId: head });
+    const survivorId = await createCustomer('Cycle Survivor', { parentCustomerId: desk });
+    const before = await snapshot();
+    const data = await gql(MERGE, { input: { survivorId, mergedIds: [head] } });
+    expect(errorCodes(data.mergeCustomers.userErrors)).toEqual(['input.values:INVALID']);
+    expect(await snapshot()).toEqual(before);
+  });
+
   test('only admins and managers merge; a manager who cannot see a customer gets "not found"', async () => {
     const survivorId = await createCustomer('Role S');
     const otherId = await createCustomer('Role O');

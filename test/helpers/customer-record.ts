@@ -13,6 +13,18 @@ import type { TestOrganisation, TestServer } from './server';
 
 const ERRORS = 'userErrors { code field message }';
 
+/** A lead's two contacts and two addresses, as `createLead` takes them: what conversion tests carry over. */
+export const LEAD_CONTACTS_AND_ADDRESSES = {
+  contacts: [
+    { firstName: 'Ada', surname: 'Lovelace', emails: [{ address: 'ada@example.com' }] },
+    { firstName: 'Charles', surname: 'Babbage' },
+  ],
+  addresses: [
+    { type: 'BILLING', isDefault: true, line1: '1 Engine Row', postcode: 'BS1 1AA' },
+    { type: 'TRADING', line1: '2 Mill Lane', postcode: 'BS2 2BB' },
+  ],
+};
+
 /** Runs a mutation as the org's admin and fails the test on any error; returns its payload. */
 export async function adminMutation(server: TestServer, org: TestOrganisation, mutation: string, input: Record<string, unknown>): Promise<any> {
   const res = await server.graphql(mutation, { input }, org.adminToken);
