@@ -5,7 +5,12 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { openDatabase, type Database } from '../../src/db/client';
 
-export const TEMPLATE_DATABASE = 'crm_test_template';
+// TEST_DB_TAG keeps concurrent runs on one server (several checkouts) out of each other's databases.
+const TAG = (process.env.TEST_DB_TAG ?? '').replace(/[^a-z0-9]/gi, '').toLowerCase();
+export const DATABASE_PREFIX = `crm_test_${TAG ? `${TAG}_` : ''}`;
+export const TEMPLATE_DATABASE = `${DATABASE_PREFIX}template`;
+/** Matches this run's databases (and leftovers of this tag's interrupted runs), not other tags'. */
+export const OWN_DATABASES = new RegExp(`^${DATABASE_PREFIX}([0-9]+_[0-9a-f]+|template)$`);
 
 export function testDatabaseUrl(): string | undefined {
   return process.env.TEST_DATABASE_URL || undefined;
@@ -27,7 +32,7 @@ export async function createTestDatabase(options: { poolSize?: number } = {}): P
     await database.migrate();
     return { ...database, name: 'memory', url: null, drop: () => database.close() };
   }
-  const name = `crm_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const name = `${DATABASE_PREFIX}${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`create database "${name}" template "${TEMPLATE_DATABASE}"`);

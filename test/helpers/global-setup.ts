@@ -1,7 +1,7 @@
 // With TEST_DATABASE_URL: builds the migrated template database that each test file copies.
 import postgres from 'postgres';
 import { openDatabase } from '../../src/db/client';
-import { TEMPLATE_DATABASE, testDatabaseUrl, withDatabaseName } from './database';
+import { OWN_DATABASES, TEMPLATE_DATABASE, testDatabaseUrl, withDatabaseName } from './database';
 
 export default async function globalSetup(): Promise<void> {
   const adminUrl = testDatabaseUrl();
@@ -10,7 +10,7 @@ export default async function globalSetup(): Promise<void> {
   try {
     // Leftovers of interrupted runs, then a fresh template.
     const stale = await admin<{ datname: string }[]>`select datname from pg_database where datname like 'crm_test_%'`;
-    for (const { datname } of stale) await admin.unsafe(`drop database if exists "${datname}" with (force)`);
+    for (const { datname } of stale) if (OWN_DATABASES.test(datname)) await admin.unsafe(`drop database if exists "${datname}" with (force)`);
     await admin.unsafe(`create database "${TEMPLATE_DATABASE}"`);
   } finally {
     await admin.end();
