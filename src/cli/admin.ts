@@ -1,11 +1,12 @@
 // Admin commands. `create-organisation --name "Acme" --admin-email admin@acme.test [--admin-name …]
 // [--currency GBP] [--json]` creates a tenant with its first admin and prints the admin's token
 // (shown once). With --json, stdout carries only {"organisationId","userId","token"}.
+// With the embedded database, it runs through the server if one is running on the data directory.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config';
-import { openConfiguredDatabase } from '../db/open';
-import { toGlobalId } from '../graph/ids';
-import { createOrganisation } from '../organisations/service';
+import { DataDirInUseError } from '../db/data-dir-lock';
+import { CommandError } from './commands';
+import { openCommandTarget } from './target';
 
 const usage = `Usage:
   npm run admin -- create-organisation --name "Acme" --admin-email admin@acme.test [--admin-name "Ada"] [--currency GBP] [--json]`;
@@ -37,41 +38,34 @@ async function main(): Promise<number> {
     process.stderr.write(`--name and --admin-email are required.\n${usage}\n`);
     return 2;
   }
-  const config = loadConfig();
-  const database = await openConfiguredDatabase(config);
+  const target = await openCommandTarget(loadConfig(), 'admin create-organisation');
   try {
-    const created = await createOrganisation(database.db, {
+    const created = await target.run('create-organisation', {
       name: values.name,
       adminEmail: values['admin-email'],
       adminName: values['admin-name'],
       currency: values.currency,
     });
-    const result = {
-      organisationId: toGlobalId('Organisation', created.organisation.id),
-      userId: toGlobalId('User', created.admin.id),
-      token: created.token,
-    };
+    const result = { organisationId: created.organisationId, userId: created.userId, token: created.token };
     if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else {
       process.stdout.write(
-        `Created organisation "${created.organisation.name}" (${result.organisationId})\n` +
-          `Admin ${created.admin.email} (${result.userId})\n` +
+        `Created organisation "${created.organisationName}" (${result.organisationId}) through ${target.description}\n` +
+          `Admin ${created.adminEmail} (${result.userId})\n` +
           `Token (shown once, keep it safe): ${created.token}\n`,
       );
     }
     return 0;
-  } catch (error) {
-    process.stderr.write(`Could not create the organisation: ${(error as Error).message}\n`);
-    return 1;
   } finally {
-    await database.close();
+    await target.close();
   }
 }
 
 main().then(
   (code) => process.exit(code),
   (error) => {
-    process.stderr.write(`${error instanceof ConfigError ? error.message : (error as Error).stack}\n`);
+    const known = error instanceof ConfigError || error instanceof DataDirInUseError || error instanceof CommandError;
+    process.stderr.write(`${known ? error.message : (error as Error).stack}\n`);
     process.exit(1);
   },
 );

@@ -1,60 +1,58 @@
 // `npm run seed -- --customers N [--organisation <id>]`: adds N generated customers (with contacts
 // and addresses) to the demo organisation, or to the one given, in batches, with a progress bar.
+// With the embedded database, it runs through the server if one is running on the data directory.
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
-import { eq } from 'drizzle-orm';
 import { ConfigError, loadConfig } from '../config';
-import { openConfiguredDatabase } from '../db/open';
-import { generateCustomers } from '../demo/bulk';
-import { createDemoOrganisation, DEMO_ORGANISATION_NAME } from '../demo/demo-organisation';
-import { parseGlobalId } from '../graph/ids';
-import { organisations } from '../organisations/tables';
+import { DataDirInUseError } from '../db/data-dir-lock';
+import { CommandError } from './commands';
+import { openCommandTarget } from './target';
+
+const usage = 'Usage: npm run seed -- --customers N [--organisation <Organisation ID>] [--batch-size 1000]\n';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    options: { customers: { type: 'string' }, organisation: { type: 'string' }, 'batch-size': { type: 'string' } },
-    strict: true,
-  });
-  const count = Number(values.customers);
-  if (!Number.isInteger(count) || count < 1) {
-    process.stderr.write('Usage: npm run seed -- --customers N [--organisation <Organisation ID>] [--batch-size 1000]\n');
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: process.argv.slice(2),
+      options: { customers: { type: 'string' }, organisation: { type: 'string' }, 'batch-size': { type: 'string' } },
+      strict: true,
+    }));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${usage}`);
     return 2;
   }
+  const count = Number(values.customers);
   const batchSize = values['batch-size'] ? Number(values['batch-size']) : 1000;
-  const config = loadConfig();
-  const database = await openConfiguredDatabase(config);
+  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(batchSize) || batchSize < 1) {
+    process.stderr.write(usage);
+    return 2;
+  }
+  const target = await openCommandTarget(loadConfig(), 'seed');
   try {
-    let organisationId: string | undefined;
-    if (values.organisation) {
-      const parsed = parseGlobalId(values.organisation);
-      if (parsed?.type !== 'Organisation') throw new Error(`--organisation: ${values.organisation} is not an Organisation ID`);
-      organisationId = parsed.id;
-    } else {
-      const [demo] = await database.db.select().from(organisations).where(eq(organisations.name, DEMO_ORGANISATION_NAME)).limit(1);
-      organisationId = demo?.id ?? (await createDemoOrganisation(database.db));
-    }
+    process.stderr.write(`Seeding through ${target.description}.\n`);
     const bar = new SingleBar({ format: 'customers [{bar}] {percentage}% {value}/{total} {rate}/s eta {eta}s', stream: process.stderr }, Presets.shades_classic);
     const started = Date.now();
     bar.start(count, 0, { rate: 0 });
-    await generateCustomers(database.db, {
-      organisationId,
-      count,
-      batchSize,
-      onProgress: (done) => bar.update(done, { rate: Math.round(done / ((Date.now() - started) / 1000 || 1)) }),
-    });
-    bar.stop();
+    try {
+      await target.run('seed', { customers: count, organisation: values.organisation, batchSize }, ({ done }) =>
+        bar.update(done, { rate: Math.round(done / ((Date.now() - started) / 1000 || 1)) }),
+      );
+    } finally {
+      bar.stop();
+    }
     process.stderr.write(`Seeded ${count} customers in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
     return 0;
   } finally {
-    await database.close();
+    await target.close();
   }
 }
 
 main().then(
   (code) => process.exit(code),
   (error) => {
-    process.stderr.write(`${error instanceof ConfigError ? error.message : (error as Error).message}\n`);
+    const known = error instanceof ConfigError || error instanceof DataDirInUseError || error instanceof CommandError;
+    process.stderr.write(`${known ? error.message : (error as Error).message}\n`);
     process.exit(1);
   },
 );

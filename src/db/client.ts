@@ -11,6 +11,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { migrationsDir } from '../paths';
+import type { DataDirLock } from './data-dir-lock';
 import * as schema from './schema';
 import { recordStatement } from './statement-count';
 
@@ -27,6 +28,8 @@ export type Database = {
   /** Cheap round trip for the readiness probe. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** The embedded data directory's lock, held while this process has it open (see data-dir-lock.ts). */
+  dataDirLock?: DataDirLock;
 };
 
 const countingLogger: Logger = { logQuery: () => recordStatement() };

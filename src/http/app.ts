@@ -21,6 +21,7 @@ import { buildSchema } from '../graph/schema';
 import { graphiqlRouter } from './graphiql';
 import { documentsRouter } from '../documents/http';
 import { importExportRouter } from '../import-export/http';
+import { localCommandRouter } from '../cli/endpoint';
 
 export type App = {
   server: http.Server;
@@ -99,6 +100,8 @@ export async function createApp(options: {
   app.use(graphiqlRouter(options.demoToken ?? (() => null)));
   app.use(documentsRouter({ config, database }));
   app.use(importExportRouter({ database, config, log }));
+  // `npm run admin`/`seed` run through this server while it holds the embedded data directory.
+  app.use(localCommandRouter({ database, server, log }));
 
   const apollo = new ApolloServer<Context>({
     schema: buildSchema({ shield: options.shield }),

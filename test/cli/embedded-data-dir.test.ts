@@ -1,0 +1,154 @@
+// The embedded database's data directory is opened by one process at a time (issue 10, item 3):
+// the README's CLI commands run against a running server through it, a second server is refused
+// with a message naming the holder, and a lock left by a killed process is recovered.
+// Every process here is a real child process on a real data directory, as an operator would run them.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { acquireDataDirLock } from '../../src/db/data-dir-lock';
+
+const root = path.join(__dirname, '../..');
+const tsx = path.join(root, 'node_modules/.bin/tsx');
+const execFileAsync = promisify(execFile);
+
+jest.setTimeout(180_000);
+
+function envFor(dataDir: string): NodeJS.ProcessEnv {
+  // The embedded database only: these tests are about its data directory, whatever the suite runs on.
+  return { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', DEMO_DATA: 'false', LOG_LEVEL: 'info', NODE_OPTIONS: '' };
+}
+
+type RunningServer = { child: ChildProcess; port: number; output: () => string; exited: Promise<number | null> };
+
+/** `npm start`'s program, from source; resolves once it listens, rejects if it exits first. */
+function startServer(dataDir: string): Promise<RunningServer> {
+  const child = spawn(tsx, ['src/main.ts'], { cwd: root, env: envFor(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /"port":(\d+),"msg":"listening"/.exec(output);
+      if (match) resolve({ child, port: Number(match[1]), output: () => output, exited });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => reject(Object.assign(new Error(`server exited with ${code}:\n${output}`), { code, output })));
+  });
+}
+
+async function stopServer(server: RunningServer): Promise<number | null> {
+  server.child.kill('SIGTERM');
+  return server.exited;
+}
+
+async function npmRun(dataDir: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return execFileAsync('npm', ['run', '-s', ...args], { cwd: root, env: envFor(dataDir) });
+}
+
+async function graphql(port: number, token: string, query: string): Promise<any> {
+  const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query }),
+  });
+  return response.json();
+}
+
+const customerCount = `{ viewer { organisation { name } } customers(first: 1) { totalCount } }`;
+
+let dataDir: string;
+const started: RunningServer[] = [];
+
+beforeEach(() => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-datadir-'));
+});
+
+afterEach(async () => {
+  for (const server of started.splice(0)) if (server.child.exitCode === null && server.child.signalCode === null) await stopServer(server);
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function start(): Promise<RunningServer> {
+  const server = await startServer(dataDir);
+  started.push(server);
+  return server;
+}
+
+it('runs the admin and seed commands against a running server, whose data survives a restart', async () => {
+  const server = await start();
+
+  const { stdout } = await npmRun(dataDir, ['admin', '--', 'create-organisation', '--name', 'Acme', '--admin-email', 'admin@acme.test', '--json']);
+  const created = JSON.parse(stdout) as { organisationId: string; token: string };
+  // The token the CLI printed works against the server that was already running.
+  expect(await graphql(server.port, created.token, customerCount)).toEqual({ data: { viewer: { organisation: { name: 'Acme' } }, customers: { totalCount: 0 } } });
+
+  await npmRun(dataDir, ['seed', '--', '--customers', '25', '--organisation', created.organisationId]);
+  expect((await graphql(server.port, created.token, customerCount)).data.customers.totalCount).toBe(25);
+
+  expect(await stopServer(server)).toBe(0);
+  expect(fs.existsSync(path.join(dataDir, 'data-dir.lock'))).toBe(false);
+
+  // The next start finds everything (before the lock, PGlite aborted here: RuntimeError: Aborted()).
+  const again = await start();
+  expect(await graphql(again.port, created.token, customerCount)).toEqual({ data: { viewer: { organisation: { name: 'Acme' } }, customers: { totalCount: 25 } } });
+});
+
+it('refuses a second server on the same data directory with a message naming the holder', async () => {
+  const first = await start();
+  const lockBefore = fs.readFileSync(path.join(dataDir, 'data-dir.lock'), 'utf8');
+
+  const second = await startServer(dataDir).then(
+    (s) => {
+      started.push(s);
+      throw new Error(`a second server started on port ${s.port}`);
+    },
+    (error: { code: number; output: string }) => error,
+  );
+  expect(second.code).not.toBe(0);
+  // (The child is tsx; the server is the node process it starts, whose pid the lock records.)
+  expect(second.output).toContain(`is in use by the server (pid ${JSON.parse(lockBefore).pid}, port ${first.port})`);
+  expect(second.output).not.toMatch(/\n\s+at /); // one clear message, no stack trace
+  // It touched nothing: the first server's lock is as it was, and the first server still answers.
+  expect(fs.readFileSync(path.join(dataDir, 'data-dir.lock'), 'utf8')).toBe(lockBefore);
+  expect((await fetch(`http://127.0.0.1:${first.port}/readyz`)).status).toBe(200);
+});
+
+it('refuses to start while a CLI command holds the data directory', async () => {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const lock = acquireDataDirLock(dataDir, { role: 'cli', command: 'seed' });
+  try {
+    const refused = await startServer(dataDir).then(
+      (s) => {
+        started.push(s);
+        throw new Error('the server started');
+      },
+      (error: { code: number; output: string }) => error,
+    );
+    expect(refused.code).not.toBe(0);
+    expect(refused.output).toContain(`is in use by \`seed\` (pid ${process.pid}`);
+  } finally {
+    lock.release();
+  }
+});
+
+it('recovers the lock of a process that was killed', async () => {
+  const first = await start();
+  const { stdout } = await npmRun(dataDir, ['admin', '--', 'create-organisation', '--name', 'Acme', '--admin-email', 'admin@acme.test', '--json']);
+  const created = JSON.parse(stdout) as { token: string };
+  // The server itself (tsx's child, named by the lock), as an OOM killer or a power cut would.
+  process.kill(JSON.parse(fs.readFileSync(path.join(dataDir, 'data-dir.lock'), 'utf8')).pid, 'SIGKILL');
+  await first.exited;
+  expect(fs.existsSync(path.join(dataDir, 'data-dir.lock'))).toBe(true);
+
+  const second = await start();
+  expect(second.output()).toContain('stale lock');
+  expect((await graphql(second.port, created.token, customerCount)).data.viewer.organisation.name).toBe('Acme');
+  // And the CLI, with no server running, opens the directory itself and leaves no lock behind.
+  expect(await stopServer(second)).toBe(0);
+  const { stdout: direct } = await npmRun(dataDir, ['admin', '--', 'create-organisation', '--name', 'Beta', '--admin-email', 'admin@beta.test', '--json']);
+  expect(JSON.parse(direct).token).toMatch(/^crm_/);
+  expect(fs.existsSync(path.join(dataDir, 'data-dir.lock'))).toBe(false);
+});
