@@ -18,7 +18,7 @@ it('creates an organisation and prints only JSON on stdout', async () => {
   const server = testDatabaseUrl() ? await createTestDatabase() : null;
   const env = { ...process.env, DATA_DIR: dataDir, DATABASE_URL: server?.url ?? '', LOG_LEVEL: 'silent', NODE_OPTIONS: '' };
   try {
-    const { stdout } = await run('npm', ['run', 'admin', '--', 'create-organisation', '--name', 'Acme', '--admin-email', 'admin@acme.test', '--json'], {
+    const { stdout } = await run('npm', ['run', '-s', 'admin', '--', 'create-organisation', '--name', 'Acme', '--admin-email', 'admin@acme.test', '--json'], {
       env,
       cwd: path.join(__dirname, '../..'),
     });
@@ -40,7 +40,7 @@ it('creates an organisation and prints only JSON on stdout', async () => {
 });
 
 it('refuses missing arguments with usage on stderr and exit code 2', async () => {
-  await expect(run('npm', ['run', 'admin', '--', 'create-organisation', '--name', 'Acme'], { cwd: path.join(__dirname, '../..') })).rejects.toMatchObject({
+  await expect(run('npm', ['run', '-s', 'admin', '--', 'create-organisation', '--name', 'Acme'], { cwd: path.join(__dirname, '../..') })).rejects.toMatchObject({
     code: 2,
     stderr: expect.stringContaining('--admin-email'),
   });

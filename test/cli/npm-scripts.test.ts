@@ -1,0 +1,89 @@
+// `npm start` does not rebuild when nothing changed, and says what it does at once; npm's own errors
+// are not silenced (issue 10, operators' signals). The build script runs here in a copy of the project's
+// layout whose codegen and tsc are stand-ins that record each call, so the test is about when it
+// builds, not about how long tsc takes.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const root = path.join(__dirname, '../..');
+
+let project: string;
+const calls = () => (fs.existsSync(path.join(project, 'calls.log')) ? fs.readFileSync(path.join(project, 'calls.log'), 'utf8').trim().split('\n') : []);
+
+function write(file: string, content: string) {
+  fs.mkdirSync(path.dirname(path.join(project, file)), { recursive: true });
+  fs.writeFileSync(path.join(project, file), content);
+}
+
+async function build(...args: string[]): Promise<{ said: string; calls: string[] }> {
+  fs.rmSync(path.join(project, 'calls.log'), { force: true });
+  const { stderr } = await run(process.execPath, [path.join(project, 'scripts/build.js'), ...args], { cwd: project });
+  return { said: stderr, calls: calls() };
+}
+
+beforeEach(() => {
+  project = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-build-'));
+  write('scripts/build.js', fs.readFileSync(path.join(root, 'scripts/build.js'), 'utf8'));
+  write('schema/customer.graphql', 'type Query { a: Int }\n');
+  write('codegen.ts', 'export default {};\n');
+  write('package-lock.json', '{}\n');
+  write('tsconfig.json', '{}\n');
+  write('tsconfig.build.json', '{}\n');
+  write('src/main.ts', 'export const a = 1;\n');
+  // Stand-ins: each records its call and writes what the real one would.
+  write('node_modules/.bin/graphql-codegen', '#!/bin/sh\necho codegen >> calls.log\nmkdir -p src/generated && sed "s#^#// #" schema/*.graphql > src/generated/graphql.ts\n');
+  write('node_modules/.bin/tsc', '#!/bin/sh\necho tsc >> calls.log\nmkdir -p dist/src && echo "" > dist/src/main.js\n');
+  fs.chmodSync(path.join(project, 'node_modules/.bin/graphql-codegen'), 0o755);
+  fs.chmodSync(path.join(project, 'node_modules/.bin/tsc'), 0o755);
+});
+
+afterEach(() => fs.rmSync(project, { recursive: true, force: true }));
+
+it('builds once, then only what changed, and says which at once', async () => {
+  const first = await build();
+  expect(first.calls).toEqual(['codegen', 'tsc']);
+  expect(first.said).toContain('build: schema/ changed');
+
+  const again = await build();
+  expect(again.calls).toEqual([]);
+  expect(again.said).toMatch(/^build: up to date/);
+
+  write('src/main.ts', 'export const a = 2;\n');
+  expect((await build()).calls).toEqual(['tsc']);
+
+  // A touched but unchanged file is not a change; a deleted one is.
+  fs.utimesSync(path.join(project, 'src/main.ts'), new Date(), new Date());
+  expect((await build()).calls).toEqual([]);
+  write('src/other.ts', 'export {};\n');
+  expect((await build()).calls).toEqual(['tsc']);
+  fs.rmSync(path.join(project, 'src/other.ts'));
+  expect((await build()).calls).toEqual(['tsc']);
+
+  write('schema/customer.graphql', 'type Query { a: Int, b: Int }\n');
+  expect((await build()).calls).toEqual(['codegen', 'tsc']);
+  // A schema change that generates the same code (a description, say) needs no compile.
+  write('codegen.ts', 'export default { };\n');
+  expect((await build()).calls).toEqual(['codegen']);
+
+  fs.rmSync(path.join(project, 'dist'), { recursive: true });
+  expect((await build()).calls).toEqual(['tsc']);
+
+  expect((await build('--force')).calls).toEqual(['codegen', 'tsc']);
+});
+
+it('stops with the failing step named when a build step fails', async () => {
+  write('node_modules/.bin/tsc', '#!/bin/sh\necho "src/main.ts(1,1): error TS1005" >&2\nexit 2\n');
+  await expect(build()).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('build: tsc failed (exit code 2)') });
+});
+
+it('wires npm start and npm run build to it, and lets npm report its own errors', async () => {
+  const scripts = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts as Record<string, string>;
+  expect(scripts.start).toBe('node scripts/build.js && node dist/src/main.js');
+  expect(scripts.build).toBe('node scripts/build.js');
+  // Before, .npmrc's loglevel=silent swallowed this (and every failed npm ci).
+  await expect(run('npm', ['run', 'no-such-script'], { cwd: root })).rejects.toMatchObject({ stderr: expect.stringContaining('Missing script: "no-such-script"') });
+});
