@@ -1,4 +1,4 @@
-// `npm run admin -- create-organisation … --json` prints exactly one JSON object, whose token works.
+// `npm run -s admin -- create-organisation … --json` prints exactly one JSON object, whose token works.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -114,6 +114,14 @@ it('refuses a second server on the same data directory with a message naming the
   // It touched nothing: the first server's lock is as it was, and the first server still answers.
   expect(fs.readFileSync(path.join(dataDir, 'data-dir.lock'), 'utf8')).toBe(lockBefore);
   expect((await fetch(`http://127.0.0.1:${first.port}/readyz`)).status).toBe(200);
+
+  // The endpoint the CLI uses answers only callers with the secret from the 0600 lock file.
+  const url = `http://127.0.0.1:${first.port}/_local/commands/create-organisation`;
+  const body = JSON.stringify({ name: 'Intruder', adminEmail: 'x@intruder.test' });
+  for (const authorization of [undefined, 'Bearer not-the-secret', `Bearer ${JSON.parse(lockBefore).nonce}`]) {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body });
+    expect(response.status).toBe(404);
+  }
 });
 
 it('refuses to start while a CLI command holds the data directory', async () => {
