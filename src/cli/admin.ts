@@ -50,7 +50,7 @@ async function main(): Promise<number> {
     if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else {
       process.stdout.write(
-        `Created organisation "${created.organisationName}" (${result.organisationId}) through ${target.description}\n` +
+        `Created organisation "${created.organisationName}" (${result.organisationId}) ${target.description}\n` +
           `Admin ${created.adminEmail} (${result.userId})\n` +
           `Token (shown once, keep it safe): ${created.token}\n`,
       );

@@ -7,7 +7,7 @@ async function main(): Promise<void> {
   const target = await openCommandTarget(loadConfig(), 'db:migrate');
   try {
     const { database } = await target.run('migrate', {});
-    process.stderr.write(`Migrations applied (${database}, through ${target.description}).\n`);
+    process.stderr.write(`Migrations applied (${database} database, ${target.description}).\n`);
   } finally {
     await target.close();
   }

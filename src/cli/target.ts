@@ -11,7 +11,7 @@ import { commands, CommandError, type CommandName, type CommandProgress, type Co
 import { COMMAND_PATH } from './endpoint';
 
 export type CommandTarget = {
-  /** How the command runs, for a line on stderr. */
+  /** How the command runs ("directly on the embedded database", "through the running server (…)"). */
   description: string;
   run<C extends CommandName>(command: C, args: unknown, progress?: CommandProgress): Promise<CommandResult<C>>;
   close(): Promise<void>;
@@ -23,7 +23,7 @@ export async function openCommandTarget(config: Config, command: string): Promis
   const started = Date.now();
   for (;;) {
     try {
-      return direct(await openConfiguredDatabase(config, { role: 'cli', command }));
+      return await direct(config, command);
     } catch (error) {
       if (!(error instanceof DataDirInUseError) || error.holder?.role !== 'server' || error.holder.hostname !== os.hostname()) throw error;
       const holder = readDataDirLock(config.dataDir) ?? error.holder;
@@ -35,20 +35,43 @@ export async function openCommandTarget(config: Config, command: string): Promis
   }
 }
 
-function direct(database: Database): CommandTarget {
-  // Ctrl-C or SIGTERM: close the database (ending the lock) rather than die holding it.
-  const stop = (code: number) => () => void database.close().finally(() => process.exit(code));
-  const onInt = stop(130);
-  const onTerm = stop(143);
-  process.once('SIGINT', onInt);
-  process.once('SIGTERM', onTerm);
+/**
+ * Opens the database in this process. Ctrl-C or SIGTERM stops a running command between two of its
+ * transactions, then the database is closed (ending the lock); a second signal, or 10 s, exits at once
+ * (the lock goes with the process, and PGlite recovers as after a crash).
+ */
+async function direct(config: Config, command: string): Promise<CommandTarget> {
+  const cancelled = new AbortController();
+  let database: Database | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const code = signal === 'SIGINT' ? 130 : 143;
+    if (!database || cancelled.signal.aborted) process.exit(code);
+    process.stderr.write(`\n${signal}: stopping after the current batch (again to stop at once)\n`);
+    cancelled.abort();
+    setTimeout(() => process.exit(code), 10_000).unref();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const removeHandlers = () => {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  };
+  try {
+    database = await openConfiguredDatabase(config, { role: 'cli', command });
+  } catch (error) {
+    removeHandlers();
+    throw error;
+  }
+  const opened = database;
   return {
-    description: `${database.kind} database`,
-    run: (command, args, progress) => commands[command](database, args, progress) as Promise<CommandResult<typeof command>>,
+    description: `directly on the ${opened.kind} database`,
+    run: (name, args, progress) => commands[name](opened, args, progress, cancelled.signal) as Promise<CommandResult<typeof name>>,
     close: async () => {
-      process.removeListener('SIGINT', onInt);
-      process.removeListener('SIGTERM', onTerm);
-      await database.close();
+      try {
+        await opened.close();
+      } finally {
+        removeHandlers();
+      }
     },
   };
 }
@@ -56,7 +79,7 @@ function direct(database: Database): CommandTarget {
 function throughServer(holder: LockHolder): CommandTarget {
   const host = holder.address!.includes(':') ? `[${holder.address}]` : holder.address!;
   return {
-    description: `the running server (pid ${holder.pid}, port ${holder.port})`,
+    description: `through the running server (pid ${holder.pid}, port ${holder.port})`,
     async run(command, args, progress) {
       let response: Response;
       try {
@@ -73,18 +96,23 @@ function throughServer(holder: LockHolder): CommandTarget {
       if (!response.ok || !response.body) throw new CommandError(`The server (pid ${holder.pid}) refused the command: HTTP ${response.status}`);
       let buffered = '';
       const decoder = new TextDecoder();
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffered += decoder.decode(chunk, { stream: true });
-        let newline;
-        while ((newline = buffered.indexOf('\n')) >= 0) {
-          const message = JSON.parse(buffered.slice(0, newline)) as { progress?: { done: number; total: number }; result?: unknown; error?: { message: string } };
-          buffered = buffered.slice(newline + 1);
-          if (message.progress) progress?.(message.progress);
-          if (message.error) throw new CommandError(message.error.message);
-          if ('result' in message) return message.result as CommandResult<typeof command>;
+      try {
+        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+          buffered += decoder.decode(chunk, { stream: true });
+          let newline;
+          while ((newline = buffered.indexOf('\n')) >= 0) {
+            const message = JSON.parse(buffered.slice(0, newline)) as { progress?: { done: number; total: number }; result?: unknown; error?: { message: string } };
+            buffered = buffered.slice(newline + 1);
+            if (message.progress) progress?.(message.progress);
+            if (message.error) throw new CommandError(message.error.message);
+            if ('result' in message) return message.result as CommandResult<typeof command>;
+          }
         }
+      } catch (error) {
+        if (error instanceof CommandError) throw error;
+        // The connection dropped (the server was killed): what it committed so far stays, batch by batch.
       }
-      throw new CommandError(`The server (pid ${holder.pid}) stopped before the command finished.`);
+      throw new CommandError(`The server (pid ${holder.pid}) stopped before the command finished; what it had written stays.`);
     },
     close: async () => undefined,
   };

@@ -129,6 +129,10 @@ export async function generateCustomers(db: Db, options: BulkOptions): Promise<v
     });
     done += n;
     options.onProgress?.(done);
+    // Back to the event loop between batches: PGlite runs queries synchronously in this thread, so a
+    // seed run inside the server (npm run seed while it runs) would otherwise starve its requests
+    // and signals until the last batch.
+    await new Promise((resolve) => setImmediate(resolve));
   }
   // Fresh planner statistics: without them PostgreSQL guesses the tables are tiny and reads the
   // customer list's contacts and addresses by sequential scan until autovacuum catches up.

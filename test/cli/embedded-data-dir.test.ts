@@ -160,3 +160,38 @@ it('recovers the lock of a process that was killed', async () => {
   expect(JSON.parse(direct).token).toMatch(/^crm_/);
   expect(fs.existsSync(path.join(dataDir, 'data-dir.lock'))).toBe(false);
 });
+
+it('stops a seed running through the server between two batches when the server is stopped', async () => {
+  const server = await start();
+  const serverPid = JSON.parse(fs.readFileSync(path.join(dataDir, 'data-dir.lock'), 'utf8')).pid as number;
+  const { stdout } = await npmRun(dataDir, ['admin', '--', 'create-organisation', '--name', 'Acme', '--admin-email', 'admin@acme.test', '--json']);
+  const created = JSON.parse(stdout) as { organisationId: string; token: string };
+
+  const seed = spawn('npm', ['run', '-s', 'seed', '--', '--customers', '100000', '--batch-size', '100', '--organisation', created.organisationId], {
+    cwd: root,
+    env: envFor(dataDir),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let seedOutput = '';
+  const seedExited = new Promise<number | null>((resolve) => seed.on('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve) => {
+    seed.stderr!.on('data', (chunk: Buffer) => {
+      seedOutput += chunk.toString();
+      if (seedOutput.includes('Seeding through the running server')) resolve();
+    });
+  });
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  // The server keeps answering while the seed runs in it (PGlite's queries run in its thread).
+  expect((await fetch(`http://127.0.0.1:${server.port}/healthz`, { signal: AbortSignal.timeout(5000) })).status).toBe(200);
+  process.kill(serverPid, 'SIGTERM');
+
+  expect(await server.exited).toBe(0);
+  expect(await seedExited).toBe(1);
+  expect(seedOutput).toContain('the command was cancelled');
+
+  // Whole batches only, and the directory opens again.
+  const again = await start();
+  const count = (await graphql(again.port, created.token, customerCount)).data.customers.totalCount as number;
+  expect(count % 100).toBe(0);
+  expect(count).toBeLessThan(100000);
+});
