@@ -21,6 +21,7 @@ const STARTING_SERVER_WAIT_MS = 60_000;
 
 export async function openCommandTarget(config: Config, command: string): Promise<CommandTarget> {
   const started = Date.now();
+  let waiting = false;
   for (;;) {
     try {
       return await direct(config, command);
@@ -30,6 +31,8 @@ export async function openCommandTarget(config: Config, command: string): Promis
       if (holder.port && holder.address && holder.secret) return throughServer(holder);
       // The server is still migrating or creating demo data; it announces its port once it listens.
       if (Date.now() - started > STARTING_SERVER_WAIT_MS) throw error;
+      if (!waiting) process.stderr.write(`Waiting for the server (pid ${holder.pid}) to finish starting…\n`);
+      waiting = true;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
