@@ -8,6 +8,8 @@ const boolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+const disclosure = z.enum(['always', 'authenticated', 'never'], { message: 'expected always, authenticated or never' });
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce
@@ -33,7 +35,13 @@ const schema = z.object({
   DOCUMENT_STORAGE: z.enum(['database', 'folder'], { message: 'expected database or folder' }).default('database'),
   DOCUMENT_DIR: z.string().min(1).optional(),
   DOCUMENT_MAX_BYTES: z.coerce.number({ message: 'expected a number of bytes' }).int().min(1).default(25 * 1024 * 1024),
+  /** Who may introspect the schema / get "Did you mean" hints; default: always, `authenticated` in production. */
+  INTROSPECTION: disclosure.optional(),
+  FIELD_SUGGESTIONS: disclosure.optional(),
 });
+
+/** Who gets to learn the schema: everyone, callers with a valid token, or no one. */
+export type SchemaDisclosure = 'always' | 'authenticated' | 'never';
 
 export type Config = {
   env: 'development' | 'production' | 'test';
@@ -49,6 +57,8 @@ export type Config = {
   documentStorage: 'database' | 'folder';
   documentDir: string;
   documentMaxBytes: number;
+  introspection: SchemaDisclosure;
+  fieldSuggestions: SchemaDisclosure;
 };
 
 export class ConfigError extends Error {}
@@ -81,5 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     documentStorage: c.DOCUMENT_STORAGE,
     documentDir: c.DOCUMENT_DIR ? path.resolve(projectRoot, c.DOCUMENT_DIR) : path.resolve(projectRoot, c.DATA_DIR, 'documents'),
     documentMaxBytes: c.DOCUMENT_MAX_BYTES,
+    introspection: c.INTROSPECTION ?? (c.NODE_ENV === 'production' ? 'authenticated' : 'always'),
+    fieldSuggestions: c.FIELD_SUGGESTIONS ?? (c.NODE_ENV === 'production' ? 'authenticated' : 'always'),
   };
 }

@@ -12,7 +12,17 @@ it('turns demo data off in production unless asked for', () => {
   expect(loadConfig({ NODE_ENV: 'production', DEMO_DATA: 'true' }).demoData).toBe(true);
 });
 
+it('keeps introspection and suggestions for signed-in callers in production, for everyone otherwise', () => {
+  expect(loadConfig({})).toMatchObject({ introspection: 'always', fieldSuggestions: 'always' });
+  expect(loadConfig({ NODE_ENV: 'production' })).toMatchObject({ introspection: 'authenticated', fieldSuggestions: 'authenticated' });
+  expect(loadConfig({ NODE_ENV: 'production', INTROSPECTION: 'always', FIELD_SUGGESTIONS: 'never' })).toMatchObject({
+    introspection: 'always',
+    fieldSuggestions: 'never',
+  });
+});
+
 it.each([
+  [{ INTROSPECTION: 'sometimes' }, /INTROSPECTION: expected always, authenticated or never/],
   [{ PORT: 'abc' }, /PORT: expected a port number.*"abc"/],
   [{ PORT: '70000' }, /PORT: expected a port number from 0 to 65535/],
   [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL: expected a postgres:\/\/ or postgresql:\/\/ URL/],

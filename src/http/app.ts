@@ -19,6 +19,7 @@ import { createContext, type Context } from '../graph/context';
 import { unauthenticated } from '../graph/errors';
 import { buildSchema } from '../graph/schema';
 import { graphiqlRouter } from './graphiql';
+import { schemaDisclosurePlugin } from './schema-disclosure';
 import { documentsRouter } from '../documents/http';
 import { importExportRouter } from '../import-export/http';
 
@@ -114,6 +115,8 @@ export async function createApp(options: {
       ApolloServerPluginCacheControlDisabled(),
       // Writes the customer read log once per request, before the response leaves.
       readLogPlugin,
+      // Introspection and "Did you mean" hints per caller (INTROSPECTION, FIELD_SUGGESTIONS).
+      schemaDisclosurePlugin(config),
       ...(config.exposeSqlCount ? [statementCountPlugin] : []),
     ],
   });
