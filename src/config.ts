@@ -38,6 +38,12 @@ const schema = z.object({
   /** Who may introspect the schema / get "Did you mean" hints; default: always, `authenticated` in production. */
   INTROSPECTION: disclosure.optional(),
   FIELD_SUGGESTIONS: disclosure.optional(),
+  /** Origins browsers may call the API from, comma-separated (`https://app.example.com`), or `*`. */
+  CORS_ORIGINS: z
+    .string()
+    .transform((v) => v.split(',').map((o) => o.trim()).filter((o) => o !== ''))
+    .pipe(z.array(z.string().regex(/^(\*|https?:\/\/[^/\s,]+)$/, 'expected origins like https://app.example.com (scheme and host, no path), comma-separated, or *')))
+    .default([]),
 });
 
 /** Who gets to learn the schema: everyone, callers with a valid token, or no one. */
@@ -59,6 +65,7 @@ export type Config = {
   documentMaxBytes: number;
   introspection: SchemaDisclosure;
   fieldSuggestions: SchemaDisclosure;
+  corsOrigins: string[];
 };
 
 export class ConfigError extends Error {}
@@ -93,5 +100,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     documentMaxBytes: c.DOCUMENT_MAX_BYTES,
     introspection: c.INTROSPECTION ?? (c.NODE_ENV === 'production' ? 'authenticated' : 'always'),
     fieldSuggestions: c.FIELD_SUGGESTIONS ?? (c.NODE_ENV === 'production' ? 'authenticated' : 'always'),
+    corsOrigins: c.CORS_ORIGINS,
   };
 }

@@ -21,7 +21,13 @@ it('keeps introspection and suggestions for signed-in callers in production, for
   });
 });
 
+it('reads CORS origins as a comma-separated list, none by default', () => {
+  expect(loadConfig({}).corsOrigins).toEqual([]);
+  expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+});
+
 it.each([
+  [{ CORS_ORIGINS: 'https://app.example.com/path' }, /CORS_ORIGINS: expected origins like https:\/\/app.example.com/],
   [{ INTROSPECTION: 'sometimes' }, /INTROSPECTION: expected always, authenticated or never/],
   [{ PORT: 'abc' }, /PORT: expected a port number.*"abc"/],
   [{ PORT: '70000' }, /PORT: expected a port number from 0 to 65535/],

@@ -18,6 +18,7 @@ import { currentStatementCount, withStatementCounter } from '../db/statement-cou
 import { createContext, type Context } from '../graph/context';
 import { unauthenticated } from '../graph/errors';
 import { buildSchema } from '../graph/schema';
+import { corsMiddleware } from './cors';
 import { graphiqlRouter } from './graphiql';
 import { schemaDisclosurePlugin } from './schema-disclosure';
 import { documentsRouter } from '../documents/http';
@@ -84,6 +85,10 @@ export async function createApp(options: {
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );
+
+  // Before every route, so preflights are answered for /graphql and the HTTP routes alike (CORS_ORIGINS).
+  const cors = corsMiddleware(config.corsOrigins);
+  if (cors) app.use(cors);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
