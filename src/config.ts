@@ -18,7 +18,8 @@ const schema = z.object({
     .min(0, 'expected a port number from 0 to 65535')
     .max(65535, 'expected a port number from 0 to 65535')
     .default(4000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Default: 127.0.0.1 while demo data is on (its tokens are printed and served), 0.0.0.0 otherwise. */
+  HOST: z.string().min(1).optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
@@ -86,7 +87,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: c.NODE_ENV,
     port: c.PORT,
-    host: c.HOST,
+    // With demo data on, its ADMIN token is printed and served by GraphiQL: not to the network by default.
+    host: c.HOST ?? ((c.DEMO_DATA ?? c.NODE_ENV !== 'production') ? '127.0.0.1' : '0.0.0.0'),
     databaseUrl: c.DATABASE_URL,
     databasePoolSize: c.DATABASE_POOL_SIZE,
     dataDir: path.resolve(projectRoot, c.DATA_DIR),

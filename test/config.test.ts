@@ -21,6 +21,13 @@ it('keeps introspection and suggestions for signed-in callers in production, for
   });
 });
 
+it('listens on 127.0.0.1 while demo data is on, unless HOST says otherwise', () => {
+  expect(loadConfig({}).host).toBe('127.0.0.1');
+  expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+  expect(loadConfig({ DEMO_DATA: 'false' }).host).toBe('0.0.0.0');
+  expect(loadConfig({ NODE_ENV: 'production' }).host).toBe('0.0.0.0');
+});
+
 it('reads CORS origins as a comma-separated list, none by default', () => {
   expect(loadConfig({}).corsOrigins).toEqual([]);
   expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
