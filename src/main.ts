@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => app.server.listen(config.port, config.host, resolve));
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  log.info({ port }, 'listening');
+  log.info({ host: config.host, port }, 'listening');
 
   const url = `http://localhost:${port}/graphql`;
   const lines = [``, `  Customer records API ready: ${url} (GraphiQL in a browser)`];
