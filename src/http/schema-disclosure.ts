@@ -39,6 +39,7 @@ export function schemaDisclosurePlugin(config: Pick<Config, 'introspection' | 'f
       if (always) return;
       const introspection = allowed(config.introspection, contextValue);
       const suggestions = allowed(config.fieldSuggestions, contextValue);
+      if (introspection && suggestions) return;
       return {
         async didResolveOperation({ document }) {
           if (introspection || !asksForIntrospection(document)) return;
