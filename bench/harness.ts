@@ -5,12 +5,12 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { loadConfig } from '../src/config';
 import { selectRows, type Db } from '../src/db/client';
 import { openConfiguredDatabase } from '../src/db/open';
-import { createDemoOrganisation, DEMO_ORGANISATION_NAME } from '../src/demo/demo-organisation';
-import { demoCredentials, organisations, users } from '../src/organisations/tables';
+import { createDemoOrganisation, DEMO_ORGANISATION_NAME, issueDemoTokens } from '../src/demo/demo-organisation';
+import { organisations } from '../src/organisations/tables';
 import { projectRoot } from '../src/paths';
 
 export type Bench = {
@@ -57,13 +57,9 @@ export function bench(name: string): Bench {
           log(`creating the demo organisation "${DEMO_ORGANISATION_NAME}"`);
           organisationId = await createDemoOrganisation(db);
         }
-        const [admin] = await db
-          .select({ token: demoCredentials.token })
-          .from(demoCredentials)
-          .innerJoin(users, eq(users.id, demoCredentials.userId))
-          .where(and(eq(demoCredentials.organisationId, organisationId), eq(users.role, 'ADMIN')))
-          .limit(1);
-        if (!admin) fail('the demo organisation has no ADMIN demo credential (table demo_credentials)');
+        // Demo tokens are not stored: fresh ones, as `npm start` issues them (revoking earlier ones).
+        const admin = (await issueDemoTokens(db)).find((d) => d.role === 'ADMIN');
+        if (!admin) fail('the demo organisation has no ADMIN user (admin@demo.test)');
         return await work({ db, organisationId, adminToken: admin!.token, postgresVersion: version });
       } finally {
         await database.close();

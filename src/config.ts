@@ -8,6 +8,8 @@ const boolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+const disclosure = z.enum(['always', 'authenticated', 'never'], { message: 'expected always, authenticated or never' });
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce
@@ -16,7 +18,8 @@ const schema = z.object({
     .min(0, 'expected a port number from 0 to 65535')
     .max(65535, 'expected a port number from 0 to 65535')
     .default(4000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Default: 127.0.0.1 while demo data is on (its tokens are printed and served), 0.0.0.0 otherwise. */
+  HOST: z.string().min(1).optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
@@ -33,7 +36,19 @@ const schema = z.object({
   DOCUMENT_STORAGE: z.enum(['database', 'folder'], { message: 'expected database or folder' }).default('database'),
   DOCUMENT_DIR: z.string().min(1).optional(),
   DOCUMENT_MAX_BYTES: z.coerce.number({ message: 'expected a number of bytes' }).int().min(1).default(25 * 1024 * 1024),
+  /** Who may introspect the schema / get "Did you mean" hints; default: always, `authenticated` in production. */
+  INTROSPECTION: disclosure.optional(),
+  FIELD_SUGGESTIONS: disclosure.optional(),
+  /** Origins browsers may call the API from, comma-separated (`https://app.example.com`), or `*`. */
+  CORS_ORIGINS: z
+    .string()
+    .transform((v) => v.split(',').map((o) => o.trim()).filter((o) => o !== ''))
+    .pipe(z.array(z.string().regex(/^(\*|https?:\/\/[^/\s,]+)$/, 'expected origins like https://app.example.com (scheme and host, no path), comma-separated, or *')))
+    .default([]),
 });
+
+/** Who gets to learn the schema: everyone, callers with a valid token, or no one. */
+export type SchemaDisclosure = 'always' | 'authenticated' | 'never';
 
 export type Config = {
   env: 'development' | 'production' | 'test';
@@ -49,6 +64,9 @@ export type Config = {
   documentStorage: 'database' | 'folder';
   documentDir: string;
   documentMaxBytes: number;
+  introspection: SchemaDisclosure;
+  fieldSuggestions: SchemaDisclosure;
+  corsOrigins: string[];
 };
 
 export class ConfigError extends Error {}
@@ -69,7 +87,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: c.NODE_ENV,
     port: c.PORT,
-    host: c.HOST,
+    // With demo data on, its ADMIN token is printed and served by GraphiQL: not to the network by default.
+    host: c.HOST ?? ((c.DEMO_DATA ?? c.NODE_ENV !== 'production') ? '127.0.0.1' : '0.0.0.0'),
     databaseUrl: c.DATABASE_URL,
     databasePoolSize: c.DATABASE_POOL_SIZE,
     dataDir: path.resolve(projectRoot, c.DATA_DIR),
@@ -81,5 +100,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     documentStorage: c.DOCUMENT_STORAGE,
     documentDir: c.DOCUMENT_DIR ? path.resolve(projectRoot, c.DOCUMENT_DIR) : path.resolve(projectRoot, c.DATA_DIR, 'documents'),
     documentMaxBytes: c.DOCUMENT_MAX_BYTES,
+    introspection: c.INTROSPECTION ?? (c.NODE_ENV === 'production' ? 'authenticated' : 'always'),
+    fieldSuggestions: c.FIELD_SUGGESTIONS ?? (c.NODE_ENV === 'production' ? 'authenticated' : 'always'),
+    corsOrigins: c.CORS_ORIGINS,
   };
 }

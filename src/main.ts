@@ -1,7 +1,7 @@
 // The server: configuration → database (migrated before any request) → demo data → HTTP.
 import { ConfigError, loadConfig } from './config';
 import { openConfiguredDatabase } from './db/open';
-import { createDemoOrganisation, demoCredentialsList, hasAnyOrganisation, type DemoCredential } from './demo/demo-organisation';
+import { createDemoOrganisation, forgetStoredDemoTokens, hasAnyOrganisation, issueDemoTokens, type DemoCredential } from './demo/demo-organisation';
 import { createApp } from './http/app';
 import { createLogger } from './logger';
 
@@ -26,21 +26,25 @@ async function main(): Promise<void> {
       log.info('empty database: creating the demo organisation');
       await createDemoOrganisation(database.db);
     }
-    demo = await demoCredentialsList(database.db);
+    // Fresh tokens every start, in memory only; the previous start's stop working.
+    demo = await issueDemoTokens(database.db);
+  } else {
+    await forgetStoredDemoTokens(database.db);
   }
 
   const app = await createApp({ config, database, log, demoToken: () => demo[0]?.token ?? null });
   await new Promise<void>((resolve) => app.server.listen(config.port, config.host, resolve));
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  log.info({ port }, 'listening');
+  log.info({ host: config.host, port }, 'listening');
 
   const url = `http://localhost:${port}/graphql`;
   const lines = [``, `  Customer records API ready: ${url} (GraphiQL in a browser)`];
   if (demo.length) {
-    lines.push(`  Demo tokens (send as "Authorization: Bearer <token>"):`);
+    lines.push(`  Demo tokens (send as "Authorization: Bearer <token>"; new ones every start):`);
     for (const d of demo) lines.push(`    ${d.role.padEnd(9)} ${d.email.padEnd(20)} ${d.token}`);
   }
+  lines.push(...listeningNotice(config));
   process.stderr.write(`${lines.join('\n')}\n\n`);
 
   let stopping = false;
@@ -65,6 +69,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** What start-up says about the interface, when demo data (and GraphiQL's preloaded ADMIN token) is on. */
+function listeningNotice(config: { demoData: boolean; host: string }): string[] {
+  if (!config.demoData) return [];
+  if (config.host === '127.0.0.1' || config.host === 'localhost' || config.host === '::1') {
+    return [`  Listening on ${config.host} only: demo data is on and GraphiQL carries the demo ADMIN token. Set HOST=0.0.0.0 to listen on every interface.`];
+  }
+  return [`  Warning: listening on ${config.host} with demo data on: anyone who can reach this port can open GraphiQL with the demo ADMIN token.`];
 }
 
 main().catch((err) => {

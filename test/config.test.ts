@@ -12,7 +12,30 @@ it('turns demo data off in production unless asked for', () => {
   expect(loadConfig({ NODE_ENV: 'production', DEMO_DATA: 'true' }).demoData).toBe(true);
 });
 
+it('keeps introspection and suggestions for signed-in callers in production, for everyone otherwise', () => {
+  expect(loadConfig({})).toMatchObject({ introspection: 'always', fieldSuggestions: 'always' });
+  expect(loadConfig({ NODE_ENV: 'production' })).toMatchObject({ introspection: 'authenticated', fieldSuggestions: 'authenticated' });
+  expect(loadConfig({ NODE_ENV: 'production', INTROSPECTION: 'always', FIELD_SUGGESTIONS: 'never' })).toMatchObject({
+    introspection: 'always',
+    fieldSuggestions: 'never',
+  });
+});
+
+it('listens on 127.0.0.1 while demo data is on, unless HOST says otherwise', () => {
+  expect(loadConfig({}).host).toBe('127.0.0.1');
+  expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+  expect(loadConfig({ DEMO_DATA: 'false' }).host).toBe('0.0.0.0');
+  expect(loadConfig({ NODE_ENV: 'production' }).host).toBe('0.0.0.0');
+});
+
+it('reads CORS origins as a comma-separated list, none by default', () => {
+  expect(loadConfig({}).corsOrigins).toEqual([]);
+  expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+});
+
 it.each([
+  [{ CORS_ORIGINS: 'https://app.example.com/path' }, /CORS_ORIGINS: expected origins like https:\/\/app.example.com/],
+  [{ INTROSPECTION: 'sometimes' }, /INTROSPECTION: expected always, authenticated or never/],
   [{ PORT: 'abc' }, /PORT: expected a port number.*"abc"/],
   [{ PORT: '70000' }, /PORT: expected a port number from 0 to 65535/],
   [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL: expected a postgres:\/\/ or postgresql:\/\/ URL/],

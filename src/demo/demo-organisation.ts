@@ -1,8 +1,10 @@
 // The demo organisation `npm start` creates on an empty database: users of every role, each with a
 // token that every start prints (and GraphiQL is preloaded with the admin's), plus realistic leads
-// and customers, and a few invoices.
+// and customers, and a few invoices. Demo tokens live in the server's memory only: each start issues
+// fresh ones and revokes the previous start's; the database keeps their hashes, like any token's.
 import { faker } from '@faker-js/faker';
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import { hashToken, issueToken } from '../auth/tokens';
 import { addresses } from '../addresses/tables';
 import { contacts } from '../contacts/tables';
 import { customers } from '../customers/tables';
@@ -10,7 +12,7 @@ import type { Db } from '../db/client';
 import { raiseInvoice } from '../invoices/service';
 import { leads } from '../leads/tables';
 import { createOrganisation, createUser } from '../organisations/service';
-import { demoCredentials, organisations, users, type Role } from '../organisations/tables';
+import { apiTokens, demoCredentials, organisations, users, type Role } from '../organisations/tables';
 import { generateCustomers } from './bulk';
 import { createDemoAssets } from '../assets/demo';
 import { createDemoPipeline } from '../pipeline/demo';
@@ -27,14 +29,53 @@ const demoUsers: Array<{ role: Role; name: string }> = [
   { role: 'READ_ONLY', name: 'Robin Reader' },
 ];
 
-/** The demo tokens, admin first; empty when there is no demo organisation. */
-export async function demoCredentialsList(db: Db): Promise<DemoCredential[]> {
-  const rows = await db
-    .select({ role: users.role, email: users.email, token: demoCredentials.token })
-    .from(demoCredentials)
-    .innerJoin(users, eq(users.id, demoCredentials.userId));
-  const order: Role[] = ['ADMIN', 'MANAGER', 'SALES', 'SERVICE', 'FINANCE', 'READ_ONLY'];
-  return rows.sort((a, b) => order.indexOf(a.role) - order.indexOf(b.role));
+const ADMIN_EMAIL = 'admin@demo.test';
+const demoEmail = (role: Role) => `${role.toLowerCase().replace('_', '-')}@demo.test`;
+const demoEmails = [ADMIN_EMAIL, ...demoUsers.map((u) => demoEmail(u.role))];
+
+/** The name of the tokens issued at start-up; the next start revokes the ones still live. */
+export const DEMO_TOKEN_NAME = 'Demo token (printed at start-up)';
+
+const roleOrder: Role[] = ['ADMIN', 'MANAGER', 'SALES', 'SERVICE', 'FINANCE', 'READ_ONLY'];
+
+/**
+ * Earlier versions kept the demo tokens in plain text in `demo_credentials`: removes those rows and
+ * revokes the tokens they held, so none survives in plain text or stays usable.
+ */
+export async function forgetStoredDemoTokens(db: Db): Promise<void> {
+  const stored = await db.delete(demoCredentials).returning({ token: demoCredentials.token });
+  if (stored.length === 0) return;
+  const hashes = stored.map((row) => hashToken(row.token));
+  await db.update(apiTokens).set({ revokedAt: new Date() }).where(and(inArray(apiTokens.tokenHash, hashes), isNull(apiTokens.revokedAt)));
+}
+
+/**
+ * New tokens for the demo organisation's users (admin first), returned in plain text and stored only
+ * as hashes; the tokens of earlier starts are revoked. Empty when there is no demo organisation.
+ */
+export async function issueDemoTokens(db: Db): Promise<DemoCredential[]> {
+  return db.transaction(async (tx) => {
+    await forgetStoredDemoTokens(tx);
+    const [organisation] = await tx
+      .select({ id: organisations.id })
+      .from(organisations)
+      .where(eq(organisations.name, DEMO_ORGANISATION_NAME))
+      .orderBy(asc(organisations.createdAt))
+      .limit(1);
+    if (!organisation) return [];
+    const people = await tx
+      .select({ id: users.id, role: users.role, email: users.email, organisationId: users.organisationId })
+      .from(users)
+      .where(and(eq(users.organisationId, organisation.id), inArray(users.email, demoEmails), isNull(users.deactivatedAt)));
+    if (people.length === 0) return [];
+    await tx
+      .update(apiTokens)
+      .set({ revokedAt: new Date() })
+      .where(and(inArray(apiTokens.userId, people.map((p) => p.id)), eq(apiTokens.name, DEMO_TOKEN_NAME), isNull(apiTokens.revokedAt)));
+    const issued: DemoCredential[] = [];
+    for (const person of people) issued.push({ role: person.role, email: person.email, token: await issueToken(tx, person, DEMO_TOKEN_NAME) });
+    return issued.sort((a, b) => roleOrder.indexOf(a.role) - roleOrder.indexOf(b.role));
+  });
 }
 
 export async function hasAnyOrganisation(db: Db): Promise<boolean> {
@@ -44,15 +85,15 @@ export async function hasAnyOrganisation(db: Db): Promise<boolean> {
 
 export async function createDemoOrganisation(db: Db, options: { customers?: number; leads?: number } = {}): Promise<string> {
   faker.seed(20261123);
-  const created = await createOrganisation(db, { name: DEMO_ORGANISATION_NAME, adminEmail: 'admin@demo.test', adminName: 'Alex Admin' });
+  const created = await createOrganisation(db, { name: DEMO_ORGANISATION_NAME, adminEmail: ADMIN_EMAIL, adminName: 'Alex Admin' });
   const organisationId = created.organisation.id;
-  await db.insert(demoCredentials).values({ userId: created.admin.id, organisationId, token: created.token });
   const userIds: string[] = [created.admin.id];
   for (const u of demoUsers) {
-    const { user, token } = await createUser(db, organisationId, { email: `${u.role.toLowerCase().replace('_', '-')}@demo.test`, name: u.name, role: u.role });
-    await db.insert(demoCredentials).values({ userId: user.id, organisationId, token });
+    const { user } = await createUser(db, organisationId, { email: demoEmail(u.role), name: u.name, role: u.role });
     userIds.push(user.id);
   }
+  // The first tokens that creating users makes are never shown: issueDemoTokens makes the printed ones.
+  await db.update(apiTokens).set({ revokedAt: new Date() }).where(eq(apiTokens.organisationId, organisationId));
   await generateCustomers(db, { organisationId, count: options.customers ?? 60, seed: 20261123 });
   await createDemoLeads(db, organisationId, userIds, options.leads ?? 25);
   await createDemoInvoices(db, organisationId);

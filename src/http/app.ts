@@ -18,7 +18,9 @@ import { currentStatementCount, withStatementCounter } from '../db/statement-cou
 import { createContext, type Context } from '../graph/context';
 import { unauthenticated } from '../graph/errors';
 import { buildSchema } from '../graph/schema';
+import { corsMiddleware } from './cors';
 import { graphiqlRouter } from './graphiql';
+import { schemaDisclosurePlugin } from './schema-disclosure';
 import { documentsRouter } from '../documents/http';
 import { importExportRouter } from '../import-export/http';
 import { localCommandRouter } from '../cli/endpoint';
@@ -85,6 +87,10 @@ export async function createApp(options: {
     }),
   );
 
+  // Before every route, so preflights are answered for /graphql and the HTTP routes alike (CORS_ORIGINS).
+  const cors = corsMiddleware(config.corsOrigins);
+  if (cors) app.use(cors);
+
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -117,6 +123,8 @@ export async function createApp(options: {
       ApolloServerPluginCacheControlDisabled(),
       // Writes the customer read log once per request, before the response leaves.
       readLogPlugin,
+      // Introspection and "Did you mean" hints per caller (INTROSPECTION, FIELD_SUGGESTIONS).
+      schemaDisclosurePlugin(config),
       ...(config.exposeSqlCount ? [statementCountPlugin] : []),
     ],
   });

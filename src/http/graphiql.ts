@@ -32,8 +32,34 @@ query FirstCustomers {
 }
 `;
 
-function page(defaultHeaders: Record<string, string>): string {
-  const config = JSON.stringify({ defaultHeaders: JSON.stringify(defaultHeaders, null, 2), defaultQuery }).replace(/</g, '\\u003c');
+/** The part of the browser's `localStorage` used below (no DOM types in this project). */
+type BrowserStorage = { length: number; key(i: number): string | null; getItem(k: string): string | null; setItem(k: string, v: string): void };
+
+/**
+ * Runs in the browser before GraphiQL starts. GraphiQL keeps its tabs, headers included, in
+ * localStorage, and demo tokens are new on every start: the previous start's demo token (remembered
+ * under our own key) becomes the current one wherever GraphiQL stored it. Other headers stay as they are.
+ */
+function refreshStoredDemoToken(storage: BrowserStorage | undefined, token: string | null): void {
+  const KEY = 'crm:demoToken';
+  try {
+    if (!storage || !token) return;
+    const previous = storage.getItem(KEY);
+    if (previous && previous !== token) {
+      for (let i = 0; i < storage.length; i++) {
+        const key = storage.key(i);
+        const value = key && key.startsWith('graphiql:') ? storage.getItem(key) : null;
+        if (key && value && value.includes(previous)) storage.setItem(key, value.split(previous).join(token));
+      }
+    }
+    storage.setItem(KEY, token);
+  } catch {
+    // Storage refused (private mode, quota): GraphiQL still starts with the default headers.
+  }
+}
+
+function page(defaultHeaders: Record<string, string>, demoToken: string | null): string {
+  const config = JSON.stringify({ defaultHeaders: JSON.stringify(defaultHeaders, null, 2), defaultQuery, demoToken }).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -50,6 +76,7 @@ function page(defaultHeaders: Record<string, string>): string {
   <script src="/graphiql/assets/graphiql.js"></script>
   <script>
     const config = ${config};
+    (${refreshStoredDemoToken.toString()})(typeof localStorage === 'undefined' ? undefined : localStorage, config.demoToken);
     const fetcher = GraphiQL.createFetcher({ url: '/graphql' });
     ReactDOM.createRoot(document.getElementById('graphiql')).render(
       React.createElement(GraphiQL, {
@@ -78,7 +105,7 @@ export function graphiqlRouter(getDemoToken: () => string | null): Router {
     // Programs doing GET queries (`?query=`) go on to the GraphQL handler; people get the IDE.
     if (req.query.query !== undefined || !req.accepts('html')) return next();
     const token = getDemoToken();
-    res.type('html').send(page(token ? { Authorization: `Bearer ${token}` } : {}));
+    res.type('html').send(page(token ? { Authorization: `Bearer ${token}` } : {}, token));
   });
   return router;
 }

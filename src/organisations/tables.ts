@@ -51,8 +51,9 @@ export const apiTokens = pgTable(
 );
 
 /**
- * Plain-text tokens of the demo organisation only, so that every start can print them and GraphiQL
- * can be preloaded with one. Real organisations' tokens are never stored in plain text.
+ * No longer written: earlier versions kept the demo organisation's tokens here in plain text. Every
+ * start now empties it and revokes what it held (src/demo/demo-organisation.ts); a later migration
+ * can drop it.
  */
 export const demoCredentials = pgTable('demo_credentials', {
   userId: uuid('user_id')

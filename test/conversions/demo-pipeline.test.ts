@@ -1,6 +1,6 @@
 // The demo organisation (what `npm start` creates on an empty database) has leads with SENT quotes,
 // so a newcomer in GraphiQL can walk the lead → customer → assets path. This walks it as they would.
-import { createDemoOrganisation, demoCredentialsList } from '../../src/demo/demo-organisation';
+import { createDemoOrganisation, issueDemoTokens } from '../../src/demo/demo-organisation';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 let server: TestServer;
@@ -9,7 +9,7 @@ let token: string;
 beforeAll(async () => {
   server = await startTestServer();
   await createDemoOrganisation(server.database.db, { customers: 5, leads: 25 });
-  token = (await demoCredentialsList(server.database.db))[0]!.token;
+  token = (await issueDemoTokens(server.database.db))[0]!.token;
 });
 afterAll(() => server.close());
 
