@@ -82,6 +82,8 @@ export function bench(name: string): Bench {
           LOG_LEVEL: 'warn',
           NODE_ENV: 'production',
           BENCH_SHIELD: shield ? 'on' : 'off',
+          // One client at full speed is exactly what the rate limit stops; a scenario may turn it on.
+          RATE_LIMIT_ENABLED: 'false',
           ...env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -33,6 +33,15 @@ const schema = z.object({
   DOCUMENT_STORAGE: z.enum(['database', 'folder'], { message: 'expected database or folder' }).default('database'),
   DOCUMENT_DIR: z.string().min(1).optional(),
   DOCUMENT_MAX_BYTES: z.coerce.number({ message: 'expected a number of bytes' }).int().min(1).default(25 * 1024 * 1024),
+  /** Rate limits: a bucket of cost points per token (or per IP without one); src/rate-limit/. */
+  RATE_LIMIT_ENABLED: boolean.default(true),
+  RATE_LIMIT_BUCKET_SIZE: z.coerce.number({ message: 'expected a number of cost points' }).int().min(1).default(1000),
+  RATE_LIMIT_RESTORE_RATE: z.coerce.number({ message: 'expected cost points per second' }).positive('expected more than 0').default(50),
+  RATE_LIMIT_HTTP_COST: z.coerce.number({ message: 'expected a number of cost points' }).int().min(0).default(10),
+  RATE_LIMIT_MAX_KEYS: z.coerce.number().int().min(100).default(100_000),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+  RATE_LIMIT_REDIS_PREFIX: z.string().min(1).default('crm:cost:'),
+  RATE_LIMIT_REDIS_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(250),
 });
 
 export type Config = {
@@ -49,6 +58,14 @@ export type Config = {
   documentStorage: 'database' | 'folder';
   documentDir: string;
   documentMaxBytes: number;
+  rateLimitEnabled: boolean;
+  rateLimitBucketSize: number;
+  rateLimitRestoreRate: number;
+  rateLimitHttpCost: number;
+  rateLimitMaxKeys: number;
+  redisUrl: string | undefined;
+  rateLimitRedisPrefix: string;
+  rateLimitRedisTimeoutMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -81,5 +98,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     documentStorage: c.DOCUMENT_STORAGE,
     documentDir: c.DOCUMENT_DIR ? path.resolve(projectRoot, c.DOCUMENT_DIR) : path.resolve(projectRoot, c.DATA_DIR, 'documents'),
     documentMaxBytes: c.DOCUMENT_MAX_BYTES,
+    rateLimitEnabled: c.RATE_LIMIT_ENABLED,
+    rateLimitBucketSize: c.RATE_LIMIT_BUCKET_SIZE,
+    rateLimitRestoreRate: c.RATE_LIMIT_RESTORE_RATE,
+    rateLimitHttpCost: c.RATE_LIMIT_HTTP_COST,
+    rateLimitMaxKeys: c.RATE_LIMIT_MAX_KEYS,
+    redisUrl: c.REDIS_URL,
+    rateLimitRedisPrefix: c.RATE_LIMIT_REDIS_PREFIX,
+    rateLimitRedisTimeoutMs: c.RATE_LIMIT_REDIS_TIMEOUT_MS,
   };
 }

@@ -18,6 +18,8 @@ export type Context = {
   loaders: Loaders;
   /** Customers read by id in this request: written to the access log when the response is sent. */
   customerReads: Set<string>;
+  /** The rate-limit bucket this request spends from (src/rate-limit); unset outside /graphql. */
+  rateLimitKey?: string;
 };
 
 /** The context of an authenticated request; resolvers behind `isAuthenticated` may assume it. */

@@ -21,6 +21,7 @@ import { buildSchema } from '../graph/schema';
 import { graphiqlRouter } from './graphiql';
 import { documentsRouter } from '../documents/http';
 import { importExportRouter } from '../import-export/http';
+import { createRateLimiter, rateLimitKeyOf, type RequestCosts } from '../rate-limit';
 
 export type App = {
   server: http.Server;
@@ -45,6 +46,9 @@ function formatError(config: Config, log: Logger) {
   };
 }
 
+// TODO(limits): the requested and actual query cost of the limits part replace this placeholder.
+const requestCosts: RequestCosts = { requested: () => 1, actual: () => undefined };
+
 const statementCountPlugin: ApolloServerPlugin<Context> = {
   async requestDidStart() {
     return {
@@ -63,6 +67,8 @@ export async function createApp(options: {
   demoToken?: () => string | null;
   /** Authorisation rules around the resolvers; off only in the benchmark that measures their cost. */
   shield?: boolean;
+  /** The in-process rate-limit buckets' clock (tests). */
+  rateLimitNow?: () => number;
 }): Promise<App> {
   const { config, database, log } = options;
   const app = express();
@@ -97,6 +103,8 @@ export async function createApp(options: {
     }
   });
   app.use(graphiqlRouter(options.demoToken ?? (() => null)));
+  const rateLimiter = config.rateLimitEnabled ? await createRateLimiter({ config, log, costs: requestCosts, now: options.rateLimitNow }) : null;
+  if (rateLimiter) app.use(['/documents', '/imports', '/exports'], rateLimiter.httpRoutes);
   app.use(documentsRouter({ config, database }));
   app.use(importExportRouter({ database, config, log }));
 
@@ -115,6 +123,7 @@ export async function createApp(options: {
       // Writes the customer read log once per request, before the response leaves.
       readLogPlugin,
       ...(config.exposeSqlCount ? [statementCountPlugin] : []),
+      ...(rateLimiter ? [rateLimiter.plugin] : []),
     ],
   });
   await apollo.start();
@@ -132,7 +141,7 @@ export async function createApp(options: {
         viewer = await viewerForToken(database.db, match[1]!);
         if (!viewer) throw unauthenticated('The token is not valid: unknown, revoked or expired.');
       }
-      return createContext({ db: database.db, config, log: reqLog, requestId, viewer });
+      return createContext({ db: database.db, config, log: reqLog, requestId, viewer, rateLimitKey: rateLimitKeyOf(req) });
     },
   });
 
@@ -167,6 +176,7 @@ export async function createApp(options: {
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       // The drain above waits for open connections; operations whose client has gone are awaited here.
       await Promise.all(inFlight);
+      await rateLimiter?.close();
     },
   };
 }
