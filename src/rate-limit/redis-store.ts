@@ -67,6 +67,8 @@ export class RedisBucketStore implements CostBucketStore {
       commandTimeout: options.commandTimeoutMs,
       connectTimeout: Math.max(1000, options.commandTimeoutMs * 4),
       retryStrategy: (times) => Math.min(times * 200, 5000),
+      // A socket to a Redis that never answered is not waited for at shutdown.
+      disconnectTimeout: 200,
     });
     // Without a listener ioredis reports every reconnection failure as an unhandled error.
     redis.on('error', (err) => this.warn(err));
@@ -132,11 +134,14 @@ export class RedisBucketStore implements CostBucketStore {
 
   async close(): Promise<void> {
     await this.fallback.close();
-    try {
-      await Promise.race([this.redis.quit(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
-    } catch {
-      // Already disconnected.
+    if (this.redis.status === 'ready') {
+      try {
+        await Promise.race([this.redis.quit(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+      } catch {
+        // The connection went away meanwhile.
+      }
     }
+    // Also stops reconnecting to a Redis that is down.
     this.redis.disconnect();
   }
 }
