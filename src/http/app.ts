@@ -21,6 +21,7 @@ import { buildSchema } from '../graph/schema';
 import { graphiqlRouter } from './graphiql';
 import { documentsRouter } from '../documents/http';
 import { importExportRouter } from '../import-export/http';
+import { queryLimitRules, queryLimitsPlugin, queryParseOptions } from '../limits/plugin';
 
 export type App = {
   server: http.Server;
@@ -103,6 +104,8 @@ export async function createApp(options: {
   const apollo = new ApolloServer<Context>({
     schema: buildSchema({ shield: options.shield }),
     introspection: true,
+    validationRules: queryLimitRules(config),
+    parseOptions: queryParseOptions(config),
     // main.ts owns SIGTERM/SIGINT and stops Apollo itself; two handlers deadlocked the shutdown.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: config.env !== 'production',
@@ -114,6 +117,7 @@ export async function createApp(options: {
       ApolloServerPluginCacheControlDisabled(),
       // Writes the customer read log once per request, before the response leaves.
       readLogPlugin,
+      queryLimitsPlugin(config),
       ...(config.exposeSqlCount ? [statementCountPlugin] : []),
     ],
   });
