@@ -21,7 +21,8 @@ import { buildSchema } from '../graph/schema';
 import { graphiqlRouter } from './graphiql';
 import { documentsRouter } from '../documents/http';
 import { importExportRouter } from '../import-export/http';
-import { createRateLimiter, rateLimitKeyOf, type RequestCosts } from '../rate-limit';
+import { createRateLimiter, rateLimitKeyOf } from '../rate-limit';
+import { queryLimitRules, queryLimitsPlugin, queryParseOptions } from '../limits/plugin';
 
 export type App = {
   server: http.Server;
@@ -45,9 +46,6 @@ function formatError(config: Config, log: Logger) {
     return formatted;
   };
 }
-
-// TODO(limits): the requested and actual query cost of the limits part replace this placeholder.
-const requestCosts: RequestCosts = { requested: () => 1, actual: () => undefined };
 
 const statementCountPlugin: ApolloServerPlugin<Context> = {
   async requestDidStart() {
@@ -103,7 +101,7 @@ export async function createApp(options: {
     }
   });
   app.use(graphiqlRouter(options.demoToken ?? (() => null)));
-  const rateLimiter = config.rateLimitEnabled ? await createRateLimiter({ config, log, costs: requestCosts, now: options.rateLimitNow }) : null;
+  const rateLimiter = config.rateLimitEnabled ? await createRateLimiter({ config, log, now: options.rateLimitNow }) : null;
   if (rateLimiter) app.use(['/documents', '/imports', '/exports'], rateLimiter.httpRoutes);
   app.use(documentsRouter({ config, database }));
   app.use(importExportRouter({ database, config, log }));
@@ -111,6 +109,8 @@ export async function createApp(options: {
   const apollo = new ApolloServer<Context>({
     schema: buildSchema({ shield: options.shield }),
     introspection: true,
+    validationRules: queryLimitRules(config),
+    parseOptions: queryParseOptions(config),
     // main.ts owns SIGTERM/SIGINT and stops Apollo itself; two handlers deadlocked the shutdown.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: config.env !== 'production',
@@ -122,6 +122,7 @@ export async function createApp(options: {
       ApolloServerPluginCacheControlDisabled(),
       // Writes the customer read log once per request, before the response leaves.
       readLogPlugin,
+      queryLimitsPlugin(config),
       ...(config.exposeSqlCount ? [statementCountPlugin] : []),
       ...(rateLimiter ? [rateLimiter.plugin] : []),
     ],

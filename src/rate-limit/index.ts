@@ -12,6 +12,8 @@ import type { Logger } from 'pino';
 import { hashToken } from '../auth/tokens';
 import type { Config } from '../config';
 import type { Context } from '../graph/context';
+import { actualQueryCost } from '../limits/cost';
+import { requestCost } from '../limits/plugin';
 import { MemoryBucketStore, neededFor, type BucketSettings, type CostBucketStore, type ThrottleStatus } from './bucket';
 import { RedisBucketStore } from './redis-store';
 
@@ -30,6 +32,24 @@ export type RateLimiter = {
   close(): Promise<void>;
 };
 
+/** The query cost of src/limits: requested from the document, actual from the data returned. */
+export function queryCosts(config: Pick<Config, 'maxPageSize'>): RequestCosts {
+  return {
+    requested: (requestContext) => requestCost(requestContext, config)?.requested ?? 0,
+    actual: (requestContext) => {
+      const cost = requestContext.contextValue.cost;
+      if (!cost) return undefined;
+      const { document, operation } = requestContext;
+      const body = requestContext.response.body;
+      // Whichever plugin needs it first computes it; the limits plugin then reports the same number.
+      if (cost.actual === null && document && operation && body?.kind === 'single') {
+        cost.actual = actualQueryCost({ schema: requestContext.schema, document, operation, data: body.singleResult.data });
+      }
+      return cost.actual ?? undefined;
+    },
+  };
+}
+
 /** The bucket a request spends from: its token's hash, or its IP address when it has no token. */
 export function rateLimitKeyOf(req: express.Request): string {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
@@ -47,12 +67,20 @@ function throttledMessage(cost: number, status: ThrottleStatus, retryAfter: numb
 export async function createRateLimiter(options: {
   config: Config;
   log: Logger;
-  costs: RequestCosts;
+  /** Defaults to the query cost of src/limits. */
+  costs?: RequestCosts;
   /** The in-process store's clock, for tests. */
   now?: () => number;
 }): Promise<RateLimiter> {
-  const { config, log, costs } = options;
+  const { config, log } = options;
+  const costs = options.costs ?? queryCosts(config);
   const settings: BucketSettings = { maximumAvailable: config.rateLimitBucketSize, restoreRate: config.rateLimitRestoreRate };
+  if (config.rateLimitBucketSize < config.maxQueryCost) {
+    log.warn(
+      { bucketSize: config.rateLimitBucketSize, maxQueryCost: config.maxQueryCost },
+      'RATE_LIMIT_BUCKET_SIZE is below MAX_QUERY_COST: a query costing more than the bucket waits for a full bucket and empties it',
+    );
+  }
   let store: CostBucketStore;
   if (config.redisUrl) {
     const redis = new RedisBucketStore(settings, { url: config.redisUrl, keyPrefix: config.rateLimitRedisPrefix, commandTimeoutMs: config.rateLimitRedisTimeoutMs, log });

@@ -27,7 +27,7 @@ describe('rate limit with in-process buckets', () => {
 
   beforeAll(async () => {
     server = await startTestServer(
-      { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_BUCKET_SIZE: '40', RATE_LIMIT_RESTORE_RATE: '0.5', RATE_LIMIT_HTTP_COST: '25' },
+      { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_BUCKET_SIZE: '40', RATE_LIMIT_RESTORE_RATE: '0.5', RATE_LIMIT_HTTP_COST: '25', MAX_QUERY_COST: '50' },
       { rateLimitNow: () => now },
     );
     acme = await createTestOrganisation(server);
@@ -40,9 +40,9 @@ describe('rate limit with in-process buckets', () => {
     const first = await post(server, list, token);
     expect(first.status).toBe(200);
     expect(first.body.errors).toBeUndefined();
-    const cost = first.body.extensions?.cost ?? {};
-    const requested: number = cost.requestedQueryCost ?? 1;
-    const actual: number = cost.actualQueryCost ?? requested;
+    // A page of 30 users is asked for (1 + 30 points); the organisation has 2 (1 + 2 points).
+    const { requestedQueryCost: requested, actualQueryCost: actual } = first.body.extensions?.cost ?? {};
+    expect([requested, actual]).toEqual([31, 3]);
     expect(throttleStatus(first)).toEqual({ maximumAvailable: 40, currentlyAvailable: 40 - actual, restoreRate: 0.5 });
 
     // Spending continues, one actual cost at a time, until less than the requested cost is left.
@@ -95,6 +95,11 @@ describe('rate limit with in-process buckets', () => {
     const broken = await post(server, '{ viewer { ', token);
     expect(broken.status).toBe(400);
     expect(throttleStatus(broken)).toEqual({ maximumAvailable: 40, currentlyAvailable: 40, restoreRate: 0.5 });
+    // Over MAX_QUERY_COST: refused before it runs, so it costs nothing either.
+    const tooDear = await post(server, '{ users(first: 100) { nodes { id } } }', token);
+    expect(tooDear.status).toBe(400);
+    expect(tooDear.body.errors?.[0]?.extensions?.code).toBe('MAX_COST_EXCEEDED');
+    expect(throttleStatus(tooDear)).toEqual({ maximumAvailable: 40, currentlyAvailable: 40, restoreRate: 0.5 });
 
     const anonymous = await post(server, '{ __typename }');
     expect(throttleStatus(anonymous)).toMatchObject({ maximumAvailable: 40, restoreRate: 0.5 });
