@@ -22,6 +22,7 @@ import { graphiqlRouter } from './graphiql';
 import { documentsRouter } from '../documents/http';
 import { importExportRouter } from '../import-export/http';
 import { queryLimitRules, queryLimitsPlugin, queryParseOptions } from '../limits/plugin';
+import { formatStoppedError, runStoppable } from '../limits/stop';
 
 export type App = {
   server: http.Server;
@@ -33,6 +34,8 @@ export type App = {
 /** In production, errors that are not ours to explain (bugs) leave the server as a bare message. */
 function formatError(config: Config, log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const stopped = formatStoppedError(formatted, error, config);
+    if (stopped) return stopped;
     const code = formatted.extensions?.code;
     if (code === 'INTERNAL_SERVER_ERROR' || code === undefined) {
       // The GraphQL wrapper hides the thrown error (and its cause, e.g. PostgreSQL's message).
@@ -145,7 +148,10 @@ export async function createApp(options: {
     express.json({ limit: '1mb' }),
     // Counting starts after the body is read, so every statement the request causes is counted.
     (req, res, next) => {
-      const handled = config.exposeSqlCount ? withStatementCounter(() => graphql(req, res, next)) : graphql(req, res, next);
+      // Stopped (no more SQL) when the client goes away or REQUEST_TIMEOUT_MS passes.
+      const handled = runStoppable(res, config, () =>
+        config.exposeSqlCount ? withStatementCounter(() => graphql(req, res, next)) : graphql(req, res, next),
+      );
       // Tracked until done, even when the client has hung up: stop() waits for these before the
       // database closes under them.
       const tracked = Promise.resolve(handled).catch(() => undefined);

@@ -24,7 +24,7 @@ export type TestServer = {
   close(): Promise<void>;
 };
 
-export async function startTestServer(env: Record<string, string> = {}, options: { poolSize?: number } = {}): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, options: { poolSize?: number; statementTimeoutMs?: number } = {}): Promise<TestServer> {
   const database = await createTestDatabase(options);
   const config = loadConfig({ NODE_ENV: 'test', EXPOSE_SQL_COUNT: 'true', PORT: '0', ...env });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
