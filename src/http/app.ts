@@ -67,7 +67,10 @@ export async function createApp(options: {
   demoToken?: () => string | null;
   /** Authorisation rules around the resolvers; off only in the benchmark that measures their cost. */
   shield?: boolean;
+  /** Query limits, cost and request stopping (src/limits); off only in the benchmark that measures their cost. */
+  limits?: boolean;
 }): Promise<App> {
+  const limits = options.limits !== false;
   const { config, database, log } = options;
   const app = express();
   app.disable('x-powered-by');
@@ -107,8 +110,8 @@ export async function createApp(options: {
   const apollo = new ApolloServer<Context>({
     schema: buildSchema({ shield: options.shield }),
     introspection: true,
-    validationRules: queryLimitRules(config),
-    parseOptions: queryParseOptions(config),
+    validationRules: limits ? queryLimitRules(config) : [],
+    parseOptions: limits ? queryParseOptions(config) : {},
     // main.ts owns SIGTERM/SIGINT and stops Apollo itself; two handlers deadlocked the shutdown.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: config.env !== 'production',
@@ -120,7 +123,7 @@ export async function createApp(options: {
       ApolloServerPluginCacheControlDisabled(),
       // Writes the customer read log once per request, before the response leaves.
       readLogPlugin,
-      queryLimitsPlugin(config),
+      ...(limits ? [queryLimitsPlugin(config)] : []),
       ...(config.exposeSqlCount ? [statementCountPlugin] : []),
     ],
   });
@@ -149,9 +152,8 @@ export async function createApp(options: {
     // Counting starts after the body is read, so every statement the request causes is counted.
     (req, res, next) => {
       // Stopped (no more SQL) when the client goes away or REQUEST_TIMEOUT_MS passes.
-      const handled = runStoppable(res, config, () =>
-        config.exposeSqlCount ? withStatementCounter(() => graphql(req, res, next)) : graphql(req, res, next),
-      );
+      const run = () => (config.exposeSqlCount ? withStatementCounter(() => graphql(req, res, next)) : graphql(req, res, next));
+      const handled = limits ? runStoppable(res, config, run) : run();
       // Tracked until done, even when the client has hung up: stop() waits for these before the
       // database closes under them.
       const tracked = Promise.resolve(handled).catch(() => undefined);
