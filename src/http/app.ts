@@ -23,6 +23,7 @@ import { documentsRouter } from '../documents/http';
 import { importExportRouter } from '../import-export/http';
 import { createRateLimiter, rateLimitKeyOf } from '../rate-limit';
 import { queryLimitRules, queryLimitsPlugin, queryParseOptions } from '../limits/plugin';
+import { formatStoppedError, runStoppable } from '../limits/stop';
 
 export type App = {
   server: http.Server;
@@ -34,6 +35,8 @@ export type App = {
 /** In production, errors that are not ours to explain (bugs) leave the server as a bare message. */
 function formatError(config: Config, log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const stopped = formatStoppedError(formatted, error, config);
+    if (stopped) return stopped;
     const code = formatted.extensions?.code;
     if (code === 'INTERNAL_SERVER_ERROR' || code === undefined) {
       // The GraphQL wrapper hides the thrown error (and its cause, e.g. PostgreSQL's message).
@@ -67,7 +70,10 @@ export async function createApp(options: {
   shield?: boolean;
   /** The in-process rate-limit buckets' clock (tests). */
   rateLimitNow?: () => number;
+  /** Query limits, cost and request stopping (src/limits); off only in the benchmark that measures their cost. */
+  limits?: boolean;
 }): Promise<App> {
+  const limits = options.limits !== false;
   const { config, database, log } = options;
   const app = express();
   app.disable('x-powered-by');
@@ -109,8 +115,8 @@ export async function createApp(options: {
   const apollo = new ApolloServer<Context>({
     schema: buildSchema({ shield: options.shield }),
     introspection: true,
-    validationRules: queryLimitRules(config),
-    parseOptions: queryParseOptions(config),
+    validationRules: limits ? queryLimitRules(config) : [],
+    parseOptions: limits ? queryParseOptions(config) : {},
     // main.ts owns SIGTERM/SIGINT and stops Apollo itself; two handlers deadlocked the shutdown.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: config.env !== 'production',
@@ -122,7 +128,7 @@ export async function createApp(options: {
       ApolloServerPluginCacheControlDisabled(),
       // Writes the customer read log once per request, before the response leaves.
       readLogPlugin,
-      queryLimitsPlugin(config),
+      ...(limits ? [queryLimitsPlugin(config)] : []),
       ...(config.exposeSqlCount ? [statementCountPlugin] : []),
       ...(rateLimiter ? [rateLimiter.plugin] : []),
     ],
@@ -151,7 +157,9 @@ export async function createApp(options: {
     express.json({ limit: '1mb' }),
     // Counting starts after the body is read, so every statement the request causes is counted.
     (req, res, next) => {
-      const handled = config.exposeSqlCount ? withStatementCounter(() => graphql(req, res, next)) : graphql(req, res, next);
+      // Stopped (no more SQL) when the client goes away or REQUEST_TIMEOUT_MS passes.
+      const run = () => (config.exposeSqlCount ? withStatementCounter(() => graphql(req, res, next)) : graphql(req, res, next));
+      const handled = limits ? runStoppable(res, config, run) : run();
       // Tracked until done, even when the client has hung up: stop() waits for these before the
       // database closes under them.
       const tracked = Promise.resolve(handled).catch(() => undefined);

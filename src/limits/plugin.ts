@@ -63,6 +63,32 @@ function withLimitCodes(errors: readonly GraphQLFormattedError[], limits: QueryL
   });
 }
 
+/** Longest list and deepest nesting accepted in a request's variables, whatever the argument. */
+export const MAX_VARIABLE_LIST_ITEMS = 1000;
+export const MAX_VARIABLE_DEPTH = 32;
+
+/**
+ * Where the variables hold a list longer than MAX_VARIABLE_LIST_ITEMS or nest deeper than
+ * MAX_VARIABLE_DEPTH (e.g. `filter.any`), or null. Walked without recursion, before GraphQL
+ * coerces them: coercing 70,000 search filters costs seconds of the event loop before any check.
+ */
+export function oversizedVariable(variables: Record<string, unknown> | undefined): { path: string; problem: string } | null {
+  if (!variables) return null;
+  const stack: Array<{ value: unknown; path: string; depth: number }> = Object.entries(variables).map(([name, value]) => ({ value, path: name, depth: 1 }));
+  while (stack.length > 0) {
+    const { value, path, depth } = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > MAX_VARIABLE_DEPTH) return { path, problem: `nests more than ${MAX_VARIABLE_DEPTH} levels deep` };
+    if (Array.isArray(value)) {
+      if (value.length > MAX_VARIABLE_LIST_ITEMS) return { path, problem: `holds ${value.length} items; a list holds at most ${MAX_VARIABLE_LIST_ITEMS}` };
+      value.forEach((item, i) => stack.push({ value: item, path: `${path}[${i}]`, depth: depth + 1 }));
+    } else {
+      for (const [key, item] of Object.entries(value)) stack.push({ value: item, path: `${path}.${key}`, depth: depth + 1 });
+    }
+  }
+  return null;
+}
+
 /** The requested cost of this request, computed once and kept on its context. Null before an operation is resolved. */
 export function requestCost(requestContext: GraphQLRequestContext<Context>, limits: Pick<QueryLimits, 'maxPageSize'>): RequestCost | null {
   const context = requestContext.contextValue;
@@ -92,6 +118,13 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin<Conte
     async requestDidStart() {
       return {
         async didResolveOperation(requestContext) {
+          const oversized = oversizedVariable(requestContext.request.variables);
+          if (oversized) {
+            requestContext.contextValue.cost = { requested: 0, actual: 0 };
+            throw new GraphQLError(`Variable $${oversized.path} ${oversized.problem}.`, {
+              extensions: { code: 'BAD_USER_INPUT', argument: oversized.path, http: { status: 400 } },
+            });
+          }
           const cost = requestCost(requestContext, limits);
           if (cost && cost.requested > limits.maxQueryCost) {
             cost.actual = 0;

@@ -26,7 +26,7 @@ export type TestServer = {
 
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { poolSize?: number; /** The rate-limit buckets' clock. */ rateLimitNow?: () => number } = {},
+  options: { poolSize?: number; statementTimeoutMs?: number; /** The rate-limit buckets' clock. */ rateLimitNow?: () => number } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase(options);
   // Rate limits are off unless a test turns them on: a test's burst of requests is not a client's.
