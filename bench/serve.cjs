@@ -1,6 +1,8 @@
 // The compiled server as dist/src/main.js starts it, but with the graphql-shield rule tree on or off
 // (BENCH_SHIELD=on|off), so the benchmark can measure what authorisation costs. Benchmark use only:
-// the real entry point has no way to turn authorisation off.
+// the real entry point has no way to turn authorisation off. BENCH_LIMITS=off likewise turns the
+// query limits, cost and request stopping off (src/limits), to measure what they cost:
+//   DATABASE_URL=… BENCH_LIMITS=off npm run bench   vs   DATABASE_URL=… npm run bench
 const { loadConfig } = require('../dist/src/config');
 const { openConfiguredDatabase } = require('../dist/src/db/open');
 const { createApp } = require('../dist/src/http/app');
@@ -11,9 +13,10 @@ async function main() {
   const log = createLogger(config.logLevel);
   const database = await openConfiguredDatabase(config);
   const shield = process.env.BENCH_SHIELD !== 'off';
-  const app = await createApp({ config, database, log, shield });
+  const limits = process.env.BENCH_LIMITS !== 'off';
+  const app = await createApp({ config, database, log, shield, limits });
   await new Promise((resolve) => app.server.listen(config.port, config.host, resolve));
-  process.stderr.write(`bench server listening on ${config.port}, graphql-shield ${shield ? 'on' : 'off'}\n`);
+  process.stderr.write(`bench server listening on ${config.port}, graphql-shield ${shield ? 'on' : 'off'}, query limits ${limits ? 'on' : 'off'}\n`);
   const stop = async () => {
     await app.stop();
     await database.close();

@@ -45,6 +45,25 @@ const schema = z.object({
     .transform((v) => v.split(',').map((o) => o.trim()).filter((o) => o !== ''))
     .pipe(z.array(z.string().regex(/^(\*|https?:\/\/[^/\s,]+)$/, 'expected origins like https://app.example.com (scheme and host, no path), comma-separated, or *')))
     .default([]),
+  /** Rate limits: a bucket of cost points per token (or per IP without one); src/rate-limit/. */
+  RATE_LIMIT_ENABLED: boolean.default(true),
+  RATE_LIMIT_BUCKET_SIZE: z.coerce.number({ message: 'expected a number of cost points' }).int().min(1).default(20_000),
+  RATE_LIMIT_RESTORE_RATE: z.coerce.number({ message: 'expected cost points per second' }).positive('expected more than 0').default(1000),
+  RATE_LIMIT_HTTP_COST: z.coerce.number({ message: 'expected a number of cost points' }).int().min(0).default(10),
+  RATE_LIMIT_MAX_KEYS: z.coerce.number().int().min(100).default(100_000),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+  RATE_LIMIT_REDIS_PREFIX: z.string().min(1).default('crm:cost:'),
+  RATE_LIMIT_REDIS_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(250),
+  // Query limits (src/limits): refused before anything runs.
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),
+  MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(30),
+  MAX_QUERY_TOKENS: z.coerce.number().int().min(100).default(5000),
+  MAX_QUERY_DIRECTIVES: z.coerce.number().int().min(0).default(50),
+  MAX_QUERY_COST: z.coerce.number().int().min(1).default(20_000),
+  /** PostgreSQL's statement_timeout for every connection; 0 turns it off. */
+  STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
+  /** After this, a GraphQL request issues no more SQL and answers REQUEST_TIMEOUT; 0 turns it off. */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
 });
 
 /** Who gets to learn the schema: everyone, callers with a valid token, or no one. */
@@ -67,6 +86,21 @@ export type Config = {
   introspection: SchemaDisclosure;
   fieldSuggestions: SchemaDisclosure;
   corsOrigins: string[];
+  rateLimitEnabled: boolean;
+  rateLimitBucketSize: number;
+  rateLimitRestoreRate: number;
+  rateLimitHttpCost: number;
+  rateLimitMaxKeys: number;
+  redisUrl: string | undefined;
+  rateLimitRedisPrefix: string;
+  rateLimitRedisTimeoutMs: number;
+  maxQueryDepth: number;
+  maxQueryAliases: number;
+  maxQueryTokens: number;
+  maxQueryDirectives: number;
+  maxQueryCost: number;
+  statementTimeoutMs: number;
+  requestTimeoutMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -103,5 +137,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     introspection: c.INTROSPECTION ?? (c.NODE_ENV === 'production' ? 'authenticated' : 'always'),
     fieldSuggestions: c.FIELD_SUGGESTIONS ?? (c.NODE_ENV === 'production' ? 'authenticated' : 'always'),
     corsOrigins: c.CORS_ORIGINS,
+    rateLimitEnabled: c.RATE_LIMIT_ENABLED,
+    rateLimitBucketSize: c.RATE_LIMIT_BUCKET_SIZE,
+    rateLimitRestoreRate: c.RATE_LIMIT_RESTORE_RATE,
+    rateLimitHttpCost: c.RATE_LIMIT_HTTP_COST,
+    rateLimitMaxKeys: c.RATE_LIMIT_MAX_KEYS,
+    redisUrl: c.REDIS_URL,
+    rateLimitRedisPrefix: c.RATE_LIMIT_REDIS_PREFIX,
+    rateLimitRedisTimeoutMs: c.RATE_LIMIT_REDIS_TIMEOUT_MS,
+    maxQueryDepth: c.MAX_QUERY_DEPTH,
+    maxQueryAliases: c.MAX_QUERY_ALIASES,
+    maxQueryTokens: c.MAX_QUERY_TOKENS,
+    maxQueryDirectives: c.MAX_QUERY_DIRECTIVES,
+    maxQueryCost: c.MAX_QUERY_COST,
+    statementTimeoutMs: c.STATEMENT_TIMEOUT_MS,
+    requestTimeoutMs: c.REQUEST_TIMEOUT_MS,
   };
 }

@@ -13,6 +13,7 @@ import postgres from 'postgres';
 import { migrationsDir } from '../paths';
 import type { DataDirLock } from './data-dir-lock';
 import * as schema from './schema';
+import { throwIfRequestStopped } from './request-signal';
 import { recordStatement } from './statement-count';
 
 export type Schema = typeof schema;
@@ -32,26 +33,40 @@ export type Database = {
   dataDirLock?: DataDirLock;
 };
 
-const countingLogger: Logger = { logQuery: () => recordStatement() };
+const countingLogger: Logger = {
+  logQuery: () => {
+    throwIfRequestStopped();
+    recordStatement();
+  },
+};
 
 export type DatabaseOptions =
-  | { kind: 'postgres'; url: string; poolSize?: number }
+  | { kind: 'postgres'; url: string; poolSize?: number; statementTimeoutMs?: number }
   /** `dataDir` undefined: in memory (tests). */
-  | { kind: 'embedded'; dataDir?: string };
+  | { kind: 'embedded'; dataDir?: string; statementTimeoutMs?: number };
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.kind === 'postgres') {
     const client = postgres(options.url, {
       max: options.poolSize ?? 10,
       onnotice: () => {},
-      // Stable UTC on the wire; the app formats dates itself.
-      connection: { TimeZone: 'UTC' },
+      // Stable UTC on the wire; the app formats dates itself. No statement runs longer than the
+      // timeout (0: no limit); PostgreSQL cancels it and its transaction rolls back.
+      connection: { TimeZone: 'UTC', statement_timeout: options.statementTimeoutMs ?? 0 },
     });
     const db = drizzlePostgres(client, { schema, logger: countingLogger }) as unknown as Db;
     return {
       db,
       kind: 'postgres',
-      migrate: () => migratePostgres(drizzlePostgres(client, { schema }), { migrationsFolder: migrationsDir }),
+      // Migrations may take longer than a request's statements: one connection without the timeout.
+      migrate: async () => {
+        const migrator = postgres(options.url, { max: 1, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
+        try {
+          await migratePostgres(drizzlePostgres(migrator, { schema }), { migrationsFolder: migrationsDir });
+        } finally {
+          await migrator.end({ timeout: 5 });
+        }
+      },
       ping: async () => {
         await db.execute(sql`select 1`);
       },
@@ -64,17 +79,46 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { pg_trgm } = require('@electric-sql/pglite/contrib/pg_trgm') as { pg_trgm: Extension };
   const client = await PGlite.create({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), extensions: { pg_trgm } });
+  yieldBeforeStatements(client);
   await client.exec(`set timezone = 'UTC'`);
+  const statementTimeout = `set statement_timeout = ${Math.trunc(options.statementTimeoutMs ?? 0)}`;
+  await client.exec(statementTimeout);
   const db = drizzlePglite(client, { schema, logger: countingLogger }) as unknown as Db;
   return {
     db,
     kind: 'embedded',
-    migrate: () => migratePglite(drizzlePglite(client, { schema }), { migrationsFolder: migrationsDir }),
+    migrate: async () => {
+      await client.exec('set statement_timeout = 0');
+      try {
+        await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder: migrationsDir });
+      } finally {
+        await client.exec(statementTimeout);
+      }
+    },
     ping: async () => {
       await db.execute(sql`select 1`);
     },
     close: () => client.close(),
   };
+}
+
+/**
+ * PGlite answers in promise callbacks without going back to the event loop, so a request's
+ * statements would run back to back, blind to its client hanging up (and to every other request).
+ * Each statement and transaction outside a transaction first lets the event loop turn once.
+ */
+function yieldBeforeStatements(client: PGlite): void {
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const query = client.query.bind(client);
+  const transaction = client.transaction.bind(client);
+  client.query = (async (...args: Parameters<typeof query>) => {
+    await turn();
+    return query(...args);
+  }) as typeof client.query;
+  client.transaction = (async (...args: Parameters<typeof transaction>) => {
+    await turn();
+    return transaction(...args);
+  }) as typeof client.transaction;
 }
 
 /** Rows of a raw SQL query; the two drivers shape `execute` results differently. */

@@ -9,7 +9,7 @@ export async function openConfiguredDatabase(
   who: { role: LockHolder['role']; command: string } = { role: 'server', command: 'server' },
 ): Promise<Database> {
   if (config.databaseUrl) {
-    const database = await openDatabase({ kind: 'postgres', url: config.databaseUrl, poolSize: config.databasePoolSize });
+    const database = await openDatabase({ kind: 'postgres', url: config.databaseUrl, poolSize: config.databasePoolSize, statementTimeoutMs: config.statementTimeoutMs });
     await database.migrate();
     return database;
   }
@@ -17,7 +17,7 @@ export async function openConfiguredDatabase(
   const lock = acquireDataDirLock(config.dataDir, who, (message) => process.stderr.write(`${message}\n`));
   let database: Database | undefined;
   try {
-    database = await openDatabase({ kind: 'embedded', dataDir: config.dataDir });
+    database = await openDatabase({ kind: 'embedded', dataDir: config.dataDir, statementTimeoutMs: config.statementTimeoutMs });
     await database.migrate();
   } catch (error) {
     await database?.close().catch(() => undefined);

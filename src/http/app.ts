@@ -24,6 +24,9 @@ import { schemaDisclosurePlugin } from './schema-disclosure';
 import { documentsRouter } from '../documents/http';
 import { importExportRouter } from '../import-export/http';
 import { localCommandRouter } from '../cli/endpoint';
+import { createRateLimiter, rateLimitKeyOf } from '../rate-limit';
+import { queryLimitRules, queryLimitsPlugin, queryParseOptions } from '../limits/plugin';
+import { formatStoppedError, runStoppable } from '../limits/stop';
 
 export type App = {
   server: http.Server;
@@ -35,6 +38,8 @@ export type App = {
 /** In production, errors that are not ours to explain (bugs) leave the server as a bare message. */
 function formatError(config: Config, log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const stopped = formatStoppedError(formatted, error, config);
+    if (stopped) return stopped;
     const code = formatted.extensions?.code;
     if (code === 'INTERNAL_SERVER_ERROR' || code === undefined) {
       // The GraphQL wrapper hides the thrown error (and its cause, e.g. PostgreSQL's message).
@@ -66,7 +71,12 @@ export async function createApp(options: {
   demoToken?: () => string | null;
   /** Authorisation rules around the resolvers; off only in the benchmark that measures their cost. */
   shield?: boolean;
+  /** The in-process rate-limit buckets' clock (tests). */
+  rateLimitNow?: () => number;
+  /** Query limits, cost and request stopping (src/limits); off only in the benchmark that measures their cost. */
+  limits?: boolean;
 }): Promise<App> {
+  const limits = options.limits !== false;
   const { config, database, log } = options;
   const app = express();
   app.disable('x-powered-by');
@@ -104,6 +114,8 @@ export async function createApp(options: {
     }
   });
   app.use(graphiqlRouter(options.demoToken ?? (() => null)));
+  const rateLimiter = config.rateLimitEnabled ? await createRateLimiter({ config, log, now: options.rateLimitNow }) : null;
+  if (rateLimiter) app.use(['/documents', '/imports', '/exports'], rateLimiter.httpRoutes);
   app.use(documentsRouter({ config, database }));
   app.use(importExportRouter({ database, config, log }));
   // `npm run admin`/`seed` run through this server while it holds the embedded data directory.
@@ -112,6 +124,8 @@ export async function createApp(options: {
   const apollo = new ApolloServer<Context>({
     schema: buildSchema({ shield: options.shield }),
     introspection: true,
+    validationRules: limits ? queryLimitRules(config) : [],
+    parseOptions: limits ? queryParseOptions(config) : {},
     // main.ts owns SIGTERM/SIGINT and stops Apollo itself; two handlers deadlocked the shutdown.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: config.env !== 'production',
@@ -125,7 +139,9 @@ export async function createApp(options: {
       readLogPlugin,
       // Introspection and "Did you mean" hints per caller (INTROSPECTION, FIELD_SUGGESTIONS).
       schemaDisclosurePlugin(config),
+      ...(limits ? [queryLimitsPlugin(config)] : []),
       ...(config.exposeSqlCount ? [statementCountPlugin] : []),
+      ...(rateLimiter ? [rateLimiter.plugin] : []),
     ],
   });
   await apollo.start();
@@ -143,7 +159,7 @@ export async function createApp(options: {
         viewer = await viewerForToken(database.db, match[1]!);
         if (!viewer) throw unauthenticated('The token is not valid: unknown, revoked or expired.');
       }
-      return createContext({ db: database.db, config, log: reqLog, requestId, viewer });
+      return createContext({ db: database.db, config, log: reqLog, requestId, viewer, rateLimitKey: rateLimitKeyOf(req) });
     },
   });
 
@@ -152,7 +168,9 @@ export async function createApp(options: {
     express.json({ limit: '1mb' }),
     // Counting starts after the body is read, so every statement the request causes is counted.
     (req, res, next) => {
-      const handled = config.exposeSqlCount ? withStatementCounter(() => graphql(req, res, next)) : graphql(req, res, next);
+      // Stopped (no more SQL) when the client goes away or REQUEST_TIMEOUT_MS passes.
+      const run = () => (config.exposeSqlCount ? withStatementCounter(() => graphql(req, res, next)) : graphql(req, res, next));
+      const handled = limits ? runStoppable(res, config, run) : run();
       // Tracked until done, even when the client has hung up: stop() waits for these before the
       // database closes under them.
       const tracked = Promise.resolve(handled).catch(() => undefined);
@@ -178,6 +196,7 @@ export async function createApp(options: {
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       // The drain above waits for open connections; operations whose client has gone are awaited here.
       await Promise.all(inFlight);
+      await rateLimiter?.close();
     },
   };
 }

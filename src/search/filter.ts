@@ -17,6 +17,12 @@ import { parseGlobalId, type NodeType } from '../graph/ids';
 
 export const MAX_DEPTH = 6;
 export const MAX_RULES = 50;
+/** Conditions of any kind (rules, and the basic parts name, id, active, includeDepartments) in one filter. */
+export const MAX_CONDITIONS = 50;
+/** Filter objects in one filter, empty ones included: bounds the work before any SQL is built. */
+export const MAX_FILTERS = 200;
+/** Longest text a filter compares with (a name, a rule's value, a custom field key). */
+export const MAX_TEXT = 200;
 const MAX_LIST = 100;
 
 export type FilterPath = (string | number)[];
@@ -73,19 +79,34 @@ export async function compileCustomerFilter(db: Db, organisationId: string, filt
 
 class Compiler {
   private rules = 0;
+  private conditions = 0;
+  private filters = 0;
+
+  /** Counts one more basic part or rule; too many make a statement PostgreSQL cannot even plan. */
+  private condition(path: FilterPath): void {
+    this.conditions += 1;
+    if (this.conditions > MAX_CONDITIONS) throw new FilterProblem(path, `a filter has at most ${MAX_CONDITIONS} conditions (rules and name, id, active or includeDepartments parts).`);
+  }
 
   constructor(private readonly definitions: Definitions) {}
 
   node(node: unknown, path: FilterPath, depth: number): SQL {
     if (depth > MAX_DEPTH) throw new FilterProblem(path, `filters nest at most ${MAX_DEPTH} levels deep.`);
     if (!isObject(node)) throw new FilterProblem(path, 'must be a filter object.');
+    this.filters += 1;
+    if (this.filters > MAX_FILTERS) throw new FilterProblem(path, `a filter holds at most ${MAX_FILTERS} nested filters.`);
     for (const key of Object.keys(node)) if (!nodeKeys.has(key)) throw new FilterProblem([...path, key], 'is not a part of a customer filter.');
     const parts: SQL[] = [];
     const { name, id, active, includeDepartments } = node;
     if (name != null) {
       if (typeof name !== 'string') throw new FilterProblem([...path, 'name'], 'must be text.');
+      checkLength(name, [...path, 'name']);
+      this.condition([...path, 'name']);
       if (name.trim() !== '') parts.push(sql`lower(${customers.name}) like ${containsPattern(name.trim().toLowerCase())}`);
     }
+    if (id != null) this.condition([...path, 'id']);
+    if (active != null && active !== 'ANY') this.condition([...path, 'active']);
+    if (includeDepartments === false) this.condition([...path, 'includeDepartments']);
     if (id != null) parts.push(sql`${customers.id} = ${this.globalId(id, 'Customer', [...path, 'id'])}::uuid`);
     if (active != null && active !== 'ANY') {
       if (active !== 'YES' && active !== 'NO') throw new FilterProblem([...path, 'active'], 'must be YES, NO or ANY.');
@@ -99,6 +120,7 @@ class Compiler {
       const list = node[group];
       if (list == null) continue;
       if (!Array.isArray(list)) throw new FilterProblem([...path, group], 'must be a list of filters.');
+      if (list.length > MAX_CONDITIONS) throw new FilterProblem([...path, group], `holds at most ${MAX_CONDITIONS} filters (got ${list.length}); a filter has at most ${MAX_CONDITIONS} conditions in all.`);
       const children = list.map((child, i) => this.node(child, [...path, group, i], depth + 1));
       if (group === 'all') parts.push(children.length === 0 ? TRUE : and(...children)!);
       else parts.push(children.length === 0 ? FALSE : or(...children)!);
@@ -113,7 +135,11 @@ class Compiler {
   private rule(rule: unknown, path: FilterPath): SQL {
     this.rules += 1;
     if (this.rules > MAX_RULES) throw new FilterProblem(path, `a filter has at most ${MAX_RULES} rules.`);
+    this.condition(path);
     if (!isObject(rule)) throw new FilterProblem(path, 'must be a rule object.');
+    if (typeof rule.customFieldKey === 'string') checkLength(rule.customFieldKey, [...path, 'customFieldKey']);
+    if (typeof rule.value === 'string') checkLength(rule.value, [...path, 'value']);
+    if (Array.isArray(rule.value)) rule.value.forEach((v, i) => typeof v === 'string' && checkLength(v, [...path, 'value', i]));
     for (const key of Object.keys(rule)) if (!ruleKeys.has(key)) throw new FilterProblem([...path, key], 'is not a part of a rule.');
     const field = rule.field as Field;
     if (!(fields as readonly unknown[]).includes(field)) throw new FilterProblem([...path, 'field'], `${JSON.stringify(rule.field)} is not a field customers can be searched by (${fields.join(', ')}).`);
@@ -242,6 +268,10 @@ class Compiler {
     if (!parsed || parsed.type !== type) throw new FilterProblem(path, `must be a ${type} ID.`);
     return parsed.id;
   }
+}
+
+function checkLength(text: string, path: FilterPath): void {
+  if (text.length > MAX_TEXT) throw new FilterProblem(path, `is at most ${MAX_TEXT} characters long (got ${text.length}).`);
 }
 
 function statusActive(active: boolean): SQL {

@@ -25,10 +25,10 @@ export function withDatabaseName(url: string, name: string): string {
 export type TestDatabase = Database & { name: string; url: string | null; drop(): Promise<void> };
 
 /** `poolSize`: connections to PostgreSQL (concurrency tests ask for one per concurrent call). */
-export async function createTestDatabase(options: { poolSize?: number } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(options: { poolSize?: number; statementTimeoutMs?: number } = {}): Promise<TestDatabase> {
   const adminUrl = testDatabaseUrl();
   if (!adminUrl) {
-    const database = await openDatabase({ kind: 'embedded' });
+    const database = await openDatabase({ kind: 'embedded', statementTimeoutMs: options.statementTimeoutMs });
     await database.migrate();
     return { ...database, name: 'memory', url: null, drop: () => database.close() };
   }
@@ -40,7 +40,7 @@ export async function createTestDatabase(options: { poolSize?: number } = {}): P
     await admin.end();
   }
   const url = withDatabaseName(adminUrl, name);
-  const database = await openDatabase({ kind: 'postgres', url, poolSize: options.poolSize ?? 10 });
+  const database = await openDatabase({ kind: 'postgres', url, poolSize: options.poolSize ?? 10, statementTimeoutMs: options.statementTimeoutMs });
   return {
     ...database,
     name,

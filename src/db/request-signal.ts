@@ -1,0 +1,35 @@
+// Work stopped for a request nobody waits for: the HTTP layer runs each request in a scope with
+// an AbortSignal (aborted when the client goes away) and a deadline (REQUEST_TIMEOUT_MS), and the
+// database client checks the scope before every statement it sends. A stopped request's next
+// statement throws the signal's reason instead of running, so its transaction rolls back and
+// nothing further is read or written. The deadline is checked by the clock, not by a timer: the
+// embedded database can run a request's statements without yielding to the event loop.
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+export type RequestScope = {
+  signal: AbortSignal;
+  /** Epoch milliseconds after which the request issues no more statements; Infinity for none. */
+  deadline: number;
+  /** Aborts the signal with the timeout's reason. */
+  expire(): void;
+};
+
+const storage = new AsyncLocalStorage<RequestScope>();
+
+/** Runs `fn` (and everything it awaits) on behalf of a request that `scope` may stop. */
+export function withRequestScope<T>(scope: RequestScope, fn: () => T): T {
+  return storage.run(scope, fn);
+}
+
+/** The scope of the request being served, if any. */
+export function currentRequestScope(): RequestScope | undefined {
+  return storage.getStore();
+}
+
+/** Called before every statement: a stopped request issues no more SQL. */
+export function throwIfRequestStopped(): void {
+  const scope = storage.getStore();
+  if (!scope) return;
+  if (!scope.signal.aborted && Date.now() > scope.deadline) scope.expire();
+  if (scope.signal.aborted) throw scope.signal.reason;
+}

@@ -1,0 +1,139 @@
+// Work stops when nobody waits for it (issue 10, item 4): a statement past STATEMENT_TIMEOUT_MS is
+// cancelled by PostgreSQL, a request past REQUEST_TIMEOUT_MS issues no more SQL, and neither does
+// one whose client went away. What a stopped mutation was writing is rolled back.
+import http from 'node:http';
+import { sql } from 'drizzle-orm';
+import pino from 'pino';
+import postgres from 'postgres';
+import { loadConfig } from '../../src/config';
+import { createApp } from '../../src/http/app';
+import { selectRows } from '../../src/db/client';
+import { parseGlobalId } from '../../src/graph/ids';
+import { testDatabaseUrl } from '../helpers/database';
+import { customerInput, readReference, type Reference } from '../helpers/reference';
+import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function countNamed(server: TestServer, prefix: string): Promise<number> {
+  const [row] = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from customers where name like ${`${prefix}%`}`);
+  return row!.n;
+}
+
+/** One request of 30 createCustomer mutations, which GraphQL runs one after another. */
+function thirtyCreates(ref: Reference, prefix: string) {
+  const names = Array.from({ length: 30 }, (_, i) => `${prefix} ${String(i).padStart(2, '0')}`);
+  const query = `mutation(${names.map((_, i) => `$i${i}: CreateCustomerInput!`).join(', ')}) {
+    ${names.map((_, i) => `c${i}: createCustomer(input: $i${i}) { customer { id name } userErrors { code } }`).join('\n')}
+  }`;
+  const variables = Object.fromEntries(names.map((name, i) => [`i${i}`, customerInput(ref, { name })]));
+  return { names, body: JSON.stringify({ query, variables }) };
+}
+
+describe('statement timeout', () => {
+  let server: TestServer;
+  let org: TestOrganisation;
+  beforeAll(async () => {
+    server = await startTestServer({ STATEMENT_TIMEOUT_MS: '300' }, { statementTimeoutMs: 300 });
+    org = await createTestOrganisation(server);
+  });
+  afterAll(() => server.close());
+
+  it('is set on the database connections', async () => {
+    const [row] = await selectRows<{ statement_timeout: string }>(server.database.db, sql`show statement_timeout`);
+    expect(row!.statement_timeout).toBe('300ms');
+  });
+
+  // A statement that waits for a lock is the one a test can make slow; PGlite has one connection.
+  (testDatabaseUrl() ? it : it.skip)('cancels a statement that runs too long, rolls its change back and says so without SQL', async () => {
+    const ref = await readReference(server, org.adminToken);
+    const created = await server.graphql(
+      'mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id } } }',
+      { input: customerInput(ref, { name: 'Locked Ltd' }) },
+      org.adminToken,
+    );
+    const id = created.data!.createCustomer.customer.id as string;
+    const other = postgres(server.database.url!, { max: 1, onnotice: () => {} });
+    try {
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const holding = other.begin(async (tx) => {
+        await tx`select id from customers where id = ${parseGlobalId(id)!.id} for update`;
+        locked();
+        await sleep(1500);
+      });
+      await isLocked;
+      const started = Date.now();
+      const response = await server.graphql(
+        'mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { customer { name } userErrors { code } } }',
+        { input: { id, name: 'Renamed Ltd' } },
+        org.adminToken,
+      );
+      expect(Date.now() - started).toBeLessThan(1400);
+      expect(response.errors).toHaveLength(1);
+      expect(response.errors![0]!.extensions!.code).toBe('STATEMENT_TIMEOUT');
+      expect(response.errors![0]!.message).toMatch(/longer than 300 ms and was cancelled/);
+      expect(JSON.stringify(response.errors)).not.toMatch(/select|update "|\$1/i);
+      await holding;
+    } finally {
+      await other.end();
+    }
+    expect(await countNamed(server, 'Renamed Ltd')).toBe(0);
+    expect(await countNamed(server, 'Locked Ltd')).toBe(1);
+  });
+});
+
+/** A second server on the same database, with other settings; stopped by the caller. */
+async function serverWith(database: TestServer['database'], env: Record<string, string>) {
+  const app = await createApp({ config: loadConfig({ NODE_ENV: 'test', PORT: '0', ...env }), database, log: pino({ level: 'silent' }) });
+  await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
+  const address = app.server.address();
+  return { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/graphql`, stop: () => app.stop() };
+}
+
+describe('request timeout and abandoned requests', () => {
+  let server: TestServer;
+  let org: TestOrganisation;
+  let ref: Reference;
+  beforeAll(async () => {
+    server = await startTestServer();
+    org = await createTestOrganisation(server);
+    ref = await readReference(server, org.adminToken);
+  });
+  afterAll(() => server.close());
+
+  it('stops a request that runs past REQUEST_TIMEOUT_MS: REQUEST_TIMEOUT, and what it did not finish is not written', async () => {
+    const { names, body } = thirtyCreates(ref, 'Timeout');
+    const impatient = await serverWith(server.database, { REQUEST_TIMEOUT_MS: '60' });
+    const response = await fetch(impatient.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${org.adminToken}` }, body });
+    const result = (await response.json()) as { data: Record<string, any> | null; errors?: Array<{ message: string; path: string[]; extensions: { code: string } }> };
+    await impatient.stop();
+    expect(result.errors?.length).toBeGreaterThan(0);
+    for (const error of result.errors!) {
+      expect(error.extensions.code).toBe('REQUEST_TIMEOUT');
+      expect(error.message).toBe('The request ran longer than 60 ms and was stopped; changes it was still making were not kept.');
+    }
+    const done = names.filter((_, i) => result.data?.[`c${i}`]?.customer);
+    expect(done.length).toBeLessThan(30);
+    // Exactly the mutations that answered were written; none of the stopped ones left a row.
+    expect(await countNamed(server, 'Timeout')).toBe(done.length);
+  });
+
+  it('issues no more SQL for a request whose client went away', async () => {
+    const { body } = thirtyCreates(ref, 'Gone');
+    // A client that sends the request, then closes the connection without waiting for the answer.
+    const request = http.request(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${org.adminToken}` } });
+    const failed = new Promise<Error>((resolve) => request.on('error', resolve));
+    request.end(body);
+    while ((await countNamed(server, 'Gone')) === 0) await sleep(2);
+    request.destroy();
+    expect((await failed).message).toMatch(/socket hang up|aborted/);
+    await sleep(500);
+    const after = await countNamed(server, 'Gone');
+    expect(after).toBeLessThan(30);
+    await sleep(500);
+    expect(await countNamed(server, 'Gone')).toBe(after);
+    // The server is fine and answers the next request.
+    expect((await server.graphql('{ customers(first: 1) { totalCount } }', {}, org.adminToken)).errors).toBeUndefined();
+  });
+});
