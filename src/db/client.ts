@@ -11,6 +11,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { migrationsDir } from '../paths';
+import { withTimeout } from './faults';
 import * as schema from './schema';
 import { recordStatement } from './statement-count';
 
@@ -43,14 +44,19 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       onnotice: () => {},
       // Stable UTC on the wire; the app formats dates itself.
       connection: { TimeZone: 'UTC' },
+      // While PostgreSQL is down, waiting requests fail within seconds and the pool finds it again
+      // within a second of its return (the default backoff grows to 20 s between attempts).
+      connect_timeout: 10,
+      backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 1),
     });
     const db = drizzlePostgres(client, { schema, logger: countingLogger }) as unknown as Db;
     return {
       db,
       kind: 'postgres',
       migrate: () => migratePostgres(drizzlePostgres(client, { schema }), { migrationsFolder: migrationsDir }),
+      // Bounded: a probe that hangs while connections are retried would look like a dead process.
       ping: async () => {
-        await db.execute(sql`select 1`);
+        await withTimeout(db.execute(sql`select 1`), 2_000, 'the readiness query');
       },
       close: () => client.end({ timeout: 5 }),
     };

@@ -14,6 +14,7 @@ import { readLogPlugin } from '../audit/read-log-plugin';
 import { viewerForToken } from '../auth/tokens';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
+import { databaseUnavailable, formatDatabaseUnavailable, isDatabaseUnavailable } from '../db/faults';
 import { currentStatementCount, withStatementCounter } from '../db/statement-count';
 import { createContext, type Context } from '../graph/context';
 import { unauthenticated } from '../graph/errors';
@@ -32,6 +33,8 @@ export type App = {
 /** In production, errors that are not ours to explain (bugs) leave the server as a bare message. */
 function formatError(config: Config, log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const unavailable = formatDatabaseUnavailable(formatted, error, log);
+    if (unavailable) return unavailable;
     const code = formatted.extensions?.code;
     if (code === 'INTERNAL_SERVER_ERROR' || code === undefined) {
       // The GraphQL wrapper hides the thrown error (and its cause, e.g. PostgreSQL's message).
@@ -129,7 +132,9 @@ export async function createApp(options: {
       if (header !== undefined) {
         const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
         if (!match) throw unauthenticated('The Authorization header must be `Bearer <token>`.');
-        viewer = await viewerForToken(database.db, match[1]!);
+        viewer = await viewerForToken(database.db, match[1]!).catch((err: unknown) => {
+          throw isDatabaseUnavailable(err) ? databaseUnavailable() : err;
+        });
         if (!viewer) throw unauthenticated('The token is not valid: unknown, revoked or expired.');
       }
       return createContext({ db: database.db, config, log: reqLog, requestId, viewer });
