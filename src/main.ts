@@ -1,9 +1,13 @@
-// The server: configuration → database (migrated before any request) → demo data → HTTP.
+// The server: configuration → port (bound first, answering 503 while starting) → database (migrated
+// before any request) → demo data → HTTP.
+import http from 'node:http';
 import { ConfigError, loadConfig } from './config';
+import type { Database } from './db/client';
 import { openConfiguredDatabase } from './db/open';
 import { createDemoOrganisation, demoCredentialsList, hasAnyOrganisation, type DemoCredential } from './demo/demo-organisation';
 import { createApp } from './http/app';
 import { createLogger } from './logger';
+import { databaseStartFailure, listenOrExplain, startingUpResponder, StartupError } from './startup';
 
 async function main(): Promise<void> {
   let config;
@@ -17,7 +21,15 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger(config.logLevel);
-  const database = await openConfiguredDatabase(config);
+  // A taken port stops the start here, before a database is opened or demo data is written.
+  const server = http.createServer(startingUpResponder);
+  await listenOrExplain(server, config.port, config.host);
+  let database: Database;
+  try {
+    database = await openConfiguredDatabase(config);
+  } catch (err) {
+    throw (config.databaseUrl && databaseStartFailure(err, config.databaseUrl)) || err;
+  }
   log.info({ database: database.kind, dataDir: database.kind === 'embedded' ? config.dataDir : undefined }, 'database ready');
 
   let demo: DemoCredential[] = [];
@@ -29,8 +41,7 @@ async function main(): Promise<void> {
     demo = await demoCredentialsList(database.db);
   }
 
-  const app = await createApp({ config, database, log, demoToken: () => demo[0]?.token ?? null });
-  await new Promise<void>((resolve) => app.server.listen(config.port, config.host, resolve));
+  const app = await createApp({ config, database, log, demoToken: () => demo[0]?.token ?? null, server });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info({ port }, 'listening');
@@ -68,6 +79,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  if (err instanceof StartupError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`Failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -66,11 +66,13 @@ export async function createApp(options: {
   demoToken?: () => string | null;
   /** Authorisation rules around the resolvers; off only in the benchmark that measures their cost. */
   shield?: boolean;
+  /** A server already listening (main binds the port before opening the database); its start-up responder is replaced. */
+  server?: http.Server;
 }): Promise<App> {
   const { config, database, log } = options;
   const app = express();
   app.disable('x-powered-by');
-  const server = http.createServer(app);
+  const server = options.server ?? http.createServer();
 
   app.use(
     pinoHttp({
@@ -163,6 +165,10 @@ export async function createApp(options: {
     const message = status === 500 ? 'Internal server error' : `Bad request: ${err.message}`;
     res.status(status).json({ errors: [new GraphQLError(message, { extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } })] });
   });
+
+  // Only now, with every route in place, does the server hand requests to the app.
+  server.removeAllListeners('request');
+  server.on('request', app);
 
   return {
     server,
