@@ -33,6 +33,10 @@ const schema = z.object({
   DOCUMENT_STORAGE: z.enum(['database', 'folder'], { message: 'expected database or folder' }).default('database'),
   DOCUMENT_DIR: z.string().min(1).optional(),
   DOCUMENT_MAX_BYTES: z.coerce.number({ message: 'expected a number of bytes' }).int().min(1).default(25 * 1024 * 1024),
+  /** On SIGTERM, how long /readyz answers 503 before the server stops accepting connections. */
+  SHUTDOWN_READINESS_DELAY_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(0).max(600_000).default(0),
+  /** On SIGTERM, how long requests already received may take before their connections are closed. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(0).max(3_600_000).default(25_000),
 });
 
 export type Config = {
@@ -49,6 +53,8 @@ export type Config = {
   documentStorage: 'database' | 'folder';
   documentDir: string;
   documentMaxBytes: number;
+  shutdownReadinessDelayMs: number;
+  shutdownTimeoutMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -81,5 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     documentStorage: c.DOCUMENT_STORAGE,
     documentDir: c.DOCUMENT_DIR ? path.resolve(projectRoot, c.DOCUMENT_DIR) : path.resolve(projectRoot, c.DATA_DIR, 'documents'),
     documentMaxBytes: c.DOCUMENT_MAX_BYTES,
+    shutdownReadinessDelayMs: c.SHUTDOWN_READINESS_DELAY_MS,
+    shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
   };
 }

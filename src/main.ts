@@ -58,14 +58,18 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down: finishing requests in flight');
+    log.info({ signal }, 'shutting down: /readyz answers 503, then requests already received are answered');
+    // A last resort above the drain's own timeout (which closes connections still busy) and the pool's 5 s.
+    const limit = config.shutdownReadinessDelayMs + config.shutdownTimeoutMs + 10_000;
     const timer = setTimeout(() => {
-      log.error('shutdown took longer than 10 s; exiting');
+      log.error({ limitMs: limit }, 'shutdown did not finish in time; exiting');
       process.exit(1);
-    }, 10_000);
+    }, limit);
     timer.unref();
     try {
-      await app.stop();
+      // Connections quiet for half a second are closed: a kept-alive client that just got an answer
+      // may still send its next request, which is answered (with Connection: close).
+      await app.stop({ readinessDelayMs: config.shutdownReadinessDelayMs, timeoutMs: config.shutdownTimeoutMs, idleGraceMs: 500 });
       await database.close();
       log.info('stopped');
       process.exit(0);

@@ -3,7 +3,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -22,12 +21,17 @@ import { buildSchema } from '../graph/schema';
 import { graphiqlRouter } from './graphiql';
 import { documentsRouter } from '../documents/http';
 import { importExportRouter } from '../import-export/http';
+import { startingUpResponder } from '../startup';
+import { httpDrain } from './shutdown';
 
 export type App = {
   server: http.Server;
   apollo: ApolloServer<Context>;
-  /** Stops taking requests, lets running ones finish, then closes. */
-  stop(): Promise<void>;
+  /**
+   * Readiness 503 at once; after `readinessDelayMs` stops accepting connections, answers every request
+   * already received, waits for operations whose client left, then stops Apollo. The database stays open.
+   */
+  stop(options?: { readinessDelayMs?: number; timeoutMs?: number; idleGraceMs?: number }): Promise<void>;
 };
 
 /** In production, errors that are not ours to explain (bugs) leave the server as a bare message. */
@@ -73,6 +77,7 @@ export async function createApp(options: {
   const app = express();
   app.disable('x-powered-by');
   const server = options.server ?? http.createServer();
+  const drain = httpDrain(server);
 
   app.use(
     pinoHttp({
@@ -93,6 +98,10 @@ export async function createApp(options: {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    if (drain.draining) {
+      res.status(503).json({ status: 'stopping', database: database.kind });
+      return;
+    }
     try {
       await database.ping();
       res.json({ status: 'ok', database: database.kind });
@@ -113,7 +122,6 @@ export async function createApp(options: {
     includeStacktraceInErrorResponses: config.env !== 'production',
     formatError: formatError(config, log),
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: server }),
       ApolloServerPluginLandingPageDisabled(),
       // No @cacheControl hints in this schema; the default plugin would still wrap every field.
       ApolloServerPluginCacheControlDisabled(),
@@ -167,17 +175,20 @@ export async function createApp(options: {
   });
 
   // Only now, with every route in place, does the server hand requests to the app.
-  server.removeAllListeners('request');
+  server.removeListener('request', startingUpResponder);
   server.on('request', app);
 
   return {
     server,
     apollo,
-    stop: async () => {
-      await apollo.stop();
-      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
-      // The drain above waits for open connections; operations whose client has gone are awaited here.
+    stop: async ({ readinessDelayMs = 0, timeoutMs = 25_000, idleGraceMs = 0 } = {}) => {
+      drain.begin();
+      if (readinessDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, readinessDelayMs));
+      const drained = await drain.drain({ idleGraceMs, timeoutMs });
+      if (!drained) log.error({ timeoutMs }, 'requests still running after the shutdown timeout; their connections were closed');
+      // Operations whose client has gone are awaited here, before the database closes under them.
       await Promise.all(inFlight);
+      await apollo.stop();
     },
   };
 }

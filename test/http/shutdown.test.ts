@@ -78,12 +78,12 @@ describe('SIGTERM', () => {
     await sleep(50);
 
     // Readiness says "stopping" at once, while requests are still answered.
-    const ready = await request(base, others, 'GET', '/readyz');
+    const ready = await request(base, others, 'GET', '/readyz').catch((e) => Promise.reject(new Error(`/readyz after SIGTERM: ${e}\n${server!.stdout().slice(-2000)}`)));
     expect(ready.status).toBe(503);
     expect(JSON.parse(ready.body)).toMatchObject({ status: 'stopping' });
     // A request on the kept-alive connection while draining is answered, and told to close.
     await sleep(400);
-    const late = await request(base, agent, 'GET', '/healthz');
+    const late = await request(base, agent, 'GET', '/healthz').catch((e) => Promise.reject(new Error(`kept-alive request while draining: ${e}`)));
     expect(late.status).toBe(200);
     expect(late.headers.connection).toBe('close');
 
