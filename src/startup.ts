@@ -38,8 +38,13 @@ function listenError(err: NodeJS.ErrnoException, port: number, host: string): Er
   }
 }
 
-/** Answers 503 while the database is opened and migrated, after the port is bound. */
-export function startingUpResponder(_req: http.IncomingMessage, res: http.ServerResponse): void {
+/** Answers 503 while the database is opened and migrated, after the port is bound (liveness: 200). */
+export function startingUpResponder(req: http.IncomingMessage, res: http.ServerResponse): void {
+  if (req.url === '/healthz') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ status: 'ok' }));
+    return;
+  }
   res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', connection: 'close' });
   res.end(JSON.stringify({ status: 'starting' }));
 }

@@ -28,8 +28,9 @@ export type App = {
   server: http.Server;
   apollo: ApolloServer<Context>;
   /**
-   * Readiness 503 at once; after `readinessDelayMs` stops accepting connections, answers every request
-   * already received, waits for operations whose client left, then stops Apollo. The database stays open.
+   * Readiness 503 at once; after `readinessDelayMs` answers every request sent to the server, stops
+   * accepting once nothing is pending, waits for operations whose client left, then stops Apollo.
+   * The database stays open (the caller closes it).
    */
   stop(options?: { readinessDelayMs?: number; timeoutMs?: number; idleGraceMs?: number }): Promise<void>;
 };
