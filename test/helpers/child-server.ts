@@ -19,11 +19,14 @@ export type ChildServer = {
   kill(): Promise<void>;
 };
 
-/** Runs src/main.ts with `env` on top of a clean environment (no test-runner NODE_OPTIONS). */
+/**
+ * Runs src/main.ts with `env` on top of a clean environment (no test-runner NODE_OPTIONS). These tests
+ * are about the process, not about limits: the per-token rate limit is off unless `env` turns it on.
+ */
 export function spawnServer(env: Record<string, string>): Omit<ChildServer, 'baseUrl'> & { listening: Promise<string> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: projectDir,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'test', LOG_LEVEL: 'info', DEMO_DATA: 'false', HOST: '127.0.0.1', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'test', LOG_LEVEL: 'info', DEMO_DATA: 'false', HOST: '127.0.0.1', RATE_LIMIT_ENABLED: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
