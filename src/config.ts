@@ -64,6 +64,10 @@ const schema = z.object({
   STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
   /** After this, a GraphQL request issues no more SQL and answers REQUEST_TIMEOUT; 0 turns it off. */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** On SIGTERM, how long /readyz answers 503 before the server stops accepting connections. */
+  SHUTDOWN_READINESS_DELAY_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(0).max(600_000).default(0),
+  /** On SIGTERM, how long requests already received may take before their connections are closed. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(0).max(3_600_000).default(25_000),
 });
 
 /** Who gets to learn the schema: everyone, callers with a valid token, or no one. */
@@ -101,6 +105,8 @@ export type Config = {
   maxQueryCost: number;
   statementTimeoutMs: number;
   requestTimeoutMs: number;
+  shutdownReadinessDelayMs: number;
+  shutdownTimeoutMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -152,5 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxQueryCost: c.MAX_QUERY_COST,
     statementTimeoutMs: c.STATEMENT_TIMEOUT_MS,
     requestTimeoutMs: c.REQUEST_TIMEOUT_MS,
+    shutdownReadinessDelayMs: c.SHUTDOWN_READINESS_DELAY_MS,
+    shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
   };
 }

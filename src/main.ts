@@ -1,9 +1,13 @@
-// The server: configuration → database (migrated before any request) → demo data → HTTP.
+// The server: configuration → port (bound first, answering 503 while starting) → database (migrated
+// before any request) → demo data → HTTP.
+import http from 'node:http';
 import { ConfigError, loadConfig } from './config';
+import type { Database } from './db/client';
 import { openConfiguredDatabase } from './db/open';
 import { createDemoOrganisation, forgetStoredDemoTokens, hasAnyOrganisation, issueDemoTokens, type DemoCredential } from './demo/demo-organisation';
 import { createApp } from './http/app';
 import { createLogger } from './logger';
+import { databaseStartFailure, listenOrExplain, startingUpResponder, StartupError } from './startup';
 
 async function main(): Promise<void> {
   let config;
@@ -17,7 +21,15 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger(config.logLevel);
-  const database = await openConfiguredDatabase(config);
+  // A taken port stops the start here, before a database is opened or demo data is written.
+  const server = http.createServer(startingUpResponder);
+  await listenOrExplain(server, config.port, config.host);
+  let database: Database;
+  try {
+    database = await openConfiguredDatabase(config);
+  } catch (err) {
+    throw (config.databaseUrl && databaseStartFailure(err, config.databaseUrl)) || err;
+  }
   log.info({ database: database.kind, dataDir: database.kind === 'embedded' ? config.dataDir : undefined }, 'database ready');
 
   let demo: DemoCredential[] = [];
@@ -32,8 +44,7 @@ async function main(): Promise<void> {
     await forgetStoredDemoTokens(database.db);
   }
 
-  const app = await createApp({ config, database, log, demoToken: () => demo[0]?.token ?? null });
-  await new Promise<void>((resolve) => app.server.listen(config.port, config.host, resolve));
+  const app = await createApp({ config, database, log, demoToken: () => demo[0]?.token ?? null, server });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info({ host: config.host, port }, 'listening');
@@ -51,14 +62,18 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down: finishing requests in flight');
+    log.info({ signal }, 'shutting down: /readyz answers 503, then requests already received are answered');
+    // A last resort above the drain's own timeout (which closes connections still busy) and the pool's 5 s.
+    const limit = config.shutdownReadinessDelayMs + config.shutdownTimeoutMs + 10_000;
     const timer = setTimeout(() => {
-      log.error('shutdown took longer than 10 s; exiting');
+      log.error({ limitMs: limit }, 'shutdown did not finish in time; exiting');
       process.exit(1);
-    }, 10_000);
+    }, limit);
     timer.unref();
     try {
-      await app.stop();
+      // Connections quiet for half a second are closed: a kept-alive client that just got an answer
+      // may still send its next request, which is answered (with Connection: close).
+      await app.stop({ readinessDelayMs: config.shutdownReadinessDelayMs, timeoutMs: config.shutdownTimeoutMs, idleGraceMs: 500 });
       await database.close();
       log.info('stopped');
       process.exit(0);
@@ -81,6 +96,10 @@ function listeningNotice(config: { demoData: boolean; host: string }): string[] 
 }
 
 main().catch((err) => {
+  if (err instanceof StartupError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`Failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

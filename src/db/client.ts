@@ -12,6 +12,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { migrationsDir } from '../paths';
 import type { DataDirLock } from './data-dir-lock';
+import { withTimeout } from './faults';
 import * as schema from './schema';
 import { throwIfRequestStopped } from './request-signal';
 import { recordStatement } from './statement-count';
@@ -53,6 +54,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       // Stable UTC on the wire; the app formats dates itself. No statement runs longer than the
       // timeout (0: no limit); PostgreSQL cancels it and its transaction rolls back.
       connection: { TimeZone: 'UTC', statement_timeout: options.statementTimeoutMs ?? 0 },
+      // While PostgreSQL is down, waiting requests fail within seconds and the pool finds it again
+      // within a second of its return (the default backoff grows to 20 s between attempts).
+      connect_timeout: 10,
+      backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 1),
     });
     const db = drizzlePostgres(client, { schema, logger: countingLogger }) as unknown as Db;
     return {
@@ -60,15 +65,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       kind: 'postgres',
       // Migrations may take longer than a request's statements: one connection without the timeout.
       migrate: async () => {
-        const migrator = postgres(options.url, { max: 1, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
+        const migrator = postgres(options.url, { max: 1, onnotice: () => {}, connect_timeout: 10, connection: { TimeZone: 'UTC' } });
         try {
           await migratePostgres(drizzlePostgres(migrator, { schema }), { migrationsFolder: migrationsDir });
         } finally {
           await migrator.end({ timeout: 5 });
         }
       },
+      // Bounded: a probe that hangs while connections are retried would look like a dead process.
       ping: async () => {
-        await db.execute(sql`select 1`);
+        await withTimeout(db.execute(sql`select 1`), 2_000, 'the readiness query');
       },
       close: () => client.end({ timeout: 5 }),
     };

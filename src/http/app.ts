@@ -3,7 +3,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -14,6 +13,7 @@ import { readLogPlugin } from '../audit/read-log-plugin';
 import { viewerForToken } from '../auth/tokens';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
+import { databaseUnavailable, formatDatabaseUnavailable, isDatabaseUnavailable } from '../db/faults';
 import { currentStatementCount, withStatementCounter } from '../db/statement-count';
 import { createContext, type Context } from '../graph/context';
 import { unauthenticated } from '../graph/errors';
@@ -27,12 +27,18 @@ import { localCommandRouter } from '../cli/endpoint';
 import { createRateLimiter, rateLimitKeyOf } from '../rate-limit';
 import { queryLimitRules, queryLimitsPlugin, queryParseOptions } from '../limits/plugin';
 import { formatStoppedError, runStoppable } from '../limits/stop';
+import { startingUpResponder } from '../startup';
+import { httpDrain } from './shutdown';
 
 export type App = {
   server: http.Server;
   apollo: ApolloServer<Context>;
-  /** Stops taking requests, lets running ones finish, then closes. */
-  stop(): Promise<void>;
+  /**
+   * Readiness 503 at once; after `readinessDelayMs` answers every request sent to the server, stops
+   * accepting once nothing is pending, waits for operations whose client left, then stops Apollo.
+   * The database stays open (the caller closes it).
+   */
+  stop(options?: { readinessDelayMs?: number; timeoutMs?: number; idleGraceMs?: number }): Promise<void>;
 };
 
 /** In production, errors that are not ours to explain (bugs) leave the server as a bare message. */
@@ -40,6 +46,8 @@ function formatError(config: Config, log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const stopped = formatStoppedError(formatted, error, config);
     if (stopped) return stopped;
+    const unavailable = formatDatabaseUnavailable(formatted, error, log);
+    if (unavailable) return unavailable;
     const code = formatted.extensions?.code;
     if (code === 'INTERNAL_SERVER_ERROR' || code === undefined) {
       // The GraphQL wrapper hides the thrown error (and its cause, e.g. PostgreSQL's message).
@@ -75,12 +83,15 @@ export async function createApp(options: {
   rateLimitNow?: () => number;
   /** Query limits, cost and request stopping (src/limits); off only in the benchmark that measures their cost. */
   limits?: boolean;
+  /** A server already listening (main binds the port before opening the database); its start-up responder is replaced. */
+  server?: http.Server;
 }): Promise<App> {
   const limits = options.limits !== false;
   const { config, database, log } = options;
   const app = express();
   app.disable('x-powered-by');
-  const server = http.createServer(app);
+  const server = options.server ?? http.createServer();
+  const drain = httpDrain(server);
 
   app.use(
     pinoHttp({
@@ -105,6 +116,10 @@ export async function createApp(options: {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    if (drain.draining) {
+      res.status(503).json({ status: 'stopping', database: database.kind });
+      return;
+    }
     try {
       await database.ping();
       res.json({ status: 'ok', database: database.kind });
@@ -131,7 +146,6 @@ export async function createApp(options: {
     includeStacktraceInErrorResponses: config.env !== 'production',
     formatError: formatError(config, log),
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: server }),
       ApolloServerPluginLandingPageDisabled(),
       // No @cacheControl hints in this schema; the default plugin would still wrap every field.
       ApolloServerPluginCacheControlDisabled(),
@@ -156,7 +170,9 @@ export async function createApp(options: {
       if (header !== undefined) {
         const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
         if (!match) throw unauthenticated('The Authorization header must be `Bearer <token>`.');
-        viewer = await viewerForToken(database.db, match[1]!);
+        viewer = await viewerForToken(database.db, match[1]!).catch((err: unknown) => {
+          throw isDatabaseUnavailable(err) ? databaseUnavailable() : err;
+        });
         if (!viewer) throw unauthenticated('The token is not valid: unknown, revoked or expired.');
       }
       return createContext({ db: database.db, config, log: reqLog, requestId, viewer, rateLimitKey: rateLimitKeyOf(req) });
@@ -188,14 +204,21 @@ export async function createApp(options: {
     res.status(status).json({ errors: [new GraphQLError(message, { extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } })] });
   });
 
+  // Only now, with every route in place, does the server hand requests to the app.
+  server.removeListener('request', startingUpResponder);
+  server.on('request', app);
+
   return {
     server,
     apollo,
-    stop: async () => {
-      await apollo.stop();
-      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
-      // The drain above waits for open connections; operations whose client has gone are awaited here.
+    stop: async ({ readinessDelayMs = 0, timeoutMs = 25_000, idleGraceMs = 0 } = {}) => {
+      drain.begin();
+      if (readinessDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, readinessDelayMs));
+      const drained = await drain.drain({ idleGraceMs, timeoutMs });
+      if (!drained) log.error({ timeoutMs }, 'requests still running after the shutdown timeout; their connections were closed');
+      // Operations whose client has gone are awaited here, before the database closes under them.
       await Promise.all(inFlight);
+      await apollo.stop();
       await rateLimiter?.close();
     },
   };
