@@ -36,10 +36,13 @@ export function localCommandRouter(options: { database: Database; server: http.S
   if (!lock || lock.holder.role !== 'server' || !lock.holder.secret) return router;
   const secret = lock.holder.secret;
 
-  server.once('listening', () => {
+  // main.ts binds the port before opening the database, so the server usually listens already.
+  const announce = () => {
     const bound = server.address();
     if (bound && typeof bound === 'object') lock.announce({ port: bound.port, address: localAddress(bound.address) });
-  });
+  };
+  if (server.listening) announce();
+  else server.once('listening', announce);
 
   router.post(`${COMMAND_PATH}/:command`, express.json({ limit: '64kb' }), async (req, res) => {
     // Local means loopback, or our own address when HOST is one interface (the CLI then connects to it).

@@ -83,7 +83,7 @@ it('runs the admin and seed commands against a running server, whose data surviv
   const { stdout } = await npmRun(dataDir, ['admin', '--', 'create-organisation', '--name', 'Acme', '--admin-email', 'admin@acme.test', '--json']);
   const created = JSON.parse(stdout) as { organisationId: string; token: string };
   // The token the CLI printed works against the server that was already running.
-  expect(await graphql(server.port, created.token, customerCount)).toEqual({ data: { viewer: { organisation: { name: 'Acme' } }, customers: { totalCount: 0 } } });
+  expect((await graphql(server.port, created.token, customerCount)).data).toEqual({ viewer: { organisation: { name: 'Acme' } }, customers: { totalCount: 0 } });
 
   await npmRun(dataDir, ['seed', '--', '--customers', '25', '--organisation', created.organisationId]);
   expect((await graphql(server.port, created.token, customerCount)).data.customers.totalCount).toBe(25);
@@ -93,7 +93,7 @@ it('runs the admin and seed commands against a running server, whose data surviv
 
   // The next start finds everything (before the lock, PGlite aborted here: RuntimeError: Aborted()).
   const again = await start();
-  expect(await graphql(again.port, created.token, customerCount)).toEqual({ data: { viewer: { organisation: { name: 'Acme' } }, customers: { totalCount: 25 } } });
+  expect((await graphql(again.port, created.token, customerCount)).data).toEqual({ viewer: { organisation: { name: 'Acme' } }, customers: { totalCount: 25 } });
 });
 
 it('refuses a second server on the same data directory with a message naming the holder', async () => {
