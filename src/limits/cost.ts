@@ -106,6 +106,10 @@ export function requestedQueryCost(options: {
   }
 }
 
+type PlanEntry = { key: string; unit: number; type: GraphQLCompositeType; selectionSet: SelectionSetNode };
+/** The fields to price under one selection set, fragments flattened; keys may repeat across fragments. */
+type Plan = { entries: PlanEntry[]; repeats: boolean };
+
 /** The cost of what `data` holds: the same prices, with lists counted as they came back. */
 export function actualQueryCost(options: {
   schema: GraphQLSchema;
@@ -120,19 +124,25 @@ export function actualQueryCost(options: {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
 
-  const objectCost = (type: GraphQLCompositeType, selectionSet: SelectionSetNode, value: Record<string, unknown>): number => {
-    let total = 0;
-    const seen = new Set<string>();
+  // Planned once per selection set, then applied to every object of a list: a page of 50 customers
+  // with their contacts is priced without walking the document 50 times.
+  const plans = new Map<SelectionSetNode, Plan>();
+  const planFor = (type: GraphQLCompositeType, selectionSet: SelectionSetNode): Plan => {
+    let plan = plans.get(selectionSet);
+    if (plan) return plan;
+    const entries: PlanEntry[] = [];
     const visit = (current: GraphQLCompositeType, selections: SelectionSetNode) => {
       for (const selection of selections.selections) {
         if (selection.kind === Kind.FIELD) {
-          const key = selection.alias?.value ?? selection.name.value;
-          if (seen.has(key) || selection.name.value.startsWith('__') || !selection.selectionSet || !(key in value)) continue;
-          if (!('getFields' in current)) continue;
+          if (!selection.selectionSet || selection.name.value.startsWith('__') || !('getFields' in current)) continue;
           const field = current.getFields()[selection.name.value];
           if (!field) continue;
-          seen.add(key);
-          total += fieldCost(current, field, selection.selectionSet, value[key]);
+          entries.push({
+            key: selection.alias?.value ?? selection.name.value,
+            unit: unitCost(schema, current, field),
+            type: getNamedType(field.type) as GraphQLCompositeType,
+            selectionSet: selection.selectionSet,
+          });
         } else {
           const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
           if (!fragment) continue;
@@ -142,17 +152,34 @@ export function actualQueryCost(options: {
       }
     };
     visit(type, selectionSet);
+    plan = { entries, repeats: new Set(entries.map((e) => e.key)).size !== entries.length };
+    plans.set(selectionSet, plan);
+    return plan;
+  };
+
+  const objectCost = (type: GraphQLCompositeType, selectionSet: SelectionSetNode, value: Record<string, unknown>): number => {
+    const plan = planFor(type, selectionSet);
+    const seen = plan.repeats ? new Set<string>() : null;
+    let total = 0;
+    for (const entry of plan.entries) {
+      const item = value[entry.key];
+      if (item == null) continue;
+      if (seen) {
+        if (seen.has(entry.key)) continue;
+        seen.add(entry.key);
+      }
+      total += valueCost(entry, item);
+    }
     return total;
   };
 
-  const fieldCost = (parent: GraphQLCompositeType, field: GraphQLField<unknown, unknown>, selectionSet: SelectionSetNode, value: unknown): number => {
-    if (value == null) return 0;
-    const named = getNamedType(field.type) as GraphQLCompositeType;
-    const unit = unitCost(schema, parent, field);
-    const items = Array.isArray(value) ? value.flat(Infinity) : [value];
-    let total = 0;
-    for (const item of items) if (item != null && typeof item === 'object') total += unit + objectCost(named, selectionSet, item as Record<string, unknown>);
-    return total;
+  const valueCost = (entry: PlanEntry, value: unknown): number => {
+    if (Array.isArray(value)) {
+      let total = 0;
+      for (const item of value) if (item != null) total += valueCost(entry, item);
+      return total;
+    }
+    return typeof value === 'object' ? entry.unit + objectCost(entry.type, entry.selectionSet, value as Record<string, unknown>) : 0;
   };
 
   return objectCost(root, operation.selectionSet, data);

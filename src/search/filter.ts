@@ -120,7 +120,7 @@ class Compiler {
       const list = node[group];
       if (list == null) continue;
       if (!Array.isArray(list)) throw new FilterProblem([...path, group], 'must be a list of filters.');
-      if (list.length > MAX_CONDITIONS) throw new FilterProblem([...path, group], `holds at most ${MAX_CONDITIONS} filters (got ${list.length}); a filter has at most ${MAX_CONDITIONS} conditions in all.`);
+      if (list.length > MAX_FILTERS) throw new FilterProblem([...path, group], `holds at most ${MAX_FILTERS} filters (got ${list.length}).`);
       const children = list.map((child, i) => this.node(child, [...path, group, i], depth + 1));
       if (group === 'all') parts.push(children.length === 0 ? TRUE : and(...children)!);
       else parts.push(children.length === 0 ? FALSE : or(...children)!);

@@ -31,10 +31,13 @@ it('refuses 70,000 `any` parts with BAD_USER_INPUT, without SQL in the answer', 
   expect(response.status).toBe(400);
 });
 
-it('refuses more `any` parts than a filter holds, naming the group', async () => {
+it('refuses more conditions than a filter holds, naming the first one too many', async () => {
   const response = await server.graphql(SEARCH, { filter: { any: Array.from({ length: 60 }, () => ({ name: 'a' })) } }, org.adminToken);
-  expectRefused(response, /^filter\.any$/);
-  expect(response.errors![0]!.message).toBe('filter.any: holds at most 50 filters (got 60); a filter has at most 50 conditions in all.');
+  expectRefused(response, /^filter\.any\[50\]\.name$/);
+  expect(response.errors![0]!.message).toBe('filter.any[50].name: a filter has at most 50 conditions (rules and name, id, active or includeDepartments parts).');
+  const wide = await server.graphql(SEARCH, { filter: { any: Array.from({ length: 300 }, () => ({})) } }, org.adminToken);
+  expectRefused(wide, /^filter\.any$/);
+  expect(wide.errors![0]!.message).toBe('filter.any: holds at most 200 filters (got 300).');
 });
 
 it('refuses 15,000 `any` rules the same way', async () => {
