@@ -7,11 +7,11 @@
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_bench npx tsx bench/limits.ts   (after npm run bench has seeded it)
 //   N=500 …                                                                              more rounds
 import { performance } from 'node:perf_hooks';
-import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { parse, validate, specifiedRules, getOperationAST } from 'graphql';
 import { loadConfig } from '../src/config';
-import { openDatabase, selectRows } from '../src/db/client';
+import { openDatabase } from '../src/db/client';
+import { issueDemoTokens } from '../src/demo/demo-organisation';
 import { createApp } from '../src/http/app';
 import { buildSchema } from '../src/graph/schema';
 import { requestedQueryCost, actualQueryCost } from '../src/limits/cost';
@@ -23,7 +23,8 @@ const query = /query: `(query Bench[\s\S]*?)`,/.exec(fs.readFileSync(new URL('./
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is not set (the database npm run bench seeded)');
   const database = await openDatabase({ kind: 'postgres', url, poolSize: 10, statementTimeoutMs: 15000 });
-  const [row] = await selectRows<{ token: string }>(database.db, sql`select d.token from demo_credentials d join users u on u.id = d.user_id where u.role = 'ADMIN' limit 1`);
+  // Demo tokens are not stored in plain text: fresh ones, as `npm start` issues them.
+  const row = (await issueDemoTokens(database.db)).find((d) => d.role === 'ADMIN');
   const config = loadConfig({ NODE_ENV: 'production', PORT: '0', DATABASE_URL: url });
   const log = pino({ level: 'silent' });
   const apps = { on: await createApp({ config, database, log, limits: true }), off: await createApp({ config, database, log, limits: false }) };
