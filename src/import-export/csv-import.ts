@@ -115,6 +115,11 @@ export type ImportOptions<V> = {
    */
   progressOutsideTransaction: boolean;
   batchSize?: number;
+  /**
+   * Resolves when the whole upload has arrived intact, rejects with its failure (src/http/multipart.ts).
+   * Awaited before the last rows are written: a file read to its end is no proof that the body was.
+   */
+  inputComplete?: Promise<void>;
   /** Called once the job row exists (after the header was read and checked). */
   onJobCreated?: (job: ImportJobRow) => void;
 };
@@ -215,6 +220,7 @@ export async function runCsvImport<V>(options: ImportOptions<V>): Promise<Import
         sinceFlush = 0;
       }
     }
+    await options.inputComplete;
     if (sinceFlush > 0) await flush(batch);
   };
 
@@ -292,8 +298,11 @@ export async function runCsvImport<V>(options: ImportOptions<V>): Promise<Import
   }
 }
 
+/** Codes of a form that broke off or a file over the limit (src/http/multipart.ts), and of a connection gone. */
+const UPLOAD_FAILURES: ReadonlySet<string> = new Set(['INCOMPLETE_UPLOAD', 'PAYLOAD_TOO_LARGE', 'BAD_REQUEST', 'ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET']);
+
 /** csv-parse's own errors (CSV_…), a record too long, an upload that broke off or went over the limit. */
 function isFileProblem(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code.startsWith('CSV_') || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'FILE_TOO_LARGE' || code === 'ECONNRESET');
+  return typeof code === 'string' && (code.startsWith('CSV_') || UPLOAD_FAILURES.has(code));
 }
