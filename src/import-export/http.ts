@@ -5,7 +5,9 @@
 //   POST /imports/work-addresses        multipart/form-data, in this order: `customerId` (a Customer
 //                                       global id), `mapping` (JSON: CSV header → work-address field,
 //                                       e.g. {"Address 1":"line1","Post Code":"postcode"}), `mode`
-//                                       (ALL_OR_NOTHING, the default, or COMMIT_VALID_ROWS), then `file`.
+//                                       (ALL_OR_NOTHING, the default, or COMMIT_VALID_ROWS), optionally
+//                                       `encoding` (the file's character set when not UTF-8, e.g.
+//                                       windows-1252), then `file`.
 //                                       Writers only (ADMIN, MANAGER, SALES, SERVICE), on a customer they
 //                                       see. The answer comes when the import has finished: 200 with
 //                                       `{ importJob: { id, status, rowsRead, rowsImported, errorCount,
@@ -36,7 +38,7 @@ import { parseGlobalId, toGlobalId } from '../graph/ids';
 import type { Role } from '../organisations/tables';
 import { appendCustomerExport, type ExportScope } from './customer-export';
 import type { ImportJobRow } from './tables';
-import { IMPORT_MODES, parseMapping as parseTargetMapping, runCsvImport, type ImportMode, type ImportOutcome, type ImportTarget, type RequestProblem } from './csv-import';
+import { IMPORT_MODES, parseEncoding, parseMapping as parseTargetMapping, runCsvImport, type ImportMode, type ImportOutcome, type ImportTarget, type RequestProblem } from './csv-import';
 import { CUSTOMER_IMPORT_MAPPABLE, customerImportTarget } from './customer-import';
 import { parseMapping, workAddressTarget } from './work-address-import';
 
@@ -149,6 +151,8 @@ export function importExportRouter(options: { database: Database; config: Config
             const problems: RequestProblem[] = [];
             const mode = (file.fields.mode?.trim() || 'ALL_OR_NOTHING') as ImportMode;
             if (!IMPORT_MODES.includes(mode)) problems.push({ field: ['mode'], message: `mode: must be ${IMPORT_MODES.join(' or ')}`, code: 'INVALID' });
+            const encoding = parseEncoding(file.fields.encoding);
+            if ('problems' in encoding) problems.push(...encoding.problems);
             const prepared = await prepare(ctx, res, file.fields, problems);
             if (!prepared) {
               file.stream.destroy();
@@ -162,6 +166,7 @@ export function importExportRouter(options: { database: Database; config: Config
               mode,
               fileName: file.filename ?? null,
               input: file.stream,
+              encoding: 'encoding' in encoding ? encoding.encoding : undefined,
               inputComplete: file.formComplete,
               progressOutsideTransaction: database.kind === 'postgres',
               // The status line and headers leave as soon as the job exists, so a client can read the
