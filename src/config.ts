@@ -33,6 +33,8 @@ const schema = z.object({
   DOCUMENT_STORAGE: z.enum(['database', 'folder'], { message: 'expected database or folder' }).default('database'),
   DOCUMENT_DIR: z.string().min(1).optional(),
   DOCUMENT_MAX_BYTES: z.coerce.number({ message: 'expected a number of bytes' }).int().min(1).default(25 * 1024 * 1024),
+  /** A RUNNING import whose heartbeat is older than this was left by a process that died: it is marked FAILED. */
+  IMPORT_STALE_AFTER_SECONDS: z.coerce.number({ message: 'expected a number of seconds' }).int().min(2).max(86_400).default(60),
 });
 
 export type Config = {
@@ -49,6 +51,7 @@ export type Config = {
   documentStorage: 'database' | 'folder';
   documentDir: string;
   documentMaxBytes: number;
+  importStaleAfterSeconds: number;
 };
 
 export class ConfigError extends Error {}
@@ -81,5 +84,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     documentStorage: c.DOCUMENT_STORAGE,
     documentDir: c.DOCUMENT_DIR ? path.resolve(projectRoot, c.DOCUMENT_DIR) : path.resolve(projectRoot, c.DATA_DIR, 'documents'),
     documentMaxBytes: c.DOCUMENT_MAX_BYTES,
+    importStaleAfterSeconds: c.IMPORT_STALE_AFTER_SECONDS,
   };
 }

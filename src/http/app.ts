@@ -21,6 +21,7 @@ import { buildSchema } from '../graph/schema';
 import { graphiqlRouter } from './graphiql';
 import { documentsRouter } from '../documents/http';
 import { importExportRouter } from '../import-export/http';
+import { watchImportJobs } from '../import-export/job-watch';
 
 export type App = {
   server: http.Server;
@@ -99,6 +100,8 @@ export async function createApp(options: {
   app.use(graphiqlRouter(options.demoToken ?? (() => null)));
   app.use(documentsRouter({ config, database }));
   app.use(importExportRouter({ database, config, log }));
+  // Import jobs left RUNNING by a process that died are failed now, and (PostgreSQL) swept for later.
+  const importJobWatch = await watchImportJobs({ database, config, log });
 
   const apollo = new ApolloServer<Context>({
     schema: buildSchema({ shield: options.shield }),
@@ -163,6 +166,7 @@ export async function createApp(options: {
     server,
     apollo,
     stop: async () => {
+      importJobWatch.stop();
       await apollo.stop();
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       // The drain above waits for open connections; operations whose client has gone are awaited here.

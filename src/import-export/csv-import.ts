@@ -25,6 +25,7 @@ import { recordAudit, type Actor } from '../audit/service';
 import type { Db } from '../db/client';
 import { toGlobalId } from '../graph/ids';
 import { restoreCell } from './csv-cells';
+import { keepAlive } from './job-watch';
 import { importJobs, MAX_KEPT_ERRORS, type ImportJobRow, type ImportRowError } from './tables';
 
 export type ImportMode = 'ALL_OR_NOTHING' | 'COMMIT_VALID_ROWS';
@@ -161,6 +162,8 @@ export type ImportOptions<V> = {
    * Awaited before the last rows are written: a file read to its end is no proof that the body was.
    */
   inputComplete?: Promise<void>;
+  /** How often to renew the job's heartbeat (job-watch.ts); none when not given. */
+  heartbeatMs?: number;
   /** Called once the job row exists (after the header was read and checked). */
   onJobCreated?: (job: ImportJobRow) => void;
 };
@@ -227,6 +230,8 @@ export async function runCsvImport<V>(options: ImportOptions<V>): Promise<Import
     .returning();
   const job = created!;
   options.onJobCreated?.(job);
+  // While this process lives the job is known to be running; if it dies, job-watch.ts fails the job.
+  const stopBeating = options.heartbeatMs ? keepAlive(db, job.id, options.heartbeatMs) : () => undefined;
 
   const progress = { rowsRead: 0, rowsImported: 0, errorCount: 0, errors: [] as ImportRowError[] };
   const addError = (error: ImportRowError) => {
@@ -350,6 +355,8 @@ export async function runCsvImport<V>(options: ImportOptions<V>): Promise<Import
     const failed = await db.transaction((tx) => finish(tx, 'FAILED', message));
     if (!fileProblem) throw err;
     return { job: failed };
+  } finally {
+    stopBeating();
   }
 }
 

@@ -40,6 +40,7 @@ import { appendCustomerExport, type ExportScope } from './customer-export';
 import type { ImportJobRow } from './tables';
 import { IMPORT_MODES, parseEncoding, parseMapping as parseTargetMapping, runCsvImport, type ImportMode, type ImportOutcome, type ImportTarget, type RequestProblem } from './csv-import';
 import { CUSTOMER_IMPORT_MAPPABLE, customerImportTarget } from './customer-import';
+import { heartbeatMs } from './job-watch';
 import { parseMapping, workAddressTarget } from './work-address-import';
 
 /** Roles that change work addresses, and so may import them. */
@@ -167,6 +168,7 @@ export function importExportRouter(options: { database: Database; config: Config
               fileName: file.filename ?? null,
               input: file.stream,
               encoding: 'encoding' in encoding ? encoding.encoding : undefined,
+              heartbeatMs: heartbeatMs(config),
               inputComplete: file.formComplete,
               progressOutsideTransaction: database.kind === 'postgres',
               // The status line and headers leave as soon as the job exists, so a client can read the

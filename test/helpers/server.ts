@@ -24,8 +24,12 @@ export type TestServer = {
   close(): Promise<void>;
 };
 
-export async function startTestServer(env: Record<string, string> = {}, options: { poolSize?: number } = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { poolSize?: number; /** Runs on the fresh database before the server starts. */ beforeStart?: (database: TestDatabase) => Promise<void> } = {},
+): Promise<TestServer> {
   const database = await createTestDatabase(options);
+  await options.beforeStart?.(database);
   const config = loadConfig({ NODE_ENV: 'test', EXPOSE_SQL_COUNT: 'true', PORT: '0', ...env });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const app = await createApp({ config, database, log });
