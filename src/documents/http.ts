@@ -3,10 +3,12 @@
 // pass through it. Both routes take the same Bearer token as /graphql and build the same request
 // context, so who sees which document is decided exactly as for the record it is attached to.
 //
-// An upload streams from the request, through busboy, through a gate that sniffs the type from the
-// first bytes and counts the size, straight into the DocumentStore, which hashes as it writes: the
-// file is never held in memory whole. Refused uploads (too large, wrong type, client gone) leave
-// nothing behind: the partial bytes are deleted and no metadata row is written.
+// An upload streams from the request, through the shared multipart reader (src/http/multipart.ts),
+// through a gate that sniffs the type from the first bytes and counts the size, straight into the
+// DocumentStore, which hashes as it writes: the file is never held in memory whole. The metadata row
+// is written only once the whole form has arrived intact. Refused uploads (too large, wrong type,
+// a body cut short, client gone) leave nothing behind: the partial bytes are deleted and no
+// metadata row is written.
 import { randomUUID } from 'node:crypto';
 import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import { Router, type Request, type Response } from 'express';

@@ -15,7 +15,9 @@
 //                                       already visible to `importJob(id:)`/`node(id:)` (its id is also in
 //                                       the `x-import-job-id` response header, sent as soon as the job exists, before the body).
 //                                       Problems with the request itself (mapping, a mapped column missing
-//                                       from the header, no file) are a 400 before any job exists.
+//                                       from the header, no file) are a 400 before any job exists; so is a
+//                                       body cut short before then (INCOMPLETE_UPLOAD), after which the
+//                                       job's answer is FAILED with the reason (src/http/multipart.ts).
 //   POST /imports/customers             the same, without `customerId`: one customer per row, with its
 //                                       billing address and at most one contact (src/import-export/
 //                                       customer-import.ts lists the fields). ADMIN, MANAGER and SALES;
