@@ -68,6 +68,8 @@ const schema = z.object({
   SHUTDOWN_READINESS_DELAY_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(0).max(600_000).default(0),
   /** On SIGTERM, how long requests already received may take before their connections are closed. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(0).max(3_600_000).default(25_000),
+  /** A RUNNING import whose heartbeat is older than this was left by a process that died: it is marked FAILED. */
+  IMPORT_STALE_AFTER_SECONDS: z.coerce.number({ message: 'expected a number of seconds' }).int().min(2).max(86_400).default(60),
 });
 
 /** Who gets to learn the schema: everyone, callers with a valid token, or no one. */
@@ -107,6 +109,7 @@ export type Config = {
   requestTimeoutMs: number;
   shutdownReadinessDelayMs: number;
   shutdownTimeoutMs: number;
+  importStaleAfterSeconds: number;
 };
 
 export class ConfigError extends Error {}
@@ -160,5 +163,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: c.REQUEST_TIMEOUT_MS,
     shutdownReadinessDelayMs: c.SHUTDOWN_READINESS_DELAY_MS,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+    importStaleAfterSeconds: c.IMPORT_STALE_AFTER_SECONDS,
   };
 }

@@ -3,13 +3,14 @@
 // pass through it. Both routes take the same Bearer token as /graphql and build the same request
 // context, so who sees which document is decided exactly as for the record it is attached to.
 //
-// An upload streams from the request, through busboy, through a gate that sniffs the type from the
-// first bytes and counts the size, straight into the DocumentStore, which hashes as it writes: the
-// file is never held in memory whole. Refused uploads (too large, wrong type, client gone) leave
-// nothing behind: the partial bytes are deleted and no metadata row is written.
+// An upload streams from the request, through the shared multipart reader (src/http/multipart.ts),
+// through a gate that sniffs the type from the first bytes and counts the size, straight into the
+// DocumentStore, which hashes as it writes: the file is never held in memory whole. The metadata row
+// is written only once the whole form has arrived intact. Refused uploads (too large, wrong type,
+// a body cut short, client gone) leave nothing behind: the partial bytes are deleted and no
+// metadata row is written.
 import { randomUUID } from 'node:crypto';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import busboy from 'busboy';
+import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { actorOf } from '../audit/actor';
@@ -17,26 +18,16 @@ import { viewerForToken } from '../auth/tokens';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 import { createContext, type Context } from '../graph/context';
+import { HttpRefusal, receiveForm, releaseBody, type FormFile } from '../http/multipart';
 import { parseGlobalId, toGlobalId } from '../graph/ids';
 import { UserErrors } from '../graph/user-errors';
 import { decideContentType, SNIFF_BYTES } from './content-type';
-import { isDownloadable, recordUpload, resolveAttachment, UPLOADER_ROLES, type Attachment } from './service';
+import { isDownloadable, recordUpload, resolveAttachment, UPLOADER_ROLES, type Attachment, type UploadedDocument } from './service';
 import { documentStore } from './store';
 import { documents, type DocumentRow } from './tables';
 
 /** Slack for the multipart framing around the file when checking Content-Length up front. */
 const MULTIPART_OVERHEAD = 64 * 1024;
-
-/** A refusal with its HTTP status and stable code, answered as `{ errors: [...] }`. */
-class HttpRefusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 function refuse(res: Response, status: number, code: string, message: string): void {
   if (res.headersSent) {
@@ -131,7 +122,8 @@ class UploadGate extends Transform {
   }
 }
 
-type UploadResult = { document: DocumentRow };
+/** Bytes stored, waiting for the form to finish before their metadata row is written. */
+type StoredUpload = UploadedDocument;
 
 /** Status and code for a user error from resolving `recordId`. */
 function refusalOf(error: UserErrors): HttpRefusal {
@@ -162,121 +154,78 @@ export function documentsRouter(options: { config: Config; database: Database })
         throw new HttpRefusal(413, 'PAYLOAD_TOO_LARGE', `The file is larger than the limit of ${config.documentMaxBytes} bytes.`);
       }
     } catch (error) {
-      if (error instanceof HttpRefusal) return refuse(res, error.status, error.code, error.message);
+      if (error instanceof HttpRefusal) {
+        releaseBody(req, res);
+        return refuse(res, error.status, error.code, error.message);
+      }
       throw error;
     }
 
     const actor = actorOf(ctx);
     const store = documentStore(config, database.db);
-    let recordId: string | undefined;
-    let upload: Promise<UploadResult> | null = null;
-    let parser: busboy.Busboy;
-    try {
-      parser = busboy({
-        headers: req.headers,
-        defParamCharset: 'utf8',
-        // One byte over the limit reaches the gate, which refuses it; busboy discards the rest.
-        limits: { files: 1, fileSize: config.documentMaxBytes + 1, fields: 10, fieldSize: 4096, parts: 20 },
-      });
-    } catch (error) {
-      return refuse(res, 400, 'BAD_REQUEST', `Bad request: ${(error as Error).message}`);
-    }
 
-    const receive = async (file: Readable, info: busboy.FileInfo): Promise<UploadResult> => {
-      const filename = cleanFilename(info.filename);
+    // Stores the bytes; the metadata row is written only once the whole form has arrived intact.
+    const receive = async (file: FormFile): Promise<StoredUpload> => {
+      const filename = cleanFilename(file.filename);
       let attachment: Attachment;
       try {
+        const recordId = file.fields.recordId;
         if (!recordId) throw new HttpRefusal(400, 'BAD_USER_INPUT', 'recordId: send the `recordId` field before the file.');
         attachment = await resolveAttachment(database.db, actor, recordId, ['recordId']);
       } catch (error) {
-        file.resume();
+        file.stream.destroy();
         throw error instanceof UserErrors ? refusalOf(error) : error;
       }
-      const gate = new UploadGate(config.documentMaxBytes, filename, info.mimeType ?? null);
-      // When the gate refuses, the rest of the file is read and dropped so the form can finish.
-      gate.on('error', () => {
-        file.unpipe(gate);
-        file.resume();
-      });
-      const abort = () => {
-        if (!req.complete) gate.destroy(new HttpRefusal(400, 'BAD_REQUEST', 'The upload was interrupted.'));
-      };
-      req.once('close', abort);
-      // A malformed or cut-off form fails the file stream; the store must hear of it, not wait.
-      file.once('error', (error) => gate.destroy(error));
-      file.pipe(gate);
+      const gate = new UploadGate(config.documentMaxBytes, filename, file.mimeType ?? null);
+      // The gate's refusal (size, type) or the form's failure ends the store's write; the rest of the
+      // file is dropped by receiveForm.
+      pipeline(file.stream, gate, () => undefined);
       const storageKey = `${actor.organisationId}/${randomUUID()}`;
       try {
         const stored = await store.put(storageKey, gate);
-        const document = await recordUpload(database.db, actor, {
-          attachment,
-          filename,
-          contentType: gate.contentType!,
-          sizeBytes: stored.size,
-          sha256: stored.sha256,
-          storageKey,
-        });
-        return { document };
+        return { attachment, filename, contentType: gate.contentType!, sizeBytes: stored.size, sha256: stored.sha256, storageKey };
       } catch (error) {
         await store.delete(storageKey);
         throw error;
-      } finally {
-        req.off('close', abort);
       }
     };
 
-    parser.on('field', (name, value) => {
-      if (name === 'recordId') recordId = value;
+    const form = await receiveForm(req, res, {
+      fileField: 'file',
+      maxFileBytes: config.documentMaxBytes,
+      limits: { fields: 10, fieldSize: 4096, parts: 20 },
+      onFile: receive,
     });
-    parser.on('file', (name, file, info) => {
-      if (name !== 'file' || upload) {
-        file.resume();
-        return;
+    const stored = form.file?.status === 'fulfilled' ? form.file.value : null;
+    try {
+      if (form.broken) {
+        if (stored) await store.delete(stored.storageKey);
+        return refuse(res, form.broken.status, form.broken.code, form.broken.message);
       }
-      upload = receive(file, info);
-      // Answered when the form is finished; this only keeps an early failure from going unhandled.
-      upload.catch(() => undefined);
-    });
-    // Busboy may report an error and then close: the first outcome answers, once.
-    let answered = false;
-    const answer = (send: () => void) => {
-      if (answered) return;
-      answered = true;
-      send();
-    };
-    parser.on('error', (error: Error) => {
-      req.unpipe(parser);
-      req.resume();
-      void (async () => {
-        await (upload as Promise<UploadResult> | null)?.catch(() => undefined);
-        answer(() => refuse(res, 400, 'BAD_REQUEST', `Bad request: ${error.message}`));
-      })();
-    });
-    parser.on('close', () => {
-      void (async () => {
-        if (!upload) return answer(() => refuse(res, 400, 'BAD_USER_INPUT', 'file: the form has no `file` part.'));
-        try {
-          const { document } = await upload;
-          answer(() =>
-            res.status(201).json({
-              document: {
-                id: toGlobalId('Document', document.id),
-                filename: document.filename,
-                contentType: document.contentType,
-                sizeBytes: document.sizeBytes,
-                sha256: document.sha256,
-                downloadUrl: downloadUrl(document.id),
-              },
-            }),
-          );
-        } catch (error) {
-          if (error instanceof HttpRefusal) return answer(() => refuse(res, error.status, error.code, error.message));
-          ctx.log.error({ err: error }, 'document upload failed');
-          answer(() => refuse(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error'));
-        }
-      })();
-    });
-    req.pipe(parser);
+      if (!form.file) return refuse(res, 400, 'BAD_USER_INPUT', 'file: the form has no `file` part.');
+      if (form.file.status === 'rejected') throw form.file.reason;
+      let document: DocumentRow;
+      try {
+        document = await recordUpload(database.db, actor, stored!);
+      } catch (error) {
+        await store.delete(stored!.storageKey);
+        throw error;
+      }
+      res.status(201).json({
+        document: {
+          id: toGlobalId('Document', document.id),
+          filename: document.filename,
+          contentType: document.contentType,
+          sizeBytes: document.sizeBytes,
+          sha256: document.sha256,
+          downloadUrl: downloadUrl(document.id),
+        },
+      });
+    } catch (error) {
+      if (error instanceof HttpRefusal) return refuse(res, error.status, error.code, error.message);
+      ctx.log.error({ err: error }, 'document upload failed');
+      refuse(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+    }
   });
 
   router.get('/documents/:id', async (req, res) => {

@@ -29,6 +29,7 @@ import { queryLimitRules, queryLimitsPlugin, queryParseOptions } from '../limits
 import { formatStoppedError, runStoppable } from '../limits/stop';
 import { startingUpResponder } from '../startup';
 import { httpDrain } from './shutdown';
+import { watchImportJobs } from '../import-export/job-watch';
 
 export type App = {
   server: http.Server;
@@ -135,6 +136,8 @@ export async function createApp(options: {
   app.use(importExportRouter({ database, config, log }));
   // `npm run admin`/`seed` run through this server while it holds the embedded data directory.
   app.use(localCommandRouter({ database, server, log }));
+  // Import jobs left RUNNING by a process that died are failed now, and (PostgreSQL) swept for later.
+  const importJobWatch = await watchImportJobs({ database, config, log });
 
   const apollo = new ApolloServer<Context>({
     schema: buildSchema({ shield: options.shield }),
@@ -213,6 +216,7 @@ export async function createApp(options: {
     apollo,
     stop: async ({ readinessDelayMs = 0, timeoutMs = 25_000, idleGraceMs = 0 } = {}) => {
       drain.begin();
+      importJobWatch.stop();
       if (readinessDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, readinessDelayMs));
       const drained = await drain.drain({ idleGraceMs, timeoutMs });
       if (!drained) log.error({ timeoutMs }, 'requests still running after the shutdown timeout; their connections were closed');

@@ -11,6 +11,12 @@
 //
 // Row numbers are 1-based data rows: the header line is not counted, so row 1 is the file's
 // second line (blank lines are skipped and not counted either).
+//
+// Text is UTF-8 (a BOM is allowed) unless the upload names another `encoding`: csv-parse splits the
+// bytes (read as latin1, one character per byte, so nothing is lost) and each cell used is decoded
+// here, so bytes that are not UTF-8 stop the import naming the row and column instead of becoming
+// "�" in the data. Cells quoted against spreadsheet formulas are read back as they were (csv-cells.ts).
+import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { parse, type Parser } from 'csv-parse';
@@ -18,6 +24,8 @@ import { eq } from 'drizzle-orm';
 import { recordAudit, type Actor } from '../audit/service';
 import type { Db } from '../db/client';
 import { toGlobalId } from '../graph/ids';
+import { restoreCell } from './csv-cells';
+import { keepAlive } from './job-watch';
 import { importJobs, MAX_KEPT_ERRORS, type ImportJobRow, type ImportRowError } from './tables';
 
 export type ImportMode = 'ALL_OR_NOTHING' | 'COMMIT_VALID_ROWS';
@@ -99,6 +107,38 @@ export function parseMapping(
   return problems.length ? { problems } : { mapping };
 }
 
+/** The character set of an uploaded CSV: UTF-8, or another one the upload names (a WHATWG label). */
+export function parseEncoding(label: string | undefined): { encoding: string } | { problems: RequestProblem[] } {
+  if (label === undefined || label.trim() === '') return { encoding: 'utf-8' };
+  let encoding: string;
+  try {
+    encoding = new TextDecoder(label.trim()).encoding;
+  } catch {
+    return { problems: [{ field: ['encoding'], message: `encoding: ${JSON.stringify(label)} is not a character set we know; use e.g. utf-8, windows-1252 or iso-8859-15`, code: 'INVALID' }] };
+  }
+  // CSV's commas and line ends are found in the bytes, so only encodings that keep ASCII as it is will do.
+  if (encoding.startsWith('utf-16')) {
+    return { problems: [{ field: ['encoding'], message: `encoding: ${encoding} is not supported; save the file as UTF-8`, code: 'INVALID' }] };
+  }
+  return { encoding };
+}
+
+/** A cell's bytes (as latin1 text) → its text in `encoding`; null when they are not valid UTF-8. */
+function cellDecoder(encoding: string): (raw: string) => string | null {
+  const ascii = /^[\x00-\x7f]*$/;
+  if (encoding === 'utf-8') {
+    return (raw) => {
+      if (ascii.test(raw)) return raw;
+      const bytes = Buffer.from(raw, 'latin1');
+      return isUtf8(bytes) ? bytes.toString('utf8') : null;
+    };
+  }
+  const decoder = new TextDecoder(encoding);
+  return (raw) => (ascii.test(raw) ? raw : decoder.decode(Buffer.from(raw, 'latin1')));
+}
+
+const NOT_UTF8 = 'is not valid UTF-8; save the file as UTF-8, or send the `encoding` field naming its character set (e.g. windows-1252)';
+
 export type ImportOptions<V> = {
   db: Db;
   actor: Actor;
@@ -108,6 +148,8 @@ export type ImportOptions<V> = {
   fileName: string | null;
   /** The CSV bytes. */
   input: Readable;
+  /** Their character set (from `parseEncoding`); UTF-8 when not given. */
+  encoding?: string;
   /**
    * Whether progress may be written outside the ALL_OR_NOTHING transaction. True on PostgreSQL; false
    * on the embedded database, whose single connection waits for the open transaction (writing would
@@ -115,6 +157,13 @@ export type ImportOptions<V> = {
    */
   progressOutsideTransaction: boolean;
   batchSize?: number;
+  /**
+   * Resolves when the whole upload has arrived intact, rejects with its failure (src/http/multipart.ts).
+   * Awaited before the last rows are written: a file read to its end is no proof that the body was.
+   */
+  inputComplete?: Promise<void>;
+  /** How often to renew the job's heartbeat (job-watch.ts); none when not given. */
+  heartbeatMs?: number;
   /** Called once the job row exists (after the header was read and checked). */
   onJobCreated?: (job: ImportJobRow) => void;
 };
@@ -127,23 +176,32 @@ class Refused extends Error {}
 export async function runCsvImport<V>(options: ImportOptions<V>): Promise<ImportOutcome> {
   const { db, actor, target, mapping, mode } = options;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  const parser: Parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, max_record_size: MAX_RECORD_CHARS });
+  // latin1: one character per byte, decoded per cell below (a UTF-8 BOM is taken off there too).
+  const parser: Parser = parse({ encoding: 'latin1', skip_empty_lines: true, relax_column_count: true, max_record_size: MAX_RECORD_CHARS });
+  const decode = cellDecoder(options.encoding ?? 'utf-8');
   // pipeline, not pipe: an aborted upload destroys the parser, so reading it below throws.
   pipeline(options.input, parser, () => undefined);
   const records = parser[Symbol.asyncIterator]() as AsyncIterator<string[]>;
 
   // The header first: a mapped column missing from it refuses the upload before any job exists.
   let header: string[];
+  const problems: RequestProblem[] = [];
   try {
     const first = await records.next();
-    header = first.done ? [] : first.value.map((h) => h.trim());
+    const raw = first.done ? [] : first.value;
+    if (raw[0]?.startsWith('\u00ef\u00bb\u00bf')) raw[0] = raw[0].slice(3);
+    header = raw.map((h, i) => {
+      const text = decode(h);
+      if (text === null) problems.push({ field: ['file'], message: `file: the header, column ${i + 1}, ${NOT_UTF8}`, code: 'INVALID' });
+      return restoreCell((text ?? h).trim());
+    });
   } catch (err) {
     options.input.resume();
     return { problems: [{ field: ['file'], message: `file: not readable as CSV: ${(err as Error).message}`, code: 'INVALID' }] };
   }
   const columns: Array<{ index: number; field: string; header: string }> = [];
-  const problems: RequestProblem[] = [];
-  if (header.length === 0) problems.push({ field: ['file'], message: 'file: is empty; the first line must be the header', code: 'INVALID' });
+  if (problems.length) header = [];
+  else if (header.length === 0) problems.push({ field: ['file'], message: 'file: is empty; the first line must be the header', code: 'INVALID' });
   else {
     for (const [name, field] of Object.entries(mapping)) {
       const index = header.indexOf(name.trim());
@@ -172,6 +230,8 @@ export async function runCsvImport<V>(options: ImportOptions<V>): Promise<Import
     .returning();
   const job = created!;
   options.onJobCreated?.(job);
+  // While this process lives the job is known to be running; if it dies, job-watch.ts fails the job.
+  const stopBeating = options.heartbeatMs ? keepAlive(db, job.id, options.heartbeatMs) : () => undefined;
 
   const progress = { rowsRead: 0, rowsImported: 0, errorCount: 0, errors: [] as ImportRowError[] };
   const addError = (error: ImportRowError) => {
@@ -197,7 +257,12 @@ export async function runCsvImport<V>(options: ImportOptions<V>): Promise<Import
         for (const c of columns) {
           const cell = record[c.index];
           if (cell === undefined || cell.trim() === '') continue;
-          input[c.field] = target.cellValue ? target.cellValue(c.field, cell.trim()) : cell;
+          const decoded = decode(cell);
+          if (decoded === null) {
+            throw Object.assign(new Error(`row ${row}, column ${JSON.stringify(c.header)}: ${NOT_UTF8}`), { code: 'CSV_NOT_UTF8' });
+          }
+          const text = restoreCell(decoded.trim());
+          input[c.field] = target.cellValue ? target.cellValue(c.field, text) : text;
         }
         const checked = target.validateRow(input);
         if ('value' in checked) batch.push(checked.value);
@@ -215,6 +280,7 @@ export async function runCsvImport<V>(options: ImportOptions<V>): Promise<Import
         sinceFlush = 0;
       }
     }
+    await options.inputComplete;
     if (sinceFlush > 0) await flush(batch);
   };
 
@@ -289,11 +355,16 @@ export async function runCsvImport<V>(options: ImportOptions<V>): Promise<Import
     const failed = await db.transaction((tx) => finish(tx, 'FAILED', message));
     if (!fileProblem) throw err;
     return { job: failed };
+  } finally {
+    stopBeating();
   }
 }
+
+/** Codes of a form that broke off or a file over the limit (src/http/multipart.ts), and of a connection gone. */
+const UPLOAD_FAILURES: ReadonlySet<string> = new Set(['INCOMPLETE_UPLOAD', 'PAYLOAD_TOO_LARGE', 'BAD_REQUEST', 'ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET']);
 
 /** csv-parse's own errors (CSV_…), a record too long, an upload that broke off or went over the limit. */
 function isFileProblem(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code.startsWith('CSV_') || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'FILE_TOO_LARGE' || code === 'ECONNRESET');
+  return typeof code === 'string' && (code.startsWith('CSV_') || UPLOAD_FAILURES.has(code));
 }

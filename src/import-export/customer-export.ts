@@ -19,6 +19,7 @@ import type { Db } from '../db/client';
 import { uuidArray } from '../graph/connection';
 import { toGlobalId, type NodeType } from '../graph/ids';
 import { workAddresses } from '../work-addresses/tables';
+import { neutraliseCell } from './csv-cells';
 
 const PAGE_SIZE = 1000;
 
@@ -61,10 +62,11 @@ function exportedRow(type: NodeType, row: Record<string, unknown>, columns: stri
   return out;
 }
 
+/** A value as a CSV cell; text a spreadsheet would run as a formula is quoted (csv-cells.ts). */
 function csvCell(value: unknown): string {
   if (value == null) return '';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return neutraliseCell(typeof value === 'object' ? JSON.stringify(value) : String(value));
 }
 
 type Cursor = { at: string; id: string };

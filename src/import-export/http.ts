@@ -5,7 +5,9 @@
 //   POST /imports/work-addresses        multipart/form-data, in this order: `customerId` (a Customer
 //                                       global id), `mapping` (JSON: CSV header → work-address field,
 //                                       e.g. {"Address 1":"line1","Post Code":"postcode"}), `mode`
-//                                       (ALL_OR_NOTHING, the default, or COMMIT_VALID_ROWS), then `file`.
+//                                       (ALL_OR_NOTHING, the default, or COMMIT_VALID_ROWS), optionally
+//                                       `encoding` (the file's character set when not UTF-8, e.g.
+//                                       windows-1252), then `file`.
 //                                       Writers only (ADMIN, MANAGER, SALES, SERVICE), on a customer they
 //                                       see. The answer comes when the import has finished: 200 with
 //                                       `{ importJob: { id, status, rowsRead, rowsImported, errorCount,
@@ -13,14 +15,15 @@
 //                                       already visible to `importJob(id:)`/`node(id:)` (its id is also in
 //                                       the `x-import-job-id` response header, sent as soon as the job exists, before the body).
 //                                       Problems with the request itself (mapping, a mapped column missing
-//                                       from the header, no file) are a 400 before any job exists.
+//                                       from the header, no file) are a 400 before any job exists; so is a
+//                                       body cut short before then (INCOMPLETE_UPLOAD), after which the
+//                                       job's answer is FAILED with the reason (src/http/multipart.ts).
 //   POST /imports/customers             the same, without `customerId`: one customer per row, with its
 //                                       billing address and at most one contact (src/import-export/
 //                                       customer-import.ts lists the fields). ADMIN, MANAGER and SALES;
 //                                       the importing user owns the customers.
 //   GET /exports/customers/:id.zip      one customer, for any user who sees it (logged as a read).
 //   GET /exports/customers.zip          every customer the viewer sees; ADMIN and MANAGER only.
-import Busboy from 'busboy';
 import archiver from 'archiver';
 import express from 'express';
 import { and, eq } from 'drizzle-orm';
@@ -32,12 +35,14 @@ import type { Config } from '../config';
 import { customers } from '../customers/tables';
 import type { Database } from '../db/client';
 import { createContext, type Context } from '../graph/context';
+import { receiveForm, releaseBody } from '../http/multipart';
 import { parseGlobalId, toGlobalId } from '../graph/ids';
 import type { Role } from '../organisations/tables';
 import { appendCustomerExport, type ExportScope } from './customer-export';
 import type { ImportJobRow } from './tables';
-import { IMPORT_MODES, parseMapping as parseTargetMapping, runCsvImport, type ImportMode, type ImportTarget, type RequestProblem } from './csv-import';
+import { IMPORT_MODES, parseEncoding, parseMapping as parseTargetMapping, runCsvImport, type ImportMode, type ImportOutcome, type ImportTarget, type RequestProblem } from './csv-import';
 import { CUSTOMER_IMPORT_MAPPABLE, customerImportTarget } from './customer-import';
+import { heartbeatMs } from './job-watch';
 import { parseMapping, workAddressTarget } from './work-address-import';
 
 /** Roles that change work addresses, and so may import them. */
@@ -134,44 +139,39 @@ export function importExportRouter(options: { database: Database; config: Config
     return async (req, res, next) => {
       try {
         const ctx = await authenticate(req, res);
-        if (!ctx || !requireRole(ctx, res, roles)) return;
+        if (!ctx || !requireRole(ctx, res, roles)) return releaseBody(req, res);
         if (!req.is('multipart/form-data')) {
+          releaseBody(req, res);
           refuse(res, 400, [{ message: `Send multipart/form-data with ${fieldNames} and then file.`, code: 'BAD_REQUEST' }]);
           return;
         }
-        const busboy = Busboy({ headers: req.headers, limits: { files: 1, fields: 10, fieldSize: 64 * 1024, fileSize: MAX_UPLOAD_BYTES } });
-        const fields: Record<string, string> = {};
-        let sawFile = false;
-        let work: Promise<void> = Promise.resolve();
-        busboy.on('field', (name, value) => {
-          fields[name] = value;
-        });
-        busboy.on('file', (name, file, info) => {
-          if (name !== 'file' || sawFile) {
-            file.resume();
-            return;
-          }
-          sawFile = true;
-          file.on('limit', () => {
-            file.destroy(Object.assign(new Error(`the file is larger than ${MAX_UPLOAD_BYTES} bytes`), { code: 'FILE_TOO_LARGE' }));
-          });
-          work = (async () => {
+        const form = await receiveForm(req, res, {
+          fileField: 'file',
+          maxFileBytes: MAX_UPLOAD_BYTES,
+          limits: { fields: 10, fieldSize: 64 * 1024, parts: 20 },
+          // Runs the import as the file streams in; the answer is given below, once the form is done.
+          onFile: async (file): Promise<ImportOutcome | null> => {
             const problems: RequestProblem[] = [];
-            const mode = (fields.mode?.trim() || 'ALL_OR_NOTHING') as ImportMode;
+            const mode = (file.fields.mode?.trim() || 'ALL_OR_NOTHING') as ImportMode;
             if (!IMPORT_MODES.includes(mode)) problems.push({ field: ['mode'], message: `mode: must be ${IMPORT_MODES.join(' or ')}`, code: 'INVALID' });
-            const prepared = await prepare(ctx, res, fields, problems);
+            const encoding = parseEncoding(file.fields.encoding);
+            if ('problems' in encoding) problems.push(...encoding.problems);
+            const prepared = await prepare(ctx, res, file.fields, problems);
             if (!prepared) {
-              file.resume();
-              return;
+              file.stream.destroy();
+              return null;
             }
-            const outcome = await runCsvImport({
+            return runCsvImport({
               db: ctx.db,
               actor: actorOf(ctx),
               target: prepared.target,
               mapping: prepared.mapping,
               mode,
-              fileName: info.filename ?? null,
-              input: file,
+              fileName: file.filename ?? null,
+              input: file.stream,
+              encoding: 'encoding' in encoding ? encoding.encoding : undefined,
+              heartbeatMs: heartbeatMs(config),
+              inputComplete: file.formComplete,
               progressOutsideTransaction: database.kind === 'postgres',
               // The status line and headers leave as soon as the job exists, so a client can read the
               // job's id (and poll it) while its upload is still going; the body follows when done.
@@ -182,21 +182,15 @@ export function importExportRouter(options: { database: Database; config: Config
                 res.flushHeaders();
               },
             });
-            if ('problems' in outcome) return refuse(res, 400, outcome.problems);
-            res.end(JSON.stringify({ importJob: jobAnswer(outcome.job) }));
-          })();
+          },
         });
-        busboy.on('close', () => {
-          void work
-            .then(() => {
-              if (!sawFile) refuse(res, 400, [{ message: 'file: is required (send the fields first, then the file)', code: 'REQUIRED', field: ['file'] }]);
-            })
-            .catch(next);
-        });
-        busboy.on('error', (err) => {
-          void work.finally(() => refuse(res, 400, [{ message: `Bad request: ${(err as Error).message}`, code: 'BAD_REQUEST' }]));
-        });
-        req.pipe(busboy);
+        const outcome = form.file?.status === 'fulfilled' ? form.file.value : null;
+        // A job that started is answered with how it ended (FAILED when the form broke off), its 200 already sent.
+        if (outcome && 'job' in outcome) return void res.end(JSON.stringify({ importJob: jobAnswer(outcome.job) }));
+        if (form.broken) return refuse(res, form.broken.status, [{ message: form.broken.message, code: form.broken.code }]);
+        if (form.file?.status === 'rejected') throw form.file.reason;
+        if (outcome) return refuse(res, 400, outcome.problems);
+        if (!form.file) refuse(res, 400, [{ message: 'file: is required (send the fields first, then the file)', code: 'REQUIRED', field: ['file'] }]);
       } catch (err) {
         next(err);
       }

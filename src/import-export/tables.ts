@@ -2,6 +2,7 @@
 // can poll `importJob(id)` for progress. A job sits under the customer it imports into, so it is
 // visible to whoever sees that customer (src/auth/visibility.ts), like any row under a record. A
 // customers import sits under no customer: its uploader and those who see every customer see it.
+import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { customers } from '../customers/tables';
 import { id, organisationId, timestamps } from '../db/columns';
@@ -38,11 +39,20 @@ export const importJobs = pgTable(
     /** Why the whole job failed (unreadable CSV, a missing column), when it did. */
     failureMessage: text('failure_message'),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * Renewed while the process running the import is alive (job-watch.ts); a RUNNING job whose
+     * heartbeat has gone stale was left by a process that died, and is marked FAILED.
+     */
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
     ...timestamps(),
   },
-  (t) => [index('import_jobs_customer_idx').on(t.customerId, t.createdAt, t.id)],
+  (t) => [
+    index('import_jobs_customer_idx').on(t.customerId, t.createdAt, t.id),
+    // The sweep for abandoned jobs looks only at RUNNING ones.
+    index('import_jobs_running_idx').on(t.heartbeatAt).where(sql`${t.status} = 'RUNNING'`),
+  ],
 );
 
 export type ImportJobRow = typeof importJobs.$inferSelect;

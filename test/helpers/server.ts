@@ -26,9 +26,18 @@ export type TestServer = {
 
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { poolSize?: number; statementTimeoutMs?: number; demoToken?: () => string | null; /** The rate-limit buckets' clock. */ rateLimitNow?: () => number } = {},
+  options: {
+    poolSize?: number;
+    statementTimeoutMs?: number;
+    demoToken?: () => string | null;
+    /** The rate-limit buckets' clock. */
+    rateLimitNow?: () => number;
+    /** Runs on the fresh database before the server starts. */
+    beforeStart?: (database: TestDatabase) => Promise<void>;
+  } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase(options);
+  await options.beforeStart?.(database);
   // Rate limits are off unless a test turns them on: a test's burst of requests is not a client's.
   const config = loadConfig({ NODE_ENV: 'test', EXPOSE_SQL_COUNT: 'true', PORT: '0', RATE_LIMIT_ENABLED: 'false', ...env });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
