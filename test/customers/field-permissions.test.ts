@@ -222,6 +222,21 @@ describe('createCustomer: the same table', () => {
   });
 });
 
+describe('POST /imports/customers: the same table', () => {
+  it("refuses a seller's credit terms row by row, naming the column, and imports the rest", async () => {
+    const csv = ['Name,Type,Credit Limit,Days,Address 1,Post Code', 'Plain Ltd,Company,,,1 Road,BS1 1AA', 'Terms Ltd,Company,5000.00,60,2 Road,BS1 1AB'].join('\n');
+    const form = new FormData();
+    form.append('mapping', JSON.stringify({ Name: 'name', Type: 'type', 'Credit Limit': 'creditLimit', Days: 'creditorDays', 'Address 1': 'line1', 'Post Code': 'postcode' }));
+    form.append('mode', 'COMMIT_VALID_ROWS');
+    form.append('file', new Blob([csv], { type: 'text/csv' }), 'customers.csv');
+    const res = await fetch(`${server.url.replace(/\/graphql$/, '')}/imports/customers`, { method: 'POST', headers: { authorization: `Bearer ${seller.token}` }, body: form });
+    const body = (await res.json()) as any;
+    expect(body.importJob).toMatchObject({ rowsRead: 2, rowsImported: 1, errorCount: 2 });
+    expect(body.importJob.errors.map((e: any) => `${e.row}:${e.field}`).sort()).toEqual(['2:creditLimit', '2:creditorDays']);
+    expect(body.importJob.errors[0].message).toMatch(/may not change a customer's credit terms/);
+  });
+});
+
 describe('the table covers every field', () => {
   it('puts every UpdateCustomerInput field (but id and expectedVersion) in exactly one group', () => {
     const sdl = fs.readdirSync(path.join(__dirname, '../../schema')).map((f) => fs.readFileSync(path.join(__dirname, '../../schema', f), 'utf8'));
