@@ -107,7 +107,8 @@ export async function createApp(options: {
         return id;
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }), err: serializeError },
+      // The path only: a GET request's query string carries the GraphQL variables (names, emails).
+      serializers: { req: (req) => ({ id: req.id, method: req.method, url: typeof req.url === 'string' ? req.url.split('?')[0] : req.url }), res: (res) => ({ statusCode: res.statusCode }), err: serializeError },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );

@@ -66,6 +66,17 @@ it('a failed statement: the client (development mode) sees SQLSTATE, fingerprint
   expect(logged.err.query).toBeUndefined();
 });
 
+it('a GET request is logged by its path, without the query string that carries its variables', async () => {
+  lines.length = 0;
+  const query = encodeURIComponent('query($name: String) { customers(filter: { name: $name }) { totalCount } }');
+  const variables = encodeURIComponent(JSON.stringify({ name: SECRET_NAME }));
+  const res = await fetch(`${server.url}?query=${query}&variables=${variables}`, { headers: { authorization: `Bearer ${org.adminToken}`, 'apollo-require-preflight': 'true' } });
+  expect(res.status).toBe(200);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  expectSafeLines();
+  expect(lines.some((l) => JSON.parse(l).req?.url === '/graphql')).toBe(true);
+});
+
 it("PostgreSQL's own messages lose the values they quote", async () => {
   lines.length = 0;
   const log = createLogger('info', capture);
