@@ -3,10 +3,11 @@
 import http from 'node:http';
 import { ConfigError, loadConfig } from './config';
 import type { Database } from './db/client';
+import { DataDirInUseError } from './db/data-dir-lock';
 import { openConfiguredDatabase } from './db/open';
 import { createDemoOrganisation, forgetStoredDemoTokens, hasAnyOrganisation, issueDemoTokens, type DemoCredential } from './demo/demo-organisation';
 import { createApp } from './http/app';
-import { createLogger } from './logger';
+import { createLogger, safeErrorMessage, safeStack } from './logger';
 import { databaseStartFailure, listenOrExplain, startingUpResponder, StartupError } from './startup';
 
 async function main(): Promise<void> {
@@ -96,10 +97,11 @@ function listeningNotice(config: { demoData: boolean; host: string }): string[] 
 }
 
 main().catch((err) => {
-  if (err instanceof StartupError) {
+  if (err instanceof StartupError || err instanceof DataDirInUseError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(1);
   }
-  process.stderr.write(`Failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  // Without SQL parameters: a failed statement's message can carry names and emails.
+  process.stderr.write(`Failed to start: ${err instanceof Error ? (safeStack(err, safeErrorMessage(err)) ?? safeErrorMessage(err)) : String(err)}\n`);
   process.exit(1);
 });

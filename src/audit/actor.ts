@@ -13,5 +13,6 @@ export function actorOf(ctx: Context): Actor {
     requestId: ctx.requestId,
     currency: viewer.organisation.currency,
     isAdmin: viewer.role === 'ADMIN',
+    role: viewer.role,
   };
 }

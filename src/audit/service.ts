@@ -1,6 +1,7 @@
 // Writes the audit trail. Called inside the same transaction as the change it records, so a change
 // and its audit entry are written together or not at all.
 import type { Visibility } from '../auth/visibility';
+import type { Role } from '../organisations/tables';
 import type { Db } from '../db/client';
 import { auditEntries } from './tables';
 
@@ -17,6 +18,8 @@ export type Actor = {
   currency: string;
   /** An admin user: not limited by status security groups. Absent (false) for everyone else. */
   isAdmin?: boolean;
+  /** The user's role, for field-level rules (src/customers/field-permissions.ts); absent for the server's own jobs and portal tokens. */
+  role?: Role | null;
 };
 
 export type AuditChange = {

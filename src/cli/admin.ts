@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config';
 import { DataDirInUseError } from '../db/data-dir-lock';
+import { safeErrorMessage, safeStack } from '../logger';
 import { CommandError } from './commands';
 import { openCommandTarget } from './target';
 
@@ -65,7 +66,7 @@ main().then(
   (code) => process.exit(code),
   (error) => {
     const known = error instanceof ConfigError || error instanceof DataDirInUseError || error instanceof CommandError;
-    process.stderr.write(`${known ? error.message : (error as Error).stack}\n`);
+    process.stderr.write(`${known ? error.message : (safeStack(error as Error, safeErrorMessage(error)) ?? safeErrorMessage(error))}\n`);
     process.exit(1);
   },
 );

@@ -10,6 +10,8 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { contactSort } from '../contacts/loaders';
 import { z } from 'zod';
 import { assertStatusPermitted } from '../access/status-group-service';
+import { accessGrants } from '../access/tables';
+import { mayChangeOwner } from '../auth/ownership';
 import { communications, expiries, notes, tasks } from '../activity/tables';
 import { addresses } from '../addresses/tables';
 import { recordAudit, type Actor, type AuditChange } from '../audit/service';
@@ -163,7 +165,9 @@ export async function convertLockedLead(
         typeId,
         statusId,
         stage: 'PENDING',
-        ownerId: lead.ownerId ?? actor.userId,
+        // An unowned lead converted by someone who may not take ownership (a grantee) stays unowned:
+        // its grants carry over below instead, for the time they had left.
+        ownerId: lead.ownerId ?? (mayChangeOwner(actor, null) ? actor.userId : null),
         businessUnitId,
         vatNumber: lead.vatNumber,
         advertisingSource: lead.leadSource,
@@ -174,6 +178,12 @@ export async function convertLockedLead(
       .returning();
     customer = row!;
     createdCustomer = true;
+    if (!customer.ownerId && actor.userId) {
+      // The grantee keeps sight of what the lead became, for the time its grant on the lead had left.
+      await tx.execute(sql`insert into ${accessGrants} (organisation_id, grantee_user_id, customer_id, starts_at, ends_at, reason, granted_by_user_id)
+        select organisation_id, grantee_user_id, ${customer.id}, starts_at, ends_at, reason, granted_by_user_id from ${accessGrants}
+        where lead_id = ${lead.id} and grantee_user_id = ${actor.userId} and revoked_at is null and ends_at > now()`);
+    }
     audits.push({ action: 'customer.create', entityType: 'Customer', entityId: customer.id, after: { ...customer, convertedFromLeadId: lead.id } });
   }
 

@@ -22,6 +22,7 @@ import { inputId, notFound, userError, validate } from '../graph/user-errors';
 import { users } from '../organisations/tables';
 import { businessUnits, customers, customerStatuses, customerTypes, type CustomerRow, type CustomerTypeRow } from './tables';
 import { customerNotFound } from './tombstones';
+import { assertCustomerFieldsPermitted } from './field-permissions';
 
 
 export const customerFields = {
@@ -123,6 +124,18 @@ function creditLimitColumns(actor: Actor, limit: z.output<typeof moneyInputSchem
   return { creditLimitMinor: limit.amountMinor, currency: limit.currency ?? fallbackCurrency ?? actor.currency };
 }
 
+/** The input fields whose values `changes` would actually change (columns mapped back to input names). */
+function changedInputFields(before: CustomerRow, changes: Partial<typeof customers.$inferInsert>): string[] {
+  const fields = new Set<string>();
+  for (const [column, value] of Object.entries(changes)) {
+    const current = before[column as keyof CustomerRow];
+    const same = column === 'customFields' ? JSON.stringify(current) === JSON.stringify(value) : current === value;
+    if (same) continue;
+    fields.add(column === 'creditLimitMinor' || column === 'currency' ? 'creditLimit' : column);
+  }
+  return [...fields];
+}
+
 /** Whether `customerId` is `fromId` or one of its ancestors (walking up parent customers). */
 export async function isSelfOrAncestor(tx: Db, fromId: string, customerId: string): Promise<boolean> {
   const [found] = await selectRows<{ n: number }>(
@@ -146,6 +159,10 @@ async function checkParent(tx: Db, actor: Actor, parentGlobalId: string, selfId:
 
 export async function createCustomer(db: Db, actor: Actor, input: CreateCustomerInput): Promise<{ customer: CustomerRow }> {
   const fields = validate(createSchema, input);
+  // The creator is the new customer's first owner, so may give it to someone else; the other fields
+  // follow the same table as updates.
+  const given = Object.keys(input).filter((k) => k !== 'typeId' && k !== 'statusId' && k !== 'address' && k !== 'contacts' && input[k as keyof CreateCustomerInput] != null);
+  assertCustomerFieldsPermitted(actor, given, actor.userId);
   return db.transaction(async (tx) => {
     const type = await referenced(tx, actor, customerTypes, 'CustomerType', input.typeId, 'typeId', 'customer type');
     const statusId = input.statusId
@@ -231,6 +248,7 @@ export async function updateCustomer(db: Db, actor: Actor, customerId: string, i
     Object.assign(changes, creditLimitColumns(actor, creditLimit, before.currency));
     if (customFields) await validateCustomFields(tx, actor.organisationId, 'CUSTOMER', customFields, ['input', 'customFields'], { requireAll: false });
     if (customFields !== undefined) changes.customFields = mergeCustomFields(before.customFields, customFields);
+    assertCustomerFieldsPermitted(actor, changedInputFields(before, changes), before.ownerId);
     const after = await writeUpdate(tx, customers, before.id, changes);
     const [type] = await tx.select().from(customerTypes).where(eq(customerTypes.id, after.typeId));
     await checkTypeRequirements(tx, type!, after);

@@ -6,6 +6,7 @@ import { and, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client';
 import { badUserInput } from './errors';
+import { isUuid } from './ids';
 
 export type PageInfo = {
   hasNextPage: boolean;
@@ -62,10 +63,34 @@ function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify([c.sort, c.key, c.id]), 'utf8').toString('base64url');
 }
 
+/** The longest cursor we hand out: a 200-character name lower-cased, in UTF-8, in JSON, in base64. */
+const CURSOR_MAX = 2048;
+
+/** PostgreSQL's text form of a timestamptz (ISO DateStyle), with every field in range. */
+const TIMESTAMP_TEXT = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2}){0,2})$/;
+
+function isTimestampText(text: string): boolean {
+  const m = TIMESTAMP_TEXT.exec(text);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour < 24 && minute < 60 && second < 60;
+}
+
+/**
+ * Whether a cursor's sort key can be what we put there: a cursor is the client's to send back, so a
+ * forged one (a bad timestamp, a NUL) is refused here, as BAD_USER_INPUT, before it reaches SQL.
+ */
+function isSortKey(key: string, cast: SortSpec['cast']): boolean {
+  if (cast === 'timestamptz') return isTimestampText(key);
+  if (cast === 'bigint') return /^-?[0-9]{1,18}$/.test(key);
+  return !key.includes('\u0000');
+}
+
 function decodeCursor(value: string, argument: string, sort: SortSpec): Cursor {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    parsed = value.length <= CURSOR_MAX ? JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) : null;
   } catch {
     parsed = null;
   }
@@ -73,9 +98,11 @@ function decodeCursor(value: string, argument: string, sort: SortSpec): Cursor {
     !Array.isArray(parsed) ||
     parsed.length !== 3 ||
     !parsed.every((p) => typeof p === 'string') ||
-    !(sort.idKind === 'serial' ? /^[0-9]{1,15}$/ : /^[0-9a-f-]{36}$/).test(parsed[2] as string)
+    !(sort.idKind === 'serial' ? /^[0-9]{1,15}$/.test(parsed[2] as string) : isUuid(parsed[2] as string)) ||
+    // Another list's cursor is reported as such below; its key is checked against its own sort there.
+    (parsed[0] === sort.name && !isSortKey(parsed[1] as string, sort.cast))
   ) {
-    throw badUserInput(`${argument}: ${JSON.stringify(value)} is not a valid cursor.`, argument);
+    throw badUserInput(`${argument}: ${JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value)} is not a valid cursor.`, argument);
   }
   const [sortName, key, id] = parsed as [string, string, string];
   if (sortName !== sort.name) {

@@ -21,6 +21,9 @@ import { buildSchema } from '../graph/schema';
 import { corsMiddleware } from './cors';
 import { graphiqlRouter } from './graphiql';
 import { schemaDisclosurePlugin } from './schema-disclosure';
+import { databaseFailureOf, isClientDataError } from '../db/errors';
+import { textInputGuardPlugin } from '../graph/text-input-guard';
+import { serializeError, withSafeErrors } from '../logger';
 import { documentsRouter } from '../documents/http';
 import { importExportRouter } from '../import-export/http';
 import { localCommandRouter } from '../cli/endpoint';
@@ -42,7 +45,12 @@ export type App = {
   stop(options?: { readinessDelayMs?: number; timeoutMs?: number; idleGraceMs?: number }): Promise<void>;
 };
 
-/** In production, errors that are not ours to explain (bugs) leave the server as a bare message. */
+/**
+ * In production, errors that are not ours to explain (bugs) leave the server as a bare message; in
+ * development with the SQLSTATE, constraint, query fingerprint and stack, but never the SQL's
+ * parameters (src/db/errors.ts). A value the database refused as data (SQLSTATE class 22) got past
+ * validation: it is the client's to fix, so BAD_USER_INPUT.
+ */
 function formatError(config: Config, log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const stopped = formatStoppedError(formatted, error, config);
@@ -53,10 +61,28 @@ function formatError(config: Config, log: Logger) {
     if (code === 'INTERNAL_SERVER_ERROR' || code === undefined) {
       // The GraphQL wrapper hides the thrown error (and its cause, e.g. PostgreSQL's message).
       const thrown = error instanceof GraphQLError && error.originalError ? error.originalError : error;
-      log.error({ err: thrown, path: formatted.path }, 'unexpected error while resolving');
-      if (config.env === 'production') {
-        return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+      const failure = databaseFailureOf(thrown);
+      const { path, locations } = formatted;
+      if (failure && isClientDataError(failure)) {
+        log.warn({ err: thrown, path }, 'the database refused a value from the request');
+        return { message: `A value in the request is not valid: ${failure.message} (SQLSTATE ${failure.sqlstate}).`, locations, path, extensions: { code: 'BAD_USER_INPUT', sqlstate: failure.sqlstate } };
       }
+      log.error({ err: thrown, path }, 'unexpected error while resolving');
+      if (config.env === 'production') {
+        return { message: 'Internal server error', path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+      }
+      const safe = serializeError(thrown) as { message?: string; stack?: string };
+      const { sqlstate, constraint, queryFingerprint } = failure ?? {};
+      return {
+        message: safe.message ?? 'Internal server error',
+        locations,
+        path,
+        extensions: {
+          code: 'INTERNAL_SERVER_ERROR',
+          ...(failure ? { sqlstate, constraint, queryFingerprint } : {}),
+          ...(formatted.extensions?.stacktrace && safe.stack ? { stacktrace: safe.stack.split('\n') } : {}),
+        },
+      };
     }
     return formatted;
   };
@@ -88,7 +114,9 @@ export async function createApp(options: {
   server?: http.Server;
 }): Promise<App> {
   const limits = options.limits !== false;
-  const { config, database, log } = options;
+  const { config, database } = options;
+  // Errors in every line of this server's logs are serialised without SQL parameters (src/logger.ts).
+  const log = withSafeErrors(options.log);
   const app = express();
   app.disable('x-powered-by');
   const server = options.server ?? http.createServer();
@@ -104,7 +132,8 @@ export async function createApp(options: {
         return id;
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
+      // The path only: a GET request's query string carries the GraphQL variables (names, emails).
+      serializers: { req: (req) => ({ id: req.id, method: req.method, url: typeof req.url === 'string' ? req.url.split('?')[0] : req.url }), res: (res) => ({ statusCode: res.statusCode }), err: serializeError },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );
@@ -157,6 +186,8 @@ export async function createApp(options: {
       // Introspection and "Did you mean" hints per caller (INTROSPECTION, FIELD_SUGGESTIONS).
       schemaDisclosurePlugin(config),
       ...(limits ? [queryLimitsPlugin(config)] : []),
+      // NUL characters in any argument: BAD_USER_INPUT before anything runs.
+      textInputGuardPlugin,
       ...(config.exposeSqlCount ? [statementCountPlugin] : []),
       ...(rateLimiter ? [rateLimiter.plugin] : []),
     ],

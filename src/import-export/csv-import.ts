@@ -254,6 +254,8 @@ export async function runCsvImport<V>(options: ImportOptions<V>): Promise<Import
         addError({ row, field: null, message: `row: has ${record.length} columns; the header has ${header.length}` });
       } else {
         const input: Record<string, unknown> = {};
+        // PostgreSQL text cannot hold a NUL: the row's error, not a failed import.
+        const nul = columns.find((c) => record[c.index]?.includes('\u0000'));
         for (const c of columns) {
           const cell = record[c.index];
           if (cell === undefined || cell.trim() === '') continue;
@@ -264,7 +266,9 @@ export async function runCsvImport<V>(options: ImportOptions<V>): Promise<Import
           const text = restoreCell(decoded.trim());
           input[c.field] = target.cellValue ? target.cellValue(c.field, text) : text;
         }
-        const checked = target.validateRow(input);
+        const checked = nul
+          ? { problems: [{ field: nul.field, message: 'contains a NUL character (U+0000), which text may not hold' }] }
+          : target.validateRow(input);
         if ('value' in checked) batch.push(checked.value);
         else {
           for (const problem of checked.problems) {

@@ -13,6 +13,7 @@ import type { Actor } from '../audit/service';
 import { contactFieldsSchema } from '../contacts/service';
 import { decidePreferences, enteredChannels } from '../contacts/preferences';
 import { contacts } from '../contacts/tables';
+import { assertCustomerFieldsPermitted } from '../customers/field-permissions';
 import { customerFields, unmetTypeRequirements } from '../customers/service';
 import { customers, customerStatuses, customerTypes, type CustomerStatusRow, type CustomerTypeRow } from '../customers/tables';
 import { validateCustomFields } from '../custom-fields/validate';
@@ -179,6 +180,13 @@ export async function customerImportTarget(
       thirdPartyReference: text('thirdPartyReference'),
     });
     if (!fields.success) problems.push(...zodProblems(fields.error.issues));
+    // The importer's role, as for createCustomer (src/customers/field-permissions.ts): e.g. no credit terms from SALES.
+    try {
+      assertCustomerFieldsPermitted(actor, ['creditLimit', 'creditorDays', 'vatNumber', 'advertisingSource', 'buildingType', 'thirdPartyReference'].filter((f) => text(f) !== undefined), actor.userId);
+    } catch (refused) {
+      if (!(refused instanceof UserErrors)) throw refused;
+      for (const e of refused.errors) problems.push({ field: e.field[e.field.length - 1]!, message: e.message.replace(/^\w+: /, '') });
+    }
 
     const address = addressFieldsSchema.safeParse(Object.fromEntries(ADDRESS_COLUMNS.map((f) => [f, text(f)])));
     if (!address.success) problems.push(...zodProblems(address.error.issues));

@@ -8,6 +8,7 @@ import { recordAudit, type Actor } from '../audit/service';
 import { contactFieldsSchema, insertContacts } from '../contacts/service';
 import { containsPattern } from '../customers/service';
 import { validateCustomFields } from '../custom-fields/validate';
+import { mayChangeOwner } from '../auth/ownership';
 import type { Visibility } from '../auth/visibility';
 import type { Db } from '../db/client';
 import { givenFields, lockForUpdate, mergeCustomFields, writeUpdate } from '../db/versioned';
@@ -105,7 +106,16 @@ export async function updateLead(db: Db, actor: Actor, leadId: string, input: Up
       'website',
       'leadSource',
     ] as const);
-    if (input.ownerId !== undefined) changes.ownerId = input.ownerId === null ? null : await resolveUser(tx, actor, input.ownerId, 'ownerId');
+    if (input.ownerId !== undefined) {
+      changes.ownerId = input.ownerId === null ? null : await resolveUser(tx, actor, input.ownerId, 'ownerId');
+      if (changes.ownerId !== before.ownerId && !mayChangeOwner(actor, before.ownerId)) {
+        throw userError(
+          ['input', 'ownerId'],
+          "ownerId: only admins, managers and the current owner may change a lead's owner; access granted for a time does not.",
+          'FIELD_NOT_PERMITTED',
+        );
+      }
+    }
     if (customFields) await validateCustomFields(tx, actor.organisationId, 'LEAD', customFields, ['input', 'customFields'], { requireAll: false });
     if (customFields !== undefined) changes.customFields = mergeCustomFields(before.customFields, customFields);
     const after = await writeUpdate(tx, leads, before.id, changes);

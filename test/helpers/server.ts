@@ -1,6 +1,6 @@
 // An API server for one test file, on its own fresh database and a free port, with a GraphQL client
 // that reports how many SQL statements each request issued.
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { loadConfig } from '../../src/config';
 import { createApp, type App } from '../../src/http/app';
 import { createOrganisation, createUser } from '../../src/organisations/service';
@@ -34,13 +34,14 @@ export async function startTestServer(
     rateLimitNow?: () => number;
     /** Runs on the fresh database before the server starts. */
     beforeStart?: (database: TestDatabase) => Promise<void>;
+    log?: Logger;
   } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase(options);
   await options.beforeStart?.(database);
   // Rate limits are off unless a test turns them on: a test's burst of requests is not a client's.
   const config = loadConfig({ NODE_ENV: 'test', EXPOSE_SQL_COUNT: 'true', PORT: '0', RATE_LIMIT_ENABLED: 'false', ...env });
-  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const log = options.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const app = await createApp({ config, database, log, demoToken: options.demoToken, rateLimitNow: options.rateLimitNow });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const address = app.server.address();
