@@ -33,6 +33,8 @@ const schema = z.object({
   DOCUMENT_STORAGE: z.enum(['database', 'folder'], { message: 'expected database or folder' }).default('database'),
   DOCUMENT_DIR: z.string().min(1).optional(),
   DOCUMENT_MAX_BYTES: z.coerce.number({ message: 'expected a number of bytes' }).int().min(1).default(25 * 1024 * 1024),
+  /** When set, GET /metrics requires it as a Bearer token. */
+  METRICS_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
 });
 
 export type Config = {
@@ -49,6 +51,7 @@ export type Config = {
   documentStorage: 'database' | 'folder';
   documentDir: string;
   documentMaxBytes: number;
+  metricsToken: string | undefined;
 };
 
 export class ConfigError extends Error {}
@@ -81,5 +84,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     documentStorage: c.DOCUMENT_STORAGE,
     documentDir: c.DOCUMENT_DIR ? path.resolve(projectRoot, c.DOCUMENT_DIR) : path.resolve(projectRoot, c.DATA_DIR, 'documents'),
     documentMaxBytes: c.DOCUMENT_MAX_BYTES,
+    metricsToken: c.METRICS_TOKEN,
   };
 }

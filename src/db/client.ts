@@ -11,6 +11,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { migrationsDir } from '../paths';
+import { instrumentPglite, instrumentPostgres, type PoolUsage } from './instrument';
 import * as schema from './schema';
 import { recordStatement } from './statement-count';
 
@@ -27,6 +28,8 @@ export type Database = {
   /** Cheap round trip for the readiness probe. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Connections in use, for /metrics. */
+  pool: PoolUsage;
 };
 
 const countingLogger: Logger = { logQuery: () => recordStatement() };
@@ -38,12 +41,15 @@ export type DatabaseOptions =
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.kind === 'postgres') {
-    const client = postgres(options.url, {
-      max: options.poolSize ?? 10,
-      onnotice: () => {},
-      // Stable UTC on the wire; the app formats dates itself.
-      connection: { TimeZone: 'UTC' },
-    });
+    const { client, pool } = instrumentPostgres(
+      postgres(options.url, {
+        max: options.poolSize ?? 10,
+        onnotice: () => {},
+        // Stable UTC on the wire; the app formats dates itself.
+        connection: { TimeZone: 'UTC' },
+      }),
+      options.poolSize ?? 10,
+    );
     const db = drizzlePostgres(client, { schema, logger: countingLogger }) as unknown as Db;
     return {
       db,
@@ -53,6 +59,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         await db.execute(sql`select 1`);
       },
       close: () => client.end({ timeout: 5 }),
+      pool,
     };
   }
   if (options.dataDir) fs.mkdirSync(options.dataDir, { recursive: true });
@@ -60,7 +67,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   // package's type declarations are ESM-only, hence require in this CommonJS build.)
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { pg_trgm } = require('@electric-sql/pglite/contrib/pg_trgm') as { pg_trgm: Extension };
-  const client = await PGlite.create({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), extensions: { pg_trgm } });
+  const { client, pool } = instrumentPglite(
+    await PGlite.create({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), extensions: { pg_trgm } }),
+  );
   await client.exec(`set timezone = 'UTC'`);
   const db = drizzlePglite(client, { schema, logger: countingLogger }) as unknown as Db;
   return {
@@ -71,6 +80,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       await db.execute(sql`select 1`);
     },
     close: () => client.close(),
+    pool,
   };
 }
 

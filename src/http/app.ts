@@ -21,6 +21,8 @@ import { buildSchema } from '../graph/schema';
 import { graphiqlRouter } from './graphiql';
 import { documentsRouter } from '../documents/http';
 import { importExportRouter } from '../import-export/http';
+import { createMetrics } from '../observability/metrics';
+import { requestLogProps, requestScopeMiddleware, requestScopePlugin, withRequestFields } from '../observability/request-scope';
 
 export type App = {
   server: http.Server;
@@ -64,7 +66,10 @@ export async function createApp(options: {
   /** Authorisation rules around the resolvers; off only in the benchmark that measures their cost. */
   shield?: boolean;
 }): Promise<App> {
-  const { config, database, log } = options;
+  const { config, database } = options;
+  // Every line logged while serving a request carries its requestId and GraphQL operationName.
+  const log = withRequestFields(options.log);
+  const metrics = createMetrics({ config, database });
   const app = express();
   app.disable('x-powered-by');
   const server = http.createServer(app);
@@ -80,9 +85,12 @@ export async function createApp(options: {
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+      customProps: requestLogProps,
     }),
   );
+  app.use(requestScopeMiddleware, metrics.middleware);
+  app.get('/metrics', metrics.handler);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -114,6 +122,7 @@ export async function createApp(options: {
       ApolloServerPluginCacheControlDisabled(),
       // Writes the customer read log once per request, before the response leaves.
       readLogPlugin,
+      requestScopePlugin,
       ...(config.exposeSqlCount ? [statementCountPlugin] : []),
     ],
   });
