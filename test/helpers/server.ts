@@ -1,6 +1,6 @@
 // An API server for one test file, on its own fresh database and a free port, with a GraphQL client
 // that reports how many SQL statements each request issued.
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { loadConfig } from '../../src/config';
 import { createApp, type App } from '../../src/http/app';
 import { createOrganisation, createUser } from '../../src/organisations/service';
@@ -24,10 +24,11 @@ export type TestServer = {
   close(): Promise<void>;
 };
 
-export async function startTestServer(env: Record<string, string> = {}, options: { poolSize?: number } = {}): Promise<TestServer> {
+/** `log`: where the server logs (tests that read log lines); silent unless TEST_LOG_LEVEL says otherwise. */
+export async function startTestServer(env: Record<string, string> = {}, options: { poolSize?: number; log?: Logger } = {}): Promise<TestServer> {
   const database = await createTestDatabase(options);
   const config = loadConfig({ NODE_ENV: 'test', EXPOSE_SQL_COUNT: 'true', PORT: '0', ...env });
-  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const log = options.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const app = await createApp({ config, database, log });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const address = app.server.address();
