@@ -1,4 +1,6 @@
 // The server: configuration → database (migrated before any request) → demo data → HTTP.
+// Tracing first: when on, it must patch http, express and graphql before they are loaded.
+import { stopTracing } from './observability/tracing';
 import { ConfigError, loadConfig } from './config';
 import { openConfiguredDatabase } from './db/open';
 import { createDemoOrganisation, demoCredentialsList, hasAnyOrganisation, type DemoCredential } from './demo/demo-organisation';
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
     try {
       await app.stop();
       await database.close();
+      await stopTracing().catch((err: unknown) => log.warn({ err }, 'could not send the last spans'));
       log.info('stopped');
       process.exit(0);
     } catch (err) {
