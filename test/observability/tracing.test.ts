@@ -5,6 +5,7 @@
 // Jest bypasses, so the server runs in a child process (tsx) and hands its spans over in a file.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../src/paths';
@@ -27,10 +28,10 @@ let url: string;
 let token: string;
 
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '', ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '' };
   delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
   delete env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
-  return env;
+  return { ...env, ...extra };
 }
 
 beforeAll(async () => {
@@ -144,5 +145,59 @@ describe('tracing off', () => {
     const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], { cwd: projectRoot, env: childEnv({}), encoding: 'utf8', timeout: 120_000 });
     expect(run.stderr).toBe('');
     expect(JSON.parse(run.stdout)).toEqual([]);
+  }, 120_000);
+});
+
+describe('tracing through main.ts', () => {
+  it('with OTEL_EXPORTER_OTLP_ENDPOINT, `main` exports the spans over OTLP/HTTP, the last of them at SIGTERM', async () => {
+    const received: Array<{ url: string; body: string }> = [];
+    const collector = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += String(chunk)));
+      req.on('end', () => {
+        received.push({ url: req.url ?? '', body });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const address = collector.address();
+    const endpoint = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const main = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/main.ts'], {
+      cwd: projectRoot,
+      env: childEnv({
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'crm-otlp-')),
+        DEMO_DATA: 'false',
+      }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        main.stdout!.on('data', (chunk) => {
+          out += String(chunk);
+          const match = /"port":(\d+),"msg":"listening"/.exec(out);
+          if (match) resolve(Number(match[1]));
+        });
+        main.once('exit', (code) => reject(new Error(`main exited (${code})`)));
+      });
+      const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'query OtlpPing { __typename }' }),
+      });
+      expect(response.status).toBe(200);
+      const exited = new Promise<number | null>((resolve) => main.once('exit', resolve));
+      main.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const traces = received.filter((r) => r.url === '/v1/traces');
+      expect(traces.length).toBeGreaterThan(0);
+      expect(traces.some((r) => r.body.includes('OtlpPing'))).toBe(true);
+    } finally {
+      if (main.exitCode === null) main.kill('SIGKILL');
+      collector.close();
+    }
   }, 120_000);
 });
