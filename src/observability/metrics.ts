@@ -83,8 +83,9 @@ export function createMetrics(options: { config: Config; database: Database }): 
     registers: [registry],
   });
   const throttled = new Counter({
-    name: 'graphql_throttled_requests_total',
-    help: 'Requests refused by the rate limit (HTTP 429 or extensions.code THROTTLED)',
+    name: 'throttled_requests_total',
+    help: 'Requests refused by the rate limit (HTTP 429, or a GraphQL error with extensions.code THROTTLED), by route template',
+    labelNames: ['route'] as const,
     registers: [registry],
   });
   new Gauge({
@@ -123,7 +124,8 @@ export function createMetrics(options: { config: Config; database: Database }): 
     return operationNames.label(scope.operationName.slice(0, MAX_NAME_LENGTH));
   };
 
-  const recordGraphQL = (res: express.Response, seconds: number) => {
+  /** Records a GraphQL request; answers whether the rate limit refused it. */
+  const recordGraphQL = (res: express.Response, seconds: number): boolean => {
     const scope = requestScopeOf(res);
     const result: GraphQLResult | undefined = scope?.result;
     const codes = (result?.errors ?? []).map((e) => (typeof e.extensions?.code === 'string' ? e.extensions.code : 'UNKNOWN'));
@@ -136,11 +138,11 @@ export function createMetrics(options: { config: Config; database: Database }): 
 
     const operationName = operationLabel(scope);
     graphqlDuration.observe({ operation_name: operationName, operation_type: scope?.operationType ?? '(unknown)', outcome }, seconds);
-    if (res.statusCode === 429 || codes.includes('THROTTLED')) throttled.inc();
 
     const cost = result?.extensions?.cost as { actualQueryCost?: unknown; requestedQueryCost?: unknown } | undefined;
     if (typeof cost?.actualQueryCost === 'number' && cost.actualQueryCost > 0) costSpent.inc({ operation_name: operationName }, cost.actualQueryCost);
     if (typeof cost?.requestedQueryCost === 'number' && cost.requestedQueryCost > 0) costRequested.inc({ operation_name: operationName }, cost.requestedQueryCost);
+    return codes.includes('THROTTLED');
   };
 
   const middleware: express.RequestHandler = (req, res, next) => {
@@ -154,7 +156,9 @@ export function createMetrics(options: { config: Config; database: Database }): 
       // A client that hung up is counted with the status it would have had; 499 as nginx does if none.
       const status = res.writableFinished || res.headersSent ? res.statusCode : 499;
       httpDuration.observe({ method: req.method, route, status_code: String(status) }, seconds);
-      if (route === '/graphql' && (requestScopeOf(res)?.result !== undefined || req.method === 'POST')) recordGraphQL(res, seconds);
+      const graphql = route === '/graphql' && (requestScopeOf(res)?.result !== undefined || req.method === 'POST');
+      const refused = graphql ? recordGraphQL(res, seconds) : false;
+      if (status === 429 || refused) throttled.inc({ route });
     };
     res.once('finish', record);
     res.once('close', record);
