@@ -82,6 +82,9 @@ export function bench(name: string): Bench {
           LOG_LEVEL: 'warn',
           NODE_ENV: 'production',
           BENCH_SHIELD: shield ? 'on' : 'off',
+          // One client at full speed is exactly what the rate limit stops: off unless asked for
+          // (RATE_LIMIT_ENABLED=true with a huge bucket measures what the limit itself costs).
+          RATE_LIMIT_ENABLED: process.env.RATE_LIMIT_ENABLED ?? 'false',
           ...env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -35,6 +35,25 @@ const schema = z.object({
   DOCUMENT_MAX_BYTES: z.coerce.number({ message: 'expected a number of bytes' }).int().min(1).default(25 * 1024 * 1024),
   /** When set, GET /metrics requires it as a Bearer token. */
   METRICS_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
+  /** Rate limits: a bucket of cost points per token (or per IP without one); src/rate-limit/. */
+  RATE_LIMIT_ENABLED: boolean.default(true),
+  RATE_LIMIT_BUCKET_SIZE: z.coerce.number({ message: 'expected a number of cost points' }).int().min(1).default(20_000),
+  RATE_LIMIT_RESTORE_RATE: z.coerce.number({ message: 'expected cost points per second' }).positive('expected more than 0').default(1000),
+  RATE_LIMIT_HTTP_COST: z.coerce.number({ message: 'expected a number of cost points' }).int().min(0).default(10),
+  RATE_LIMIT_MAX_KEYS: z.coerce.number().int().min(100).default(100_000),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+  RATE_LIMIT_REDIS_PREFIX: z.string().min(1).default('crm:cost:'),
+  RATE_LIMIT_REDIS_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(250),
+  // Query limits (src/limits): refused before anything runs.
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),
+  MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(30),
+  MAX_QUERY_TOKENS: z.coerce.number().int().min(100).default(5000),
+  MAX_QUERY_DIRECTIVES: z.coerce.number().int().min(0).default(50),
+  MAX_QUERY_COST: z.coerce.number().int().min(1).default(20_000),
+  /** PostgreSQL's statement_timeout for every connection; 0 turns it off. */
+  STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
+  /** After this, a GraphQL request issues no more SQL and answers REQUEST_TIMEOUT; 0 turns it off. */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
 });
 
 export type Config = {
@@ -52,6 +71,21 @@ export type Config = {
   documentDir: string;
   documentMaxBytes: number;
   metricsToken: string | undefined;
+  rateLimitEnabled: boolean;
+  rateLimitBucketSize: number;
+  rateLimitRestoreRate: number;
+  rateLimitHttpCost: number;
+  rateLimitMaxKeys: number;
+  redisUrl: string | undefined;
+  rateLimitRedisPrefix: string;
+  rateLimitRedisTimeoutMs: number;
+  maxQueryDepth: number;
+  maxQueryAliases: number;
+  maxQueryTokens: number;
+  maxQueryDirectives: number;
+  maxQueryCost: number;
+  statementTimeoutMs: number;
+  requestTimeoutMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -85,5 +119,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     documentDir: c.DOCUMENT_DIR ? path.resolve(projectRoot, c.DOCUMENT_DIR) : path.resolve(projectRoot, c.DATA_DIR, 'documents'),
     documentMaxBytes: c.DOCUMENT_MAX_BYTES,
     metricsToken: c.METRICS_TOKEN,
+    rateLimitEnabled: c.RATE_LIMIT_ENABLED,
+    rateLimitBucketSize: c.RATE_LIMIT_BUCKET_SIZE,
+    rateLimitRestoreRate: c.RATE_LIMIT_RESTORE_RATE,
+    rateLimitHttpCost: c.RATE_LIMIT_HTTP_COST,
+    rateLimitMaxKeys: c.RATE_LIMIT_MAX_KEYS,
+    redisUrl: c.REDIS_URL,
+    rateLimitRedisPrefix: c.RATE_LIMIT_REDIS_PREFIX,
+    rateLimitRedisTimeoutMs: c.RATE_LIMIT_REDIS_TIMEOUT_MS,
+    maxQueryDepth: c.MAX_QUERY_DEPTH,
+    maxQueryAliases: c.MAX_QUERY_ALIASES,
+    maxQueryTokens: c.MAX_QUERY_TOKENS,
+    maxQueryDirectives: c.MAX_QUERY_DIRECTIVES,
+    maxQueryCost: c.MAX_QUERY_COST,
+    statementTimeoutMs: c.STATEMENT_TIMEOUT_MS,
+    requestTimeoutMs: c.REQUEST_TIMEOUT_MS,
   };
 }

@@ -4,6 +4,7 @@ import type { Viewer } from '../auth/viewer';
 import { Visibility } from '../auth/visibility';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
+import type { RequestCost } from '../limits/cost';
 import { Loaders } from './loaders';
 
 export type Context = {
@@ -18,6 +19,10 @@ export type Context = {
   loaders: Loaders;
   /** Customers read by id in this request: written to the access log when the response is sent. */
   customerReads: Set<string>;
+  /** The rate-limit bucket this request spends from (src/rate-limit); unset outside /graphql. */
+  rateLimitKey?: string;
+  /** This request's query cost (src/limits/cost.ts); set once the operation is known. */
+  cost?: RequestCost;
 };
 
 /** The context of an authenticated request; resolvers behind `isAuthenticated` may assume it. */

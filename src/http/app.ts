@@ -23,6 +23,8 @@ import { documentsRouter } from '../documents/http';
 import { importExportRouter } from '../import-export/http';
 import { createMetrics } from '../observability/metrics';
 import { requestLogProps, requestScopeMiddleware, requestScopePlugin, withRequestFields } from '../observability/request-scope';
+import { createRateLimiter, rateLimitKeyOf } from '../rate-limit';
+import { queryLimitRules, queryLimitsPlugin, queryParseOptions } from '../limits/plugin';
 
 export type App = {
   server: http.Server;
@@ -65,6 +67,8 @@ export async function createApp(options: {
   demoToken?: () => string | null;
   /** Authorisation rules around the resolvers; off only in the benchmark that measures their cost. */
   shield?: boolean;
+  /** The in-process rate-limit buckets' clock (tests). */
+  rateLimitNow?: () => number;
 }): Promise<App> {
   const { config, database } = options;
   // Every line logged while serving a request carries its requestId and GraphQL operationName.
@@ -105,12 +109,16 @@ export async function createApp(options: {
     }
   });
   app.use(graphiqlRouter(options.demoToken ?? (() => null)));
+  const rateLimiter = config.rateLimitEnabled ? await createRateLimiter({ config, log, now: options.rateLimitNow }) : null;
+  if (rateLimiter) app.use(['/documents', '/imports', '/exports'], rateLimiter.httpRoutes);
   app.use(documentsRouter({ config, database }));
   app.use(importExportRouter({ database, config, log }));
 
   const apollo = new ApolloServer<Context>({
     schema: buildSchema({ shield: options.shield }),
     introspection: true,
+    validationRules: queryLimitRules(config),
+    parseOptions: queryParseOptions(config),
     // main.ts owns SIGTERM/SIGINT and stops Apollo itself; two handlers deadlocked the shutdown.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: config.env !== 'production',
@@ -123,7 +131,9 @@ export async function createApp(options: {
       // Writes the customer read log once per request, before the response leaves.
       readLogPlugin,
       requestScopePlugin,
+      queryLimitsPlugin(config),
       ...(config.exposeSqlCount ? [statementCountPlugin] : []),
+      ...(rateLimiter ? [rateLimiter.plugin] : []),
     ],
   });
   await apollo.start();
@@ -141,7 +151,7 @@ export async function createApp(options: {
         viewer = await viewerForToken(database.db, match[1]!);
         if (!viewer) throw unauthenticated('The token is not valid: unknown, revoked or expired.');
       }
-      return createContext({ db: database.db, config, log: reqLog, requestId, viewer });
+      return createContext({ db: database.db, config, log: reqLog, requestId, viewer, rateLimitKey: rateLimitKeyOf(req) });
     },
   });
 
@@ -176,6 +186,7 @@ export async function createApp(options: {
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       // The drain above waits for open connections; operations whose client has gone are awaited here.
       await Promise.all(inFlight);
+      await rateLimiter?.close();
     },
   };
 }

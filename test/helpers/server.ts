@@ -25,11 +25,15 @@ export type TestServer = {
 };
 
 /** `log`: where the server logs (tests that read log lines); silent unless TEST_LOG_LEVEL says otherwise. */
-export async function startTestServer(env: Record<string, string> = {}, options: { poolSize?: number; log?: Logger } = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { poolSize?: number; log?: Logger; /** The rate-limit buckets' clock. */ rateLimitNow?: () => number } = {},
+): Promise<TestServer> {
   const database = await createTestDatabase(options);
-  const config = loadConfig({ NODE_ENV: 'test', EXPOSE_SQL_COUNT: 'true', PORT: '0', ...env });
+  // Rate limits are off unless a test turns them on: a test's burst of requests is not a client's.
+  const config = loadConfig({ NODE_ENV: 'test', EXPOSE_SQL_COUNT: 'true', PORT: '0', RATE_LIMIT_ENABLED: 'false', ...env });
   const log = options.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const app = await createApp({ config, database, log });
+  const app = await createApp({ config, database, log, rateLimitNow: options.rateLimitNow });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/graphql`;

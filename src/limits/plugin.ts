@@ -1,0 +1,126 @@
+// The query limits as Apollo Server sees them: the document limits (depth, aliases, directives as
+// validation rules; tokens as a parse option), the query cost refused before execution when over
+// MAX_QUERY_COST, and `extensions.cost` on every response. The requested cost is kept on the
+// request's context (`contextValue.cost`) for whatever spends it, e.g. a rate limit.
+import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import { GraphQLError, type GraphQLFormattedError, type ValidationContext, type ValidationRule } from 'graphql';
+import type { Config } from '../config';
+import type { Context } from '../graph/context';
+import { actualQueryCost, CostNotComputable, requestedQueryCost, type RequestCost } from './cost';
+
+export type QueryLimits = Pick<Config, 'maxQueryDepth' | 'maxQueryAliases' | 'maxQueryTokens' | 'maxQueryDirectives' | 'maxQueryCost' | 'maxPageSize'>;
+
+/** Which limit a refused document broke: its code, and what the client reads. */
+function limitRule(code: string, what: string, maximum: number, build: (onReject: (ctx: ValidationContext | null, err: GraphQLError) => void) => ValidationRule): ValidationRule {
+  return build((ctx, err) => {
+    const found = /found (\d+)/.exec(err.message)?.[1];
+    ctx?.reportError(
+      new GraphQLError(`The query has ${found ? `${found} ${what}` : `too many ${what}`}; at most ${maximum} are allowed.`, {
+        extensions: { limitCode: code, maximum, ...(found ? { found: Number(found) } : {}) },
+      }),
+    );
+  });
+}
+
+/** graphql-armor's rules, reporting errors (instead of throwing) with the limit's own code. */
+export function queryLimitRules(limits: QueryLimits): ValidationRule[] {
+  return [
+    limitRule('MAX_DEPTH_EXCEEDED', 'levels of nesting', limits.maxQueryDepth, (onReject) =>
+      maxDepthRule({ n: limits.maxQueryDepth, flattenFragments: true, propagateOnRejection: false, onReject: [onReject] }),
+    ),
+    limitRule('MAX_ALIASES_EXCEEDED', 'aliases', limits.maxQueryAliases, (onReject) =>
+      maxAliasesRule({ n: limits.maxQueryAliases, propagateOnRejection: false, onReject: [onReject] }),
+    ),
+    limitRule('MAX_DIRECTIVES_EXCEEDED', 'directives', limits.maxQueryDirectives, (onReject) =>
+      maxDirectivesRule({ n: limits.maxQueryDirectives, propagateOnRejection: false, onReject: [onReject] }),
+    ),
+  ];
+}
+
+/** graphql-js stops parsing after this many tokens, before the document is built. */
+export function queryParseOptions(limits: QueryLimits) {
+  return { maxTokens: limits.maxQueryTokens };
+}
+
+/** Apollo reports every validation error as GRAPHQL_VALIDATION_FAILED; a broken limit gets its own code. */
+function withLimitCodes(errors: readonly GraphQLFormattedError[], limits: QueryLimits): GraphQLFormattedError[] {
+  return errors.map((error) => {
+    const extensions = error.extensions ?? {};
+    if (typeof extensions.limitCode === 'string') {
+      const { limitCode, ...rest } = extensions;
+      return { ...error, extensions: { ...rest, code: limitCode } };
+    }
+    if (extensions.code === 'GRAPHQL_PARSE_FAILED' && /contains more th[ae]t? \d+ tokens/.test(error.message)) {
+      return {
+        message: `The query has more than ${limits.maxQueryTokens} tokens (names, punctuation, values); send a smaller query or pass values as variables.`,
+        extensions: { ...extensions, code: 'MAX_TOKENS_EXCEEDED', maximum: limits.maxQueryTokens },
+      };
+    }
+    return error;
+  });
+}
+
+/** The requested cost of this request, computed once and kept on its context. Null before an operation is resolved. */
+export function requestCost(requestContext: GraphQLRequestContext<Context>, limits: Pick<QueryLimits, 'maxPageSize'>): RequestCost | null {
+  const context = requestContext.contextValue;
+  if (context.cost) return context.cost;
+  const { document, operation } = requestContext;
+  if (!document || !operation) return null;
+  let requested: number;
+  try {
+    requested = requestedQueryCost({
+      schema: requestContext.schema,
+      document,
+      operationName: requestContext.operationName,
+      variables: requestContext.request.variables ?? {},
+      maxPageSize: limits.maxPageSize,
+    });
+  } catch (error) {
+    // Variables that do not fit the query: execution refuses them before any resolver runs.
+    if (error instanceof CostNotComputable) requested = 0;
+    else throw error;
+  }
+  context.cost = { requested, actual: null };
+  return context.cost;
+}
+
+export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation(requestContext) {
+          const cost = requestCost(requestContext, limits);
+          if (cost && cost.requested > limits.maxQueryCost) {
+            cost.actual = 0;
+            throw new GraphQLError(
+              `The query would cost ${cost.requested} points; at most ${limits.maxQueryCost} are allowed per request. Ask for smaller pages (first/last) or fewer nested lists.`,
+              { extensions: { code: 'MAX_COST_EXCEEDED', cost: cost.requested, maxCost: limits.maxQueryCost, http: { status: 400 } } },
+            );
+          }
+        },
+        async willSendResponse(requestContext) {
+          const { response } = requestContext;
+          if (response.body.kind !== 'single') return;
+          const result = response.body.singleResult;
+          if (result.errors) result.errors = withLimitCodes(result.errors, limits);
+          const context = requestContext.contextValue as Context | undefined;
+          const cost = context?.cost;
+          let requested = 0;
+          let actual = 0;
+          if (cost) {
+            requested = cost.requested;
+            if (cost.actual === null && requestContext.document && requestContext.operation) {
+              cost.actual = actualQueryCost({ schema: requestContext.schema, document: requestContext.document, operation: requestContext.operation, data: result.data });
+            }
+            actual = cost.actual ?? 0;
+          }
+          const previous = (result.extensions?.cost ?? {}) as Record<string, unknown>;
+          result.extensions = { ...result.extensions, cost: { ...previous, requestedQueryCost: requested, actualQueryCost: actual } };
+        },
+      };
+    },
+  };
+}
