@@ -168,3 +168,48 @@ describe('GET /metrics with METRICS_TOKEN', () => {
     expect(await ok.text()).toMatch(/^# HELP /m);
   });
 });
+
+describe('GET /metrics with the rate limit and query cost', () => {
+  let limited: TestServer;
+  let token: string;
+  beforeAll(async () => {
+    // A small bucket that does not refill during the test.
+    limited = await startTestServer({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_BUCKET_SIZE: '60', RATE_LIMIT_RESTORE_RATE: '0.001' });
+    token = (await createTestOrganisation(limited)).adminToken;
+  });
+  afterAll(() => limited.close());
+
+  it('adds up the cost spent and requested, and counts throttled requests', async () => {
+    const metricsUrl = limited.url.replace(/\/graphql$/, '/metrics');
+    const before = parsePrometheus(await (await fetch(metricsUrl)).text());
+    let actual = 0;
+    let requested = 0;
+    let throttledCount = 0;
+    for (let i = 0; i < 8; i += 1) {
+      const response = await fetch(limited.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: 'query Costly { customers(first: 100) { nodes { id } } }' }),
+      });
+      const body = (await response.json()) as { errors?: Array<{ extensions?: { code?: string } }>; extensions?: { cost?: Record<string, any> } };
+      if (response.status === 429) {
+        throttledCount += 1;
+        expect(body.errors?.[0]?.extensions?.code).toBe('THROTTLED');
+      }
+      // Refused requests report what they asked for too (and spend nothing).
+      actual += body.extensions?.cost?.actualQueryCost ?? 0;
+      requested += body.extensions?.cost?.requestedQueryCost ?? 0;
+    }
+    expect(throttledCount).toBeGreaterThan(0);
+    expect(requested).toBeGreaterThan(0);
+
+    const after = parsePrometheus(await (await fetch(metricsUrl)).text());
+    const delta = (name: string, labels: Record<string, string>) => (sampleValue(after, name, labels) ?? 0) - (sampleValue(before, name, labels) ?? 0);
+    expect(delta('throttled_requests_total', { route: '/graphql' })).toBe(throttledCount);
+    expect(delta('graphql_errors_total', { code: 'THROTTLED' })).toBe(throttledCount);
+    expect(delta('graphql_cost_spent_total', { operation_name: 'Costly' })).toBe(actual);
+    expect(delta('graphql_cost_requested_total', { operation_name: 'Costly' })).toBe(requested);
+    expect(delta('graphql_request_duration_seconds_count', { operation_name: 'Costly', outcome: 'user_error' })).toBe(throttledCount);
+    expect(delta('graphql_request_duration_seconds_count', { operation_name: 'Costly', outcome: 'success' })).toBe(8 - throttledCount);
+  });
+});
