@@ -45,6 +45,8 @@ const schema = z.object({
     .transform((v) => v.split(',').map((o) => o.trim()).filter((o) => o !== ''))
     .pipe(z.array(z.string().regex(/^(\*|https?:\/\/[^/\s,]+)$/, 'expected origins like https://app.example.com (scheme and host, no path), comma-separated, or *')))
     .default([]),
+  /** When set, GET /metrics requires it as a Bearer token. */
+  METRICS_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
   /** Rate limits: a bucket of cost points per token (or per IP without one); src/rate-limit/. */
   RATE_LIMIT_ENABLED: boolean.default(true),
   RATE_LIMIT_BUCKET_SIZE: z.coerce.number({ message: 'expected a number of cost points' }).int().min(1).default(20_000),
@@ -92,6 +94,7 @@ export type Config = {
   introspection: SchemaDisclosure;
   fieldSuggestions: SchemaDisclosure;
   corsOrigins: string[];
+  metricsToken: string | undefined;
   rateLimitEnabled: boolean;
   rateLimitBucketSize: number;
   rateLimitRestoreRate: number;
@@ -146,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     introspection: c.INTROSPECTION ?? (c.NODE_ENV === 'production' ? 'authenticated' : 'always'),
     fieldSuggestions: c.FIELD_SUGGESTIONS ?? (c.NODE_ENV === 'production' ? 'authenticated' : 'always'),
     corsOrigins: c.CORS_ORIGINS,
+    metricsToken: c.METRICS_TOKEN,
     rateLimitEnabled: c.RATE_LIMIT_ENABLED,
     rateLimitBucketSize: c.RATE_LIMIT_BUCKET_SIZE,
     rateLimitRestoreRate: c.RATE_LIMIT_RESTORE_RATE,

@@ -1,5 +1,7 @@
 // The server: configuration → port (bound first, answering 503 while starting) → database (migrated
 // before any request) → demo data → HTTP.
+// Tracing first: when on, it must patch http, express and graphql before they are loaded.
+import { stopTracing } from './observability/tracing';
 import http from 'node:http';
 import { ConfigError, loadConfig } from './config';
 import type { Database } from './db/client';
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
       // may still send its next request, which is answered (with Connection: close).
       await app.stop({ readinessDelayMs: config.shutdownReadinessDelayMs, timeoutMs: config.shutdownTimeoutMs, idleGraceMs: 500 });
       await database.close();
+      await stopTracing().catch((err: unknown) => log.warn({ err }, 'could not send the last spans'));
       log.info('stopped');
       process.exit(0);
     } catch (err) {

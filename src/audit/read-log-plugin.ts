@@ -25,7 +25,7 @@ export async function writeCustomerReads(ctx: Context): Promise<void> {
       })),
     );
   } catch (err) {
-    ctx.log.error({ err, customerIds, requestId: ctx.requestId }, 'could not write the customer read log');
+    ctx.log.error({ err, customerIds }, 'could not write the customer read log');
   }
 }
 

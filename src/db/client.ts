@@ -13,6 +13,7 @@ import postgres from 'postgres';
 import { migrationsDir } from '../paths';
 import type { DataDirLock } from './data-dir-lock';
 import { withTimeout } from './faults';
+import { instrumentPglite, instrumentPostgres, type PoolUsage } from './instrument';
 import * as schema from './schema';
 import { throwIfRequestStopped } from './request-signal';
 import { recordStatement } from './statement-count';
@@ -32,6 +33,8 @@ export type Database = {
   close(): Promise<void>;
   /** The embedded data directory's lock, held while this process has it open (see data-dir-lock.ts). */
   dataDirLock?: DataDirLock;
+  /** Connections in use, for /metrics. */
+  pool: PoolUsage;
 };
 
 const countingLogger: Logger = {
@@ -48,17 +51,20 @@ export type DatabaseOptions =
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.kind === 'postgres') {
-    const client = postgres(options.url, {
-      max: options.poolSize ?? 10,
-      onnotice: () => {},
-      // Stable UTC on the wire; the app formats dates itself. No statement runs longer than the
-      // timeout (0: no limit); PostgreSQL cancels it and its transaction rolls back.
-      connection: { TimeZone: 'UTC', statement_timeout: options.statementTimeoutMs ?? 0 },
-      // While PostgreSQL is down, waiting requests fail within seconds and the pool finds it again
-      // within a second of its return (the default backoff grows to 20 s between attempts).
-      connect_timeout: 10,
-      backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 1),
-    });
+    const { client, pool } = instrumentPostgres(
+      postgres(options.url, {
+        max: options.poolSize ?? 10,
+        onnotice: () => {},
+        // Stable UTC on the wire; the app formats dates itself. No statement runs longer than the
+        // timeout (0: no limit); PostgreSQL cancels it and its transaction rolls back.
+        connection: { TimeZone: 'UTC', statement_timeout: options.statementTimeoutMs ?? 0 },
+        // While PostgreSQL is down, waiting requests fail within seconds and the pool finds it again
+        // within a second of its return (the default backoff grows to 20 s between attempts).
+        connect_timeout: 10,
+        backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 1),
+      }),
+      options.poolSize ?? 10,
+    );
     const db = drizzlePostgres(client, { schema, logger: countingLogger }) as unknown as Db;
     return {
       db,
@@ -77,6 +83,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         await withTimeout(db.execute(sql`select 1`), 2_000, 'the readiness query');
       },
       close: () => client.end({ timeout: 5 }),
+      pool,
     };
   }
   if (options.dataDir) fs.mkdirSync(options.dataDir, { recursive: true });
@@ -84,7 +91,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   // package's type declarations are ESM-only, hence require in this CommonJS build.)
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { pg_trgm } = require('@electric-sql/pglite/contrib/pg_trgm') as { pg_trgm: Extension };
-  const client = await PGlite.create({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), extensions: { pg_trgm } });
+  const { client, pool } = instrumentPglite(
+    await PGlite.create({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), extensions: { pg_trgm } }),
+  );
   yieldBeforeStatements(client);
   await client.exec(`set timezone = 'UTC'`);
   const statementTimeout = `set statement_timeout = ${Math.trunc(options.statementTimeoutMs ?? 0)}`;
@@ -105,6 +114,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       await db.execute(sql`select 1`);
     },
     close: () => client.close(),
+    pool,
   };
 }
 

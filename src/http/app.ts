@@ -27,6 +27,8 @@ import { serializeError, withSafeErrors } from '../logger';
 import { documentsRouter } from '../documents/http';
 import { importExportRouter } from '../import-export/http';
 import { localCommandRouter } from '../cli/endpoint';
+import { createMetrics } from '../observability/metrics';
+import { requestLogProps, requestScopeMiddleware, requestScopePlugin, withRequestFields } from '../observability/request-scope';
 import { createRateLimiter, rateLimitKeyOf } from '../rate-limit';
 import { queryLimitRules, queryLimitsPlugin, queryParseOptions } from '../limits/plugin';
 import { formatStoppedError, runStoppable } from '../limits/stop';
@@ -115,8 +117,10 @@ export async function createApp(options: {
 }): Promise<App> {
   const limits = options.limits !== false;
   const { config, database } = options;
-  // Errors in every line of this server's logs are serialised without SQL parameters (src/logger.ts).
-  const log = withSafeErrors(options.log);
+  // Every line logged while serving a request carries its requestId and GraphQL operationName, and
+  // errors are serialised without SQL parameters (src/logger.ts).
+  const log = withRequestFields(withSafeErrors(options.log));
+  const metrics = createMetrics({ config, database });
   const app = express();
   app.disable('x-powered-by');
   const server = options.server ?? http.createServer();
@@ -134,9 +138,12 @@ export async function createApp(options: {
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       // The path only: a GET request's query string carries the GraphQL variables (names, emails).
       serializers: { req: (req) => ({ id: req.id, method: req.method, url: typeof req.url === 'string' ? req.url.split('?')[0] : req.url }), res: (res) => ({ statusCode: res.statusCode }), err: serializeError },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+      customProps: requestLogProps,
     }),
   );
+  app.use(requestScopeMiddleware, metrics.middleware);
+  app.get('/metrics', metrics.handler);
 
   // Before every route, so preflights are answered for /graphql and the HTTP routes alike (CORS_ORIGINS).
   const cors = corsMiddleware(config.corsOrigins);
@@ -183,6 +190,7 @@ export async function createApp(options: {
       ApolloServerPluginCacheControlDisabled(),
       // Writes the customer read log once per request, before the response leaves.
       readLogPlugin,
+      requestScopePlugin,
       // Introspection and "Did you mean" hints per caller (INTROSPECTION, FIELD_SUGGESTIONS).
       schemaDisclosurePlugin(config),
       ...(limits ? [queryLimitsPlugin(config)] : []),

@@ -24,6 +24,7 @@ export type TestServer = {
   close(): Promise<void>;
 };
 
+/** `log`: where the server logs (tests that read log lines); silent unless TEST_LOG_LEVEL says otherwise. */
 export async function startTestServer(
   env: Record<string, string> = {},
   options: {
