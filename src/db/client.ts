@@ -91,10 +91,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   // package's type declarations are ESM-only, hence require in this CommonJS build.)
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { pg_trgm } = require('@electric-sql/pglite/contrib/pg_trgm') as { pg_trgm: Extension };
-  const { client, pool } = instrumentPglite(
-    await PGlite.create({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), extensions: { pg_trgm } }),
-  );
-  yieldBeforeStatements(client);
+  const embedded = await PGlite.create({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), extensions: { pg_trgm } });
+  yieldBeforeStatements(embedded);
+  // Counted outside the yield, so a statement waiting for its turn already shows in the pool's use.
+  const { client, pool } = instrumentPglite(embedded);
   await client.exec(`set timezone = 'UTC'`);
   const statementTimeout = `set statement_timeout = ${Math.trunc(options.statementTimeoutMs ?? 0)}`;
   await client.exec(statementTimeout);
