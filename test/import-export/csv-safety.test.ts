@@ -5,11 +5,11 @@
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { sql } from 'drizzle-orm';
-import yauzl from 'yauzl';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
 import { CREATE_CUSTOMER, customerInput, readReference } from '../helpers/reference';
 import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
+import { unzip } from '../helpers/zip';
 
 let server: TestServer;
 let org: TestOrganisation;
@@ -23,28 +23,6 @@ const LINES = ['@SUM(1+1)', '+cmd|/C calc!A0', "-2+3+cmd|'/C calc'!A0", "'=alrea
 /** The same lines as a CSV cell that imports as them: a quote before a formula character is taken off. */
 const typed = (line: string) => (line.startsWith("'") ? `'${line}` : line);
 
-function unzip(buffer: Buffer): Promise<Record<string, string>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(buffer, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err);
-      const files: Record<string, string> = {};
-      zip.on('entry', (entry: yauzl.Entry) => {
-        zip.openReadStream(entry, (e, stream) => {
-          if (e || !stream) return reject(e);
-          const chunks: Buffer[] = [];
-          stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.on('end', () => {
-            files[entry.fileName] = Buffer.concat(chunks).toString('utf8');
-            zip.readEntry();
-          });
-        });
-      });
-      zip.on('end', () => resolve(files));
-      zip.on('error', reject);
-      zip.readEntry();
-    });
-  });
-}
 
 async function exportOf(id: string): Promise<Record<string, string>> {
   const res = await fetch(`${base}/exports/customers/${id}.zip`, { headers: { authorization: `Bearer ${org.adminToken}` } });

@@ -2,11 +2,11 @@
 // the files unzip, their rows match the database, and only what the viewer may see is in them.
 import { parse } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
-import yauzl from 'yauzl';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
 import { CREATE_CUSTOMER, customerInput, readReference } from '../helpers/reference';
 import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
+import { unzip } from '../helpers/zip';
 
 let server: TestServer;
 let acme: TestOrganisation;
@@ -15,29 +15,6 @@ let baseUrl: string;
 let firstCustomer: string;
 let otherCustomer: string;
 
-/** The files of a ZIP, by name, as text. */
-function unzip(buffer: Buffer): Promise<Record<string, string>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(buffer, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err);
-      const files: Record<string, string> = {};
-      zip.on('entry', (entry: yauzl.Entry) => {
-        zip.openReadStream(entry, (e, stream) => {
-          if (e || !stream) return reject(e);
-          const chunks: Buffer[] = [];
-          stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.on('end', () => {
-            files[entry.fileName] = Buffer.concat(chunks).toString('utf8');
-            zip.readEntry();
-          });
-        });
-      });
-      zip.on('end', () => resolve(files));
-      zip.on('error', reject);
-      zip.readEntry();
-    });
-  });
-}
 
 async function download(path: string, token: string): Promise<{ status: number; type: string | null; files: Record<string, string> | null; body: any }> {
   const res = await fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
