@@ -12,6 +12,11 @@ export type RequestScope = {
   deadline: number;
   /** Aborts the signal with the timeout's reason. */
   expire(): void;
+  /**
+   * Set once a mutation field of the request has made its change: from then on the deadline no
+   * longer stops it (a client must see every change that was kept); a client that left still does.
+   */
+  settled?: boolean;
 };
 
 const storage = new AsyncLocalStorage<RequestScope>();
@@ -30,6 +35,6 @@ export function currentRequestScope(): RequestScope | undefined {
 export function throwIfRequestStopped(): void {
   const scope = storage.getStore();
   if (!scope) return;
-  if (!scope.signal.aborted && Date.now() > scope.deadline) scope.expire();
+  if (!scope.signal.aborted && !scope.settled && Date.now() > scope.deadline) scope.expire();
   if (scope.signal.aborted) throw scope.signal.reason;
 }

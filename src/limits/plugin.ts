@@ -10,6 +10,7 @@ import { GraphQLError, type GraphQLFormattedError, type ValidationContext, type 
 import type { Config } from '../config';
 import type { Context } from '../graph/context';
 import { actualQueryCost, CostNotComputable, requestedQueryCost, type RequestCost } from './cost';
+import { currentRequestScope } from '../db/request-signal';
 
 export type QueryLimits = Pick<Config, 'maxQueryDepth' | 'maxQueryAliases' | 'maxQueryTokens' | 'maxQueryDirectives' | 'maxQueryCost' | 'maxPageSize'>;
 
@@ -133,6 +134,22 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin<Conte
               { extensions: { code: 'MAX_COST_EXCEEDED', cost: cost.requested, maxCost: limits.maxQueryCost, http: { status: 400 } } },
             );
           }
+        },
+        // Mutation fields run one after another, and a payload is never null: stopping the second
+        // would null the whole answer and hide that the first was kept. So the deadline stops a
+        // request only until its first mutation field has made its change; the rest then run to
+        // the end (at most MAX_QUERY_ALIASES of them, each statement under statement_timeout).
+        async executionDidStart(requestContext) {
+          const scope = currentRequestScope();
+          if (!scope || requestContext.operation?.operation !== 'mutation') return;
+          return {
+            willResolveField({ info }) {
+              if (info.path.prev !== undefined || scope.settled) return;
+              return (error) => {
+                if (!error) scope.settled = true;
+              };
+            },
+          };
         },
         async willSendResponse(requestContext) {
           const { response } = requestContext;
