@@ -52,6 +52,8 @@ const schema = z.object({
   RATE_LIMIT_BUCKET_SIZE: z.coerce.number({ message: 'expected a number of cost points' }).int().min(1).default(20_000),
   RATE_LIMIT_RESTORE_RATE: z.coerce.number({ message: 'expected cost points per second' }).positive('expected more than 0').default(1000),
   RATE_LIMIT_HTTP_COST: z.coerce.number({ message: 'expected a number of cost points' }).int().min(0).default(10),
+  /** Points a refused token costs the caller's IP address, so guessing tokens is limited too. */
+  RATE_LIMIT_REFUSED_TOKEN_COST: z.coerce.number({ message: 'expected a number of cost points' }).int().min(0).default(1000),
   RATE_LIMIT_MAX_KEYS: z.coerce.number().int().min(100).default(100_000),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
   RATE_LIMIT_REDIS_PREFIX: z.string().min(1).default('crm:cost:'),
@@ -99,6 +101,7 @@ export type Config = {
   rateLimitBucketSize: number;
   rateLimitRestoreRate: number;
   rateLimitHttpCost: number;
+  rateLimitRefusedTokenCost: number;
   rateLimitMaxKeys: number;
   redisUrl: string | undefined;
   rateLimitRedisPrefix: string;
@@ -154,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitBucketSize: c.RATE_LIMIT_BUCKET_SIZE,
     rateLimitRestoreRate: c.RATE_LIMIT_RESTORE_RATE,
     rateLimitHttpCost: c.RATE_LIMIT_HTTP_COST,
+    rateLimitRefusedTokenCost: c.RATE_LIMIT_REFUSED_TOKEN_COST,
     rateLimitMaxKeys: c.RATE_LIMIT_MAX_KEYS,
     redisUrl: c.REDIS_URL,
     rateLimitRedisPrefix: c.RATE_LIMIT_REDIS_PREFIX,

@@ -211,11 +211,12 @@ export async function createApp(options: {
       let viewer = null;
       if (header !== undefined) {
         const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-        if (!match) throw unauthenticated('The Authorization header must be `Bearer <token>`.');
+        if (!match) throw (await rateLimiter?.refusedToken(req)) ?? unauthenticated('The Authorization header must be `Bearer <token>`.');
         viewer = await viewerForToken(database.db, match[1]!).catch((err: unknown) => {
           throw isDatabaseUnavailable(err) ? databaseUnavailable() : err;
         });
-        if (!viewer) throw unauthenticated('The token is not valid: unknown, revoked or expired.');
+        // A refused token is charged to the caller's address, so tokens cannot be guessed at full speed.
+        if (!viewer) throw (await rateLimiter?.refusedToken(req)) ?? unauthenticated('The token is not valid: unknown, revoked or expired.');
       }
       return createContext({ db: database.db, config, log: reqLog, requestId, viewer, rateLimitKey: rateLimitKeyOf(req) });
     },

@@ -27,6 +27,11 @@ export type RequestCosts = {
 
 export type RateLimiter = {
   plugin: ApolloServerPlugin<Context>;
+  /**
+   * Charges a refused token (unknown, revoked, malformed) to the caller's IP address: each guess would
+   * otherwise get a bucket of its own. Answers the THROTTLED error to send instead of 401, or null.
+   */
+  refusedToken(req: express.Request): Promise<GraphQLError | null>;
   /** Express middleware for the HTTP routes that are not GraphQL (uploads, imports, exports). */
   httpRoutes: express.RequestHandler;
   close(): Promise<void>;
@@ -54,7 +59,17 @@ export function queryCosts(config: Pick<Config, 'maxPageSize'>): RequestCosts {
 export function rateLimitKeyOf(req: express.Request): string {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
   if (match) return `token:${hashToken(match[1]!).slice(0, 40)}`;
+  return ipKeyOf(req);
+}
+
+function ipKeyOf(req: express.Request): string {
   return `ip:${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`;
+}
+
+function throttledError(cost: number, status: ThrottleStatus, retryAfter: number): GraphQLError {
+  return new GraphQLError(throttledMessage(cost, status, retryAfter), {
+    extensions: { code: 'THROTTLED', http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)]]) } },
+  });
 }
 
 function throttledMessage(cost: number, status: ThrottleStatus, retryAfter: number): string {
@@ -102,14 +117,7 @@ export async function createRateLimiter(options: {
           const cost = costs.requested(requestContext);
           const result = await store.take(key, cost);
           status = result.status;
-          if (!result.allowed) {
-            throw new GraphQLError(throttledMessage(cost, result.status, result.retryAfterSeconds), {
-              extensions: {
-                code: 'THROTTLED',
-                http: { status: 429, headers: new HeaderMap([['retry-after', String(result.retryAfterSeconds)]]) },
-              },
-            });
-          }
+          if (!result.allowed) throw throttledError(cost, result.status, result.retryAfterSeconds);
           reserved = neededFor(cost, settings);
         },
         async executionDidStart() {
@@ -148,5 +156,12 @@ export async function createRateLimiter(options: {
     );
   };
 
-  return { plugin, httpRoutes, close: () => store.close() };
+  const refusedToken = async (req: express.Request): Promise<GraphQLError | null> => {
+    const cost = config.rateLimitRefusedTokenCost;
+    if (cost === 0) return null;
+    const result = await store.take(ipKeyOf(req), cost);
+    return result.allowed ? null : throttledError(cost, result.status, result.retryAfterSeconds);
+  };
+
+  return { plugin, httpRoutes, refusedToken, close: () => store.close() };
 }

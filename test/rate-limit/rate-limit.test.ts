@@ -131,6 +131,39 @@ describe('rate limit with in-process buckets', () => {
   });
 });
 
+describe('refused tokens', () => {
+  let server: TestServer;
+  let acme: TestOrganisation;
+  const now = 5_000_000;
+
+  beforeAll(async () => {
+    server = await startTestServer(
+      { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_BUCKET_SIZE: '1000', RATE_LIMIT_RESTORE_RATE: '0.5', RATE_LIMIT_REFUSED_TOKEN_COST: '400' },
+      { rateLimitNow: () => now },
+    );
+    acme = await createTestOrganisation(server);
+  });
+  afterAll(() => server.close());
+
+  it('charges every refused token to the caller address, so guessing tokens is throttled (each guess no longer gets a bucket of its own)', async () => {
+    const guesses = ['crm_guess1', 'crm_guess2', 'not-even-a-token', 'crm_guess3'];
+    const answers: Answer[] = [];
+    for (const guess of guesses) answers.push(await post(server, ONE_POINT, guess));
+    // 1000 points, 400 a refusal: two guesses are answered 401, the third and later get 429.
+    expect(answers.map((a) => a.status)).toEqual([401, 401, 429, 429]);
+    expect(answers.map((a) => a.body.errors?.[0]?.extensions?.code)).toEqual(['UNAUTHENTICATED', 'UNAUTHENTICATED', 'THROTTLED', 'THROTTLED']);
+    // 400 needed, 200 left, 0.5 restored per second: 400 s.
+    expect(answers[2]!.retryAfter).toBe('400');
+    // A malformed header is a refusal too.
+    const malformed = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Basic abc' }, body: JSON.stringify({ query: ONE_POINT }) });
+    expect(malformed.status).toBe(429);
+    // A valid token spends from its own bucket, not the address's.
+    const valid = await post(server, ONE_POINT, acme.adminToken);
+    expect(valid.status).toBe(200);
+    expect(valid.body.data?.viewer?.__typename).toBeDefined();
+  });
+});
+
 describe('in-process bucket store', () => {
   const settings = { maximumAvailable: 10, restoreRate: 1 };
 
