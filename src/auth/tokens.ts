@@ -19,6 +19,13 @@ export function generatePortalToken(): string {
   return generateToken(PORTAL_PREFIX);
 }
 
+/** The token of an `Authorization: Bearer <token>` header; null when the header is absent or not that shape. */
+export function bearerToken(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1]! : null;
+}
+
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }

@@ -14,7 +14,7 @@ import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { actorOf } from '../audit/actor';
-import { viewerForToken } from '../auth/tokens';
+import { bearerToken, viewerForToken } from '../auth/tokens';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 import { createContext, type Context } from '../graph/context';
@@ -41,9 +41,9 @@ function refuse(res: Response, status: number, code: string, message: string): v
 async function contextFor(req: Request, config: Config, database: Database): Promise<Context> {
   const header = req.headers.authorization;
   if (header === undefined) throw new HttpRefusal(401, 'UNAUTHENTICATED', 'Authentication required: send `Authorization: Bearer <token>`.');
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) throw new HttpRefusal(401, 'UNAUTHENTICATED', 'The Authorization header must be `Bearer <token>`.');
-  const viewer = await viewerForToken(database.db, match[1]!);
+  const token = bearerToken(header);
+  if (!token) throw new HttpRefusal(401, 'UNAUTHENTICATED', 'The Authorization header must be `Bearer <token>`.');
+  const viewer = await viewerForToken(database.db, token);
   if (!viewer) throw new HttpRefusal(401, 'UNAUTHENTICATED', 'The token is not valid: unknown, revoked or expired.');
   const log = (req as unknown as { log: Logger }).log;
   const requestId = String((req as unknown as { id?: string }).id ?? randomUUID());

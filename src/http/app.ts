@@ -10,7 +10,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { readLogPlugin } from '../audit/read-log-plugin';
-import { viewerForToken } from '../auth/tokens';
+import { bearerToken, viewerForToken } from '../auth/tokens';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 import { databaseUnavailable, formatDatabaseUnavailable, isDatabaseUnavailable } from '../db/faults';
@@ -210,9 +210,9 @@ export async function createApp(options: {
       const header = req.headers.authorization;
       let viewer = null;
       if (header !== undefined) {
-        const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-        if (!match) throw (await rateLimiter?.refusedToken(req)) ?? unauthenticated('The Authorization header must be `Bearer <token>`.');
-        viewer = await viewerForToken(database.db, match[1]!).catch((err: unknown) => {
+        const token = bearerToken(header);
+        if (!token) throw (await rateLimiter?.refusedToken(req)) ?? unauthenticated('The Authorization header must be `Bearer <token>`.');
+        viewer = await viewerForToken(database.db, token).catch((err: unknown) => {
           throw isDatabaseUnavailable(err) ? databaseUnavailable() : err;
         });
         // A refused token is charged to the caller's address, so tokens cannot be guessed at full speed.

@@ -30,7 +30,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { actorOf } from '../audit/actor';
 import { writeCustomerReads } from '../audit/read-log-plugin';
-import { viewerForToken } from '../auth/tokens';
+import { bearerToken, viewerForToken } from '../auth/tokens';
 import type { Config } from '../config';
 import { customers } from '../customers/tables';
 import type { Database } from '../db/client';
@@ -81,12 +81,12 @@ export function importExportRouter(options: { database: Database; config: Config
   /** The request's context, as GraphQL builds it; null when it already answered 401. */
   async function authenticate(req: express.Request, res: express.Response): Promise<Context | null> {
     const header = req.headers.authorization;
-    const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) {
+    const token = bearerToken(header);
+    if (!token) {
       refuse(res, 401, [{ message: 'Authentication required: send `Authorization: Bearer <token>`.', code: 'UNAUTHENTICATED' }]);
       return null;
     }
-    const viewer = await viewerForToken(database.db, match[1]!);
+    const viewer = await viewerForToken(database.db, token);
     if (!viewer) {
       refuse(res, 401, [{ message: 'The token is not valid: unknown, revoked or expired.', code: 'UNAUTHENTICATED' }]);
       return null;

@@ -4,6 +4,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type express from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { bearerToken } from '../auth/tokens';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 import { requestScopeOf, type GraphQLResult, type RequestScope } from './request-scope';
@@ -168,8 +169,8 @@ export function createMetrics(options: { config: Config; database: Database }): 
   const expected = config.metricsToken ? createHash('sha256').update(config.metricsToken).digest() : null;
   const handler: express.RequestHandler = async (req, res) => {
     if (expected) {
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-      const given = match ? createHash('sha256').update(match[1]!).digest() : null;
+      const token = bearerToken(req.headers.authorization);
+      const given = token ? createHash('sha256').update(token).digest() : null;
       if (!given || !timingSafeEqual(given, expected)) {
         res.status(401).set('www-authenticate', 'Bearer realm="metrics"').type('text/plain').send('METRICS_TOKEN required as a Bearer token\n');
         return;

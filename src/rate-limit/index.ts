@@ -9,7 +9,7 @@ import { HeaderMap } from '@apollo/server';
 import type express from 'express';
 import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
-import { hashToken } from '../auth/tokens';
+import { bearerToken, hashToken } from '../auth/tokens';
 import type { Config } from '../config';
 import type { Context } from '../graph/context';
 import { actualQueryCost } from '../limits/cost';
@@ -57,8 +57,8 @@ export function queryCosts(config: Pick<Config, 'maxPageSize'>): RequestCosts {
 
 /** The bucket a request spends from: its token's hash, or its IP address when it has no token. */
 export function rateLimitKeyOf(req: express.Request): string {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-  if (match) return `token:${hashToken(match[1]!).slice(0, 40)}`;
+  const token = bearerToken(req.headers.authorization);
+  if (token) return `token:${hashToken(token).slice(0, 40)}`;
   return ipKeyOf(req);
 }
 
