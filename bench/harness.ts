@@ -10,7 +10,7 @@ import { loadConfig } from '../src/config';
 import { selectRows, type Db } from '../src/db/client';
 import { openConfiguredDatabase } from '../src/db/open';
 import { createDemoOrganisation, DEMO_ORGANISATION_NAME, issueDemoTokens } from '../src/demo/demo-organisation';
-import { organisations } from '../src/organisations/tables';
+import { organisations } from '../src/tenancy/tables';
 import { projectRoot } from '../src/paths';
 
 export type Bench = {

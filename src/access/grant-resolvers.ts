@@ -7,7 +7,7 @@ import { forbidden } from '../graph/errors';
 import { globalIdField } from '../graph/fields';
 import { payload } from '../graph/user-errors';
 import { leads } from '../leads/tables';
-import { users } from '../organisations/tables';
+import { users } from '../tenancy/tables';
 import { grantRecordAccess, grantState, recordGrants, revokeRecordAccess, type Grantor } from './grants';
 
 function grantorOf(ctx: Context): Grantor {

@@ -11,7 +11,7 @@ import type { AccessGrantState, GrantRecordAccessInput } from '../generated/grap
 import { forbidden } from '../graph/errors';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
 import { leads } from '../leads/tables';
-import { users, type Role } from '../organisations/tables';
+import { users, type Role } from '../tenancy/tables';
 import { resolveRecordOwner, type RecordOwner } from '../records/owner';
 import { accessGrants, type AccessGrantRow } from './tables';
 

@@ -10,7 +10,7 @@ import { uuidArray } from '../graph/connection';
 import { viewerOf, type Context } from '../graph/context';
 import { globalIdField } from '../graph/fields';
 import { inputId, payload } from '../graph/user-errors';
-import { users, type UserRow } from '../organisations/tables';
+import { users, type UserRow } from '../tenancy/tables';
 import { createStatusGroup, deleteStatusGroup, updateStatusGroup } from './status-group-service';
 import { assignableStatusIds } from './status-groups';
 import { statusGroups, statusGroupStatuses, userStatusGroups, type StatusGroupRow } from './tables';

@@ -5,7 +5,7 @@ import { boolean, check, index, pgTable, primaryKey, text, timestamp, uniqueInde
 import { customers, customerStatuses } from '../customers/tables';
 import { id, organisationId, timestamps, version } from '../db/columns';
 import { leads } from '../leads/tables';
-import { users } from '../organisations/tables';
+import { users } from '../tenancy/tables';
 
 /**
  * A user may see one lead or customer they would not otherwise see, from `startsAt` until `endsAt`.

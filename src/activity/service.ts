@@ -21,7 +21,7 @@ import type {
 } from '../generated/graphql';
 import { NAME_MAX, optionalText, requiredText } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
-import { users } from '../organisations/tables';
+import { users } from '../tenancy/tables';
 import { resolveRecordOwner, type RecordOwner } from '../records/owner';
 import { workAddresses } from '../work-addresses/tables';
 import { communications, expiries, notes, tasks, type CommunicationRow, type ExpiryRow, type NoteRow, type TaskRow } from './tables';

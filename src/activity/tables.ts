@@ -8,7 +8,7 @@ import { contacts } from '../contacts/tables';
 import { customers } from '../customers/tables';
 import { id, organisationId, timestamps, version } from '../db/columns';
 import { leads } from '../leads/tables';
-import { users } from '../organisations/tables';
+import { users } from '../tenancy/tables';
 import { workAddresses } from '../work-addresses/tables';
 
 const customerId = () => uuid('customer_id').references(() => customers.id, { onDelete: 'cascade' });

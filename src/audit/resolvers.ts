@@ -2,7 +2,7 @@
 // read log (Customer.readLog). Who may read them is the rule tree's business (admins and managers).
 import type { Resolvers } from '../generated/graphql';
 import { isUuid, nodeTypes, toGlobalId, type NodeType } from '../graph/ids';
-import { users } from '../organisations/tables';
+import { users } from '../tenancy/tables';
 import { portalTokens } from '../portal/tables';
 import { auditTrailPage, readLogPage } from './trail';
 

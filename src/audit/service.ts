@@ -1,7 +1,7 @@
 // Writes the audit trail. Called inside the same transaction as the change it records, so a change
 // and its audit entry are written together or not at all.
 import type { Visibility } from '../auth/visibility';
-import type { Role } from '../organisations/tables';
+import type { Role } from '../tenancy/tables';
 import type { Db } from '../db/client';
 import { auditEntries } from './tables';
 

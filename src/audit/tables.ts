@@ -1,7 +1,7 @@
 // The audit trail: every change, by whom and when, with the record before and after.
 import { bigserial, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { organisationId } from '../db/columns';
-import { users } from '../organisations/tables';
+import { users } from '../tenancy/tables';
 
 export const auditEntries = pgTable(
   'audit_entries',

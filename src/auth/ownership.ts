@@ -2,7 +2,7 @@
 // delegated grant (src/access/grants.ts) opens it only for a time. So an owner is changed by admins,
 // managers and the current owner only: a grantee never widens its own access by taking ownership,
 // or by clearing the owner so that no one else holds it.
-import type { Role } from '../organisations/tables';
+import type { Role } from '../tenancy/tables';
 
 /** Roles that reassign any record they see. */
 export const REASSIGNS_ANY: readonly Role[] = ['ADMIN', 'MANAGER'];

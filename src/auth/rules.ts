@@ -3,7 +3,7 @@
 import { rule } from 'graphql-shield';
 import type { Context } from '../graph/context';
 import { forbidden, unauthenticated } from '../graph/errors';
-import type { Role } from '../organisations/tables';
+import type { Role } from '../tenancy/tables';
 import type { PortalPermission } from '../portal/tables';
 
 type Rule = ReturnType<ReturnType<typeof rule>>;

@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { apiTokens, organisations, users } from '../organisations/tables';
+import { apiTokens, organisations, users } from '../tenancy/tables';
 import { portalTokens } from '../portal/tables';
 import type { PortalViewer, UserViewer, Viewer } from './viewer';
 

@@ -1,6 +1,6 @@
 // The authenticated caller, resolved once per request from the bearer token: a user of the
 // organisation, or a portal token bound to one of its customers.
-import type { OrganisationRow, Role, UserRow } from '../organisations/tables';
+import type { OrganisationRow, Role, UserRow } from '../tenancy/tables';
 import type { PortalPermission, PortalTokenRow } from '../portal/tables';
 
 type ViewerBase = { organisation: OrganisationRow; organisationId: string };

@@ -17,7 +17,7 @@ import { accessGrants } from '../access/tables';
 import { customers } from '../customers/tables';
 import { leads } from '../leads/tables';
 import { savedSearches } from '../search/tables';
-import type { Role } from '../organisations/tables';
+import type { Role } from '../tenancy/tables';
 import type { Viewer } from './viewer';
 
 export type RecordKind = 'customer' | 'lead';

@@ -9,7 +9,7 @@ import { generateCustomers } from '../demo/bulk';
 import { createDemoOrganisation, DEMO_ORGANISATION_NAME } from '../demo/demo-organisation';
 import { parseGlobalId, toGlobalId } from '../graph/ids';
 import { createOrganisation } from '../organisations/service';
-import { organisations } from '../organisations/tables';
+import { organisations } from '../tenancy/tables';
 
 /** A refusal to report as is (bad arguments, a failed rule), as opposed to a bug. */
 export class CommandError extends Error {}

@@ -4,7 +4,7 @@ import { actorOf } from '../audit/actor';
 import type { Resolvers } from '../generated/graphql';
 import { decodeIdArgument } from '../graph/ids';
 import { payload } from '../graph/user-errors';
-import { users } from '../organisations/tables';
+import { users } from '../tenancy/tables';
 import { convertSalesOrderToAssets, previewSalesOrderConversion } from './sales-order-assets';
 import { convertLead, signQuote } from './service';
 

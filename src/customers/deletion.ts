@@ -31,7 +31,7 @@ import { userError } from '../graph/user-errors';
 import { importJobs } from '../import-export/tables';
 import { invoices } from '../invoices/tables';
 import { leads } from '../leads/tables';
-import type { Role } from '../organisations/tables';
+import type { Role } from '../tenancy/tables';
 import { estimates, jobs, opportunities, quotes, salesOrders } from '../pipeline/tables';
 import { portalTokens } from '../portal/tables';
 import { workAddresses } from '../work-addresses/tables';

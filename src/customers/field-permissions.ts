@@ -9,7 +9,7 @@
 // grantee never does (src/auth/ownership.ts holds that rule for leads too).
 import { mayChangeOwner } from '../auth/ownership';
 import { UserErrors, type UserError } from '../graph/user-errors';
-import type { Role } from '../organisations/tables';
+import type { Role } from '../tenancy/tables';
 
 type Group = {
   /** What the group is, for messages and the README. */

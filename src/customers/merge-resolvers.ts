@@ -7,7 +7,7 @@ import type { Resolvers } from '../generated/graphql';
 import type { Context } from '../graph/context';
 import { toGlobalId } from '../graph/ids';
 import { payload } from '../graph/user-errors';
-import { users } from '../organisations/tables';
+import { users } from '../tenancy/tables';
 import { mergeCustomers } from './merge';
 import { customers, customerTombstones, type CustomerRow } from './tables';
 

@@ -10,7 +10,7 @@ import { viewerOf } from '../graph/context';
 import { globalIdField, moneyOf } from '../graph/fields';
 import { decodeIdArgument, toGlobalId } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
-import { users } from '../organisations/tables';
+import { users } from '../tenancy/tables';
 import {
   createCustomer,
   listBusinessUnits,

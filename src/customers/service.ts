@@ -19,7 +19,7 @@ import { nameAndTimeSorts, paginate, parsePageArgs, uuidArray, type PageArgs, ty
 import { decodeIdArgument } from '../graph/ids';
 import { NAME_MAX, optionalText, requiredText } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
-import { users } from '../organisations/tables';
+import { users } from '../tenancy/tables';
 import { businessUnits, customers, customerStatuses, customerTypes, type CustomerRow, type CustomerTypeRow } from './tables';
 import { customerNotFound } from './tombstones';
 import { assertCustomerFieldsPermitted } from './field-permissions';

@@ -16,7 +16,7 @@ import {
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 import { id, organisationId, timestamps, version } from '../db/columns';
-import { users } from '../organisations/tables';
+import { users } from '../tenancy/tables';
 
 export const customerStageEnum = pgEnum('customer_stage', ['PENDING', 'LIVE']);
 

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { char, doublePrecision, integer, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { organisations } from '../organisations/tables';
+import { organisations } from '../tenancy/tables';
 
 export const id = () => uuid('id').primaryKey().defaultRandom();
 

@@ -1,5 +1,5 @@
 // Every table, in one namespace: what drizzle-kit diffs into migrations and what the client is typed with.
-export * from '../organisations/tables';
+export * from '../tenancy/tables';
 export * from '../customers/tables';
 export * from '../leads/tables';
 export * from '../contacts/tables';

@@ -3,7 +3,7 @@
 // transaction gives its number back, and concurrent transactions queue on the row lock.
 import { sql } from 'drizzle-orm';
 import { integer, pgEnum, pgTable, primaryKey, uuid } from 'drizzle-orm/pg-core';
-import { organisations } from '../organisations/tables';
+import { organisations } from '../tenancy/tables';
 import type { Db } from './client';
 
 export const numberSequenceEnum = pgEnum('number_sequence', ['INVOICE', 'QUOTE', 'SALES_ORDER']);

@@ -9,7 +9,7 @@ import { addresses } from '../addresses/tables';
 import { contacts } from '../contacts/tables';
 import { customers, customerStatuses, customerTypes } from '../customers/tables';
 import type { Db } from '../db/client';
-import { organisations, users } from '../organisations/tables';
+import { organisations, users } from '../tenancy/tables';
 
 export type BulkOptions = {
   organisationId: string;

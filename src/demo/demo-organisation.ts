@@ -12,7 +12,7 @@ import type { Db } from '../db/client';
 import { raiseInvoice } from '../invoices/service';
 import { leads } from '../leads/tables';
 import { createOrganisation, createUser } from '../organisations/service';
-import { apiTokens, demoCredentials, organisations, users, type Role } from '../organisations/tables';
+import { apiTokens, demoCredentials, organisations, users, type Role } from '../tenancy/tables';
 import { generateCustomers } from './bulk';
 import { createDemoAssets } from '../assets/demo';
 import { createDemoPipeline } from '../pipeline/demo';

@@ -10,7 +10,7 @@ import type { Context } from '../graph/context';
 import { globalIdField } from '../graph/fields';
 import { payload } from '../graph/user-errors';
 import { leads } from '../leads/tables';
-import { users } from '../organisations/tables';
+import { users } from '../tenancy/tables';
 import { workAddresses } from '../work-addresses/tables';
 import { downloadUrl } from './http';
 import { deleteDocument } from './service';

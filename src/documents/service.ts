@@ -11,7 +11,7 @@ import type { Db } from '../db/client';
 import type { DeleteDocumentInput } from '../generated/graphql';
 import { inputId, notFound, userError } from '../graph/user-errors';
 import { leads } from '../leads/tables';
-import type { Role } from '../organisations/tables';
+import type { Role } from '../tenancy/tables';
 import { workAddresses } from '../work-addresses/tables';
 import { documentStore } from './store';
 import { documents, type DocumentRow } from './tables';

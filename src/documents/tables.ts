@@ -8,7 +8,7 @@ import { assets } from '../assets/tables';
 import { customers } from '../customers/tables';
 import { id, organisationId } from '../db/columns';
 import { leads } from '../leads/tables';
-import { users } from '../organisations/tables';
+import { users } from '../tenancy/tables';
 import { workAddresses } from '../work-addresses/tables';
 
 export const documents = pgTable(

@@ -4,7 +4,7 @@
 import { jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { id, organisationId } from '../db/columns';
-import { users } from '../organisations/tables';
+import { users } from '../tenancy/tables';
 
 export const idempotencyKeys = pgTable(
   'idempotency_keys',

@@ -1,37 +1,11 @@
 // Opaque global IDs (Relay's object identification): base64url of `Type:uuid`. Clients must not
 // parse them; the server checks both the type and the uuid when it decodes one.
+import { nodeTypeNames, type NodeTypeName } from '../generated/graphql';
 import { badUserInput } from './errors';
 
-export const nodeTypes = [
-  'Organisation',
-  'User',
-  'Customer',
-  'CustomerType',
-  'CustomerStatus',
-  'BusinessUnit',
-  'Lead',
-  'Contact',
-  'Address',
-  'PortalToken',
-  'AccessGrant',
-  'StatusGroup',
-  'ApiToken',
-  'Invoice',
-  'Branch',
-  'WorkAddress',
-  'Asset',
-  'AssetGroup', 'AssetMake', 'AssetModel', 'FuelType', 'AssetLocation',
-  'CustomFieldDefinition',
-  'SavedSearch',
-  'ImportJob',
-  'Note',
-  'Task',
-  'Communication',
-  'Expiry',
-  'Document',
-  'Opportunity', 'Quote', 'SalesOrder', 'Job', 'Estimate',
-] as const;
-export type NodeType = (typeof nodeTypes)[number];
+/** Every kind of record a global ID may name: the SDL's types that implement Node (generated). */
+export const nodeTypes = nodeTypeNames;
+export type NodeType = NodeTypeName;
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -2,7 +2,7 @@
 // A new Node type adds its table here (the type check insists).
 import { accessGrants, statusGroups } from '../access/tables';
 import { addresses } from '../addresses/tables';
-import { apiTokens, users } from '../organisations/tables';
+import { apiTokens, users } from '../tenancy/tables';
 import { assetGroups, assetLocations, assetMakes, assetModels, assets, fuelTypes } from '../assets/tables';
 import { branches } from '../branches/tables';
 import { businessUnits, customers, customerStatuses, customerTypes } from '../customers/tables';

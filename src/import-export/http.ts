@@ -37,7 +37,7 @@ import type { Database } from '../db/client';
 import { createContext, type Context } from '../graph/context';
 import { receiveForm, releaseBody } from '../http/multipart';
 import { parseGlobalId, toGlobalId } from '../graph/ids';
-import type { Role } from '../organisations/tables';
+import type { Role } from '../tenancy/tables';
 import { appendCustomerExport, type ExportScope } from './customer-export';
 import type { ImportJobRow } from './tables';
 import { IMPORT_MODES, parseEncoding, parseMapping as parseTargetMapping, runCsvImport, type ImportMode, type ImportOutcome, type ImportTarget, type RequestProblem } from './csv-import';

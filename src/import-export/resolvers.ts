@@ -5,7 +5,7 @@ import { customers } from '../customers/tables';
 import type { Resolvers } from '../generated/graphql';
 import { globalIdField } from '../graph/fields';
 import { decodeIdArgument } from '../graph/ids';
-import { users } from '../organisations/tables';
+import { users } from '../tenancy/tables';
 import { importJobs } from './tables';
 
 export const importExportResolvers: Resolvers = {

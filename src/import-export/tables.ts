@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { customers } from '../customers/tables';
 import { id, organisationId, timestamps } from '../db/columns';
-import { users } from '../organisations/tables';
+import { users } from '../tenancy/tables';
 
 export const importJobKindEnum = pgEnum('import_job_kind', ['WORK_ADDRESSES', 'CUSTOMERS']);
 export const importJobModeEnum = pgEnum('import_job_mode', ['ALL_OR_NOTHING', 'COMMIT_VALID_ROWS']);

@@ -7,7 +7,7 @@ import type { Resolvers } from '../generated/graphql';
 import { globalIdField } from '../graph/fields';
 import { decodeIdArgument } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
-import { users } from '../organisations/tables';
+import { users } from '../tenancy/tables';
 import { changeLeadStatus, createLead, listLeads, updateLead } from './service';
 import { leads } from './tables';
 

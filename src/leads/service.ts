@@ -17,7 +17,7 @@ import { nameAndTimeSorts, paginate, parsePageArgs, type PageArgs, type SortSpec
 import { decodeIdArgument } from '../graph/ids';
 import { NAME_MAX, optionalText, requiredText, webUrl } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
-import { users } from '../organisations/tables';
+import { users } from '../tenancy/tables';
 import { leads, type LeadRow } from './tables';
 
 const leadFields = {

@@ -6,7 +6,7 @@ import { viewerOf, type Context } from '../graph/context';
 import { forbidden } from '../graph/errors';
 import { globalIdField } from '../graph/fields';
 import { inputId, payload } from '../graph/user-errors';
-import { apiTokens, users, type ApiTokenRow } from './tables';
+import { apiTokens, users, type ApiTokenRow } from '../tenancy/tables';
 import { createApiToken, createUser, listUsers, revokeApiToken, tokenLive, updateUser, type TokenIssuer } from './users-service';
 
 /** The user's API tokens, newest first; one query for a whole page of users. */

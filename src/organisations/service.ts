@@ -5,7 +5,7 @@ import { assignStatusGroups, createSystemStatusGroup } from '../access/status-gr
 import { issueToken } from '../auth/tokens';
 import { seedReferenceData } from '../customers/reference-data';
 import type { Db } from '../db/client';
-import { organisations, users, type OrganisationRow, type Role, type UserRow } from './tables';
+import { organisations, users, type OrganisationRow, type Role, type UserRow } from '../tenancy/tables';
 
 const organisationInput = z.object({
   name: z.string().trim().min(1, { message: 'must not be blank' }).max(200),

@@ -14,7 +14,7 @@ import type { CreateApiTokenInput, CreateUserInput, UpdateUserInput, UserFilter 
 import { nameAndTimeSorts, paginate, parsePageArgs, uuidArray, type PageArgs, type SortSpec } from '../graph/connection';
 import { NAME_MAX, requiredText } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
-import { apiTokens, users, type ApiTokenRow, type Role, type UserRow } from './tables';
+import { apiTokens, users, type ApiTokenRow, type Role, type UserRow } from '../tenancy/tables';
 
 const roles = ['ADMIN', 'MANAGER', 'SALES', 'SERVICE', 'FINANCE', 'READ_ONLY'] as const;
 

@@ -10,7 +10,7 @@ import { globalIdField, moneyOf } from '../graph/fields';
 import { inputId, payload } from '../graph/user-errors';
 import { invoiceAmounts, lineAmounts, quantityText } from '../invoices/service';
 import { leads } from '../leads/tables';
-import { users } from '../organisations/tables';
+import { users } from '../tenancy/tables';
 import { workAddresses } from '../work-addresses/tables';
 import { estimatesPage, jobsPage, linesOfQuote, linesOfSalesOrder, opportunitiesPage, quotesPage, salesOrdersPage } from './loaders';
 import { createEstimate, createJob, createOpportunity, createQuote, declineQuote, quoteReference, salesOrderReference, sendQuote, updateOpportunity, updateQuote } from './service';

@@ -27,7 +27,7 @@ import type {
 import { uuidArray } from '../graph/connection';
 import { NAME_MAX, TEXT_MAX, requiredText } from '../graph/text';
 import { inputId, notFound, userError, validate, type UserErrors } from '../graph/user-errors';
-import { users } from '../organisations/tables';
+import { users } from '../tenancy/tables';
 import { resolveRecordOwner, type RecordOwner } from '../records/owner';
 import { workAddresses } from '../work-addresses/tables';
 import {

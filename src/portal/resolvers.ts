@@ -6,7 +6,7 @@ import type { Resolvers } from '../generated/graphql';
 import type { Context } from '../graph/context';
 import { globalIdField } from '../graph/fields';
 import { inputId, payload } from '../graph/user-errors';
-import { users } from '../organisations/tables';
+import { users } from '../tenancy/tables';
 import { tokenLive } from '../organisations/users-service';
 import { createPortalToken, revokePortalToken } from './service';
 import { portalTokens, type PortalTokenRow } from './tables';

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { customers } from '../customers/tables';
 import { id, organisationId } from '../db/columns';
-import { users } from '../organisations/tables';
+import { users } from '../tenancy/tables';
 
 export const portalPermissionEnum = pgEnum('portal_permission', [
   'VIEW_INVOICES',

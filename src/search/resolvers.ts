@@ -7,7 +7,7 @@ import { viewerOf, type Context } from '../graph/context';
 import { globalIdField } from '../graph/fields';
 import { toGlobalId } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
-import { users } from '../organisations/tables';
+import { users } from '../tenancy/tables';
 import { deleteSavedSearch, listSavedSearches, saveSearch, searchCustomers, type Searcher } from './service';
 
 /** Any JSON value; the filter compiler checks it against the rule's field and operator. */

@@ -3,7 +3,7 @@
 // custom field definitions may have changed since).
 import { boolean, index, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, organisationId, timestamps, version } from '../db/columns';
-import { users } from '../organisations/tables';
+import { users } from '../tenancy/tables';
 
 export const savedSearches = pgTable(
   'saved_searches',

@@ -9,7 +9,7 @@ import { selectRows } from '../../src/db/client';
 import { customerFieldGroups } from '../../src/customers/field-permissions';
 import { toGlobalId } from '../../src/graph/ids';
 import { createUser } from '../../src/organisations/service';
-import type { Role } from '../../src/organisations/tables';
+import type { Role } from '../../src/tenancy/tables';
 import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
 import { errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 

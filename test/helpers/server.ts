@@ -4,7 +4,7 @@ import pino, { type Logger } from 'pino';
 import { loadConfig } from '../../src/config';
 import { createApp, type App } from '../../src/http/app';
 import { createOrganisation, createUser } from '../../src/organisations/service';
-import type { Role } from '../../src/organisations/tables';
+import type { Role } from '../../src/tenancy/tables';
 import { toGlobalId } from '../../src/graph/ids';
 import { createTestDatabase, type TestDatabase } from './database';
 

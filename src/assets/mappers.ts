@@ -1,0 +1,11 @@
+// The value each of this area's GraphQL types resolves from (`file#Type`, relative to this folder),
+// read by codegen.ts so the generated resolver types know their parents. Connection and edge types of
+// these are mapped there too.
+export const mappers = {
+  Asset: 'tables#AssetRow',
+  AssetGroup: 'tables#ReferenceItemRow',
+  AssetMake: 'tables#ReferenceItemRow',
+  FuelType: 'tables#ReferenceItemRow',
+  AssetLocation: 'tables#ReferenceItemRow',
+  AssetModel: 'tables#AssetModelRow',
+};

@@ -1,0 +1,8 @@
+// The value each of this area's GraphQL types resolves from (`file#Type`, relative to this folder),
+// read by codegen.ts so the generated resolver types know their parents. Connection and edge types of
+// these are mapped there too.
+export const mappers = {
+  Organisation: '../tenancy/tables#OrganisationRow',
+  User: '../tenancy/tables#UserRow',
+  ApiToken: '../tenancy/tables#ApiTokenRow',
+};
