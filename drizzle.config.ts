@@ -4,6 +4,7 @@ import { defineConfig } from 'drizzle-kit';
 // applies them at start-up on both the embedded database and PostgreSQL.
 export default defineConfig({
   dialect: 'postgresql',
-  schema: './src/db/schema.ts',
+  // Every folder keeps its tables in its own tables.ts: a new area's tables are found without a list.
+  schema: './src/*/tables.ts',
   out: './drizzle',
 });

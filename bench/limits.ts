@@ -12,8 +12,9 @@ import { parse, validate, specifiedRules, getOperationAST } from 'graphql';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/client';
 import { issueDemoTokens } from '../src/demo/demo-organisation';
-import { createApp } from '../src/http/app';
+import { createApp } from '../src/server';
 import { buildSchema } from '../src/graph/schema';
+import { composition } from '../src/areas';
 import { requestedQueryCost, actualQueryCost } from '../src/limits/cost';
 import { queryLimitRules, oversizedVariable } from '../src/limits/plugin';
 import fs from 'node:fs';
@@ -54,7 +55,7 @@ const query = /query: `(query Bench[\s\S]*?)`,/.exec(fs.readFileSync(new URL('./
   console.log('sequential A/B, median ms: limits on', med(times.on!).toFixed(2), 'off', med(times.off!).toFixed(2), 'overhead', (((med(times.on!) - med(times.off!)) / med(times.off!)) * 100).toFixed(1) + '%');
   console.log('extensions.cost', JSON.stringify(sample.extensions));
   // CPU of the limits' own work for this query and its response
-  const schema = buildSchema();
+  const schema = buildSchema(composition);
   const doc = parse(query);
   const op = getOperationAST(doc)!;
   const rules = queryLimitRules(config);

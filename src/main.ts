@@ -8,7 +8,7 @@ import type { Database } from './db/client';
 import { DataDirInUseError } from './db/data-dir-lock';
 import { openConfiguredDatabase } from './db/open';
 import { createDemoOrganisation, forgetStoredDemoTokens, hasAnyOrganisation, issueDemoTokens, type DemoCredential } from './demo/demo-organisation';
-import { createApp } from './http/app';
+import { createApp } from './server';
 import { createLogger, safeErrorMessage, safeStack } from './logger';
 import { databaseStartFailure, listenOrExplain, startingUpResponder, StartupError } from './startup';
 

@@ -10,19 +10,6 @@ import { allow, deny, or, shield } from 'graphql-shield';
 import { applyMiddleware, type IMiddleware } from 'graphql-middleware';
 import { hasRole, isAuthenticated, isPortalTokenWith, isUser } from './rules';
 import type { AreaRules } from './area-rules';
-import { branchesRules } from '../branches/rules';
-import { workAddressesRules } from '../work-addresses/rules';
-import { assetsRules } from '../assets/rules';
-import { activityRules } from '../activity/rules';
-import { documentsRules } from '../documents/rules';
-import { customFieldsRules } from '../custom-fields/rules';
-import { searchRules } from '../search/rules';
-import { importExportRules } from '../import-export/rules';
-import { pipelineRules } from '../pipeline/rules';
-import { contactsRules } from '../contacts/rules';
-import { addressesRules } from '../addresses/rules';
-import { customersRules } from '../customers/rules';
-import { conversionsRules } from '../conversions/rules';
 
 
 const anyUser = isUser;
@@ -163,10 +150,7 @@ const coreTree = {
   ...Object.fromEntries(harmless.map((type) => [type, allow])),
 };
 
-/** Each area's rules (src/<area>/rules.ts), merged into the core tree below. */
-const areaRules: AreaRules[] = [branchesRules, workAddressesRules, assetsRules, activityRules, documentsRules, customFieldsRules, searchRules, importExportRules, contactsRules, addressesRules, pipelineRules, customersRules, conversionsRules];
-
-function mergeAreas(core: Record<string, unknown>, areas: AreaRules[]): Record<string, unknown> {
+function mergeAreas(core: Record<string, unknown>, areas: readonly AreaRules[]): Record<string, unknown> {
   const tree: Record<string, unknown> = { ...core, Query: { ...(core.Query as object) }, Mutation: { ...(core.Mutation as object) } };
   const addFields = (typeName: string, fields: Record<string, unknown>) => {
     const existing = tree[typeName];
@@ -190,12 +174,14 @@ function mergeAreas(core: Record<string, unknown>, areas: AreaRules[]): Record<s
   return tree;
 }
 
-/** The whole map: the core tree plus every area's rules. */
-export const ruleTree = mergeAreas(coreTree, areaRules);
+/** The whole map: the core tree plus every area's rules (src/<area>/rules.ts, listed by the areas' manifests). */
+export function buildRuleTree(areaRules: readonly AreaRules[]): Record<string, unknown> {
+  return mergeAreas(coreTree, areaRules);
+}
 
 /** The rule that applies to a field: its own, its type's `*`, its type's single rule, or the fallback (deny). */
-function ruleFor(typeName: string, fieldName: string): unknown {
-  const rules = (ruleTree as Record<string, unknown>)[typeName];
+function ruleFor(ruleTree: Record<string, unknown>, typeName: string, fieldName: string): unknown {
+  const rules = ruleTree[typeName];
   if (rules === undefined) return deny;
   if (typeof rules !== 'object' || rules === null || Object.getPrototypeOf(rules) !== Object.prototype) return rules;
   const map = rules as Record<string, unknown>;
@@ -207,7 +193,9 @@ function ruleFor(typeName: string, fieldName: string): unknown {
  * function; a field whose rule is `allow` would only pass through that wrapper, so it is left
  * unwrapped: the same decisions, without a promise per field of every item of every list.
  */
-export function authorise(schema: GraphQLSchema): GraphQLSchema {
+export function authorise(schema: GraphQLSchema, areaRules: readonly AreaRules[]): GraphQLSchema {
+  const ruleTree = buildRuleTree(areaRules);
+  const permissions = shieldOf(ruleTree);
   const generated = (permissions as unknown as { generate(schema: GraphQLSchema): IMiddleware }).generate(schema) as Record<
     string,
     Record<string, unknown>
@@ -215,16 +203,18 @@ export function authorise(schema: GraphQLSchema): GraphQLSchema {
   const needed: Record<string, Record<string, unknown>> = {};
   for (const [typeName, fields] of Object.entries(generated)) {
     for (const [fieldName, wrapper] of Object.entries(fields)) {
-      if (ruleFor(typeName, fieldName) === allow) continue;
+      if (ruleFor(ruleTree, typeName, fieldName) === allow) continue;
       (needed[typeName] ??= {})[fieldName] = wrapper;
     }
   }
   return applyMiddleware(schema, needed as IMiddleware);
 }
 
-export const permissions = shield(ruleTree as Parameters<typeof shield>[0], {
+function shieldOf(ruleTree: Record<string, unknown>) {
+  return shield(ruleTree as Parameters<typeof shield>[0], {
   fallbackRule: deny,
   // Without this, graphql-shield turns every error a resolver throws into "not authorised".
   allowExternalErrors: true,
   fallbackError: new GraphQLError('You are not allowed to do this.', { extensions: { code: 'FORBIDDEN' } }),
 });
+}

@@ -25,7 +25,7 @@ import { documentStore, type DocumentStore } from '../documents/store';
 import { documents } from '../documents/tables';
 import type { AnonymiseCustomerInput, DeleteCustomerInput } from '../generated/graphql';
 import { uuidArray } from '../graph/connection';
-import { idempotencyKeys } from '../graph/idempotency-tables';
+import { idempotencyKeys } from '../graph/tables';
 import { withIdempotency, type ResultCodec } from '../graph/idempotency';
 import { userError } from '../graph/user-errors';
 import { importJobs } from '../import-export/tables';

@@ -14,14 +14,12 @@ import { migrationsDir } from '../paths';
 import type { DataDirLock } from './data-dir-lock';
 import { withTimeout } from './faults';
 import { instrumentPglite, instrumentPostgres, type PoolUsage } from './instrument';
-import * as schema from './schema';
 import { throwIfRequestStopped } from './request-signal';
 import { recordStatement } from './statement-count';
 
-export type Schema = typeof schema;
 /** A Drizzle handle: the database itself or a transaction; services accept either. */
-export type Db = PgDatabase<PgQueryResultHKT, Schema>;
-export type Tx = PgTransaction<PgQueryResultHKT, Schema>;
+export type Db = PgDatabase<PgQueryResultHKT>;
+export type Tx = PgTransaction<PgQueryResultHKT>;
 
 export type Database = {
   db: Db;
@@ -65,7 +63,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       }),
       options.poolSize ?? 10,
     );
-    const db = drizzlePostgres(client, { schema, logger: countingLogger }) as unknown as Db;
+    const db = drizzlePostgres(client, { logger: countingLogger }) as unknown as Db;
     return {
       db,
       kind: 'postgres',
@@ -73,7 +71,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       migrate: async () => {
         const migrator = postgres(options.url, { max: 1, onnotice: () => {}, connect_timeout: 10, connection: { TimeZone: 'UTC' } });
         try {
-          await migratePostgres(drizzlePostgres(migrator, { schema }), { migrationsFolder: migrationsDir });
+          await migratePostgres(drizzlePostgres(migrator), { migrationsFolder: migrationsDir });
         } finally {
           await migrator.end({ timeout: 5 });
         }
@@ -98,14 +96,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   await client.exec(`set timezone = 'UTC'`);
   const statementTimeout = `set statement_timeout = ${Math.trunc(options.statementTimeoutMs ?? 0)}`;
   await client.exec(statementTimeout);
-  const db = drizzlePglite(client, { schema, logger: countingLogger }) as unknown as Db;
+  const db = drizzlePglite(client, { logger: countingLogger }) as unknown as Db;
   return {
     db,
     kind: 'embedded',
     migrate: async () => {
       await client.exec('set statement_timeout = 0');
       try {
-        await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder: migrationsDir });
+        await migratePglite(drizzlePglite(client), { migrationsFolder: migrationsDir });
       } finally {
         await client.exec(statementTimeout);
       }

@@ -11,7 +11,7 @@ import { and, eq } from 'drizzle-orm';
 import { getTableColumns, type Table } from 'drizzle-orm';
 import type { Actor } from '../audit/service';
 import type { Db } from '../db/client';
-import { idempotencyKeys } from './idempotency-tables';
+import { idempotencyKeys } from './tables';
 import { userError } from './user-errors';
 import { pgErrorCode } from '../db/unique';
 

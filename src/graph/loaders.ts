@@ -12,7 +12,7 @@ import { paginateByParent, uuidArray, type Connection, type Page, type SortSpec 
 
 const MAX_BATCH = 500;
 
-type OrgTable = PgTable & { id: PgColumn; organisationId: PgColumn };
+export type OrgTable = PgTable & { id: PgColumn; organisationId: PgColumn };
 
 export class Loaders {
   private readonly cache = new Map<string, DataLoader<string, unknown>>();

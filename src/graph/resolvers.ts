@@ -16,8 +16,7 @@ import { viewerOf, type Context } from './context';
 import { badUserInput } from './errors';
 import { parseGlobalId, type NodeType } from './ids';
 import { formatMoney } from './money';
-import { nodeTables } from './node-tables';
-import { customerById } from '../customers/merge-resolvers';
+import type { NodeSource } from './area';
 
 const MAX_NODES = 100;
 
@@ -31,36 +30,32 @@ export const E164PhoneNumber = new RegularExpression('PhoneNumber', /^\+[1-9]\d{
 });
 
 
-/**
- * What a portal token may fetch by ID: its customer and what sits under it (invoices only with
- * VIEW_INVOICES), and itself; anything
- * else is "not found". The rule tree relies on this: reference lists and users are for users only.
- */
-const portalNodeTypes: ReadonlySet<NodeType> = new Set(['Customer', 'Contact', 'Address', 'PortalToken', 'Organisation', 'Invoice']);
-
 /** Loads any node by global ID, tagged with its GraphQL type; null if absent or not visible. */
-async function loadNode(ctx: Context, globalId: string, argument: string): Promise<{ __typename: NodeType } | null> {
+async function loadNode(
+  nodes: ReadonlyMap<NodeType, NodeSource>,
+  ctx: Context,
+  globalId: string,
+  argument: string,
+): Promise<{ __typename: NodeType } | null> {
   const parsed = parseGlobalId(globalId);
   if (!parsed) throw badUserInput(`${argument}: ${JSON.stringify(globalId)} is not a valid ID.`, argument);
   const { type, id } = parsed;
+  const source = nodes.get(type);
+  if (!source) return null;
   const viewer = viewerOf(ctx);
-  if (viewer.kind === 'portal' && !portalNodeTypes.has(type)) return null;
-  if (viewer.kind === 'portal' && type === 'PortalToken' && id !== viewer.portal.id) return null;
-  if (viewer.kind === 'portal' && type === 'Invoice' && !viewer.permissions.has('VIEW_INVOICES')) return null;
-  const row: object | null =
-    type === 'Organisation'
-      ? id === viewer.organisationId
-        ? viewer.organisation
-        : null
-      : type === 'Customer'
-        ? await customerById(ctx, id)
-        : await ctx.loaders.byId(nodeTables[type], type).load(id);
-  // A customer opened by id is a read for the read log (src/audit/read-log-plugin.ts).
-  if (row && type === 'Customer') ctx.customerReads.add((row as { id: string }).id);
+  // A portal token fetches by id only what its area opens to it (its customer and what sits under
+  // it, itself); anything else is "not found". The rule tree relies on this.
+  if (viewer.kind === 'portal') {
+    const open = typeof source.portal === 'function' ? source.portal(viewer, id) : source.portal === true;
+    if (!open) return null;
+  }
+  const row = source.load ? await source.load(ctx, id) : await ctx.loaders.byId(source.table!, type).load(id);
   return row ? { ...row, __typename: type } : null;
 }
 
-export const graphResolvers: Resolvers = {
+/** The shared machinery's resolvers; `nodes` is every area's node types (src/graph/area.ts). */
+export function graphResolvers(nodes: ReadonlyMap<NodeType, NodeSource>): Resolvers {
+  return {
   DateTime: DateTimeResolver,
   // graphql-scalars names it LocalDate; the SDL (and clients) call it Date.
   Date: new GraphQLScalarType({ ...LocalDateResolver.toConfig(), name: 'Date' }),
@@ -75,13 +70,14 @@ export const graphResolvers: Resolvers = {
     __resolveType: (node) => (node as unknown as { __typename: NodeType }).__typename,
   },
   Query: {
-    node: (_parent, { id }, ctx) => loadNode(ctx, id, 'id') as never,
+    node: (_parent, { id }, ctx) => loadNode(nodes, ctx, id, 'id') as never,
     nodes: (_parent, { ids }, ctx) => {
       if (ids.length > MAX_NODES) throw badUserInput(`ids: at most ${MAX_NODES} IDs at once (got ${ids.length}).`, 'ids');
-      return Promise.all(ids.map((id, i) => loadNode(ctx, id, `ids[${i}]`))) as never;
+      return Promise.all(ids.map((id, i) => loadNode(nodes, ctx, id, `ids[${i}]`))) as never;
     },
   },
   Money: {
     formatted: (money) => formatMoney(money),
   },
 };
+}

@@ -1,32 +1,12 @@
 // The executable schema: the SDL in schema/, every area's resolvers, and the rule tree around them.
+// Which areas there are is the composition root's business (src/areas.ts); this file knows none.
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
-import { grantResolvers } from '../access/grant-resolvers';
-import { statusGroupResolvers } from '../access/status-group-resolvers';
-import { addressResolvers } from '../addresses/resolvers';
-import { auditResolvers } from '../audit/resolvers';
 import { authorise } from '../auth/permissions';
-import { branchesResolvers } from '../branches/resolvers';
-import { workAddressesResolvers } from '../work-addresses/resolvers';
-import { assetsResolvers } from '../assets/resolvers';
-import { activityResolvers } from '../activity/resolvers';
-import { documentsResolvers } from '../documents/resolvers';
-import { customFieldsResolvers } from '../custom-fields/resolvers';
-import { searchResolvers } from '../search/resolvers';
-import { importExportResolvers } from '../import-export/resolvers';
-import { pipelineResolvers } from '../pipeline/resolvers';
-import { conversionsResolvers } from '../conversions/resolvers';
-
-import { contactResolvers } from '../contacts/resolvers';
-import { customerResolvers } from '../customers/resolvers';
-import { customerMergeResolvers } from '../customers/merge-resolvers';
-import { invoiceResolvers } from '../invoices/resolvers';
-import { leadResolvers } from '../leads/resolvers';
-import { organisationResolvers } from '../organisations/resolvers';
-import { portalResolvers } from '../portal/resolvers';
 import { schemaDir } from '../paths';
+import type { Composition } from './area';
 import { graphResolvers } from './resolvers';
 
 export function loadTypeDefs(): string[] {
@@ -37,12 +17,10 @@ export function loadTypeDefs(): string[] {
     .map((f) => fs.readFileSync(path.join(schemaDir, f), 'utf8'));
 }
 
-export function buildSchema(options: { shield?: boolean } = {}): GraphQLSchema {
+export function buildSchema(composition: Composition, options: { shield?: boolean } = {}): GraphQLSchema {
   const schema = makeExecutableSchema({
     typeDefs: loadTypeDefs(),
-    resolvers: [graphResolvers, auditResolvers, organisationResolvers, customerResolvers, customerMergeResolvers, leadResolvers, contactResolvers, addressResolvers, grantResolvers, statusGroupResolvers, portalResolvers, invoiceResolvers,
-      branchesResolvers, workAddressesResolvers, assetsResolvers, activityResolvers, documentsResolvers, customFieldsResolvers, searchResolvers, importExportResolvers, pipelineResolvers, conversionsResolvers,
-    ] as never,
+    resolvers: [graphResolvers(composition.nodes), ...composition.resolvers] as never,
   });
-  return options.shield === false ? schema : authorise(schema);
+  return options.shield === false ? schema : authorise(schema, composition.rules);
 }

@@ -9,7 +9,6 @@ import express from 'express';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import { readLogPlugin } from '../audit/read-log-plugin';
 import { bearerToken, viewerForToken } from '../auth/tokens';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
@@ -17,6 +16,7 @@ import { databaseUnavailable, formatDatabaseUnavailable, isDatabaseUnavailable }
 import { currentStatementCount, withStatementCounter } from '../db/statement-count';
 import { createContext, type Context } from '../graph/context';
 import { unauthenticated } from '../graph/errors';
+import type { AreaServices, Composition } from '../graph/area';
 import { buildSchema } from '../graph/schema';
 import { corsMiddleware } from './cors';
 import { graphiqlRouter } from './graphiql';
@@ -24,9 +24,6 @@ import { schemaDisclosurePlugin } from './schema-disclosure';
 import { databaseFailureOf, isClientDataError } from '../db/errors';
 import { textInputGuardPlugin } from '../graph/text-input-guard';
 import { serializeError, withSafeErrors } from '../logger';
-import { documentsRouter } from '../documents/http';
-import { importExportRouter } from '../import-export/http';
-import { localCommandRouter } from '../cli/endpoint';
 import { createMetrics } from '../observability/metrics';
 import { requestLogProps, requestScopeMiddleware, requestScopePlugin, withRequestFields } from '../observability/request-scope';
 import { createRateLimiter, rateLimitKeyOf } from '../rate-limit';
@@ -34,7 +31,6 @@ import { queryLimitRules, queryLimitsPlugin, queryParseOptions } from '../limits
 import { formatStoppedError, runStoppable } from '../limits/stop';
 import { startingUpResponder } from '../startup';
 import { httpDrain } from './shutdown';
-import { watchImportJobs } from '../import-export/job-watch';
 
 export type App = {
   server: http.Server;
@@ -101,7 +97,7 @@ const statementCountPlugin: ApolloServerPlugin<Context> = {
   },
 };
 
-export async function createApp(options: {
+export type AppOptions = {
   config: Config;
   database: Database;
   log: Logger;
@@ -114,7 +110,19 @@ export async function createApp(options: {
   limits?: boolean;
   /** A server already listening (main binds the port before opening the database); its start-up responder is replaced. */
   server?: http.Server;
-}): Promise<App> {
+};
+
+/**
+ * The HTTP server around the areas (src/areas.ts gives them; src/server.ts puts the two together):
+ * probes, metrics, GraphiQL, the areas' routes and /graphql.
+ */
+export async function createHttpApp(
+  options: AppOptions & {
+    composition: Composition;
+    /** Routes of the server itself beside the areas' (the local command endpoint of `npm run admin`). */
+    routes?: ReadonlyArray<(services: AreaServices & { server: http.Server }) => express.RequestHandler>;
+  },
+): Promise<App> {
   const limits = options.limits !== false;
   const { config, database } = options;
   // Every line logged while serving a request carries its requestId and GraphQL operationName, and
@@ -167,16 +175,19 @@ export async function createApp(options: {
   });
   app.use(graphiqlRouter(options.demoToken ?? (() => null)));
   const rateLimiter = config.rateLimitEnabled ? await createRateLimiter({ config, log, now: options.rateLimitNow }) : null;
-  if (rateLimiter) app.use(['/documents', '/imports', '/exports'], rateLimiter.httpRoutes);
-  app.use(documentsRouter({ config, database }));
-  app.use(importExportRouter({ database, config, log }));
-  // `npm run admin`/`seed` run through this server while it holds the embedded data directory.
-  app.use(localCommandRouter({ database, server, log }));
-  // Import jobs left RUNNING by a process that died are failed now, and (PostgreSQL) swept for later.
-  const importJobWatch = await watchImportJobs({ database, config, log });
+  const services: AreaServices = { config, database, log };
+  for (const area of options.composition.areas) {
+    if (!area.routes) continue;
+    if (rateLimiter) app.use([...area.routes.paths], rateLimiter.httpRoutes);
+    app.use(area.routes.router(services));
+  }
+  for (const route of options.routes ?? []) app.use(route({ ...services, server }));
+  // The areas' background work (e.g. sweeping import jobs left RUNNING by a process that died).
+  const background: Array<{ stop(): void }> = [];
+  for (const area of options.composition.areas) if (area.start) background.push(await area.start(services));
 
   const apollo = new ApolloServer<Context>({
-    schema: buildSchema({ shield: options.shield }),
+    schema: buildSchema(options.composition, { shield: options.shield }),
     introspection: true,
     validationRules: limits ? queryLimitRules(config) : [],
     parseOptions: limits ? queryParseOptions(config) : {},
@@ -188,8 +199,8 @@ export async function createApp(options: {
       ApolloServerPluginLandingPageDisabled(),
       // No @cacheControl hints in this schema; the default plugin would still wrap every field.
       ApolloServerPluginCacheControlDisabled(),
-      // Writes the customer read log once per request, before the response leaves.
-      readLogPlugin,
+      // The areas' own (e.g. the customer read log, written once per request).
+      ...options.composition.plugins,
       requestScopePlugin,
       // Introspection and "Did you mean" hints per caller (INTROSPECTION, FIELD_SUGGESTIONS).
       schemaDisclosurePlugin(config),
@@ -256,7 +267,7 @@ export async function createApp(options: {
     apollo,
     stop: async ({ readinessDelayMs = 0, timeoutMs = 25_000, idleGraceMs = 0 } = {}) => {
       drain.begin();
-      importJobWatch.stop();
+      for (const work of background) work.stop();
       if (readinessDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, readinessDelayMs));
       const drained = await drain.drain({ idleGraceMs, timeoutMs });
       if (!drained) log.error({ timeoutMs }, 'requests still running after the shutdown timeout; their connections were closed');

@@ -4,10 +4,10 @@
 import { sql } from 'drizzle-orm';
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 import { selectRows } from '../../src/db/client';
-import * as tables from '../../src/db/schema';
+import { allTables } from '../helpers/all-tables';
 import { toGlobalId, type NodeType } from '../../src/graph/ids';
-import { nodeTables } from '../../src/graph/node-tables';
 import { buildSchema } from '../../src/graph/schema';
+import { composition } from '../../src/areas';
 import { statusGroups } from '../../src/access/tables';
 import { raiseInvoice } from '../../src/invoices/service';
 import { parseGlobalId } from '../../src/graph/ids';
@@ -19,13 +19,15 @@ import { operationFor, schemaFieldsOf } from '../helpers/operations';
 import { CREATE_CUSTOMER, customerInput, readReference } from '../helpers/reference';
 import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
 
-const schema = buildSchema({ shield: false });
+const schema = buildSchema(composition, { shield: false });
 let server: TestServer;
 let acme: TestOrganisation;
 let other: TestOrganisation;
 
 /** Every kind of node, from the same map node() uses: a new Node type is covered here unasked. */
-const nodeTableList = Object.entries(nodeTables) as Array<[NodeType, PgTable & { id: any; organisationId: any }]>;
+const nodeTableList = [...composition.nodes].flatMap(([type, source]) => (source.table ? [[type, source.table]] : [])) as Array<
+  [NodeType, PgTable & { id: any; organisationId: any }]
+>;
 
 /** The same records in both organisations: a customer and a lead with a contact and an address each, a grant, a portal token. */
 async function populate(org: TestOrganisation) {
@@ -96,7 +98,7 @@ async function populate(org: TestOrganisation) {
 }
 
 /** The node types populate() makes in each organisation (ImportJob needs a file upload of its own). */
-const populatedKinds = new Set<string>(Object.keys(nodeTables).filter((type) => type !== 'ImportJob'));
+const populatedKinds = new Set<string>(nodeTableList.map(([type]) => type).filter((type) => type !== 'ImportJob'));
 
 /** Every global ID the organisation has, of every node type. */
 async function globalIdsOf(organisationId: string, perType = Infinity): Promise<string[]> {
@@ -112,9 +114,8 @@ async function globalIdsOf(organisationId: string, perType = Infinity): Promise<
 /** A fingerprint of every row the organisation has, in every table with an organisation_id. */
 async function fingerprint(organisationId: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const value of Object.values(tables)) {
-    if (typeof value !== 'object' || value === null || !('organisationId' in value)) continue;
-    const table = value as PgTable;
+  for (const table of allTables()) {
+    if (!('organisationId' in table)) continue;
     const { name } = getTableConfig(table);
     const [row] = await selectRows<{ digest: string | null; n: number }>(
       server.database.db,

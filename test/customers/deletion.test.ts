@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
+import { getTableConfig } from 'drizzle-orm/pg-core';
 import { selectRows } from '../../src/db/client';
-import * as tables from '../../src/db/schema';
+import { allTables } from '../helpers/all-tables';
 import { parseGlobalId } from '../../src/graph/ids';
 import { raiseInvoice } from '../../src/invoices/service';
 import { raiseSalesOrderFromQuote } from '../../src/pipeline/service';
@@ -162,9 +162,9 @@ async function populate(person: Person, customerId?: string): Promise<{ customer
 /** Which of the needles occur in any row of any table of the organisation, as `table: needle`. */
 async function traces(needles: string[]): Promise<string[]> {
   const found: string[] = [];
-  for (const value of Object.values(tables)) {
-    if (typeof value !== 'object' || value === null || !('organisationId' in value)) continue;
-    const { name } = getTableConfig(value as PgTable);
+  for (const table of allTables()) {
+    if (!('organisationId' in table)) continue;
+    const { name } = getTableConfig(table);
     for (const needle of needles) {
       const [row] = await selectRows<{ n: number }>(
         server.database.db,

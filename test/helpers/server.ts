@@ -2,7 +2,7 @@
 // that reports how many SQL statements each request issued.
 import pino, { type Logger } from 'pino';
 import { loadConfig } from '../../src/config';
-import { createApp, type App } from '../../src/http/app';
+import { createApp, type App } from '../../src/server';
 import { createOrganisation, createUser } from '../../src/organisations/service';
 import type { Role } from '../../src/tenancy/tables';
 import { toGlobalId } from '../../src/graph/ids';

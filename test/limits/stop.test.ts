@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import postgres from 'postgres';
 import { loadConfig } from '../../src/config';
-import { createApp } from '../../src/http/app';
+import { createApp } from '../../src/server';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
 import { testDatabaseUrl } from '../helpers/database';

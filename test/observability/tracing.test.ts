@@ -138,7 +138,7 @@ describe('tracing off', () => {
     // (@opentelemetry/api, the no-op facade, is loaded anyway: prom-client uses it for exemplars.)
     const script = [
       "require('./src/observability/tracing');",
-      "require('./src/http/app');",
+      "require('./src/server');",
       "const loaded = Object.keys(require.cache).filter((k) => k.includes('@opentelemetry/') && !k.includes('@opentelemetry/api/'));",
       'process.stdout.write(JSON.stringify(loaded));',
     ].join('\n');

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { loadConfig } from '../../src/config';
-import { createApp, type App } from '../../src/http/app';
+import { createApp, type App } from '../../src/server';
 import { createOrganisation } from '../../src/organisations/service';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 

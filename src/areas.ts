@@ -1,0 +1,48 @@
+// The composition root: the one list of the server's areas. Adding an area is a folder
+// (src/<area>/ with its index.ts manifest, tables, mappers, SDL in schema/) and one line here.
+// The order is the order their resolvers, rules and HTTP routes are put together in.
+import { accessArea } from './access';
+import { activityArea } from './activity';
+import { addressesArea } from './addresses';
+import { assetsArea } from './assets';
+import { auditArea } from './audit';
+import { branchesArea } from './branches';
+import { contactsArea } from './contacts';
+import { conversionsArea } from './conversions';
+import { customFieldsArea } from './custom-fields';
+import { customersArea } from './customers';
+import { documentsArea } from './documents';
+import { compose } from './graph/area';
+import { importExportArea } from './import-export';
+import { invoicesArea } from './invoices';
+import { leadsArea } from './leads';
+import { organisationsArea } from './organisations';
+import { pipelineArea } from './pipeline';
+import { portalArea } from './portal';
+import { searchArea } from './search';
+import { workAddressesArea } from './work-addresses';
+
+export const areas = [
+  organisationsArea,
+  auditArea,
+  customersArea,
+  leadsArea,
+  contactsArea,
+  addressesArea,
+  accessArea,
+  portalArea,
+  invoicesArea,
+  branchesArea,
+  workAddressesArea,
+  assetsArea,
+  activityArea,
+  documentsArea,
+  customFieldsArea,
+  searchArea,
+  importExportArea,
+  pipelineArea,
+  conversionsArea,
+];
+
+/** Everything the areas bring, gathered once. */
+export const composition = compose(areas);

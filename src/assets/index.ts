@@ -1,0 +1,20 @@
+// The assets area: Assets at work addresses, and their reference lists.
+// What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
+import { defineArea } from '../graph/area';
+import { assetGroups, assetLocations, assetMakes, assetModels, assets, fuelTypes } from './tables';
+import { assetsResolvers } from './resolvers';
+import { assetsRules } from './rules';
+
+export const assetsArea = defineArea({
+  name: 'assets',
+  resolvers: [assetsResolvers],
+  rules: assetsRules,
+  nodes: {
+    Asset: { table: assets },
+    AssetGroup: { table: assetGroups },
+    AssetMake: { table: assetMakes },
+    AssetModel: { table: assetModels },
+    FuelType: { table: fuelTypes },
+    AssetLocation: { table: assetLocations },
+  },
+});

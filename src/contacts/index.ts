@@ -1,0 +1,15 @@
+// The contacts area: Contacts of a customer or lead.
+// What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
+import { defineArea } from '../graph/area';
+import { contacts } from './tables';
+import { contactResolvers } from './resolvers';
+import { contactsRules } from './rules';
+
+export const contactsArea = defineArea({
+  name: 'contacts',
+  resolvers: [contactResolvers],
+  rules: contactsRules,
+  nodes: {
+    Contact: { table: contacts, portal: true },
+  },
+});

@@ -1,0 +1,30 @@
+// The customers area: Customers: the record itself, its statuses, types and business units, merging and deletion.
+// What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
+import { defineArea } from '../graph/area';
+import { customerById } from './merge-resolvers';
+import { businessUnits, customers, customerStatuses, customerTypes } from './tables';
+import { customerResolvers } from './resolvers';
+import { customerMergeResolvers } from './merge-resolvers';
+import { customersRules } from './rules';
+
+export const customersArea = defineArea({
+  name: 'customers',
+  resolvers: [customerResolvers, customerMergeResolvers],
+  rules: customersRules,
+  nodes: {
+    Customer: {
+      table: customers,
+      // A merged customer's id resolves to its survivor; a customer opened by id is a read for the
+      // read log (src/audit/read-log-plugin.ts).
+      load: async (ctx, id) => {
+        const row = await customerById(ctx, id);
+        if (row) ctx.customerReads.add(row.id);
+        return row;
+      },
+      portal: true,
+    },
+    CustomerType: { table: customerTypes },
+    CustomerStatus: { table: customerStatuses },
+    BusinessUnit: { table: businessUnits },
+  },
+});

@@ -1,0 +1,20 @@
+// The organisations area: The organisation, its users and their API tokens.
+// What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
+import { defineArea } from '../graph/area';
+import { viewerOf } from '../graph/context';
+import { apiTokens, users } from '../tenancy/tables';
+import { organisationResolvers } from './resolvers';
+
+export const organisationsArea = defineArea({
+  name: 'organisations',
+  resolvers: [organisationResolvers],
+  nodes: {
+    // The caller's own organisation, from the token; no other is ever visible.
+    Organisation: {
+      load: async (ctx, id) => (id === viewerOf(ctx).organisationId ? viewerOf(ctx).organisation : null),
+      portal: true,
+    },
+    User: { table: users },
+    ApiToken: { table: apiTokens },
+  },
+});

@@ -1,0 +1,14 @@
+// The portal area: Portal tokens: a customer's own, limited access.
+// What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
+import { defineArea } from '../graph/area';
+import { portalTokens } from './tables';
+import { portalResolvers } from './resolvers';
+
+export const portalArea = defineArea({
+  name: 'portal',
+  resolvers: [portalResolvers],
+  nodes: {
+    // A portal token may read itself, and no other token.
+    PortalToken: { table: portalTokens, portal: (viewer, id) => id === viewer.portal.id },
+  },
+});
