@@ -17,6 +17,7 @@ import { actorOf } from '../audit/actor';
 import { bearerToken, viewerForToken } from '../auth/tokens';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
+import type { Composition } from '../graph/area';
 import { createContext, type Context } from '../graph/context';
 import { HttpRefusal, receiveForm, releaseBody, type FormFile } from '../http/multipart';
 import { parseGlobalId, toGlobalId } from '../graph/ids';
@@ -38,7 +39,7 @@ function refuse(res: Response, status: number, code: string, message: string): v
 }
 
 /** The request's context, as /graphql builds it; a refusal when the token is missing or bad. */
-async function contextFor(req: Request, config: Config, database: Database): Promise<Context> {
+async function contextFor(req: Request, config: Config, database: Database, composition: Composition): Promise<Context> {
   const header = req.headers.authorization;
   if (header === undefined) throw new HttpRefusal(401, 'UNAUTHENTICATED', 'Authentication required: send `Authorization: Bearer <token>`.');
   const token = bearerToken(header);
@@ -47,7 +48,7 @@ async function contextFor(req: Request, config: Config, database: Database): Pro
   if (!viewer) throw new HttpRefusal(401, 'UNAUTHENTICATED', 'The token is not valid: unknown, revoked or expired.');
   const log = (req as unknown as { log: Logger }).log;
   const requestId = String((req as unknown as { id?: string }).id ?? randomUUID());
-  return createContext({ db: database.db, config, log, requestId, viewer });
+  return createContext({ db: database.db, composition, config, log, requestId, viewer });
 }
 
 /** The name as uploaded, without a path or control characters, at most 255 characters. */
@@ -134,14 +135,14 @@ function refusalOf(error: UserErrors): HttpRefusal {
   return new HttpRefusal(status, code, first.message);
 }
 
-export function documentsRouter(options: { config: Config; database: Database }): Router {
-  const { config, database } = options;
+export function documentsRouter(options: { config: Config; database: Database; composition: Composition }): Router {
+  const { config, database, composition } = options;
   const router = Router();
 
   router.post('/documents', async (req, res) => {
     let ctx: Context;
     try {
-      ctx = await contextFor(req, config, database);
+      ctx = await contextFor(req, config, database, composition);
       const viewer = ctx.viewer!;
       if (viewer.kind !== 'user') throw new HttpRefusal(403, 'FORBIDDEN', 'A portal token may not do this.');
       if (!UPLOADER_ROLES.includes(viewer.role)) throw new HttpRefusal(403, 'FORBIDDEN', `Your role (${viewer.role}) may not upload documents.`);
@@ -231,7 +232,7 @@ export function documentsRouter(options: { config: Config; database: Database })
   router.get('/documents/:id', async (req, res) => {
     let ctx: Context;
     try {
-      ctx = await contextFor(req, config, database);
+      ctx = await contextFor(req, config, database, composition);
       if (ctx.viewer!.kind !== 'user') throw new HttpRefusal(403, 'FORBIDDEN', 'A portal token may not do this.');
     } catch (error) {
       if (error instanceof HttpRefusal) return refuse(res, error.status, error.code, error.message);

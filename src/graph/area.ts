@@ -28,7 +28,7 @@ export type NodeSource = {
 };
 
 /** What routes and background work get from the server. */
-export type AreaServices = { config: Config; database: Database; log: Logger };
+export type AreaServices = { config: Config; database: Database; log: Logger; composition: Composition };
 
 export type Area = {
   /** The area's folder under src/. */

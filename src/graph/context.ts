@@ -5,10 +5,13 @@ import { Visibility } from '../auth/visibility';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import type { RequestCost } from '../limits/cost';
+import type { Composition } from './area';
 import { Loaders } from './loaders';
 
 export type Context = {
   db: Db;
+  /** What the areas bring (src/areas.ts): node types, record children… for code that serves them all. */
+  composition: Composition;
   config: Config;
   log: Logger;
   requestId: string;

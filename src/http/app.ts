@@ -175,7 +175,7 @@ export async function createHttpApp(
   });
   app.use(graphiqlRouter(options.demoToken ?? (() => null)));
   const rateLimiter = config.rateLimitEnabled ? await createRateLimiter({ config, log, now: options.rateLimitNow }) : null;
-  const services: AreaServices = { config, database, log };
+  const services: AreaServices = { config, database, log, composition: options.composition };
   for (const area of options.composition.areas) {
     if (!area.routes) continue;
     if (rateLimiter) app.use([...area.routes.paths], rateLimiter.httpRoutes);
@@ -229,7 +229,7 @@ export async function createHttpApp(
         // A refused token is charged to the caller's address, so tokens cannot be guessed at full speed.
         if (!viewer) throw (await rateLimiter?.refusedToken(req)) ?? unauthenticated('The token is not valid: unknown, revoked or expired.');
       }
-      return createContext({ db: database.db, config, log: reqLog, requestId, viewer, rateLimitKey: rateLimitKeyOf(req) });
+      return createContext({ db: database.db, composition: options.composition, config, log: reqLog, requestId, viewer, rateLimitKey: rateLimitKeyOf(req) });
     },
   });
 

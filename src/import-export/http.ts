@@ -34,6 +34,7 @@ import { bearerToken, viewerForToken } from '../auth/tokens';
 import type { Config } from '../config';
 import { customers } from '../customers/tables';
 import type { Database } from '../db/client';
+import type { Composition } from '../graph/area';
 import { createContext, type Context } from '../graph/context';
 import { receiveForm, releaseBody } from '../http/multipart';
 import { parseGlobalId, toGlobalId } from '../graph/ids';
@@ -74,7 +75,7 @@ function jobAnswer(job: ImportJobRow) {
   };
 }
 
-export function importExportRouter(options: { database: Database; config: Config; log: Logger }): express.Router {
+export function importExportRouter(options: { database: Database; config: Config; log: Logger; composition: Composition }): express.Router {
   const { database, config } = options;
   const router = express.Router();
 
@@ -92,7 +93,7 @@ export function importExportRouter(options: { database: Database; config: Config
       return null;
     }
     const log = (req as unknown as { log?: Logger }).log ?? options.log;
-    return createContext({ db: database.db, config, log, requestId: String((req as unknown as { id?: string }).id ?? ''), viewer });
+    return createContext({ db: database.db, composition: options.composition, config, log, requestId: String((req as unknown as { id?: string }).id ?? ''), viewer });
   }
 
   /** A user with one of `roles`; otherwise answers 403 and returns false. */
