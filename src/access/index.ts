@@ -2,6 +2,7 @@
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
 import { defineArea } from '../graph/area';
 import { accessGrants, statusGroups } from './tables';
+import { visibilityFor } from './visibility';
 import { grantResolvers } from './grant-resolvers';
 import { statusGroupResolvers } from './status-group-resolvers';
 
@@ -12,4 +13,6 @@ export const accessArea = defineArea({
     AccessGrant: { table: accessGrants },
     StatusGroup: { table: statusGroups },
   },
+  // Who sees which leads and customers, for every request.
+  visibility: visibilityFor,
 });

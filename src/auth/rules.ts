@@ -4,7 +4,7 @@ import { rule } from 'graphql-shield';
 import type { Context } from '../graph/context';
 import { forbidden, unauthenticated } from '../graph/errors';
 import type { Role } from '../tenancy/tables';
-import type { PortalPermission } from '../portal/tables';
+import type { PortalPermission } from './viewer';
 
 type Rule = ReturnType<ReturnType<typeof rule>>;
 

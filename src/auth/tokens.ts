@@ -1,22 +1,19 @@
 // API tokens: random, shown once, stored as a SHA-256 hash. A token is looked up by its hash on
 // every request; a revoked, expired or deactivated user's token authenticates no one. Users' tokens
-// start `crm_`, portal tokens (bound to one customer) `crmp_`.
+// start `crm_`; other kinds (portal tokens, bound to one customer: src/portal/tokens.ts) are the areas'.
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { apiTokens, organisations, users } from '../tenancy/tables';
-import { portalTokens } from '../portal/tables';
-import type { PortalViewer, UserViewer, Viewer } from './viewer';
+import type { UserViewer, Viewer } from './viewer';
 
 const PREFIX = 'crm_';
-const PORTAL_PREFIX = 'crmp_';
+
+/** Another kind of bearer token, issued by an area (a portal token): its prefix and how it becomes a viewer. */
+export type TokenKind = { prefix: string; viewer(db: Db, token: string): Promise<Viewer | null> };
 
 export function generateToken(prefix: string = PREFIX): string {
   return prefix + randomBytes(32).toString('base64url');
-}
-
-export function generatePortalToken(): string {
-  return generateToken(PORTAL_PREFIX);
 }
 
 /** The token of an `Authorization: Bearer <token>` header; null when the header is absent or not that shape. */
@@ -37,9 +34,11 @@ export async function issueToken(db: Db, user: { id: string; organisationId: str
   return token;
 }
 
-export async function viewerForToken(db: Db, token: string): Promise<Viewer | null> {
+/** The viewer a token stands for: a user's token, or one of the areas' kinds (`kinds`, from the composition). */
+export async function viewerForToken(db: Db, token: string, kinds: readonly TokenKind[]): Promise<Viewer | null> {
   if (token.length > 200) return null;
-  if (token.startsWith(PORTAL_PREFIX)) return portalViewerForToken(db, token);
+  const other = kinds.find((kind) => token.startsWith(kind.prefix));
+  if (other) return other.viewer(db, token);
   if (!token.startsWith(PREFIX)) return null;
   const [row] = await db
     .select({ user: users, organisation: organisations })
@@ -66,30 +65,4 @@ export async function viewerForToken(db: Db, token: string): Promise<Viewer | nu
     userId: row.user.id,
   };
   return viewer;
-}
-
-async function portalViewerForToken(db: Db, token: string): Promise<PortalViewer | null> {
-  const [row] = await db
-    .select({ portal: portalTokens, organisation: organisations })
-    .from(portalTokens)
-    .innerJoin(organisations, eq(organisations.id, portalTokens.organisationId))
-    .where(
-      and(
-        eq(portalTokens.tokenHash, hashToken(token)),
-        isNull(portalTokens.revokedAt),
-        or(isNull(portalTokens.expiresAt), gt(portalTokens.expiresAt, new Date())),
-      ),
-    )
-    .limit(1);
-  if (!row) return null;
-  return {
-    kind: 'portal',
-    portal: row.portal,
-    permissions: new Set(row.portal.permissions),
-    organisation: row.organisation,
-    organisationId: row.organisation.id,
-    user: null,
-    role: null,
-    userId: null,
-  };
 }

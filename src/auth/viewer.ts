@@ -1,7 +1,13 @@
 // The authenticated caller, resolved once per request from the bearer token: a user of the
 // organisation, or a portal token bound to one of its customers.
 import type { OrganisationRow, Role, UserRow } from '../tenancy/tables';
-import type { PortalPermission, PortalTokenRow } from '../portal/tables';
+
+/** What a portal token may be granted (the portal area stores them: src/portal/tables.ts). */
+export const portalPermissions = ['VIEW_INVOICES', 'VIEW_STATEMENTS', 'VIEW_JOBS', 'PAY', 'UPDATE_CONTACT_DETAILS'] as const;
+export type PortalPermission = (typeof portalPermissions)[number];
+
+/** The portal token behind a portal viewer, as far as authorisation needs it. */
+export type PortalGrant = { id: string; customerId: string };
 
 type ViewerBase = { organisation: OrganisationRow; organisationId: string };
 
@@ -15,8 +21,8 @@ export type UserViewer = ViewerBase & {
 
 export type PortalViewer = ViewerBase & {
   kind: 'portal';
-  /** The token's row; `customerId` is the one customer it may see. */
-  portal: PortalTokenRow;
+  /** The token; `customerId` is the one customer it may see. */
+  portal: PortalGrant;
   permissions: ReadonlySet<PortalPermission>;
   user: null;
   role: null;

@@ -44,7 +44,7 @@ async function contextFor(req: Request, config: Config, database: Database, comp
   if (header === undefined) throw new HttpRefusal(401, 'UNAUTHENTICATED', 'Authentication required: send `Authorization: Bearer <token>`.');
   const token = bearerToken(header);
   if (!token) throw new HttpRefusal(401, 'UNAUTHENTICATED', 'The Authorization header must be `Bearer <token>`.');
-  const viewer = await viewerForToken(database.db, token);
+  const viewer = await viewerForToken(database.db, token, composition.tokens);
   if (!viewer) throw new HttpRefusal(401, 'UNAUTHENTICATED', 'The token is not valid: unknown, revoked or expired.');
   const log = (req as unknown as { log: Logger }).log;
   const requestId = String((req as unknown as { id?: string }).id ?? randomUUID());

@@ -6,6 +6,8 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { AreaRules } from '../auth/area-rules';
+import type { TokenKind } from '../auth/tokens';
+import type { VisibilityPolicy } from '../auth/visibility';
 import type { PortalViewer } from '../auth/viewer';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
@@ -47,6 +49,10 @@ export type Area = {
   plugins?: readonly ApolloServerPlugin<Context>[];
   /** Background work started with the server and stopped with it. */
   start?: (services: AreaServices) => Promise<{ stop(): void }>;
+  /** Kinds of bearer token the area issues (besides users' own). */
+  tokens?: readonly TokenKind[];
+  /** Who sees which records: exactly one area (access) supplies the policy. */
+  visibility?: VisibilityPolicy;
 };
 
 /** The areas' contributions, gathered and checked once: no node type or route owned twice. */
@@ -57,6 +63,8 @@ export type Composition = {
   nodes: ReadonlyMap<NodeType, NodeSource>;
   children: readonly RecordChild[];
   plugins: ApolloServerPlugin<Context>[];
+  visibility: VisibilityPolicy;
+  tokens: TokenKind[];
 };
 
 export function compose(areas: readonly Area[]): Composition {
@@ -71,13 +79,17 @@ export function compose(areas: readonly Area[]): Composition {
       nodes.set(type, source);
     }
   }
+  const policies = areas.filter((a) => a.visibility);
+  if (policies.length !== 1) throw new Error(`areas: exactly one area must supply the visibility policy (found ${policies.length})`);
   return {
     areas,
+    visibility: policies[0]!.visibility!,
     resolvers: areas.flatMap((a) => a.resolvers ?? []),
     rules: areas.flatMap((a) => (a.rules ? [a.rules] : [])),
     nodes,
     children: areas.flatMap((a) => a.children ?? []),
     plugins: areas.flatMap((a) => a.plugins ?? []),
+    tokens: areas.flatMap((a) => a.tokens ?? []),
   };
 }
 

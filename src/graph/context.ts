@@ -1,7 +1,7 @@
 // What every resolver gets: who is asking, a database handle, loaders fresh for this request.
 import type { Logger } from 'pino';
 import type { Viewer } from '../auth/viewer';
-import { Visibility } from '../auth/visibility';
+import type { Visibility } from '../auth/visibility';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import type { RequestCost } from '../limits/cost';
@@ -32,7 +32,7 @@ export type Context = {
 export type AuthedContext = Context & { viewer: Viewer };
 
 export function createContext(options: Omit<Context, 'loaders' | 'visibility' | 'customerReads'>): Context {
-  const visibility = new Visibility(options.viewer?.organisationId ?? '00000000-0000-0000-0000-000000000000', options.viewer);
+  const visibility = options.composition.visibility(options.viewer?.organisationId ?? '00000000-0000-0000-0000-000000000000', options.viewer);
   return { ...options, visibility, loaders: new Loaders(options.db, visibility), customerReads: new Set() };
 }
 

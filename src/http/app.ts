@@ -223,7 +223,7 @@ export async function createHttpApp(
       if (header !== undefined) {
         const token = bearerToken(header);
         if (!token) throw (await rateLimiter?.refusedToken(req)) ?? unauthenticated('The Authorization header must be `Bearer <token>`.');
-        viewer = await viewerForToken(database.db, token).catch((err: unknown) => {
+        viewer = await viewerForToken(database.db, token, options.composition.tokens).catch((err: unknown) => {
           throw isDatabaseUnavailable(err) ? databaseUnavailable() : err;
         });
         // A refused token is charged to the caller's address, so tokens cannot be guessed at full speed.

@@ -87,7 +87,7 @@ export function importExportRouter(options: { database: Database; config: Config
       refuse(res, 401, [{ message: 'Authentication required: send `Authorization: Bearer <token>`.', code: 'UNAUTHENTICATED' }]);
       return null;
     }
-    const viewer = await viewerForToken(database.db, token);
+    const viewer = await viewerForToken(database.db, token, options.composition.tokens);
     if (!viewer) {
       refuse(res, 401, [{ message: 'The token is not valid: unknown, revoked or expired.', code: 'UNAUTHENTICATED' }]);
       return null;

@@ -6,6 +6,7 @@ import { viewerOf, type Context } from '../graph/context';
 import { forbidden } from '../graph/errors';
 import { globalIdField } from '../graph/fields';
 import { inputId, payload } from '../graph/user-errors';
+import { portalTokens } from '../portal/tables';
 import { apiTokens, users, type ApiTokenRow } from '../tenancy/tables';
 import { createApiToken, createUser, listUsers, revokeApiToken, tokenLive, updateUser, type TokenIssuer } from './users-service';
 
@@ -49,7 +50,7 @@ export const organisationResolvers: Resolvers = {
   Viewer: {
     user: (v) => v.user,
     organisation: (v) => v.organisation,
-    portalToken: (v) => v.portal,
+    portalToken: (v, _a, ctx) => (v.portal ? ctx.loaders.byId(portalTokens, 'PortalToken').load(v.portal.id) : null),
   },
   User: {
     id: globalIdField('User'),

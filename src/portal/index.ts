@@ -2,6 +2,7 @@
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
 import { defineArea } from '../graph/area';
 import { portalTokens } from './tables';
+import { portalTokenKind } from './tokens';
 import { portalResolvers } from './resolvers';
 
 export const portalArea = defineArea({
@@ -11,4 +12,6 @@ export const portalArea = defineArea({
     // A portal token may read itself, and no other token.
     PortalToken: { table: portalTokens, portal: (viewer, id) => id === viewer.portal.id },
   },
+  // `crmp_…` bearer tokens.
+  tokens: [portalTokenKind],
 });

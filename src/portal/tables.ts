@@ -5,14 +5,9 @@ import { index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'driz
 import { customers } from '../customers/tables';
 import { id, organisationId } from '../db/columns';
 import { users } from '../tenancy/tables';
+import { portalPermissions, type PortalPermission } from '../auth/viewer';
 
-export const portalPermissionEnum = pgEnum('portal_permission', [
-  'VIEW_INVOICES',
-  'VIEW_STATEMENTS',
-  'VIEW_JOBS',
-  'PAY',
-  'UPDATE_CONTACT_DETAILS',
-]);
+export const portalPermissionEnum = pgEnum('portal_permission', portalPermissions);
 
 export const portalTokens = pgTable(
   'portal_tokens',
@@ -35,4 +30,4 @@ export const portalTokens = pgTable(
 );
 
 export type PortalTokenRow = typeof portalTokens.$inferSelect;
-export type PortalPermission = (typeof portalPermissionEnum.enumValues)[number];
+export type { PortalPermission };

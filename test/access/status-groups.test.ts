@@ -7,7 +7,7 @@ import { assignStatusGroups } from '../../src/access/status-groups';
 import { userStatusGroups } from '../../src/access/tables';
 import { auditEntries } from '../../src/audit/tables';
 import type { Actor } from '../../src/audit/service';
-import { Visibility } from '../../src/auth/visibility';
+import { RecordVisibility } from '../../src/access/visibility';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
 import { UserErrors } from '../../src/graph/user-errors';
@@ -247,7 +247,7 @@ describe('assertStatusPermitted (the check for status changes)', () => {
   const actorFor = (userGlobalId: string | null, extra: Partial<Actor> = {}): Actor => ({
     organisationId: org.organisationId,
     userId: userGlobalId ? uuid(userGlobalId) : null,
-    visibility: new Visibility(org.organisationId, null),
+    visibility: new RecordVisibility(org.organisationId, null),
     requestId: null,
     currency: 'GBP',
     ...extra,

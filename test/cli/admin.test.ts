@@ -28,7 +28,7 @@ it('creates an organisation and prints only JSON on stdout', async () => {
     expect(parseGlobalId(result.userId)?.type).toBe('User');
     const db = server ?? (await openDatabase({ kind: 'embedded', dataDir }));
     try {
-      const viewer = await viewerForToken(db.db, result.token);
+      const viewer = await viewerForToken(db.db, result.token, []);
       expect(viewer).toMatchObject({ role: 'ADMIN', organisation: { name: 'Acme' }, user: { email: 'admin@acme.test' } });
     } finally {
       if (server) await server.drop();

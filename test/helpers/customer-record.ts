@@ -3,7 +3,8 @@
 // activity (note, task, communication, expiry), a document, an access grant, a portal token and an
 // invoice. For tests of workflows that move, delete or anonymise whole records.
 import { sql } from 'drizzle-orm';
-import { generatePortalToken, hashToken } from '../../src/auth/tokens';
+import { hashToken } from '../../src/auth/tokens';
+import { generatePortalToken } from '../../src/portal/tokens';
 import { raiseInvoice } from '../../src/invoices/service';
 import { parseGlobalId } from '../../src/graph/ids';
 import { raiseSalesOrderFromQuote } from '../../src/pipeline/service';
