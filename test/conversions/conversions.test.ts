@@ -71,7 +71,8 @@ async function count(table: string): Promise<number> {
 
 /** A lead with one of everything (and two contacts, two addresses). */
 async function fullLead(name: string) {
-  const leadId = await createLead({ name,
+  const leadId = await createLead({
+    name,
     vatNumber: 'GB123456789',
     customFields: { trade_account: 'TA-42', lead_score: 7 },
     ...LEAD_CONTACTS_AND_ADDRESSES,
@@ -149,7 +150,8 @@ describe('convertLead', () => {
   });
 
   it('takes only the chosen contacts, and leaves notes and documents on the lead when asked', async () => {
-    const leadId = await createLead({ name: 'Choosy Ltd',
+    const leadId = await createLead({
+      name: 'Choosy Ltd',
       contacts: [{ surname: 'Keep' }, { surname: 'Skip' }],
       addresses: [{ type: 'BILLING', isDefault: true, line1: '3 Road', postcode: 'BS3 3CC' }],
     });

@@ -116,17 +116,23 @@ const LIST = graphql(`
 `);
 
 it('creates a lead with contacts and addresses; postcode is optional on a lead', async () => {
-  const res = await server.graphql(CREATE, { input: {
-    name: 'Northwind Cafés',
-    website: 'https://northwind.test/',
-    employees: 12,
-    leadSource: 'Trade show',
-    contacts: [{ firstName: 'Nancy', surname: 'Davolio' }],
-    addresses: [
-      { type: 'TRADING', line1: '12 High Street' },
-      { type: 'TRADING', line1: '14 High Street', isDefault: true },
-    ],
-  } }, org.adminToken);
+  const res = await server.graphql(
+    CREATE,
+    {
+      input: {
+        name: 'Northwind Cafés',
+        website: 'https://northwind.test/',
+        employees: 12,
+        leadSource: 'Trade show',
+        contacts: [{ firstName: 'Nancy', surname: 'Davolio' }],
+        addresses: [
+          { type: 'TRADING', line1: '12 High Street' },
+          { type: 'TRADING', line1: '14 High Street', isDefault: true },
+        ],
+      },
+    },
+    org.adminToken,
+  );
   expect(res.data!.createLead.userErrors).toEqual([]);
   const lead = res.data!.createLead.lead!;
   expect(lead).toMatchObject({
