@@ -73,7 +73,36 @@ const config: CodegenConfig = {
         mappers: mappers(),
       },
     },
+    // Typed operations for the tests: `graphql(`…`)` from test/generated in a test file gives its
+    // result and variables types, checked against schema/ (an invalid operation fails codegen).
+    'test/generated/': {
+      documents: ['test/**/*.ts', '!test/generated/**'],
+      preset: 'client',
+      presetConfig: { fragmentMasking: false },
+      config: {
+        useTypeImports: true,
+        enumsAsTypes: true,
+        avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
+        maybeValue: 'T | null',
+        inputMaybeValue: 'T | null | undefined',
+        scalars: {
+          ID: 'string',
+          DateTime: 'string',
+          Date: 'string',
+          EmailAddress: 'string',
+          PhoneNumber: 'string',
+          CountryCode: 'string',
+          Currency: 'string',
+          SafeInt: 'number',
+          URL: 'string',
+          JSONObject: 'Record<string, unknown>',
+        },
+      },
+    },
   },
+  // Documents are only `graphql(`…`)` calls (the tests' `gql(`…`)` helpers take untyped strings with
+  // interpolations, and no /* GraphQL */ comment marks one).
+  pluckConfig: { globalGqlIdentifierName: ['graphql'], gqlMagicComment: 'typed-graphql' },
 };
 
 export default config;

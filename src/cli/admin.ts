@@ -9,13 +9,39 @@ import { safeErrorMessage, safeStack } from '../logger';
 import { CommandError } from './commands';
 import { openCommandTarget } from './target';
 
-const usage = `Usage:
-  npm run admin -- create-organisation --name "Acme" --admin-email admin@acme.test [--admin-name "Ada"] [--currency GBP] [--json]`;
+const usage = `Usage: npm run admin -- <command> [options]
+
+Commands:
+  create-organisation   Create an organisation (tenant) with its first admin user; prints the
+                        admin's API token, shown once.
+
+Options of create-organisation:
+  --name <name>           The organisation's name (required)
+  --admin-email <email>   The first admin's email address (required)
+  --admin-name <name>     The first admin's name
+  --currency <code>       The organisation's currency, ISO 4217 (default GBP)
+  --json                  Print only {"organisationId","userId","token"} on stdout
+
+  -h, --help              Show this help
+
+Environment:
+  DATABASE_URL   postgres://… to use a PostgreSQL server; unset: the embedded database in DATA_DIR
+  DATA_DIR       Where the embedded database keeps its files (default .data). If a server
+                 started with \`npm start\` holds it, the command runs through that server.
+
+Example:
+  npm run admin -- create-organisation --name "Acme" --admin-email admin@acme.test --admin-name "Ada"`;
 
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
+  // Help is answered before the configuration is read or the database opened.
+  if (command === '--help' || command === '-h' || command === 'help' || (command === 'create-organisation' && (rest.includes('--help') || rest.includes('-h')))) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
   if (command !== 'create-organisation') {
-    process.stderr.write(`${command ? `Unknown command: ${command}\n` : ''}${usage}\n`);
+    const unknown = !command ? '' : command.startsWith('-') ? `Unknown option '${command}'\n` : `Unknown command: ${command}\n`;
+    process.stderr.write(`${unknown}${usage}\n`);
     return 2;
   }
   let values;

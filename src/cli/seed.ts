@@ -8,19 +8,43 @@ import { DataDirInUseError } from '../db/data-dir-lock';
 import { CommandError } from './commands';
 import { openCommandTarget } from './target';
 
-const usage = 'Usage: npm run seed -- --customers N [--organisation <Organisation ID>] [--batch-size 1000]\n';
+const usage = `Usage: npm run seed -- --customers N [--organisation <Organisation ID>] [--batch-size 1000]
+
+Adds N generated customers, each with contacts and addresses, in batches, with a progress bar.
+
+Options:
+  --customers <N>          How many customers to add (required, at least 1)
+  --organisation <id>      The organisation's ID, as the API and \`npm run admin\` print it; default:
+                           the demo organisation (created if there is none)
+  --batch-size <N>         Customers per transaction (default 1000, at most 10000)
+  -h, --help               Show this help
+
+Environment:
+  DATABASE_URL   postgres://… to use a PostgreSQL server; unset: the embedded database in DATA_DIR
+  DATA_DIR       Where the embedded database keeps its files (default .data). If a server
+                 started with \`npm start\` holds it, the command runs through that server.
+
+Examples:
+  npm run seed -- --customers 10000
+  DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm npm run seed -- --customers 500 --organisation "$ORGANISATION_ID"
+`;
 
 async function main(): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
       args: process.argv.slice(2),
-      options: { customers: { type: 'string' }, organisation: { type: 'string' }, 'batch-size': { type: 'string' } },
+      options: { customers: { type: 'string' }, organisation: { type: 'string' }, 'batch-size': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
     }));
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${usage}`);
     return 2;
+  }
+  // Help is answered before the configuration is read or the database opened.
+  if (values.help) {
+    process.stdout.write(usage);
+    return 0;
   }
   const count = Number(values.customers);
   const batchSize = values['batch-size'] ? Number(values['batch-size']) : 1000;

@@ -11,7 +11,8 @@ import { RecordVisibility } from '../../src/access/visibility';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
 import { UserErrors } from '../../src/graph/user-errors';
-import { CREATE_CUSTOMER, customerInput, startTestOrganisation, readReference, type Reference } from '../helpers/reference';
+import { flows } from '../helpers/flows';
+import { CREATE_CUSTOMER_DOCUMENT, customerInput, startTestOrganisation, readReference, type CustomerOverrides, type Reference } from '../helpers/reference';
 import { createTestOrganisation, errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
@@ -51,6 +52,9 @@ async function counts(): Promise<{ groups: number; links: number; customers: num
   return row!;
 }
 
+/** A status group as its audit entries record it. */
+type StatusGroupAudit = { name: string; statusIds: string[] };
+
 async function auditOf(entityGlobalId: string, action: string) {
   return server.database.db
     .select()
@@ -58,10 +62,11 @@ async function auditOf(entityGlobalId: string, action: string) {
     .where(and(eq(auditEntries.entityId, uuid(entityGlobalId)), eq(auditEntries.action, action)));
 }
 
-async function createCustomerAs(token: string, overrides: Record<string, unknown>) {
-  const res = await server.graphql(CREATE_CUSTOMER, { input: customerInput(ref, overrides) }, token);
-  expect(res.errors).toBeUndefined();
-  return res.data!.createCustomer as { customer: { id: string; status: { code: string } } | null; userErrors: any[] };
+const { gql } = flows(() => ({ server, token: org.adminToken, ref }));
+
+/** createCustomer as `token`, which may be refused: the payload, user errors and all. */
+async function createCustomerAs(token: string, overrides: CustomerOverrides) {
+  return (await gql(CREATE_CUSTOMER_DOCUMENT, { input: customerInput(ref, overrides) }, token)).createCustomer;
 }
 
 beforeAll(async () => {
@@ -94,7 +99,7 @@ describe('managing status groups', () => {
     groupId = statusGroup.id;
     const [entry] = await auditOf(groupId, 'statusGroup.create');
     expect(entry).toBeDefined();
-    expect((entry!.after as any).statusIds).toHaveLength(2);
+    expect((entry!.after as { statusIds: string[] }).statusIds).toHaveLength(2);
   });
 
   it('refuses a blank name, an unknown status and a duplicate name, naming the field, and writes nothing', async () => {
@@ -183,7 +188,7 @@ describe('a user limited to a group', () => {
 
     const outside = await createCustomerAs(salesToken, { name: 'In C', statusId: ref.statuses.C });
     expect(errorCodes(outside.userErrors)).toEqual(['input.statusId:STATUS_NOT_PERMITTED']);
-    expect(outside.userErrors[0].message).toContain('Credit Check in Progress');
+    expect(outside.userErrors[0]!.message).toContain('Credit Check in Progress');
     expect(outside.customer).toBeNull();
 
     const byDefault = await createCustomerAs(salesToken, { name: 'Default status' });
@@ -299,9 +304,10 @@ describe('changing and deleting a group', () => {
     });
     expect(res.data!.updateStatusGroup.statusGroup.members.map((m: any) => m.name)).toEqual(expect.arrayContaining(['SALES user']));
     const [entry] = await auditOf(groupId, 'statusGroup.update');
-    expect((entry!.before as any).name).toBe('Credit team');
-    expect((entry!.after as any).name).toBe('Credit control');
-    expect((entry!.after as any).statusIds).toEqual([uuid(ref.statuses.A!), uuid(ref.statuses.C!)].sort());
+    const [before, after] = [entry!.before as StatusGroupAudit, entry!.after as StatusGroupAudit];
+    expect(before.name).toBe('Credit team');
+    expect(after.name).toBe('Credit control');
+    expect(after.statusIds).toEqual([uuid(ref.statuses.A!), uuid(ref.statuses.C!)].sort());
 
     // The members' choices follow at once.
     const only = await server.graphql(STATUSES, { only: true }, salesToken);

@@ -7,6 +7,7 @@ import { assets as assetsTable } from '../../src/assets/tables';
 import { parseGlobalId, toGlobalId } from '../../src/graph/ids';
 import { workAddresses } from '../../src/work-addresses/tables';
 import { CREATE_CUSTOMER, customerInput, startTestOrganisation, readReference, type Reference } from '../helpers/reference';
+import { flows } from '../helpers/flows';
 import { createTestOrganisation, errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
@@ -38,12 +39,6 @@ const DELETE_ASSET = `mutation($input: DeleteAssetInput!) {
 const CUSTOMER_ASSETS = `query($id: ID!, $filter: AssetFilter) {
   customer(id: $id) { assets(filter: $filter, first: 50) { totalCount nodes { description } } }
 }`;
-
-async function createCustomer(name: string, token = org.adminToken): Promise<string> {
-  const res = await server.graphql(CREATE_CUSTOMER, { input: customerInput(ref, { name }) }, token);
-  expect(res.data!.createCustomer.userErrors).toEqual([]);
-  return res.data!.createCustomer.customer.id;
-}
 
 /** A work address of a customer (the work-address area's own mutations are tested there). */
 async function workAddress(customerId: string, line1: string): Promise<string> {
@@ -80,6 +75,8 @@ beforeAll(async () => {
   items.ecotec = await item('MODEL', 'ecoTEC plus', items.vaillant);
 });
 afterAll(() => server.close());
+
+const { createCustomer } = flows(() => ({ server, token: org.adminToken, ref }));
 
 describe('reference lists', () => {
   it('lists each one by name, makes with their models', async () => {
@@ -272,7 +269,7 @@ describe('assets', () => {
     expect(read.data!.node).toBeNull();
 
     // The sales user's own customer works.
-    const own = await createCustomer('Sales Owned Ltd', sales);
+    const own = await createCustomer('Sales Owned Ltd', { token: sales });
     expect((await asset({ customerId: own, description: 'Mine' }, sales)).userErrors).toEqual([]);
 
     const readOnly = await org.tokenFor('READ_ONLY');

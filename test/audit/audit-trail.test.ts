@@ -4,7 +4,8 @@
 import { writeCustomerReads } from '../../src/audit/read-log-plugin';
 import { auditEntries, recordReads } from '../../src/audit/tables';
 import { parseGlobalId } from '../../src/graph/ids';
-import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
+import { startTestOrganisation, type Reference } from '../helpers/reference';
+import { flows } from '../helpers/flows';
 import { createTestOrganisation, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
@@ -13,6 +14,10 @@ let ref: Reference;
 
 beforeAll(async () => ({ server, org, ref } = await startTestOrganisation()));
 afterAll(() => server.close());
+
+const mutate = (query: string, input: Record<string, unknown>, token?: string) => mutation(query, input, { token });
+
+const { createCustomer, mutation } = flows(() => ({ server, token: org.adminToken, ref }));
 
 const UPDATE_CUSTOMER = `mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { customer { version } userErrors { code } } }`;
 const CREATE_CONTACT = `mutation($input: CreateContactInput!) { createContact(input: $input) { contact { id } userErrors { code } } }`;
@@ -31,21 +36,6 @@ const TRAIL = `query($id: ID!, $first: Int, $after: String, $last: Int, $before:
 
 /** Read logs through the customers list, which itself records no read. */
 const READ_LOGS = `{ customers(first: 100) { nodes { id readLog(first: 50) { totalCount nodes { id reader { email } portalToken { id } at requestId } } } } }`;
-
-async function createCustomer(name: string, token = org.adminToken): Promise<string> {
-  const res = await server.graphql(CREATE_CUSTOMER, { input: customerInput(ref, { name }) }, token);
-  expect(res.errors).toBeUndefined();
-  expect(res.data!.createCustomer.userErrors).toEqual([]);
-  return res.data!.createCustomer.customer.id;
-}
-
-async function mutate(query: string, input: Record<string, unknown>, token = org.adminToken) {
-  const res = await server.graphql(query, { input }, token);
-  expect(res.errors).toBeUndefined();
-  const payload = Object.values(res.data!)[0] as { userErrors: unknown[] } & Record<string, any>;
-  expect(payload.userErrors).toEqual([]);
-  return payload;
-}
 
 async function trail(id: string, args: Record<string, unknown> = { first: 50 }, token = org.adminToken) {
   const res = await server.graphql(TRAIL, { id, ...args }, token);
@@ -144,7 +134,7 @@ describe('Customer.auditTrail', () => {
   });
 
   it('is for admins and managers only', async () => {
-    const own = await createCustomer('Sales Own Ltd', await org.tokenFor('SALES'));
+    const own = await createCustomer('Sales Own Ltd', { token: await org.tokenFor('SALES') });
     const sales = await server.graphql(TRAIL, { id: own, first: 5 }, await org.tokenFor('SALES'));
     expect(sales.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(sales.data?.customer ?? null).toBeNull();

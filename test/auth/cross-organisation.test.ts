@@ -16,6 +16,8 @@ import { quotes } from '../../src/pipeline/tables';
 import { portalTokens } from '../../src/portal/tables';
 import { hashToken } from '../../src/auth/tokens';
 import { generatePortalToken } from '../../src/portal/tokens';
+import { adminMutation } from '../helpers/customer-record';
+import { flows } from '../helpers/flows';
 import { operationFor, schemaFieldsOf } from '../helpers/operations';
 import { CREATE_CUSTOMER, customerInput, readReference } from '../helpers/reference';
 import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
@@ -62,12 +64,7 @@ async function populate(org: TestOrganisation) {
   });
   expect(lead.data!.createLead.lead.id).toBeTruthy();
   // Something of every area of the customer record.
-  const make = async (mutation: string, input: Record<string, unknown>) => {
-    const res = await server.graphql(mutation, { input }, org.adminToken);
-    const payload = Object.values(res.data ?? {})[0] as { userErrors?: unknown[] } | undefined;
-    expect({ mutation: mutation.slice(9, 40), errors: res.errors, userErrors: payload?.userErrors }).toEqual({ mutation: mutation.slice(9, 40), errors: undefined, userErrors: [] });
-    return payload as any;
-  };
+  const make = (mutation: string, input: Record<string, unknown>) => adminMutation(server, org, mutation, input);
   const branch = await make(`mutation($input: CreateBranchInput!) { createBranch(input: $input) { branch { id } userErrors { code field message } } }`, { customerId, name: 'Twin branch', line1: '1 Twin Rd' });
   const work = await make(`mutation($input: CreateWorkAddressInput!) { createWorkAddress(input: $input) { workAddress { id } userErrors { code field message } } }`, { customerId, branchId: branch.branch.id, line1: '2 Twin Rd', postcode: 'TW1 1NS' });
   const listItem = (input: Record<string, unknown>) =>
@@ -91,11 +88,7 @@ async function populate(org: TestOrganisation) {
   await make(`mutation($input: CreateExpiryInput!) { createExpiry(input: $input) { expiry { id } userErrors { code field message } } }`, { ownerId: customerId, supplier: 'Twin Gas', description: 'Gas supply', endsOn: '2099-01-01' });
   await make(`mutation($input: CreateCustomFieldDefinitionInput!) { createCustomFieldDefinition(input: $input) { customFieldDefinition { id } userErrors { code field message } } }`, { key: 'twin', label: 'Twin', type: 'TEXT', enabledFor: ['CUSTOMER'] });
   await make(`mutation($input: SaveSearchInput!) { saveSearch(input: $input) { savedSearch { id } userErrors { code field message } } }`, { name: 'Twins', shared: true, filter: { rule: { field: 'NAME', operator: 'CONTAINS', value: 'Identical' } } });
-  const form = new FormData();
-  form.append('recordId', customerId);
-  form.append('file', new Blob(['twin file\n'], { type: 'text/plain' }), 'twin.txt');
-  const upload = await fetch(server.url.replace(/\/graphql$/, '/documents'), { method: 'POST', body: form, headers: { authorization: `Bearer ${org.adminToken}` } });
-  expect(upload.status).toBe(201);
+  await flows(() => ({ server, token: org.adminToken })).upload(customerId, { bytes: 'twin file\n', name: 'twin.txt', type: 'text/plain' });
 }
 
 /** The node types populate() makes in each organisation (ImportJob needs a file upload of its own). */

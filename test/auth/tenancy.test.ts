@@ -47,8 +47,8 @@ describe('authentication', () => {
       body: JSON.stringify({ query: '{ viewer { user { email } } }' }),
     });
     expect(res.status).toBe(401);
-    const body = (await res.json()) as any;
-    expect(body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    const body = (await res.json()) as { errors: Array<{ extensions: { code: string } }> };
+    expect(body.errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
   });
 
   it('tells the viewer who they are', async () => {
@@ -150,8 +150,8 @@ describe('malformed input outside mutations', () => {
       body: '{"query": ',
     });
     expect(res.status).toBe(400);
-    const body = (await res.json()) as any;
-    expect(body.errors[0].extensions.code).toBe('BAD_REQUEST');
+    const body = (await res.json()) as { errors: Array<{ extensions: { code: string } }> };
+    expect(body.errors[0]!.extensions.code).toBe('BAD_REQUEST');
   });
 });
 

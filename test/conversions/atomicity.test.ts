@@ -15,16 +15,15 @@ import { createTestOrganisation, startTestServer, type TestOrganisation, type Te
 import { auditEntryOf, changedTables, expectAtomic, failOn, idempotencyKeyResult, tableChecksums, type Injection, type MutationAttempt } from '../helpers/atomicity';
 import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
 import { fillCustomerRecord, LEAD_CONTACTS_AND_ADDRESSES } from '../helpers/customer-record';
+import { flows } from '../helpers/flows';
 
 let server: TestServer;
 let org: TestOrganisation;
 let ref: Reference;
-let base: string;
 
 beforeAll(async () => {
   // Production mode: what a real client gets when a mutation fails unexpectedly.
   server = await startTestServer({ NODE_ENV: 'production' });
-  base = server.url.replace(/\/graphql$/, '');
   org = await createTestOrganisation(server);
   ref = await readReference(server, org.adminToken);
   const def = await gql(
@@ -35,33 +34,16 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
+const { gql, mutate, upload: uploadFile, createCustomer } = flows(() => ({ server, token: org.adminToken, ref }));
+
+/** A PDF over one 256 KiB chunk, so the byte store writes several rows. */
+const upload = (recordId: string, name: string) => uploadFile(recordId, { bytes: Buffer.from(`%PDF-1.4 ${name}\n`.repeat(20_000)), name, type: 'application/pdf' });
+
 const USER_ERRORS = 'userErrors { field code message }';
-
-async function gql(query: string, variables: Record<string, unknown>, token = org.adminToken) {
-  const res = await server.graphql(query, variables, token);
-  expect(res.errors).toBeUndefined();
-  return res.data as any;
-}
-
-async function mutate(name: string, input: Record<string, unknown>, selection: string, inputType?: string) {
-  const type = inputType ?? name[0]!.toUpperCase() + name.slice(1) + 'Input';
-  const data = await gql(`mutation($input: ${type}!) { ${name}(input: $input) { ${selection} ${USER_ERRORS} } }`, { input });
-  expect(data[name].userErrors).toEqual([]);
-  return data[name];
-}
 
 let made = 0;
 /** A unique suffix for names and idempotency keys: every case builds its own records. */
 const unique = () => `${++made}`;
-
-async function upload(recordId: string, name: string) {
-  const form = new FormData();
-  form.append('recordId', recordId);
-  // Over one 256 KiB chunk, so the byte store writes several rows.
-  form.append('file', new Blob([Buffer.from(`%PDF-1.4 ${name}\n`.repeat(20_000))], { type: 'application/pdf' }), name);
-  const response = await fetch(`${base}/documents`, { method: 'POST', body: form, headers: { authorization: `Bearer ${org.adminToken}` } });
-  expect(response.status).toBe(201);
-}
 
 async function sentQuote(recordId: string): Promise<string> {
   const created = await mutate(
@@ -69,7 +51,7 @@ async function sentQuote(recordId: string): Promise<string> {
     { recordId, lines: [{ description: 'Boiler install', quantity: '1', unitPriceMinor: 150_000, taxRatePercent: 20 }, { description: 'Flue', quantity: '2', unitPriceMinor: 9_000 }] },
     'quote { id }',
   );
-  await mutate('sendQuote', { id: created.quote.id }, 'quote { id }', 'QuoteTransitionInput');
+  await mutate('sendQuote', { id: created.quote.id }, 'quote { id }', { inputType: 'QuoteTransitionInput' });
   return created.quote.id;
 }
 
@@ -98,9 +80,7 @@ async function fullLead(): Promise<{ leadId: string; quoteId: string }> {
 }
 
 async function customerWith(overrides: Record<string, unknown> = {}): Promise<string> {
-  const data = await gql(CREATE_CUSTOMER, { input: customerInput(ref, { name: `Atomic Customer ${unique()} Ltd`, ...overrides }) });
-  expect(data.createCustomer.userErrors).toEqual([]);
-  return data.createCustomer.customer.id;
+  return createCustomer(`Atomic Customer ${unique()} Ltd`, { overrides });
 }
 
 async function withWorkAddresses(customerId: string, count = 2): Promise<string> {
@@ -138,7 +118,7 @@ async function pendingOrder(): Promise<string> {
     },
     'quote { id }',
   );
-  await mutate('sendQuote', { id: created.quote.id }, 'quote { id }', 'QuoteTransitionInput');
+  await mutate('sendQuote', { id: created.quote.id }, 'quote { id }', { inputType: 'QuoteTransitionInput' });
   const signed = await mutate('signQuote', { quoteId: created.quote.id }, 'salesOrder { id }');
   return signed.salesOrder.id;
 }
@@ -408,6 +388,7 @@ describe('documents stored in a folder', () => {
   let folderServer: TestServer;
   let folderOrg: TestOrganisation;
   let folder: string;
+  const folderFlows = flows(() => ({ server: folderServer, token: folderOrg.adminToken }));
   const files = () => (fs.readdirSync(folder, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(folder, f)).isFile()).sort();
 
   beforeAll(async () => {
@@ -423,13 +404,7 @@ describe('documents stored in a folder', () => {
   async function leadWithDocument(): Promise<string> {
     const created = await folderServer.graphql(`mutation { createLead(input: { name: "Filed Lead Ltd", contacts: [{ surname: "Filed" }] }) { lead { id } } }`, {}, folderOrg.adminToken);
     const leadId = created.data!.createLead.lead.id;
-    for (const name of ['survey.pdf', 'plan.pdf']) {
-      const form = new FormData();
-      form.append('recordId', leadId);
-      form.append('file', new Blob([Buffer.from(`%PDF-1.4 ${name}\n`.repeat(100))], { type: 'application/pdf' }), name);
-      const response = await fetch(folderServer.url.replace(/\/graphql$/, '/documents'), { method: 'POST', body: form, headers: { authorization: `Bearer ${folderOrg.adminToken}` } });
-      expect(response.status).toBe(201);
-    }
+    for (const name of ['survey.pdf', 'plan.pdf']) await folderFlows.upload(leadId, { bytes: Buffer.from(`%PDF-1.4 ${name}\n`.repeat(100)), name, type: 'application/pdf' });
     return leadId;
   }
 

@@ -11,6 +11,7 @@ import { customerReferences } from '../../src/customers/merge';
 import { parseGlobalId } from '../../src/graph/ids';
 import { fillCustomerRecord } from '../helpers/customer-record';
 import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
+import { flows } from '../helpers/flows';
 import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
 
 const CALLS = 50;
@@ -25,11 +26,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function gql(query: string, variables: Record<string, unknown>) {
-  const res = await server.graphql(query, variables, org.adminToken);
-  expect(res.errors).toBeUndefined();
-  return res.data as any;
-}
+const { gql, createLead } = flows(() => ({ server, token: org.adminToken }));
 
 async function count(table: string): Promise<number> {
   const [row] = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from ${sql.identifier(table)} where organisation_id = ${org.organisationId}`);
@@ -39,8 +36,7 @@ async function count(table: string): Promise<number> {
 const SIGN = `mutation($input: SignQuoteInput!) { signQuote(input: $input) { customer { id } salesOrder { id } lead { status } userErrors { field code message } } }`;
 
 test(`${CALLS} concurrent signings of one lead quote give exactly one customer and one sales order`, async () => {
-  const lead = await gql(`mutation { createLead(input: { name: "Stampede Ltd", contacts: [{ surname: "Herd" }] }) { lead { id } } }`, {});
-  const leadId = lead.createLead.lead.id;
+  const leadId = await createLead({ name: 'Stampede Ltd', contacts: [{ surname: 'Herd' }] });
   const quote = await gql(`mutation($input: CreateQuoteInput!) { createQuote(input: $input) { quote { id } userErrors { code } } }`, {
     input: { recordId: leadId, lines: [{ description: 'Boiler', quantity: '1', unitPriceMinor: 100_000 }] },
   });
@@ -105,14 +101,15 @@ test('20 concurrent merges and status changes over overlapping customers lose no
   // Every call either did its work or was refused with a user error naming why (the customer was
   // merged away meanwhile); none failed (no deadlock, no lost lock).
   let notesAdded = 0;
+  const payloadOf = (res: (typeof results)[number]) => Object.values(res.data!)[0] as { userErrors: Array<{ code: string }>; customer: unknown; note?: unknown };
   for (const res of results) {
     expect(res.errors).toBeUndefined();
-    const payload = Object.values(res.data!)[0] as { userErrors: Array<{ code: string }>; customer: unknown; note?: unknown };
+    const payload = payloadOf(res);
     if (payload.userErrors.length > 0) expect(payload.userErrors.map((e) => e.code)).toEqual(['MERGED']);
     else expect(payload.customer).not.toBeNull();
     if (payload.note) notesAdded += 1;
   }
-  expect(results.some((r) => (Object.values(r.data!)[0] as any).userErrors.length === 0)).toBe(true);
+  expect(results.some((r) => payloadOf(r).userErrors.length === 0)).toBe(true);
 
   // No row lost: everything that pointed at the six customers points at the live ones among them
   // (the tombstones' survivors), plus the notes the status changes added.

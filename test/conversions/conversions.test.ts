@@ -4,17 +4,16 @@
 import { sql } from 'drizzle-orm';
 import { selectRows } from '../../src/db/client';
 import { LEAD_CONTACTS_AND_ADDRESSES } from '../helpers/customer-record';
+import { baseUrlOf, flows } from '../helpers/flows';
 import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
 import { createTestOrganisation, errorCodes, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
 let org: TestOrganisation;
 let ref: Reference;
-let base: string;
 
 beforeAll(async () => {
   server = await startTestServer();
-  base = server.url.replace(/\/graphql$/, '');
   org = await createTestOrganisation(server);
   ref = await readReference(server, org.adminToken);
   const def = await server.graphql(
@@ -31,6 +30,8 @@ beforeAll(async () => {
   expect(leadOnly.data!.createCustomFieldDefinition.userErrors).toEqual([]);
 });
 afterAll(() => server.close());
+
+const { gql, mutate, createLead, upload } = flows(() => ({ server, token: org.adminToken, ref }));
 
 const USER_ERRORS = 'userErrors { field code message }';
 const CONVERT = `mutation($input: ConvertLeadInput!) { convertLead(input: $input) {
@@ -51,43 +52,15 @@ const LEAD_CHILDREN = `query($id: ID!) { node(id: $id) { ... on Lead { status ve
   documents(first: 20) { totalCount } opportunities(first: 20) { totalCount } quotes(first: 20) { totalCount }
   auditTrail(first: 50) { nodes { action entityType after } } } } }`;
 
-async function gql(query: string, variables: Record<string, unknown>, token = org.adminToken) {
-  const res = await server.graphql(query, variables, token);
-  expect(res.errors).toBeUndefined();
-  return res.data as any;
-}
-
-async function createLead(name: string, token = org.adminToken, extra: Record<string, unknown> = {}): Promise<string> {
-  const data = await gql(`mutation($input: CreateLeadInput!) { createLead(input: $input) { lead { id } ${USER_ERRORS} } }`, { input: { name, ...extra } }, token);
-  expect(data.createLead.userErrors).toEqual([]);
-  return data.createLead.lead.id;
-}
-
-async function mutate(name: string, input: Record<string, unknown>, selection: string, token = org.adminToken, inputType?: string) {
-  const type = inputType ?? name[0]!.toUpperCase() + name.slice(1) + 'Input';
-  const data = await gql(`mutation($input: ${type}!) { ${name}(input: $input) { ${selection} ${USER_ERRORS} } }`, { input }, token);
-  expect(data[name].userErrors).toEqual([]);
-  return data[name];
-}
-
-async function upload(recordId: string, bytes: Buffer, name: string) {
-  const form = new FormData();
-  form.append('recordId', recordId);
-  form.append('file', new Blob([bytes], { type: 'application/pdf' }), name);
-  const response = await fetch(`${base}/documents`, { method: 'POST', body: form, headers: { authorization: `Bearer ${org.adminToken}` } });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as any).document;
-}
-
 async function download(url: string) {
-  const response = await fetch(`${base}${url}`, { headers: { authorization: `Bearer ${org.adminToken}` } });
+  const response = await fetch(`${baseUrlOf(server)}${url}`, { headers: { authorization: `Bearer ${org.adminToken}` } });
   expect(response.status).toBe(200);
   return Buffer.from(await response.arrayBuffer());
 }
 
 async function sentQuote(recordId: string, token = org.adminToken): Promise<string> {
-  const created = await mutate('createQuote', { recordId, lines: [{ description: 'Boiler install', quantity: '1', unitPriceMinor: 150_000, taxRatePercent: 20 }] }, 'quote { id }', token);
-  await mutate('sendQuote', { id: created.quote.id }, 'quote { id }', token, 'QuoteTransitionInput');
+  const created = await mutate('createQuote', { recordId, lines: [{ description: 'Boiler install', quantity: '1', unitPriceMinor: 150_000, taxRatePercent: 20 }] }, 'quote { id }', { token });
+  await mutate('sendQuote', { id: created.quote.id }, 'quote { id }', { token, inputType: 'QuoteTransitionInput' });
   return created.quote.id;
 }
 
@@ -98,7 +71,8 @@ async function count(table: string): Promise<number> {
 
 /** A lead with one of everything (and two contacts, two addresses). */
 async function fullLead(name: string) {
-  const leadId = await createLead(name, org.adminToken, {
+  const leadId = await createLead({
+    name,
     vatNumber: 'GB123456789',
     customFields: { trade_account: 'TA-42', lead_score: 7 },
     ...LEAD_CONTACTS_AND_ADDRESSES,
@@ -108,7 +82,7 @@ async function fullLead(name: string) {
   await mutate('createOpportunity', { recordId: leadId, name: 'New boiler' }, 'opportunity { id }');
   const quoteId = await sentQuote(leadId);
   const bytes = Buffer.from(`%PDF-1.4 survey of ${name}\n`.repeat(50));
-  const document = await upload(leadId, bytes, 'survey.pdf');
+  const document = await upload(leadId, { bytes, name: 'survey.pdf', type: 'application/pdf' });
   return { leadId, quoteId, bytes, document };
 }
 
@@ -176,7 +150,8 @@ describe('convertLead', () => {
   });
 
   it('takes only the chosen contacts, and leaves notes and documents on the lead when asked', async () => {
-    const leadId = await createLead('Choosy Ltd', org.adminToken, {
+    const leadId = await createLead({
+      name: 'Choosy Ltd',
       contacts: [{ surname: 'Keep' }, { surname: 'Skip' }],
       addresses: [{ type: 'BILLING', isDefault: true, line1: '3 Road', postcode: 'BS3 3CC' }],
     });
@@ -194,7 +169,7 @@ describe('convertLead', () => {
     const existing = await gql(CREATE_CUSTOMER, { input: customerInput(ref, { name: 'Existing Ltd', typeId: ref.types.Private, contacts: [{ surname: 'Boss', isPrimary: true }] }) });
     expect(existing.createCustomer.userErrors).toEqual([]);
     const customerId = existing.createCustomer.customer.id;
-    const leadId = await createLead('Existing Lead', org.adminToken, { contacts: [{ surname: 'Newcomer' }] });
+    const leadId = await createLead({ name: 'Existing Lead', contacts: [{ surname: 'Newcomer' }] });
     const before = await count('customers');
     const data = await gql(CONVERT, { input: { leadId, typeId: ref.types.Company, intoCustomerId: customerId } });
     expect(data.convertLead.userErrors).toEqual([]);
@@ -207,7 +182,7 @@ describe('convertLead', () => {
   });
 
   it('refuses bad input naming the field, writing nothing', async () => {
-    const leadId = await createLead('Bad Input Ltd', org.adminToken, { contacts: [{ surname: 'Only' }] });
+    const leadId = await createLead({ name: 'Bad Input Ltd', contacts: [{ surname: 'Only' }] });
     const before = await count('customers');
     const cases: Array<[Record<string, unknown>, string[], string]> = [
       [{ leadId: 'nonsense' }, ['input', 'leadId'], 'INVALID'],
@@ -226,14 +201,14 @@ describe('convertLead', () => {
   });
 
   it("answers NOT_FOUND to a sales user who does not own the lead, and FORBIDDEN to READ_ONLY", async () => {
-    const leadId = await createLead('Not Yours Ltd');
+    const leadId = await createLead({ name: 'Not Yours Ltd' });
     const sales = await server.graphql(CONVERT, { input: { leadId, typeId: ref.types.Company } }, await org.tokenFor('SALES'));
     expect(errorCodes(sales.data!.convertLead.userErrors)).toEqual(['input.leadId:NOT_FOUND']);
     const readOnly = await server.graphql(CONVERT, { input: { leadId, typeId: ref.types.Company } }, await org.tokenFor('READ_ONLY'));
     expect(readOnly.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect((await gql(LEAD_CHILDREN, { id: leadId })).node.status).toBe('NEW');
     // The owner converts it.
-    const ownLead = await createLead('Mine Ltd', await org.tokenFor('SALES'));
+    const ownLead = await createLead({ name: 'Mine Ltd' }, { token: await org.tokenFor('SALES') });
     const own = await server.graphql(CONVERT, { input: { leadId: ownLead, typeId: ref.types.Company } }, await org.tokenFor('SALES'));
     expect(own.data!.convertLead.userErrors).toEqual([]);
   });
@@ -273,7 +248,7 @@ describe('signQuote', () => {
   });
 
   it('refuses a DRAFT quote, and a quote the viewer may not see; READ_ONLY is FORBIDDEN', async () => {
-    const leadId = await createLead('Draft Lead');
+    const leadId = await createLead({ name: 'Draft Lead' });
     const draft = await mutate('createQuote', { recordId: leadId, lines: [{ description: 'x', quantity: '1', unitPriceMinor: 100 }] }, 'quote { id }');
     const data = await gql(SIGN, { input: { quoteId: draft.quote.id } });
     expect(data.signQuote.userErrors).toEqual([{ field: ['input', 'quoteId'], code: 'INVALID_STATE', message: expect.any(String) }]);

@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
 import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
+import { flows } from '../helpers/flows';
 import { errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
@@ -17,18 +18,7 @@ const items: Record<string, string> = {};
 
 const USER_ERRORS = 'userErrors { field code message }';
 
-async function gql(query: string, variables: Record<string, unknown>, token = org.adminToken) {
-  const res = await server.graphql(query, variables, token);
-  expect(res.errors).toBeUndefined();
-  return res.data as any;
-}
-
-async function mutate(name: string, input: Record<string, unknown>, selection: string, token = org.adminToken, inputType?: string) {
-  const type = inputType ?? name[0]!.toUpperCase() + name.slice(1) + 'Input';
-  const data = await gql(`mutation($input: ${type}!) { ${name}(input: $input) { ${selection} ${USER_ERRORS} } }`, { input }, token);
-  expect(data[name].userErrors).toEqual([]);
-  return data[name];
-}
+const { gql, mutate, createLead } = flows(() => ({ server, token: org.adminToken, ref }));
 
 const uuid = (globalId: string) => parseGlobalId(globalId)!.id;
 
@@ -67,21 +57,16 @@ function assetLines() {
 
 /** A lead with a SENT quote, signed: the PENDING customer and its sales order. */
 async function signedOrder(name: string, token = org.adminToken, lines = assetLines()) {
-  const lead = await mutate(
-    'createLead',
-    { name, addresses: [{ type: 'BILLING', isDefault: true, line1: '1 Boiler Row', postcode: 'BS1 1AA' }] },
-    'lead { id }',
-    token,
-  );
-  const quote = await mutate('createQuote', { recordId: lead.lead.id, lines }, 'quote { id }', token);
-  await mutate('sendQuote', { id: quote.quote.id }, 'quote { id }', token, 'QuoteTransitionInput');
-  const signed = await mutate('signQuote', { quoteId: quote.quote.id }, 'customer { id stage } salesOrder { id version }', token);
+  const leadId = await createLead({ name, addresses: [{ type: 'BILLING', isDefault: true, line1: '1 Boiler Row', postcode: 'BS1 1AA' }] }, { token });
+  const quote = await mutate('createQuote', { recordId: leadId, lines }, 'quote { id }', { token });
+  await mutate('sendQuote', { id: quote.quote.id }, 'quote { id }', { token, inputType: 'QuoteTransitionInput' });
+  const signed = await mutate('signQuote', { quoteId: quote.quote.id }, 'customer { id stage } salesOrder { id version }', { token });
   expect(signed.customer.stage).toBe('PENDING');
-  return { leadId: lead.lead.id as string, customerId: signed.customer.id as string, salesOrderId: signed.salesOrder.id as string, version: signed.salesOrder.version as number };
+  return { leadId, customerId: signed.customer.id as string, salesOrderId: signed.salesOrder.id as string, version: signed.salesOrder.version as number };
 }
 
 async function workAddress(customerId: string, line1: string, token = org.adminToken): Promise<string> {
-  return (await mutate('createWorkAddress', { customerId, line1, postcode: 'BS2 2BB' }, 'workAddress { id }', token)).workAddress.id;
+  return (await mutate('createWorkAddress', { customerId, line1, postcode: 'BS2 2BB' }, 'workAddress { id }', { token })).workAddress.id;
 }
 
 const PREVIEW = `query($id: ID!) { salesOrderConversionPreview(salesOrderId: $id) {
@@ -250,7 +235,7 @@ describe('salesOrderConversionPreview and convertSalesOrderToAssets', () => {
     const customerId = created.createCustomer.customer.id;
     expect(created.createCustomer.customer.stage).toBe('LIVE');
     const quote = await mutate('createQuote', { recordId: customerId, lines: [{ description: 'Service visit', quantity: '1', unitPriceMinor: 8_000 }] }, 'quote { id }');
-    await mutate('sendQuote', { id: quote.quote.id }, 'quote { id }', org.adminToken, 'QuoteTransitionInput');
+    await mutate('sendQuote', { id: quote.quote.id }, 'quote { id }', { inputType: 'QuoteTransitionInput' });
     const signed = await mutate('signQuote', { quoteId: quote.quote.id }, 'salesOrder { id }');
     const salesOrderId = signed.salesOrder.id;
     const preview = (await gql(PREVIEW, { id: salesOrderId })).salesOrderConversionPreview;

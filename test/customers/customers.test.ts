@@ -2,7 +2,9 @@
 // with filters and sorting, and bad input that must leave the database unchanged.
 import { sql } from 'drizzle-orm';
 import { selectRows } from '../../src/db/client';
-import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
+import { graphql } from '../generated';
+import { flows } from '../helpers/flows';
+import { CREATE_CUSTOMER_DOCUMENT as CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
 import { errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
@@ -11,6 +13,51 @@ let ref: Reference;
 
 beforeAll(async () => ({ server, org, ref } = await startTestOrganisation()));
 afterAll(() => server.close());
+
+const { createCustomer } = flows(() => ({ server, token: org.adminToken, ref }));
+
+const CUSTOMER_AND_NODE = graphql(`
+  query CustomerAndNode($id: ID!) {
+    customer(id: $id) {
+      id
+      name
+    }
+    node(id: $id) {
+      __typename
+      id
+      ... on Customer {
+        name
+      }
+    }
+  }
+`);
+const PRIMARY_CONTACT = graphql(`
+  query CustomerPrimaryContact($id: ID!) {
+    customer(id: $id) {
+      primaryContact {
+        fullName
+        isPrimary
+      }
+    }
+  }
+`);
+const NAME_AND_VERSION = graphql(`
+  query CustomerNameAndVersion($id: ID!) {
+    customer(id: $id) {
+      name
+      version
+    }
+  }
+`);
+const CREATE_SECTOR_FIELD = graphql(`
+  mutation CreateSectorField($input: CreateCustomFieldDefinitionInput!) {
+    createCustomFieldDefinition(input: $input) {
+      userErrors {
+        code
+      }
+    }
+  }
+`);
 
 type Counts = { customers: number; contacts: number; addresses: number; audit: number };
 
@@ -57,12 +104,12 @@ describe('createCustomer', () => {
       status: { code: 'P' },
       creditLimit: { amountMinor: 250000, currency: 'GBP', formatted: '£2,500.00' },
     });
-    expect(customer.addresses.nodes).toEqual([
+    expect(customer!.addresses.nodes).toEqual([
       expect.objectContaining({ type: 'BILLING', isDefault: true, line1: '1 Quay Street', postcode: 'BS1 4DJ', country: 'GB' }),
     ]);
-    expect(customer.contacts.totalCount).toBe(2);
-    expect(customer.contacts.nodes.map((c: any) => c.fullName)).toEqual(['Babbage', 'Ms Ada Lovelace']);
-    expect(customer.contacts.nodes[1].phones).toEqual([{ type: 'MOBILE', number: '+447700900123' }]);
+    expect(customer!.contacts.totalCount).toBe(2);
+    expect(customer!.contacts.nodes.map((c) => c.fullName)).toEqual(['Babbage', 'Ms Ada Lovelace']);
+    expect(customer!.contacts.nodes[1]!.phones).toEqual([{ type: 'MOBILE', number: '+447700900123' }]);
     const after = await tableCounts();
     expect(after).toEqual({
       customers: before.customers + 1,
@@ -74,12 +121,8 @@ describe('createCustomer', () => {
 
   it('fetches the created customer by id and through node()', async () => {
     const created = await server.graphql(CREATE_CUSTOMER, { input: customerInput(ref, { name: 'Node Test Ltd' }) }, org.adminToken);
-    const id = created.data!.createCustomer.customer.id;
-    const res = await server.graphql(
-      `query($id: ID!) { customer(id: $id) { id name } node(id: $id) { __typename id ... on Customer { name } } }`,
-      { id },
-      org.adminToken,
-    );
+    const id = created.data!.createCustomer.customer!.id;
+    const res = await server.graphql(CUSTOMER_AND_NODE, { id }, org.adminToken);
     expect(res.data).toEqual({ customer: { id, name: 'Node Test Ltd' }, node: { __typename: 'Customer', id, name: 'Node Test Ltd' } });
   });
 
@@ -101,7 +144,7 @@ describe('createCustomer', () => {
     expect(res.errors).toBeUndefined();
     expect(res.data!.createCustomer.customer).toBeNull();
     expect(errorCodes(res.data!.createCustomer.userErrors)).toEqual([expected]);
-    expect(res.data!.createCustomer.userErrors[0].message).toMatch(/\w/);
+    expect(res.data!.createCustomer.userErrors[0]!.message).toMatch(/\w/);
     expect(await tableCounts()).toEqual(before);
   });
 
@@ -148,30 +191,42 @@ describe('createCustomer', () => {
       org.adminToken,
     );
     expect(res.data!.createCustomer.userErrors).toEqual([]);
-    const id = res.data!.createCustomer.customer.id;
-    const read = await server.graphql(`query($id: ID!) { customer(id: $id) { primaryContact { fullName isPrimary } } }`, { id }, org.adminToken);
-    expect(read.data!.customer.primaryContact).toEqual({ fullName: 'Grace Hopper', isPrimary: true });
+    const id = res.data!.createCustomer.customer!.id;
+    const read = await server.graphql(PRIMARY_CONTACT, { id }, org.adminToken);
+    expect(read.data!.customer!.primaryContact).toEqual({ fullName: 'Grace Hopper', isPrimary: true });
   });
 });
 
 describe('updateCustomer', () => {
-  const UPDATE = `mutation($input: UpdateCustomerInput!) {
-    updateCustomer(input: $input) { customer { id name version vatNumber creditorDays creditLimit { amountMinor } customFields } userErrors { field code message } }
-  }`;
+  const UPDATE = graphql(`
+    mutation UpdateCustomerFields($input: UpdateCustomerInput!) {
+      updateCustomer(input: $input) {
+        customer {
+          id
+          name
+          version
+          vatNumber
+          creditorDays
+          creditLimit {
+            amountMinor
+          }
+          customFields
+        }
+        userErrors {
+          field
+          code
+          message
+        }
+      }
+    }
+  `);
 
-  async function newCustomer(name: string): Promise<string> {
-    const res = await server.graphql(CREATE_CUSTOMER, { input: customerInput(ref, { name, creditLimit: { amountMinor: 1000 } }) }, org.adminToken);
-    return res.data!.createCustomer.customer.id;
-  }
+  const newCustomer = (name: string) => createCustomer(name, { overrides: { creditLimit: { amountMinor: 1000 } } });
 
   it('changes only the given fields, bumps the version and records before and after', async () => {
     const id = await newCustomer('Before Ltd');
     // Custom field values must match a definition (src/custom-fields/validate.ts).
-    await server.graphql(
-      `mutation($input: CreateCustomFieldDefinitionInput!) { createCustomFieldDefinition(input: $input) { userErrors { code } } }`,
-      { input: { key: 'sector', label: 'Sector', type: 'TEXT', enabledFor: ['CUSTOMER'] } },
-      org.adminToken,
-    );
+    await server.graphql(CREATE_SECTOR_FIELD, { input: { key: 'sector', label: 'Sector', type: 'TEXT', enabledFor: ['CUSTOMER'] } }, org.adminToken);
     const res = await server.graphql(
       UPDATE,
       { input: { id, expectedVersion: 1, name: 'After Ltd', creditorDays: 14, customFields: { sector: 'lettings' } } },
@@ -192,7 +247,7 @@ describe('updateCustomer', () => {
   it('clears a nullable field with null', async () => {
     const id = await newCustomer('Clear Ltd');
     const res = await server.graphql(UPDATE, { input: { id, creditLimit: null } }, org.adminToken);
-    expect(res.data!.updateCustomer.customer.creditLimit).toBeNull();
+    expect(res.data!.updateCustomer.customer!.creditLimit).toBeNull();
   });
 
   it('refuses a stale expectedVersion as VERSION_CONFLICT and keeps the other change', async () => {
@@ -200,7 +255,7 @@ describe('updateCustomer', () => {
     await server.graphql(UPDATE, { input: { id, expectedVersion: 1, name: 'First writer' } }, org.adminToken);
     const res = await server.graphql(UPDATE, { input: { id, expectedVersion: 1, name: 'Second writer' } }, org.adminToken);
     expect(errorCodes(res.data!.updateCustomer.userErrors)).toEqual(['input.expectedVersion:VERSION_CONFLICT']);
-    const read = await server.graphql(`query($id: ID!) { customer(id: $id) { name version } }`, { id }, org.adminToken);
+    const read = await server.graphql(NAME_AND_VERSION, { id }, org.adminToken);
     expect(read.data!.customer).toEqual({ name: 'First writer', version: 2 });
   });
 

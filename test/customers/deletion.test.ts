@@ -18,12 +18,12 @@ import { raiseSalesOrderFromQuote } from '../../src/pipeline/service';
 import { quotes } from '../../src/pipeline/tables';
 import { customerTombstones } from '../../src/customers/tables';
 import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
+import { baseUrlOf, flows } from '../helpers/flows';
 import { createTestOrganisation, errorCodes, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
 let org: TestOrganisation;
 let ref: Reference;
-let base: string;
 let groupId: string;
 
 const USER_ERRORS = 'userErrors { field code message }';
@@ -45,28 +45,7 @@ type Person = { name: string; firstName: string; surname: string; email: string;
 
 const uuidOf = (globalId: string) => parseGlobalId(globalId)!.id;
 
-async function gql(query: string, variables: Record<string, unknown>, token = org.adminToken) {
-  const res = await server.graphql(query, variables, token);
-  expect(res.errors).toBeUndefined();
-  return res.data as any;
-}
-
-/** A mutation that must succeed; returns its payload. */
-async function mutate(name: string, input: Record<string, unknown>, selection: string, token = org.adminToken) {
-  const type = name[0]!.toUpperCase() + name.slice(1) + 'Input';
-  const data = await gql(`mutation($input: ${type}!) { ${name}(input: $input) { ${selection} ${USER_ERRORS} } }`, { input }, token);
-  expect({ name, userErrors: data[name].userErrors }).toEqual({ name, userErrors: [] });
-  return data[name];
-}
-
-async function upload(recordId: string, content: string, filename: string): Promise<{ id: string }> {
-  const form = new FormData();
-  form.append('recordId', recordId);
-  form.append('file', new Blob([content], { type: 'text/plain' }), filename);
-  const response = await fetch(`${base}/documents`, { method: 'POST', body: form, headers: { authorization: `Bearer ${org.adminToken}` } });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as any).document;
-}
+const { gql, mutate, upload, postMultipart } = flows(() => ({ server, token: org.adminToken, ref }));
 
 async function version(customerId: string): Promise<number> {
   return (await gql(`query($id: ID!) { customer(id: $id) { version } }`, { id: customerId })).customer.version;
@@ -148,13 +127,12 @@ async function populate(person: Person, customerId?: string): Promise<{ customer
   const salesId = await org.userIdFor('SALES');
   await mutate('grantRecordAccess', { recordId: customerId, granteeId: salesId, endsAt: new Date(Date.now() + 3_600_000).toISOString(), reason: `Covering ${person.surname}` }, 'accessGrant { id }');
   await mutate('createPortalToken', { customerId, name: `Portal for ${person.firstName} ${person.surname}`, permissions: ['VIEW_INVOICES'] }, 'portalToken { id }');
-  const document = await upload(customerId, `Passport of ${person.firstName} ${person.surname}`, `${person.surname}-passport.txt`);
-  const form = new FormData();
-  form.append('customerId', customerId);
-  form.append('mapping', JSON.stringify({ 'Address 1': 'line1', 'Post Code': 'postcode', Occupier: 'occupierSurname' }));
-  form.append('mode', 'COMMIT_VALID_ROWS');
-  form.append('file', new Blob([`Address 1,Post Code,Occupier\n4 ${person.surname} Close,BS3 3AA,${person.surname}\n`], { type: 'text/csv' }), `${person.surname}.csv`);
-  const imported = await fetch(`${base}/imports/work-addresses`, { method: 'POST', headers: { authorization: `Bearer ${org.adminToken}` }, body: form });
+  const document = await upload(customerId, { bytes: `Passport of ${person.firstName} ${person.surname}`, name: `${person.surname}-passport.txt`, type: 'text/plain' });
+  const imported = await postMultipart(
+    '/imports/work-addresses',
+    { customerId, mapping: JSON.stringify({ 'Address 1': 'line1', 'Post Code': 'postcode', Occupier: 'occupierSurname' }), mode: 'COMMIT_VALID_ROWS' },
+    { bytes: `Address 1,Post Code,Occupier\n4 ${person.surname} Close,BS3 3AA,${person.surname}\n`, name: `${person.surname}.csv`, type: 'text/csv' },
+  );
   expect(imported.status).toBe(200);
   return { customerId, documentIds: [document.id] };
 }
@@ -191,7 +169,6 @@ async function blobCount(keys: string[]): Promise<number> {
 
 beforeAll(async () => {
   server = await startTestServer();
-  base = server.url.replace(/\/graphql$/, '');
   org = await createTestOrganisation(server);
   ref = await readReference(server, org.adminToken);
   await mutate('createCustomFieldDefinition', { key: 'nickname', label: 'Nickname', type: 'TEXT', enabledFor: ['CUSTOMER', 'LEAD'] }, 'customFieldDefinition { id }');
@@ -340,7 +317,7 @@ describe('anonymiseCustomer', () => {
     );
     leadId = lead.lead.id;
     await mutate('createNote', { ownerId: leadId, body: `First call with ${person.surname}` }, 'note { id }');
-    const leadDocument = await upload(leadId, `Lead notes on ${person.surname}`, `${person.surname}-lead.txt`);
+    const leadDocument = await upload(leadId, { bytes: `Lead notes on ${person.surname}`, name: `${person.surname}-lead.txt`, type: 'text/plain' });
     const converted = await mutate('convertLead', { leadId, typeId: ref.types.Company }, 'customer { id }');
     customerId = converted.customer.id;
     const filled = await populate(person, customerId);
@@ -389,7 +366,7 @@ describe('anonymiseCustomer', () => {
 
     expect(await traces(needles)).toEqual([]);
     expect(await blobCount(storageKeys)).toBe(0);
-    const download = await fetch(`${base}/documents/${documentIds[0]}`, { headers: { authorization: `Bearer ${org.adminToken}` } });
+    const download = await fetch(`${baseUrlOf(server)}/documents/${documentIds[0]}`, { headers: { authorization: `Bearer ${org.adminToken}` } });
     expect(download.status).toBe(404);
     const after = await fingerprint(uuidOf(customerId));
     expect({ invoices: after.invoices, invoice_lines: after.invoice_lines }).toEqual(invoicesBefore);
@@ -440,10 +417,7 @@ describe('anonymiseCustomer', () => {
     expect(errorCodes(convert.convertLead.userErrors)).toEqual(['input.intoCustomerId:INVALID_STATE']);
     // Nor as a document on one of its work addresses.
     const work = await gql(`query($id: ID!) { customer(id: $id) { workAddresses(first: 1) { nodes { id } } } }`, { id: customerId });
-    const form = new FormData();
-    form.append('recordId', work.customer.workAddresses.nodes[0].id);
-    form.append('file', new Blob([`${person.surname} passport\n`], { type: 'text/plain' }), 'passport.txt');
-    const refused = await fetch(`${base}/documents`, { method: 'POST', body: form, headers: { authorization: `Bearer ${org.adminToken}` } });
+    const refused = await postMultipart('/documents', { recordId: work.customer.workAddresses.nodes[0].id }, { bytes: `${person.surname} passport\n`, name: 'passport.txt', type: 'text/plain' });
     expect(refused.status).toBe(409);
     await server.database.db.execute(sql`delete from customers where id = ${uuidOf(donor.createCustomer.customer.id)}`);
     await server.database.db.execute(sql`delete from leads where id = ${uuidOf(newLead.createLead.lead.id)}`);
@@ -477,12 +451,8 @@ describe('with documents in a folder', () => {
     const files = () => fs.readdirSync(path.join(dir, acme.organisationId)).filter((f) => !f.endsWith('.part'));
     const make = async (name: string) => {
       const created = await folderServer.graphql(CREATE_CUSTOMER, { input: customerInput(folderRef, { name }) }, acme.adminToken);
-      const id = created.data!.createCustomer.customer.id as string;
-      const form = new FormData();
-      form.append('recordId', id);
-      form.append('file', new Blob([`about ${name}`], { type: 'text/plain' }), 'file.txt');
-      const response = await fetch(folderServer.url.replace(/\/graphql$/, '/documents'), { method: 'POST', body: form, headers: { authorization: `Bearer ${acme.adminToken}` } });
-      expect(response.status).toBe(201);
+      const id = created.data!.createCustomer.customer!.id;
+      await flows(() => ({ server: folderServer, token: acme.adminToken })).upload(id, { bytes: `about ${name}`, name: 'file.txt', type: 'text/plain' });
       return id;
     };
     const kept = await make('Kept Files');

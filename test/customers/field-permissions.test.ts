@@ -10,6 +10,7 @@ import { customerFieldGroups } from '../../src/customers/field-permissions';
 import { toGlobalId } from '../../src/graph/ids';
 import { createUser } from '../../src/organisations/service';
 import type { Role } from '../../src/tenancy/tables';
+import { importCsv } from '../helpers/flows';
 import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
 import { errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
@@ -225,15 +226,11 @@ describe('createCustomer: the same table', () => {
 describe('POST /imports/customers: the same table', () => {
   it("refuses a seller's credit terms row by row, naming the column, and imports the rest", async () => {
     const csv = ['Name,Type,Credit Limit,Days,Address 1,Post Code', 'Plain Ltd,Company,,,1 Road,BS1 1AA', 'Terms Ltd,Company,5000.00,60,2 Road,BS1 1AB'].join('\n');
-    const form = new FormData();
-    form.append('mapping', JSON.stringify({ Name: 'name', Type: 'type', 'Credit Limit': 'creditLimit', Days: 'creditorDays', 'Address 1': 'line1', 'Post Code': 'postcode' }));
-    form.append('mode', 'COMMIT_VALID_ROWS');
-    form.append('file', new Blob([csv], { type: 'text/csv' }), 'customers.csv');
-    const res = await fetch(`${server.url.replace(/\/graphql$/, '')}/imports/customers`, { method: 'POST', headers: { authorization: `Bearer ${seller.token}` }, body: form });
-    const body = (await res.json()) as any;
+    const mapping = { Name: 'name', Type: 'type', 'Credit Limit': 'creditLimit', Days: 'creditorDays', 'Address 1': 'line1', 'Post Code': 'postcode' };
+    const { body } = await importCsv(server, '/imports/customers', seller.token, { mapping, mode: 'COMMIT_VALID_ROWS' }, csv, 'customers.csv');
     expect(body.importJob).toMatchObject({ rowsRead: 2, rowsImported: 1, errorCount: 2 });
-    expect(body.importJob.errors.map((e: any) => `${e.row}:${e.field}`).sort()).toEqual(['2:creditLimit', '2:creditorDays']);
-    expect(body.importJob.errors[0].message).toMatch(/may not change a customer's credit terms/);
+    expect(body.importJob!.errors.map((e) => `${e.row}:${e.field}`).sort()).toEqual(['2:creditLimit', '2:creditorDays']);
+    expect(body.importJob!.errors[0]!.message).toMatch(/may not change a customer's credit terms/);
   });
 });
 

@@ -8,7 +8,8 @@ import { selectRows } from '../../src/db/client';
 import { customerReferences } from '../../src/customers/merge';
 import { parseGlobalId } from '../../src/graph/ids';
 import { fillCustomerRecord } from '../helpers/customer-record';
-import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
+import { startTestOrganisation, type Reference } from '../helpers/reference';
+import { flows } from '../helpers/flows';
 import { errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
@@ -18,22 +19,12 @@ let ref: Reference;
 beforeAll(async () => ({ server, org, ref } = await startTestOrganisation()));
 afterAll(() => server.close());
 
+const { gql, createCustomer } = flows(() => ({ server, token: org.adminToken, ref }));
+
 const MERGE = `mutation($input: MergeCustomersInput!) { mergeCustomers(input: $input) {
   customer { id name version stage vatNumber customFields status { code } primaryContact { surname }
     mergedCustomers { id name mergedBy { email } snapshot } }
   mergedCustomerIds moved { recordType count } userErrors { field code message } } }`;
-
-async function gql(query: string, variables: Record<string, unknown>, token = org.adminToken) {
-  const res = await server.graphql(query, variables, token);
-  expect(res.errors).toBeUndefined();
-  return res.data as any;
-}
-
-async function createCustomer(name: string, overrides: Record<string, unknown> = {}): Promise<string> {
-  const data = await gql(CREATE_CUSTOMER, { input: customerInput(ref, { name, ...overrides }) });
-  expect(data.createCustomer.userErrors).toEqual([]);
-  return data.createCustomer.customer.id;
-}
 
 /** Rows per table that point at the customer (database id), through every column the merge knows. */
 async function referencesTo(id: string): Promise<Record<string, number>> {
@@ -78,14 +69,14 @@ describe('mergeCustomers', () => {
   });
 
   test('every child row moves to the survivor, the merged ids resolve to it, chosen values survive', async () => {
-    const survivorId = await createCustomer('Harbour View Lettings', { typeId: ref.types.Private, contacts: [{ surname: 'Survivor', isPrimary: true }], vatNumber: 'GB111' });
-    const otherId = await createCustomer('Harbour View Lettings Ltd', { contacts: [{ surname: 'Other' }], vatNumber: 'GB222' });
-    const thirdId = await createCustomer('HVL', { customFields: {} });
+    const survivorId = await createCustomer('Harbour View Lettings', { overrides: { typeId: ref.types.Private, contacts: [{ surname: 'Survivor', isPrimary: true }], vatNumber: 'GB111' } });
+    const otherId = await createCustomer('Harbour View Lettings Ltd', { overrides: { contacts: [{ surname: 'Other' }], vatNumber: 'GB222' } });
+    const thirdId = await createCustomer('HVL', { overrides: { customFields: {} } });
     const survivorDb = await fillCustomerRecord(server, org, survivorId, 'Survivor', { invoice: true });
     const otherDb = await fillCustomerRecord(server, org, otherId, 'Other', { invoice: true });
     const thirdDb = await fillCustomerRecord(server, org, thirdId, 'Third');
     // A department of the merged customer and a lead converted into it point at it from elsewhere.
-    const departmentId = await createCustomer('HVL Lettings desk', { parentCustomerId: otherId });
+    const departmentId = await createCustomer('HVL Lettings desk', { overrides: { parentCustomerId: otherId } });
     const lead = await gql(`mutation { createLead(input: { name: "HVL lead" }) { lead { id } } }`, {});
     const converted = await gql(`mutation($input: ConvertLeadInput!) { convertLead(input: $input) { userErrors { code } } }`, {
       input: { leadId: lead.createLead.lead.id, typeId: ref.types.Company, intoCustomerId: thirdId },
@@ -195,8 +186,8 @@ describe('mergeCustomers', () => {
   });
 
   test('a chosen primary contact and status survive; the stage is LIVE if any merged one is', async () => {
-    const survivorId = await createCustomer('Primary S', { typeId: ref.types.Private, contacts: [{ surname: 'Keep-not', isPrimary: true }] });
-    const otherId = await createCustomer('Primary O', { typeId: ref.types.Private, contacts: [{ surname: 'Chosen', isPrimary: true }], statusId: ref.statuses.A });
+    const survivorId = await createCustomer('Primary S', { overrides: { typeId: ref.types.Private, contacts: [{ surname: 'Keep-not', isPrimary: true }] } });
+    const otherId = await createCustomer('Primary O', { overrides: { typeId: ref.types.Private, contacts: [{ surname: 'Chosen', isPrimary: true }], statusId: ref.statuses.A } });
     await server.database.db.execute(sql`update customers set stage = 'PENDING' where id = ${parseGlobalId(survivorId)!.id}`);
     const data = await gql(MERGE, {
       input: {
@@ -216,7 +207,7 @@ describe('mergeCustomers', () => {
     const survivorId = await createCustomer('Refuse S');
     const otherId = await createCustomer('Refuse O');
     await fillCustomerRecord(server, org, otherId, 'Refuse');
-    const euroId = await createCustomer('Refuse EUR', { creditLimit: { amountMinor: 100, currency: 'EUR' } });
+    const euroId = await createCustomer('Refuse EUR', { overrides: { creditLimit: { amountMinor: 100, currency: 'EUR' } } });
     const before = await snapshot();
     const cases: Array<[Record<string, unknown>, string[]]> = [
       [{ survivorId, mergedIds: [] }, ['input.mergedIds:REQUIRED']],
@@ -238,8 +229,8 @@ describe('mergeCustomers', () => {
   test('a merge that would make the survivor a department of its own department is refused', async () => {
     // Survivor → Desk → Head office; merging Head office into Survivor would hang Desk under Survivor.
     const head = await createCustomer('Cycle Head Office');
-    const desk = await createCustomer('Cycle Desk', { parentCustomerId: head });
-    const survivorId = await createCustomer('Cycle Survivor', { parentCustomerId: desk });
+    const desk = await createCustomer('Cycle Desk', { overrides: { parentCustomerId: head } });
+    const survivorId = await createCustomer('Cycle Survivor', { overrides: { parentCustomerId: desk } });
     const before = await snapshot();
     const data = await gql(MERGE, { input: { survivorId, mergedIds: [head] } });
     expect(errorCodes(data.mergeCustomers.userErrors)).toEqual(['input.values:INVALID']);

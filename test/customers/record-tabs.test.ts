@@ -2,6 +2,7 @@
 // addresses, Assets, Communications, Files and Audit, each one GraphQL request, or all of them in
 // one. For a page of 50 customers with every tab, the SQL statement count equals that for 5: every
 // relation is batched.
+import { flows } from '../helpers/flows';
 import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
 import { type TestOrganisation, type TestServer } from '../helpers/server';
 
@@ -25,13 +26,7 @@ const TABS = `
   mergedCustomers { name mergedBy { name } }
 `;
 
-async function ok(query: string, input: Record<string, unknown>) {
-  const res = await server.graphql(query, { input }, org.adminToken);
-  expect(res.errors).toBeUndefined();
-  const payload = Object.values(res.data!)[0] as { userErrors: unknown[] };
-  expect(payload.userErrors).toEqual([]);
-  return payload as any;
-}
+const { mutation: ok, upload } = flows(() => ({ server, token: org.adminToken }));
 
 /** A customer with something in every tab, made through the API as a client would. */
 async function fullCustomer(i: number): Promise<string> {
@@ -62,11 +57,7 @@ async function fullCustomer(i: number): Promise<string> {
     channel: 'EMAIL',
     subject: 'Service reminder',
   });
-  const form = new FormData();
-  form.append('recordId', id);
-  form.append('file', new Blob([`certificate ${i}\n`], { type: 'text/plain' }), `certificate-${i}.txt`);
-  const upload = await fetch(server.url.replace(/\/graphql$/, '/documents'), { method: 'POST', body: form, headers: { authorization: `Bearer ${org.adminToken}` } });
-  expect(upload.status).toBe(201);
+  await upload(id, { bytes: `certificate ${i}\n`, name: `certificate-${i}.txt`, type: 'text/plain' });
   return id;
 }
 

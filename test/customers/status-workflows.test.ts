@@ -6,7 +6,9 @@ import { assignStatusGroups } from '../../src/access/status-groups';
 import { userStatusGroups } from '../../src/access/tables';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
-import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
+import { graphql } from '../generated';
+import { startTestOrganisation, type Reference } from '../helpers/reference';
+import { flows } from '../helpers/flows';
 import { errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
@@ -15,6 +17,8 @@ let ref: Reference;
 
 beforeAll(async () => ({ server, org, ref } = await startTestOrganisation()));
 afterAll(() => server.close());
+
+const { createCustomerReturning } = flows(() => ({ server, token: org.adminToken, ref }));
 
 const uuid = (globalId: string) => parseGlobalId(globalId)!.id;
 
@@ -34,12 +38,6 @@ async function auditOf(entityGlobalId: string, action: string) {
     server.database.db,
     sql`select before, after from audit_entries where entity_id = ${uuid(entityGlobalId)} and action = ${action} order by id`,
   );
-}
-
-async function createCustomer(overrides: Record<string, unknown> = {}, token = org.adminToken): Promise<{ id: string; version: number }> {
-  const res = await server.graphql(CREATE_CUSTOMER, { input: customerInput(ref, overrides) }, token);
-  expect(res.data!.createCustomer.userErrors).toEqual([]);
-  return res.data!.createCustomer.customer;
 }
 
 async function createWorkAddress(customerId: string, line1: string): Promise<string> {
@@ -96,7 +94,7 @@ const CHANGE_TYPE = `mutation($input: ChangeCustomerTypeInput!) {
 
 describe('changeCustomerStatus', () => {
   it('changes the status and adds the note and follow-up task in the same step, audited', async () => {
-    const customer = await createCustomer({ name: 'Status Note Ltd' });
+    const customer = await createCustomerReturning('Status Note Ltd');
     const assigneeId = await org.userIdFor('SERVICE');
     const before = await counts();
     const res = await server.graphql(
@@ -126,7 +124,7 @@ describe('changeCustomerStatus', () => {
   });
 
   it('to the dormant status, marks every work address dormant, each audited', async () => {
-    const customer = await createCustomer({ name: 'Going Dormant Ltd' });
+    const customer = await createCustomerReturning('Going Dormant Ltd');
     const first = await createWorkAddress(customer.id, '1 Dormant Row');
     await createWorkAddress(customer.id, '2 Dormant Row');
     const res = await server.graphql(CHANGE, { input: { id: customer.id, statusId: ref.statuses.Z } }, org.adminToken);
@@ -144,7 +142,7 @@ describe('changeCustomerStatus', () => {
   });
 
   it('refuses a bad note or task, naming the field, and writes nothing', async () => {
-    const customer = await createCustomer({ name: 'Bad Note Ltd' });
+    const customer = await createCustomerReturning('Bad Note Ltd');
     await createWorkAddress(customer.id, '1 Bad Row');
     const before = await counts();
     const badNote = await server.graphql(CHANGE, { input: { id: customer.id, statusId: ref.statuses.Z, note: { body: '<script>x</script>' } } }, org.adminToken);
@@ -163,7 +161,7 @@ describe('changeCustomerStatus', () => {
   });
 
   it('refuses a stale expectedVersion with VERSION_CONFLICT', async () => {
-    const customer = await createCustomer({ name: 'Stale Status Ltd' });
+    const customer = await createCustomerReturning('Stale Status Ltd');
     await server.graphql(CHANGE, { input: { id: customer.id, statusId: ref.statuses.A } }, org.adminToken);
     const res = await server.graphql(CHANGE, { input: { id: customer.id, statusId: ref.statuses.H, expectedVersion: 1 } }, org.adminToken);
     expect(errorCodes(res.data!.changeCustomerStatus.userErrors)).toEqual(['input.expectedVersion:VERSION_CONFLICT']);
@@ -171,7 +169,7 @@ describe('changeCustomerStatus', () => {
   });
 
   it('is NOT_FOUND for a SALES user who does not own the customer, and FORBIDDEN for READ_ONLY', async () => {
-    const customer = await createCustomer({ name: 'Not Yours Ltd' });
+    const customer = await createCustomerReturning('Not Yours Ltd');
     const before = await counts();
     const sales = await server.graphql(CHANGE, { input: { id: customer.id, statusId: ref.statuses.A, note: { body: 'x' } } }, await org.tokenFor('SALES'));
     expect(errorCodes(sales.data!.changeCustomerStatus.userErrors)).toEqual(['input.id:NOT_FOUND']);
@@ -191,7 +189,7 @@ describe('changeCustomerStatus', () => {
     const financeId = uuid(await org.userIdFor('FINANCE'));
     await server.database.db.delete(userStatusGroups).where(eq(userStatusGroups.userId, financeId));
     await assignStatusGroups(server.database.db, org.organisationId, financeId, [groupId]);
-    const customer = await createCustomer({ name: 'Grouped Ltd' });
+    const customer = await createCustomerReturning('Grouped Ltd');
     const finance = await org.tokenFor('FINANCE');
     const before = await counts();
     const outside = await server.graphql(CHANGE, { input: { id: customer.id, statusId: ref.statuses.A, note: { body: 'No' } } }, finance);
@@ -204,7 +202,7 @@ describe('changeCustomerStatus', () => {
   });
 
   it('with an idempotency key, a retry returns the first result and writes once; another input with the key is refused', async () => {
-    const customer = await createCustomer({ name: 'Retry Status Ltd' });
+    const customer = await createCustomerReturning('Retry Status Ltd');
     const input = { id: customer.id, statusId: ref.statuses.A, expectedVersion: 1, note: { body: 'Signed' }, idempotencyKey: 'status-retry-1' };
     const before = await counts();
     const first = await server.graphql(CHANGE, { input }, org.adminToken);
@@ -221,7 +219,7 @@ describe('changeCustomerStatus', () => {
 
 describe('deactivateCustomer and reactivateCustomer', () => {
   it('deactivates in one step and reactivates reversing exactly what the deactivation did', async () => {
-    const customer = await createCustomer({ name: 'Deactivated Ltd' });
+    const customer = await createCustomerReturning('Deactivated Ltd');
     await createWorkAddress(customer.id, '1 Active Row');
     const wasDormant = await createWorkAddress(customer.id, '2 Already Dormant Row');
     // One work address was dormant before the deactivation: reactivation leaves it so.
@@ -258,7 +256,7 @@ describe('deactivateCustomer and reactivateCustomer', () => {
   });
 
   it('refuses a blank reason naming the field, a stale version, a SALES non-owner and READ_ONLY, writing nothing', async () => {
-    const customer = await createCustomer({ name: 'Refused Deactivation Ltd' });
+    const customer = await createCustomerReturning('Refused Deactivation Ltd');
     await createWorkAddress(customer.id, '1 Kept Row');
     const before = await counts();
     const blank = await server.graphql(DEACTIVATE, { input: { id: customer.id, reason: '  ' } }, org.adminToken);
@@ -279,7 +277,7 @@ describe('deactivateCustomer and reactivateCustomer', () => {
   });
 
   it('with an idempotency key, a retried deactivation returns the same customer and note and writes once', async () => {
-    const customer = await createCustomer({ name: 'Retried Deactivation Ltd' });
+    const customer = await createCustomerReturning('Retried Deactivation Ltd');
     const input = { id: customer.id, reason: 'Moved abroad', idempotencyKey: 'deactivate-1' };
     const before = await counts();
     const first = await server.graphql(DEACTIVATE, { input }, org.adminToken);
@@ -301,7 +299,7 @@ describe('deactivateCustomer and reactivateCustomer', () => {
 
 describe('changeCustomerType', () => {
   it('changes the type for good, clearing the primary contact when the new type has none, audited', async () => {
-    const customer = await createCustomer({ name: 'Ms Private', typeId: ref.types.Private, contacts: [{ surname: 'Private', isPrimary: true }] });
+    const customer = await createCustomerReturning('Ms Private', { overrides: { typeId: ref.types.Private, contacts: [{ surname: 'Private', isPrimary: true }] } });
     expect((await customerState(customer.id)).primaryContact).toEqual({ surname: 'Private' });
     const res = await server.graphql(CHANGE_TYPE, { input: { id: customer.id, typeId: ref.types.Company, expectedVersion: 1 } }, org.adminToken);
     expect(res.data!.changeCustomerType.userErrors).toEqual([]);
@@ -316,7 +314,7 @@ describe('changeCustomerType', () => {
   });
 
   it('refuses a type whose required fields the customer lacks, naming typeId, and writes nothing', async () => {
-    const customer = await createCustomer({ name: 'No VAT Ltd' });
+    const customer = await createCustomerReturning('No VAT Ltd');
     const before = await counts();
     const res = await server.graphql(CHANGE_TYPE, { input: { id: customer.id, typeId: ref.types['Estate agent'] } }, org.adminToken);
     expect(errorCodes(res.data!.changeCustomerType.userErrors)).toEqual(['input.typeId:REQUIRED']);
@@ -334,7 +332,7 @@ describe('changeCustomerType', () => {
   });
 
   it('with an idempotency key, a retry returns the same customer and version and audits once', async () => {
-    const customer = await createCustomer({ name: 'Retry Type Ltd', vatNumber: 'GB123' });
+    const customer = await createCustomerReturning('Retry Type Ltd', { overrides: { vatNumber: 'GB123' } });
     const input = { id: customer.id, typeId: ref.types['Estate agent'], idempotencyKey: 'type-1' };
     const first = await server.graphql(CHANGE_TYPE, { input }, org.adminToken);
     const retry = await server.graphql(CHANGE_TYPE, { input }, org.adminToken);
@@ -354,7 +352,17 @@ describe('customer statuses managed by admins', () => {
   const REORDER = `mutation($input: ReorderCustomerStatusesInput!) {
     reorderCustomerStatuses(input: $input) { customerStatuses { id code position } userErrors { field code message } }
   }`;
-  const list = async () => (await server.graphql(`{ customerStatuses { id code isDormant position } }`, {}, org.adminToken)).data!.customerStatuses as any[];
+  const STATUSES = graphql(`
+    query StatusWorkflowStatuses {
+      customerStatuses {
+        id
+        code
+        isDormant
+        position
+      }
+    }
+  `);
+  const list = async () => (await server.graphql(STATUSES, {}, org.adminToken)).data!.customerStatuses;
 
   it('creates a status at the end of the list; refuses a taken or malformed code and non-admins', async () => {
     const res = await server.graphql(
@@ -376,7 +384,7 @@ describe('customer statuses managed by admins', () => {
 
   it('moves the dormant flag to another status, audited, with versions', async () => {
     const statuses = await list();
-    const inactive = statuses.find((s) => s.code === 'I');
+    const inactive = statuses.find((s) => s.code === 'I')!;
     const res = await server.graphql(UPDATE, { input: { id: inactive.id, isDormant: true, name: 'Closed', expectedVersion: 1 } }, org.adminToken);
     expect(res.data!.updateCustomerStatus.userErrors).toEqual([]);
     expect(res.data!.updateCustomerStatus.customerStatus).toMatchObject({ code: 'I', name: 'Closed', isDormant: true, version: 2 });

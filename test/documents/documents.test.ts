@@ -12,7 +12,8 @@ import { assets } from '../../src/assets/tables';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId, toGlobalId } from '../../src/graph/ids';
 import { workAddresses } from '../../src/work-addresses/tables';
-import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
+import { readReference, type Reference } from '../helpers/reference';
+import { flows, postMultipart } from '../helpers/flows';
 import { createTestOrganisation, errorCodes, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
 
 const MAX_BYTES = 300_000;
@@ -41,22 +42,12 @@ describe.each([
   let base: string;
   let folder: string;
   let customer: string;
-
-  async function createCustomer(name: string, token: string, organisation = ref) {
-    const res = await server.graphql(CREATE_CUSTOMER, { input: customerInput(organisation, { name }) }, token);
-    expect(res.data!.createCustomer.userErrors).toEqual([]);
-    return res.data!.createCustomer.customer.id as string;
-  }
+  const { createCustomer } = flows(() => ({ server, token: org.adminToken, ref }));
 
   /** multipart/form-data built by hand, so the order of parts is the test's choice. */
-  async function upload(token: string | null, parts: Part) {
-    const form = new FormData();
-    const addFile = () => parts.file && form.append('file', new Blob([parts.file.bytes], { type: parts.file.type ?? 'application/octet-stream' }), parts.file.name);
-    if (parts.fileFirst) addFile();
-    if (parts.recordId !== undefined) form.append('recordId', parts.recordId);
-    if (!parts.fileFirst) addFile();
-    const response = await fetch(`${base}/documents`, { method: 'POST', body: form, headers: token ? { authorization: `Bearer ${token}` } : {} });
-    return { status: response.status, body: (await response.json()) as any };
+  function upload(token: string | null, parts: Part) {
+    const file = parts.file ? { ...parts.file, type: parts.file.type ?? 'application/octet-stream' } : null;
+    return postMultipart(server, '/documents', parts.recordId === undefined ? {} : { recordId: parts.recordId }, file, { token, fileFirst: parts.fileFirst });
   }
 
   async function download(token: string, url: string) {
@@ -81,7 +72,7 @@ describe.each([
     org = await createTestOrganisation(server);
     other = await createTestOrganisation(server, 'Other Org');
     ref = await readReference(server, org.adminToken);
-    customer = await createCustomer('Documented Ltd', org.adminToken);
+    customer = await createCustomer('Documented Ltd', { token: org.adminToken });
   });
   afterAll(async () => {
     await server.close();
@@ -94,10 +85,10 @@ describe.each([
     expect(res.status).toBe(201);
     expect(res.body.document).toMatchObject({ filename: 'Service report ✓.pdf', contentType: 'application/pdf', sizeBytes: bytes.length, sha256: sha256(bytes) });
 
-    const got = await download(org.adminToken, res.body.document.downloadUrl);
+    const got = await download(org.adminToken, res.body.document!.downloadUrl);
     expect(got.status).toBe(200);
     expect(got.bytes.equals(bytes)).toBe(true);
-    expect(sha256(got.bytes)).toBe(res.body.document.sha256);
+    expect(sha256(got.bytes)).toBe(res.body.document!.sha256);
     expect(got.headers.get('content-type')).toBe('application/pdf');
     expect(got.headers.get('content-length')).toBe(String(bytes.length));
     expect(got.headers.get('content-disposition')).toBe(`attachment; filename="Service report _.pdf"; filename*=UTF-8''Service%20report%20%E2%9C%93.pdf`);
@@ -113,16 +104,16 @@ describe.each([
     expect(list.errors).toBeUndefined();
     expect(list.data!.customer.documents.totalCount).toBe(1);
     expect(list.data!.customer.documents.nodes[0]).toMatchObject({
-      id: res.body.document.id,
+      id: res.body.document!.id,
       sizeBytes: bytes.length,
       sha256: sha256(bytes),
-      downloadUrl: `/documents/${res.body.document.id}`,
+      downloadUrl: `/documents/${res.body.document!.id}`,
       deletedAt: null,
       uploadedBy: { email: 'admin@acme-services.test' },
       customer: { id: customer },
       lead: null,
     });
-    const node = await server.graphql(`query($id: ID!) { node(id: $id) { ... on Document { filename } } }`, { id: res.body.document.id }, org.adminToken);
+    const node = await server.graphql(`query($id: ID!) { node(id: $id) { ... on Document { filename } } }`, { id: res.body.document!.id }, org.adminToken);
     expect(node.data!.node).toEqual({ filename: 'Service report ✓.pdf' });
   });
 
@@ -131,11 +122,11 @@ describe.each([
     const leadId = lead.data!.createLead.lead.id;
     const onLead = await upload(org.adminToken, { recordId: leadId, file: { bytes: Buffer.from('Notes,1\n'), name: 'notes.csv' } });
     expect(onLead.status).toBe(201);
-    expect(onLead.body.document.contentType).toBe('text/csv');
+    expect(onLead.body.document!.contentType).toBe('text/csv');
     const leadDocs = await server.graphql(`query($id: ID!) { lead(id: $id) { documents { totalCount nodes { filename lead { id } customer { id } } } } }`, { id: leadId }, org.adminToken);
     expect(leadDocs.data!.lead.documents).toEqual({ totalCount: 1, nodes: [{ filename: 'notes.csv', lead: { id: leadId }, customer: null }] });
 
-    const owner = await createCustomer('Property Owner', org.adminToken);
+    const owner = await createCustomer('Property Owner', { token: org.adminToken });
     const customerId = parseGlobalId(owner)!.id;
     const [address] = await server.database.db.insert(workAddresses).values({ organisationId: org.organisationId, customerId, line1: '2 Mill Lane', country: 'GB' }).returning();
     const [asset] = await server.database.db.insert(assets).values({ organisationId: org.organisationId, customerId, workAddressId: address!.id }).returning();
@@ -151,13 +142,13 @@ describe.each([
 
   it("lets a sales user upload to their own customer, and answers not found for anyone else's, writing nothing", async () => {
     const salesToken = await org.tokenFor('SALES');
-    const own = await createCustomer('Sales Own', salesToken);
+    const own = await createCustomer('Sales Own', { token: salesToken });
     expect((await upload(salesToken, { recordId: own, file: { bytes: pdf(100), name: 'quote.pdf' } })).status).toBe(201);
 
     const before = await leftovers();
     const refused = await upload(salesToken, { recordId: customer, file: { bytes: pdf(100), name: 'sneaky.pdf' } });
     expect(refused.status).toBe(404);
-    expect(refused.body.errors[0].extensions.code).toBe('NOT_FOUND');
+    expect(refused.body.errors![0]!.extensions.code).toBe('NOT_FOUND');
     // Nor may they download, or list, the customer's documents.
     const existing = await server.graphql(DOCUMENTS, { id: customer }, org.adminToken);
     const url = existing.data!.customer.documents.nodes[0].downloadUrl;
@@ -172,7 +163,7 @@ describe.each([
     for (const role of ['READ_ONLY', 'FINANCE'] as const) {
       const res = await upload(await org.tokenFor(role), { recordId: customer, file: { bytes: pdf(100), name: 'x.pdf' } });
       expect(res.status).toBe(403);
-      expect(res.body.errors[0].extensions.code).toBe('FORBIDDEN');
+      expect(res.body.errors![0]!.extensions.code).toBe('FORBIDDEN');
     }
     expect((await upload(null, { recordId: customer, file: { bytes: pdf(100), name: 'x.pdf' } })).status).toBe(401);
     expect(await leftovers()).toEqual(before);
@@ -186,7 +177,7 @@ describe.each([
     // Just over the limit: refused while streaming, after a first chunk was already stored.
     const streamed = await upload(org.adminToken, { recordId: customer, file: { bytes: pdf(MAX_BYTES + 1), name: 'big.pdf' } });
     expect(streamed.status).toBe(413);
-    expect(streamed.body.errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(streamed.body.errors![0]!.extensions.code).toBe('PAYLOAD_TOO_LARGE');
     // Far over: refused from Content-Length before reading the body.
     const declared = await upload(org.adminToken, { recordId: customer, file: { bytes: pdf(MAX_BYTES * 2), name: 'huge.pdf' } });
     expect(declared.status).toBe(413);
@@ -251,22 +242,22 @@ describe.each([
     const before = await leftovers();
     const file = { bytes: pdf(100), name: 'x.pdf' };
     const badId = await upload(org.adminToken, { recordId: 'nonsense', file });
-    expect([badId.status, badId.body.errors[0].extensions.code]).toEqual([400, 'BAD_USER_INPUT']);
+    expect([badId.status, badId.body.errors![0]!.extensions.code]).toEqual([400, 'BAD_USER_INPUT']);
     expect((await upload(org.adminToken, { file })).status).toBe(400);
     expect((await upload(org.adminToken, { recordId: customer, file, fileFirst: true })).status).toBe(400);
     expect((await upload(org.adminToken, { recordId: customer })).status).toBe(400);
 
     const otherRef = await readReference(server, other.adminToken);
-    const theirs = await createCustomer('Their Customer', other.adminToken, otherRef);
+    const theirs = await createCustomer('Their Customer', { token: other.adminToken, ref: otherRef });
     expect((await upload(org.adminToken, { recordId: theirs, file })).status).toBe(404);
     expect(await leftovers()).toEqual(before);
 
     // Their document: not found for us, by download and by node().
     const uploaded = await upload(other.adminToken, { recordId: theirs, file });
     expect(uploaded.status).toBe(201);
-    expect((await download(org.adminToken, uploaded.body.document.downloadUrl)).status).toBe(404);
-    expect((await download(other.adminToken, uploaded.body.document.downloadUrl)).status).toBe(200);
-    const node = await server.graphql(`query($id: ID!) { node(id: $id) { id } }`, { id: uploaded.body.document.id }, org.adminToken);
+    expect((await download(org.adminToken, uploaded.body.document!.downloadUrl)).status).toBe(404);
+    expect((await download(other.adminToken, uploaded.body.document!.downloadUrl)).status).toBe(200);
+    const node = await server.graphql(`query($id: ID!) { node(id: $id) { id } }`, { id: uploaded.body.document!.id }, org.adminToken);
     expect(node.data).toEqual({ node: null });
     expect((await download(org.adminToken, '/documents/not-an-id')).status).toBe(404);
   });
@@ -330,7 +321,7 @@ describe.each([
     const counted = await createTestOrganisation(server, `Counted ${storage}`);
     const countedRef = await readReference(server, counted.adminToken);
     for (let i = 0; i < 6; i++) {
-      const id = await createCustomer(`Counted ${i}`, counted.adminToken, countedRef);
+      const id = await createCustomer(`Counted ${i}`, { token: counted.adminToken, ref: countedRef });
       for (let j = 0; j < 2; j++) {
         expect((await upload(counted.adminToken, { recordId: id, file: { bytes: pdf(200), name: `doc-${i}-${j}.pdf` } })).status).toBe(201);
       }

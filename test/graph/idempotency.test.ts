@@ -5,7 +5,8 @@ import { sql } from 'drizzle-orm';
 import { selectRows } from '../../src/db/client';
 import { canonicalJson, requestHash } from '../../src/graph/idempotency';
 import { parseGlobalId } from '../../src/graph/ids';
-import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
+import { startTestOrganisation, type Reference } from '../helpers/reference';
+import { flows } from '../helpers/flows';
 import { errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
@@ -15,6 +16,8 @@ let ref: Reference;
 beforeAll(async () => ({ server, org, ref } = await startTestOrganisation()));
 afterAll(() => server.close());
 
+const { createCustomer } = flows(() => ({ server, token: org.adminToken, ref }));
+
 const CHANGE = `mutation($input: ChangeCustomerStatusInput!) {
   changeCustomerStatus(input: $input) {
     customer { id version status { code } updatedAt }
@@ -23,11 +26,6 @@ const CHANGE = `mutation($input: ChangeCustomerStatusInput!) {
     userErrors { field code message }
   }
 }`;
-
-async function createCustomer(name: string): Promise<string> {
-  const res = await server.graphql(CREATE_CUSTOMER, { input: customerInput(ref, { name }) }, org.adminToken);
-  return res.data!.createCustomer.customer.id;
-}
 
 async function countsFor(customerId: string) {
   const id = parseGlobalId(customerId)!.id;

@@ -10,12 +10,14 @@ import { parseGlobalId } from '../../src/graph/ids';
 import { raiseSalesOrderFromQuote } from '../../src/pipeline/service';
 import { quotes } from '../../src/pipeline/tables';
 import { portalTokens } from '../../src/portal/tables';
+import type { CreateLeadInput } from '../generated/graphql';
+import { flows, type UntypedData } from './flows';
 import type { TestOrganisation, TestServer } from './server';
 
 const ERRORS = 'userErrors { code field message }';
 
 /** A lead's two contacts and two addresses, as `createLead` takes them: what conversion tests carry over. */
-export const LEAD_CONTACTS_AND_ADDRESSES = {
+export const LEAD_CONTACTS_AND_ADDRESSES: Pick<CreateLeadInput, 'contacts' | 'addresses'> = {
   contacts: [
     { firstName: 'Ada', surname: 'Lovelace', emails: [{ address: 'ada@example.com' }] },
     { firstName: 'Charles', surname: 'Babbage' },
@@ -27,11 +29,8 @@ export const LEAD_CONTACTS_AND_ADDRESSES = {
 };
 
 /** Runs a mutation as the org's admin and fails the test on any error; returns its payload. */
-export async function adminMutation(server: TestServer, org: TestOrganisation, mutation: string, input: Record<string, unknown>): Promise<any> {
-  const res = await server.graphql(mutation, { input }, org.adminToken);
-  const payload = Object.values(res.data ?? {})[0] as { userErrors?: unknown[] } | undefined;
-  expect({ mutation: mutation.slice(0, 60), errors: res.errors, userErrors: payload?.userErrors }).toEqual({ mutation: mutation.slice(0, 60), errors: undefined, userErrors: [] });
-  return payload;
+export function adminMutation(server: TestServer, org: TestOrganisation, mutation: string, input: Record<string, unknown>): Promise<UntypedData> {
+  return flows(() => ({ server, token: org.adminToken })).mutation(mutation, input);
 }
 
 /** The asset group every filled record's asset belongs to (one per organisation). */
@@ -112,10 +111,6 @@ export async function fillCustomerRecord(
   if (options.invoice) {
     await raiseInvoice(db, actor, { customerId: id, issueDate: '2026-11-02', lines: [{ description: `${tag} work`, quantityMilli: 1000, unitPriceMinor: 1000 }] });
   }
-  const form = new FormData();
-  form.append('recordId', customerId);
-  form.append('file', new Blob([`${tag} file\n`], { type: 'text/plain' }), `${tag}.txt`);
-  const upload = await fetch(server.url.replace(/\/graphql$/, '/documents'), { method: 'POST', body: form, headers: { authorization: `Bearer ${org.adminToken}` } });
-  expect(upload.status).toBe(201);
+  await flows(() => ({ server, token: org.adminToken })).upload(customerId, { bytes: `${tag} file\n`, name: `${tag}.txt`, type: 'text/plain' });
   return id;
 }

@@ -1,5 +1,7 @@
 // An API server for one test file, on its own fresh database and a free port, with a GraphQL client
 // that reports how many SQL statements each request issued.
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print, type DocumentNode } from 'graphql';
 import pino, { type Logger } from 'pino';
 import { loadConfig } from '../../src/config';
 import { createApp, type App } from '../../src/server';
@@ -19,7 +21,8 @@ export type TestServer = {
   url: string;
   database: TestDatabase;
   app: App;
-  /** Sends a GraphQL request over HTTP, as a client would. */
+  /** Sends a GraphQL request over HTTP, as a client would. A typed document (test/generated's `graphql(`…`)`) types the answer and the variables. */
+  graphql<T, V>(query: TypedDocumentNode<T, V>, variables: V, token?: string | null): Promise<GraphQLResponse<T>>;
   graphql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 };
@@ -51,11 +54,11 @@ export async function startTestServer(
     url,
     database,
     app,
-    async graphql(query, variables, token) {
+    async graphql(query: string | DocumentNode, variables?: unknown, token?: string | null) {
       const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify({ query, variables }),
+        body: JSON.stringify({ query: typeof query === 'string' ? query : print(query), variables }),
       });
       const body = (await response.json()) as { data?: any; errors?: any };
       return {

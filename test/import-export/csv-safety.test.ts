@@ -7,6 +7,7 @@ import { stringify } from 'csv-stringify/sync';
 import { sql } from 'drizzle-orm';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
+import { postMultipart } from '../helpers/flows';
 import { CREATE_CUSTOMER, customerInput, readReference } from '../helpers/reference';
 import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
 import { unzip } from '../helpers/zip';
@@ -30,13 +31,7 @@ async function exportOf(id: string): Promise<Record<string, string>> {
   return unzip(Buffer.from(await res.arrayBuffer()));
 }
 
-async function upload(route: string, fields: Record<string, string>, file: string | Buffer): Promise<{ status: number; body: any }> {
-  const form = new FormData();
-  for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  form.append('file', new Blob([file], { type: 'text/csv' }), 'file.csv');
-  const res = await fetch(`${base}${route}`, { method: 'POST', headers: { authorization: `Bearer ${org.adminToken}` }, body: form });
-  return { status: res.status, body: await res.json() };
-}
+const upload = (route: string, fields: Record<string, string>, file: string | Buffer) => postMultipart(server, route, fields, { bytes: file, name: 'file.csv', type: 'text/csv' }, { token: org.adminToken });
 
 async function workAddressLines(customer: string): Promise<string[]> {
   const rows = await selectRows<{ line1: string; occupier_phone: string | null }>(
@@ -59,7 +54,7 @@ beforeAll(async () => {
   // Imported as typed: a cell without our quote is taken as it is.
   const csv = stringify([['Line', 'Phone'], ...LINES.map((line, i) => [typed(line), i === 0 ? '+447700900001' : ''])]);
   const imported = await upload('/imports/work-addresses', { customerId, mapping: JSON.stringify({ Line: 'line1', Phone: 'occupierPhone' }) }, csv);
-  expect(imported.body.importJob.status).toBe('SUCCEEDED');
+  expect(imported.body.importJob!.status).toBe('SUCCEEDED');
 });
 afterAll(() => server.close());
 
@@ -121,7 +116,7 @@ describe('character encoding', () => {
     const file = latin1('Name,Type,Address 1,Post Code\nPlain Ltd,Company,1 Road,BS1 1AA\nCafé Crème Ltd,Company,2 Road,BS1 1AB\n');
     const res = await upload('/imports/customers', { mapping: MAPPING, mode: 'ALL_OR_NOTHING' }, file);
     expect(res.body.importJob).toMatchObject({ status: 'FAILED', rowsImported: 0 });
-    expect(res.body.importJob.failureMessage).toMatch(/row 2, column "Name".*not valid UTF-8.*encoding/);
+    expect(res.body.importJob!.failureMessage).toMatch(/row 2, column "Name".*not valid UTF-8.*encoding/);
     const after = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from customers`);
     expect(after[0]!.n).toBe(before[0]!.n);
   });
@@ -129,7 +124,7 @@ describe('character encoding', () => {
   it('refuses a header that is not UTF-8 before any job exists', async () => {
     const res = await upload('/imports/customers', { mapping: MAPPING }, latin1('Name,Type,Address 1,Post Code,Société\nX,Company,1 Road,BS1 1AA,y\n'));
     expect(res.status).toBe(400);
-    expect(res.body.errors[0].message).toMatch(/header.*column 5.*not valid UTF-8/);
+    expect(res.body.errors![0]!.message).toMatch(/header.*column 5.*not valid UTF-8/);
   });
 
   it('imports the same file with encoding windows-1252 (or latin1), and a UTF-8 file with a BOM as it is', async () => {
@@ -148,6 +143,6 @@ describe('character encoding', () => {
   it('refuses an encoding it does not know, naming the field', async () => {
     const res = await upload('/imports/customers', { mapping: MAPPING, encoding: 'klingon' }, 'Name\n');
     expect(res.status).toBe(400);
-    expect(res.body.errors[0].extensions).toMatchObject({ code: 'INVALID', field: ['encoding'] });
+    expect(res.body.errors![0]!.extensions).toMatchObject({ code: 'INVALID', field: ['encoding'] });
   });
 });

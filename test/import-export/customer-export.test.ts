@@ -4,7 +4,8 @@ import { parse } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
-import { CREATE_CUSTOMER, customerInput, readReference } from '../helpers/reference';
+import { flows, postMultipart } from '../helpers/flows';
+import { readReference } from '../helpers/reference';
 import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
 import { unzip } from '../helpers/zip';
 
@@ -32,25 +33,16 @@ async function count(query: ReturnType<typeof sql>): Promise<number> {
   return row!.n;
 }
 
+const { createCustomer } = flows(() => ({ server, token: acme.adminToken }));
+
 async function createCustomerWithChildren(org: TestOrganisation, name: string, contacts: number): Promise<string> {
   const ref = await readReference(server, org.adminToken);
-  const res = await server.graphql(
-    CREATE_CUSTOMER,
-    { input: customerInput(ref, { name, contacts: Array.from({ length: contacts }, (_, i) => ({ surname: `${name} contact ${i}` })) }) },
-    org.adminToken,
-  );
-  expect(res.data?.createCustomer.userErrors).toEqual([]);
-  return res.data!.createCustomer.customer.id;
+  return createCustomer(name, { token: org.adminToken, ref, overrides: { contacts: Array.from({ length: contacts }, (_, i) => ({ surname: `${name} contact ${i}` })) } });
 }
 
 async function importWorkAddresses(org: TestOrganisation, customerId: string, lines: string[]): Promise<void> {
-  const form = new FormData();
-  form.append('customerId', customerId);
-  form.append('mapping', JSON.stringify({ Line: 'line1' }));
-  form.append('mode', 'ALL_OR_NOTHING');
-  form.append('file', new Blob([['Line', ...lines].join('\n')]), 'wa.csv');
-  const res = await fetch(`${baseUrl}/imports/work-addresses`, { method: 'POST', headers: { authorization: `Bearer ${org.adminToken}` }, body: form });
-  expect(((await res.json()) as any).importJob.status).toBe('SUCCEEDED');
+  const res = await postMultipart(server, '/imports/work-addresses', { customerId, mapping: JSON.stringify({ Line: 'line1' }), mode: 'ALL_OR_NOTHING' }, { bytes: ['Line', ...lines].join('\n'), name: 'wa.csv' }, { token: org.adminToken });
+  expect(res.body.importJob!.status).toBe('SUCCEEDED');
 }
 
 beforeAll(async () => {

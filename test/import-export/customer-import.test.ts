@@ -8,6 +8,8 @@ import { userStatusGroups } from '../../src/access/tables';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
 import { parseMinorUnits } from '../../src/import-export/customer-import';
+import { graphql } from '../generated';
+import { importCsv, type ImportAnswer } from '../helpers/flows';
 import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
@@ -45,16 +47,7 @@ const FILE_WITH_THREE_BAD_ROWS = [
   '"Small, Ltd",Landlord,,,0.07,,8 Quay Street,Bath,BA1 1AD,,,Jones,,',
 ].join('\n');
 
-type UploadAnswer = { status: number; body: any; jobHeader: string | null };
-
-async function upload(token: string, fields: { mapping?: unknown; mode?: string }, csv: string | null, fileName = 'customers.csv'): Promise<UploadAnswer> {
-  const form = new FormData();
-  if (fields.mapping !== undefined) form.append('mapping', typeof fields.mapping === 'string' ? fields.mapping : JSON.stringify(fields.mapping));
-  if (fields.mode !== undefined) form.append('mode', fields.mode);
-  if (csv !== null) form.append('file', new Blob([csv], { type: 'text/csv' }), fileName);
-  const res = await fetch(`${baseUrl}/imports/customers`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
-  return { status: res.status, body: await res.json(), jobHeader: res.headers.get('x-import-job-id') };
-}
+const upload = (token: string, fields: { mapping?: unknown; mode?: string }, csv: string | null, fileName = 'customers.csv') => importCsv(server, '/imports/customers', token, fields, csv, fileName);
 
 async function customerCount(organisationId = acme.organisationId): Promise<number> {
   const [row] = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from customers where organisation_id = ${organisationId}`);
@@ -62,16 +55,64 @@ async function customerCount(organisationId = acme.organisationId): Promise<numb
 }
 
 const JOB = `query($id: ID!) { importJob(id: $id) { id kind mode status rowsRead rowsImported errorCount errors { row field message } customer { id } createdBy { id } } }`;
-const CUSTOMERS = `query($name: String!) {
-  customers(first: 20, filter: { name: $name }) {
-    nodes {
-      id name vatNumber creditorDays owner { id } type { name } status { code }
-      creditLimit { amountMinor currency }
-      addresses(first: 5) { nodes { type isDefault line1 town postcode country } }
-      contacts(first: 5) { nodes { title firstName surname isPrimary emails { address } phones { type number } } }
+const CUSTOMERS = graphql(`
+  query ImportedCustomers($name: String!) {
+    customers(first: 20, filter: { name: $name }) {
+      nodes {
+        id
+        name
+        vatNumber
+        creditorDays
+        owner {
+          id
+        }
+        type {
+          name
+        }
+        status {
+          code
+        }
+        creditLimit {
+          amountMinor
+          currency
+        }
+        addresses(first: 5) {
+          nodes {
+            type
+            isDefault
+            line1
+            town
+            postcode
+            country
+          }
+        }
+        contacts(first: 5) {
+          nodes {
+            title
+            firstName
+            surname
+            isPrimary
+            emails {
+              address
+            }
+            phones {
+              type
+              number
+            }
+          }
+        }
+      }
     }
   }
-}`;
+`);
+const STATUSES = graphql(`
+  query ImportStatuses {
+    customerStatuses {
+      id
+      code
+    }
+  }
+`);
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -98,19 +139,19 @@ describe('COMMIT_VALID_ROWS', () => {
     const before = await customerCount();
     const res = await upload(acme.adminToken, { mapping: MAPPING, mode: 'COMMIT_VALID_ROWS' }, FILE_WITH_THREE_BAD_ROWS);
     expect(res.status).toBe(200);
-    const job = res.body.importJob;
+    const job = res.body.importJob!;
     expect(res.jobHeader).toBe(job.id);
     expect(job).toMatchObject({ status: 'SUCCEEDED', mode: 'COMMIT_VALID_ROWS', rowsRead: 8, rowsImported: 5, errorCount: 3 });
     expect(job.errors.map((e: any) => `${e.row}:${e.field}`)).toEqual(['3:type', '5:postcode', '6:creditLimit']);
-    expect(job.errors[0].message).toMatch(/type \(column "Type"\): "Widget maker" is not a customer type/);
-    expect(job.errors[2].message).toMatch(/at most 2 decimal places/);
+    expect(job.errors[0]!.message).toMatch(/type \(column "Type"\): "Widget maker" is not a customer type/);
+    expect(job.errors[2]!.message).toMatch(/at most 2 decimal places/);
     expect(await customerCount()).toBe(before + 5);
 
     const admin = await acme.userIdFor('ADMIN');
     const read = async (name: string) => {
       const res = await server.graphql(CUSTOMERS, { name }, acme.adminToken);
       expect(res.errors).toBeUndefined();
-      return res.data!.customers.nodes as any[];
+      return res.data!.customers.nodes;
     };
     const [harbour] = await read('Harbour Lettings');
     expect(harbour).toMatchObject({
@@ -125,14 +166,14 @@ describe('COMMIT_VALID_ROWS', () => {
         nodes: [{ title: 'Mr', firstName: 'John', surname: 'Smith', isPrimary: false, emails: [{ address: 'john@harbour.test' }], phones: [{ type: 'OFFICE', number: '+447700900001' }] }],
       },
     });
-    expect(harbour.owner.id).toBe(admin);
+    expect(harbour!.owner!.id).toBe(admin);
 
     // A private customer's contact is its primary one; the default status when none is given.
     const [jane] = await read('Jane Doe');
     expect(jane).toMatchObject({ type: { name: 'Private' }, status: { code: 'P' }, creditLimit: null, creditorDays: 30, contacts: { nodes: [{ surname: 'Doe', isPrimary: true }] } });
     const [agents] = await read('Agents R Us');
     expect(agents).toMatchObject({ vatNumber: 'GB123456789', status: { code: 'A' }, creditLimit: { amountMinor: 250000 }, contacts: { nodes: [] } });
-    expect((await read('Big Ltd'))[0].creditLimit).toEqual({ amountMinor: 10000000, currency: 'GBP' });
+    expect((await read('Big Ltd'))[0]!.creditLimit).toEqual({ amountMinor: 10000000, currency: 'GBP' });
     const [small] = await read('Small, Ltd');
     expect(small).toMatchObject({ type: { name: 'Landlord' }, creditLimit: { amountMinor: 7 }, contacts: { nodes: [{ surname: 'Jones', firstName: null, isPrimary: false }] } });
     expect(await read('Mystery Ltd')).toEqual([]);
@@ -161,7 +202,7 @@ describe('COMMIT_VALID_ROWS', () => {
     ].join('\n');
     const res = await upload(acme.adminToken, { mapping: MAPPING, mode: 'COMMIT_VALID_ROWS' }, file);
     expect(res.body.importJob).toMatchObject({ rowsRead: 4, rowsImported: 0, errorCount: 7 });
-    expect(res.body.importJob.errors.map((e: any) => `${e.row}:${e.field}`)).toEqual([
+    expect(res.body.importJob!.errors.map((e: any) => `${e.row}:${e.field}`)).toEqual([
       '1:vatNumber',
       '2:contactSurname',
       '3:contactEmail',
@@ -179,9 +220,9 @@ describe('ALL_OR_NOTHING', () => {
     const res = await upload(acme.adminToken, { mapping: MAPPING, mode: 'ALL_OR_NOTHING' }, FILE_WITH_THREE_BAD_ROWS);
     expect(res.status).toBe(200);
     expect(res.body.importJob).toMatchObject({ status: 'REFUSED', rowsRead: 8, rowsImported: 0, errorCount: 3 });
-    expect(res.body.importJob.errors.map((e: any) => `${e.row}:${e.field}`)).toEqual(['3:type', '5:postcode', '6:creditLimit']);
+    expect(res.body.importJob!.errors.map((e: any) => `${e.row}:${e.field}`)).toEqual(['3:type', '5:postcode', '6:creditLimit']);
     expect(await customerCount()).toBe(before);
-    const polled = await server.graphql(JOB, { id: res.body.importJob.id }, acme.adminToken);
+    const polled = await server.graphql(JOB, { id: res.body.importJob!.id }, acme.adminToken);
     expect(polled.data!.importJob).toMatchObject({ status: 'REFUSED', rowsImported: 0 });
   });
 
@@ -206,7 +247,7 @@ describe('ALL_OR_NOTHING', () => {
 describe('refused up front', () => {
   it('refuses unknown fields, missing required mappings, a bad mode and a missing column before any job exists', async () => {
     const jobsBefore = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from import_jobs`);
-    const codes = (res: UploadAnswer) => res.body.errors.map((e: any) => `${e.extensions.field.join('.')}:${e.extensions.code}`);
+    const codes = (res: ImportAnswer) => res.body.errors!.map((e) => `${e.extensions.field!.join('.')}:${e.extensions.code}`);
 
     const unknown = await upload(acme.adminToken, { mapping: { ...MAPPING, Colour: 'favouriteColour' } }, FILE_WITH_THREE_BAD_ROWS);
     expect(unknown.status).toBe(400);
@@ -216,7 +257,7 @@ describe('refused up front', () => {
     const missing = await upload(acme.adminToken, { mapping: withoutPostcodeAndType }, FILE_WITH_THREE_BAD_ROWS);
     expect(missing.status).toBe(400);
     expect(codes(missing)).toEqual(['mapping:REQUIRED', 'mapping:REQUIRED']);
-    expect(missing.body.errors.map((e: any) => e.message).join(' ')).toMatch(/type.*postcode/);
+    expect(missing.body.errors!.map((e: any) => e.message).join(' ')).toMatch(/type.*postcode/);
 
     const workAddressMapping = await upload(acme.adminToken, { mapping: { 'Address 1': 'line1', Occupier: 'occupierSurname' } }, FILE_WITH_THREE_BAD_ROWS);
     expect(workAddressMapping.status).toBe(400);
@@ -243,7 +284,7 @@ describe('who may import', () => {
     for (const role of ['READ_ONLY', 'SERVICE', 'FINANCE'] as const) {
       const res = await upload(await acme.tokenFor(role), { mapping: MAPPING, mode: 'COMMIT_VALID_ROWS' }, FILE_WITH_THREE_BAD_ROWS);
       expect(res.status).toBe(403);
-      expect(res.body.errors[0].extensions.code).toBe('FORBIDDEN');
+      expect(res.body.errors![0]!.extensions.code).toBe('FORBIDDEN');
     }
     expect(await customerCount()).toBe(before);
     const anonymous = await fetch(`${baseUrl}/imports/customers`, { method: 'POST' });
@@ -253,7 +294,7 @@ describe('who may import', () => {
   it("refuses rows whose status is outside the importer's status security groups", async () => {
     const manager = await acme.tokenFor('MANAGER');
     const managerId = parseGlobalId(await acme.userIdFor('MANAGER'))!.id;
-    const statuses = (await server.graphql(`{ customerStatuses { id code } }`, {}, acme.adminToken)).data!.customerStatuses as any[];
+    const statuses = (await server.graphql(STATUSES, {}, acme.adminToken)).data!.customerStatuses;
     const created = await server.graphql(
       `mutation($input: CreateStatusGroupInput!) { createStatusGroup(input: $input) { statusGroup { id } userErrors { message } } }`,
       { input: { name: 'Prospects only', statusIds: statuses.filter((s) => s.code === 'P').map((s) => s.id) } },
@@ -265,7 +306,7 @@ describe('who may import', () => {
     const file = [HEADER, 'Held Ltd,Company,H,,,,1 Held Road,York,YO1 1AB,,,,,', 'Prospect Ltd,Company,,,,,2 Held Road,York,YO1 1AC,,,,,'].join('\n');
     const res = await upload(manager, { mapping: MAPPING, mode: 'COMMIT_VALID_ROWS' }, file);
     expect(res.body.importJob).toMatchObject({ rowsRead: 2, rowsImported: 1, errorCount: 1 });
-    expect(res.body.importJob.errors).toEqual([{ row: 1, field: 'status', message: expect.stringMatching(/not in your status security groups/) }]);
+    expect(res.body.importJob!.errors).toEqual([{ row: 1, field: 'status', message: expect.stringMatching(/not in your status security groups/) }]);
   });
 
   it('lets SALES import customers they then own and see, and shows them their job', async () => {
@@ -275,13 +316,13 @@ describe('who may import', () => {
     expect(res.body.importJob).toMatchObject({ status: 'SUCCEEDED', rowsImported: 1 });
     const seen = await server.graphql(CUSTOMERS, { name: 'Sales Lead Ltd' }, sales);
     expect(seen.data!.customers.nodes).toHaveLength(1);
-    expect(seen.data!.customers.nodes[0].owner.id).toBe(await acme.userIdFor('SALES'));
-    const job = await server.graphql(JOB, { id: res.body.importJob.id }, sales);
+    expect(seen.data!.customers.nodes[0]!.owner!.id).toBe(await acme.userIdFor('SALES'));
+    const job = await server.graphql(JOB, { id: res.body.importJob!.id }, sales);
     expect(job.data!.importJob).toMatchObject({ kind: 'CUSTOMERS', rowsImported: 1 });
 
     // Another organisation's admin does not see the job.
     const other = await createTestOrganisation(server, 'Other Services');
-    const foreign = await server.graphql(JOB, { id: res.body.importJob.id }, other.adminToken);
+    const foreign = await server.graphql(JOB, { id: res.body.importJob!.id }, other.adminToken);
     expect(foreign.data!.importJob).toBeNull();
   });
 });

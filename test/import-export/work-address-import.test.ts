@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
 import { importWorkAddresses } from '../../src/import-export/work-address-import';
+import { importCsv } from '../helpers/flows';
 import { CREATE_CUSTOMER, customerInput, readReference } from '../helpers/reference';
 import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
 
@@ -32,17 +33,8 @@ const FILE_WITH_THREE_BAD_ROWS = [
   '10 High Street,Bath,BA1 1AF,GB,,',
 ].join('\n');
 
-type UploadAnswer = { status: number; body: any; jobHeader: string | null };
-
-async function upload(token: string, fields: { customerId?: string; mapping?: unknown; mode?: string }, csv: string | null, fileName = 'addresses.csv'): Promise<UploadAnswer> {
-  const form = new FormData();
-  if (fields.customerId !== undefined) form.append('customerId', fields.customerId);
-  if (fields.mapping !== undefined) form.append('mapping', typeof fields.mapping === 'string' ? fields.mapping : JSON.stringify(fields.mapping));
-  if (fields.mode !== undefined) form.append('mode', fields.mode);
-  if (csv !== null) form.append('file', new Blob([csv], { type: 'text/csv' }), fileName);
-  const res = await fetch(`${baseUrl}/imports/work-addresses`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
-  return { status: res.status, body: await res.json(), jobHeader: res.headers.get('x-import-job-id') };
-}
+const upload = (token: string, fields: { customerId?: string; mapping?: unknown; mode?: string }, csv: string | null, fileName = 'addresses.csv') =>
+  importCsv(server, '/imports/work-addresses', token, fields, csv, fileName);
 
 async function workAddressCount(customer = customerId): Promise<number> {
   const [row] = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from work_addresses where customer_id = ${parseGlobalId(customer)!.id}`);
@@ -66,11 +58,11 @@ describe('COMMIT_VALID_ROWS', () => {
     const before = await workAddressCount();
     const res = await upload(acme.adminToken, { customerId, mapping: MAPPING, mode: 'COMMIT_VALID_ROWS' }, FILE_WITH_THREE_BAD_ROWS);
     expect(res.status).toBe(200);
-    const job = res.body.importJob;
+    const job = res.body.importJob!;
     expect(res.jobHeader).toBe(job.id);
     expect(job).toMatchObject({ status: 'SUCCEEDED', mode: 'COMMIT_VALID_ROWS', rowsRead: 10, rowsImported: 7, errorCount: 3 });
     expect(job.errors.map((e: any) => `${e.row}:${e.field}`)).toEqual(['3:line1', '6:occupierPhone', '9:country']);
-    expect(job.errors[0].message).toMatch(/Address 1/);
+    expect(job.errors[0]!.message).toMatch(/Address 1/);
     expect(await workAddressCount()).toBe(before + 7);
 
     // What the shared schema fills in: defaults, upper-cased postcode and country.
@@ -122,9 +114,9 @@ describe('ALL_OR_NOTHING', () => {
     const res = await upload(acme.adminToken, { customerId, mapping: MAPPING, mode: 'ALL_OR_NOTHING' }, FILE_WITH_THREE_BAD_ROWS);
     expect(res.status).toBe(200);
     expect(res.body.importJob).toMatchObject({ status: 'REFUSED', rowsRead: 10, rowsImported: 0, errorCount: 3 });
-    expect(res.body.importJob.errors.map((e: any) => `${e.row}:${e.field}`)).toEqual(['3:line1', '6:occupierPhone', '9:country']);
+    expect(res.body.importJob!.errors.map((e: any) => `${e.row}:${e.field}`)).toEqual(['3:line1', '6:occupierPhone', '9:country']);
     expect(await workAddressCount()).toBe(before);
-    const polled = await server.graphql(JOB, { id: res.body.importJob.id }, acme.adminToken);
+    const polled = await server.graphql(JOB, { id: res.body.importJob!.id }, acme.adminToken);
     expect(polled.data!.importJob).toMatchObject({ status: 'REFUSED', rowsImported: 0, errorCount: 3 });
   });
 
@@ -143,26 +135,26 @@ describe('refused up front', () => {
     const jobsBefore = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from import_jobs`);
     const unknown = await upload(acme.adminToken, { customerId, mapping: { 'Address 1': 'line1', Colour: 'paintColour' }, mode: 'COMMIT_VALID_ROWS' }, FILE_WITH_THREE_BAD_ROWS);
     expect(unknown.status).toBe(400);
-    expect(unknown.body.errors.map((e: any) => `${e.extensions.field.join('.')}:${e.extensions.code}`)).toEqual(['mapping.Colour:INVALID']);
+    expect(unknown.body.errors!.map((e: any) => `${e.extensions.field.join('.')}:${e.extensions.code}`)).toEqual(['mapping.Colour:INVALID']);
 
     const noLine1 = await upload(acme.adminToken, { customerId, mapping: { Town: 'town' }, mode: 'COMMIT_VALID_ROWS' }, FILE_WITH_THREE_BAD_ROWS);
     expect(noLine1.status).toBe(400);
-    expect(noLine1.body.errors.map((e: any) => `${e.extensions.field.join('.')}:${e.extensions.code}`)).toEqual(['mapping:REQUIRED']);
+    expect(noLine1.body.errors!.map((e: any) => `${e.extensions.field.join('.')}:${e.extensions.code}`)).toEqual(['mapping:REQUIRED']);
 
     const notJson = await upload(acme.adminToken, { customerId, mapping: '{nope', mode: 'COMMIT_VALID_ROWS' }, FILE_WITH_THREE_BAD_ROWS);
     expect(notJson.status).toBe(400);
 
     const missingColumn = await upload(acme.adminToken, { customerId, mapping: { 'Address One': 'line1' }, mode: 'COMMIT_VALID_ROWS' }, FILE_WITH_THREE_BAD_ROWS);
     expect(missingColumn.status).toBe(400);
-    expect(missingColumn.body.errors[0].extensions.field).toEqual(['mapping', 'Address One']);
+    expect(missingColumn.body.errors![0]!.extensions.field).toEqual(['mapping', 'Address One']);
 
     const badMode = await upload(acme.adminToken, { customerId, mapping: MAPPING, mode: 'SOMETIMES' }, FILE_WITH_THREE_BAD_ROWS);
     expect(badMode.status).toBe(400);
-    expect(badMode.body.errors[0].extensions.field).toEqual(['mode']);
+    expect(badMode.body.errors![0]!.extensions.field).toEqual(['mode']);
 
     const noFile = await upload(acme.adminToken, { customerId, mapping: MAPPING, mode: 'COMMIT_VALID_ROWS' }, null);
     expect(noFile.status).toBe(400);
-    expect(noFile.body.errors[0].extensions.field).toEqual(['file']);
+    expect(noFile.body.errors![0]!.extensions.field).toEqual(['file']);
 
     const jobsAfter = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from import_jobs`);
     expect(jobsAfter[0]!.n).toBe(jobsBefore[0]!.n);
@@ -176,7 +168,7 @@ describe('refused up front', () => {
     const res = await upload(acme.adminToken, { customerId, mapping: MAPPING, mode: 'ALL_OR_NOTHING' }, broken);
     expect(res.status).toBe(200);
     expect(res.body.importJob).toMatchObject({ status: 'FAILED', rowsImported: 0 });
-    expect(res.body.importJob.failureMessage).toMatch(/could not be read/);
+    expect(res.body.importJob!.failureMessage).toMatch(/could not be read/);
     expect(await workAddressCount()).toBe(before);
   });
 });
@@ -186,7 +178,7 @@ describe('who may import', () => {
     const before = await workAddressCount();
     const res = await upload(await acme.tokenFor('SALES'), { customerId, mapping: MAPPING, mode: 'COMMIT_VALID_ROWS' }, FILE_WITH_THREE_BAD_ROWS);
     expect(res.status).toBe(404);
-    expect(res.body.errors[0].extensions).toMatchObject({ code: 'NOT_FOUND', field: ['customerId'] });
+    expect(res.body.errors![0]!.extensions).toMatchObject({ code: 'NOT_FOUND', field: ['customerId'] });
     expect(await workAddressCount()).toBe(before);
   });
 
@@ -194,7 +186,7 @@ describe('who may import', () => {
     for (const role of ['READ_ONLY', 'FINANCE'] as const) {
       const res = await upload(await acme.tokenFor(role), { customerId, mapping: MAPPING, mode: 'COMMIT_VALID_ROWS' }, FILE_WITH_THREE_BAD_ROWS);
       expect(res.status).toBe(403);
-      expect(res.body.errors[0].extensions.code).toBe('FORBIDDEN');
+      expect(res.body.errors![0]!.extensions.code).toBe('FORBIDDEN');
     }
     const anonymous = await fetch(`${baseUrl}/imports/work-addresses`, { method: 'POST' });
     expect(anonymous.status).toBe(401);
@@ -208,8 +200,8 @@ describe('who may import', () => {
     const created = await server.graphql(CREATE_CUSTOMER, { input: customerInput(ref, { name: 'Elsewhere Ltd' }) }, other.adminToken);
     const otherCustomer = created.data!.createCustomer.customer.id;
     const res = await upload(other.adminToken, { customerId: otherCustomer, mapping: MAPPING, mode: 'COMMIT_VALID_ROWS' }, FILE_WITH_THREE_BAD_ROWS);
-    expect(res.body.importJob.status).toBe('SUCCEEDED');
-    const seen = await server.graphql(JOB, { id: res.body.importJob.id }, acme.adminToken);
+    expect(res.body.importJob!.status).toBe('SUCCEEDED');
+    const seen = await server.graphql(JOB, { id: res.body.importJob!.id }, acme.adminToken);
     expect(seen.data!.importJob).toBeNull();
     const into = await upload(acme.adminToken, { customerId: otherCustomer, mapping: MAPPING, mode: 'COMMIT_VALID_ROWS' }, FILE_WITH_THREE_BAD_ROWS);
     expect(into.status).toBe(404);

@@ -5,7 +5,8 @@ import { raiseInvoice } from '../../src/invoices/service';
 import { parseGlobalId, toGlobalId } from '../../src/graph/ids';
 import type { Actor } from '../../src/audit/service';
 import { createUser } from '../../src/organisations/service';
-import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
+import { startTestOrganisation, type Reference } from '../helpers/reference';
+import { flows } from '../helpers/flows';
 import { type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
@@ -16,18 +17,14 @@ let neighbour: string;
 let mineInvoices: string[] = [];
 let neighbourInvoice: string;
 
+const { createCustomer } = flows(() => ({ server, token: org.adminToken, ref }));
+
 const INVOICES = `query($id: ID!) { customer(id: $id) { invoices(first: 10) { totalCount nodes {
   id number reference status issueDate dueDate
   net { amountMinor formatted } tax { amountMinor } total { amountMinor formatted } paid { amountMinor } outstanding { amountMinor }
   lines { position description quantity unitPrice { amountMinor } taxRatePercent net { amountMinor } tax { amountMinor } total { amountMinor } }
   customer { id }
 } } } }`;
-
-async function createCustomer(name: string, token: string, overrides: Record<string, unknown> = {}) {
-  const res = await server.graphql(CREATE_CUSTOMER, { input: customerInput(ref, { name, ...overrides }) }, token);
-  expect(res.data!.createCustomer.userErrors).toEqual([]);
-  return res.data!.createCustomer.customer.id as string;
-}
 
 function system(): Actor {
   return { organisationId: org.organisationId, userId: null, requestId: null, currency: 'GBP' };
@@ -45,8 +42,8 @@ async function portalToken(customerId: string, permissions: string[]) {
 
 beforeAll(async () => {
   ({ server, org, ref } = await startTestOrganisation());
-  mine = await createCustomer('Mine Ltd', org.adminToken, { creditorDays: 14 });
-  neighbour = await createCustomer('Neighbour Ltd', org.adminToken);
+  mine = await createCustomer('Mine Ltd', { overrides: { creditorDays: 14 } });
+  neighbour = await createCustomer('Neighbour Ltd');
   const id = (g: string) => parseGlobalId(g)!.id;
   const first = await raiseInvoice(server.database.db, system(), {
     customerId: id(mine),
@@ -104,7 +101,7 @@ it('derives line and invoice totals in minor units, numbers issued invoices with
 
 it("follows the customer's visibility: a sales user sees only their own customers' invoices", async () => {
   const made = await createUser(server.database.db, org.organisationId, { email: 'seller@acme.test', name: 'Seller', role: 'SALES' });
-  const own = await createCustomer('Seller Customer', made.token);
+  const own = await createCustomer('Seller Customer', { token: made.token });
   await raiseInvoice(server.database.db, system(), { customerId: parseGlobalId(own)!.id, issueDate: '2026-11-05', lines: [{ description: 'x', quantityMilli: 1000, unitPriceMinor: 100 }] });
   const res = await server.graphql(
     `query($own: ID!, $ids: [ID!]!) { customer(id: $own) { invoices { totalCount } } nodes(ids: $ids) { id } }`,
