@@ -11,4 +11,6 @@ export const portalArea = defineArea({
     // A portal token may read itself, and no other token.
     PortalToken: { table: portalTokens, portal: (viewer, id) => id === viewer.portal.id },
   },
+  // Tokens are named for people: anonymisation deletes them.
+  children: [{ recordType: 'PortalToken', table: portalTokens, customer: portalTokens.customerId, onDelete: 'delete', anonymise: 'delete', trail: true }],
 });
