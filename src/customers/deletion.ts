@@ -10,7 +10,7 @@
 // refuse the deletion, which columns are personal and what replaces them, what goes with removed
 // rows, such as documents' stored files). This file applies those declarations, in the order the
 // composition lists them (deletion: children before parents), and handles the customer row itself.
-import { and, eq, not, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, not, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { auditEntries } from '../audit/tables';
 import { recordAudit, type Actor, type AuditChange } from '../audit/service';
@@ -128,7 +128,7 @@ export async function deleteCustomer(
           .update(child.table)
           .set({ [key]: null, ...child.onDelete.alsoSet, ...touched(child.table) } as never)
           .where(and(eq(child.table.organisationId, org), eq(child.customer, before.id), ...deletedWith.map((other) => sql`${other.customer} is distinct from ${before.id}`)))
-          .returning({ id: child.table.id, version: (child.table as unknown as { version: PgColumn }).version })) as Array<{ id: string; version: number }>;
+          .returning({ id: child.table.id, version: (getTableColumns(child.table) as Record<string, PgColumn>).version ?? sql<null>`null` })) as Array<{ id: string; version: number | null }>;
         detached[child.onDelete.detach] = ids(rows);
         const action = `${entityType.charAt(0).toLowerCase()}${entityType.slice(1)}.update`;
         const reason = { reason: 'customer.delete', deletedCustomerId: before.id };

@@ -134,7 +134,7 @@ export function touched(table: ChildTable): Record<string, SQL> {
  */
 export function deletionOrder(children: readonly RecordChild[]): RecordChild[] {
   const refs = (child: RecordChild) => new Set(getTableConfig(child.table).foreignKeys.map((fk) => fk.reference().foreignTable));
-  const left = children.filter((c) => c.onDelete === 'delete').map((child) => ({ child, refs: refs(child) }));
+  const left = children.filter((c) => c.onDelete === 'delete' && c.customer).map((child) => ({ child, refs: refs(child) }));
   const order: RecordChild[] = [];
   while (left.length > 0) {
     const next = left.findIndex(({ child }) => !left.some((other) => other.child.table !== child.table && other.refs.has(child.table)));
