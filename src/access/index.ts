@@ -1,5 +1,7 @@
 // The access area: Who may see what: access grants on records and status groups.
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
+import { sql } from 'drizzle-orm';
+import { REDACTED } from '../db/record-children';
 import { defineArea } from '../graph/area';
 import { accessGrants, statusGroups } from './tables';
 import { visibilityFor } from './visibility';
@@ -15,4 +17,23 @@ export const accessArea = defineArea({
   },
   // Who sees which leads and customers, for every request.
   visibility: visibilityFor,
+  children: [
+    {
+      recordType: 'AccessGrant',
+      table: accessGrants,
+      customer: accessGrants.customerId,
+      lead: accessGrants.leadId,
+      onDelete: 'delete',
+      // Access history is kept (who could see the record, when); the reason may name the person.
+      // Grants still open are revoked by whoever anonymises.
+      anonymise: {
+        set: (by) => ({
+          reason: REDACTED,
+          revokedAt: sql`coalesce(${accessGrants.revokedAt}, clock_timestamp())`,
+          revokedByUserId: sql`case when ${accessGrants.revokedAt} is null then ${by.userId}::uuid else ${accessGrants.revokedByUserId} end`,
+        }),
+      },
+      trail: true,
+    },
+  ],
 });

@@ -1,5 +1,6 @@
 // The activity area: Notes, tasks, communications and expiries on a record.
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
+import { REDACTED, redactedIfSet } from '../db/record-children';
 import { defineArea } from '../graph/area';
 import { communications, expiries, notes, tasks } from './tables';
 import { activityResolvers } from './resolvers';
@@ -15,4 +16,42 @@ export const activityArea = defineArea({
     Communication: { table: communications },
     Expiry: { table: expiries },
   },
+  children: [
+    {
+      recordType: 'Note',
+      table: notes,
+      customer: notes.customerId,
+      lead: notes.leadId,
+      onDelete: 'delete',
+      anonymise: { set: { body: REDACTED } },
+      trail: true,
+    },
+    {
+      recordType: 'Task',
+      table: tasks,
+      customer: tasks.customerId,
+      lead: tasks.leadId,
+      onDelete: 'delete',
+      anonymise: { set: { subject: REDACTED, details: null } },
+      trail: true,
+    },
+    {
+      recordType: 'Communication',
+      table: communications,
+      customer: communications.customerId,
+      lead: communications.leadId,
+      onDelete: 'delete',
+      anonymise: { set: { subject: redactedIfSet(communications.subject), summary: redactedIfSet(communications.summary) } },
+      trail: true,
+    },
+    {
+      recordType: 'Expiry',
+      table: expiries,
+      customer: expiries.customerId,
+      lead: expiries.leadId,
+      onDelete: 'delete',
+      anonymise: { set: { description: REDACTED, notes: null } },
+      trail: true,
+    },
+  ],
 });

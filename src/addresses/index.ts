@@ -1,5 +1,6 @@
 // The addresses area: Postal addresses of a customer or lead.
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
+import { anonymisedAddress } from '../db/record-children';
 import { defineArea } from '../graph/area';
 import { addresses } from './tables';
 import { addressResolvers } from './resolvers';
@@ -12,4 +13,16 @@ export const addressesArea = defineArea({
   nodes: {
     Address: { table: addresses, portal: true },
   },
+  // Under a customer or a lead. A merge keeps one default address per type (src/customers/merge.ts).
+  children: [
+    {
+      recordType: 'Address',
+      table: addresses,
+      customer: addresses.customerId,
+      lead: addresses.leadId,
+      onDelete: 'delete',
+      anonymise: { set: anonymisedAddress },
+      trail: true,
+    },
+  ],
 });

@@ -17,4 +17,6 @@ export const assetsArea = defineArea({
     FuelType: { table: fuelTypes },
     AssetLocation: { table: assetLocations },
   },
+  // Kept as they are by anonymisation: equipment, nothing about the person.
+  children: [{ recordType: 'Asset', table: assets, customer: assets.customerId, onDelete: 'delete', trail: true }],
 });

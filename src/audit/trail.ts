@@ -3,20 +3,14 @@
 // `auditTrail(first: 5)` costs one query for the pages and one for the counts, not 50).
 //
 // A record's trail is the entries about the record itself and about the rows under it. Those rows
-// are found through `childTables`: an area whose rows belong to a customer or lead adds its table
-// there, and its entries join the trail. Entries about a child row that has since been deleted
-// are no longer found this way (the row that linked them to the record is gone).
+// are found through the record children the areas declare (`trail: true`, src/db/record-children.ts,
+// read from the request's composition): an area whose rows belong to a customer or lead declares its
+// table, and its entries join the trail. A customer's trail includes the history of the customers
+// merged into it (their tombstones are such a child). Entries about a child row that has since been
+// deleted are no longer found this way (the row that linked them to the record is gone).
 import DataLoader from 'dataloader';
 import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
-import type { PgColumn } from 'drizzle-orm/pg-core';
-import { accessGrants } from '../access/tables';
-import { communications, expiries, notes, tasks } from '../activity/tables';
-import { addresses } from '../addresses/tables';
-import { branches } from '../branches/tables';
-import { assets } from '../assets/tables';
-import { contacts } from '../contacts/tables';
-import { customerTombstones } from '../customers/tables';
-import { documents } from '../documents/tables';
+import type { RecordChild } from '../db/record-children';
 import type { Context } from '../graph/context';
 import {
   buildConnection,
@@ -32,34 +26,9 @@ import {
   type WithSortKey,
 } from '../graph/connection';
 import { viewerOf } from '../graph/context';
-import { invoices } from '../invoices/tables';
-import { importJobs } from '../import-export/tables';
-import { portalTokens } from '../portal/tables';
-import { estimates, jobs, opportunities, quotes, salesOrders } from '../pipeline/tables';
-import { workAddresses } from '../work-addresses/tables';
 import { auditEntries, recordReads, type AuditEntryRow, type RecordReadRow } from './tables';
 
 export type RecordKind = 'customer' | 'lead';
-
-/** Tables whose rows sit under a customer or a lead: changes to them are part of the record's trail. */
-const childTables: ReadonlyArray<{ table: { id: PgColumn; organisationId: PgColumn }; customer: PgColumn | null; lead: PgColumn | null }> = [
-  { table: contacts, customer: contacts.customerId, lead: contacts.leadId },
-  { table: addresses, customer: addresses.customerId, lead: addresses.leadId },
-  { table: accessGrants, customer: accessGrants.customerId, lead: accessGrants.leadId },
-  { table: portalTokens, customer: portalTokens.customerId, lead: null },
-  { table: invoices, customer: invoices.customerId, lead: null },
-  { table: branches, customer: branches.customerId, lead: null },
-  { table: workAddresses, customer: workAddresses.customerId, lead: null },
-  { table: assets, customer: assets.customerId, lead: null },
-  { table: importJobs, customer: importJobs.customerId, lead: null },
-  { table: notes, customer: notes.customerId, lead: notes.leadId },
-  { table: tasks, customer: tasks.customerId, lead: tasks.leadId },
-  { table: communications, customer: communications.customerId, lead: communications.leadId },
-  { table: expiries, customer: expiries.customerId, lead: expiries.leadId },
-  { table: documents, customer: documents.customerId, lead: documents.leadId },
-  { table: opportunities, customer: opportunities.customerId, lead: opportunities.leadId }, { table: quotes, customer: quotes.customerId, lead: quotes.leadId },
-  { table: salesOrders, customer: salesOrders.customerId, lead: null }, { table: jobs, customer: jobs.customerId, lead: null }, { table: estimates, customer: estimates.customerId, lead: null },
-];
 
 /** Newest first. Ids are serial, so they give the order of writing (`createdAt` is per transaction). */
 export const auditSort: SortSpec = { name: 'NEWEST', expr: auditEntries.id, cast: 'bigint', direction: 'DESC', idKind: 'serial' };
@@ -69,20 +38,14 @@ export const readSort: SortSpec = { name: 'NEWEST', expr: recordReads.id, cast: 
  * (entity_id, record_id) for each record and each row under it: the rows of audit_entries that
  * belong to a record are those whose entity_id appears here.
  */
-function ownersSql(kind: RecordKind, organisationId: string, recordIds: readonly string[]): SQL {
+function ownersSql(kind: RecordKind, organisationId: string, recordIds: readonly string[], children: readonly RecordChild[]): SQL {
   const ids = uuidArray(recordIds);
   const parts: SQL[] = [sql`select r.id as entity_id, r.id as record_id from unnest(${ids}) as r(id)`];
-  // A customer's trail includes the history of the customers merged into it (their ids live on as tombstones).
-  if (kind === 'customer') {
-    parts.push(
-      sql`select ${customerTombstones.id} as entity_id, ${customerTombstones.survivorId} as record_id from ${customerTombstones} where ${customerTombstones.organisationId} = ${organisationId} and ${customerTombstones.survivorId} = any(${ids})`,
-    );
-  }
-  for (const child of childTables) {
-    const column = child[kind];
+  for (const child of children) {
+    const column = child.trail ? child[kind] : undefined;
     if (!column) continue;
     parts.push(
-      sql`select ${child.table.id} as entity_id, ${column} as record_id from ${child.table as never} where ${child.table.organisationId} = ${organisationId} and ${column} = any(${ids})`,
+      sql`select ${child.table.id} as entity_id, ${column} as record_id from ${child.table} where ${child.table.organisationId} = ${organisationId} and ${column} = any(${ids})`,
     );
   }
   return sql.join(parts, sql` union all `);
@@ -115,7 +78,7 @@ function auditCounts(ctx: Context, kind: RecordKind): DataLoader<string, number>
         const rows = await ctx.db
           .select({ parent: sql<string>`o.record_id`, count: sql<number>`count(*)::int` })
           .from(auditEntries)
-          .innerJoin(sql`(${ownersSql(kind, organisationId, recordIds)}) as o`, sql`o.entity_id = ${auditEntries.entityId}`)
+          .innerJoin(sql`(${ownersSql(kind, organisationId, recordIds, ctx.composition.children)}) as o`, sql`o.entity_id = ${auditEntries.entityId}`)
           .where(eq(auditEntries.organisationId, organisationId))
           .groupBy(sql`o.record_id`);
         const counts = new Map(rows.map((r) => [r.parent, r.count]));
@@ -145,7 +108,7 @@ function auditPages(ctx: Context, kind: RecordKind, page: Page): DataLoader<stri
               _rn: sql<number>`row_number() over (partition by o.record_id order by ${orderSql(auditSort, auditEntries.id, page)})`.as('_rn'),
             })
             .from(auditEntries)
-            .innerJoin(sql`(${ownersSql(kind, organisationId, recordIds)}) as o`, sql`o.entity_id = ${auditEntries.entityId}`)
+            .innerJoin(sql`(${ownersSql(kind, organisationId, recordIds, ctx.composition.children)}) as o`, sql`o.entity_id = ${auditEntries.entityId}`)
             .where(and(eq(auditEntries.organisationId, organisationId), cursorCondition(auditSort, auditEntries.id, page)))
             .as('numbered');
           rows = (await ctx.db

@@ -1,5 +1,6 @@
 // The branches area: Branches of a customer.
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
+import { anonymisedAddress, namedByCode } from '../db/record-children';
 import { defineArea } from '../graph/area';
 import { branches } from './tables';
 import { branchesResolvers } from './resolvers';
@@ -12,4 +13,14 @@ export const branchesArea = defineArea({
   nodes: {
     Branch: { table: branches },
   },
+  children: [
+    {
+      recordType: 'Branch',
+      table: branches,
+      customer: branches.customerId,
+      onDelete: 'delete',
+      anonymise: { set: { ...anonymisedAddress, name: namedByCode('Branch', branches.id), phone: null, email: null } },
+      trail: true,
+    },
+  ],
 });

@@ -12,4 +12,18 @@ export const contactsArea = defineArea({
   nodes: {
     Contact: { table: contacts, portal: true },
   },
+  // Under a customer or a lead. A merge keeps one primary contact (src/customers/merge.ts).
+  children: [
+    {
+      recordType: 'Contact',
+      table: contacts,
+      customer: contacts.customerId,
+      lead: contacts.leadId,
+      onDelete: 'delete',
+      anonymise: {
+        set: { title: null, firstName: null, surname: 'Anonymised', position: null, emails: [], phones: [], socialUrls: [], communicationPreferences: [], customFields: {} },
+      },
+      trail: true,
+    },
+  ],
 });

@@ -5,36 +5,26 @@
 // entries and stored retry results about all of them), the invoices stay untouched. Both are one
 // transaction with their audit entry and take an idempotency key.
 //
-// Document files: the database store deletes inside the transaction (a rollback keeps them); a
-// folder cannot take part in one, so its files go after the commit (at worst an orphaned file,
-// never a kept document without its bytes), as deleteDocument does.
-import { and, eq, ne, or, sql, type SQL } from 'drizzle-orm';
+// What happens to each table under the customer is not written here: every area declares its child
+// tables in its manifest (`children`, src/db/record-children.ts: deleted or detached, which rows
+// refuse the deletion, which columns are personal and what replaces them, what goes with removed
+// rows, such as documents' stored files). This file applies those declarations, in the order the
+// composition lists them (deletion: children before parents), and handles the customer row itself.
+import { and, eq, getTableColumns, not, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import { accessGrants } from '../access/tables';
-import { communications, expiries, notes, tasks } from '../activity/tables';
-import { addresses } from '../addresses/tables';
-import { assets } from '../assets/tables';
 import { auditEntries } from '../audit/tables';
-import { recordAudit, type Actor } from '../audit/service';
-import { branches } from '../branches/tables';
+import { recordAudit, type Actor, type AuditChange } from '../audit/service';
 import type { Config } from '../config';
-import { contacts } from '../contacts/tables';
 import { selectRows, type Db } from '../db/client';
+import { columnKey, deletionOrder, REDACTED, touched, type RecordChild } from '../db/record-children';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
-import { documentStore, type DocumentStore } from '../documents/store';
-import { documents } from '../documents/tables';
 import type { AnonymiseCustomerInput, DeleteCustomerInput } from '../generated/graphql';
 import { uuidArray } from '../graph/connection';
 import { idempotencyKeys } from '../graph/tables';
 import { withIdempotency, type ResultCodec } from '../graph/idempotency';
 import { userError } from '../graph/user-errors';
-import { importJobs } from '../import-export/tables';
-import { invoices } from '../invoices/tables';
 import { leads } from '../leads/tables';
 import type { Role } from '../tenancy/tables';
-import { estimates, jobs, opportunities, quotes, salesOrders } from '../pipeline/tables';
-import { portalTokens } from '../portal/tables';
-import { workAddresses } from '../work-addresses/tables';
 import { customers, customerTombstones, type CustomerRow } from './tables';
 
 /** Who is erasing: the role decides, as in the rule tree (defence in depth: these lose data for good). */
@@ -43,11 +33,6 @@ export type Eraser = Actor & { role: Role | null };
 const ERASER_ROLES: readonly Role[] = ['ADMIN', 'MANAGER'];
 
 export type RecordCount = { recordType: string; count: number };
-
-/** What replaces personal text that has to stay non-null: nothing about the person, the same everywhere. */
-export const REDACTED = '[redacted]';
-/** Address line 1 (NOT NULL) of anonymised addresses, branches and work addresses. */
-const ANONYMISED_LINE = 'Anonymised';
 
 /** A short code from the record's id: the same on every call, and nothing about the person. */
 function codeOf(id: string): string {
@@ -73,19 +58,19 @@ function asObject(counts: RecordCount[]): Record<string, number> {
   return Object.fromEntries(counts.map((c) => [c.recordType, c.count]));
 }
 
-/** Rows of `table` under the customer (and, where the table has a lead column, under the given leads). */
-function under(organisation: PgColumn, customer: PgColumn, lead: PgColumn | null, scope: { organisationId: string; customerId: string; leadIds: string[] }): SQL {
-  const owners: SQL[] = [eq(customer, scope.customerId)];
-  if (lead && scope.leadIds.length) owners.push(sql`${lead} = any(${uuidArray(scope.leadIds)})`);
-  return and(eq(organisation, scope.organisationId), or(...owners))!;
+/** The rows of a child under the customer (and, where it has a lead column, under the given leads). */
+function under(child: RecordChild, scope: { organisationId: string; customerId: string; leadIds: string[] }): SQL {
+  const owners: SQL[] = [];
+  if (child.customer) owners.push(eq(child.customer, scope.customerId));
+  if (child.lead && scope.leadIds.length) owners.push(sql`${child.lead} = any(${uuidArray(scope.leadIds)})`);
+  return and(eq(child.table.organisationId, scope.organisationId), or(...owners))!;
 }
 
 const ids = (rows: Array<{ id: string }>) => rows.map((r) => r.id);
 
-/** Removes files of a folder store after the commit; the database store already removed its bytes in the transaction. */
-async function removeFilesAfterCommit(store: DocumentStore, keys: readonly string[]): Promise<void> {
-  if (store.kind === 'database') return;
-  for (const key of keys) await store.delete(key);
+/** What a child's `onRemove` reads from the rows it removes, besides their id. */
+function removedColumns(child: RecordChild): Record<string, PgColumn> {
+  return { ...child.onRemove?.columns, id: child.table.id };
 }
 
 // ── Deletion ─────────────────────────────────────────────────────────────────────────────────────
@@ -99,13 +84,21 @@ const plainCodec: ResultCodec<DeletionResult> = {
 
 /**
  * Deletes a customer and every record under it (see the SDL of `deleteCustomer`), unless it has
- * invoices that are not drafts (HAS_FINANCIAL_RECORDS). Records that only point at it (converted
- * leads, departments, properties it was landlord of) are detached, each with its own audit entry.
+ * rows a child keeps (`refuseDeletion`: invoices that are not drafts, HAS_FINANCIAL_RECORDS). Records
+ * that only point at it (`onDelete: { detach }`: converted leads, departments, properties it was
+ * landlord of) are detached, each with its own audit entry. `children`: the composition's.
  */
-export async function deleteCustomer(db: Db, config: Config, actor: Eraser, customerId: string, input: DeleteCustomerInput): Promise<DeletionResult> {
+export async function deleteCustomer(
+  db: Db,
+  config: Config,
+  actor: Eraser,
+  customerId: string,
+  input: DeleteCustomerInput,
+  children: readonly RecordChild[],
+): Promise<DeletionResult> {
   refuseUnlessEraser(actor);
-  // What the folder store must remove once the transaction has committed (nothing on a replay).
-  const files: { store: DocumentStore | null; keys: string[] } = { store: null, keys: [] };
+  // What must run once the transaction has committed (nothing on a replay): e.g. a folder store's files.
+  let afterCommit: Array<() => Promise<void>> = [];
   const result = await withIdempotency(
     db,
     actor,
@@ -113,99 +106,64 @@ export async function deleteCustomer(db: Db, config: Config, actor: Eraser, cust
     input.idempotencyKey,
     input,
     async (tx) => {
+      afterCommit = [];
       const before = await lockForUpdate(tx, customers, actor, customerId, input.expectedVersion, 'customer');
       const org = actor.organisationId;
-      const [financial] = await selectRows<{ n: number }>(
-        tx,
-        sql`select count(*)::int as n from ${invoices} where ${invoices.customerId} = ${before.id} and ${invoices.status} <> 'DRAFT'`,
-      );
-      if (financial!.n > 0) {
-        const n = financial!.n;
-        throw userError(
-          ['input', 'id'],
-          `id: the customer has ${n} ${n === 1 ? 'invoice' : 'invoices'} that ${n === 1 ? 'is' : 'are'} not a draft; financial records are kept, so it cannot be deleted. Use anonymiseCustomer to remove its personal data instead.`,
-          'HAS_FINANCIAL_RECORDS',
-        );
+      for (const child of children) {
+        if (!child.refuseDeletion || !child.customer) continue;
+        const [kept] = await selectRows<{ n: number }>(tx, sql`select count(*)::int as n from ${child.table} where ${child.customer} = ${before.id} and ${child.refuseDeletion.while}`);
+        if (kept!.n > 0) throw userError(['input', 'id'], child.refuseDeletion.message(kept!.n), child.refuseDeletion.code);
       }
 
-      // Records that point at the customer without being under it: detached, not deleted.
-      const departments = await tx
-        .update(customers)
-        .set({ parentCustomerId: null, version: sql`${customers.version} + 1`, updatedAt: sql`clock_timestamp()` })
-        .where(and(eq(customers.organisationId, org), eq(customers.parentCustomerId, before.id)))
-        .returning({ id: customers.id, version: customers.version });
-      const convertedLeads = await tx
-        .update(leads)
-        .set({ convertedCustomerId: null, version: sql`${leads.version} + 1`, updatedAt: sql`clock_timestamp()` })
-        .where(and(eq(leads.organisationId, org), eq(leads.convertedCustomerId, before.id)))
-        .returning({ id: leads.id, version: leads.version });
-      const landlordOf = await tx
-        .update(workAddresses)
-        .set({ landlordCustomerId: null, landlordIsInvoiceAddress: false, version: sql`${workAddresses.version} + 1`, updatedAt: sql`clock_timestamp()` })
-        .where(and(eq(workAddresses.organisationId, org), eq(workAddresses.landlordCustomerId, before.id), ne(workAddresses.customerId, before.id)))
-        .returning({ id: workAddresses.id, version: workAddresses.version });
-      const detached = { reason: 'customer.delete', deletedCustomerId: before.id };
-      await recordAudit(tx, actor, [
-        ...departments.map((r) => ({ action: 'customer.update', entityType: 'Customer', entityId: r.id, before: { parentCustomerId: before.id }, after: { parentCustomerId: null, version: r.version, ...detached } })),
-        ...convertedLeads.map((r) => ({ action: 'lead.update', entityType: 'Lead', entityId: r.id, before: { convertedCustomerId: before.id }, after: { convertedCustomerId: null, version: r.version, ...detached } })),
-        ...landlordOf.map((r) => ({ action: 'workAddress.update', entityType: 'WorkAddress', entityId: r.id, before: { landlordCustomerId: before.id }, after: { landlordCustomerId: null, version: r.version, ...detached } })),
-      ]);
+      // Records that point at the customer without being under it: detached, not deleted (rows of
+      // the same table that are deleted with the customer are left to the deletion).
+      const detached: Record<string, string[]> = {};
+      const detachEntries: AuditChange[] = [];
+      for (const child of children) {
+        if (child.onDelete === 'delete' || !child.customer) continue;
+        const key = columnKey(child.table, child.customer);
+        const entityType = child.entityType ?? child.recordType;
+        const deletedWith = children.filter((other) => other.table === child.table && other.onDelete === 'delete' && other.customer);
+        const rows = (await tx
+          .update(child.table)
+          .set({ [key]: null, ...child.onDelete.alsoSet, ...touched(child.table) } as never)
+          .where(and(eq(child.table.organisationId, org), eq(child.customer, before.id), ...deletedWith.map((other) => sql`${other.customer} is distinct from ${before.id}`)))
+          .returning({ id: child.table.id, version: (getTableColumns(child.table) as Record<string, PgColumn>).version ?? sql<null>`null` })) as Array<{ id: string; version: number | null }>;
+        detached[child.onDelete.detach] = ids(rows);
+        const action = `${entityType.charAt(0).toLowerCase()}${entityType.slice(1)}.update`;
+        const reason = { reason: 'customer.delete', deletedCustomerId: before.id };
+        detachEntries.push(...rows.map((r) => ({ action, entityType, entityId: r.id, before: { [key]: before.id }, after: { [key]: null, version: r.version, ...reason } })));
+      }
+      await recordAudit(tx, actor, detachEntries);
 
       // Children before parents, so each count is of this customer's rows (nothing left for the cascades).
-      const mine = <T extends { organisationId: PgColumn; customerId: PgColumn }>(table: T) => and(eq(table.organisationId, org), eq(table.customerId, before.id));
       const counts: RecordCount[] = [];
-      const count = (recordType: string, rows: unknown[]) => counts.push({ recordType, count: rows.length });
-      const docs = await tx.delete(documents).where(mine(documents)).returning({ id: documents.id, storageKey: documents.storageKey, deletedAt: documents.deletedAt });
-      count('Document', docs);
-      count('Invoice', await tx.delete(invoices).where(and(mine(invoices), eq(invoices.status, 'DRAFT'))).returning({ id: invoices.id }));
-      count('Job', await tx.delete(jobs).where(mine(jobs)).returning({ id: jobs.id }));
-      count('Estimate', await tx.delete(estimates).where(mine(estimates)).returning({ id: estimates.id }));
-      count('SalesOrder', await tx.delete(salesOrders).where(mine(salesOrders)).returning({ id: salesOrders.id }));
-      count('Quote', await tx.delete(quotes).where(mine(quotes)).returning({ id: quotes.id }));
-      count('Opportunity', await tx.delete(opportunities).where(mine(opportunities)).returning({ id: opportunities.id }));
-      count('Asset', await tx.delete(assets).where(mine(assets)).returning({ id: assets.id }));
-      count('Note', await tx.delete(notes).where(mine(notes)).returning({ id: notes.id }));
-      count('Task', await tx.delete(tasks).where(mine(tasks)).returning({ id: tasks.id }));
-      count('Communication', await tx.delete(communications).where(mine(communications)).returning({ id: communications.id }));
-      count('Expiry', await tx.delete(expiries).where(mine(expiries)).returning({ id: expiries.id }));
-      count('WorkAddress', await tx.delete(workAddresses).where(mine(workAddresses)).returning({ id: workAddresses.id }));
-      count('Branch', await tx.delete(branches).where(mine(branches)).returning({ id: branches.id }));
-      count('Contact', await tx.delete(contacts).where(mine(contacts)).returning({ id: contacts.id }));
-      count('Address', await tx.delete(addresses).where(mine(addresses)).returning({ id: addresses.id }));
-      count('AccessGrant', await tx.delete(accessGrants).where(mine(accessGrants)).returning({ id: accessGrants.id }));
-      count('PortalToken', await tx.delete(portalTokens).where(mine(portalTokens)).returning({ id: portalTokens.id }));
-      count('ImportJob', await tx.delete(importJobs).where(mine(importJobs)).returning({ id: importJobs.id }));
-      count(
-        'MergedCustomer',
-        await tx
-          .delete(customerTombstones)
-          .where(and(eq(customerTombstones.organisationId, org), eq(customerTombstones.survivorId, before.id)))
-          .returning({ id: customerTombstones.id }),
-      );
+      const removals: Array<() => Promise<() => Promise<void>>> = [];
+      for (const child of deletionOrder(children)) {
+        const kept = child.refuseDeletion ? not(child.refuseDeletion.while) : undefined;
+        const rows = (await tx
+          .delete(child.table)
+          .where(and(eq(child.table.organisationId, org), eq(child.customer!, before.id), kept))
+          .returning(removedColumns(child))) as Array<Record<string, unknown>>;
+        counts.push({ recordType: child.recordType, count: rows.length });
+        if (child.onRemove) removals.push(() => child.onRemove!.run(tx, config, rows));
+      }
       await tx.delete(customers).where(eq(customers.id, before.id));
-
-      // Bytes of documents deleted earlier are gone already.
-      files.keys = docs.filter((d) => d.deletedAt === null).map((d) => d.storageKey);
-      files.store = documentStore(config, tx);
-      if (files.store.kind === 'database') for (const key of files.keys) await files.store.delete(key);
+      // What lives outside the tables (stored files) goes with the rows.
+      for (const removal of removals) afterCommit.push(await removal());
 
       await recordAudit(tx, actor, {
         action: 'customer.delete',
         entityType: 'Customer',
         entityId: before.id,
         before,
-        after: {
-          deletedRecords: asObject(counts),
-          detachedDepartmentIds: ids(departments),
-          detachedLeadIds: ids(convertedLeads),
-          detachedLandlordOfWorkAddressIds: ids(landlordOf),
-        },
+        after: { deletedRecords: asObject(counts), ...detached },
       });
       return { deletedCustomerId: before.id, deletedRecords: nonZero(counts) };
     },
     plainCodec,
   );
-  if (files.store) await removeFilesAfterCommit(files.store, files.keys);
+  for (const run of afterCommit) await run();
   return result;
 }
 
@@ -256,17 +214,42 @@ const anonymisationCodec: ResultCodec<AnonymisationResult> = {
   },
 };
 
-/** The audit entry types whose records anonymisation changes or removes: their before/after are redacted. */
-const REDACTED_ENTITY_TYPES = ['Customer', 'Lead', 'Contact', 'Address', 'Branch', 'WorkAddress', 'Note', 'Task', 'Communication', 'Expiry', 'Document', 'PortalToken', 'AccessGrant', 'ImportJob'];
+/**
+ * The audit entry types whose records anonymisation changes or removes (the customer, and the
+ * children it anonymises): their before/after are redacted.
+ */
+function redactedEntityTypes(children: readonly RecordChild[]): string[] {
+  return [...new Set(['Customer', ...children.filter((c) => c.anonymise).map((c) => c.entityType ?? c.recordType)])];
+}
+
+/** Customers merged into this one (their tombstones): their ids keep resolving here, their own values go. */
+export async function anonymiseTombstones(tx: Db, where: SQL): Promise<Array<{ id: string }>> {
+  const tombstones = await tx.select({ id: customerTombstones.id, snapshot: customerTombstones.snapshot }).from(customerTombstones).where(where);
+  for (const t of tombstones) {
+    await tx
+      .update(customerTombstones)
+      .set({ name: anonymisedCustomerName(t.id), snapshot: redactJson(t.snapshot) as Record<string, unknown> })
+      .where(eq(customerTombstones.id, t.id));
+  }
+  return tombstones;
+}
 
 /**
- * Removes the customer's personal data and keeps its ledger (see the SDL of `anonymiseCustomer`).
- * The audit entry it writes holds counts, never the values it removed.
+ * Removes the customer's personal data and keeps its ledger (see the SDL of `anonymiseCustomer`):
+ * the customer's own columns here, every child's as it declares (`anonymise` in its area's
+ * manifest). The audit entry it writes holds counts, never the values it removed.
  */
-export async function anonymiseCustomer(db: Db, config: Config, actor: Eraser, customerId: string, input: AnonymiseCustomerInput): Promise<AnonymisationResult> {
+export async function anonymiseCustomer(
+  db: Db,
+  config: Config,
+  actor: Eraser,
+  customerId: string,
+  input: AnonymiseCustomerInput,
+  children: readonly RecordChild[],
+): Promise<AnonymisationResult> {
   refuseUnlessEraser(actor);
-  // What the folder store must remove once the transaction has committed (nothing on a replay).
-  const files: { store: DocumentStore | null; keys: string[] } = { store: null, keys: [] };
+  // What must run once the transaction has committed (nothing on a replay): e.g. a folder store's files.
+  let afterCommit: Array<() => Promise<void>> = [];
   const result = await withIdempotency(
     db,
     actor,
@@ -274,21 +257,17 @@ export async function anonymiseCustomer(db: Db, config: Config, actor: Eraser, c
     input.idempotencyKey,
     input,
     async (tx) => {
+      afterCommit = [];
       const before = await lockForUpdate(tx, customers, actor, customerId, input.expectedVersion, 'customer');
       if (before.anonymisedAt) {
         throw userError(['input', 'id'], `id: the customer was already anonymised on ${before.anonymisedAt.toISOString()}.`, 'INVALID_STATE');
       }
       const org = actor.organisationId;
+      // The leads converted into the customer: the rows under them are anonymised with it.
       const leadIds = ids(await tx.select({ id: leads.id }).from(leads).where(and(eq(leads.organisationId, org), eq(leads.convertedCustomerId, before.id))).for('update'));
       const scope = { organisationId: org, customerId: before.id, leadIds };
-      const bump = (table: { version: PgColumn }) => ({ version: sql`${table.version} + 1`, updatedAt: sql`clock_timestamp()` });
-      const blankAddress = { line1: ANONYMISED_LINE, line2: null, line3: null, town: null, county: null, postcode: null, what3words: null, latitude: null, longitude: null };
       const counts: RecordCount[] = [];
-      const touched: string[] = [before.id, ...leadIds];
-      const record = (recordType: string, rows: Array<{ id: string }>) => {
-        counts.push({ recordType, count: rows.length });
-        touched.push(...ids(rows));
-      };
+      const touchedIds: string[] = [before.id, ...leadIds];
 
       const now = new Date();
       const customer = await writeUpdate(tx, customers, before.id, {
@@ -300,151 +279,41 @@ export async function anonymiseCustomer(db: Db, config: Config, actor: Eraser, c
         anonymisedAt: now,
       });
       counts.push({ recordType: 'Customer', count: 1 });
-      if (leadIds.length) {
-        await tx
-          .update(leads)
-          .set({
-            name: sql`'Anonymised lead ' || upper(substr(replace(${leads.id}::text, '-', ''), 1, 8))`,
-            vatNumber: null,
-            website: null,
-            leadSource: null,
-            lostReason: null,
-            customFields: {},
-            ...bump(leads),
-          })
-          .where(sql`${leads.id} = any(${uuidArray(leadIds)})`);
+
+      const removals: Array<() => Promise<() => Promise<void>>> = [];
+      const changedOf = new Map<RecordChild['table'], string[]>();
+      for (const child of children) {
+        const how = child.anonymise;
+        if (!how) continue;
+        const where = under(child, scope);
+        let rows: Array<{ id: string }>;
+        let recordType = child.recordType;
+        if (how === 'delete') {
+          const removed = (await tx.delete(child.table).where(where).returning(removedColumns(child))) as Array<Record<string, unknown> & { id: string }>;
+          if (child.onRemove) removals.push(() => child.onRemove!.run(tx, config, removed));
+          rows = removed;
+        } else if ('run' in how) {
+          rows = await how.run(tx, where);
+        } else {
+          const set = typeof how.set === 'function' ? how.set({ userId: actor.userId }) : how.set;
+          recordType = how.countAs ?? recordType;
+          rows = (await tx
+            .update(child.table)
+            .set({ ...set, ...touched(child.table) } as never)
+            .where(where)
+            .returning({ id: child.table.id })) as Array<{ id: string }>;
+        }
+        counts.push({ recordType, count: rows.length });
+        touchedIds.push(...ids(rows));
+        changedOf.set(child.table, [...(changedOf.get(child.table) ?? []), ...ids(rows)]);
       }
-      counts.push({ recordType: 'Lead', count: leadIds.length });
+      // Customers merged into this one are owners too: entries and retry results about them are redacted.
+      const ownerIds = [before.id, ...(changedOf.get(customerTombstones) ?? [])];
 
-      record(
-        'Contact',
-        await tx
-          .update(contacts)
-          .set({
-            title: null,
-            firstName: null,
-            surname: 'Anonymised',
-            position: null,
-            emails: [],
-            phones: [],
-            socialUrls: [],
-            communicationPreferences: [],
-            customFields: {},
-            ...bump(contacts),
-          })
-          .where(under(contacts.organisationId, contacts.customerId, contacts.leadId, scope))
-          .returning({ id: contacts.id }),
-      );
-      record(
-        'Address',
-        await tx
-          .update(addresses)
-          .set({ ...blankAddress, ...bump(addresses) })
-          .where(under(addresses.organisationId, addresses.customerId, addresses.leadId, scope))
-          .returning({ id: addresses.id }),
-      );
-      record(
-        'Branch',
-        await tx
-          .update(branches)
-          .set({ ...blankAddress, name: sql`'Branch ' || upper(substr(replace(${branches.id}::text, '-', ''), 1, 8))`, phone: null, email: null, ...bump(branches) })
-          .where(under(branches.organisationId, branches.customerId, null, scope))
-          .returning({ id: branches.id }),
-      );
-      record(
-        'WorkAddress',
-        await tx
-          .update(workAddresses)
-          .set({
-            ...blankAddress,
-            occupierTitle: null,
-            occupierFirstName: null,
-            occupierSurname: 'Occupier',
-            occupierEmail: null,
-            occupierPhone: null,
-            preferences: null,
-            ...bump(workAddresses),
-          })
-          .where(under(workAddresses.organisationId, workAddresses.customerId, null, scope))
-          .returning({ id: workAddresses.id }),
-      );
-      record(
-        'Note',
-        await tx
-          .update(notes)
-          .set({ body: REDACTED, ...bump(notes) })
-          .where(under(notes.organisationId, notes.customerId, notes.leadId, scope))
-          .returning({ id: notes.id }),
-      );
-      record(
-        'Task',
-        await tx
-          .update(tasks)
-          .set({ subject: REDACTED, details: null, ...bump(tasks) })
-          .where(under(tasks.organisationId, tasks.customerId, tasks.leadId, scope))
-          .returning({ id: tasks.id }),
-      );
-      record(
-        'Communication',
-        await tx
-          .update(communications)
-          .set({
-            subject: sql`case when ${communications.subject} is null then null else ${REDACTED} end`,
-            summary: sql`case when ${communications.summary} is null then null else ${REDACTED} end`,
-            updatedAt: sql`clock_timestamp()`,
-          })
-          .where(under(communications.organisationId, communications.customerId, communications.leadId, scope))
-          .returning({ id: communications.id }),
-      );
-      record(
-        'Expiry',
-        await tx
-          .update(expiries)
-          .set({ description: REDACTED, notes: null, ...bump(expiries) })
-          .where(under(expiries.organisationId, expiries.customerId, expiries.leadId, scope))
-          .returning({ id: expiries.id }),
-      );
-      // Access history is kept (who could see the record, when); the reason may name the person.
-      record(
-        'AccessGrant',
-        await tx
-          .update(accessGrants)
-          .set({
-            reason: REDACTED,
-            revokedAt: sql`coalesce(${accessGrants.revokedAt}, clock_timestamp())`,
-            revokedByUserId: sql`case when ${accessGrants.revokedAt} is null then ${actor.userId}::uuid else ${accessGrants.revokedByUserId} end`,
-          })
-          .where(under(accessGrants.organisationId, accessGrants.customerId, accessGrants.leadId, scope))
-          .returning({ id: accessGrants.id }),
-      );
-      // Files may be anything about the person; tokens are named for people; import logs quote the CSV.
-      const docs = await tx
-        .delete(documents)
-        .where(under(documents.organisationId, documents.customerId, documents.leadId, scope))
-        .returning({ id: documents.id, storageKey: documents.storageKey, deletedAt: documents.deletedAt });
-      record('Document', docs);
-      record('PortalToken', await tx.delete(portalTokens).where(under(portalTokens.organisationId, portalTokens.customerId, null, scope)).returning({ id: portalTokens.id }));
-      record('ImportJob', await tx.delete(importJobs).where(under(importJobs.organisationId, importJobs.customerId, null, scope)).returning({ id: importJobs.id }));
+      // What lives outside the tables (stored files) goes with the rows.
+      for (const removal of removals) afterCommit.push(await removal());
 
-      // Customers merged into this one: their ids keep resolving here, their own values go.
-      const tombstones = await tx
-        .select({ id: customerTombstones.id, snapshot: customerTombstones.snapshot })
-        .from(customerTombstones)
-        .where(and(eq(customerTombstones.organisationId, org), eq(customerTombstones.survivorId, before.id)));
-      for (const t of tombstones) {
-        await tx
-          .update(customerTombstones)
-          .set({ name: anonymisedCustomerName(t.id), snapshot: redactJson(t.snapshot) as Record<string, unknown> })
-          .where(eq(customerTombstones.id, t.id));
-      }
-      record('MergedCustomer', tombstones);
-      const ownerIds = [before.id, ...ids(tombstones)];
-
-      files.keys = docs.filter((d) => d.deletedAt === null).map((d) => d.storageKey);
-      files.store = documentStore(config, tx);
-      if (files.store.kind === 'database') for (const key of files.keys) await files.store.delete(key);
-
-      counts.push({ recordType: 'AuditEntry', count: await redactAuditEntries(tx, org, touched, ownerIds, leadIds) });
+      counts.push({ recordType: 'AuditEntry', count: await redactAuditEntries(tx, org, redactedEntityTypes(children), touchedIds, ownerIds, leadIds) });
       const redactedRetries = await redactStoredResults(tx, org, [...ownerIds, ...leadIds]);
 
       await recordAudit(tx, actor, {
@@ -458,7 +327,7 @@ export async function anonymiseCustomer(db: Db, config: Config, actor: Eraser, c
     },
     anonymisationCodec,
   );
-  if (files.store) await removeFilesAfterCommit(files.store, files.keys);
+  for (const run of afterCommit) await run();
   return result;
 }
 
@@ -469,7 +338,7 @@ export async function anonymiseCustomer(db: Db, config: Config, actor: Eraser, c
  * Entries about kept records (invoices, assets, the pipeline) are left as they are. Returns how many
  * entries changed.
  */
-async function redactAuditEntries(tx: Db, organisationId: string, entityIds: string[], customerIds: string[], leadIds: string[]): Promise<number> {
+async function redactAuditEntries(tx: Db, organisationId: string, entityTypes: string[], entityIds: string[], customerIds: string[], leadIds: string[]): Promise<number> {
   const owners = sql`array_cat(${uuidArray(customerIds)}, ${uuidArray(leadIds)})::text[]`;
   const rows = await tx
     .select({ id: auditEntries.id, before: auditEntries.before, after: auditEntries.after })
@@ -477,7 +346,7 @@ async function redactAuditEntries(tx: Db, organisationId: string, entityIds: str
     .where(
       and(
         eq(auditEntries.organisationId, organisationId),
-        sql`${auditEntries.entityType} = any(${`{${REDACTED_ENTITY_TYPES.join(',')}}`}::text[])`,
+        sql`${auditEntries.entityType} = any(${`{${entityTypes.join(',')}}`}::text[])`,
         sql`(${auditEntries.entityId} = any(${uuidArray(entityIds)})
           or ${auditEntries.before} ->> 'customerId' = any(${owners}) or ${auditEntries.after} ->> 'customerId' = any(${owners})
           or ${auditEntries.before} ->> 'leadId' = any(${owners}) or ${auditEntries.after} ->> 'leadId' = any(${owners}))`,

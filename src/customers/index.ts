@@ -1,8 +1,9 @@
 // The customers area: Customers: the record itself, its statuses, types and business units, merging and deletion.
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
 import { defineArea } from '../graph/area';
+import { anonymiseTombstones } from './deletion';
 import { customerById } from './merge-resolvers';
-import { businessUnits, customers, customerStatuses, customerTypes } from './tables';
+import { businessUnits, customers, customerStatuses, customerTombstones, customerTypes } from './tables';
 import { customerResolvers } from './resolvers';
 import { customerMergeResolvers } from './merge-resolvers';
 import { customersRules } from './rules';
@@ -27,4 +28,26 @@ export const customersArea = defineArea({
     CustomerStatus: { table: customerStatuses },
     BusinessUnit: { table: businessUnits },
   },
+  children: [
+    // Departments point at their parent customer: merged along, detached when it is deleted.
+    {
+      recordType: 'Customer (department)',
+      entityType: 'Customer',
+      table: customers,
+      customer: customers.parentCustomerId,
+      onDelete: { detach: 'detachedDepartmentIds' },
+      trail: false,
+    },
+    // Customers merged into this one (their ids live on as tombstones): their history is part of
+    // its trail; their names and snapshots are anonymised with it.
+    {
+      recordType: 'MergedCustomer',
+      entityType: 'Customer',
+      table: customerTombstones,
+      customer: customerTombstones.survivorId,
+      onDelete: 'delete',
+      anonymise: { run: anonymiseTombstones },
+      trail: true,
+    },
+  ],
 });

@@ -22,7 +22,7 @@ export async function customerById(ctx: Context, id: string): Promise<CustomerRo
 export const customerMergeResolvers: Resolvers = {
   Mutation: {
     mergeCustomers: (_p, { input }, ctx) =>
-      payload(() => mergeCustomers(ctx.db, actorOf(ctx), input), { customer: null, mergedCustomerIds: null, moved: null }),
+      payload(() => mergeCustomers(ctx.db, actorOf(ctx), input, ctx.composition.children), { customer: null, mergedCustomerIds: null, moved: null }),
   },
   Customer: {
     mergedCustomers: (c, _a, ctx) =>

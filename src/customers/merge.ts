@@ -2,37 +2,28 @@
 // in one transaction, and only then is the merged customer's row deleted. Its id lives on as a
 // tombstone (customer_tombstones) that resolves to the survivor, with a snapshot of its own values.
 //
-// "Never loses a row" rests on `customerReferences`: every column that references customers is
-// listed there (test/customers/merge.test.ts checks the list against the database's foreign keys, so
-// a new table that forgets to join fails the suite instead of being emptied by the cascade).
+// "Never loses a row" rests on the record children (`children`, the composition's: each area declares
+// its tables in its manifest, src/db/record-children.ts): every column that references customers is
+// declared there (test/customers/merge.test.ts checks them against the database's foreign keys, so
+// a new table that forgets to declare itself fails the suite instead of being emptied by the cascade).
 //
 // Locking: the survivor and the merged customers are locked in id order, as every workflow locks a
 // customer before its rows, so two merges over overlapping customers queue instead of deadlocking;
 // the second then finds its customer gone (a tombstone) and is refused, naming the survivor.
 import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import { accessGrants } from '../access/tables';
 import { assertStatusPermitted } from '../access/status-group-service';
-import { communications, expiries, notes, tasks } from '../activity/tables';
 import { addresses } from '../addresses/tables';
-import { assets } from '../assets/tables';
 import { recordAudit, type Actor } from '../audit/service';
-import { branches } from '../branches/tables';
 import { contacts } from '../contacts/tables';
 import type { Db } from '../db/client';
+import type { RecordChild } from '../db/record-children';
 import { writeUpdate } from '../db/versioned';
-import { documents } from '../documents/tables';
 import type { CustomerMergeField, MergeCustomersInput } from '../generated/graphql';
 import { uuidArray } from '../graph/connection';
 import { toGlobalId } from '../graph/ids';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { inputId, userError, UserErrors } from '../graph/user-errors';
-import { importJobs } from '../import-export/tables';
-import { invoices } from '../invoices/tables';
-import { leads } from '../leads/tables';
-import { estimates, jobs, opportunities, quotes, salesOrders } from '../pipeline/tables';
-import { portalTokens } from '../portal/tables';
-import { workAddresses } from '../work-addresses/tables';
 import { checkTypeRequirements, isSelfOrAncestor } from './service';
 import { customerNotFound } from './tombstones';
 import { customers, customerTombstones, customerTypes, type CustomerRow } from './tables';
@@ -40,36 +31,6 @@ import { customers, customerTombstones, customerTypes, type CustomerRow } from '
 type Path = (string | number)[];
 
 export const MAX_MERGED = 20;
-
-/**
- * Every column that references a customer, and the kind of record it belongs to (as the payload's
- * `moved` names it). Rows under a customer first, then references from elsewhere.
- */
-export const customerReferences: ReadonlyArray<{ recordType: string; table: PgTable; column: PgColumn }> = [
-  { recordType: 'Contact', table: contacts, column: contacts.customerId },
-  { recordType: 'Address', table: addresses, column: addresses.customerId },
-  { recordType: 'Branch', table: branches, column: branches.customerId },
-  { recordType: 'WorkAddress', table: workAddresses, column: workAddresses.customerId },
-  { recordType: 'Asset', table: assets, column: assets.customerId },
-  { recordType: 'Invoice', table: invoices, column: invoices.customerId },
-  { recordType: 'Note', table: notes, column: notes.customerId },
-  { recordType: 'Task', table: tasks, column: tasks.customerId },
-  { recordType: 'Communication', table: communications, column: communications.customerId },
-  { recordType: 'Expiry', table: expiries, column: expiries.customerId },
-  { recordType: 'Document', table: documents, column: documents.customerId },
-  { recordType: 'Opportunity', table: opportunities, column: opportunities.customerId },
-  { recordType: 'Quote', table: quotes, column: quotes.customerId },
-  { recordType: 'SalesOrder', table: salesOrders, column: salesOrders.customerId },
-  { recordType: 'Job', table: jobs, column: jobs.customerId },
-  { recordType: 'Estimate', table: estimates, column: estimates.customerId },
-  { recordType: 'AccessGrant', table: accessGrants, column: accessGrants.customerId },
-  { recordType: 'PortalToken', table: portalTokens, column: portalTokens.customerId },
-  { recordType: 'ImportJob', table: importJobs, column: importJobs.customerId },
-  { recordType: 'WorkAddress (as landlord)', table: workAddresses, column: workAddresses.landlordCustomerId },
-  { recordType: 'Lead (converted into)', table: leads, column: leads.convertedCustomerId },
-  { recordType: 'Customer (department)', table: customers, column: customers.parentCustomerId },
-  { recordType: 'MergedCustomer', table: customerTombstones, column: customerTombstones.survivorId },
-];
 
 /** The customer columns each choosable field copies from the customer it is taken from. */
 const fieldColumns: Record<Exclude<CustomerMergeField, 'PRIMARY_CONTACT'>, ReadonlyArray<keyof CustomerRow>> = {
@@ -121,7 +82,7 @@ async function moveRows(tx: Db, table: PgTable, column: PgColumn, from: string[]
  * missing, invisible, already merged (MERGED, naming where to), repeated, in another currency, or in
  * a status outside the actor's groups, or when the result misses its type's required fields.
  */
-export function mergeCustomers(db: Db, actor: Actor, input: MergeCustomersInput): Promise<MergeResult> {
+export function mergeCustomers(db: Db, actor: Actor, input: MergeCustomersInput, children: readonly RecordChild[]): Promise<MergeResult> {
   const survivorField = ['input', 'survivorId'];
   const survivorId = inputId(input.survivorId, ['Customer'], survivorField).id;
   if (input.mergedIds.length === 0) throw userError(['input', 'mergedIds'], 'mergedIds: name at least one customer to merge into the survivor.', 'REQUIRED');
@@ -244,11 +205,13 @@ export function mergeCustomers(db: Db, actor: Actor, input: MergeCustomersInput)
           .where(sql`${addresses.id} = any(${uuidArray(undefaulted)})`);
       }
 
-      // Every reference moves; the moved ids go into the audit entry, the counts into the payload.
+      // Every reference moves (every record child's customer column, in the composition's order);
+      // the moved ids go into the audit entry, the counts into the payload.
       const movedIds: Record<string, string[]> = {};
-      for (const ref of customerReferences) {
-        const ids = await moveRows(tx, ref.table, ref.column, mergedIds, survivor.id);
-        if (ids.length > 0) movedIds[ref.recordType] = ids;
+      for (const child of children) {
+        if (!child.customer) continue;
+        const ids = await moveRows(tx, child.table, child.customer, mergedIds, survivor.id);
+        if (ids.length > 0) movedIds[child.recordType] = ids;
       }
 
       // The merged rows go (nothing points at them any more), their ids become tombstones.

@@ -2,6 +2,7 @@
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
 import { defineArea } from '../graph/area';
 import { documentsRouter } from './http';
+import { removeStoredFiles } from './store';
 import { documents } from './tables';
 import { documentsResolvers } from './resolvers';
 import { documentsRules } from './rules';
@@ -13,6 +14,23 @@ export const documentsArea = defineArea({
   nodes: {
     Document: { table: documents },
   },
+  // A file may be anything about the person: anonymisation deletes the documents. Their stored
+  // files go with the rows (after the commit for a folder store).
+  children: [
+    {
+      recordType: 'Document',
+      table: documents,
+      customer: documents.customerId,
+      lead: documents.leadId,
+      onDelete: 'delete',
+      anonymise: 'delete',
+      trail: true,
+      onRemove: {
+        columns: { storageKey: documents.storageKey, deletedAt: documents.deletedAt },
+        run: (tx, config, rows) => removeStoredFiles(config, tx, rows as Array<{ storageKey: string; deletedAt: Date | null }>),
+      },
+    },
+  ],
   // Uploads and downloads of the files themselves.
   routes: { paths: ['/documents'], router: documentsRouter },
 });

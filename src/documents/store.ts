@@ -183,3 +183,21 @@ export async function withFileCopies<T>(store: DocumentStore, run: (beginAttempt
   await remove(attempts.slice(0, -1));
   return result;
 }
+
+/**
+ * The files of documents removed with their record (a customer deleted or anonymised): with the
+ * database store their bytes go in the transaction (a rollback keeps them); a folder cannot take
+ * part in one, so its files go after the commit (at worst an orphaned file, never a kept document
+ * without its bytes), as deleteDocument does. Documents deleted earlier have no bytes left.
+ */
+export async function removeStoredFiles(config: Pick<Config, 'documentStorage' | 'documentDir'>, tx: Db, rows: ReadonlyArray<{ storageKey: string; deletedAt: Date | null }>): Promise<() => Promise<void>> {
+  const keys = rows.filter((d) => d.deletedAt === null).map((d) => d.storageKey);
+  const store = documentStore(config, tx);
+  if (store.kind === 'database') {
+    for (const key of keys) await store.delete(key);
+    return async () => {};
+  }
+  return async () => {
+    for (const key of keys) await store.delete(key);
+  };
+}

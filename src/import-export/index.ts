@@ -14,6 +14,8 @@ export const importExportArea = defineArea({
   nodes: {
     ImportJob: { table: importJobs },
   },
+  // Import logs quote the CSV: anonymisation deletes them.
+  children: [{ recordType: 'ImportJob', table: importJobs, customer: importJobs.customerId, onDelete: 'delete', anonymise: 'delete', trail: true }],
   // CSV uploads and export downloads.
   routes: { paths: ['/imports', '/exports'], router: importExportRouter },
   // Import jobs left RUNNING by a process that died are failed at start, and (PostgreSQL) swept for later.

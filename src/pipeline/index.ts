@@ -16,4 +16,12 @@ export const pipelineArea = defineArea({
     Job: { table: jobs },
     Estimate: { table: estimates },
   },
+  // Kept as they are by anonymisation: what was sold and done, nothing about the person.
+  children: [
+    { recordType: 'Opportunity', table: opportunities, customer: opportunities.customerId, lead: opportunities.leadId, onDelete: 'delete', trail: true },
+    { recordType: 'Quote', table: quotes, customer: quotes.customerId, lead: quotes.leadId, onDelete: 'delete', trail: true },
+    { recordType: 'SalesOrder', table: salesOrders, customer: salesOrders.customerId, onDelete: 'delete', trail: true },
+    { recordType: 'Job', table: jobs, customer: jobs.customerId, onDelete: 'delete', trail: true },
+    { recordType: 'Estimate', table: estimates, customer: estimates.customerId, onDelete: 'delete', trail: true },
+  ],
 });

@@ -14,4 +14,6 @@ export const portalArea = defineArea({
   },
   // `crmp_…` bearer tokens.
   tokens: [portalTokenKind],
+  // Tokens are named for people: anonymisation deletes them.
+  children: [{ recordType: 'PortalToken', table: portalTokens, customer: portalTokens.customerId, onDelete: 'delete', anonymise: 'delete', trail: true }],
 });

@@ -1,5 +1,6 @@
 // The work-addresses area: Work addresses: the properties where work is done.
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
+import { anonymisedAddress } from '../db/record-children';
 import { defineArea } from '../graph/area';
 import { workAddresses } from './tables';
 import { workAddressesResolvers } from './resolvers';
@@ -12,4 +13,26 @@ export const workAddressesArea = defineArea({
   nodes: {
     WorkAddress: { table: workAddresses },
   },
+  children: [
+    {
+      recordType: 'WorkAddress',
+      table: workAddresses,
+      customer: workAddresses.customerId,
+      onDelete: 'delete',
+      anonymise: {
+        set: { ...anonymisedAddress, occupierTitle: null, occupierFirstName: null, occupierSurname: 'Occupier', occupierEmail: null, occupierPhone: null, preferences: null },
+      },
+      trail: true,
+    },
+    // The landlord of a property is another customer: merged along, detached (with the flag that
+    // made it the invoice address) when that customer is deleted, untouched by its anonymisation.
+    {
+      recordType: 'WorkAddress (as landlord)',
+      entityType: 'WorkAddress',
+      table: workAddresses,
+      customer: workAddresses.landlordCustomerId,
+      onDelete: { detach: 'detachedLandlordOfWorkAddressIds', alsoSet: { landlordIsInvoiceAddress: false } },
+      trail: false,
+    },
+  ],
 });

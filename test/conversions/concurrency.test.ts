@@ -6,8 +6,8 @@
 //    row that pointed at one of them points at a live customer afterwards, and each live customer's
 //    status is the one its last audited change set.
 import { sql } from 'drizzle-orm';
+import { composition } from '../../src/areas';
 import { selectRows } from '../../src/db/client';
-import { customerReferences } from '../../src/customers/merge';
 import { parseGlobalId } from '../../src/graph/ids';
 import { fillCustomerRecord } from '../helpers/customer-record';
 import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
@@ -72,9 +72,10 @@ test('20 concurrent merges and status changes over overlapping customers lose no
   const dbIds = ids.map((id) => parseGlobalId(id)!.id);
   const referenceCount = async () => {
     const out: Record<string, number> = {};
-    for (const r of customerReferences) {
-      const [row] = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from ${r.table} where ${r.column} = any(${`{${dbIds.join(',')}}`}::uuid[])`);
-      out[r.recordType] = row!.n;
+    for (const child of composition.children) {
+      if (!child.customer) continue;
+      const [row] = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from ${child.table} where ${child.customer} = any(${`{${dbIds.join(',')}}`}::uuid[])`);
+      out[child.recordType] = row!.n;
     }
     return out;
   };
@@ -122,7 +123,7 @@ test('20 concurrent merges and status changes over overlapping customers lose no
   const liveIds = new Set(live.map((c) => c.id));
   for (const t of tombstones) expect(liveIds.has(t.survivor_id)).toBe(true);
   const after = await referenceCount();
-  for (const r of customerReferences) {
+  for (const r of composition.children.filter((c) => c.customer)) {
     // Tombstones now point at the survivors, so the "MergedCustomer" count grows by the merges made.
     const expected = (before[r.recordType] ?? 0) + (r.recordType === 'Note' ? notesAdded : 0) + (r.recordType === 'MergedCustomer' ? tombstones.length : 0);
     expect({ kind: r.recordType, n: after[r.recordType] }).toEqual({ kind: r.recordType, n: expected });

@@ -4,8 +4,8 @@
 // is left out of the merge.
 import { sql } from 'drizzle-orm';
 import { getTableConfig } from 'drizzle-orm/pg-core';
+import { composition } from '../../src/areas';
 import { selectRows } from '../../src/db/client';
-import { customerReferences } from '../../src/customers/merge';
 import { parseGlobalId } from '../../src/graph/ids';
 import { fillCustomerRecord } from '../helpers/customer-record';
 import { startTestOrganisation, type Reference } from '../helpers/reference';
@@ -29,9 +29,10 @@ const MERGE = `mutation($input: MergeCustomersInput!) { mergeCustomers(input: $i
 /** Rows per table that point at the customer (database id), through every column the merge knows. */
 async function referencesTo(id: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const ref of customerReferences) {
-    const [row] = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from ${ref.table} where ${ref.column} = ${id}`);
-    if (row!.n > 0) out[ref.recordType] = row!.n;
+  for (const child of composition.children) {
+    if (!child.customer) continue;
+    const [row] = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from ${child.table} where ${child.customer} = ${id}`);
+    if (row!.n > 0) out[child.recordType] = row!.n;
   }
   return out;
 }
@@ -54,18 +55,27 @@ async function snapshot(): Promise<Record<string, string>> {
 }
 
 describe('mergeCustomers', () => {
-  test('every table that references customers is moved by the merge', async () => {
-    const foreignKeys = await selectRows<{ table_name: string; column_name: string }>(
+  // The record children (each area's `children`) are what merge, deletion, anonymisation and the
+  // audit trail go through: every foreign key to customers or leads must be declared there, and
+  // every declared column must be one, so a new child table cannot be missed by any of them.
+  test('every foreign key to customers and leads is a declared record child, and nothing else is', async () => {
+    const foreignKeys = await selectRows<{ table_name: string; column_name: string; target: string }>(
       server.database.db,
-      sql`select kcu.table_name, kcu.column_name
+      sql`select kcu.table_name, kcu.column_name, ccu.table_name as target
           from information_schema.referential_constraints rc
           join information_schema.key_column_usage kcu on kcu.constraint_name = rc.constraint_name and kcu.constraint_schema = rc.constraint_schema
           join information_schema.constraint_column_usage ccu on ccu.constraint_name = rc.unique_constraint_name and ccu.constraint_schema = rc.unique_constraint_schema
-          where ccu.table_name = 'customers' and ccu.column_name = 'id' and kcu.table_schema = 'public'
+          where ccu.table_name in ('customers', 'leads') and ccu.column_name = 'id' and kcu.table_schema = 'public'
           order by 1, 2`,
     );
-    const known = customerReferences.map((r) => `${getTableConfig(r.table).name}.${r.column.name}`).sort();
-    expect(foreignKeys.map((k) => `${k.table_name}.${k.column_name}`).sort()).toEqual(known);
+    const declared = composition.children.flatMap((child) => {
+      const table = getTableConfig(child.table).name;
+      return [...(child.customer ? [`${table}.${child.customer.name} -> customers`] : []), ...(child.lead ? [`${table}.${child.lead.name} -> leads`] : [])];
+    });
+    expect(foreignKeys.map((k) => `${k.table_name}.${k.column_name} -> ${k.target}`).sort()).toEqual([...declared].sort());
+    // One name per kind of record, as the payloads count them.
+    const names = composition.children.map((c) => c.recordType);
+    expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
   });
 
   test('every child row moves to the survivor, the merged ids resolve to it, chosen values survive', async () => {
