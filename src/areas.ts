@@ -20,6 +20,7 @@ import { organisationsArea } from './organisations';
 import { pipelineArea } from './pipeline';
 import { portalArea } from './portal';
 import { searchArea } from './search';
+import { serviceRemindersArea } from './service-reminders';
 import { workAddressesArea } from './work-addresses';
 
 export const areas = [
@@ -35,6 +36,7 @@ export const areas = [
   branchesArea,
   workAddressesArea,
   assetsArea,
+  serviceRemindersArea,
   activityArea,
   documentsArea,
   customFieldsArea,

@@ -1,0 +1,19 @@
+// The service-reminders area: reminder types and the service reminders due at work addresses (D9).
+// What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
+import { defineArea } from '../graph/area';
+import { serviceRemindersResolvers } from './resolvers';
+import { serviceRemindersRules } from './rules';
+import { serviceReminders, serviceReminderTypes } from './tables';
+
+export const serviceRemindersArea = defineArea({
+  name: 'service-reminders',
+  resolvers: [serviceRemindersResolvers],
+  rules: serviceRemindersRules,
+  nodes: {
+    ServiceReminderType: { table: serviceReminderTypes },
+    ServiceReminder: { table: serviceReminders },
+  },
+  // Reminders sit under their work address's customer: they move with a merge and are deleted with
+  // the customer (the database cascades too).
+  children: [{ recordType: 'ServiceReminder', table: serviceReminders, customer: serviceReminders.customerId }],
+});

@@ -1,0 +1,83 @@
+// Lists of service reminders and their types: a work address's reminders (batched across every work
+// address in the request: one query for the pages, one for the counts), the organisation's types,
+// and the reminders due in a date range, without those that must not be sent.
+import { and, eq, sql } from 'drizzle-orm';
+import { customers, customerStatuses } from '../customers/tables';
+import type { Context } from '../graph/context';
+import { viewerOf } from '../graph/context';
+import { paginate, parsePageArgs, type PageArgs, type SortSpec } from '../graph/connection';
+import { badUserInput } from '../graph/errors';
+import { decodeIdArgument } from '../graph/ids';
+import { workAddresses } from '../work-addresses/tables';
+import { serviceReminders, serviceReminderTypes } from './tables';
+
+/**
+ * Soonest due first, ties broken by id. The key is the due date as a day number (an integer, so the
+ * cursor compares it exactly whatever the session's date style).
+ */
+const dueDay = sql`(${serviceReminders.dueDate} - date '2000-01-01')`;
+export const reminderSort: SortSpec = { name: 'DUE_DATE', expr: dueDay, cast: 'bigint', direction: 'ASC' };
+
+/** By name, ignoring case. */
+export const reminderTypeSort: SortSpec = { name: 'NAME', expr: sql`lower(${serviceReminderTypes.name}) collate "C"`, cast: 'text', direction: 'ASC' };
+
+export function workAddressRemindersPage(ctx: Context, workAddressId: string, args: PageArgs) {
+  return ctx.loaders
+    .childPage({
+      table: serviceReminders,
+      parentColumn: serviceReminders.workAddressId,
+      where: undefined,
+      name: 'workAddress.serviceReminders',
+      sort: reminderSort,
+      page: parsePageArgs(args, reminderSort, ctx.config.maxPageSize),
+    })
+    .load(workAddressId);
+}
+
+export function serviceReminderTypesPage(ctx: Context, args: PageArgs & { includeArchived?: boolean | null }) {
+  const organisationId = viewerOf(ctx).organisationId;
+  return paginate({
+    db: ctx.db,
+    table: serviceReminderTypes,
+    where: and(eq(serviceReminderTypes.organisationId, organisationId), args.includeArchived ? undefined : eq(serviceReminderTypes.archived, false)),
+    sort: reminderTypeSort,
+    page: parsePageArgs(args, reminderTypeSort, ctx.config.maxPageSize),
+  });
+}
+
+export type DueArgs = PageArgs & { from: string; to: string; typeId?: string | null; branchId?: string | null };
+
+/**
+ * Reminders due from `from` to `to` (both included) that may be sent: the work address is active,
+ * and its customer's status is neither the dormant one nor one that stops automated communications.
+ * Among the customers the viewer sees (the visibility layer, through the reminder's customer).
+ */
+export function dueServiceRemindersPage(ctx: Context, args: DueArgs) {
+  if (args.from > args.to) throw badUserInput(`to: ${args.to} is before from (${args.from}).`, 'to');
+  const organisationId = viewerOf(ctx).organisationId;
+  const typeId = args.typeId != null ? decodeIdArgument(args.typeId, ['ServiceReminderType'], 'typeId').id : null;
+  const branchId = args.branchId != null ? decodeIdArgument(args.branchId, ['Branch'], 'branchId').id : null;
+  const sendable = sql`exists (
+    select 1 from ${workAddresses}
+      join ${customers} on ${customers.id} = ${workAddresses.customerId}
+      join ${customerStatuses} on ${customerStatuses.id} = ${customers.statusId}
+    where ${workAddresses.id} = ${serviceReminders.workAddressId}
+      and ${workAddresses.status} = 'ACTIVE'
+      and ${customerStatuses.isDormant} = false
+      and ${customerStatuses.automatedCommunications} = true
+      ${branchId ? sql`and ${workAddresses.branchId} = ${branchId}` : sql``})`;
+  return paginate({
+    db: ctx.db,
+    table: serviceReminders,
+    where: and(
+      eq(serviceReminders.organisationId, organisationId),
+      // On the sort key itself, so that the range and the order are one index scan.
+      sql`${dueDay} between (${args.from}::date - date '2000-01-01') and (${args.to}::date - date '2000-01-01')`,
+      typeId ? eq(serviceReminders.typeId, typeId) : undefined,
+      sendable,
+      ctx.visibility.rows(serviceReminders),
+    ),
+    sort: reminderSort,
+    page: parsePageArgs(args, reminderSort, ctx.config.maxPageSize),
+  });
+}

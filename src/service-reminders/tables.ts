@@ -1,0 +1,62 @@
+// Service reminders (D9): the organisation's reminder types (a gas safety check every 12 months, a
+// boiler service…) and the reminders that come due per work address, optionally for one of its assets.
+// A reminder copies its work address's customer into `customer_id`, so it follows that customer's
+// visibility like every row under a customer, and moves with a merge and goes with a deletion.
+import { sql } from 'drizzle-orm';
+import { boolean, date, index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { assets } from '../assets/tables';
+import { customers } from '../customers/tables';
+import { id, organisationId, timestamps, version } from '../db/columns';
+import { workAddresses } from '../work-addresses/tables';
+
+export const serviceReminderTypes = pgTable(
+  'service_reminder_types',
+  {
+    id: id(),
+    organisationId: organisationId(),
+    name: text('name').notNull(),
+    /** The interval a new reminder of this type gets unless it is given one: 1 to 120 months. */
+    defaultIntervalMonths: integer('default_interval_months').notNull(),
+    /** Archived types keep their reminders but are offered for no new ones. */
+    archived: boolean('archived').notNull().default(false),
+    version: version(),
+    ...timestamps(),
+  },
+  (t) => [uniqueIndex('service_reminder_types_name_key').on(t.organisationId, sql`lower(${t.name})`)],
+);
+
+export const serviceReminders = pgTable(
+  'service_reminders',
+  {
+    id: id(),
+    organisationId: organisationId(),
+    /** The work address's customer, copied from it (visibility, merge and deletion go by it). */
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    workAddressId: uuid('work_address_id')
+      .notNull()
+      .references(() => workAddresses.id, { onDelete: 'cascade' }),
+    /** The asset the reminder is for; an asset deleted later leaves the reminder on the work address. */
+    assetId: uuid('asset_id').references(() => assets.id, { onDelete: 'set null' }),
+    typeId: uuid('type_id')
+      .notNull()
+      .references(() => serviceReminderTypes.id, { onDelete: 'restrict' }),
+    dueDate: date('due_date').notNull(),
+    intervalMonths: integer('interval_months').notNull(),
+    notes: text('notes'),
+    version: version(),
+    ...timestamps(),
+  },
+  (t) => [
+    // The lists' sort key (loaders.ts: the due date as a day number), so each list is one index scan.
+    index('service_reminders_work_address_idx').on(t.workAddressId, sql`(${t.dueDate} - date '2000-01-01')`, t.id),
+    index('service_reminders_due_idx').on(t.organisationId, sql`(${t.dueDate} - date '2000-01-01')`, t.id),
+    index('service_reminders_customer_idx').on(t.customerId),
+    index('service_reminders_asset_idx').on(t.assetId),
+    index('service_reminders_type_idx').on(t.typeId),
+  ],
+);
+
+export type ServiceReminderTypeRow = typeof serviceReminderTypes.$inferSelect;
+export type ServiceReminderRow = typeof serviceReminders.$inferSelect;
