@@ -1,4 +1,4 @@
-// The service-reminders area: reminder types and the service reminders due at work addresses (D9).
+// The service-reminders area: reminder types and the service reminders due at work addresses.
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
 import { defineArea } from '../graph/area';
 import { serviceRemindersResolvers } from './resolvers';
@@ -13,7 +13,16 @@ export const serviceRemindersArea = defineArea({
     ServiceReminderType: { table: serviceReminderTypes },
     ServiceReminder: { table: serviceReminders },
   },
-  // Reminders sit under their work address's customer: they move with a merge and are deleted with
-  // the customer (the database cascades too).
-  children: [{ recordType: 'ServiceReminder', table: serviceReminders, customer: serviceReminders.customerId }],
+  // Reminders sit under their work address's customer: they move with a merge, are deleted with the
+  // customer, and their free-text notes are cleared when it is anonymised.
+  children: [
+    {
+      recordType: 'ServiceReminder',
+      table: serviceReminders,
+      customer: serviceReminders.customerId,
+      onDelete: 'delete',
+      anonymise: { set: { notes: null } },
+      trail: true,
+    },
+  ],
 });
