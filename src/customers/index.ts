@@ -1,7 +1,7 @@
 // The customers area: Customers: the record itself, its statuses, types and business units, merging and deletion.
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
 import { defineArea } from '../graph/area';
-import { customerById } from './merge-resolvers';
+import { customerById } from './loaders';
 import { businessUnits, customers, customerStatuses, customerTypes } from './tables';
 import { customerResolvers } from './resolvers';
 import { customerMergeResolvers } from './merge-resolvers';
