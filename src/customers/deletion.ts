@@ -20,7 +20,7 @@ import { branches } from '../branches/tables';
 import type { Config } from '../config';
 import { contacts } from '../contacts/tables';
 import { selectRows, type Db } from '../db/client';
-import { lockForUpdate, writeUpdate } from '../db/versioned';
+import { writeUpdate } from '../db/versioned';
 import { documentStore, type DocumentStore } from '../documents/store';
 import { documents } from '../documents/tables';
 import type { AnonymiseCustomerInput, DeleteCustomerInput } from '../generated/graphql';
@@ -36,6 +36,7 @@ import { estimates, jobs, opportunities, quotes, salesOrders } from '../pipeline
 import { portalTokens } from '../portal/tables';
 import { workAddresses } from '../work-addresses/tables';
 import { customers, customerTombstones, type CustomerRow } from './tables';
+import { lockCustomer } from './tombstones';
 
 /** Who is erasing: the role decides, as in the rule tree (defence in depth: these lose data for good). */
 export type Eraser = Actor & { role: Role | null };
@@ -113,7 +114,7 @@ export async function deleteCustomer(db: Db, config: Config, actor: Eraser, cust
     input.idempotencyKey,
     input,
     async (tx) => {
-      const before = await lockForUpdate(tx, customers, actor, customerId, input.expectedVersion, 'customer');
+      const before = await lockCustomer(tx, actor, customerId, input.expectedVersion);
       const org = actor.organisationId;
       const [financial] = await selectRows<{ n: number }>(
         tx,
@@ -274,7 +275,7 @@ export async function anonymiseCustomer(db: Db, config: Config, actor: Eraser, c
     input.idempotencyKey,
     input,
     async (tx) => {
-      const before = await lockForUpdate(tx, customers, actor, customerId, input.expectedVersion, 'customer');
+      const before = await lockCustomer(tx, actor, customerId, input.expectedVersion);
       if (before.anonymisedAt) {
         throw userError(['input', 'id'], `id: the customer was already anonymised on ${before.anonymisedAt.toISOString()}.`, 'INVALID_STATE');
       }
