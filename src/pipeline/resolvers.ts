@@ -8,7 +8,11 @@ import { globalIdField, moneyOf } from '../graph/fields';
 import { inputId, payload } from '../graph/user-errors';
 import { invoiceAmounts, lineAmounts, quantityText } from '../invoices/service';
 import { estimatesPage, jobsPage, linesOfQuote, linesOfSalesOrder, opportunitiesPage, quotesPage, salesOrdersPage } from './loaders';
-import { createEstimate, createJob, createOpportunity, createQuote, declineQuote, quoteReference, salesOrderReference, sendQuote, updateOpportunity, updateQuote } from './service';
+import { createEstimate } from './estimates';
+import { createJob } from './jobs';
+import { createOpportunity, updateOpportunity } from './opportunities';
+import { createQuote, declineQuote, quoteReference, sendQuote, updateQuote } from './quotes';
+import { salesOrderReference } from './sales-orders';
 import { salesOrders, type QuoteLineView, type SalesOrderLineView } from './tables';
 
 const money = (ctx: Context, amountMinor: number, currency: string) => moneyOf(ctx, amountMinor, currency)!;

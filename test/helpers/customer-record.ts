@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { generatePortalToken, hashToken } from '../../src/auth/tokens';
 import { raiseInvoice } from '../../src/invoices/service';
 import { parseGlobalId } from '../../src/graph/ids';
-import { raiseSalesOrderFromQuote } from '../../src/pipeline/service';
+import { raiseSalesOrderFromQuote } from '../../src/pipeline/sales-orders';
 import { quotes } from '../../src/pipeline/tables';
 import { portalTokens } from '../../src/portal/tables';
 import type { TestOrganisation, TestServer } from './server';
