@@ -1,13 +1,10 @@
 // GraphQL for delegated access: grant, revoke, and each record's access view.
 import { actorOf } from '../audit/actor';
-import { customers } from '../customers/tables';
 import type { Resolvers } from '../generated/graphql';
 import { viewerOf, type Context } from '../graph/context';
 import { forbidden } from '../graph/errors';
 import { globalIdField } from '../graph/fields';
 import { payload } from '../graph/user-errors';
-import { leads } from '../leads/tables';
-import { users } from '../tenancy/tables';
 import { grantRecordAccess, grantState, recordGrants, revokeRecordAccess, type Grantor } from './grants';
 
 function grantorOf(ctx: Context): Grantor {
@@ -33,11 +30,11 @@ export const grantResolvers: Resolvers = {
   },
   AccessGrant: {
     id: globalIdField('AccessGrant'),
-    grantee: (g, _a, ctx) => ctx.loaders.byId(users, 'User').load(g.granteeUserId),
-    record: (g, _a, ctx) => (g.customerId ? ctx.loaders.byId(customers, 'Customer').load(g.customerId) : ctx.loaders.byId(leads, 'Lead').load(g.leadId!)),
-    grantedBy: (g, _a, ctx) => (g.grantedByUserId ? ctx.loaders.byId(users, 'User').load(g.grantedByUserId) : null),
+    grantee: (g, _a, ctx) => ctx.loaders.byId('User').load(g.granteeUserId),
+    record: (g, _a, ctx) => (g.customerId ? ctx.loaders.byId('Customer').load(g.customerId) : ctx.loaders.byId('Lead').load(g.leadId!)),
+    grantedBy: (g, _a, ctx) => (g.grantedByUserId ? ctx.loaders.byId('User').load(g.grantedByUserId) : null),
     grantedAt: (g) => g.createdAt,
-    revokedBy: (g, _a, ctx) => (g.revokedByUserId ? ctx.loaders.byId(users, 'User').load(g.revokedByUserId) : null),
+    revokedBy: (g, _a, ctx) => (g.revokedByUserId ? ctx.loaders.byId('User').load(g.revokedByUserId) : null),
     state: (g) => grantState(g),
   },
 };

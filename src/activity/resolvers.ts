@@ -1,16 +1,11 @@
 // GraphQL for activity (notes, tasks, the communications log) and expiries: thin, over the service
 // and the loaders. Registered in src/graph/schema.ts.
 import { actorOf } from '../audit/actor';
-import { contacts } from '../contacts/tables';
-import { customers } from '../customers/tables';
 import type { Resolvers } from '../generated/graphql';
 import type { Context } from '../graph/context';
 import { globalIdField } from '../graph/fields';
 import { toGlobalId } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
-import { leads } from '../leads/tables';
-import { users } from '../tenancy/tables';
-import { workAddresses } from '../work-addresses/tables';
 import { communicationsPage, expiriesPage, notesPage, tasksPage } from './loaders';
 import {
   completeTask,
@@ -26,17 +21,17 @@ import {
   updateTask,
 } from './service';
 
-const userOf = (ctx: Context, id: string | null) => (id ? ctx.loaders.byId(users, 'User').load(id) : null);
+const userOf = (ctx: Context, id: string | null) => (id ? ctx.loaders.byId('User').load(id) : null);
 
 /** The record a row belongs to, through the loaders (so visibility applies). */
 const recordFields = {
   customer: (r: { customerId: string | null }, _a: unknown, ctx: Context) =>
-    r.customerId ? ctx.loaders.byId(customers, 'Customer').load(r.customerId) : null,
-  lead: (r: { leadId: string | null }, _a: unknown, ctx: Context) => (r.leadId ? ctx.loaders.byId(leads, 'Lead').load(r.leadId) : null),
+    r.customerId ? ctx.loaders.byId('Customer').load(r.customerId) : null,
+  lead: (r: { leadId: string | null }, _a: unknown, ctx: Context) => (r.leadId ? ctx.loaders.byId('Lead').load(r.leadId) : null),
 };
 
 const workAddressOf = (r: { workAddressId: string | null }, _a: unknown, ctx: Context) =>
-  r.workAddressId ? ctx.loaders.byId(workAddresses, 'WorkAddress').load(r.workAddressId) : null;
+  r.workAddressId ? ctx.loaders.byId('WorkAddress').load(r.workAddressId) : null;
 
 export const activityResolvers: Resolvers = {
   Customer: {
@@ -68,7 +63,7 @@ export const activityResolvers: Resolvers = {
   },
   Communication: {
     id: globalIdField('Communication'),
-    contact: (c, _a, ctx) => (c.contactId ? ctx.loaders.byId(contacts, 'Contact').load(c.contactId) : null),
+    contact: (c, _a, ctx) => (c.contactId ? ctx.loaders.byId('Contact').load(c.contactId) : null),
     sentBy: (c, _a, ctx) => userOf(ctx, c.sentByUserId),
     ...recordFields,
   },

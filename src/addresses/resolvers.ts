@@ -1,19 +1,17 @@
 // GraphQL resolvers for addresses: thin, over the service and the loaders.
 import { actorOf } from '../audit/actor';
-import { customers } from '../customers/tables';
 import type { Resolvers } from '../generated/graphql';
 import { globalIdField } from '../graph/fields';
 import { toGlobalId } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
-import { leads } from '../leads/tables';
 import { createAddress, deleteAddress, formatAddress, updateAddress } from './service';
 
 export const addressResolvers: Resolvers = {
   Address: {
     id: globalIdField('Address'),
     formatted: (a) => formatAddress(a),
-    customer: (a, _args, ctx) => (a.customerId ? ctx.loaders.byId(customers, 'Customer').load(a.customerId) : null),
-    lead: (a, _args, ctx) => (a.leadId ? ctx.loaders.byId(leads, 'Lead').load(a.leadId) : null),
+    customer: (a, _args, ctx) => (a.customerId ? ctx.loaders.byId('Customer').load(a.customerId) : null),
+    lead: (a, _args, ctx) => (a.leadId ? ctx.loaders.byId('Lead').load(a.leadId) : null),
   },
   Mutation: {
     createAddress: (_p, { input }, ctx) => payload(() => createAddress(ctx.db, actorOf(ctx), input), { address: null }),

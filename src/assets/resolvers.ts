@@ -1,33 +1,31 @@
 // GraphQL resolvers for assets and their reference lists: thin, over the services and the loaders.
 import { sql } from 'drizzle-orm';
 import { actorOf } from '../audit/actor';
-import { salesOrderLines, salesOrders } from '../pipeline/tables';
-import { customers } from '../customers/tables';
+import { salesOrderLines } from '../pipeline/tables';
 import type { Resolvers } from '../generated/graphql';
 import { viewerOf } from '../graph/context';
 import { globalIdField } from '../graph/fields';
 import { toGlobalId } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
-import { workAddresses } from '../work-addresses/tables';
 import { assetsPage } from './loaders';
 import { createListItem, deleteListItem, listItems, renameListItem } from './reference-lists';
 import { createAsset, deleteAsset, updateAsset } from './service';
-import { assetGroups, assetLocations, assetMakes, assetModels, fuelTypes } from './tables';
+import { assetModels } from './tables';
 
 export const assetsResolvers: Resolvers = {
   Asset: {
     id: globalIdField('Asset'),
-    customer: async (a, _args, ctx) => (await ctx.loaders.byId(customers, 'Customer').load(a.customerId))!,
-    workAddress: (a, _args, ctx) => (a.workAddressId ? ctx.loaders.byId(workAddresses, 'WorkAddress').load(a.workAddressId) : null),
+    customer: async (a, _args, ctx) => (await ctx.loaders.byId('Customer').load(a.customerId))!,
+    workAddress: (a, _args, ctx) => (a.workAddressId ? ctx.loaders.byId('WorkAddress').load(a.workAddressId) : null),
     salesOrder: async (a, _args, ctx) => {
-      const line = a.salesOrderLineId ? await ctx.loaders.byId(salesOrderLines, 'SalesOrderLine').load(a.salesOrderLineId) : null;
-      return line ? ctx.loaders.byId(salesOrders, 'SalesOrder').load(line.salesOrderId) : null;
+      const line = a.salesOrderLineId ? await ctx.loaders.tableById(salesOrderLines, 'SalesOrderLine').load(a.salesOrderLineId) : null;
+      return line ? ctx.loaders.byId('SalesOrder').load(line.salesOrderId) : null;
     },
-    group: (a, _args, ctx) => (a.groupId ? ctx.loaders.byId(assetGroups, 'AssetGroup').load(a.groupId) : null),
-    make: (a, _args, ctx) => (a.makeId ? ctx.loaders.byId(assetMakes, 'AssetMake').load(a.makeId) : null),
-    model: (a, _args, ctx) => (a.modelId ? ctx.loaders.byId(assetModels, 'AssetModel').load(a.modelId) : null),
-    fuelType: (a, _args, ctx) => (a.fuelTypeId ? ctx.loaders.byId(fuelTypes, 'FuelType').load(a.fuelTypeId) : null),
-    location: (a, _args, ctx) => (a.locationId ? ctx.loaders.byId(assetLocations, 'AssetLocation').load(a.locationId) : null),
+    group: (a, _args, ctx) => (a.groupId ? ctx.loaders.byId('AssetGroup').load(a.groupId) : null),
+    make: (a, _args, ctx) => (a.makeId ? ctx.loaders.byId('AssetMake').load(a.makeId) : null),
+    model: (a, _args, ctx) => (a.modelId ? ctx.loaders.byId('AssetModel').load(a.modelId) : null),
+    fuelType: (a, _args, ctx) => (a.fuelTypeId ? ctx.loaders.byId('FuelType').load(a.fuelTypeId) : null),
+    location: (a, _args, ctx) => (a.locationId ? ctx.loaders.byId('AssetLocation').load(a.locationId) : null),
   },
   AssetListItem: {
     __resolveType: (item) => (item as unknown as { __typename: 'AssetGroup' }).__typename,
@@ -42,7 +40,7 @@ export const assetsResolvers: Resolvers = {
   },
   AssetModel: {
     id: globalIdField('AssetModel'),
-    make: async (m, _args, ctx) => (await ctx.loaders.byId(assetMakes, 'AssetMake').load(m.makeId))!,
+    make: async (m, _args, ctx) => (await ctx.loaders.byId('AssetMake').load(m.makeId))!,
   },
   Customer: {
     assets: (c, args, ctx) => assetsPage(ctx, 'customer', c.id, args),

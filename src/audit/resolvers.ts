@@ -2,8 +2,6 @@
 // read log (Customer.readLog). Who may read them is the rule tree's business (admins and managers).
 import type { Resolvers } from '../generated/graphql';
 import { isUuid, nodeTypes, toGlobalId, type NodeType } from '../graph/ids';
-import { users } from '../tenancy/tables';
-import { portalTokens } from '../portal/tables';
 import { auditTrailPage, readLogPage } from './trail';
 
 /** Opaque ids for log rows: they are serial numbers, not nodes, so they get their own prefix. */
@@ -34,16 +32,16 @@ export const auditResolvers: Resolvers = {
   AuditEntry: {
     id: (e) => logEntryId('AuditEntry', e.id),
     entityId: (e) => entityGlobalId(e.entityType, e.entityId),
-    actor: (e, _a, ctx) => (e.actorUserId ? ctx.loaders.byId(users, 'User').load(e.actorUserId) : null),
-    portalToken: (e, _a, ctx) => (e.actorPortalTokenId ? ctx.loaders.byId(portalTokens, 'PortalToken').load(e.actorPortalTokenId) : null),
+    actor: (e, _a, ctx) => (e.actorUserId ? ctx.loaders.byId('User').load(e.actorUserId) : null),
+    portalToken: (e, _a, ctx) => (e.actorPortalTokenId ? ctx.loaders.byId('PortalToken').load(e.actorPortalTokenId) : null),
     at: (e) => e.createdAt,
     before: (e) => (e.before ?? null) as Record<string, unknown> | null,
     after: (e) => (e.after ?? null) as Record<string, unknown> | null,
   },
   RecordRead: {
     id: (r) => logEntryId('RecordRead', r.id),
-    reader: (r, _a, ctx) => (r.readerUserId ? ctx.loaders.byId(users, 'User').load(r.readerUserId) : null),
-    portalToken: (r, _a, ctx) => (r.readerPortalTokenId ? ctx.loaders.byId(portalTokens, 'PortalToken').load(r.readerPortalTokenId) : null),
+    reader: (r, _a, ctx) => (r.readerUserId ? ctx.loaders.byId('User').load(r.readerUserId) : null),
+    portalToken: (r, _a, ctx) => (r.readerPortalTokenId ? ctx.loaders.byId('PortalToken').load(r.readerPortalTokenId) : null),
     at: (r) => r.createdAt,
   },
 };

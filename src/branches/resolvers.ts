@@ -1,7 +1,6 @@
 // GraphQL resolvers for branches: thin, over the service and the loaders.
 import { sql } from 'drizzle-orm';
 import { actorOf } from '../audit/actor';
-import { customers } from '../customers/tables';
 import type { Resolvers } from '../generated/graphql';
 import { globalIdField } from '../graph/fields';
 import { toGlobalId } from '../graph/ids';
@@ -22,7 +21,7 @@ export const branchesResolvers: Resolvers = {
   Branch: {
     id: globalIdField('Branch'),
     formatted: (b) => formatPostal(b),
-    customer: async (b, _a, ctx) => (await ctx.loaders.byId(customers, 'Customer').load(b.customerId))!,
+    customer: async (b, _a, ctx) => (await ctx.loaders.byId('Customer').load(b.customerId))!,
     workAddresses: (b, args, ctx) => branchWorkAddressesPage(ctx, b.id, args),
   },
   Mutation: {

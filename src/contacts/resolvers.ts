@@ -1,11 +1,9 @@
 // GraphQL resolvers for contacts: thin, over the service and the loaders.
 import { actorOf } from '../audit/actor';
-import { customers } from '../customers/tables';
 import type { Resolvers } from '../generated/graphql';
 import { globalIdField } from '../graph/fields';
 import { toGlobalId } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
-import { leads } from '../leads/tables';
 import { allPreferences } from './preferences';
 import { createContact, deleteContact, updateContact } from './service';
 
@@ -13,8 +11,8 @@ export const contactResolvers: Resolvers = {
   Contact: {
     id: globalIdField('Contact'),
     fullName: (c) => [c.title, c.firstName, c.surname].filter((p) => p && p.trim()).join(' '),
-    customer: (c, _args, ctx) => (c.customerId ? ctx.loaders.byId(customers, 'Customer').load(c.customerId) : null),
-    lead: (c, _args, ctx) => (c.leadId ? ctx.loaders.byId(leads, 'Lead').load(c.leadId) : null),
+    customer: (c, _args, ctx) => (c.customerId ? ctx.loaders.byId('Customer').load(c.customerId) : null),
+    lead: (c, _args, ctx) => (c.leadId ? ctx.loaders.byId('Lead').load(c.leadId) : null),
     communicationPreferences: (c) => allPreferences(c.communicationPreferences),
   },
   Mutation: {

@@ -1,10 +1,8 @@
 // GraphQL resolvers of conversions: thin, over ./service.ts and ./sales-order-assets.ts.
-import { assetGroups, assetMakes, assetModels } from '../assets/tables';
 import { actorOf } from '../audit/actor';
 import type { Resolvers } from '../generated/graphql';
 import { decodeIdArgument } from '../graph/ids';
 import { payload } from '../graph/user-errors';
-import { users } from '../tenancy/tables';
 import { convertSalesOrderToAssets, previewSalesOrderConversion } from './sales-order-assets';
 import { convertLead, signQuote } from './service';
 
@@ -14,12 +12,12 @@ export const conversionsResolvers: Resolvers = {
       previewSalesOrderConversion(ctx.db, actorOf(ctx), decodeIdArgument(salesOrderId, ['SalesOrder'], 'salesOrderId').id),
   },
   SalesOrder: {
-    convertedToAssetsBy: (o, _a, ctx) => (o.convertedToAssetsById ? ctx.loaders.byId(users, 'User').load(o.convertedToAssetsById) : null),
+    convertedToAssetsBy: (o, _a, ctx) => (o.convertedToAssetsById ? ctx.loaders.byId('User').load(o.convertedToAssetsById) : null),
   },
   SalesOrderAssetPreview: {
-    group: (d, _a, ctx) => (d.groupId ? ctx.loaders.byId(assetGroups, 'AssetGroup').load(d.groupId) : null),
-    make: (d, _a, ctx) => (d.makeId ? ctx.loaders.byId(assetMakes, 'AssetMake').load(d.makeId) : null),
-    model: (d, _a, ctx) => (d.modelId ? ctx.loaders.byId(assetModels, 'AssetModel').load(d.modelId) : null),
+    group: (d, _a, ctx) => (d.groupId ? ctx.loaders.byId('AssetGroup').load(d.groupId) : null),
+    make: (d, _a, ctx) => (d.makeId ? ctx.loaders.byId('AssetMake').load(d.makeId) : null),
+    model: (d, _a, ctx) => (d.modelId ? ctx.loaders.byId('AssetModel').load(d.modelId) : null),
   },
   Mutation: {
     convertLead: (_p, { input }, ctx) => payload(() => convertLead(ctx.db, ctx.config, actorOf(ctx), input), { customer: null, lead: null }),

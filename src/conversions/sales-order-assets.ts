@@ -23,7 +23,7 @@ import { uuidArray } from '../graph/connection';
 import { rowsCodec, withIdempotency, type ResultCodec } from '../graph/idempotency';
 import { inputId, notFound, userError, UserErrors, validate, type UserError } from '../graph/user-errors';
 import { users } from '../tenancy/tables';
-import { salesOrderReference } from '../pipeline/service';
+import { salesOrderReference } from '../pipeline/sales-orders';
 import { salesOrderLines, salesOrders, type SalesOrderLineView, type SalesOrderRow } from '../pipeline/tables';
 import { workAddresses } from '../work-addresses/tables';
 

@@ -29,7 +29,7 @@ import type { ConvertLeadInput, SignQuoteInput } from '../generated/graphql';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { inputId, notFound, userError, UserErrors, validate } from '../graph/user-errors';
 import { leads, type LeadRow } from '../leads/tables';
-import { raiseSalesOrderFromQuote } from '../pipeline/service';
+import { raiseSalesOrderFromQuote } from '../pipeline/sales-orders';
 import { opportunities, quotes, salesOrders, type QuoteRow, type SalesOrderRow } from '../pipeline/tables';
 
 type Path = (string | number)[];

@@ -17,7 +17,7 @@ import { recordAudit, type Actor, type AuditChange } from '../audit/service';
 import type { Config } from '../config';
 import { selectRows, type Db } from '../db/client';
 import { columnKey, deletionOrder, REDACTED, touched, type RecordChild } from '../db/record-children';
-import { lockForUpdate, writeUpdate } from '../db/versioned';
+import { writeUpdate } from '../db/versioned';
 import type { AnonymiseCustomerInput, DeleteCustomerInput } from '../generated/graphql';
 import { uuidArray } from '../graph/connection';
 import { idempotencyKeys } from '../graph/tables';
@@ -26,6 +26,7 @@ import { userError } from '../graph/user-errors';
 import { leads } from '../leads/tables';
 import type { Role } from '../tenancy/tables';
 import { customers, customerTombstones, type CustomerRow } from './tables';
+import { lockCustomer } from './tombstones';
 
 /** Who is erasing: the role decides, as in the rule tree (defence in depth: these lose data for good). */
 export type Eraser = Actor & { role: Role | null };
@@ -107,7 +108,7 @@ export async function deleteCustomer(
     input,
     async (tx) => {
       afterCommit = [];
-      const before = await lockForUpdate(tx, customers, actor, customerId, input.expectedVersion, 'customer');
+      const before = await lockCustomer(tx, actor, customerId, input.expectedVersion);
       const org = actor.organisationId;
       for (const child of children) {
         if (!child.refuseDeletion || !child.customer) continue;
@@ -258,7 +259,7 @@ export async function anonymiseCustomer(
     input,
     async (tx) => {
       afterCommit = [];
-      const before = await lockForUpdate(tx, customers, actor, customerId, input.expectedVersion, 'customer');
+      const before = await lockCustomer(tx, actor, customerId, input.expectedVersion);
       if (before.anonymisedAt) {
         throw userError(['input', 'id'], `id: the customer was already anonymised on ${before.anonymisedAt.toISOString()}.`, 'INVALID_STATE');
       }

@@ -2,7 +2,7 @@
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
 import { defineArea } from '../graph/area';
 import { anonymiseTombstones } from './deletion';
-import { customerById } from './merge-resolvers';
+import { customerById } from './loaders';
 import { businessUnits, customers, customerStatuses, customerTombstones, customerTypes } from './tables';
 import { customerResolvers } from './resolvers';
 import { customerMergeResolvers } from './merge-resolvers';

@@ -10,7 +10,6 @@ import { viewerOf } from '../graph/context';
 import { globalIdField, moneyOf } from '../graph/fields';
 import { decodeIdArgument, toGlobalId } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
-import { users } from '../tenancy/tables';
 import {
   createCustomer,
   listBusinessUnits,
@@ -19,10 +18,9 @@ import {
   updateCustomer,
 } from './service';
 import { createCustomerStatus, reorderCustomerStatuses, updateCustomerStatus } from './statuses';
-import { customerById } from './merge-resolvers';
+import { customerById } from './loaders';
 import { anonymiseCustomer, deleteCustomer } from './deletion';
 import { changeCustomerStatus, changeCustomerType, deactivateCustomer, reactivateCustomer } from './workflows';
-import { businessUnits, customers, customerStatuses, customerTypes } from './tables';
 
 export const customerResolvers: Resolvers = {
   Query: {
@@ -73,12 +71,12 @@ export const customerResolvers: Resolvers = {
   },
   Customer: {
     id: globalIdField('Customer'),
-    type: async (c, _a, ctx) => (await ctx.loaders.byId(customerTypes, 'CustomerType').load(c.typeId))!,
-    status: async (c, _a, ctx) => (await ctx.loaders.byId(customerStatuses, 'CustomerStatus').load(c.statusId))!,
-    active: async (c, _a, ctx) => (await ctx.loaders.byId(customerStatuses, 'CustomerStatus').load(c.statusId))?.active ?? false,
-    owner: (c, _a, ctx) => (c.ownerId ? ctx.loaders.byId(users, 'User').load(c.ownerId) : null),
-    parentCustomer: (c, _a, ctx) => (c.parentCustomerId ? ctx.loaders.byId(customers, 'Customer').load(c.parentCustomerId) : null),
-    businessUnit: (c, _a, ctx) => (c.businessUnitId ? ctx.loaders.byId(businessUnits, 'BusinessUnit').load(c.businessUnitId) : null),
+    type: async (c, _a, ctx) => (await ctx.loaders.byId('CustomerType').load(c.typeId))!,
+    status: async (c, _a, ctx) => (await ctx.loaders.byId('CustomerStatus').load(c.statusId))!,
+    active: async (c, _a, ctx) => (await ctx.loaders.byId('CustomerStatus').load(c.statusId))?.active ?? false,
+    owner: (c, _a, ctx) => (c.ownerId ? ctx.loaders.byId('User').load(c.ownerId) : null),
+    parentCustomer: (c, _a, ctx) => (c.parentCustomerId ? ctx.loaders.byId('Customer').load(c.parentCustomerId) : null),
+    businessUnit: (c, _a, ctx) => (c.businessUnitId ? ctx.loaders.byId('BusinessUnit').load(c.businessUnitId) : null),
     creditLimit: (c, _a, ctx) => moneyOf(ctx, c.creditLimitMinor, c.currency),
     contacts: (c, args, ctx) => contactsPage(ctx, 'customer', c.id, args),
     primaryContact: (c, _a, ctx) =>

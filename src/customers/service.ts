@@ -13,7 +13,7 @@ import { contactFieldsSchema, insertContacts } from '../contacts/service';
 import { contacts } from '../contacts/tables';
 import { validateCustomFields } from '../custom-fields/validate';
 import { selectRows, type Db } from '../db/client';
-import { givenFields, lockForUpdate, mergeCustomFields, writeUpdate } from '../db/versioned';
+import { givenFields, mergeCustomFields, writeUpdate } from '../db/versioned';
 import type { CreateCustomerInput, CustomerFilter, CustomerOrder, UpdateCustomerInput } from '../generated/graphql';
 import { nameAndTimeSorts, paginate, parsePageArgs, uuidArray, type PageArgs, type SortSpec } from '../graph/connection';
 import { decodeIdArgument } from '../graph/ids';
@@ -21,7 +21,7 @@ import { NAME_MAX, optionalText, requiredText } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
 import { users } from '../tenancy/tables';
 import { businessUnits, customers, customerStatuses, customerTypes, type CustomerRow, type CustomerTypeRow } from './tables';
-import { customerNotFound } from './tombstones';
+import { customerNotFound, lockCustomer } from './tombstones';
 import { assertCustomerFieldsPermitted } from './field-permissions';
 
 
@@ -219,7 +219,7 @@ export async function defaultStatusId(tx: Db, organisationId: string): Promise<s
 export async function updateCustomer(db: Db, actor: Actor, customerId: string, input: UpdateCustomerInput): Promise<{ customer: CustomerRow }> {
   const { expectedVersion, creditLimit, customFields, ...rest } = validate(updateSchema, input);
   return db.transaction(async (tx) => {
-    const before = await lockForUpdate(tx, customers, actor, customerId, expectedVersion, 'customer');
+    const before = await lockCustomer(tx, actor, customerId, expectedVersion);
     // Its fields are where personal data would come back (D4 anonymiseCustomer).
     if (before.anonymisedAt) throw userError(['input', 'id'], 'id: the customer has been anonymised; it can no longer be edited.', 'INVALID_STATE');
     const changes: Partial<typeof customers.$inferInsert> = givenFields(rest, [

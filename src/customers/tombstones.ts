@@ -4,9 +4,10 @@
 import { and, eq } from 'drizzle-orm';
 import type { Actor } from '../audit/service';
 import type { Db } from '../db/client';
+import { lockForUpdate } from '../db/versioned';
 import { toGlobalId } from '../graph/ids';
 import { notFound, userError, type UserErrors } from '../graph/user-errors';
-import { customers, customerTombstones } from './tables';
+import { customers, customerTombstones, type CustomerRow } from './tables';
 
 type Path = (string | number)[];
 
@@ -30,4 +31,14 @@ export async function customerNotFound(tx: Db, actor: Pick<Actor, 'organisationI
     `${name}: this customer was merged into "${tombstone.survivorName}" (${toGlobalId('Customer', tombstone.survivorId)}); use that ID.`,
     'MERGED',
   );
+}
+
+/** lockForUpdate for a customer: a merged customer's id gets MERGED, naming the customer it went into. */
+export function lockCustomer(
+  tx: Db,
+  actor: Pick<Actor, 'organisationId' | 'visibility'>,
+  id: string,
+  expectedVersion: number | null | undefined,
+): Promise<CustomerRow> {
+  return lockForUpdate(tx, customers, actor, id, expectedVersion, 'customer', () => customerNotFound(tx, actor, id, ['input', 'id']));
 }

@@ -18,7 +18,7 @@ import { recordAudit, type Actor } from '../audit/service';
 import { auditEntries } from '../audit/tables';
 import { contacts } from '../contacts/tables';
 import type { Db } from '../db/client';
-import { lockForUpdate, writeUpdate } from '../db/versioned';
+import { writeUpdate } from '../db/versioned';
 import type { ChangeCustomerStatusInput, ChangeCustomerTypeInput, DeactivateCustomerInput, ReactivateCustomerInput } from '../generated/graphql';
 import { uuidArray } from '../graph/connection';
 import { toGlobalId } from '../graph/ids';
@@ -27,6 +27,7 @@ import { userError, UserErrors } from '../graph/user-errors';
 import { workAddresses } from '../work-addresses/tables';
 import { checkTypeRequirements, defaultStatusId, referenced } from './service';
 import { customers, customerStatuses, customerTypes, type CustomerRow, type CustomerStatusRow } from './tables';
+import { lockCustomer } from './tombstones';
 
 /** Runs `run`, moving its user errors' fields (and the field name leading each message) with `move`. */
 async function errorsMoved<T>(move: (field: string[]) => string[], run: () => Promise<T>): Promise<T> {
@@ -102,7 +103,7 @@ export function changeCustomerStatus(
     input.idempotencyKey,
     input,
     async (tx) => {
-      const before = await lockForUpdate(tx, customers, actor, customerId, input.expectedVersion, 'customer');
+      const before = await lockCustomer(tx, actor, customerId, input.expectedVersion);
       const status = await referenced(tx, actor, customerStatuses, 'CustomerStatus', input.statusId, 'statusId', 'customer status');
       await assertStatusPermitted(tx, actor, before.statusId, status.id);
       let customer = before;
@@ -143,7 +144,7 @@ export function deactivateCustomer(db: Db, actor: Actor, customerId: string, inp
     input.idempotencyKey,
     input,
     async (tx) => {
-      const before = await lockForUpdate(tx, customers, actor, customerId, input.expectedVersion, 'customer');
+      const before = await lockCustomer(tx, actor, customerId, input.expectedVersion);
       const dormant = await dormantStatus(tx, actor.organisationId);
       if (!dormant) {
         throw userError(['input', 'id'], 'id: the organisation has no dormant status to deactivate customers to; an admin can mark one with updateCustomerStatus.', 'INVALID_STATE');
@@ -183,7 +184,7 @@ export function reactivateCustomer(db: Db, actor: Actor, customerId: string, inp
     input.idempotencyKey,
     input,
     async (tx) => {
-      const before = await lockForUpdate(tx, customers, actor, customerId, input.expectedVersion, 'customer');
+      const before = await lockCustomer(tx, actor, customerId, input.expectedVersion);
       const [current] = await tx.select().from(customerStatuses).where(eq(customerStatuses.id, before.statusId));
       if (current!.active) throw userError(['input', 'id'], `id: the customer is not deactivated; its status ${current!.name} is active.`, 'INVALID_STATE');
       const target = input.statusId
@@ -265,7 +266,7 @@ export function changeCustomerType(db: Db, actor: Actor, customerId: string, inp
     input.idempotencyKey,
     input,
     async (tx) => {
-      const before = await lockForUpdate(tx, customers, actor, customerId, input.expectedVersion, 'customer');
+      const before = await lockCustomer(tx, actor, customerId, input.expectedVersion);
       const type = await referenced(tx, actor, customerTypes, 'CustomerType', input.typeId, 'typeId', 'customer type');
       if (type.id === before.typeId) return { customer: before };
       const customer = await writeUpdate(tx, customers, before.id, { typeId: type.id });

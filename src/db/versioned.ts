@@ -1,35 +1,36 @@
 // Optimistic concurrency for every updatable record: read the row under a lock, check the version
 // the client last saw, write the change with version + 1. Two people editing the same record get a
 // VERSION_CONFLICT instead of one silently overwriting the other.
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable, PgUpdateSetSource } from 'drizzle-orm/pg-core';
-import type { Actor } from '../audit/service';
-import { customers } from '../customers/tables';
-import { customerNotFound } from '../customers/tombstones';
-import { notFound, userError } from '../graph/user-errors';
+import { notFound, userError, type UserErrors } from '../graph/user-errors';
 import type { Db } from './client';
 
 type VersionedTable = PgTable & { id: PgColumn; organisationId: PgColumn; version: PgColumn; updatedAt: PgColumn };
 
+/** Who is changing the row: its organisation and, unless it is the server's own job, what it may see. */
+export type LockingActor = { organisationId: string; visibility?: { rows(table: PgTable): SQL | undefined } | null };
+
 /**
  * The row, locked until the transaction ends; user errors for a missing row, one the actor may not
- * see (the same "not found"), or a stale version.
+ * see (the same "not found"), or a stale version. `notFound` replaces the plain "no <what> with this
+ * ID" (a merged customer's id gets MERGED, naming the customer it went into).
  */
 export async function lockForUpdate<T extends VersionedTable>(
   tx: Db,
   table: T,
-  actor: Pick<Actor, 'organisationId' | 'visibility'>,
+  actor: LockingActor,
   id: string,
   expectedVersion: number | null | undefined,
   what: string,
+  notFoundError?: () => Promise<UserErrors>,
 ): Promise<T['$inferSelect']> {
   const [row] = (await tx
     .select()
     .from(table as PgTable)
     .where(and(eq(table.id, id), eq(table.organisationId, actor.organisationId), actor.visibility?.rows(table)))
     .for('update')) as Array<T['$inferSelect'] & { version: number }>;
-  // A merged customer's id gets MERGED, naming the customer it went into.
-  if (!row) throw (table as PgTable) === customers ? await customerNotFound(tx, actor, id, ['input', 'id']) : notFound(['input', 'id'], what);
+  if (!row) throw notFoundError ? await notFoundError() : notFound(['input', 'id'], what);
   if (expectedVersion != null && row.version !== expectedVersion) {
     throw userError(
       ['input', 'expectedVersion'],

@@ -25,7 +25,7 @@ import { UserErrors } from '../graph/user-errors';
 import { decideContentType, SNIFF_BYTES } from './content-type';
 import { isDownloadable, recordUpload, resolveAttachment, UPLOADER_ROLES, type Attachment, type UploadedDocument } from './service';
 import { documentStore } from './store';
-import { documents, type DocumentRow } from './tables';
+import { type DocumentRow } from './tables';
 
 /** Slack for the multipart framing around the file when checking Content-Length up front. */
 const MULTIPART_OVERHEAD = 64 * 1024;
@@ -239,7 +239,7 @@ export function documentsRouter(options: { config: Config; database: Database; c
       throw error;
     }
     const parsed = parseGlobalId(String(req.params.id));
-    const row = parsed?.type === 'Document' ? await ctx.loaders.byId(documents, 'Document').load(parsed.id) : null;
+    const row = parsed?.type === 'Document' ? await ctx.loaders.byId('Document').load(parsed.id) : null;
     // Not visible, deleted, or never existed: the same answer.
     if (!isDownloadable(row)) return refuse(res, 404, 'NOT_FOUND', 'No document with this ID.');
     res.set({

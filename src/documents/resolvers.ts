@@ -1,17 +1,12 @@
 // GraphQL for documents: their metadata, a record's documents (newest first, one query for a whole
 // page of customers), and deleteDocument. The bytes travel over HTTP (src/documents/http.ts).
 import { sql } from 'drizzle-orm';
-import { assets } from '../assets/tables';
 import { actorOf } from '../audit/actor';
-import { customers } from '../customers/tables';
 import type { Resolvers } from '../generated/graphql';
 import { parsePageArgs, type PageArgs, type SortSpec } from '../graph/connection';
 import type { Context } from '../graph/context';
 import { globalIdField } from '../graph/fields';
 import { payload } from '../graph/user-errors';
-import { leads } from '../leads/tables';
-import { users } from '../tenancy/tables';
-import { workAddresses } from '../work-addresses/tables';
 import { downloadUrl } from './http';
 import { deleteDocument } from './service';
 import { documents } from './tables';
@@ -41,11 +36,11 @@ export const documentsResolvers: Resolvers = {
   Document: {
     id: globalIdField('Document'),
     downloadUrl: (d) => (d.deletedAt ? null : downloadUrl(d.id)),
-    uploadedBy: (d, _a, ctx) => (d.uploadedBy ? ctx.loaders.byId(users, 'User').load(d.uploadedBy) : null),
-    customer: (d, _a, ctx) => (d.customerId ? ctx.loaders.byId(customers, 'Customer').load(d.customerId) : null),
-    lead: (d, _a, ctx) => (d.leadId ? ctx.loaders.byId(leads, 'Lead').load(d.leadId) : null),
-    workAddress: (d, _a, ctx) => (d.workAddressId ? ctx.loaders.byId(workAddresses, 'WorkAddress').load(d.workAddressId) : null),
-    asset: (d, _a, ctx) => (d.assetId ? ctx.loaders.byId(assets, 'Asset').load(d.assetId) : null),
+    uploadedBy: (d, _a, ctx) => (d.uploadedBy ? ctx.loaders.byId('User').load(d.uploadedBy) : null),
+    customer: (d, _a, ctx) => (d.customerId ? ctx.loaders.byId('Customer').load(d.customerId) : null),
+    lead: (d, _a, ctx) => (d.leadId ? ctx.loaders.byId('Lead').load(d.leadId) : null),
+    workAddress: (d, _a, ctx) => (d.workAddressId ? ctx.loaders.byId('WorkAddress').load(d.workAddressId) : null),
+    asset: (d, _a, ctx) => (d.assetId ? ctx.loaders.byId('Asset').load(d.assetId) : null),
   },
   Mutation: {
     deleteDocument: (_p, { input }, ctx) => payload(() => deleteDocument(ctx.db, ctx.config, actorOf(ctx), input), { document: null }),

@@ -33,7 +33,7 @@ export type AuthedContext = Context & { viewer: Viewer };
 
 export function createContext(options: Omit<Context, 'loaders' | 'visibility' | 'customerReads'>): Context {
   const visibility = options.composition.visibility(options.viewer?.organisationId ?? '00000000-0000-0000-0000-000000000000', options.viewer);
-  return { ...options, visibility, loaders: new Loaders(options.db, visibility), customerReads: new Set() };
+  return { ...options, visibility, loaders: new Loaders(options.db, visibility, options.composition.nodes), customerReads: new Set() };
 }
 
 /** The viewer, for resolvers the rule tree only lets authenticated callers reach. */

@@ -9,7 +9,6 @@
 import { createHash } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { getTableColumns, type Table } from 'drizzle-orm';
-import type { Actor } from '../audit/service';
 import type { Db } from '../db/client';
 import { idempotencyKeys } from './tables';
 import { userError } from './user-errors';
@@ -89,6 +88,9 @@ async function retryingTransaction<T>(db: Db, run: (tx: Db) => Promise<T>): Prom
   }
 }
 
+/** Who runs the operation: a key belongs to its organisation and to the user who first sent it. */
+export type IdempotencyActor = { organisationId: string; userId: string | null };
+
 /**
  * Runs `run` in one transaction (again, from the start, if PostgreSQL chose it as a deadlock or
  * serialization victim); with a key, at most once per (organisation, operation, key).
@@ -97,7 +99,7 @@ async function retryingTransaction<T>(db: Db, run: (tx: Db) => Promise<T>): Prom
  */
 export async function withIdempotency<T>(
   db: Db,
-  actor: Actor,
+  actor: IdempotencyActor,
   operation: string,
   key: string | null | undefined,
   input: object,

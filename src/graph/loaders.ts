@@ -3,25 +3,44 @@
 // viewer's organisation, and batches its keys into one array parameter. Rows by id are also limited
 // to what the viewer may see (src/auth/visibility.ts); rows under a parent follow the parent, which
 // was itself loaded through a visible path.
+//
+// Records of a node type are read by type: `loaders.byId('Customer')`. The table comes from the node
+// sources the areas declare (src/graph/area.ts, passed in by createContext) and the row type from the
+// type's mapper (`NodeRowTypes`, generated from the areas' mappers.ts), so no call site names a table
+// and a type that must agree. `node(id:)` reads through the same loader, so they share batches.
 import DataLoader from 'dataloader';
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Visibility } from '../auth/visibility';
 import type { Db } from '../db/client';
+import type { NodeRowTypes } from '../generated/graphql';
 import { paginateByParent, uuidArray, type Connection, type Page, type SortSpec } from './connection';
+import type { NodeType } from './ids';
 
 const MAX_BATCH = 500;
 
 export type OrgTable = PgTable & { id: PgColumn; organisationId: PgColumn };
 
+/** The row a node type is read as (its mapper type). */
+export type RowOf<T extends NodeType> = NodeRowTypes[T];
+
+/** Where each node type's rows live: the areas' node sources (src/graph/area.ts `Composition.nodes`). */
+export type NodeTables = ReadonlyMap<NodeType, { readonly table?: OrgTable }>;
+
+/** A name that is not a node type's: `tableById` is for tables no node type reads from. */
+type NotANodeType<N extends string> = N extends NodeType ? never : N;
+
 export class Loaders {
   private readonly cache = new Map<string, DataLoader<string, unknown>>();
+
+  private readonly values = new Map<string, Promise<unknown>>();
 
   private readonly organisationId: string;
 
   constructor(
     private readonly db: Db,
     private readonly visibility: Visibility,
+    private readonly nodes: NodeTables,
   ) {
     this.organisationId = visibility.organisationId;
   }
@@ -35,8 +54,26 @@ export class Loaders {
     return loader;
   }
 
+  /**
+   * Records of a node type by id, read from the table its area declares; null for ids not in this
+   * organisation or not visible to the viewer. (A plain read: no redirects such as a merged customer's.)
+   */
+  byId<T extends NodeType>(type: T): DataLoader<string, RowOf<T> | null> {
+    const table = this.nodes.get(type)?.table;
+    if (!table) throw new Error(`loaders: node type ${type} has no table in the areas' node sources`);
+    return this.rowsById(table, type) as DataLoader<string, RowOf<T> | null>;
+  }
+
+  /**
+   * The exception: rows by id of a table no node type reads from (a merged customer's tombstone, a
+   * sales order line), under a name of its own. Node types go through `byId(type)`.
+   */
+  tableById<T extends OrgTable, N extends string>(table: T, name: NotANodeType<N>): DataLoader<string, T['$inferSelect'] | null> {
+    return this.rowsById(table, name);
+  }
+
   /** Rows by id, null for ids not in this organisation or not visible to the viewer. */
-  byId<T extends OrgTable>(table: T, name: string): DataLoader<string, T['$inferSelect'] | null> {
+  private rowsById<T extends OrgTable>(table: T, name: string): DataLoader<string, T['$inferSelect'] | null> {
     return this.memo(`byId:${name}`, () =>
       new DataLoader<string, T['$inferSelect'] | null>(
         async (ids) => {
@@ -106,6 +143,54 @@ export class Loaders {
         { maxBatchSize: MAX_BATCH },
       ),
     );
+  }
+
+  /**
+   * Every row of `table` linked to each parent through a link table (`link`: parent column and target
+   * column holding `table`'s id), in `orderBy` order: a group's members, a user's groups.
+   */
+  allThroughLink<T extends OrgTable>(options: {
+    table: T;
+    link: PgTable;
+    linkParent: PgColumn;
+    linkTarget: PgColumn;
+    orderBy: Array<PgColumn | SQL>;
+    name: string;
+  }): DataLoader<string, Array<T['$inferSelect']>> {
+    const { table, link, linkParent, linkTarget, orderBy, name } = options;
+    return this.memo(`link:${name}`, () =>
+      new DataLoader<string, Array<T['$inferSelect']>>(
+        async (parentIds) => {
+          const rows = (await this.db
+            .select({ parent: sql<string>`${linkParent}`, row: table as PgTable })
+            .from(link)
+            .innerJoin(table as PgTable, eq(table.id, linkTarget))
+            .where(and(sql`${linkParent} = any(${uuidArray(parentIds)})`, eq(table.organisationId, this.organisationId)))
+            .orderBy(...orderBy)) as unknown as Array<{ row: T['$inferSelect']; parent: string }>;
+          const byParent = new Map<string, Array<T['$inferSelect']>>();
+          for (const r of rows) {
+            const list = byParent.get(r.parent);
+            if (list) list.push(r.row);
+            else byParent.set(r.parent, [r.row]);
+          }
+          return parentIds.map((id) => byParent.get(id) ?? []);
+        },
+        { maxBatchSize: MAX_BATCH },
+      ),
+    );
+  }
+
+  /**
+   * A value worked out once per request, however many resolvers ask for it (the viewer's assignable
+   * statuses, a short organisation-wide list). `name` identifies it; the first caller's `compute` wins.
+   */
+  once<V>(name: string, compute: () => Promise<V>): Promise<V> {
+    let value = this.values.get(name) as Promise<V> | undefined;
+    if (!value) {
+      value = compute();
+      this.values.set(name, value);
+    }
+    return value;
   }
 
   /** How many rows each parent has, matching `where`. */

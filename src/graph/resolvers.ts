@@ -49,7 +49,7 @@ async function loadNode(
     const open = typeof source.portal === 'function' ? source.portal(viewer, id) : source.portal === true;
     if (!open) return null;
   }
-  const row = source.load ? await source.load(ctx, id) : await ctx.loaders.byId(source.table!, type).load(id);
+  const row = source.load ? await source.load(ctx, id) : await ctx.loaders.byId(type).load(id);
   return row ? { ...row, __typename: type } : null;
 }
 

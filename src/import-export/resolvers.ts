@@ -1,11 +1,9 @@
 // GraphQL resolvers of this area, registered in src/graph/schema.ts: reading import jobs back (the
 // uploads themselves are HTTP endpoints, src/import-export/http.ts).
 import { and, eq, isNull } from 'drizzle-orm';
-import { customers } from '../customers/tables';
 import type { Resolvers } from '../generated/graphql';
 import { globalIdField } from '../graph/fields';
 import { decodeIdArgument } from '../graph/ids';
-import { users } from '../tenancy/tables';
 import { importJobs } from './tables';
 
 export const importExportResolvers: Resolvers = {
@@ -14,7 +12,7 @@ export const importExportResolvers: Resolvers = {
     // not see is null, like one that does not exist.
     importJob: async (_p, { id }, ctx) => {
       const jobId = decodeIdArgument(id, ['ImportJob'], 'id').id;
-      const job = await ctx.loaders.byId(importJobs, 'ImportJob').load(jobId);
+      const job = await ctx.loaders.byId('ImportJob').load(jobId);
       if (job) return job;
       // A customers import sits under no customer, so the loader shows it only to those who see
       // every customer; its uploader sees it too.
@@ -29,9 +27,9 @@ export const importExportResolvers: Resolvers = {
   },
   ImportJob: {
     id: globalIdField('ImportJob'),
-    customer: (job, _a, ctx) => (job.customerId ? ctx.loaders.byId(customers, 'Customer').load(job.customerId) : null),
+    customer: (job, _a, ctx) => (job.customerId ? ctx.loaders.byId('Customer').load(job.customerId) : null),
     mapping: (job) => job.mapping,
     errors: (job) => job.errors,
-    createdBy: (job, _a, ctx) => (job.createdById ? ctx.loaders.byId(users, 'User').load(job.createdById) : null),
+    createdBy: (job, _a, ctx) => (job.createdById ? ctx.loaders.byId('User').load(job.createdById) : null),
   },
 };

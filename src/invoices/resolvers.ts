@@ -1,7 +1,6 @@
 // GraphQL for invoices: a customer's invoices (paged, newest first) and each invoice's lines and
 // derived totals. Lines for a whole page of invoices load in one query.
 import { sql } from 'drizzle-orm';
-import { customers } from '../customers/tables';
 import type { Resolvers } from '../generated/graphql';
 import { parsePageArgs, type SortSpec } from '../graph/connection';
 import type { Context } from '../graph/context';
@@ -40,7 +39,7 @@ export const invoiceResolvers: Resolvers = {
   Invoice: {
     id: globalIdField('Invoice'),
     reference: (i) => invoiceReference(i),
-    customer: async (i, _a, ctx) => (await ctx.loaders.byId(customers, 'Customer').load(i.customerId))!,
+    customer: async (i, _a, ctx) => (await ctx.loaders.byId('Customer').load(i.customerId))!,
     lines: (i, _a, ctx) => linesOf(ctx, i),
     net: async (i, _a, ctx) => money(ctx, (await totals(ctx, i)).netMinor, i.currency),
     tax: async (i, _a, ctx) => money(ctx, (await totals(ctx, i)).taxMinor, i.currency),
@@ -60,5 +59,5 @@ export const invoiceResolvers: Resolvers = {
 
 /** A line's currency is its invoice's (already loaded for the page, so no extra query). */
 async function currencyOf(ctx: Context, invoiceId: string): Promise<string> {
-  return (await ctx.loaders.byId(invoices, 'Invoice').load(invoiceId))!.currency;
+  return (await ctx.loaders.byId('Invoice').load(invoiceId))!.currency;
 }

@@ -2,20 +2,17 @@
 import { addressesPage } from '../addresses/loaders';
 import { actorOf } from '../audit/actor';
 import { contactsPage } from '../contacts/loaders';
-import { customers } from '../customers/tables';
 import type { Resolvers } from '../generated/graphql';
 import { globalIdField } from '../graph/fields';
 import { decodeIdArgument } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
-import { users } from '../tenancy/tables';
 import { changeLeadStatus, createLead, listLeads, updateLead } from './service';
-import { leads } from './tables';
 
 const leadId = (id: string) => inputId(id, ['Lead'], ['input', 'id']).id;
 
 export const leadResolvers: Resolvers = {
   Query: {
-    lead: (_p, { id }, ctx) => ctx.loaders.byId(leads, 'Lead').load(decodeIdArgument(id, ['Lead'], 'id').id),
+    lead: (_p, { id }, ctx) => ctx.loaders.byId('Lead').load(decodeIdArgument(id, ['Lead'], 'id').id),
     leads: (_p, args, ctx) => listLeads(ctx.db, ctx.visibility, args, ctx.config.maxPageSize),
   },
   Mutation: {
@@ -26,10 +23,10 @@ export const leadResolvers: Resolvers = {
   },
   Lead: {
     id: globalIdField('Lead'),
-    owner: (l, _a, ctx) => (l.ownerId ? ctx.loaders.byId(users, 'User').load(l.ownerId) : null),
-    convertedBy: (l, _a, ctx) => (l.convertedById ? ctx.loaders.byId(users, 'User').load(l.convertedById) : null),
+    owner: (l, _a, ctx) => (l.ownerId ? ctx.loaders.byId('User').load(l.ownerId) : null),
+    convertedBy: (l, _a, ctx) => (l.convertedById ? ctx.loaders.byId('User').load(l.convertedById) : null),
     convertedCustomer: (l, _a, ctx) =>
-      l.convertedCustomerId ? ctx.loaders.byId(customers, 'Customer').load(l.convertedCustomerId) : null,
+      l.convertedCustomerId ? ctx.loaders.byId('Customer').load(l.convertedCustomerId) : null,
     contacts: (l, args, ctx) => contactsPage(ctx, 'lead', l.id, args),
     addresses: (l, args, ctx) => addressesPage(ctx, 'lead', l.id, args),
   },

@@ -6,8 +6,7 @@ import { viewerOf, type Context } from '../graph/context';
 import { forbidden } from '../graph/errors';
 import { globalIdField } from '../graph/fields';
 import { inputId, payload } from '../graph/user-errors';
-import { portalTokens } from '../portal/tables';
-import { apiTokens, users, type ApiTokenRow } from '../tenancy/tables';
+import { apiTokens, type ApiTokenRow } from '../tenancy/tables';
 import { createApiToken, createUser, listUsers, revokeApiToken, tokenLive, updateUser, type TokenIssuer } from './users-service';
 
 /** The user's API tokens, newest first; one query for a whole page of users. */
@@ -50,7 +49,7 @@ export const organisationResolvers: Resolvers = {
   Viewer: {
     user: (v) => v.user,
     organisation: (v) => v.organisation,
-    portalToken: (v, _a, ctx) => (v.portal ? ctx.loaders.byId(portalTokens, 'PortalToken').load(v.portal.id) : null),
+    portalToken: (v, _a, ctx) => (v.portal ? ctx.loaders.byId('PortalToken').load(v.portal.id) : null),
   },
   User: {
     id: globalIdField('User'),
@@ -68,11 +67,11 @@ export const organisationResolvers: Resolvers = {
     createdAt: (t, _a, ctx) => (mayReadTokensOf(ctx, t.userId), t.createdAt),
     expiresAt: (t, _a, ctx) => (mayReadTokensOf(ctx, t.userId), t.expiresAt),
     revokedAt: (t, _a, ctx) => (mayReadTokensOf(ctx, t.userId), t.revokedAt),
-    user: async (t, _a, ctx) => (mayReadTokensOf(ctx, t.userId), (await ctx.loaders.byId(users, 'User').load(t.userId))!),
+    user: async (t, _a, ctx) => (mayReadTokensOf(ctx, t.userId), (await ctx.loaders.byId('User').load(t.userId))!),
     active: async (t, _a, ctx) => {
       mayReadTokensOf(ctx, t.userId);
       if (!tokenLive(t)) return false;
-      const user = await ctx.loaders.byId(users, 'User').load(t.userId);
+      const user = await ctx.loaders.byId('User').load(t.userId);
       return user != null && user.deactivatedAt == null;
     },
   },

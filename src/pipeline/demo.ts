@@ -7,7 +7,8 @@ import type { Actor } from '../audit/service';
 import type { Db } from '../db/client';
 import { toGlobalId } from '../graph/ids';
 import { leads } from '../leads/tables';
-import { createOpportunity, createQuote, sendQuote } from './service';
+import { createOpportunity } from './opportunities';
+import { createQuote, sendQuote } from './quotes';
 
 export async function createDemoPipeline(db: Db, organisationId: string, count = 3): Promise<void> {
   const actor: Actor = { organisationId, userId: null, requestId: null, currency: 'GBP' };

@@ -1,20 +1,19 @@
 // GraphQL resolvers of the sales pipeline: thin, over the service and the batched loaders.
 // Totals are derived from the lines with the invoices' arithmetic (lineAmounts / invoiceAmounts).
 import { sql } from 'drizzle-orm';
-import { assetGroups, assetMakes, assetModels } from '../assets/tables';
 import { actorOf } from '../audit/actor';
-import { customers } from '../customers/tables';
 import type { Resolvers } from '../generated/graphql';
 import { viewerOf, type Context } from '../graph/context';
 import { globalIdField, moneyOf } from '../graph/fields';
 import { inputId, payload } from '../graph/user-errors';
 import { invoiceAmounts, lineAmounts, quantityText } from '../invoices/service';
-import { leads } from '../leads/tables';
-import { users } from '../tenancy/tables';
-import { workAddresses } from '../work-addresses/tables';
 import { estimatesPage, jobsPage, linesOfQuote, linesOfSalesOrder, opportunitiesPage, quotesPage, salesOrdersPage } from './loaders';
-import { createEstimate, createJob, createOpportunity, createQuote, declineQuote, quoteReference, salesOrderReference, sendQuote, updateOpportunity, updateQuote } from './service';
-import { opportunities, quotes, salesOrders, type QuoteLineView, type SalesOrderLineView } from './tables';
+import { createEstimate } from './estimates';
+import { createJob } from './jobs';
+import { createOpportunity, updateOpportunity } from './opportunities';
+import { createQuote, declineQuote, quoteReference, sendQuote, updateQuote } from './quotes';
+import { salesOrderReference } from './sales-orders';
+import { salesOrders, type QuoteLineView, type SalesOrderLineView } from './tables';
 
 const money = (ctx: Context, amountMinor: number, currency: string) => moneyOf(ctx, amountMinor, currency)!;
 
@@ -26,13 +25,13 @@ const lineFields = {
   net: (l: QuoteLineView | SalesOrderLineView, _a: unknown, ctx: Context) => money(ctx, lineAmounts(l).netMinor, l.currency),
   tax: (l: QuoteLineView | SalesOrderLineView, _a: unknown, ctx: Context) => money(ctx, lineAmounts(l).taxMinor, l.currency),
   total: (l: QuoteLineView | SalesOrderLineView, _a: unknown, ctx: Context) => money(ctx, lineAmounts(l).totalMinor, l.currency),
-  assetGroup: (l: QuoteLineView | SalesOrderLineView, _a: unknown, ctx: Context) => (l.assetGroupId ? ctx.loaders.byId(assetGroups, 'AssetGroup').load(l.assetGroupId) : null),
-  assetMake: (l: QuoteLineView | SalesOrderLineView, _a: unknown, ctx: Context) => (l.assetMakeId ? ctx.loaders.byId(assetMakes, 'AssetMake').load(l.assetMakeId) : null),
-  assetModel: (l: QuoteLineView | SalesOrderLineView, _a: unknown, ctx: Context) => (l.assetModelId ? ctx.loaders.byId(assetModels, 'AssetModel').load(l.assetModelId) : null),
+  assetGroup: (l: QuoteLineView | SalesOrderLineView, _a: unknown, ctx: Context) => (l.assetGroupId ? ctx.loaders.byId('AssetGroup').load(l.assetGroupId) : null),
+  assetMake: (l: QuoteLineView | SalesOrderLineView, _a: unknown, ctx: Context) => (l.assetMakeId ? ctx.loaders.byId('AssetMake').load(l.assetMakeId) : null),
+  assetModel: (l: QuoteLineView | SalesOrderLineView, _a: unknown, ctx: Context) => (l.assetModelId ? ctx.loaders.byId('AssetModel').load(l.assetModelId) : null),
 };
 
-const customerOf = (ctx: Context, id: string | null) => (id ? ctx.loaders.byId(customers, 'Customer').load(id) : null);
-const leadOf = (ctx: Context, id: string | null) => (id ? ctx.loaders.byId(leads, 'Lead').load(id) : null);
+const customerOf = (ctx: Context, id: string | null) => (id ? ctx.loaders.byId('Customer').load(id) : null);
+const leadOf = (ctx: Context, id: string | null) => (id ? ctx.loaders.byId('Lead').load(id) : null);
 
 /** Admins and managers may raise work for a customer whose status does not allow it (D4). */
 function mayOverrideStatus(ctx: Context): boolean {
@@ -55,7 +54,7 @@ export const pipelineResolvers: Resolvers = {
   Opportunity: {
     id: globalIdField('Opportunity'),
     value: (o, _a, ctx) => moneyOf(ctx, o.valueMinor, o.currency),
-    owner: (o, _a, ctx) => (o.ownerId ? ctx.loaders.byId(users, 'User').load(o.ownerId) : null),
+    owner: (o, _a, ctx) => (o.ownerId ? ctx.loaders.byId('User').load(o.ownerId) : null),
     customer: (o, _a, ctx) => customerOf(ctx, o.customerId),
     lead: (o, _a, ctx) => leadOf(ctx, o.leadId),
   },
@@ -64,7 +63,7 @@ export const pipelineResolvers: Resolvers = {
     reference: (q) => quoteReference(q),
     customer: (q, _a, ctx) => customerOf(ctx, q.customerId),
     lead: (q, _a, ctx) => leadOf(ctx, q.leadId),
-    opportunity: (q, _a, ctx) => (q.opportunityId ? ctx.loaders.byId(opportunities, 'Opportunity').load(q.opportunityId) : null),
+    opportunity: (q, _a, ctx) => (q.opportunityId ? ctx.loaders.byId('Opportunity').load(q.opportunityId) : null),
     lines: (q, _a, ctx) => linesOfQuote(ctx, q),
     net: async (q, _a, ctx) => money(ctx, invoiceAmounts(await linesOfQuote(ctx, q)).netMinor, q.currency),
     tax: async (q, _a, ctx) => money(ctx, invoiceAmounts(await linesOfQuote(ctx, q)).taxMinor, q.currency),
@@ -76,7 +75,7 @@ export const pipelineResolvers: Resolvers = {
     id: globalIdField('SalesOrder'),
     reference: (o) => salesOrderReference(o),
     customer: async (o, _a, ctx) => (await customerOf(ctx, o.customerId))!,
-    quote: (o, _a, ctx) => ctx.loaders.byId(quotes, 'Quote').load(o.quoteId),
+    quote: (o, _a, ctx) => ctx.loaders.byId('Quote').load(o.quoteId),
     lines: (o, _a, ctx) => linesOfSalesOrder(ctx, o),
     net: async (o, _a, ctx) => money(ctx, invoiceAmounts(await linesOfSalesOrder(ctx, o)).netMinor, o.currency),
     tax: async (o, _a, ctx) => money(ctx, invoiceAmounts(await linesOfSalesOrder(ctx, o)).taxMinor, o.currency),
@@ -86,13 +85,13 @@ export const pipelineResolvers: Resolvers = {
   Job: {
     id: globalIdField('Job'),
     customer: async (j, _a, ctx) => (await customerOf(ctx, j.customerId))!,
-    workAddress: (j, _a, ctx) => ctx.loaders.byId(workAddresses, 'WorkAddress').load(j.workAddressId),
+    workAddress: (j, _a, ctx) => ctx.loaders.byId('WorkAddress').load(j.workAddressId),
   },
   Estimate: {
     id: globalIdField('Estimate'),
     amount: (e, _a, ctx) => money(ctx, e.amountMinor, e.currency),
     customer: async (e, _a, ctx) => (await customerOf(ctx, e.customerId))!,
-    workAddress: (e, _a, ctx) => ctx.loaders.byId(workAddresses, 'WorkAddress').load(e.workAddressId),
+    workAddress: (e, _a, ctx) => ctx.loaders.byId('WorkAddress').load(e.workAddressId),
   },
   Mutation: {
     createOpportunity: (_p, { input }, ctx) => payload(() => createOpportunity(ctx.db, actorOf(ctx), input), { opportunity: null }),

@@ -1,12 +1,10 @@
 // GraphQL resolvers for portal tokens: thin, over the service and per-request loaders.
 import { desc } from 'drizzle-orm';
 import { actorOf } from '../audit/actor';
-import { customers } from '../customers/tables';
 import type { Resolvers } from '../generated/graphql';
 import type { Context } from '../graph/context';
 import { globalIdField } from '../graph/fields';
 import { inputId, payload } from '../graph/user-errors';
-import { users } from '../tenancy/tables';
 import { tokenLive } from '../organisations/users-service';
 import { createPortalToken, revokePortalToken } from './service';
 import { portalTokens, type PortalTokenRow } from './tables';
@@ -30,8 +28,8 @@ export const portalResolvers: Resolvers = {
   },
   PortalToken: {
     id: globalIdField('PortalToken'),
-    customer: async (t, _a, ctx) => (await ctx.loaders.byId(customers, 'Customer').load(t.customerId))!,
-    createdBy: (t, _a, ctx) => (t.createdByUserId ? ctx.loaders.byId(users, 'User').load(t.createdByUserId) : null),
+    customer: async (t, _a, ctx) => (await ctx.loaders.byId('Customer').load(t.customerId))!,
+    createdBy: (t, _a, ctx) => (t.createdByUserId ? ctx.loaders.byId('User').load(t.createdByUserId) : null),
     active: (t) => tokenLive(t),
   },
 };

@@ -7,7 +7,6 @@ import { viewerOf, type Context } from '../graph/context';
 import { globalIdField } from '../graph/fields';
 import { toGlobalId } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
-import { users } from '../tenancy/tables';
 import { deleteSavedSearch, listSavedSearches, saveSearch, searchCustomers, type Searcher } from './service';
 
 /** Any JSON value; the filter compiler checks it against the rule's field and operator. */
@@ -37,6 +36,6 @@ export const searchResolvers: Resolvers = {
   },
   SavedSearch: {
     id: globalIdField('SavedSearch'),
-    owner: (s, _a, ctx) => ctx.loaders.byId(users, 'User').load(s.ownerId),
+    owner: (s, _a, ctx) => ctx.loaders.byId('User').load(s.ownerId),
   },
 };

@@ -1,12 +1,9 @@
 // GraphQL resolvers for service reminders: thin, over the service and the loaders.
-import { assets } from '../assets/tables';
 import { actorOf } from '../audit/actor';
-import { customers } from '../customers/tables';
 import type { Resolvers } from '../generated/graphql';
 import { globalIdField } from '../graph/fields';
 import { toGlobalId } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
-import { workAddresses } from '../work-addresses/tables';
 import { dueServiceRemindersPage, serviceReminderTypesPage, workAddressRemindersPage } from './loaders';
 import {
   createServiceReminder,
@@ -15,7 +12,6 @@ import {
   updateServiceReminder,
   updateServiceReminderType,
 } from './service';
-import { serviceReminderTypes } from './tables';
 
 export const serviceRemindersResolvers: Resolvers = {
   ServiceReminderType: {
@@ -24,10 +20,10 @@ export const serviceRemindersResolvers: Resolvers = {
   ServiceReminder: {
     id: globalIdField('ServiceReminder'),
     // Each through a batched loader: a page of reminders costs one query per relation, not one per reminder.
-    workAddress: async (r, _a, ctx) => (await ctx.loaders.byId(workAddresses, 'WorkAddress').load(r.workAddressId))!,
-    customer: async (r, _a, ctx) => (await ctx.loaders.byId(customers, 'Customer').load(r.customerId))!,
-    asset: (r, _a, ctx) => (r.assetId ? ctx.loaders.byId(assets, 'Asset').load(r.assetId) : null),
-    type: async (r, _a, ctx) => (await ctx.loaders.byId(serviceReminderTypes, 'ServiceReminderType').load(r.typeId))!,
+    workAddress: async (r, _a, ctx) => (await ctx.loaders.byId('WorkAddress').load(r.workAddressId))!,
+    customer: async (r, _a, ctx) => (await ctx.loaders.byId('Customer').load(r.customerId))!,
+    asset: (r, _a, ctx) => (r.assetId ? ctx.loaders.byId('Asset').load(r.assetId) : null),
+    type: async (r, _a, ctx) => (await ctx.loaders.byId('ServiceReminderType').load(r.typeId))!,
   },
   WorkAddress: {
     serviceReminders: (w, args, ctx) => workAddressRemindersPage(ctx, w.id, args),

@@ -1,8 +1,6 @@
 // GraphQL resolvers for work addresses: thin, over the service and the loaders.
 import { actorOf } from '../audit/actor';
 import { entityHistoryPage } from '../audit/trail';
-import { branches } from '../branches/tables';
-import { customers } from '../customers/tables';
 import type { Resolvers } from '../generated/graphql';
 import { globalIdField } from '../graph/fields';
 import { inputId, payload } from '../graph/user-errors';
@@ -28,10 +26,10 @@ export const workAddressesResolvers: Resolvers = {
       email: w.occupierEmail,
       phone: w.occupierPhone,
     }),
-    customer: async (w, _a, ctx) => (await ctx.loaders.byId(customers, 'Customer').load(w.customerId))!,
-    branch: (w, _a, ctx) => (w.branchId ? ctx.loaders.byId(branches, 'Branch').load(w.branchId) : null),
+    customer: async (w, _a, ctx) => (await ctx.loaders.byId('Customer').load(w.customerId))!,
+    branch: (w, _a, ctx) => (w.branchId ? ctx.loaders.byId('Branch').load(w.branchId) : null),
     // Through the visibility-filtered loader: null when the viewer may not see the landlord.
-    landlord: (w, _a, ctx) => (w.landlordCustomerId ? ctx.loaders.byId(customers, 'Customer').load(w.landlordCustomerId) : null),
+    landlord: (w, _a, ctx) => (w.landlordCustomerId ? ctx.loaders.byId('Customer').load(w.landlordCustomerId) : null),
     history: (w, args, ctx) => entityHistoryPage(ctx, 'WorkAddress', w.id, args),
   },
   Mutation: {

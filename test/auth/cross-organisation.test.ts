@@ -11,7 +11,7 @@ import { composition } from '../../src/areas';
 import { statusGroups } from '../../src/access/tables';
 import { raiseInvoice } from '../../src/invoices/service';
 import { parseGlobalId } from '../../src/graph/ids';
-import { raiseSalesOrderFromQuote } from '../../src/pipeline/service';
+import { raiseSalesOrderFromQuote } from '../../src/pipeline/sales-orders';
 import { quotes } from '../../src/pipeline/tables';
 import { portalTokens } from '../../src/portal/tables';
 import { hashToken } from '../../src/auth/tokens';

@@ -14,7 +14,7 @@ import { selectRows } from '../../src/db/client';
 import { allTables } from '../helpers/all-tables';
 import { parseGlobalId } from '../../src/graph/ids';
 import { raiseInvoice } from '../../src/invoices/service';
-import { raiseSalesOrderFromQuote } from '../../src/pipeline/service';
+import { raiseSalesOrderFromQuote } from '../../src/pipeline/sales-orders';
 import { quotes } from '../../src/pipeline/tables';
 import { customerTombstones } from '../../src/customers/tables';
 import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';

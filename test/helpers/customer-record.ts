@@ -7,7 +7,7 @@ import { hashToken } from '../../src/auth/tokens';
 import { generatePortalToken } from '../../src/portal/tokens';
 import { raiseInvoice } from '../../src/invoices/service';
 import { parseGlobalId } from '../../src/graph/ids';
-import { raiseSalesOrderFromQuote } from '../../src/pipeline/service';
+import { raiseSalesOrderFromQuote } from '../../src/pipeline/sales-orders';
 import { quotes } from '../../src/pipeline/tables';
 import { portalTokens } from '../../src/portal/tables';
 import type { CreateLeadInput } from '../generated/graphql';

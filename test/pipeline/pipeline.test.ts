@@ -6,7 +6,7 @@ import type { Actor } from '../../src/audit/service';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
 import { UserErrors } from '../../src/graph/user-errors';
-import { raiseSalesOrderFromQuote } from '../../src/pipeline/service';
+import { raiseSalesOrderFromQuote } from '../../src/pipeline/sales-orders';
 import { quotes } from '../../src/pipeline/tables';
 import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
 import { errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';

@@ -1,0 +1,68 @@
+// Sales orders, raised from signed quotes (D6): the quote's lines copied, numbered in the transaction,
+// refused while the customer's status does not allow new work (D4) unless overridden, audited.
+import { and, eq } from 'drizzle-orm';
+import { recordAudit, type Actor } from '../audit/service';
+import type { Db } from '../db/client';
+import { documentReference, nextNumber } from '../db/sequences';
+import { notFound, userError, type UserErrors } from '../graph/user-errors';
+import { selectQuoteLines } from './quotes';
+import { checkNewWorkAllowed, type StatusOverride } from './shared';
+import { quotes, salesOrderLines, salesOrders, type QuoteRow, type SalesOrderLineRow, type SalesOrderRow } from './tables';
+
+/** "SO-000042": how people quote it. */
+export const salesOrderReference = (o: Pick<SalesOrderRow, 'number'>) => documentReference('SO', o.number);
+
+/**
+ * Raises the sales order of a signed quote, inside the caller's transaction: copies the quote's
+ * lines, numbers the order, audits. A quote has at most one order: a second attempt is DUPLICATE
+ * (checked under the quote's row lock, and by the unique index on sales_orders.quote_id).
+ */
+export async function raiseSalesOrderFromQuote(
+  tx: Db,
+  actor: Actor,
+  quote: QuoteRow,
+  options: StatusOverride = { mayOverride: false },
+): Promise<{ salesOrder: SalesOrderRow; lines: SalesOrderLineRow[] }> {
+  const [locked] = await tx
+    .select()
+    .from(quotes)
+    .where(and(eq(quotes.id, quote.id), eq(quotes.organisationId, actor.organisationId)))
+    .for('update');
+  if (!locked) throw notFound(['input', 'id'], 'quote');
+  if (locked.status !== 'SIGNED') {
+    throw userError(['input', 'id'], `id: the quote is ${locked.status}; only a signed quote becomes a sales order.`, 'INVALID_STATE');
+  }
+  if (!locked.customerId) throw userError(['input', 'id'], 'id: the quote is on a lead; sales orders are for customers.', 'INVALID_STATE');
+  const duplicate = (): UserErrors => userError(['input', 'id'], 'id: this quote already has a sales order.', 'DUPLICATE');
+  const [existing] = await tx.select({ id: salesOrders.id }).from(salesOrders).where(eq(salesOrders.quoteId, locked.id));
+  if (existing) throw duplicate();
+  const overriddenStatus = await checkNewWorkAllowed(tx, locked.customerId, options);
+  const [salesOrder] = await tx
+    .insert(salesOrders)
+    .values({
+      organisationId: actor.organisationId,
+      customerId: locked.customerId,
+      quoteId: locked.id,
+      number: await nextNumber(tx, actor.organisationId, 'SALES_ORDER'),
+      currency: locked.currency,
+    })
+    .onConflictDoNothing({ target: salesOrders.quoteId })
+    .returning();
+  if (!salesOrder) throw duplicate();
+  const source = await selectQuoteLines(tx, locked.id);
+  const lines = source.length
+    ? await tx
+        .insert(salesOrderLines)
+        .values(
+          source.map(({ id, organisationId, quoteId: _quoteId, ...line }) => ({ ...line, organisationId, salesOrderId: salesOrder.id, quoteLineId: id })),
+        )
+        .returning()
+    : [];
+  await recordAudit(tx, actor, {
+    action: 'salesOrder.create',
+    entityType: 'SalesOrder',
+    entityId: salesOrder.id,
+    after: { ...salesOrder, lines, ...(overriddenStatus ? { overriddenStatus } : {}) },
+  });
+  return { salesOrder, lines };
+}
