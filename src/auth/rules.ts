@@ -3,8 +3,7 @@
 import { rule } from 'graphql-shield';
 import type { Context } from '../graph/context';
 import { forbidden, unauthenticated } from '../graph/errors';
-import type { Role } from '../organisations/tables';
-import type { PortalPermission } from '../portal/tables';
+import type { PortalPermission, RoleSet } from './roles';
 
 type Rule = ReturnType<ReturnType<typeof rule>>;
 
@@ -30,8 +29,11 @@ function memoised(name: string, create: () => Rule): Rule {
   return r;
 }
 
-/** A user with one of `roles`. One rule per set of roles: graphql-shield caches by rule name. */
-export function hasRole(...roles: Role[]): Rule {
+/**
+ * A user whose role is in `roles`, a named set of src/auth/roles.ts. One rule per set of roles:
+ * graphql-shield caches by rule name.
+ */
+export function hasRole(roles: RoleSet): Rule {
   const name = `hasRole:${[...roles].sort().join(',')}`;
   return memoised(name, () =>
     rule(name, { cache: 'contextual' })((_parent, _args, ctx: Context) => {

@@ -1,7 +1,8 @@
 // The authenticated caller, resolved once per request from the bearer token: a user of the
 // organisation, or a portal token bound to one of its customers.
-import type { OrganisationRow, Role, UserRow } from '../organisations/tables';
-import type { PortalPermission, PortalTokenRow } from '../portal/tables';
+import type { OrganisationRow, UserRow } from '../organisations/tables';
+import type { PortalTokenRow } from '../portal/tables';
+import type { PortalPermission, Role } from './roles';
 
 type ViewerBase = { organisation: OrganisationRow; organisationId: string };
 

@@ -17,16 +17,13 @@ import { accessGrants } from '../access/tables';
 import { customers } from '../customers/tables';
 import { leads } from '../leads/tables';
 import { savedSearches } from '../search/tables';
-import type { Role } from '../organisations/tables';
+import { seeAllCustomers, seeAllLeads, type RoleSet } from './roles';
 import type { Viewer } from './viewer';
 
 export type RecordKind = 'customer' | 'lead';
 
 /** Roles that see every record of a kind without owning it or holding a grant. */
-export const SEES_ALL: Record<RecordKind, readonly Role[]> = {
-  customer: ['ADMIN', 'MANAGER', 'READ_ONLY', 'SERVICE', 'FINANCE'],
-  lead: ['ADMIN', 'MANAGER', 'READ_ONLY'],
-};
+export const SEES_ALL: Record<RecordKind, RoleSet> = { customer: seeAllCustomers, lead: seeAllLeads };
 
 const recordTables = { customer: customers, lead: leads } as const;
 const grantColumns = { customer: accessGrants.customerId, lead: accessGrants.leadId } as const;

@@ -16,6 +16,7 @@ import { addresses } from '../addresses/tables';
 import { assets } from '../assets/tables';
 import { auditEntries } from '../audit/tables';
 import { recordAudit, type Actor } from '../audit/service';
+import { inRoleSet, managers } from '../auth/roles';
 import { branches } from '../branches/tables';
 import type { Config } from '../config';
 import { contacts } from '../contacts/tables';
@@ -40,8 +41,6 @@ import { customers, customerTombstones, type CustomerRow } from './tables';
 /** Who is erasing: the role decides, as in the rule tree (defence in depth: these lose data for good). */
 export type Eraser = Actor & { role: Role | null };
 
-const ERASER_ROLES: readonly Role[] = ['ADMIN', 'MANAGER'];
-
 export type RecordCount = { recordType: string; count: number };
 
 /** What replaces personal text that has to stay non-null: nothing about the person, the same everywhere. */
@@ -59,7 +58,8 @@ export function anonymisedCustomerName(id: string): string {
 }
 
 function refuseUnlessEraser(actor: Eraser): void {
-  if (!actor.role || !ERASER_ROLES.includes(actor.role)) {
+  // Erasing is for those who manage the whole book, as deleteCustomer/anonymiseCustomer's rule.
+  if (!inRoleSet(managers, actor.role)) {
     throw userError(['input', 'id'], 'id: only admins and managers may delete or anonymise customers.', 'NOT_PERMITTED');
   }
 }

@@ -9,31 +9,31 @@
 // grantee never does (src/auth/ownership.ts holds that rule for leads too).
 import { mayChangeOwner } from '../auth/ownership';
 import { UserErrors, type UserError } from '../graph/user-errors';
-import type { Role } from '../organisations/tables';
+import { creditControllers, customerEditors, sellers, type Role, type RoleSet } from '../auth/roles';
 
 type Group = {
   /** What the group is, for messages and the README. */
   label: string;
   fields: readonly string[];
-  roles: readonly Role[];
+  roles: RoleSet;
   /** Changing the owner: also the current-owner rule (src/auth/ownership.ts). */
   ownership?: true;
 };
 
 export const customerFieldGroups = {
-  OWNER: { label: 'owner', fields: ['ownerId'], roles: ['ADMIN', 'MANAGER', 'SALES'], ownership: true },
-  NAME_AND_STRUCTURE: { label: 'name and structure', fields: ['name', 'parentCustomerId', 'businessUnitId'], roles: ['ADMIN', 'MANAGER', 'SALES'] },
+  OWNER: { label: 'owner', fields: ['ownerId'], roles: sellers, ownership: true },
+  NAME_AND_STRUCTURE: { label: 'name and structure', fields: ['name', 'parentCustomerId', 'businessUnitId'], roles: sellers },
   // Segregation of duties: the seller who earns on a customer does not set how much it may owe.
-  CREDIT_TERMS: { label: 'credit terms', fields: ['creditLimit', 'creditorDays'], roles: ['ADMIN', 'MANAGER', 'FINANCE'] },
+  CREDIT_TERMS: { label: 'credit terms', fields: ['creditLimit', 'creditorDays'], roles: creditControllers },
   BILLING_REFERENCES: {
     label: 'billing references',
     fields: ['vatNumber', 'thirdPartyReference', 'priceBook'],
-    roles: ['ADMIN', 'MANAGER', 'SALES', 'FINANCE'],
+    roles: customerEditors,
   },
   DETAILS: {
     label: 'details',
     fields: ['advertisingSource', 'buildingType', 'vacantProperty', 'afterSalesCommunication', 'customFields'],
-    roles: ['ADMIN', 'MANAGER', 'SALES'],
+    roles: sellers,
   },
 } as const satisfies Record<string, Group>;
 

@@ -13,6 +13,7 @@ import { raiseInvoice } from '../invoices/service';
 import { leads } from '../leads/tables';
 import { createOrganisation, createUser } from '../organisations/service';
 import { apiTokens, demoCredentials, organisations, users, type Role } from '../organisations/tables';
+import { roles } from '../auth/roles';
 import { generateCustomers } from './bulk';
 import { createDemoAssets } from '../assets/demo';
 import { createDemoPipeline } from '../pipeline/demo';
@@ -36,7 +37,7 @@ const demoEmails = [ADMIN_EMAIL, ...demoUsers.map((u) => demoEmail(u.role))];
 /** The name of the tokens issued at start-up; the next start revokes the ones still live. */
 export const DEMO_TOKEN_NAME = 'Demo token (printed at start-up)';
 
-const roleOrder: Role[] = ['ADMIN', 'MANAGER', 'SALES', 'SERVICE', 'FINANCE', 'READ_ONLY'];
+const roleOrder: readonly Role[] = roles;
 
 /**
  * Earlier versions kept the demo tokens in plain text in `demo_credentials`: removes those rows and

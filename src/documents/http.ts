@@ -14,6 +14,7 @@ import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { actorOf } from '../audit/actor';
+import { fieldWorkers } from '../auth/roles';
 import { bearerToken, viewerForToken } from '../auth/tokens';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
@@ -22,7 +23,7 @@ import { HttpRefusal, receiveForm, releaseBody, type FormFile } from '../http/mu
 import { parseGlobalId, toGlobalId } from '../graph/ids';
 import { UserErrors } from '../graph/user-errors';
 import { decideContentType, SNIFF_BYTES } from './content-type';
-import { isDownloadable, recordUpload, resolveAttachment, UPLOADER_ROLES, type Attachment, type UploadedDocument } from './service';
+import { isDownloadable, recordUpload, resolveAttachment, type Attachment, type UploadedDocument } from './service';
 import { documentStore } from './store';
 import { documents, type DocumentRow } from './tables';
 
@@ -144,7 +145,7 @@ export function documentsRouter(options: { config: Config; database: Database })
       ctx = await contextFor(req, config, database);
       const viewer = ctx.viewer!;
       if (viewer.kind !== 'user') throw new HttpRefusal(403, 'FORBIDDEN', 'A portal token may not do this.');
-      if (!UPLOADER_ROLES.includes(viewer.role)) throw new HttpRefusal(403, 'FORBIDDEN', `Your role (${viewer.role}) may not upload documents.`);
+      if (!fieldWorkers.includes(viewer.role)) throw new HttpRefusal(403, 'FORBIDDEN', `Your role (${viewer.role}) may not upload documents.`);
       if (!/^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '')) {
         throw new HttpRefusal(400, 'BAD_REQUEST', 'Send multipart/form-data with a `recordId` field and then one `file`.');
       }

@@ -37,7 +37,7 @@ import type { Database } from '../db/client';
 import { createContext, type Context } from '../graph/context';
 import { receiveForm, releaseBody } from '../http/multipart';
 import { parseGlobalId, toGlobalId } from '../graph/ids';
-import type { Role } from '../organisations/tables';
+import { fieldWorkers, managers, sellers, type RoleSet } from '../auth/roles';
 import { appendCustomerExport, type ExportScope } from './customer-export';
 import type { ImportJobRow } from './tables';
 import { IMPORT_MODES, parseEncoding, parseMapping as parseTargetMapping, runCsvImport, type ImportMode, type ImportOutcome, type ImportTarget, type RequestProblem } from './csv-import';
@@ -46,11 +46,11 @@ import { heartbeatMs } from './job-watch';
 import { parseMapping, workAddressTarget } from './work-address-import';
 
 /** Roles that change work addresses, and so may import them. */
-const WORK_ADDRESS_IMPORTERS: readonly Role[] = ['ADMIN', 'MANAGER', 'SALES', 'SERVICE'];
+const WORK_ADDRESS_IMPORTERS = fieldWorkers;
 /** Roles that create customers in bulk (SERVICE works on customers but does not bring them in). */
-const CUSTOMER_IMPORTERS: readonly Role[] = ['ADMIN', 'MANAGER', 'SALES'];
+const CUSTOMER_IMPORTERS = sellers;
 /** Roles that may export every customer at once. */
-const BULK_EXPORTERS: readonly Role[] = ['ADMIN', 'MANAGER'];
+const BULK_EXPORTERS = managers;
 /** The largest CSV accepted; beyond it the job FAILS (rows committed so far stay in COMMIT_VALID_ROWS). */
 const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
 
@@ -96,7 +96,7 @@ export function importExportRouter(options: { database: Database; config: Config
   }
 
   /** A user with one of `roles`; otherwise answers 403 and returns false. */
-  function requireRole(ctx: Context, res: express.Response, roles: readonly Role[] | null): boolean {
+  function requireRole(ctx: Context, res: express.Response, roles: RoleSet | null): boolean {
     const viewer = ctx.viewer!;
     if (viewer.kind !== 'user') {
       refuse(res, 403, [{ message: 'A portal token may not do this.', code: 'FORBIDDEN' }]);
@@ -132,7 +132,7 @@ export function importExportRouter(options: { database: Database; config: Config
    * checked here) and returns what to import, or answers the request itself and returns null.
    */
   function importRoute(
-    roles: readonly Role[],
+    roles: RoleSet,
     fieldNames: string,
     prepare: (ctx: Context, res: express.Response, fields: Record<string, string>, problems: RequestProblem[]) => Promise<{ target: ImportTarget<any>; mapping: Record<string, string> } | null>,
   ): express.RequestHandler {

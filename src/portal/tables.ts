@@ -2,17 +2,13 @@
 // the permissions they grant. Stored as a SHA-256 hash, like users' tokens.
 import { sql } from 'drizzle-orm';
 import { index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { portalPermissions } from '../auth/roles';
 import { customers } from '../customers/tables';
 import { id, organisationId } from '../db/columns';
 import { users } from '../organisations/tables';
 
-export const portalPermissionEnum = pgEnum('portal_permission', [
-  'VIEW_INVOICES',
-  'VIEW_STATEMENTS',
-  'VIEW_JOBS',
-  'PAY',
-  'UPDATE_CONTACT_DETAILS',
-]);
+/** The permissions are auth's (src/auth/roles.ts): its rules check them. */
+export const portalPermissionEnum = pgEnum('portal_permission', portalPermissions);
 
 export const portalTokens = pgTable(
   'portal_tokens',
@@ -35,4 +31,4 @@ export const portalTokens = pgTable(
 );
 
 export type PortalTokenRow = typeof portalTokens.$inferSelect;
-export type PortalPermission = (typeof portalPermissionEnum.enumValues)[number];
+export type { PortalPermission } from '../auth/roles';

@@ -1,13 +1,13 @@
 // The rule tree is the map of who may do what: it must name every field of every type (no field is
 // left to the fallback by accident), and without a token every root field is refused.
 import { isInterfaceType, isObjectType, isUnionType } from 'graphql';
-import { ruleTree } from '../../src/auth/permissions';
-import { buildSchema } from '../../src/graph/schema';
+import { buildRuleTree } from '../../src/auth/permissions';
+import { areaRules, buildSchema } from '../../src/graph/schema';
 import { operationFor, schemaFieldsOf } from '../helpers/operations';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 const schema = buildSchema({ shield: false });
-const tree = ruleTree as Record<string, Record<string, unknown> | unknown>;
+const tree = buildRuleTree(areaRules, schema) as Record<string, Record<string, unknown> | unknown>;
 
 /** Object types a client can reach (introspection types excluded). */
 const objectTypes = Object.values(schema.getTypeMap()).filter((t) => isObjectType(t) && !t.name.startsWith('__'));
