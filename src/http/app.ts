@@ -10,13 +10,12 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { readLogPlugin } from '../audit/read-log-plugin';
-import { bearerToken, viewerForToken } from '../auth/tokens';
+import { httpAuthentication } from '../auth/http';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
-import { databaseUnavailable, formatDatabaseUnavailable, isDatabaseUnavailable } from '../db/faults';
+import { formatDatabaseUnavailable } from '../db/faults';
 import { currentStatementCount, withStatementCounter } from '../db/statement-count';
 import { createContext, type Context } from '../graph/context';
-import { unauthenticated } from '../graph/errors';
 import { buildSchema } from '../graph/schema';
 import { corsMiddleware } from './cors';
 import { graphiqlRouter } from './graphiql';
@@ -168,8 +167,10 @@ export async function createApp(options: {
   app.use(graphiqlRouter(options.demoToken ?? (() => null)));
   const rateLimiter = config.rateLimitEnabled ? await createRateLimiter({ config, log, now: options.rateLimitNow }) : null;
   if (rateLimiter) app.use(['/documents', '/imports', '/exports'], rateLimiter.httpRoutes);
-  app.use(documentsRouter({ config, database }));
-  app.use(importExportRouter({ database, config, log }));
+  // One authentication for /graphql and the HTTP routes: the same refusals, the same charge for a refused token.
+  const authentication = httpAuthentication({ database, config, log, refusedToken: rateLimiter?.refusedToken });
+  app.use(documentsRouter({ config, database, authentication }));
+  app.use(importExportRouter({ database, config, log, authentication }));
   // `npm run admin`/`seed` run through this server while it holds the embedded data directory.
   app.use(localCommandRouter({ database, server, log }));
   // Import jobs left RUNNING by a process that died are failed now, and (PostgreSQL) swept for later.
@@ -207,17 +208,7 @@ export async function createApp(options: {
     context: async ({ req }) => {
       const requestId = String((req as unknown as { id: string }).id);
       const reqLog = (req as unknown as { log: Logger }).log;
-      const header = req.headers.authorization;
-      let viewer = null;
-      if (header !== undefined) {
-        const token = bearerToken(header);
-        if (!token) throw (await rateLimiter?.refusedToken(req)) ?? unauthenticated('The Authorization header must be `Bearer <token>`.');
-        viewer = await viewerForToken(database.db, token).catch((err: unknown) => {
-          throw isDatabaseUnavailable(err) ? databaseUnavailable() : err;
-        });
-        // A refused token is charged to the caller's address, so tokens cannot be guessed at full speed.
-        if (!viewer) throw (await rateLimiter?.refusedToken(req)) ?? unauthenticated('The token is not valid: unknown, revoked or expired.');
-      }
+      const viewer = await authentication.viewerOf(req);
       return createContext({ db: database.db, config, log: reqLog, requestId, viewer, rateLimitKey: rateLimitKeyOf(req) });
     },
   });
