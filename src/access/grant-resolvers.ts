@@ -2,7 +2,7 @@
 import { actorOf } from '../audit/actor';
 import { customers } from '../customers/tables';
 import type { Resolvers } from '../generated/graphql';
-import { viewerOf, type Context } from '../graph/context';
+import { type Context } from '../graph/context';
 import { forbidden } from '../graph/errors';
 import { globalIdField } from '../graph/fields';
 import { payload } from '../graph/user-errors';
@@ -11,10 +11,10 @@ import { users } from '../organisations/tables';
 import { grantRecordAccess, grantState, recordGrants, revokeRecordAccess, type Grantor } from './grants';
 
 function grantorOf(ctx: Context): Grantor {
-  const viewer = viewerOf(ctx);
+  const actor = actorOf(ctx);
   // The rule tree admits only users to these fields; this guards the type.
-  if (viewer.kind !== 'user') throw forbidden('A portal token may not manage access.');
-  return { ...actorOf(ctx), userId: viewer.userId, role: viewer.role };
+  if (actor.kind !== 'user') throw forbidden('A portal token may not manage access.');
+  return actor;
 }
 
 export const grantResolvers: Resolvers = {

@@ -4,20 +4,21 @@
 // records they own.
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { recordAudit, type Actor } from '../audit/service';
+import { recordAudit } from '../audit/service';
+import type { UserActor } from '../auth/actor';
 import { customers } from '../customers/tables';
 import type { Db } from '../db/client';
 import type { AccessGrantState, GrantRecordAccessInput } from '../generated/graphql';
 import { forbidden } from '../graph/errors';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
 import { leads } from '../leads/tables';
-import { users, type Role } from '../organisations/tables';
+import { users } from '../organisations/tables';
 import { inRoleSet, managers } from '../auth/roles';
 import { resolveRecordOwner, type RecordOwner } from '../records/owner';
 import { accessGrants, type AccessGrantRow } from './tables';
 
 /** Who is asking, as far as managing access goes. */
-export type Grantor = Actor & { userId: string; role: Role };
+export type Grantor = UserActor;
 
 const REASON_MAX = 1000;
 

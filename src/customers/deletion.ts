@@ -32,14 +32,13 @@ import { userError } from '../graph/user-errors';
 import { importJobs } from '../import-export/tables';
 import { invoices } from '../invoices/tables';
 import { leads } from '../leads/tables';
-import type { Role } from '../organisations/tables';
 import { estimates, jobs, opportunities, quotes, salesOrders } from '../pipeline/tables';
 import { portalTokens } from '../portal/tables';
 import { workAddresses } from '../work-addresses/tables';
 import { customers, customerTombstones, type CustomerRow } from './tables';
 
 /** Who is erasing: the role decides, as in the rule tree (defence in depth: these lose data for good). */
-export type Eraser = Actor & { role: Role | null };
+export type Eraser = Actor;
 
 export type RecordCount = { recordType: string; count: number };
 

@@ -9,7 +9,8 @@
 // grantee never does (src/auth/ownership.ts holds that rule for leads too).
 import { mayChangeOwner } from '../auth/ownership';
 import { UserErrors, type UserError } from '../graph/user-errors';
-import { creditControllers, customerEditors, sellers, type Role, type RoleSet } from '../auth/roles';
+import type { Actor } from '../auth/actor';
+import { creditControllers, customerEditors, sellers, type RoleSet } from '../auth/roles';
 
 type Group = {
   /** What the group is, for messages and the README. */
@@ -41,11 +42,11 @@ const groupOfField = new Map<string, Group>(
   Object.values(customerFieldGroups as Record<string, Group>).flatMap((group) => group.fields.map((field) => [field, group] as const)),
 );
 
-/** Who is changing the customer: a user's role, or none for the server's own jobs (which may change anything). */
-export type FieldChanger = { userId: string | null; role?: Role | null };
+/** Who is changing the customer: a user, by role; the server's own jobs change anything (portal tokens reach no customer field through the rule tree). */
+export type FieldChanger = Actor;
 
 function refusal(changer: FieldChanger, field: string, group: Group | undefined): string | null {
-  if (!changer.role) return null;
+  if (changer.kind !== 'user') return null;
   if (!group) return `${field}: no role may change this field.`;
   if (!group.roles.includes(changer.role)) {
     return `${field}: your role (${changer.role}) may not change a customer's ${group.label}; ${group.roles.join(', ')} may.`;

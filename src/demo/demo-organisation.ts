@@ -13,6 +13,7 @@ import { raiseInvoice } from '../invoices/service';
 import { leads } from '../leads/tables';
 import { createOrganisation, createUser } from '../organisations/service';
 import { apiTokens, demoCredentials, organisations, users, type Role } from '../organisations/tables';
+import { systemActor } from '../auth/actor';
 import { roles } from '../auth/roles';
 import { generateCustomers } from './bulk';
 import { createDemoAssets } from '../assets/demo';
@@ -105,7 +106,7 @@ export async function createDemoOrganisation(db: Db, options: { customers?: numb
 
 /** A few invoices on the first customers, issued over the last weeks, so finance views have data. */
 async function createDemoInvoices(db: Db, organisationId: string): Promise<void> {
-  const actor = { organisationId, userId: null, requestId: null, currency: 'GBP' };
+  const actor = systemActor(organisationId, 'demo invoices');
   const some = await db.select({ id: customers.id }).from(customers).where(eq(customers.organisationId, organisationId)).orderBy(asc(customers.name)).limit(12);
   const work = ['Annual boiler service', 'Gas safety certificate', 'Replace thermostat', 'Emergency call-out', 'Radiator flush'];
   for (const [i, customer] of some.entries()) {

@@ -7,6 +7,7 @@ import type { Actor } from '../../src/audit/service';
 import { createUser } from '../../src/organisations/service';
 import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
 import { type TestOrganisation, type TestServer } from '../helpers/server';
+import { systemActor } from '../../src/auth/actor';
 
 let server: TestServer;
 let org: TestOrganisation;
@@ -30,7 +31,7 @@ async function createCustomer(name: string, token: string, overrides: Record<str
 }
 
 function system(): Actor {
-  return { organisationId: org.organisationId, userId: null, requestId: null, currency: 'GBP' };
+  return systemActor(org.organisationId, 'test');
 }
 
 async function portalToken(customerId: string, permissions: string[]) {
