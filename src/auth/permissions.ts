@@ -7,7 +7,7 @@
 // Rules sit on root fields and on the few sensitive fields; which rows a viewer sees (owners,
 // delegated access, a portal token's one customer) is filtered in the data layer
 // (src/auth/visibility.ts), so lists never fetch what they would then hide.
-import { GraphQLError, isObjectType, type GraphQLSchema } from 'graphql';
+import { getNamedType, GraphQLError, isObjectType, type GraphQLSchema } from 'graphql';
 import { allow, deny, shield } from 'graphql-shield';
 import { applyMiddleware, type IMiddleware } from 'graphql-middleware';
 import { isAuthenticated } from './rules';
@@ -20,7 +20,7 @@ const sharedRules: AreaRules = {
   Query: { node: isAuthenticated, nodes: isAuthenticated },
 };
 
-/** Shared types with nothing sensitive in them (graph/), reached only through fields with rules of their own. */
+/** Shared types with nothing sensitive in them (graph/): a user error, an amount, a page's position. */
 const SHARED_HARMLESS = new Set(['PageInfo', 'Money', 'UserError']);
 
 /**
@@ -62,11 +62,34 @@ export function buildRuleTree(areaRules: readonly AreaRules[], schema: GraphQLSc
     if (area.Mutation) addFields('Mutation', area.Mutation);
     for (const [typeName, fields] of Object.entries(area.extend ?? {})) addFields(typeName, fields);
   }
-  for (const type of Object.values(schema.getTypeMap())) {
-    if (!isObjectType(type) || type.name.startsWith('__') || type.name in tree) continue;
-    if (SHARED_HARMLESS.has(type.name) || HARMLESS_SHAPE.test(type.name)) tree[type.name] = allow;
-  }
+  for (const typeName of harmlessTypes(schema, tree)) tree[typeName] = allow;
   return tree;
+}
+
+/**
+ * The schema's pages, edges and payloads (and the shared harmless types) that no area gave a rule,
+ * and that are reached only through fields with a rule of their own (not a bare `allow`) or through
+ * one another (a page's edges). One reached otherwise is left out: the rule-tree test then names it,
+ * and its area gives it a rule.
+ */
+function harmlessTypes(schema: GraphQLSchema, tree: RuleTree): Set<string> {
+  const objects = Object.values(schema.getTypeMap()).filter(isObjectType).filter((t) => !t.name.startsWith('__'));
+  const harmless = new Set(
+    objects.filter((t) => !(t.name in tree) && (SHARED_HARMLESS.has(t.name) || HARMLESS_SHAPE.test(t.name))).map((t) => t.name),
+  );
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const parent of objects) {
+      if (harmless.has(parent.name)) continue;
+      for (const [fieldName, field] of Object.entries(parent.getFields())) {
+        const target = getNamedType(field.type).name;
+        if (!harmless.has(target) || SHARED_HARMLESS.has(target) || ruleFor(tree, parent.name, fieldName) !== allow) continue;
+        harmless.delete(target);
+        changed = true;
+      }
+    }
+  }
+  return harmless;
 }
 
 /** The rule that applies to a field: its own, its type's `*`, its type's single rule, or the fallback (deny). */
