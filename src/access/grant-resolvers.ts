@@ -1,17 +1,17 @@
 // GraphQL for delegated access: grant, revoke, and each record's access view.
 import { actorOf } from '../audit/actor';
 import type { Resolvers } from '../generated/graphql';
-import { viewerOf, type Context } from '../graph/context';
+import { type Context } from '../graph/context';
 import { forbidden } from '../graph/errors';
 import { globalIdField } from '../graph/fields';
 import { payload } from '../graph/user-errors';
 import { grantRecordAccess, grantState, recordGrants, revokeRecordAccess, type Grantor } from './grants';
 
 function grantorOf(ctx: Context): Grantor {
-  const viewer = viewerOf(ctx);
+  const actor = actorOf(ctx);
   // The rule tree admits only users to these fields; this guards the type.
-  if (viewer.kind !== 'user') throw forbidden('A portal token may not manage access.');
-  return { ...actorOf(ctx), userId: viewer.userId, role: viewer.role };
+  if (actor.kind !== 'user') throw forbidden('A portal token may not manage access.');
+  return actor;
 }
 
 export const grantResolvers: Resolvers = {

@@ -4,21 +4,22 @@
 // records they own.
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { recordAudit, type Actor } from '../audit/service';
+import { recordAudit } from '../audit/service';
+import type { UserActor } from '../auth/actor';
 import { customers } from '../customers/tables';
 import type { Db } from '../db/client';
 import type { AccessGrantState, GrantRecordAccessInput } from '../generated/graphql';
 import { forbidden } from '../graph/errors';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
 import { leads } from '../leads/tables';
-import { users, type Role } from '../tenancy/tables';
+import { users } from '../tenancy/tables';
+import { inRoleSet, managers } from '../auth/roles';
 import { resolveRecordOwner, type RecordOwner } from '../records/owner';
 import { accessGrants, type AccessGrantRow } from './tables';
 
 /** Who is asking, as far as managing access goes. */
-export type Grantor = Actor & { userId: string; role: Role };
+export type Grantor = UserActor;
 
-const MANAGES_ALL: readonly Role[] = ['ADMIN', 'MANAGER'];
 const REASON_MAX = 1000;
 
 export function grantState(grant: AccessGrantRow, now: Date = new Date()): AccessGrantState {
@@ -36,7 +37,7 @@ async function ownerOf(tx: Db, record: RecordOwner): Promise<string | null> {
 
 /** Admins and managers manage access to any record they see; others to the records they own. */
 async function mayManage(tx: Db, grantor: Grantor, record: RecordOwner): Promise<boolean> {
-  return MANAGES_ALL.includes(grantor.role) || (await ownerOf(tx, record)) === grantor.userId;
+  return inRoleSet(managers, grantor.role) || (await ownerOf(tx, record)) === grantor.userId;
 }
 
 const grantSchema = z.object({
@@ -121,7 +122,7 @@ export async function recordGrants(
   record: RecordOwner & { ownerId: string | null },
   states: readonly AccessGrantState[] | null | undefined,
 ): Promise<AccessGrantRow[]> {
-  if (!MANAGES_ALL.includes(grantor.role) && record.ownerId !== grantor.userId) {
+  if (!inRoleSet(managers, grantor.role) && record.ownerId !== grantor.userId) {
     throw forbidden("Only admins, managers and the record's owner see its access grants.");
   }
   const column = record.kind === 'customer' ? accessGrants.customerId : accessGrants.leadId;

@@ -3,6 +3,7 @@
 import { sql } from 'drizzle-orm';
 import { REDACTED } from '../db/record-children';
 import { defineArea } from '../graph/area';
+import { accessRules } from './rules';
 import { accessGrants, statusGroups } from './tables';
 import { visibilityFor } from './visibility';
 import { grantResolvers } from './grant-resolvers';
@@ -11,6 +12,7 @@ import { statusGroupResolvers } from './status-group-resolvers';
 export const accessArea = defineArea({
   name: 'access',
   resolvers: [grantResolvers, statusGroupResolvers],
+  rules: accessRules,
   nodes: {
     AccessGrant: { table: accessGrants },
     StatusGroup: { table: statusGroups },

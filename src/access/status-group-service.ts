@@ -155,10 +155,10 @@ export async function assertStatusPermitted(
   toStatusId: string,
   field: string[] = ['input', 'statusId'],
 ): Promise<void> {
-  const systemJob = actor.userId === null && !actor.portalTokenId && !actor.visibility;
-  if (actor.isAdmin || systemJob) return;
+  // The server's own work and admins are not limited by status security groups; a portal token may set none.
+  if (actor.kind === 'system' || (actor.kind === 'user' && actor.isAdmin)) return;
   if (fromStatusId === toStatusId) return;
-  const assignable = actor.userId === null ? new Set<string>() : await assignableStatusIds(tx, actor.organisationId, actor.userId, false);
+  const assignable = actor.kind === 'user' ? await assignableStatusIds(tx, actor.organisationId, actor.userId, false) : new Set<string>();
   if (assignable === 'all') return;
   const refused = [toStatusId, fromStatusId].filter((id): id is string => id !== null && !assignable.has(id));
   if (refused.length === 0) return;

@@ -16,16 +16,13 @@ import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { customers } from '../customers/tables';
 import { leads } from '../leads/tables';
 import { savedSearches } from '../search/tables';
-import type { Role } from '../tenancy/tables';
+import { seeAllCustomers, seeAllLeads, type RoleSet } from '../auth/roles';
 import type { RecordKind, Visibility } from '../auth/visibility';
 import type { Viewer } from '../auth/viewer';
 import { accessGrants } from './tables';
 
 /** Roles that see every record of a kind without owning it or holding a grant. */
-export const SEES_ALL: Record<RecordKind, readonly Role[]> = {
-  customer: ['ADMIN', 'MANAGER', 'READ_ONLY', 'SERVICE', 'FINANCE'],
-  lead: ['ADMIN', 'MANAGER', 'READ_ONLY'],
-};
+export const SEES_ALL: Record<RecordKind, RoleSet> = { customer: seeAllCustomers, lead: seeAllLeads };
 
 const recordTables = { customer: customers, lead: leads } as const;
 const grantColumns = { customer: accessGrants.customerId, lead: accessGrants.leadId } as const;

@@ -1,18 +1,19 @@
 // Who may do what in this area: merged into the one rule tree (src/auth/permissions.ts).
 import { allow } from 'graphql-shield';
 import type { AreaRules } from '../auth/area-rules';
+import { admins, fieldWorkers } from '../auth/roles';
 import { hasRole, isUser } from '../auth/rules';
 
-const admins = hasRole('ADMIN');
+const listKeepers = hasRole(admins);
 /** The roles that look after customers' equipment; READ_ONLY and FINANCE change nothing here. */
-const assetWriters = hasRole('ADMIN', 'MANAGER', 'SALES', 'SERVICE');
+const assetWriters = hasRole(fieldWorkers);
 
 export const assetsRules: AreaRules = {
   Query: { assetGroups: isUser, assetMakes: isUser, fuelTypes: isUser, assetLocations: isUser },
   Mutation: {
-    createAssetListItem: admins,
-    renameAssetListItem: admins,
-    deleteAssetListItem: admins,
+    createAssetListItem: listKeepers,
+    renameAssetListItem: listKeepers,
+    deleteAssetListItem: listKeepers,
     createAsset: assetWriters,
     updateAsset: assetWriters,
     deleteAsset: assetWriters,
@@ -28,13 +29,6 @@ export const assetsRules: AreaRules = {
     AssetModel: allow,
     FuelType: allow,
     AssetLocation: allow,
-    AssetConnection: allow,
-    AssetEdge: allow,
-    AssetListItemPayload: allow,
-    DeleteAssetListItemPayload: allow,
-    CreateAssetPayload: allow,
-    UpdateAssetPayload: allow,
-    DeleteAssetPayload: allow,
   },
   extend: { Customer: { assets: isUser }, WorkAddress: { assets: isUser } },
 };

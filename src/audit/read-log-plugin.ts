@@ -19,8 +19,8 @@ export async function writeCustomerReads(ctx: Context): Promise<void> {
       customerIds.map((customerId) => ({
         organisationId: viewer.organisationId,
         customerId,
-        readerUserId: viewer.userId,
-        readerPortalTokenId: viewer.portal?.id ?? null,
+        readerUserId: viewer.kind === 'user' ? viewer.userId : null,
+        readerPortalTokenId: viewer.kind === 'portal' ? viewer.portal.id : null,
         requestId: ctx.requestId,
       })),
     );

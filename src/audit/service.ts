@@ -1,26 +1,11 @@
 // Writes the audit trail. Called inside the same transaction as the change it records, so a change
 // and its audit entry are written together or not at all.
-import type { Visibility } from '../auth/visibility';
-import type { Role } from '../tenancy/tables';
+import type { Actor } from '../auth/actor';
 import type { Db } from '../db/client';
 import { auditEntries } from './tables';
 
-/** Who is making a change, and in which organisation and request. */
-export type Actor = {
-  organisationId: string;
-  userId: string | null;
-  /** The portal token making the change, when it is not a user. */
-  portalTokenId?: string | null;
-  /** What the actor may see; absent for the server's own jobs, which see everything. */
-  visibility?: Visibility;
-  requestId: string | null;
-  /** Organisation defaults services need (currency for money without one). */
-  currency: string;
-  /** An admin user: not limited by status security groups. Absent (false) for everyone else. */
-  isAdmin?: boolean;
-  /** The user's role, for field-level rules (src/customers/field-permissions.ts); absent for the server's own jobs and portal tokens. */
-  role?: Role | null;
-};
+/** Who is making a change: a user, a portal token, or the server's own work (src/auth/actor.ts). */
+export type { Actor } from '../auth/actor';
 
 export type AuditChange = {
   action: string;
@@ -36,8 +21,8 @@ export async function recordAudit(db: Db, actor: Actor, changes: AuditChange | A
   await db.insert(auditEntries).values(
     list.map((c) => ({
       organisationId: actor.organisationId,
-      actorUserId: actor.userId,
-      actorPortalTokenId: actor.portalTokenId ?? null,
+      actorUserId: actor.kind === 'user' ? actor.userId : null,
+      actorPortalTokenId: actor.kind === 'portal' ? actor.portalTokenId : null,
       requestId: actor.requestId,
       action: c.action,
       entityType: c.entityType,

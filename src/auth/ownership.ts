@@ -2,14 +2,13 @@
 // delegated grant (src/access/grants.ts) opens it only for a time. So an owner is changed by admins,
 // managers and the current owner only: a grantee never widens its own access by taking ownership,
 // or by clearing the owner so that no one else holds it.
-import type { Role } from '../tenancy/tables';
+import type { Actor } from './actor';
+import { inRoleSet, managers } from './roles';
 
-/** Roles that reassign any record they see. */
-export const REASSIGNS_ANY: readonly Role[] = ['ADMIN', 'MANAGER'];
-
-/** `role` absent: the server's own jobs (imports run as the importer still carry a role). */
-export function mayChangeOwner(changer: { userId: string | null; role?: Role | null }, currentOwnerId: string | null): boolean {
-  if (!changer.role) return true;
-  if (REASSIGNS_ANY.includes(changer.role)) return true;
+/** Any owner for the server's own work (imports run as the importer are the user's); portal tokens change no owner through the rule tree. */
+export function mayChangeOwner(changer: Actor, currentOwnerId: string | null): boolean {
+  if (changer.kind !== 'user') return true;
+  // Managers reassign any record they see.
+  if (inRoleSet(managers, changer.role)) return true;
   return currentOwnerId !== null && currentOwnerId === changer.userId;
 }

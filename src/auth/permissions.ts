@@ -1,191 +1,113 @@
-// The map of who may do what: one graphql-shield rule tree over the whole schema. Anything not
-// named here is denied (`fallbackRule: deny`), and test/auth/rule-tree.test.ts fails for any field
-// without a rule, so a new field is unreachable, and the build red, until it gets one here.
+// The map of who may do what: one graphql-shield rule tree over the whole schema, merged from every
+// area's rules (src/<area>/rules.ts, an AreaRules each), which the composition root passes in. This
+// module imports no area. Anything not named is denied (`fallbackRule: deny`), and
+// test/auth/rule-tree.test.ts fails for any field without a rule, so a new field is unreachable, and
+// the build red, until its area gives it one.
 //
 // Rules sit on root fields and on the few sensitive fields; which rows a viewer sees (owners,
 // delegated access, a portal token's one customer) is filtered in the data layer
 // (src/auth/visibility.ts), so lists never fetch what they would then hide.
-import { GraphQLError, type GraphQLSchema } from 'graphql';
-import { allow, deny, or, shield } from 'graphql-shield';
+import { getNamedType, GraphQLError, isObjectType, type GraphQLSchema } from 'graphql';
+import { allow, deny, shield } from 'graphql-shield';
 import { applyMiddleware, type IMiddleware } from 'graphql-middleware';
-import { hasRole, isAuthenticated, isPortalTokenWith, isUser } from './rules';
-import type { AreaRules } from './area-rules';
+import { isAuthenticated } from './rules';
+import type { AreaRules, FieldRules, ShieldRule } from './area-rules';
 
+export type RuleTree = Record<string, ShieldRule | FieldRules>;
 
-const anyUser = isUser;
-const admins = hasRole('ADMIN');
-const adminsAndManagers = hasRole('ADMIN', 'MANAGER');
-/** Invoices: users who see the customer (visibility decides which), and portal tokens with VIEW_INVOICES. */
-const seesInvoices = or(isUser, isPortalTokenWith('VIEW_INVOICES'));
-
-/** Roles allowed to change each area. READ_ONLY changes nothing. */
-export const writers = {
-  customers: hasRole('ADMIN', 'MANAGER', 'SALES', 'FINANCE'),
-  createCustomers: hasRole('ADMIN', 'MANAGER', 'SALES'),
-  leads: hasRole('ADMIN', 'MANAGER', 'SALES'),
-  contactsAndAddresses: or(hasRole('ADMIN', 'MANAGER', 'SALES', 'SERVICE'), isPortalTokenWith('UPDATE_CONTACT_DETAILS')),
-  /** Granting access to a record: these roles, and the service checks they manage or own the record. */
-  recordAccess: hasRole('ADMIN', 'MANAGER', 'SALES', 'SERVICE', 'FINANCE'),
+/** The root fields no area owns: a global id serves any type, and each type's visibility decides. */
+const sharedRules: AreaRules = {
+  Query: { node: isAuthenticated, nodes: isAuthenticated },
 };
 
-/** Types with nothing sensitive in them: reachable only through a root field that was allowed. */
-const harmless = [
-  'PageInfo',
-  'Money',
-  'UserError',
-  'ContactEmail',
-  'ContactPhone',
-  'CustomerConnection',
-  'CustomerEdge',
-  'LeadConnection',
-  'LeadEdge',
-  'ContactConnection',
-  'ContactEdge',
-  'AddressConnection',
-  'AddressEdge',
-  'UserConnection',
-  'UserEdge',
-  'AuditEntryConnection',
-  'AuditEntryEdge',
-  'RecordReadConnection',
-  'RecordReadEdge',
-  'InvoiceConnection',
-  'InvoiceEdge',
-  'CreateCustomerPayload',
-  'UpdateCustomerPayload',
-  'ChangeCustomerStatusPayload',
-  'CreateLeadPayload',
-  'UpdateLeadPayload',
-  'ChangeLeadStatusPayload',
-  'CreateContactPayload',
-  'UpdateContactPayload',
-  'CreateAddressPayload',
-  'UpdateAddressPayload',
-  'GrantRecordAccessPayload',
-  'RevokeRecordAccessPayload',
-  'StatusGroupPayload',
-  'UserPayload',
-  'CreateApiTokenPayload',
-  'RevokeApiTokenPayload',
-  'CreatePortalTokenPayload',
-  'RevokePortalTokenPayload',
-] as const;
+/** Shared types with nothing sensitive in them (graph/): a user error, an amount, a page's position. */
+const SHARED_HARMLESS = new Set(['PageInfo', 'Money', 'UserError']);
 
-const coreTree = {
-  Query: {
-    node: isAuthenticated,
-    nodes: isAuthenticated,
-    viewer: isAuthenticated,
-    customer: isAuthenticated,
-    customers: anyUser,
-    customerTypes: anyUser,
-    customerStatuses: anyUser,
-    businessUnits: anyUser,
-    lead: anyUser,
-    leads: anyUser,
-    statusGroups: anyUser,
-    users: anyUser,
-  },
-  Mutation: {
-    createCustomer: writers.createCustomers,
-    updateCustomer: writers.customers,
-    changeCustomerStatus: writers.customers,
-    createLead: writers.leads,
-    updateLead: writers.leads,
-    changeLeadStatus: writers.leads,
-    createContact: writers.contactsAndAddresses,
-    updateContact: writers.contactsAndAddresses,
-    createAddress: writers.contactsAndAddresses,
-    updateAddress: writers.contactsAndAddresses,
-    grantRecordAccess: writers.recordAccess,
-    revokeRecordAccess: writers.recordAccess,
-    createStatusGroup: admins,
-    updateStatusGroup: admins,
-    deleteStatusGroup: admins,
-    createUser: admins,
-    updateUser: admins,
-    // Any user for themself; the service lets only admins act for others.
-    createApiToken: anyUser,
-    revokeApiToken: anyUser,
-    createPortalToken: adminsAndManagers,
-    revokePortalToken: adminsAndManagers,
-  },
-  // Reached only through root fields that already required a token.
-  Viewer: allow,
-  Organisation: allow,
-  // A portal token reaches its customer's name, contacts and addresses; the rest is for users.
-  Customer: {
-    '*': anyUser,
-    id: isAuthenticated,
-    name: isAuthenticated,
-    contacts: isAuthenticated,
-    addresses: isAuthenticated,
-    creditLimit: anyUser,
-    auditTrail: adminsAndManagers,
-    readLog: adminsAndManagers,
-    // The service also requires admin, manager or the record's owner.
-    accessGrants: anyUser,
-    portalTokens: adminsAndManagers,
-    invoices: seesInvoices,
-  },
-  Invoice: { '*': seesInvoices },
-  InvoiceLine: { '*': seesInvoices },
-  Lead: { '*': anyUser, auditTrail: adminsAndManagers, accessGrants: anyUser },
-  // Rows under a customer: a portal token reaches them only through its customer, and sees them.
-  Contact: { '*': allow, lead: anyUser },
-  Address: { '*': allow, lead: anyUser },
-  // Reference lists and people: every path to them is for users only (`node` serves a portal token
-  // only its customer, contacts, addresses and its own token), so their fields need no rule of their own.
-  CustomerType: allow,
-  CustomerStatus: allow,
-  BusinessUnit: allow,
-  User: { '*': allow, apiTokens: anyUser },
-  StatusGroup: allow,
-  AccessGrant: { '*': anyUser },
-  // The resolvers also limit a token's details to its owner and admins.
-  ApiToken: { '*': anyUser },
-  AuditEntry: { '*': adminsAndManagers },
-  RecordRead: { '*': adminsAndManagers },
-  PortalToken: { '*': allow, createdBy: anyUser },
-  ...Object.fromEntries(harmless.map((type) => [type, allow])),
-};
+/**
+ * Pages, edges and mutation payloads: wrappers reached only through a field with its own rule (a
+ * root field, or a list field such as `Customer.notes`), whose contents (the nodes) have theirs.
+ */
+const HARMLESS_SHAPE = /(Connection|Edge|Payload)$/;
 
-function mergeAreas(core: Record<string, unknown>, areas: readonly AreaRules[]): Record<string, unknown> {
-  const tree: Record<string, unknown> = { ...core, Query: { ...(core.Query as object) }, Mutation: { ...(core.Mutation as object) } };
-  const addFields = (typeName: string, fields: Record<string, unknown>) => {
+function isFieldMap(value: unknown): value is FieldRules {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+/**
+ * The whole map: every area's rules, and `allow` for each harmless type of the schema (pages, edges,
+ * payloads and the shared PageInfo/Money/UserError) that no area gave a rule. A type is declared by one
+ * area (`types`); others add fields to it (`extend`); two rules for one field are an error.
+ */
+export function buildRuleTree(areaRules: readonly AreaRules[], schema: GraphQLSchema): RuleTree {
+  const areas = [sharedRules, ...areaRules];
+  const tree: RuleTree = { Query: {}, Mutation: {} };
+  // Types first, so that an area may extend a type whatever the order of the list.
+  for (const area of areas) {
+    for (const [typeName, rules] of Object.entries(area.types ?? {})) {
+      if (typeName in tree) throw new Error(`rule tree: ${typeName} is given rules twice`);
+      tree[typeName] = isFieldMap(rules) ? { ...rules } : rules;
+    }
+  }
+  const addFields = (typeName: string, fields: FieldRules) => {
     const existing = tree[typeName];
-    if (existing !== undefined && (typeof existing !== 'object' || Object.getPrototypeOf(existing) !== Object.prototype)) {
-      throw new Error(`rule tree: ${typeName} has one rule for the whole type; it cannot take field rules`);
-    }
+    if (existing === undefined) throw new Error(`rule tree: fields added to ${typeName}, which no area gives rules`);
+    if (!isFieldMap(existing)) throw new Error(`rule tree: ${typeName} has one rule for the whole type; it cannot take field rules`);
     for (const field of Object.keys(fields)) {
-      if (existing && field in (existing as object)) throw new Error(`rule tree: ${typeName}.${field} has two rules`);
+      if (field in existing) throw new Error(`rule tree: ${typeName}.${field} has two rules`);
     }
-    tree[typeName] = { ...(existing as object | undefined), ...fields };
+    Object.assign(existing, fields);
   };
   for (const area of areas) {
     if (area.Query) addFields('Query', area.Query);
     if (area.Mutation) addFields('Mutation', area.Mutation);
     for (const [typeName, fields] of Object.entries(area.extend ?? {})) addFields(typeName, fields);
-    for (const [typeName, rules] of Object.entries(area.types ?? {})) {
-      if (typeName in tree) throw new Error(`rule tree: ${typeName} is given rules twice`);
-      tree[typeName] = rules;
-    }
   }
+  for (const typeName of harmlessTypes(schema, tree)) tree[typeName] = allow;
   return tree;
 }
 
-/** The whole map: the core tree plus every area's rules (src/<area>/rules.ts, listed by the areas' manifests). */
-export function buildRuleTree(areaRules: readonly AreaRules[]): Record<string, unknown> {
-  return mergeAreas(coreTree, areaRules);
+/**
+ * The schema's pages, edges and payloads (and the shared harmless types) that no area gave a rule,
+ * and that are reached only through fields with a rule of their own (not a bare `allow`) or through
+ * one another (a page's edges). One reached otherwise is left out: the rule-tree test then names it,
+ * and its area gives it a rule.
+ */
+function harmlessTypes(schema: GraphQLSchema, tree: RuleTree): Set<string> {
+  const objects = Object.values(schema.getTypeMap()).filter(isObjectType).filter((t) => !t.name.startsWith('__'));
+  const harmless = new Set(
+    objects.filter((t) => !(t.name in tree) && (SHARED_HARMLESS.has(t.name) || HARMLESS_SHAPE.test(t.name))).map((t) => t.name),
+  );
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const parent of objects) {
+      if (harmless.has(parent.name)) continue;
+      for (const [fieldName, field] of Object.entries(parent.getFields())) {
+        const target = getNamedType(field.type).name;
+        if (!harmless.has(target) || SHARED_HARMLESS.has(target) || ruleFor(tree, parent.name, fieldName) !== allow) continue;
+        harmless.delete(target);
+        changed = true;
+      }
+    }
+  }
+  return harmless;
 }
 
 /** The rule that applies to a field: its own, its type's `*`, its type's single rule, or the fallback (deny). */
-function ruleFor(ruleTree: Record<string, unknown>, typeName: string, fieldName: string): unknown {
-  const rules = ruleTree[typeName];
+function ruleFor(tree: RuleTree, typeName: string, fieldName: string): unknown {
+  const rules = tree[typeName];
   if (rules === undefined) return deny;
-  if (typeof rules !== 'object' || rules === null || Object.getPrototypeOf(rules) !== Object.prototype) return rules;
-  const map = rules as Record<string, unknown>;
-  return map[fieldName] ?? map['*'] ?? deny;
+  if (!isFieldMap(rules)) return rules;
+  return rules[fieldName] ?? rules['*'] ?? deny;
+}
+
+/** The shield over a rule tree: anything not named is denied. */
+export function permissionsOf(tree: RuleTree) {
+  return shield(tree as Parameters<typeof shield>[0], {
+    fallbackRule: deny,
+    // Without this, graphql-shield turns every error a resolver throws into "not authorised".
+    allowExternalErrors: true,
+    fallbackError: new GraphQLError('You are not allowed to do this.', { extensions: { code: 'FORBIDDEN' } }),
+  });
 }
 
 /**
@@ -194,8 +116,8 @@ function ruleFor(ruleTree: Record<string, unknown>, typeName: string, fieldName:
  * unwrapped: the same decisions, without a promise per field of every item of every list.
  */
 export function authorise(schema: GraphQLSchema, areaRules: readonly AreaRules[]): GraphQLSchema {
-  const ruleTree = buildRuleTree(areaRules);
-  const permissions = shieldOf(ruleTree);
+  const tree = buildRuleTree(areaRules, schema);
+  const permissions = permissionsOf(tree);
   const generated = (permissions as unknown as { generate(schema: GraphQLSchema): IMiddleware }).generate(schema) as Record<
     string,
     Record<string, unknown>
@@ -203,18 +125,9 @@ export function authorise(schema: GraphQLSchema, areaRules: readonly AreaRules[]
   const needed: Record<string, Record<string, unknown>> = {};
   for (const [typeName, fields] of Object.entries(generated)) {
     for (const [fieldName, wrapper] of Object.entries(fields)) {
-      if (ruleFor(ruleTree, typeName, fieldName) === allow) continue;
+      if (ruleFor(tree, typeName, fieldName) === allow) continue;
       (needed[typeName] ??= {})[fieldName] = wrapper;
     }
   }
   return applyMiddleware(schema, needed as IMiddleware);
-}
-
-function shieldOf(ruleTree: Record<string, unknown>) {
-  return shield(ruleTree as Parameters<typeof shield>[0], {
-  fallbackRule: deny,
-  // Without this, graphql-shield turns every error a resolver throws into "not authorised".
-  allowExternalErrors: true,
-  fallbackError: new GraphQLError('You are not allowed to do this.', { extensions: { code: 'FORBIDDEN' } }),
-});
 }

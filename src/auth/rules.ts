@@ -1,23 +1,18 @@
 // The building blocks of the rule tree: small rules whose results graphql-shield caches per request
 // (`contextual`: the answer depends only on who is asking, not on the field's parent or arguments).
+// The decision and its messages are src/auth/requirements.ts's, shared with the HTTP routes.
 import { rule } from 'graphql-shield';
 import type { Context } from '../graph/context';
-import { forbidden, unauthenticated } from '../graph/errors';
-import type { Role } from '../tenancy/tables';
-import type { PortalPermission } from './viewer';
+import { refusalFor } from './requirements';
+import { everyone, type PortalPermission, type RoleSet } from './roles';
 
 type Rule = ReturnType<ReturnType<typeof rule>>;
 
 /** Any valid token: a user's or a portal's. */
-export const isAuthenticated = rule('isAuthenticated', { cache: 'contextual' })((_parent, _args, ctx: Context) =>
-  ctx.viewer ? true : unauthenticated(),
-);
+export const isAuthenticated = rule('isAuthenticated', { cache: 'contextual' })((_parent, _args, ctx: Context) => refusalFor(ctx.viewer, {}) ?? true);
 
 /** A user of the organisation (not a portal token). */
-export const isUser = rule('isUser', { cache: 'contextual' })((_parent, _args, ctx: Context) => {
-  if (!ctx.viewer) return unauthenticated();
-  return ctx.viewer.kind === 'user' ? true : forbidden('A portal token may not do this.');
-});
+export const isUser = rule('isUser', { cache: 'contextual' })((_parent, _args, ctx: Context) => refusalFor(ctx.viewer, { roles: everyone }) ?? true);
 
 const memo = new Map<string, Rule>();
 
@@ -30,16 +25,13 @@ function memoised(name: string, create: () => Rule): Rule {
   return r;
 }
 
-/** A user with one of `roles`. One rule per set of roles: graphql-shield caches by rule name. */
-export function hasRole(...roles: Role[]): Rule {
+/**
+ * A user whose role is in `roles`, a named set of src/auth/roles.ts. One rule per set of roles:
+ * graphql-shield caches by rule name.
+ */
+export function hasRole(roles: RoleSet): Rule {
   const name = `hasRole:${[...roles].sort().join(',')}`;
-  return memoised(name, () =>
-    rule(name, { cache: 'contextual' })((_parent, _args, ctx: Context) => {
-      if (!ctx.viewer) return unauthenticated();
-      if (ctx.viewer.kind !== 'user') return forbidden('A portal token may not do this.');
-      return roles.includes(ctx.viewer.role) ? true : forbidden(`Your role (${ctx.viewer.role}) may not do this.`);
-    }),
-  );
+  return memoised(name, () => rule(name, { cache: 'contextual' })((_parent, _args, ctx: Context) => refusalFor(ctx.viewer, { roles }) ?? true));
 }
 
 /**
@@ -49,11 +41,6 @@ export function hasRole(...roles: Role[]): Rule {
 export function isPortalTokenWith(permission?: PortalPermission): Rule {
   const name = `isPortalToken:${permission ?? ''}`;
   return memoised(name, () =>
-    rule(name, { cache: 'contextual' })((_parent, _args, ctx: Context) => {
-      if (!ctx.viewer) return unauthenticated();
-      if (ctx.viewer.kind !== 'portal') return forbidden('Only a portal token may do this.');
-      if (permission && !ctx.viewer.permissions.has(permission)) return forbidden(`This portal token does not grant ${permission}.`);
-      return true;
-    }),
+    rule(name, { cache: 'contextual' })((_parent, _args, ctx: Context) => refusalFor(ctx.viewer, { portal: permission ?? true }) ?? true),
   );
 }

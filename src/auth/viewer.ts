@@ -1,10 +1,7 @@
 // The authenticated caller, resolved once per request from the bearer token: a user of the
 // organisation, or a portal token bound to one of its customers.
-import type { OrganisationRow, Role, UserRow } from '../tenancy/tables';
-
-/** What a portal token may be granted (the portal area stores them: src/portal/tables.ts). */
-export const portalPermissions = ['VIEW_INVOICES', 'VIEW_STATEMENTS', 'VIEW_JOBS', 'PAY', 'UPDATE_CONTACT_DETAILS'] as const;
-export type PortalPermission = (typeof portalPermissions)[number];
+import type { OrganisationRow, UserRow } from '../tenancy/tables';
+import type { PortalPermission, Role } from './roles';
 
 /** The portal token behind a portal viewer, as far as authorisation needs it. */
 export type PortalGrant = { id: string; customerId: string };

@@ -1,10 +1,10 @@
 // Who may do what in this area: merged into the one rule tree (src/auth/permissions.ts).
-import { allow } from 'graphql-shield';
 import type { AreaRules } from '../auth/area-rules';
+import { fieldWorkers } from '../auth/roles';
 import { hasRole, isUser } from '../auth/rules';
 
 /** Those who change contacts and addresses change branches too; READ_ONLY and FINANCE do not. */
-const writers = hasRole('ADMIN', 'MANAGER', 'SALES', 'SERVICE');
+const writers = hasRole(fieldWorkers);
 
 export const branchesRules: AreaRules = {
   Mutation: {
@@ -20,9 +20,5 @@ export const branchesRules: AreaRules = {
   types: {
     // Reached through the customer (whose visibility decides) or node(); portal tokens: see VIEW_JOBS later.
     Branch: { '*': isUser },
-    CreateBranchPayload: allow,
-    UpdateBranchPayload: allow,
-    DeleteBranchPayload: allow,
-    MergeBranchesPayload: allow,
   },
 };

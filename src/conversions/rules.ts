@@ -4,9 +4,10 @@
 // reach is the data layer's business (visibility applied).
 import { allow } from 'graphql-shield';
 import type { AreaRules } from '../auth/area-rules';
+import { sellers as sellerRoles } from '../auth/roles';
 import { hasRole, isUser } from '../auth/rules';
 
-const sellers = hasRole('ADMIN', 'MANAGER', 'SALES');
+const sellers = hasRole(sellerRoles);
 
 export const conversionsRules: AreaRules = {
   Query: {
@@ -19,9 +20,6 @@ export const conversionsRules: AreaRules = {
   },
   types: {
     // Reached only through a root field that was allowed.
-    ConvertLeadPayload: allow,
-    SignQuotePayload: allow,
-    ConvertSalesOrderToAssetsPayload: allow,
     SalesOrderConversionPreview: allow,
     SalesOrderAssetPreview: allow,
   },

@@ -178,7 +178,7 @@ export async function convertLockedLead(
       .returning();
     customer = row!;
     createdCustomer = true;
-    if (!customer.ownerId && actor.userId) {
+    if (!customer.ownerId && actor.kind === 'user') {
       // The grantee keeps sight of what the lead became, for the time its grant on the lead had left.
       await tx.execute(sql`insert into ${accessGrants} (organisation_id, grantee_user_id, customer_id, starts_at, ends_at, reason, granted_by_user_id)
         select organisation_id, grantee_user_id, ${customer.id}, starts_at, ends_at, reason, granted_by_user_id from ${accessGrants}

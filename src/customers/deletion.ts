@@ -14,6 +14,7 @@ import { and, eq, getTableColumns, not, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { auditEntries } from '../audit/tables';
 import { recordAudit, type Actor, type AuditChange } from '../audit/service';
+import { inRoleSet, managers } from '../auth/roles';
 import type { Config } from '../config';
 import { selectRows, type Db } from '../db/client';
 import { columnKey, deletionOrder, REDACTED, touched, type RecordChild } from '../db/record-children';
@@ -24,14 +25,11 @@ import { idempotencyKeys } from '../graph/tables';
 import { withIdempotency, type ResultCodec } from '../graph/idempotency';
 import { userError } from '../graph/user-errors';
 import { leads } from '../leads/tables';
-import type { Role } from '../tenancy/tables';
 import { customers, customerTombstones, type CustomerRow } from './tables';
 import { lockCustomer } from './tombstones';
 
 /** Who is erasing: the role decides, as in the rule tree (defence in depth: these lose data for good). */
-export type Eraser = Actor & { role: Role | null };
-
-const ERASER_ROLES: readonly Role[] = ['ADMIN', 'MANAGER'];
+export type Eraser = Actor;
 
 export type RecordCount = { recordType: string; count: number };
 
@@ -45,7 +43,8 @@ export function anonymisedCustomerName(id: string): string {
 }
 
 function refuseUnlessEraser(actor: Eraser): void {
-  if (!actor.role || !ERASER_ROLES.includes(actor.role)) {
+  // Erasing is for those who manage the whole book, as deleteCustomer/anonymiseCustomer's rule.
+  if (!inRoleSet(managers, actor.role)) {
     throw userError(['input', 'id'], 'id: only admins and managers may delete or anonymise customers.', 'NOT_PERMITTED');
   }
 }

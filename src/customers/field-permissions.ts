@@ -9,31 +9,32 @@
 // grantee never does (src/auth/ownership.ts holds that rule for leads too).
 import { mayChangeOwner } from '../auth/ownership';
 import { UserErrors, type UserError } from '../graph/user-errors';
-import type { Role } from '../tenancy/tables';
+import type { Actor } from '../auth/actor';
+import { creditControllers, customerEditors, sellers, type RoleSet } from '../auth/roles';
 
 type Group = {
   /** What the group is, for messages and the README. */
   label: string;
   fields: readonly string[];
-  roles: readonly Role[];
+  roles: RoleSet;
   /** Changing the owner: also the current-owner rule (src/auth/ownership.ts). */
   ownership?: true;
 };
 
 export const customerFieldGroups = {
-  OWNER: { label: 'owner', fields: ['ownerId'], roles: ['ADMIN', 'MANAGER', 'SALES'], ownership: true },
-  NAME_AND_STRUCTURE: { label: 'name and structure', fields: ['name', 'parentCustomerId', 'businessUnitId'], roles: ['ADMIN', 'MANAGER', 'SALES'] },
+  OWNER: { label: 'owner', fields: ['ownerId'], roles: sellers, ownership: true },
+  NAME_AND_STRUCTURE: { label: 'name and structure', fields: ['name', 'parentCustomerId', 'businessUnitId'], roles: sellers },
   // Segregation of duties: the seller who earns on a customer does not set how much it may owe.
-  CREDIT_TERMS: { label: 'credit terms', fields: ['creditLimit', 'creditorDays'], roles: ['ADMIN', 'MANAGER', 'FINANCE'] },
+  CREDIT_TERMS: { label: 'credit terms', fields: ['creditLimit', 'creditorDays'], roles: creditControllers },
   BILLING_REFERENCES: {
     label: 'billing references',
     fields: ['vatNumber', 'thirdPartyReference', 'priceBook'],
-    roles: ['ADMIN', 'MANAGER', 'SALES', 'FINANCE'],
+    roles: customerEditors,
   },
   DETAILS: {
     label: 'details',
     fields: ['advertisingSource', 'buildingType', 'vacantProperty', 'afterSalesCommunication', 'customFields'],
-    roles: ['ADMIN', 'MANAGER', 'SALES'],
+    roles: sellers,
   },
 } as const satisfies Record<string, Group>;
 
@@ -41,11 +42,11 @@ const groupOfField = new Map<string, Group>(
   Object.values(customerFieldGroups as Record<string, Group>).flatMap((group) => group.fields.map((field) => [field, group] as const)),
 );
 
-/** Who is changing the customer: a user's role, or none for the server's own jobs (which may change anything). */
-export type FieldChanger = { userId: string | null; role?: Role | null };
+/** Who is changing the customer: a user, by role; the server's own jobs change anything (portal tokens reach no customer field through the rule tree). */
+export type FieldChanger = Actor;
 
 function refusal(changer: FieldChanger, field: string, group: Group | undefined): string | null {
-  if (!changer.role) return null;
+  if (changer.kind !== 'user') return null;
   if (!group) return `${field}: no role may change this field.`;
   if (!group.roles.includes(changer.role)) {
     return `${field}: your role (${changer.role}) may not change a customer's ${group.label}; ${group.roles.join(', ')} may.`;

@@ -56,13 +56,13 @@ export const customerResolvers: Resolvers = {
     deleteCustomer: (_p, { input }, ctx) =>
       payload(
         async () => {
-          const { deletedCustomerId, deletedRecords } = await deleteCustomer(ctx.db, ctx.config, { ...actorOf(ctx), role: viewerOf(ctx).role }, inputId(input.id, ['Customer'], ['input', 'id']).id, input, ctx.composition.children);
+          const { deletedCustomerId, deletedRecords } = await deleteCustomer(ctx.db, ctx.config, actorOf(ctx), inputId(input.id, ['Customer'], ['input', 'id']).id, input, ctx.composition.children);
           return { deletedCustomerId: toGlobalId('Customer', deletedCustomerId), deletedRecords };
         },
         { deletedCustomerId: null, deletedRecords: null },
       ),
     anonymiseCustomer: (_p, { input }, ctx) =>
-      payload(() => anonymiseCustomer(ctx.db, ctx.config, { ...actorOf(ctx), role: viewerOf(ctx).role }, inputId(input.id, ['Customer'], ['input', 'id']).id, input, ctx.composition.children), {
+      payload(() => anonymiseCustomer(ctx.db, ctx.config, actorOf(ctx), inputId(input.id, ['Customer'], ['input', 'id']).id, input, ctx.composition.children), {
         customer: null,
         anonymisedRecords: null,
       }),

@@ -1,41 +1,56 @@
-// Who may do what with customer statuses and customer workflows, beyond the core tree's
-// createCustomer/updateCustomer/changeCustomerStatus (src/auth/permissions.ts): merged into the one
-// rule tree. Which customers a user reaches is the data layer's job (lockForUpdate applies visibility),
-// and which statuses they may set is their status security groups' (assertStatusPermitted).
+// Who may do what with customers, their statuses and workflows: merged into the one rule tree
+// (src/auth/permissions.ts). Which customers a user reaches is the data layer's job (lockForUpdate
+// applies visibility), which fields they may change is src/customers/field-permissions.ts's, and which
+// statuses they may set is their status security groups' (assertStatusPermitted).
 import { allow } from 'graphql-shield';
 import type { AreaRules } from '../auth/area-rules';
-import { hasRole } from '../auth/rules';
+import { admins, customerEditors, managers, sellers } from '../auth/roles';
+import { hasRole, isAuthenticated, isUser } from '../auth/rules';
 
-const admins = hasRole('ADMIN');
-/** The roles that change customers (permissions.ts `writers.customers`; not imported, to avoid an import cycle). */
-const customerWriters = hasRole('ADMIN', 'MANAGER', 'SALES', 'FINANCE');
+const editors = hasRole(customerEditors);
 
 export const customersRules: AreaRules = {
-  Mutation: {
-    createCustomerStatus: admins,
-    updateCustomerStatus: admins,
-    reorderCustomerStatuses: admins,
-    deactivateCustomer: customerWriters,
-    reactivateCustomer: customerWriters,
-    changeCustomerType: customerWriters,
-    // Permanent loss of records or personal data: for those who manage the whole book (the service checks too).
-    deleteCustomer: hasRole('ADMIN', 'MANAGER'),
-    anonymiseCustomer: hasRole('ADMIN', 'MANAGER'),
-    // Merging deletes records (they become tombstones): for those who manage the whole book.
-    mergeCustomers: hasRole('ADMIN', 'MANAGER'),
+  Query: {
+    // A portal token reaches its one customer (visibility).
+    customer: isAuthenticated,
+    customers: isUser,
+    customerTypes: isUser,
+    customerStatuses: isUser,
+    businessUnits: isUser,
   },
-  // Payloads: reached only through a root field that was allowed.
+  Mutation: {
+    createCustomer: hasRole(sellers),
+    updateCustomer: editors,
+    changeCustomerStatus: editors,
+    createCustomerStatus: hasRole(admins),
+    updateCustomerStatus: hasRole(admins),
+    reorderCustomerStatuses: hasRole(admins),
+    deactivateCustomer: editors,
+    reactivateCustomer: editors,
+    changeCustomerType: editors,
+    // Permanent loss of records or personal data: for those who manage the whole book (the service checks too).
+    deleteCustomer: hasRole(managers),
+    anonymiseCustomer: hasRole(managers),
+    // Merging deletes records (they become tombstones): for those who manage the whole book.
+    mergeCustomers: hasRole(managers),
+  },
   types: {
-    CreateCustomerStatusPayload: allow,
-    UpdateCustomerStatusPayload: allow,
-    ReorderCustomerStatusesPayload: allow,
-    DeactivateCustomerPayload: allow,
-    ReactivateCustomerPayload: allow,
-    ChangeCustomerTypePayload: allow,
-    DeleteCustomerPayload: allow,
-    AnonymiseCustomerPayload: allow,
+    // A portal token reaches its customer's name, contacts and addresses; the rest is for users
+    // (other areas add their fields' rules: auditTrail, accessGrants, invoices, portalTokens…).
+    Customer: {
+      '*': isUser,
+      id: isAuthenticated,
+      name: isAuthenticated,
+      contacts: isAuthenticated,
+      addresses: isAuthenticated,
+      creditLimit: isUser,
+    },
+    // Reference lists: every path to them is for users only, so their fields need no rule of their own.
+    CustomerType: allow,
+    CustomerStatus: allow,
+    BusinessUnit: allow,
+    // Reached only through a root field that was allowed.
     AffectedRecordCount: allow,
-    MergeCustomersPayload: allow,
     MergedCustomer: allow,
   },
 };

@@ -13,6 +13,8 @@ import { raiseInvoice } from '../invoices/service';
 import { leads } from '../leads/tables';
 import { createOrganisation, createUser } from '../organisations/service';
 import { apiTokens, demoCredentials, organisations, users, type Role } from '../tenancy/tables';
+import { systemActor } from '../auth/actor';
+import { roles } from '../auth/roles';
 import { generateCustomers } from './bulk';
 import { createDemoAssets } from '../assets/demo';
 import { createDemoPipeline } from '../pipeline/demo';
@@ -36,7 +38,7 @@ const demoEmails = [ADMIN_EMAIL, ...demoUsers.map((u) => demoEmail(u.role))];
 /** The name of the tokens issued at start-up; the next start revokes the ones still live. */
 export const DEMO_TOKEN_NAME = 'Demo token (printed at start-up)';
 
-const roleOrder: Role[] = ['ADMIN', 'MANAGER', 'SALES', 'SERVICE', 'FINANCE', 'READ_ONLY'];
+const roleOrder: readonly Role[] = roles;
 
 /**
  * Earlier versions kept the demo tokens in plain text in `demo_credentials`: removes those rows and
@@ -104,7 +106,7 @@ export async function createDemoOrganisation(db: Db, options: { customers?: numb
 
 /** A few invoices on the first customers, issued over the last weeks, so finance views have data. */
 async function createDemoInvoices(db: Db, organisationId: string): Promise<void> {
-  const actor = { organisationId, userId: null, requestId: null, currency: 'GBP' };
+  const actor = systemActor(organisationId, 'demo invoices');
   const some = await db.select({ id: customers.id }).from(customers).where(eq(customers.organisationId, organisationId)).orderBy(asc(customers.name)).limit(12);
   const work = ['Annual boiler service', 'Gas safety certificate', 'Replace thermostat', 'Emergency call-out', 'Radiator flush'];
   for (const [i, customer] of some.entries()) {

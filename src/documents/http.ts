@@ -11,21 +11,20 @@
 // metadata row is written.
 import { randomUUID } from 'node:crypto';
 import { pipeline, Transform, type TransformCallback } from 'node:stream';
-import { Router, type Request, type Response } from 'express';
-import type { Logger } from 'pino';
+import { Router, type Response } from 'express';
 import { actorOf } from '../audit/actor';
-import { bearerToken, viewerForToken } from '../auth/tokens';
+import { contextOf, type HttpAuthentication } from '../auth/http';
+import { everyone, fieldWorkers } from '../auth/roles';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
-import type { Composition } from '../graph/area';
-import { createContext, type Context } from '../graph/context';
+import type { Context } from '../graph/context';
 import { HttpRefusal, receiveForm, releaseBody, type FormFile } from '../http/multipart';
 import { parseGlobalId, toGlobalId } from '../graph/ids';
 import { UserErrors } from '../graph/user-errors';
 import { decideContentType, SNIFF_BYTES } from './content-type';
-import { isDownloadable, recordUpload, resolveAttachment, UPLOADER_ROLES, type Attachment, type UploadedDocument } from './service';
+import { isDownloadable, recordUpload, resolveAttachment, type Attachment, type UploadedDocument } from './service';
 import { documentStore } from './store';
-import { type DocumentRow } from './tables';
+import type { DocumentRow } from './tables';
 
 /** Slack for the multipart framing around the file when checking Content-Length up front. */
 const MULTIPART_OVERHEAD = 64 * 1024;
@@ -36,19 +35,6 @@ function refuse(res: Response, status: number, code: string, message: string): v
     return;
   }
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
-}
-
-/** The request's context, as /graphql builds it; a refusal when the token is missing or bad. */
-async function contextFor(req: Request, config: Config, database: Database, composition: Composition): Promise<Context> {
-  const header = req.headers.authorization;
-  if (header === undefined) throw new HttpRefusal(401, 'UNAUTHENTICATED', 'Authentication required: send `Authorization: Bearer <token>`.');
-  const token = bearerToken(header);
-  if (!token) throw new HttpRefusal(401, 'UNAUTHENTICATED', 'The Authorization header must be `Bearer <token>`.');
-  const viewer = await viewerForToken(database.db, token, composition.tokens);
-  if (!viewer) throw new HttpRefusal(401, 'UNAUTHENTICATED', 'The token is not valid: unknown, revoked or expired.');
-  const log = (req as unknown as { log: Logger }).log;
-  const requestId = String((req as unknown as { id?: string }).id ?? randomUUID());
-  return createContext({ db: database.db, composition, config, log, requestId, viewer });
 }
 
 /** The name as uploaded, without a path or control characters, at most 255 characters. */
@@ -135,17 +121,14 @@ function refusalOf(error: UserErrors): HttpRefusal {
   return new HttpRefusal(status, code, first.message);
 }
 
-export function documentsRouter(options: { config: Config; database: Database; composition: Composition }): Router {
-  const { config, database, composition } = options;
+export function documentsRouter(options: { config: Config; database: Database; authentication: HttpAuthentication }): Router {
+  const { config, database, authentication } = options;
   const router = Router();
 
-  router.post('/documents', async (req, res) => {
-    let ctx: Context;
+  // Uploads: as deleteDocument, those who keep a customer's details (the same token, codes and messages as /graphql).
+  router.post('/documents', authentication.requireViewer({ roles: fieldWorkers }), async (req, res) => {
+    const ctx: Context = contextOf(res);
     try {
-      ctx = await contextFor(req, config, database, composition);
-      const viewer = ctx.viewer!;
-      if (viewer.kind !== 'user') throw new HttpRefusal(403, 'FORBIDDEN', 'A portal token may not do this.');
-      if (!UPLOADER_ROLES.includes(viewer.role)) throw new HttpRefusal(403, 'FORBIDDEN', `Your role (${viewer.role}) may not upload documents.`);
       if (!/^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '')) {
         throw new HttpRefusal(400, 'BAD_REQUEST', 'Send multipart/form-data with a `recordId` field and then one `file`.');
       }
@@ -229,15 +212,9 @@ export function documentsRouter(options: { config: Config; database: Database; c
     }
   });
 
-  router.get('/documents/:id', async (req, res) => {
-    let ctx: Context;
-    try {
-      ctx = await contextFor(req, config, database, composition);
-      if (ctx.viewer!.kind !== 'user') throw new HttpRefusal(403, 'FORBIDDEN', 'A portal token may not do this.');
-    } catch (error) {
-      if (error instanceof HttpRefusal) return refuse(res, error.status, error.code, error.message);
-      throw error;
-    }
+  // Downloads: any user who sees the record (portal tokens do not see documents).
+  router.get('/documents/:id', authentication.requireViewer({ roles: everyone }), async (req, res) => {
+    const ctx: Context = contextOf(res);
     const parsed = parseGlobalId(String(req.params.id));
     const row = parsed?.type === 'Document' ? await ctx.loaders.byId('Document').load(parsed.id) : null;
     // Not visible, deleted, or never existed: the same answer.

@@ -11,16 +11,12 @@ import type { Db } from '../db/client';
 import type { DeleteDocumentInput } from '../generated/graphql';
 import { inputId, notFound, userError } from '../graph/user-errors';
 import { leads } from '../leads/tables';
-import type { Role } from '../tenancy/tables';
 import { workAddresses } from '../work-addresses/tables';
 import { documentStore } from './store';
 import { documents, type DocumentRow } from './tables';
 
 /** The columns that say what a document is attached to. */
 export type Attachment = Pick<DocumentRow, 'customerId' | 'leadId' | 'workAddressId' | 'assetId'>;
-
-/** Roles that may upload and delete documents (as for contacts and addresses); READ_ONLY and FINANCE may not. */
-export const UPLOADER_ROLES: readonly Role[] = ['ADMIN', 'MANAGER', 'SALES', 'SERVICE'];
 
 /** What a record's global ID attaches to, among the records the actor may see; a user error otherwise. */
 export async function resolveAttachment(db: Db, actor: Actor, globalId: string, field: string[]): Promise<Attachment> {

@@ -6,6 +6,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { AreaRules } from '../auth/area-rules';
+import type { HttpAuthentication } from '../auth/http';
 import type { TokenKind } from '../auth/tokens';
 import type { VisibilityPolicy } from '../auth/visibility';
 import type { PortalViewer } from '../auth/viewer';
@@ -30,7 +31,14 @@ export type NodeSource = {
 };
 
 /** What routes and background work get from the server. */
-export type AreaServices = { config: Config; database: Database; log: Logger; composition: Composition };
+export type AreaServices = {
+  config: Config;
+  database: Database;
+  log: Logger;
+  composition: Composition;
+  /** The one authentication of every HTTP entrance (src/auth/http.ts): routes guard themselves with `requireViewer`. */
+  authentication: HttpAuthentication;
+};
 
 export type Area = {
   /** The area's folder under src/. */

@@ -9,13 +9,12 @@ import express from 'express';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import { bearerToken, viewerForToken } from '../auth/tokens';
+import { httpAuthentication } from '../auth/http';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
-import { databaseUnavailable, formatDatabaseUnavailable, isDatabaseUnavailable } from '../db/faults';
+import { formatDatabaseUnavailable } from '../db/faults';
 import { currentStatementCount, withStatementCounter } from '../db/statement-count';
 import { createContext, type Context } from '../graph/context';
-import { unauthenticated } from '../graph/errors';
 import type { AreaServices, Composition } from '../graph/area';
 import { buildSchema } from '../graph/schema';
 import { corsMiddleware } from './cors';
@@ -175,7 +174,9 @@ export async function createHttpApp(
   });
   app.use(graphiqlRouter(options.demoToken ?? (() => null)));
   const rateLimiter = config.rateLimitEnabled ? await createRateLimiter({ config, log, now: options.rateLimitNow }) : null;
-  const services: AreaServices = { config, database, log, composition: options.composition };
+  // One authentication for /graphql and the HTTP routes: the same refusals, the same charge for a refused token.
+  const authentication = httpAuthentication({ database, config, log, composition: options.composition, refusedToken: rateLimiter?.refusedToken });
+  const services: AreaServices = { config, database, log, composition: options.composition, authentication };
   for (const area of options.composition.areas) {
     if (!area.routes) continue;
     if (rateLimiter) app.use([...area.routes.paths], rateLimiter.httpRoutes);
@@ -218,17 +219,7 @@ export async function createHttpApp(
     context: async ({ req }) => {
       const requestId = String((req as unknown as { id: string }).id);
       const reqLog = (req as unknown as { log: Logger }).log;
-      const header = req.headers.authorization;
-      let viewer = null;
-      if (header !== undefined) {
-        const token = bearerToken(header);
-        if (!token) throw (await rateLimiter?.refusedToken(req)) ?? unauthenticated('The Authorization header must be `Bearer <token>`.');
-        viewer = await viewerForToken(database.db, token, options.composition.tokens).catch((err: unknown) => {
-          throw isDatabaseUnavailable(err) ? databaseUnavailable() : err;
-        });
-        // A refused token is charged to the caller's address, so tokens cannot be guessed at full speed.
-        if (!viewer) throw (await rateLimiter?.refusedToken(req)) ?? unauthenticated('The token is not valid: unknown, revoked or expired.');
-      }
+      const viewer = await authentication.viewerOf(req);
       return createContext({ db: database.db, composition: options.composition, config, log: reqLog, requestId, viewer, rateLimitKey: rateLimitKeyOf(req) });
     },
   });

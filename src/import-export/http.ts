@@ -30,15 +30,14 @@ import { and, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { actorOf } from '../audit/actor';
 import { writeCustomerReads } from '../audit/read-log-plugin';
-import { bearerToken, viewerForToken } from '../auth/tokens';
+import { contextOf, type HttpAuthentication } from '../auth/http';
 import type { Config } from '../config';
 import { customers } from '../customers/tables';
 import type { Database } from '../db/client';
-import type { Composition } from '../graph/area';
-import { createContext, type Context } from '../graph/context';
+import type { Context } from '../graph/context';
 import { receiveForm, releaseBody } from '../http/multipart';
 import { parseGlobalId, toGlobalId } from '../graph/ids';
-import type { Role } from '../tenancy/tables';
+import { everyone, fieldWorkers, managers, sellers, type RoleSet } from '../auth/roles';
 import { appendCustomerExport, type ExportScope } from './customer-export';
 import type { ImportJobRow } from './tables';
 import { IMPORT_MODES, parseEncoding, parseMapping as parseTargetMapping, runCsvImport, type ImportMode, type ImportOutcome, type ImportTarget, type RequestProblem } from './csv-import';
@@ -47,11 +46,11 @@ import { heartbeatMs } from './job-watch';
 import { parseMapping, workAddressTarget } from './work-address-import';
 
 /** Roles that change work addresses, and so may import them. */
-const WORK_ADDRESS_IMPORTERS: readonly Role[] = ['ADMIN', 'MANAGER', 'SALES', 'SERVICE'];
+const WORK_ADDRESS_IMPORTERS = fieldWorkers;
 /** Roles that create customers in bulk (SERVICE works on customers but does not bring them in). */
-const CUSTOMER_IMPORTERS: readonly Role[] = ['ADMIN', 'MANAGER', 'SALES'];
+const CUSTOMER_IMPORTERS = sellers;
 /** Roles that may export every customer at once. */
-const BULK_EXPORTERS: readonly Role[] = ['ADMIN', 'MANAGER'];
+const BULK_EXPORTERS = managers;
 /** The largest CSV accepted; beyond it the job FAILS (rows committed so far stay in COMMIT_VALID_ROWS). */
 const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
 
@@ -75,40 +74,9 @@ function jobAnswer(job: ImportJobRow) {
   };
 }
 
-export function importExportRouter(options: { database: Database; config: Config; log: Logger; composition: Composition }): express.Router {
-  const { database, config } = options;
+export function importExportRouter(options: { database: Database; config: Config; log: Logger; authentication: HttpAuthentication }): express.Router {
+  const { database, config, authentication } = options;
   const router = express.Router();
-
-  /** The request's context, as GraphQL builds it; null when it already answered 401. */
-  async function authenticate(req: express.Request, res: express.Response): Promise<Context | null> {
-    const header = req.headers.authorization;
-    const token = bearerToken(header);
-    if (!token) {
-      refuse(res, 401, [{ message: 'Authentication required: send `Authorization: Bearer <token>`.', code: 'UNAUTHENTICATED' }]);
-      return null;
-    }
-    const viewer = await viewerForToken(database.db, token, options.composition.tokens);
-    if (!viewer) {
-      refuse(res, 401, [{ message: 'The token is not valid: unknown, revoked or expired.', code: 'UNAUTHENTICATED' }]);
-      return null;
-    }
-    const log = (req as unknown as { log?: Logger }).log ?? options.log;
-    return createContext({ db: database.db, composition: options.composition, config, log, requestId: String((req as unknown as { id?: string }).id ?? ''), viewer });
-  }
-
-  /** A user with one of `roles`; otherwise answers 403 and returns false. */
-  function requireRole(ctx: Context, res: express.Response, roles: readonly Role[] | null): boolean {
-    const viewer = ctx.viewer!;
-    if (viewer.kind !== 'user') {
-      refuse(res, 403, [{ message: 'A portal token may not do this.', code: 'FORBIDDEN' }]);
-      return false;
-    }
-    if (roles && !roles.includes(viewer.role)) {
-      refuse(res, 403, [{ message: `Your role (${viewer.role}) may not do this.`, code: 'FORBIDDEN' }]);
-      return false;
-    }
-    return true;
-  }
 
   /** The uuid of a customer the viewer sees, from its global id; null (and 404) otherwise. */
   async function visibleCustomer(ctx: Context, res: express.Response, globalId: string | undefined, field: string): Promise<string | null> {
@@ -129,18 +97,17 @@ export function importExportRouter(options: { database: Database; config: Config
   }
 
   /**
-   * A multipart CSV upload: the fields first, then `file`. `prepare` checks the fields (mode is
+   * A multipart CSV upload, for users with one of `roles`: the fields first, then `file`. `prepare` checks the fields (mode is
    * checked here) and returns what to import, or answers the request itself and returns null.
    */
   function importRoute(
-    roles: readonly Role[],
+    roles: RoleSet,
     fieldNames: string,
     prepare: (ctx: Context, res: express.Response, fields: Record<string, string>, problems: RequestProblem[]) => Promise<{ target: ImportTarget<any>; mapping: Record<string, string> } | null>,
-  ): express.RequestHandler {
-    return async (req, res, next) => {
+  ): express.RequestHandler[] {
+    const handler: express.RequestHandler = async (req, res, next) => {
       try {
-        const ctx = await authenticate(req, res);
-        if (!ctx || !requireRole(ctx, res, roles)) return releaseBody(req, res);
+        const ctx = contextOf(res);
         if (!req.is('multipart/form-data')) {
           releaseBody(req, res);
           refuse(res, 400, [{ message: `Send multipart/form-data with ${fieldNames} and then file.`, code: 'BAD_REQUEST' }]);
@@ -196,6 +163,7 @@ export function importExportRouter(options: { database: Database; config: Config
         next(err);
       }
     };
+    return [authentication.requireViewer({ roles }), handler];
   }
 
   router.post(
@@ -251,26 +219,25 @@ export function importExportRouter(options: { database: Database; config: Config
     await archive.finalize();
   }
 
-  router.get('/exports/customers.zip', async (req, res, next) => {
+  router.get('/exports/customers.zip', authentication.requireViewer({ roles: BULK_EXPORTERS }), async (_req, res, next) => {
     try {
-      const ctx = await authenticate(req, res);
-      if (!ctx || !requireRole(ctx, res, BULK_EXPORTERS)) return;
+      const ctx = contextOf(res);
       await sendZip(res, ctx, { kind: 'visible' }, 'customers.zip');
     } catch (err) {
       next(err);
     }
   });
 
-  router.get('/exports/customers/:id.zip', async (req, res, next) => {
+  router.get('/exports/customers/:id.zip', authentication.requireViewer({ roles: everyone }), async (req, res, next) => {
     try {
-      const ctx = await authenticate(req, res);
-      if (!ctx || !requireRole(ctx, res, null)) return;
-      const customerId = await visibleCustomer(ctx, res, req.params.id, 'id');
+      const ctx = contextOf(res);
+      const id = String(req.params.id);
+      const customerId = await visibleCustomer(ctx, res, id, 'id');
       if (!customerId) return;
       // Opening one customer's whole record is a read of it (D11), like `customer(id:)`.
       ctx.customerReads.add(customerId);
       await writeCustomerReads(ctx);
-      await sendZip(res, ctx, { kind: 'one', customerId }, `customer-${req.params.id}.zip`);
+      await sendZip(res, ctx, { kind: 'one', customerId }, `customer-${id}.zip`);
     } catch (err) {
       next(err);
     }

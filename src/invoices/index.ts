@@ -2,12 +2,14 @@
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
 import { sql } from 'drizzle-orm';
 import { defineArea } from '../graph/area';
+import { invoicesRules } from './rules';
 import { invoices } from './tables';
 import { invoiceResolvers } from './resolvers';
 
 export const invoicesArea = defineArea({
   name: 'invoices',
   resolvers: [invoiceResolvers],
+  rules: invoicesRules,
   nodes: {
     Invoice: { table: invoices, portal: (viewer) => viewer.permissions.has('VIEW_INVOICES') },
   },

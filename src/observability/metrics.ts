@@ -4,7 +4,9 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type express from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { sendRefusal } from '../auth/http';
 import { bearerToken } from '../auth/tokens';
+import { unauthenticated } from '../graph/errors';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 import { requestScopeOf, type GraphQLResult, type RequestScope } from './request-scope';
@@ -172,7 +174,8 @@ export function createMetrics(options: { config: Config; database: Database }): 
       const token = bearerToken(req.headers.authorization);
       const given = token ? createHash('sha256').update(token).digest() : null;
       if (!given || !timingSafeEqual(given, expected)) {
-        res.status(401).set('www-authenticate', 'Bearer realm="metrics"').type('text/plain').send('METRICS_TOKEN required as a Bearer token\n');
+        // The one refusal shape of the HTTP routes (src/auth/http.ts), though the token is METRICS_TOKEN, not a viewer's.
+        sendRefusal(req, res, unauthenticated('METRICS_TOKEN required: send `Authorization: Bearer <METRICS_TOKEN>`.'));
         return;
       }
     }

@@ -1,6 +1,7 @@
 // The organisations area: The organisation, its users and their API tokens.
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
 import { defineArea } from '../graph/area';
+import { organisationsRules } from './rules';
 import { viewerOf } from '../graph/context';
 import { apiTokens, users } from '../tenancy/tables';
 import { organisationResolvers } from './resolvers';
@@ -8,6 +9,7 @@ import { organisationResolvers } from './resolvers';
 export const organisationsArea = defineArea({
   name: 'organisations',
   resolvers: [organisationResolvers],
+  rules: organisationsRules,
   nodes: {
     // The caller's own organisation, from the token; no other is ever visible.
     Organisation: {

@@ -8,6 +8,7 @@ import { assignStatusGroups } from '../access/status-groups';
 import { statusGroups, userStatusGroups } from '../access/tables';
 import { recordAudit, type Actor } from '../audit/service';
 import { generateToken, hashToken } from '../auth/tokens';
+import { roles } from '../auth/roles';
 import { containsPattern } from '../customers/service';
 import type { Db } from '../db/client';
 import type { CreateApiTokenInput, CreateUserInput, UpdateUserInput, UserFilter } from '../generated/graphql';
@@ -16,7 +17,6 @@ import { NAME_MAX, requiredText } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
 import { apiTokens, users, type ApiTokenRow, type Role, type UserRow } from '../tenancy/tables';
 
-const roles = ['ADMIN', 'MANAGER', 'SALES', 'SERVICE', 'FINANCE', 'READ_ONLY'] as const;
 
 const createUserSchema = z.object({
   email: z.email({ message: 'must be an email address' }).max(320),

@@ -3,7 +3,7 @@
 // convertSalesOrderToAssets) can be tried in GraphiQL straight away.
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { assetGroups, assetModels } from '../assets/tables';
-import type { Actor } from '../audit/service';
+import { systemActor } from '../auth/actor';
 import type { Db } from '../db/client';
 import { toGlobalId } from '../graph/ids';
 import { leads } from '../leads/tables';
@@ -11,7 +11,7 @@ import { createOpportunity } from './opportunities';
 import { createQuote, sendQuote } from './quotes';
 
 export async function createDemoPipeline(db: Db, organisationId: string, count = 3): Promise<void> {
-  const actor: Actor = { organisationId, userId: null, requestId: null, currency: 'GBP' };
+  const actor = systemActor(organisationId, 'demo pipeline');
   const [boilers] = await db.select().from(assetGroups).where(and(eq(assetGroups.organisationId, organisationId), eq(assetGroups.name, 'Boilers')));
   const [model] = await db.select().from(assetModels).where(and(eq(assetModels.organisationId, organisationId), eq(assetModels.name, 'Greenstar 30i')));
   const open = await db

@@ -1,5 +1,6 @@
 // GraphQL resolvers of the sales pipeline: thin, over the service and the batched loaders.
 // Totals are derived from the lines with the invoices' arithmetic (lineAmounts / invoiceAmounts).
+import { inRoleSet, managers } from '../auth/roles';
 import { sql } from 'drizzle-orm';
 import { actorOf } from '../audit/actor';
 import type { Resolvers } from '../generated/graphql';
@@ -36,7 +37,7 @@ const leadOf = (ctx: Context, id: string | null) => (id ? ctx.loaders.byId('Lead
 /** Admins and managers may raise work for a customer whose status does not allow it (D4). */
 function mayOverrideStatus(ctx: Context): boolean {
   const viewer = viewerOf(ctx);
-  return viewer.kind === 'user' && (viewer.role === 'ADMIN' || viewer.role === 'MANAGER');
+  return viewer.kind === 'user' && inRoleSet(managers, viewer.role);
 }
 
 export const pipelineResolvers: Resolvers = {

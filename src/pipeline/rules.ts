@@ -1,14 +1,14 @@
 // Who may do what in the sales pipeline: merged into the one rule tree (src/auth/permissions.ts).
 // Which records (and so which opportunities, quotes, orders, jobs) a user sees is the data layer's
 // business (src/auth/visibility.ts): everything here follows its lead or customer.
-import { allow } from 'graphql-shield';
 import type { AreaRules } from '../auth/area-rules';
+import { fieldWorkers, sellers as sellerRoles } from '../auth/roles';
 import { hasRole, isUser } from '../auth/rules';
 
 /** Those who sell: they change leads and customers too. READ_ONLY changes nothing. */
-const sellers = hasRole('ADMIN', 'MANAGER', 'SALES');
+const sellers = hasRole(sellerRoles);
 /** Jobs and estimates are work: service engineers raise them as well. */
-const workers = hasRole('ADMIN', 'MANAGER', 'SALES', 'SERVICE');
+const workers = hasRole(fieldWorkers);
 
 export const pipelineRules: AreaRules = {
   Mutation: {
@@ -35,24 +35,5 @@ export const pipelineRules: AreaRules = {
     SalesOrderLine: isUser,
     Job: isUser,
     Estimate: isUser,
-    // Reached only through a field whose rule already applied.
-    OpportunityConnection: allow,
-    OpportunityEdge: allow,
-    QuoteConnection: allow,
-    QuoteEdge: allow,
-    SalesOrderConnection: allow,
-    SalesOrderEdge: allow,
-    JobConnection: allow,
-    JobEdge: allow,
-    EstimateConnection: allow,
-    EstimateEdge: allow,
-    CreateOpportunityPayload: allow,
-    UpdateOpportunityPayload: allow,
-    CreateQuotePayload: allow,
-    UpdateQuotePayload: allow,
-    SendQuotePayload: allow,
-    DeclineQuotePayload: allow,
-    CreateJobPayload: allow,
-    CreateEstimatePayload: allow,
   },
 };

@@ -1,6 +1,7 @@
 // The portal area: Portal tokens: a customer's own, limited access.
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
 import { defineArea } from '../graph/area';
+import { portalRules } from './rules';
 import { portalTokens } from './tables';
 import { portalTokenKind } from './tokens';
 import { portalResolvers } from './resolvers';
@@ -8,6 +9,7 @@ import { portalResolvers } from './resolvers';
 export const portalArea = defineArea({
   name: 'portal',
   resolvers: [portalResolvers],
+  rules: portalRules,
   nodes: {
     // A portal token may read itself, and no other token.
     PortalToken: { table: portalTokens, portal: (viewer, id) => id === viewer.portal.id },

@@ -2,11 +2,12 @@
 // the permissions they grant. Stored as a SHA-256 hash, like users' tokens.
 import { sql } from 'drizzle-orm';
 import { index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { portalPermissions } from '../auth/roles';
 import { customers } from '../customers/tables';
 import { id, organisationId } from '../db/columns';
 import { users } from '../tenancy/tables';
-import { portalPermissions, type PortalPermission } from '../auth/viewer';
 
+/** The permissions are auth's (src/auth/roles.ts): its rules check them. */
 export const portalPermissionEnum = pgEnum('portal_permission', portalPermissions);
 
 export const portalTokens = pgTable(
@@ -30,4 +31,4 @@ export const portalTokens = pgTable(
 );
 
 export type PortalTokenRow = typeof portalTokens.$inferSelect;
-export type { PortalPermission };
+export type { PortalPermission } from '../auth/roles';

@@ -1,14 +1,15 @@
 // Who may do what in this area: merged into the one rule tree (src/auth/permissions.ts).
 // Every user searches (visibility decides which customers come back); saving a search is a change,
 // so READ_ONLY may not. A private saved search is its owner's alone, also through node().
-import { allow, rule } from 'graphql-shield';
+import { rule } from 'graphql-shield';
 import type { AreaRules } from '../auth/area-rules';
+import { writers } from '../auth/roles';
 import { hasRole, isUser } from '../auth/rules';
 import type { Context } from '../graph/context';
 import { forbidden } from '../graph/errors';
 import type { SavedSearchRow } from './tables';
 
-const savers = hasRole('ADMIN', 'MANAGER', 'SALES', 'SERVICE', 'FINANCE');
+const savers = hasRole(writers);
 
 /** The owner, or anyone in the organisation when it is shared (node() already keeps organisations apart). */
 const seesSavedSearch = rule('seesSavedSearch', { cache: 'strict' })((parent: SavedSearchRow, _args, ctx: Context) => {
@@ -21,9 +22,5 @@ export const searchRules: AreaRules = {
   Mutation: { saveSearch: savers, deleteSavedSearch: savers },
   types: {
     SavedSearch: { '*': seesSavedSearch },
-    SavedSearchConnection: allow,
-    SavedSearchEdge: allow,
-    SaveSearchPayload: allow,
-    DeleteSavedSearchPayload: allow,
   },
 };

@@ -88,7 +88,7 @@ async function lockOwn(tx: Db, actor: Actor, id: string, expectedVersion: number
 
 export async function saveSearch(db: Db, actor: Actor, input: SaveSearchInput): Promise<{ savedSearch: SavedSearchRow }> {
   const fields = validate(saveSchema, input);
-  if (!actor.userId) throw userError(['input'], 'Only users save searches.', 'NOT_PERMITTED');
+  if (actor.kind !== 'user') throw userError(['input'], 'Only users save searches.', 'NOT_PERMITTED');
   const ownerId = actor.userId;
   const filter = JSON.parse(JSON.stringify(input.filter)) as Record<string, unknown>;
   return db.transaction(async (tx) => {

@@ -1,11 +1,12 @@
 // Who may do what in this area: merged into the one rule tree (src/auth/permissions.ts).
 import { allow } from 'graphql-shield';
 import type { AreaRules } from '../auth/area-rules';
+import { managers } from '../auth/roles';
 import { hasRole, isUser } from '../auth/rules';
 import { workAddressesRules } from '../work-addresses/rules';
 
 /** The organisation's reminder types are configuration: admins and managers. */
-const typeEditors = hasRole('ADMIN', 'MANAGER');
+const typeEditors = hasRole(managers);
 /** Whoever may change a work address may change the reminders at it: the work-addresses area's own rule. */
 const reminderWriters = workAddressesRules.Mutation!.updateWorkAddress!;
 

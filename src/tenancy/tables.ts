@@ -1,8 +1,10 @@
 // Organisations (tenants), their users and the API tokens users authenticate with.
 import { sql } from 'drizzle-orm';
 import { char, index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { roles } from '../auth/roles';
 
-export const roleEnum = pgEnum('user_role', ['ADMIN', 'MANAGER', 'SALES', 'SERVICE', 'FINANCE', 'READ_ONLY']);
+/** The roles are auth's (src/auth/roles.ts), where the rules name sets of them. */
+export const roleEnum = pgEnum('user_role', roles);
 
 export const organisations = pgTable('organisations', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -68,4 +70,4 @@ export const demoCredentials = pgTable('demo_credentials', {
 export type OrganisationRow = typeof organisations.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
 export type ApiTokenRow = typeof apiTokens.$inferSelect;
-export type Role = (typeof roleEnum.enumValues)[number];
+export type { Role } from '../auth/roles';

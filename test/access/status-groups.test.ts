@@ -7,6 +7,8 @@ import { assignStatusGroups } from '../../src/access/status-groups';
 import { userStatusGroups } from '../../src/access/tables';
 import { auditEntries } from '../../src/audit/tables';
 import type { Actor } from '../../src/audit/service';
+import { systemActor } from '../../src/auth/actor';
+import type { Role } from '../../src/auth/roles';
 import { RecordVisibility } from '../../src/access/visibility';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
@@ -249,14 +251,9 @@ describe('changeCustomerStatus for a user limited to a group', () => {
 
 // The check itself, for the cases GraphQL does not reach (system jobs, portal tokens).
 describe('assertStatusPermitted (the check for status changes)', () => {
-  const actorFor = (userGlobalId: string | null, extra: Partial<Actor> = {}): Actor => ({
-    organisationId: org.organisationId,
-    userId: userGlobalId ? uuid(userGlobalId) : null,
-    visibility: new RecordVisibility(org.organisationId, null),
-    requestId: null,
-    currency: 'GBP',
-    ...extra,
-  });
+  const base = () => ({ organisationId: org.organisationId, requestId: null, currency: 'GBP', visibility: new RecordVisibility(org.organisationId, null) });
+  const userActor = (userGlobalId: string, role: Role): Actor => ({ ...base(), kind: 'user', userId: uuid(userGlobalId), role, isAdmin: role === 'ADMIN', portalTokenId: null });
+  const portalActor = (portalTokenId: string): Actor => ({ ...base(), kind: 'portal', userId: null, role: null, isAdmin: false, portalTokenId });
   const check = (actor: Actor, from: string | null | undefined, to: string | undefined) =>
     assertStatusPermitted(server.database.db, actor, from ? uuid(from) : null, uuid(to!)).then(
       () => 'permitted',
@@ -264,7 +261,7 @@ describe('assertStatusPermitted (the check for status changes)', () => {
     );
 
   it('allows a change within the group and refuses one to or from a status outside it', async () => {
-    const sales = actorFor(salesUserId);
+    const sales = userActor(salesUserId, 'SALES');
     expect(await check(sales, ref.statuses.A, ref.statuses.H)).toBe('permitted');
     expect(await check(sales, ref.statuses.A, ref.statuses.C)).toBe('input.statusId:STATUS_NOT_PERMITTED');
     expect(await check(sales, ref.statuses.C, ref.statuses.A)).toBe('input.statusId:STATUS_NOT_PERMITTED');
@@ -273,15 +270,15 @@ describe('assertStatusPermitted (the check for status changes)', () => {
   });
 
   it('names the current status when that is the one outside the groups', async () => {
-    await expect(assertStatusPermitted(server.database.db, actorFor(salesUserId), uuid(ref.statuses.C!), uuid(ref.statuses.A!))).rejects.toThrow(
+    await expect(assertStatusPermitted(server.database.db, userActor(salesUserId, 'SALES'), uuid(ref.statuses.C!), uuid(ref.statuses.A!))).rejects.toThrow(
       /current status "Credit Check in Progress"/,
     );
   });
 
   it('does not limit admins or the server’s own jobs, but does limit a portal token', async () => {
-    expect(await check(actorFor(salesUserId, { isAdmin: true }), ref.statuses.C, ref.statuses.Z)).toBe('permitted');
-    expect(await check(actorFor(null, { visibility: undefined }), ref.statuses.C, ref.statuses.Z)).toBe('permitted');
-    expect(await check(actorFor(null, { portalTokenId: '00000000-0000-0000-0000-000000000001' }), null, ref.statuses.A)).toBe(
+    expect(await check(userActor(salesUserId, 'ADMIN'), ref.statuses.C, ref.statuses.Z)).toBe('permitted');
+    expect(await check(systemActor(org.organisationId, 'test'), ref.statuses.C, ref.statuses.Z)).toBe('permitted');
+    expect(await check(portalActor('00000000-0000-0000-0000-000000000001'), null, ref.statuses.A)).toBe(
       'input.statusId:STATUS_NOT_PERMITTED',
     );
   });

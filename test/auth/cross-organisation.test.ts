@@ -21,6 +21,7 @@ import { flows } from '../helpers/flows';
 import { operationFor, schemaFieldsOf } from '../helpers/operations';
 import { CREATE_CUSTOMER, customerInput, readReference } from '../helpers/reference';
 import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
+import { systemActor } from '../../src/auth/actor';
 
 const schema = buildSchema(composition, { shield: false });
 let server: TestServer;
@@ -57,7 +58,7 @@ async function populate(org: TestOrganisation) {
     permissions: ['VIEW_INVOICES', 'UPDATE_CONTACT_DETAILS'],
   });
   await server.database.db.insert(statusGroups).values({ organisationId: org.organisationId, name: 'Twin group' });
-  await raiseInvoice(server.database.db, { organisationId: org.organisationId, userId: null, requestId: null, currency: 'GBP' }, {
+  await raiseInvoice(server.database.db, systemActor(org.organisationId, 'test'), {
     customerId: row!.id,
     issueDate: '2026-11-02',
     lines: [{ description: 'Twin work', quantityMilli: 1000, unitPriceMinor: 1000 }],
@@ -79,7 +80,7 @@ async function populate(org: TestOrganisation) {
   await make(`mutation($input: CreateOpportunityInput!) { createOpportunity(input: $input) { opportunity { id } userErrors { code field message } } }`, { recordId: customerId, name: 'Twin opportunity' });
   const twinQuote = await make(`mutation($input: CreateQuoteInput!) { createQuote(input: $input) { quote { id } userErrors { code field message } } }`, { recordId: customerId, lines: [{ description: 'Twin line', quantity: '1', unitPriceMinor: 100 }] });
   const [signedQuote] = await server.database.db.update(quotes).set({ status: 'SIGNED', signedAt: new Date() }).where(sql`${quotes.id} = ${parseGlobalId(twinQuote.quote.id)!.id}`).returning();
-  await server.database.db.transaction((tx) => raiseSalesOrderFromQuote(tx, { organisationId: org.organisationId, userId: null, requestId: null, currency: 'GBP' }, signedQuote!));
+  await server.database.db.transaction((tx) => raiseSalesOrderFromQuote(tx, systemActor(org.organisationId, 'test'), signedQuote!));
   await make(`mutation($input: CreateJobInput!) { createJob(input: $input) { job { id } userErrors { code field message } } }`, { customerId, workAddressId: work.workAddress.id, description: 'Twin job' });
   await make(`mutation($input: CreateEstimateInput!) { createEstimate(input: $input) { estimate { id } userErrors { code field message } } }`, { customerId, workAddressId: work.workAddress.id, description: 'Twin estimate', amount: { amountMinor: 100 } });
   await make(`mutation($input: CreateNoteInput!) { createNote(input: $input) { note { id } userErrors { code field message } } }`, { ownerId: customerId, body: 'Twin note' });

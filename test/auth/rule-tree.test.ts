@@ -2,13 +2,13 @@
 // left to the fallback by accident), and without a token every root field is refused.
 import { isInterfaceType, isObjectType, isUnionType } from 'graphql';
 import { buildRuleTree } from '../../src/auth/permissions';
-import { buildSchema } from '../../src/graph/schema';
 import { composition } from '../../src/areas';
+import { buildSchema } from '../../src/graph/schema';
 import { operationFor, schemaFieldsOf } from '../helpers/operations';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 const schema = buildSchema(composition, { shield: false });
-const tree = buildRuleTree(composition.rules) as Record<string, Record<string, unknown> | unknown>;
+const tree = buildRuleTree(composition.rules, schema) as Record<string, Record<string, unknown> | unknown>;
 
 /** Object types a client can reach (introspection types excluded). */
 const objectTypes = Object.values(schema.getTypeMap()).filter((t) => isObjectType(t) && !t.name.startsWith('__'));

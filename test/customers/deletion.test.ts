@@ -20,6 +20,7 @@ import { customerTombstones } from '../../src/customers/tables';
 import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
 import { baseUrlOf, flows } from '../helpers/flows';
 import { createTestOrganisation, errorCodes, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
+import { systemActor } from '../../src/auth/actor';
 
 let server: TestServer;
 let org: TestOrganisation;
@@ -76,7 +77,7 @@ async function fingerprint(customerUuid: string): Promise<Record<string, string>
   return out;
 }
 
-const actor = () => ({ organisationId: org.organisationId, userId: null, requestId: null, currency: 'GBP' });
+const actor = () => systemActor(org.organisationId, 'test');
 
 /**
  * A customer with rows in every child table, each carrying the person's name, email or phone where
@@ -458,7 +459,7 @@ describe('with documents in a folder', () => {
     const kept = await make('Kept Files');
     const deleted = await make('Deleted Files');
     expect(files()).toHaveLength(2);
-    await raiseInvoice(folderServer.database.db, { organisationId: acme.organisationId, userId: null, requestId: null, currency: 'GBP' }, {
+    await raiseInvoice(folderServer.database.db, systemActor(acme.organisationId, 'test'), {
       customerId: uuidOf(kept), issueDate: '2026-03-01', lines: [{ description: 'Work', quantityMilli: 1000, unitPriceMinor: 100 }],
     });
     const refused = await folderServer.graphql(DELETE, { input: { id: kept, expectedVersion: 1 } }, acme.adminToken);

@@ -13,6 +13,7 @@ import { portalTokens } from '../../src/portal/tables';
 import type { CreateLeadInput } from '../generated/graphql';
 import { flows, type UntypedData } from './flows';
 import type { TestOrganisation, TestServer } from './server';
+import { systemActor } from '../../src/auth/actor';
 
 const ERRORS = 'userErrors { code field message }';
 
@@ -50,7 +51,7 @@ export async function fillCustomerRecord(
   const make = (mutation: string, input: Record<string, unknown>) => adminMutation(server, org, mutation, input);
   const db = server.database.db;
   const id = parseGlobalId(customerId)!.id;
-  const actor = { organisationId: org.organisationId, userId: null, requestId: null, currency: 'GBP' };
+  const actor = systemActor(org.organisationId, 'test');
 
   await make(`mutation($input: CreateContactInput!) { createContact(input: $input) { contact { id } ${ERRORS} } }`, {
     ownerId: customerId,

@@ -9,6 +9,7 @@ import { importWorkAddresses } from '../../src/import-export/work-address-import
 import { importCsv } from '../helpers/flows';
 import { CREATE_CUSTOMER, customerInput, readReference } from '../helpers/reference';
 import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
+import { systemActor } from '../../src/auth/actor';
 
 let server: TestServer;
 let acme: TestOrganisation;
@@ -215,7 +216,7 @@ describe('progress', () => {
     let jobId: string | null = null;
     const running = importWorkAddresses({
       db: server.database.db,
-      actor: { organisationId: acme.organisationId, userId: null, requestId: null, currency: 'GBP' },
+      actor: systemActor(acme.organisationId, 'test'),
       customerId: customerUuid,
       mapping: { 'Address 1': 'line1' },
       mode: 'COMMIT_VALID_ROWS',

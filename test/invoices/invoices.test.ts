@@ -8,6 +8,7 @@ import { createUser } from '../../src/organisations/service';
 import { startTestOrganisation, type Reference } from '../helpers/reference';
 import { flows } from '../helpers/flows';
 import { type TestOrganisation, type TestServer } from '../helpers/server';
+import { systemActor } from '../../src/auth/actor';
 
 let server: TestServer;
 let org: TestOrganisation;
@@ -27,7 +28,7 @@ const INVOICES = `query($id: ID!) { customer(id: $id) { invoices(first: 10) { to
 } } } }`;
 
 function system(): Actor {
-  return { organisationId: org.organisationId, userId: null, requestId: null, currency: 'GBP' };
+  return systemActor(org.organisationId, 'test');
 }
 
 async function portalToken(customerId: string, permissions: string[]) {

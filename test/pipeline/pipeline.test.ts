@@ -10,6 +10,7 @@ import { raiseSalesOrderFromQuote } from '../../src/pipeline/sales-orders';
 import { quotes } from '../../src/pipeline/tables';
 import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
 import { errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
+import { systemActor } from '../../src/auth/actor';
 
 let server: TestServer;
 let org: TestOrganisation;
@@ -76,7 +77,7 @@ async function count(table: string, organisationId = org.organisationId): Promis
 const uuid = (globalId: string) => parseGlobalId(globalId)!.id;
 
 function system(): Actor {
-  return { organisationId: org.organisationId, userId: null, requestId: null, currency: 'GBP' };
+  return systemActor(org.organisationId, 'test');
 }
 
 /** Signing arrives with the conversions issue; until then tests sign in the database. */
