@@ -1,9 +1,9 @@
-// Deleting and anonymising customers (D4). Deletion is permanent and takes every record under the
-// customer with it, but is refused while the customer has invoices that are not drafts: the ledger
-// is kept. Anonymisation is the answer for those: the personal data goes (from the customer, the
-// records under it, the leads converted into it, the customers merged into it, and the audit
-// entries and stored retry results about all of them), the invoices stay untouched. Both are one
-// transaction with their audit entry and take an idempotency key.
+// Deleting and anonymising customers (docs/domain.md#deleting-and-anonymising-customers). Deletion is
+// permanent and takes every record under the customer with it, but is refused while the customer has
+// invoices that are not drafts: the ledger is kept. Anonymisation is the answer for those: the personal
+// data goes (from the customer, the records under it, the leads converted into it, the customers merged
+// into it, and the audit entries and stored retry results about all of them), the invoices stay
+// untouched. Both are one transaction with their audit entry and take an idempotency key.
 //
 // Document files: the database store deletes inside the transaction (a rollback keeps them); a
 // folder cannot take part in one, so its files go after the commit (at worst an orphaned file,

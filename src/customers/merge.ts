@@ -1,6 +1,7 @@
-// Merging customers (D4): every row that points at a merged customer is re-pointed at the survivor,
-// in one transaction, and only then is the merged customer's row deleted. Its id lives on as a
-// tombstone (customer_tombstones) that resolves to the survivor, with a snapshot of its own values.
+// Merging customers (docs/domain.md#merging-customers): every row that points at a merged customer is
+// re-pointed at the survivor, in one transaction, and only then is the merged customer's row deleted.
+// Its id lives on as a tombstone (customer_tombstones) that resolves to the survivor, with a snapshot
+// of its own values.
 //
 // "Never loses a row" rests on `customerReferences`: every column that references customers is
 // listed there (test/customers/merge.test.ts checks the list against the database's foreign keys, so
@@ -117,9 +118,10 @@ async function moveRows(tx: Db, table: PgTable, column: PgColumn, from: string[]
 }
 
 /**
- * Merges `mergedIds` into `survivorId` (D4). Refused, with nothing changed, when a customer is
- * missing, invisible, already merged (MERGED, naming where to), repeated, in another currency, or in
- * a status outside the actor's groups, or when the result misses its type's required fields.
+ * Merges `mergedIds` into `survivorId` (docs/domain.md#merging-customers). Refused, with nothing
+ * changed, when a customer is missing, invisible, already merged (MERGED, naming where to), repeated,
+ * in another currency, or in a status outside the actor's groups, or when the result misses its type's
+ * required fields.
  */
 export function mergeCustomers(db: Db, actor: Actor, input: MergeCustomersInput): Promise<MergeResult> {
   const survivorField = ['input', 'survivorId'];

@@ -1,8 +1,9 @@
-// The sales pipeline's business rules (D6): opportunities and quotes on a lead or customer, the
-// quote's states (DRAFT → SENT → SIGNED | DECLINED), sales orders raised from signed quotes, and
-// jobs and estimates at a customer's work address. Jobs and sales orders are new work: refused while
-// the customer's status does not allow it (D4), unless an admin or manager overrides (audited).
-// Every change runs in one transaction and is audited; numbers are bumped inside it, so no gaps.
+// The sales pipeline's business rules (docs/domain.md#sales-pipeline): opportunities and quotes on a
+// lead or customer, the quote's states (DRAFT → SENT → SIGNED | DECLINED), sales orders raised from
+// signed quotes, and jobs and estimates at a customer's work address. Jobs and sales orders are new
+// work: refused while the customer's status does not allow it
+// (docs/domain.md#status-gating-of-new-work), unless an admin or manager overrides (audited). Every
+// change runs in one transaction and is audited; numbers are bumped inside it, so no gaps.
 import { moneyInputSchema } from '../graph/money';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { and, eq, sql } from 'drizzle-orm';
@@ -141,7 +142,9 @@ async function currencyOf(tx: Db, actor: Actor, owner: RecordOwner): Promise<str
   return row?.currency ?? actor.currency;
 }
 
-/** A record a viewer may change: refuses a converted lead (read-only, D1). */
+/**
+ * A record a viewer may change: refuses a converted lead (read-only, docs/domain.md#converted-leads).
+ */
 async function writableOwner(tx: Db, actor: Actor, globalId: string, field: Path): Promise<RecordOwner> {
   const owner = await resolveRecordOwner(tx, actor, globalId, field);
   if (owner.kind === 'lead') await refuseConvertedLead(tx, owner.id);
@@ -343,7 +346,7 @@ export const sendQuote = (db: Db, actor: Actor, quoteId: string, input: QuoteTra
 export const declineQuote = (db: Db, actor: Actor, quoteId: string, input: QuoteTransitionInput) =>
   transitionQuote(db, actor, quoteId, input, 'SENT', 'DECLINED', { declinedAt: new Date() });
 
-// ── New work: status gating (D4) ─────────────────────────────────────────────────────────────────
+// ── New work: status gating (docs/domain.md#status-gating-of-new-work) ───────────────────────────────
 
 export type StatusOverride = {
   /** The input asked to raise the work despite the customer's status. */
