@@ -2,7 +2,7 @@
 // `npm run schema:check` (`--check`) writes nothing and fails when the committed file differs.
 import fs from 'node:fs';
 import path from 'node:path';
-import { printedSchema, printedSchemaFile, projectRoot, schemaFiles } from './schema-sdl';
+import { printedSchema, printedSchemaFile, projectRoot, schemaFiles, schemaFromSdlOrExit } from './schema-sdl';
 
 const check = process.argv.includes('--check');
 const relative = path.relative(projectRoot, printedSchemaFile);
@@ -14,7 +14,7 @@ if (unplaced.length > 0) {
   );
 }
 
-const wanted = printedSchema();
+const wanted = printedSchema(schemaFromSdlOrExit());
 const current = fs.existsSync(printedSchemaFile) ? fs.readFileSync(printedSchemaFile, 'utf8') : null;
 
 if (check) {

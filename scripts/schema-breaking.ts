@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildSchema, findBreakingChanges, findDangerousChanges, type BreakingChange, type DangerousChange } from 'graphql';
-import { printedSchemaFile, projectRoot, schemaFromSdl } from './schema-sdl';
+import { printedSchemaFile, projectRoot, schemaFromSdlOrExit } from './schema-sdl';
 
 const intendedFile = path.join(projectRoot, 'schema-changes.md');
 const explicitBase = process.env.SCHEMA_BASE_REF?.trim() || undefined;
@@ -75,7 +75,7 @@ const baseText = git(['show', `${baseCommit}:${printedPath}`]);
 if (baseText === null) pass(`${baseRef} has no ${printedPath} yet; nothing to compare with`);
 
 const before = buildSchema(baseText);
-const now = schemaFromSdl();
+const now = schemaFromSdlOrExit();
 const breaking = findBreakingChanges(before, now);
 const dangerous = findDangerousChanges(before, now);
 

@@ -70,12 +70,22 @@ export function schemaFromSdl(): GraphQLSchema {
   return makeExecutableSchema({ typeDefs: schemaFiles().files.map((file) => fs.readFileSync(file, 'utf8')) });
 }
 
+/** For the scripts: the schema, or exit 1 with the SDL's error on one line instead of a stack. */
+export function schemaFromSdlOrExit(): GraphQLSchema {
+  try {
+    return schemaFromSdl();
+  } catch (error) {
+    console.error(`schema/*.graphql does not build: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}
+
 /** A schema printed the way `schema.graphql` holds it: descriptions kept, the header on top. */
 export function printForClients(schema: GraphQLSchema): string {
   return `${header}${printSchema(schema)}\n`;
 }
 
 /** What `schema.graphql` should contain now. */
-export function printedSchema(): string {
-  return printForClients(schemaFromSdl());
+export function printedSchema(schema: GraphQLSchema = schemaFromSdl()): string {
+  return printForClients(schema);
 }
