@@ -2,15 +2,16 @@
 // `npm run schema:check` (`--check`) writes nothing and fails when the committed file differs.
 import fs from 'node:fs';
 import path from 'node:path';
-import { printedSchema, printedSchemaFile, projectRoot, schemaFiles, schemaFromSdlOrExit } from './schema-sdl';
+import { sdlFiles } from '../src/graph/sdl-files';
+import { printedSchema, printedSchemaFile, projectRoot, schemaDir, schemaFromSdlOrExit } from './schema-sdl';
 
 const check = process.argv.includes('--check');
 const relative = path.relative(projectRoot, printedSchemaFile);
 
-const { unplaced } = schemaFiles();
+const { unplaced } = sdlFiles(schemaDir);
 if (unplaced.length > 0) {
   console.warn(
-    `warning: ${unplaced.map((name) => `schema/${name}.graphql`).join(', ')} not in areaOrder (scripts/schema-sdl.ts): printed last`,
+    `warning: ${unplaced.map((name) => `schema/${name}.graphql`).join(', ')} not in sdlAreaOrder (src/graph/sdl-files.ts): printed last`,
   );
 }
 

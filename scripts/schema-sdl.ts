@@ -4,48 +4,15 @@
 // database and no running code; test/graph/printed-schema.test.ts checks that the server serves
 // exactly this schema.
 //
-// Order: the SDL files are merged in the order of `areaOrder` below, so the root fields of Query
-// and Mutation (spread over `extend type` in every file) read by area: `node`, `nodes` and `viewer`
-// first, then the organisation's users and access, leads and customers and what hangs off them, the
-// pipeline, money, the portal. A file not in the list (a new area) follows, alphabetically, with a
-// warning; add it to the list where it belongs.
-import fs from 'node:fs';
+// Order: src/graph/sdl-files.ts (root fields grouped by area, `node`, `nodes` and `viewer` first).
 import path from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { printSchema, type GraphQLSchema } from 'graphql';
+import { loadSdlInOrder } from '../src/graph/sdl-files';
 
 export const projectRoot = path.join(__dirname, '..');
 export const schemaDir = path.join(projectRoot, 'schema');
 export const printedSchemaFile = path.join(projectRoot, 'schema.graphql');
-
-/** schema/<name>.graphql, in the order the printed schema lists their types and root fields. */
-export const areaOrder = [
-  'common', // Node, connections, Money, UserError; Query.node, Query.nodes
-  'organisation', // Query.viewer
-  'users',
-  'access',
-  'audit',
-  'lead',
-  'customer',
-  'customer-status',
-  'customer-workflows',
-  'customer-merge',
-  'customer-deletion',
-  'contact',
-  'address',
-  'branch',
-  'work-address',
-  'asset',
-  'activity',
-  'document',
-  'custom-fields',
-  'search',
-  'import-export',
-  'pipeline',
-  'conversions',
-  'invoice',
-  'portal',
-];
 
 const header = `# The API's schema as clients see it, printed from schema/*.graphql by \`npm run schema:print\`.
 # Do not edit: change the SDL in schema/ and print again. \`npm run schema:check\` (part of \`npm test\`)
@@ -54,20 +21,9 @@ const header = `# The API's schema as clients see it, printed from schema/*.grap
 
 `;
 
-/** The SDL files in print order, and the names of those `areaOrder` does not place yet. */
-export function schemaFiles(): { files: string[]; unplaced: string[] } {
-  const names = fs
-    .readdirSync(schemaDir)
-    .filter((f) => f.endsWith('.graphql'))
-    .map((f) => f.slice(0, -'.graphql'.length));
-  const placed = areaOrder.filter((name) => names.includes(name));
-  const unplaced = names.filter((name) => !areaOrder.includes(name)).sort();
-  return { files: [...placed, ...unplaced].map((name) => path.join(schemaDir, `${name}.graphql`)), unplaced };
-}
-
 /** The schema the SDL describes (validated as the server validates it), without resolvers. */
 export function schemaFromSdl(): GraphQLSchema {
-  return makeExecutableSchema({ typeDefs: schemaFiles().files.map((file) => fs.readFileSync(file, 'utf8')) });
+  return makeExecutableSchema({ typeDefs: loadSdlInOrder(schemaDir) });
 }
 
 /** For the scripts: the schema, or exit 1 with the SDL's error on one line instead of a stack. */

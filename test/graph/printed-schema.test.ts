@@ -1,7 +1,8 @@
 // The committed schema.graphql is the schema clients get: what a running server answers to
 // introspection (GraphiQL's docs pane, code generators) has the same types, fields, arguments,
 // descriptions and deprecations, and the schema's own description. Order aside: the printed file
-// lists root fields by area (scripts/schema-sdl.ts), the server in the order it loads the SDL.
+// lists root fields by area (src/graph/sdl-files.ts), the server in the order it loads the SDL
+// (src/graph/schema.ts), so the two are compared sorted.
 import fs from 'node:fs';
 import {
   buildClientSchema,
