@@ -45,11 +45,13 @@ function coordinateOf(change: BreakingChange | DangerousChange): string {
   return d;
 }
 
-/** The coordinates listed in a schema-changes.md: lines "- `Type.field` …". */
+/** The coordinates listed in a schema-changes.md: lines "- `Type.field` …" (not the examples in code fences). */
 function listedCoordinates(text: string | null): Set<string> {
   const out = new Set<string>();
+  let fenced = false;
   for (const line of (text ?? '').split('\n')) {
-    const match = line.match(/^\s*[-*]\s+`([^`]+)`/);
+    if (line.trimStart().startsWith('```')) fenced = !fenced;
+    const match = fenced ? null : line.match(/^\s*[-*]\s+`([^`]+)`/);
     if (match) out.add(match[1]!.trim());
   }
   return out;
