@@ -1,6 +1,6 @@
 // Code comments, SDL comments, tests and the README cite docs/domain.md by heading
 // (`docs/domain.md#merging-customers`). Every such citation must lead to a heading that exists, so
-// renaming a heading means updating its citations, and no citation of the old D1–D12 sections of a
+// renaming a heading means updating its citations, and no citation of the numbered sections ("(D4)") of a
 // document outside the repository comes back.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -53,7 +53,7 @@ test('docs/domain.md has the headings the code cites', () => {
   expect(broken).toEqual([]);
 });
 
-test('no citation of the old D1–D12 sections is left', () => {
+test('no citation of the numbered sections of the outside domain document is left', () => {
   const old: string[] = [];
   for (const file of sources) {
     fs.readFileSync(path.join(root, file), 'utf8')
