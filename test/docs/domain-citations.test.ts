@@ -1,6 +1,6 @@
 // Code comments, SDL comments, tests and the README cite docs/domain.md by heading
 // (`docs/domain.md#merging-customers`). Every such citation must lead to a heading that exists, so
-// renaming a heading means updating its citations, and no citation of the numbered sections ("(D4)") of a
+// renaming a heading means updating its citations, and no citation of the numbered sections of a
 // document outside the repository comes back.
 import fs from 'node:fs';
 import path from 'node:path';
