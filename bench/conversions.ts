@@ -1,7 +1,8 @@
-// Benchmark of the two conversion workflows of D6 on a real PostgreSQL, through the GraphQL HTTP API:
-// `signQuote` on a lead (the lead becomes a PENDING customer with its contacts, addresses, notes and
-// documents, the quote is signed and its sales order raised) and `convertSalesOrderToAssets` (the
-// order's asset lines become assets at a work address, the customer goes LIVE).
+// Benchmark of the two conversion workflows (docs/domain.md#conversions) on a real PostgreSQL, through
+// the GraphQL HTTP API: `signQuote` on a lead (the lead becomes a PENDING customer with its contacts,
+// addresses, notes and documents, the quote is signed and its sales order raised) and
+// `convertSalesOrderToAssets` (the order's asset lines become assets at a work address, the customer
+// goes LIVE).
 //
 // What it measures: the latency of each mutation, one request at a time (no concurrent load: the
 // issue's target is a single conversion's p95 < 50 ms), p50/p95/p99 over N iterations, and the SQL

@@ -2,7 +2,7 @@
 // their counts, loaders by id (`customer`, `node`, nested paths like a contact's `customer`), and the
 // rows a mutation locks. A record that exists but is not visible is simply not found.
 //
-// Who sees what (D11):
+// Who sees what (docs/domain.md#access-and-visibility):
 //   ADMIN, MANAGER, READ_ONLY     every lead and customer of the organisation;
 //   SERVICE, FINANCE              every customer (work and money happen on any of them), and the
 //                                 leads they own or hold a live grant for;

@@ -1,6 +1,7 @@
-// Activity on leads and customers (D10) and their expiries (D9): validation, the checks that tie a
-// row to its record (work address, contact, assignee in the same organisation and record), and the
-// writes, each in one transaction with its audit entry.
+// Activity on leads and customers (docs/domain.md#activity) and their expiries
+// (docs/domain.md#expiries): validation, the checks that tie a row to its record (work address,
+// contact, assignee in the same organisation and record), and the writes, each in one transaction with
+// its audit entry.
 import { and, eq } from 'drizzle-orm';
 import sanitizeHtml from 'sanitize-html';
 import { z } from 'zod';
@@ -143,7 +144,7 @@ function refuseNull(input: object, keys: string[]): void {
 export async function createNote(db: Db, actor: Actor, input: CreateNoteInput): Promise<{ note: NoteRow }> {
   const fields = validate(createNoteSchema, input);
   return db.transaction(async (tx) => {
-    // Notes are the one thing a converted lead still takes (D1).
+    // Notes are the one thing a converted lead still takes (docs/domain.md#converted-leads).
     const owner = await resolveRecordOwner(tx, actor, input.ownerId, ['input', 'ownerId']);
     const workAddressId = input.workAddressId ? await workAddressOf(tx, actor, owner, input.workAddressId, ['input', 'workAddressId']) : null;
     const [note] = await tx
@@ -204,7 +205,10 @@ const updateTaskSchema = z.object({
   priority: taskPriority.optional(),
 });
 
-/** Tasks (and expiries and the log) of a converted lead are read-only (D1: only notes change). */
+/**
+ * Tasks (and expiries and the log) of a converted lead are read-only (docs/domain.md#converted-leads:
+ * only notes change).
+ */
 async function refuseConverted(tx: Db, owner: RecordOwner): Promise<void> {
   if (owner.kind === 'lead') await refuseConvertedLead(tx, owner.id);
 }

@@ -1,7 +1,8 @@
-// Activity on a lead or a customer (D10), and the contracts it holds with other suppliers (D9's
-// expiries): notes, tasks, the communications log and expiries. Each row belongs to exactly one
-// record (a lead or a customer) and so follows that record's visibility; notes and tasks may also
-// name one of the customer's work addresses (the service checks it is the same customer's).
+// Activity on a lead or a customer (docs/domain.md#activity), and the contracts it holds with other
+// suppliers (docs/domain.md#expiries): notes, tasks, the communications log and expiries. Each row
+// belongs to exactly one record (a lead or a customer) and so follows that record's visibility; notes
+// and tasks may also name one of the customer's work addresses (the service checks it is the same
+// customer's).
 import { sql } from 'drizzle-orm';
 import { boolean, check, date, index, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { contacts } from '../contacts/tables';
@@ -62,7 +63,7 @@ export const tasks = pgTable(
     createdByUserId: userId('created_by_user_id'),
     completedAt: timestamp('completed_at', { withTimezone: true, mode: 'date' }),
     completedByUserId: userId('completed_by_user_id'),
-    /** An appointment's opportunity. Opportunities (D6) do not exist yet: no foreign key, no field. */
+    /** An appointment's opportunity (docs/domain.md#not-built-yet): no foreign key, no field yet. */
     opportunityId: uuid('opportunity_id'),
     version: version(),
     ...timestamps(),
@@ -104,7 +105,10 @@ export const communications = pgTable(
   ],
 );
 
-/** Contracts the lead or customer holds with other suppliers, and when they end (D9). */
+/**
+ * Contracts the lead or customer holds with other suppliers, and when they end
+ * (docs/domain.md#expiries).
+ */
 export const expiries = pgTable(
   'expiries',
   {

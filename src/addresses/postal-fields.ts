@@ -1,5 +1,6 @@
-// Validation of a postal address's fields (D3), shared by record addresses, branches, work
-// addresses and CSV import: one definition of what a line, a postcode or a what3words is.
+// Validation of a postal address's fields (docs/domain.md#addresses), shared by record addresses,
+// branches, work addresses and CSV import: one definition of what a line, a postcode or a what3words
+// is.
 import { z } from 'zod';
 import { optionalText, requiredText } from '../graph/text';
 

@@ -1,5 +1,5 @@
-// Addresses of leads and customers (D3): validation, one default per owner and type, and the rule
-// that a customer's address needs line 1 and a postcode (work is scheduled by them).
+// Addresses of leads and customers (docs/domain.md#addresses): validation, one default per owner and
+// type, and the rule that a customer's address needs line 1 and a postcode (work is scheduled by them).
 import { and, eq, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
@@ -140,7 +140,7 @@ export async function updateAddress(db: Db, actor: Actor, addressId: string, inp
 /**
  * Deletes an address for good, audited. Deleting a type's default leaves that type without one
  * (`defaultAddress(type)` is null) rather than promoting another address nobody chose; a customer's
- * last address is kept, since a customer needs line 1 and a postcode (D3).
+ * last address is kept, since a customer needs line 1 and a postcode (docs/domain.md#addresses).
  */
 export async function deleteAddress(db: Db, actor: Actor, addressId: string, input: DeleteAddressInput): Promise<{ deletedAddressId: string }> {
   const { expectedVersion } = validate(z.object({ expectedVersion: z.number().int().nullish() }), { expectedVersion: input.expectedVersion });

@@ -1,4 +1,5 @@
-// Addresses (D3) of a lead or of a customer, typed, with at most one default per owner and type.
+// Addresses (docs/domain.md#addresses) of a lead or of a customer, typed, with at most one default per
+// owner and type.
 import { sql } from 'drizzle-orm';
 import { boolean, check, index, pgEnum, pgTable, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, organisationId, postalAddress, timestamps, version } from '../db/columns';

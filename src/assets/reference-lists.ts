@@ -1,6 +1,7 @@
-// The organisation's asset reference lists (D7): groups, makes, models (per make), fuel types and
-// locations. One implementation serves every list: creating, renaming and deleting an item differ only
-// in the table, the asset column that uses it, and (for models) the make it belongs to.
+// The organisation's asset reference lists (docs/domain.md#assets): groups, makes, models (per make),
+// fuel types and locations. One implementation serves every list: creating, renaming and deleting an
+// item differ only in the table, the asset column that uses it, and (for models) the make it belongs
+// to.
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { z } from 'zod';

@@ -1,6 +1,6 @@
-// Assets and appliances (D7): recorded for a customer, optionally at one of its work addresses,
-// described by the organisation's reference lists. A work address must be the same customer's, and a
-// model must be of the asset's make.
+// Assets and appliances (docs/domain.md#assets): recorded for a customer, optionally at one of its work
+// addresses, described by the organisation's reference lists. A work address must be the same
+// customer's, and a model must be of the asset's make.
 import { visibleCustomerId } from '../records/owner';
 import { and, eq } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';

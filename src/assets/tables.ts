@@ -1,5 +1,5 @@
-// Assets and appliances (D7) installed for a customer, optionally at one of its work addresses, with
-// organisation-level reference lists: groups, makes and models, fuel types, locations.
+// Assets and appliances (docs/domain.md#assets) installed for a customer, optionally at one of its work
+// addresses, with organisation-level reference lists: groups, makes and models, fuel types, locations.
 import { sql } from 'drizzle-orm';
 import { date, index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { customers } from '../customers/tables';

@@ -1,6 +1,6 @@
-// Writes the customer read log (D11: every read of a customer record). Resolvers that return a
-// customer opened by id (`customer`, `node`, `nodes`) add it to `ctx.customerReads`; this plugin
-// writes them all with one insert when the response is ready. Lists do not count as reads.
+// Writes the customer read log (docs/domain.md#audit-trail: every read of a customer record). Resolvers
+// that return a customer opened by id (`customer`, `node`, `nodes`) add it to `ctx.customerReads`; this
+// plugin writes them all with one insert when the response is ready. Lists do not count as reads.
 //
 // The insert is awaited before the response is sent, so a client (or a test) that reads the log
 // right after sees its own reads. A failure to write is logged and does not fail the request: the

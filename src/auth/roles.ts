@@ -55,8 +55,8 @@ export const creditControllers = roleSet('ADMIN', 'MANAGER', 'FINANCE');
 /** Every role that changes anything: all but READ_ONLY (activity, saved searches, access grants). */
 export const writers = roleSet('ADMIN', 'MANAGER', 'SALES', 'SERVICE', 'FINANCE');
 
-/** Those who see every customer without owning it or holding a grant: all but SALES (D11). */
+/** Those who see every customer without owning it or holding a grant: all but SALES (docs/domain.md#access-and-visibility). */
 export const seeAllCustomers = roleSet('ADMIN', 'MANAGER', 'READ_ONLY', 'SERVICE', 'FINANCE');
 
-/** Those who see every lead without owning it or holding a grant (D11). */
+/** Those who see every lead without owning it or holding a grant (docs/domain.md#access-and-visibility). */
 export const seeAllLeads = roleSet('ADMIN', 'MANAGER', 'READ_ONLY');

@@ -1,5 +1,5 @@
-// Branches (D5): a customer's own offices. Creating, changing and deleting them, and merging two
-// branches of the same customer (the other's work addresses move to the survivor).
+// Branches (docs/domain.md#branches): a customer's own offices. Creating, changing and deleting them,
+// and merging two branches of the same customer (the other's work addresses move to the survivor).
 import { visibleCustomerId } from '../records/owner';
 import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';

@@ -1,5 +1,5 @@
-// Branches (D5): a customer's own offices, e.g. an estate agent's branches. Work addresses may be
-// managed by a branch; merging two branches of one customer moves its work addresses.
+// Branches (docs/domain.md#branches): a customer's own offices, e.g. an estate agent's branches. Work
+// addresses may be managed by a branch; merging two branches of one customer moves its work addresses.
 import { sql } from 'drizzle-orm';
 import { index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { customers } from '../customers/tables';

@@ -1,7 +1,8 @@
-// A contact's communication preferences (D2, GDPR): consent per channel with when and how it was
-// given. Entering an email address ticks EMAIL, a mobile number SMS and PHONE, any other number PHONE,
-// unless the input decides that channel itself. Only channels never decided are ticked automatically,
-// so a consent once withdrawn is not given back by adding another number.
+// A contact's communication preferences (docs/domain.md#communication-preferences, GDPR): consent per
+// channel with when and how it was given. Entering an email address ticks EMAIL, a mobile number SMS
+// and PHONE, any other number PHONE, unless the input decides that channel itself. Only channels never
+// decided are ticked automatically, so a consent once withdrawn is not given back by adding another
+// number.
 import { z } from 'zod';
 import { optionalText } from '../graph/text';
 import { communicationChannels, type CommunicationChannel, type ContactEmail, type ContactPhone, type StoredCommunicationPreference } from './tables';

@@ -1,5 +1,5 @@
-// Contacts of leads and customers (D2): validation, creation with the record or on its own, updates,
-// and the one-primary-contact rule for customer types that have one.
+// Contacts of leads and customers (docs/domain.md#contacts): validation, creation with the record or on
+// its own, updates, and the one-primary-contact rule for customer types that have one.
 import { and, eq, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
@@ -165,8 +165,9 @@ export async function updateContact(db: Db, actor: Actor, contactId: string, inp
 }
 
 /**
- * Deletes a contact for good (D2), audited with the row as it was. A primary contact deleted leaves
- * the customer without one: choosing another is a person's decision, not the server's.
+ * Deletes a contact for good (docs/domain.md#contacts), audited with the row as it was. A primary
+ * contact deleted leaves the customer without one: choosing another is a person's decision, not the
+ * server's.
  */
 export async function deleteContact(db: Db, actor: Actor, contactId: string, input: DeleteContactInput): Promise<{ deletedContactId: string }> {
   const { expectedVersion } = validate(z.object({ expectedVersion: z.number().int().nullish() }), { expectedVersion: input.expectedVersion });
@@ -179,7 +180,10 @@ export async function deleteContact(db: Db, actor: Actor, contactId: string, inp
   });
 }
 
-/** A converted lead is read-only (D1): its contacts and addresses are kept as they were. */
+/**
+ * A converted lead is read-only (docs/domain.md#converted-leads): its contacts and addresses are kept
+ * as they were.
+ */
 export async function refuseConvertedLead(tx: Db, leadId: string): Promise<void> {
   const [lead] = await tx.select({ status: leads.status }).from(leads).where(eq(leads.id, leadId));
   if (lead?.status === 'CONVERTED') {

@@ -1,4 +1,5 @@
-// Contacts (D2) of a lead or of a customer: exactly one of the two owns each contact.
+// Contacts (docs/domain.md#contacts) of a lead or of a customer: exactly one of the two owns each
+// contact.
 import { sql } from 'drizzle-orm';
 import { boolean, check, index, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, organisationId, timestamps, version } from '../db/columns';

@@ -1,7 +1,8 @@
-// Sales order → assets (D6, D7): the preview (`salesOrderConversionPreview`) and the conversion
-// (`convertSalesOrderToAssets`). Each line of the order that names an asset group, make or model and
-// has no asset yet becomes one asset of the order's customer, linked to its line, optionally at one of
-// the customer's work addresses; the order is stamped converted and the customer moves PENDING → LIVE.
+// Sales order → assets (docs/domain.md#sales-order-to-assets): the preview
+// (`salesOrderConversionPreview`) and the conversion (`convertSalesOrderToAssets`). Each line of the
+// order that names an asset group, make or model and has no asset yet becomes one asset of the order's
+// customer, linked to its line, optionally at one of the customer's work addresses; the order is
+// stamped converted and the customer moves PENDING → LIVE.
 //
 // Quantities: lines count in thousandths (1.5 hours), assets in whole items. A line's quantity with a
 // fraction is rounded up (1.5 → 2, 0.25 → 1), so an asset never stands for fewer items than were
@@ -170,10 +171,10 @@ const resultCodec: ResultCodec<AssetConversionResult> = {
 };
 
 /**
- * Converts a sales order into assets (D6) in one transaction; see the module's comment. User errors
- * (nothing written): NOT_FOUND for an order or work address the viewer cannot see, INVALID for
- * another customer's work address, VERSION_CONFLICT for a stale `expectedVersion`, INVALID_STATE for
- * an order already converted (naming when) or cancelled.
+ * Converts a sales order into assets (docs/domain.md#sales-order-to-assets) in one transaction; see the
+ * module's comment. User errors (nothing written): NOT_FOUND for an order or work address the viewer
+ * cannot see, INVALID for another customer's work address, VERSION_CONFLICT for a stale
+ * `expectedVersion`, INVALID_STATE for an order already converted (naming when) or cancelled.
  */
 export function convertSalesOrderToAssets(db: Db, actor: Actor, input: ConvertSalesOrderToAssetsInput): Promise<AssetConversionResult> {
   const { expectedVersion } = validate(z.object({ expectedVersion: z.number().int().nullish() }), { expectedVersion: input.expectedVersion });

@@ -1,7 +1,7 @@
-// Conversions (D1, D6): a lead becomes a customer, explicitly (`convertLead`) or by signing one of its
-// quotes (`signQuote`). Everything happens in one transaction under the lead's row lock, so two
-// conversions of one lead make one customer; a converted lead stays, read-only, linked to it.
-// What carries over: chosen contacts and all addresses are copied (the lead keeps its own), notes,
+// Conversions (docs/domain.md#conversions): a lead becomes a customer, explicitly (`convertLead`) or by
+// signing one of its quotes (`signQuote`). Everything happens in one transaction under the lead's row
+// lock, so two conversions of one lead make one customer; a converted lead stays, read-only, linked to
+// it. What carries over: chosen contacts and all addresses are copied (the lead keeps its own), notes,
 // tasks, communications and expiries move when `linkNotes` (the audit entry lists what moved),
 // documents are copied with their bytes when `copyDocuments` (the lead keeps its copies), custom
 // field values whose definitions are enabled for customers, and the lead's opportunities and quotes move.
@@ -352,10 +352,11 @@ async function signedState(tx: Db, quote: QuoteRow, lead: LeadRow | null): Promi
 }
 
 /**
- * Signs a SENT quote (D6). On a lead, the lead is converted first (defaults; the customer PENDING) and
- * the quote moves with it; then the quote is SIGNED and its sales order raised. Locks the lead before
- * the quote, as convertLead does (lead, then its quotes), so the two never wait on each other in a
- * cycle. Signing a signed quote again returns what the first signing made.
+ * Signs a SENT quote (docs/domain.md#signing-a-quote). On a lead, the lead is converted first
+ * (defaults; the customer PENDING) and the quote moves with it; then the quote is SIGNED and its sales
+ * order raised. Locks the lead before the quote, as convertLead does (lead, then its quotes), so the
+ * two never wait on each other in a cycle. Signing a signed quote again returns what the first signing
+ * made.
  */
 export function signQuote(db: Db, config: Config, actor: Actor, input: SignQuoteInput): Promise<SignResult> {
   const field = ['input', 'quoteId'];

@@ -1,9 +1,9 @@
-// Deleting and anonymising customers (D4). Deletion is permanent and takes every record under the
-// customer with it, but is refused while the customer has invoices that are not drafts: the ledger
-// is kept. Anonymisation is the answer for those: the personal data goes (from the customer, the
-// records under it, the leads converted into it, the customers merged into it, and the audit
-// entries and stored retry results about all of them), the invoices stay untouched. Both are one
-// transaction with their audit entry and take an idempotency key.
+// Deleting and anonymising customers (docs/domain.md#deleting-and-anonymising-customers). Deletion is
+// permanent and takes every record under the customer with it, but is refused while the customer has
+// invoices that are not drafts: the ledger is kept. Anonymisation is the answer for those: the personal
+// data goes (from the customer, the records under it, the leads converted into it, the customers merged
+// into it, and the audit entries and stored retry results about all of them), the invoices stay
+// untouched. Both are one transaction with their audit entry and take an idempotency key.
 //
 // What happens to each table under the customer is not written here: every area declares its child
 // tables in its manifest (`children`, src/db/record-children.ts: deleted or detached, which rows

@@ -1,6 +1,7 @@
-// Merging customers (D4): every row that points at a merged customer is re-pointed at the survivor,
-// in one transaction, and only then is the merged customer's row deleted. Its id lives on as a
-// tombstone (customer_tombstones) that resolves to the survivor, with a snapshot of its own values.
+// Merging customers (docs/domain.md#merging-customers): every row that points at a merged customer is
+// re-pointed at the survivor, in one transaction, and only then is the merged customer's row deleted.
+// Its id lives on as a tombstone (customer_tombstones) that resolves to the survivor, with a snapshot
+// of its own values.
 //
 // "Never loses a row" rests on the record children (`children`, the composition's: each area declares
 // its tables in its manifest, src/db/record-children.ts): every column that references customers is
@@ -78,9 +79,10 @@ async function moveRows(tx: Db, table: PgTable, column: PgColumn, from: string[]
 }
 
 /**
- * Merges `mergedIds` into `survivorId` (D4). Refused, with nothing changed, when a customer is
- * missing, invisible, already merged (MERGED, naming where to), repeated, in another currency, or in
- * a status outside the actor's groups, or when the result misses its type's required fields.
+ * Merges `mergedIds` into `survivorId` (docs/domain.md#merging-customers). Refused, with nothing
+ * changed, when a customer is missing, invisible, already merged (MERGED, naming where to), repeated,
+ * in another currency, or in a status outside the actor's groups, or when the result misses its type's
+ * required fields.
  */
 export function mergeCustomers(db: Db, actor: Actor, input: MergeCustomersInput, children: readonly RecordChild[]): Promise<MergeResult> {
   const survivorField = ['input', 'survivorId'];

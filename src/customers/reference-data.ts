@@ -1,5 +1,5 @@
-// The lists every new organisation starts with (D4): customer types, statuses with their workflow
-// flags, and one business unit. Admins can change them afterwards.
+// The lists every new organisation starts with (docs/domain.md#customers): customer types, statuses
+// with their workflow flags, and one business unit. Admins can change them afterwards.
 import type { Db } from '../db/client';
 import { businessUnits, customerStatuses, customerTypes } from './tables';
 

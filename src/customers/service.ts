@@ -1,6 +1,6 @@
-// Customers (D4): listing with filters, creating a customer with its main address and contacts in
-// one transaction, and updating its fields with optimistic concurrency. Type and status changes are
-// workflows of their own (./workflows.ts).
+// Customers (docs/domain.md#customers): listing with filters, creating a customer with its main address
+// and contacts in one transaction, and updating its fields with optimistic concurrency. Type and status
+// changes are workflows of their own (./workflows.ts).
 import { moneyInputSchema } from '../graph/money';
 import { and, asc, eq, ilike, isNull, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
@@ -76,7 +76,10 @@ export async function referenced<T extends typeof users | typeof businessUnits |
   return row as T['$inferSelect'];
 }
 
-/** The type's required fields a customer lacks (D4), each named by the input field that would supply it. */
+/**
+ * The type's required fields a customer lacks (docs/domain.md#customer-types), each named by the input
+ * field that would supply it.
+ */
 export function unmetTypeRequirements(
   type: CustomerTypeRow,
   customer: Pick<CustomerRow, 'vatNumber' | 'thirdPartyReference'>,
@@ -103,7 +106,10 @@ export function unmetTypeRequirements(
   });
 }
 
-/** Checks a customer against its type's required fields (D4: also on type change). */
+/**
+ * Checks a customer against its type's required fields (docs/domain.md#customer-types: also on type
+ * change).
+ */
 export async function checkTypeRequirements(tx: Db, type: CustomerTypeRow, customer: CustomerRow): Promise<void> {
   const requires = (field: string) => type.requiredFields.includes(field);
   const has = {
@@ -220,7 +226,8 @@ export async function updateCustomer(db: Db, actor: Actor, customerId: string, i
   const { expectedVersion, creditLimit, customFields, ...rest } = validate(updateSchema, input);
   return db.transaction(async (tx) => {
     const before = await lockCustomer(tx, actor, customerId, expectedVersion);
-    // Its fields are where personal data would come back (D4 anonymiseCustomer).
+    // Its fields are where personal data would come back
+    // (docs/domain.md#deleting-and-anonymising-customers).
     if (before.anonymisedAt) throw userError(['input', 'id'], 'id: the customer has been anonymised; it can no longer be edited.', 'INVALID_STATE');
     const changes: Partial<typeof customers.$inferInsert> = givenFields(rest, [
       'name',

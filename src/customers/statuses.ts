@@ -1,6 +1,7 @@
-// The organisation's customer statuses (D4), managed by admins (the rule tree limits the mutations):
-// add, change and reorder. Codes are unique per organisation; at most one status is the default and
-// at most one the dormant one, so marking a status as either takes the flag from the one that had it.
+// The organisation's customer statuses (docs/domain.md#customer-statuses), managed by admins (the rule
+// tree limits the mutations): add, change and reorder. Codes are unique per organisation; at most one
+// status is the default and at most one the dormant one, so marking a status as either takes the flag
+// from the one that had it.
 import { onUniqueViolation } from '../db/unique';
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';

@@ -1,4 +1,5 @@
-// Customers and the organisation-level lists that classify them (D4): types, statuses, business units.
+// Customers and the organisation-level lists that classify them (docs/domain.md#customers): types,
+// statuses, business units.
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -51,7 +52,10 @@ export const customerStatuses = pgTable(
     automatedCommunications: boolean('automated_communications').notNull(),
     /** The status new customers get when none is chosen. */
     isDefault: boolean('is_default').notNull().default(false),
-    /** Marks the status that dormancy workflows (deactivate, D4) move a customer to. */
+    /**
+     * Marks the status that dormancy workflows (deactivate, docs/domain.md#status-workflows) move a
+     * customer to.
+     */
     isDormant: boolean('is_dormant').notNull().default(false),
     position: integer('position').notNull().default(0),
     version: version(),
@@ -60,7 +64,8 @@ export const customerStatuses = pgTable(
   (t) => [
     uniqueIndex('customer_statuses_organisation_code_key').on(t.organisationId, t.code),
     uniqueIndex('customer_statuses_one_default').on(t.organisationId).where(sql`${t.isDefault}`),
-    // Deactivation (D4) moves a customer to "the" dormant status: at most one per organisation.
+    // Deactivation (docs/domain.md#status-workflows) moves a customer to "the" dormant status: at most
+    // one per organisation.
     uniqueIndex('customer_statuses_one_dormant').on(t.organisationId).where(sql`${t.isDormant}`),
   ],
 );
@@ -105,7 +110,10 @@ export const customers = pgTable(
     thirdPartyReference: text('third_party_reference'),
     customFields: jsonb('custom_fields').$type<Record<string, unknown>>().notNull().default({}),
     createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
-    /** Set by `anonymiseCustomer` (D4): personal data removed, the ledger kept. */
+    /**
+     * Set by `anonymiseCustomer` (docs/domain.md#deleting-and-anonymising-customers): personal data
+     * removed, the ledger kept.
+     */
     anonymisedAt: timestamp('anonymised_at', { withTimezone: true, mode: 'date' }),
     version: version(),
     ...timestamps(),
@@ -120,10 +128,11 @@ export const customers = pgTable(
 );
 
 /**
- * A customer merged into another (D4): its row is gone from `customers` (every child row moved to
- * the survivor first), and its id resolves here to the survivor (`node`, `customer`). When a
- * survivor is later merged itself, its tombstones are re-pointed, so one hop always reaches a live
- * customer. `snapshot` keeps the merged record's own values as they were: nothing is lost.
+ * A customer merged into another (docs/domain.md#merging-customers): its row is gone from `customers`
+ * (every child row moved to the survivor first), and its id resolves here to the survivor (`node`,
+ * `customer`). When a survivor is later merged itself, its tombstones are re-pointed, so one hop always
+ * reaches a live customer. `snapshot` keeps the merged record's own values as they were: nothing is
+ * lost.
  */
 export const customerTombstones = pgTable(
   'customer_tombstones',

@@ -1,15 +1,16 @@
-// Customer workflows (D4): changing status (optionally with a note and a follow-up task), deactivating
-// and reactivating, and changing type. Each runs in one transaction with its audit entries and takes
-// an idempotency key (src/graph/idempotency.ts), so a client may retry it safely.
+// Customer workflows (docs/domain.md#status-workflows): changing status (optionally with a note and a
+// follow-up task), deactivating and reactivating, and changing type. Each runs in one transaction with
+// its audit entries and takes an idempotency key (src/graph/idempotency.ts), so a client may retry it
+// safely.
 //
 // Work addresses and dormancy: moving a customer to the dormant status marks its ACTIVE work
 // addresses DORMANT (one statement, one audit entry each). Moving it away again does not touch them
-// (D4: "reactivating does not silently reactivate them"), except through `reactivateCustomer`,
-// which reverses the last deactivation: the addresses that deactivation made dormant, as listed in
-// its `customer.deactivate` audit entry (`after.dormantWorkAddressIds`), become ACTIVE again, and
-// its note (`after.deactivationNoteId`) loses its Important and Do Not Work With Again flags. Ones
-// that were dormant before the deactivation stay dormant. The audit entry is the record of it:
-// it is written in the same transaction and never changes.
+// (docs/domain.md#status-workflows: nothing is reactivated behind the user's back), except through
+// `reactivateCustomer`, which reverses the last deactivation: the addresses that deactivation made
+// dormant, as listed in its `customer.deactivate` audit entry (`after.dormantWorkAddressIds`), become
+// ACTIVE again, and its note (`after.deactivationNoteId`) loses its Important and Do Not Work With
+// Again flags. Ones that were dormant before the deactivation stay dormant. The audit entry is the
+// record of it: it is written in the same transaction and never changes.
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { createNote, createTask } from '../activity/service';
 import { notes, tasks, type NoteRow, type TaskRow } from '../activity/tables';
@@ -132,9 +133,10 @@ export function changeCustomerStatus(
 }
 
 /**
- * Deactivates a customer in one step (D4): the organisation's dormant status, a pinned Important and
- * Do Not Work With Again note with the reason, and its active work addresses dormant. What it did is
- * kept in its audit entry so that `reactivateCustomer` can undo exactly that.
+ * Deactivates a customer in one step (docs/domain.md#status-workflows): the organisation's dormant
+ * status, a pinned Important and Do Not Work With Again note with the reason, and its active work
+ * addresses dormant. What it did is kept in its audit entry so that `reactivateCustomer` can undo
+ * exactly that.
  */
 export function deactivateCustomer(db: Db, actor: Actor, customerId: string, input: DeactivateCustomerInput): Promise<{ customer: CustomerRow; note: NoteRow }> {
   return withIdempotency(
@@ -255,8 +257,9 @@ export function reactivateCustomer(db: Db, actor: Actor, customerId: string, inp
 }
 
 /**
- * Changes a customer's type for good (D4): the customer must meet the new type's required fields; a
- * type without a primary contact clears the primary flag of the customer's contacts. Audited.
+ * Changes a customer's type for good (docs/domain.md#customer-types): the customer must meet the new
+ * type's required fields; a type without a primary contact clears the primary flag of the customer's
+ * contacts. Audited.
  */
 export function changeCustomerType(db: Db, actor: Actor, customerId: string, input: ChangeCustomerTypeInput): Promise<{ customer: CustomerRow }> {
   return withIdempotency(

@@ -32,7 +32,10 @@ export const timestamps = () => ({
 
 export const version = () => integer('version').notNull().default(1);
 
-/** A postal address (D3): lines, town, county, postcode, ISO country, optional what3words and coordinates. */
+/**
+ * A postal address (docs/domain.md#addresses): lines, town, county, postcode, ISO country, optional
+ * what3words and coordinates.
+ */
 export const postalAddress = () => ({
   line1: text('line1').notNull(),
   line2: text('line2'),

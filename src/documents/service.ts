@@ -1,5 +1,5 @@
-// Documents (D1, D4, D5, D7): what they are attached to, writing the metadata once the bytes are
-// stored, and deletion. The HTTP side (src/documents/http.ts) streams the bytes; this module keeps
+// Documents (docs/domain.md#documents): what they are attached to, writing the metadata once the bytes
+// are stored, and deletion. The HTTP side (src/documents/http.ts) streams the bytes; this module keeps
 // the rules: which record a document may go on (one the uploader sees), that a converted lead is
 // read-only, and that every change is audited in the transaction that makes it.
 import { customerAnonymisedAt, refuseAnonymised, visibleCustomerId } from '../records/owner';

@@ -17,15 +17,15 @@ import { badUserInput } from './errors';
 import { parseGlobalId, type NodeType } from './ids';
 import { formatMoney } from './money';
 import type { NodeSource } from './area';
+import { sdlScalar } from './sdl-scalar';
 
 const MAX_NODES = 100;
 
 /**
  * E.164 only: `+`, a country code and the number, digits only (graphql-scalars' own PhoneNumber also
- * accepts national numbers with spaces, which D2 does not).
+ * accepts national numbers with spaces, which docs/domain.md#contacts does not).
  */
 export const E164PhoneNumber = new RegularExpression('PhoneNumber', /^\+[1-9]\d{6,14}$/, {
-  description: 'A telephone number in E.164 form, e.g. +442079460000.',
   errorMessage: (_regex, value) => `${JSON.stringify(value)} is not an E.164 telephone number (+ then country code and number, digits only, e.g. +447700900123)`,
 });
 
@@ -56,16 +56,16 @@ async function loadNode(
 /** The shared machinery's resolvers; `nodes` is every area's node types (src/graph/area.ts). */
 export function graphResolvers(nodes: ReadonlyMap<NodeType, NodeSource>): Resolvers {
   return {
-  DateTime: DateTimeResolver,
+  DateTime: sdlScalar(DateTimeResolver),
   // graphql-scalars names it LocalDate; the SDL (and clients) call it Date.
-  Date: new GraphQLScalarType({ ...LocalDateResolver.toConfig(), name: 'Date' }),
-  EmailAddress: EmailAddressResolver,
-  PhoneNumber: E164PhoneNumber,
-  CountryCode: CountryCodeResolver,
-  Currency: CurrencyResolver,
-  SafeInt: SafeIntResolver,
-  URL: URLResolver,
-  JSONObject: JSONObjectResolver,
+  Date: sdlScalar(new GraphQLScalarType({ ...LocalDateResolver.toConfig(), name: 'Date' })),
+  EmailAddress: sdlScalar(EmailAddressResolver),
+  PhoneNumber: sdlScalar(E164PhoneNumber),
+  CountryCode: sdlScalar(CountryCodeResolver),
+  Currency: sdlScalar(CurrencyResolver),
+  SafeInt: sdlScalar(SafeIntResolver),
+  URL: sdlScalar(URLResolver),
+  JSONObject: sdlScalar(JSONObjectResolver),
   Node: {
     __resolveType: (node) => (node as unknown as { __typename: NodeType }).__typename,
   },

@@ -85,6 +85,8 @@ function page(defaultHeaders: Record<string, string>, demoToken: string | null):
         defaultHeaders: config.defaultHeaders,
         shouldPersistHeaders: true,
         defaultEditorToolsVisibility: 'headers',
+        // Ask for the schema's own description too: the docs pane opens with it.
+        schemaDescription: true,
       }),
     );
   </script>

@@ -1,8 +1,8 @@
-// The CSV import engine (D5) every bulk import runs on: the column mapping checked against the
-// target's fields, the file streamed through csv-parse (never held whole), each row validated by the
-// target, good rows written a batch (about 1000) at a time by the target, and an import_jobs row
-// tracking progress as batches commit. What is imported is an ImportTarget: work addresses of one
-// customer (work-address-import.ts), customers (customer-import.ts).
+// The CSV import engine (docs/domain.md#import-and-export) every bulk import runs on: the column
+// mapping checked against the target's fields, the file streamed through csv-parse (never held whole),
+// each row validated by the target, good rows written a batch (about 1000) at a time by the target, and
+// an import_jobs row tracking progress as batches commit. What is imported is an ImportTarget: work
+// addresses of one customer (work-address-import.ts), customers (customer-import.ts).
 //
 //   ALL_OR_NOTHING     every batch in ONE transaction; if any row is bad, it rolls back (nothing
 //                      imported) and the job is REFUSED. All rows are still read, so the job lists

@@ -1,7 +1,8 @@
-// Export of customer data (D4) as a ZIP of CSV (and, for one customer, JSON) files, streamed: every
-// file is produced by keyset-paged queries as the ZIP is written to the client, so an organisation
-// of any size costs a page of rows in memory, never the whole. What is exported is what the viewer
-// sees: customers through their visibility, the rows under them through their customer.
+// Export of customer data (docs/domain.md#exporting-customer-data) as a ZIP of CSV (and, for one
+// customer, JSON) files, streamed: every file is produced by keyset-paged queries as the ZIP is written
+// to the client, so an organisation of any size costs a page of rows in memory, never the whole. What
+// is exported is what the viewer sees: customers through their visibility, the rows under them through
+// their customer.
 //
 // Files: customers.csv, contacts.csv, addresses.csv, work_addresses.csv (only the rows that belong
 // to a customer; a lead's contacts and addresses are not customer data), and customer.json for

@@ -1,8 +1,9 @@
-// Bulk import of customers from CSV (D5): one target of the CSV import engine (csv-import.ts). Each
-// row is one customer with its billing address and at most one contact, checked by the same rules
-// as createCustomer (its zod pieces, the type's required fields, the importer's status security
-// groups); the importing user owns what they import. A batch is three multi-row inserts
-// (customers, addresses, contacts) with ids made here so the rows can point at each other.
+// Bulk import of customers from CSV (docs/domain.md#import-and-export): one target of the CSV import
+// engine (csv-import.ts). Each row is one customer with its billing address and at most one contact,
+// checked by the same rules as createCustomer (its zod pieces, the type's required fields, the
+// importer's status security groups); the importing user owns what they import. A batch is three
+// multi-row inserts (customers, addresses, contacts) with ids made here so the rows can point at each
+// other.
 import { randomUUID } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
@@ -39,7 +40,8 @@ const CONTACT_COLUMNS = {
 export const CUSTOMER_IMPORT_FIELDS: readonly string[] = [...CUSTOMER_COLUMNS, ...ADDRESS_COLUMNS, ...Object.keys(CONTACT_COLUMNS)];
 export const CUSTOMER_IMPORT_MAPPABLE = {
   fields: CUSTOMER_IMPORT_FIELDS,
-  // A customer's address needs line 1 and a postcode (D3); every customer has a type (D4).
+  // A customer's address needs line 1 and a postcode (docs/domain.md#addresses); every customer has a
+  // type (docs/domain.md#customer-types).
   requiredFields: ['name', 'type', 'line1', 'postcode'],
   what: 'a customer',
 };
@@ -205,7 +207,7 @@ export async function customerImportTarget(
         surname: text('contactSurname'),
         emails: email ? [{ address: email, label: null }] : [],
         phones: phone ? [{ type: 'OFFICE', number: phone }] : [],
-        // A private customer's one contact is its primary contact (D2).
+        // A private customer's one contact is its primary contact (docs/domain.md#contacts).
         isPrimary: type?.allowsPrimaryContact ?? false,
       });
       const columnOf = Object.fromEntries(Object.entries(CONTACT_COLUMNS).map(([column, field]) => [field, column]));

@@ -234,7 +234,8 @@ export function importExportRouter(options: { database: Database; config: Config
       const id = String(req.params.id);
       const customerId = await visibleCustomer(ctx, res, id, 'id');
       if (!customerId) return;
-      // Opening one customer's whole record is a read of it (D11), like `customer(id:)`.
+      // Opening one customer's whole record is a read of it (docs/domain.md#audit-trail), like
+      // `customer(id:)`.
       ctx.customerReads.add(customerId);
       await writeCustomerReads(ctx);
       await sendZip(res, ctx, { kind: 'one', customerId }, `customer-${id}.zip`);

@@ -1,7 +1,8 @@
-// Import jobs (D5 bulk import): one row per CSV upload, updated as its batches commit, so a client
-// can poll `importJob(id)` for progress. A job sits under the customer it imports into, so it is
-// visible to whoever sees that customer (src/auth/visibility.ts), like any row under a record. A
-// customers import sits under no customer: its uploader and those who see every customer see it.
+// Import jobs (docs/domain.md#import-and-export): one row per CSV upload, updated as its batches
+// commit, so a client can poll `importJob(id)` for progress. A job sits under the customer it imports
+// into, so it is visible to whoever sees that customer (src/auth/visibility.ts), like any row under a
+// record. A customers import sits under no customer: its uploader and those who see every customer see
+// it.
 import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { customers } from '../customers/tables';

@@ -1,6 +1,6 @@
-// Bulk import of a customer's work addresses from CSV (D5), with a column mapping: one target of
-// the CSV import engine (csv-import.ts), which streams, batches, tracks the job and applies the
-// mode. Each row is validated by the one schema every door into work addresses uses
+// Bulk import of a customer's work addresses from CSV (docs/domain.md#import-and-export), with a column
+// mapping: one target of the CSV import engine (csv-import.ts), which streams, batches, tracks the job
+// and applies the mode. Each row is validated by the one schema every door into work addresses uses
 // (newWorkAddressSchema); good rows are written with one multi-row insert per batch.
 import type { InferInsertModel } from 'drizzle-orm';
 import { insertMany } from '../demo/bulk';

@@ -1,7 +1,7 @@
-// Invoices (D8), the read side so far: an invoice belongs to one customer (the payer) and has lines;
-// totals are derived from the lines, never stored. Numbers are sequential without gaps per
-// organisation and given when an invoice is issued. Raising, issuing, credit notes and payments
-// arrive with the finance area.
+// Invoices (docs/domain.md#invoices), the read side so far: an invoice belongs to one customer (the
+// payer) and has lines; totals are derived from the lines, never stored. Numbers are sequential without
+// gaps per organisation and given when an invoice is issued. Raising, issuing, credit notes and
+// payments arrive with the finance area.
 import { sql } from 'drizzle-orm';
 import { bigint, check, date, index, integer, pgEnum, pgTable, text, uniqueIndex, uuid, char } from 'drizzle-orm/pg-core';
 import { customers } from '../customers/tables';

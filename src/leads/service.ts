@@ -1,6 +1,6 @@
-// Leads (D1): listing, creating a lead with its contacts and addresses, updating it, and moving it
-// through NEW → CONTACTED → QUALIFIED or to LOST. Conversion is its own workflow (conversions issue);
-// a converted lead is read-only.
+// Leads (docs/domain.md#leads): listing, creating a lead with its contacts and addresses, updating it,
+// and moving it through NEW → CONTACTED → QUALIFIED or to LOST. Conversion is its own workflow
+// (conversions issue); a converted lead is read-only.
 import { and, eq, ilike, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { addressFieldsSchema, insertAddresses } from '../addresses/service';

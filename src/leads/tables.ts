@@ -1,4 +1,5 @@
-// Leads (prospects), D1. A converted lead stays, read-only, linked to the customer it became.
+// Leads (prospects), docs/domain.md#leads. A converted lead stays, read-only, linked to the customer it
+// became.
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { id, organisationId, timestamps, version } from '../db/columns';

@@ -1,6 +1,6 @@
-// Users of an organisation and their API tokens (D11): listing users, adding and changing them
-// (always keeping one active admin), and issuing and revoking tokens. Tokens are shown once and kept
-// only as hashes; neither ever reaches the audit trail.
+// Users of an organisation and their API tokens (docs/domain.md#organisations-users-and-roles): listing
+// users, adding and changing them (always keeping one active admin), and issuing and revoking tokens.
+// Tokens are shown once and kept only as hashes; neither ever reaches the audit trail.
 import { onUniqueViolation } from '../db/unique';
 import { and, asc, eq, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';

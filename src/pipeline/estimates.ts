@@ -1,4 +1,4 @@
-// Estimates at a customer's work address (D6), created in one transaction and audited.
+// Estimates at a customer's work address (docs/domain.md#sales-pipeline), created in one transaction and audited.
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import type { Db } from '../db/client';

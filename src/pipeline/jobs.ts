@@ -1,5 +1,5 @@
-// Jobs at a customer's work address (D6): new work, refused while the customer's status does not
-// allow it (D4) unless an admin or manager overrides (audited).
+// Jobs at a customer's work address (docs/domain.md#sales-pipeline): new work, refused while the customer's status does not
+// allow it (docs/domain.md#status-gating-of-new-work) unless an admin or manager overrides (audited).
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import type { Db } from '../db/client';

@@ -1,4 +1,4 @@
-// Opportunities on a lead or customer (D6): created and updated, each change in one transaction and audited.
+// Opportunities on a lead or customer (docs/domain.md#sales-pipeline): created and updated, each change in one transaction and audited.
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import { refuseConvertedLead } from '../contacts/service';

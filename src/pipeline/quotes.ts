@@ -1,4 +1,4 @@
-// Quotes on a lead or customer (D6) and their lines: DRAFT → SENT → SIGNED | DECLINED. Numbers are
+// Quotes on a lead or customer (docs/domain.md#sales-pipeline) and their lines: DRAFT → SENT → SIGNED | DECLINED. Numbers are
 // bumped inside the transaction, so no gaps; every change is audited. (Signing: src/conversions.)
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';

@@ -34,7 +34,10 @@ const lineFields = {
 const customerOf = (ctx: Context, id: string | null) => (id ? ctx.loaders.byId('Customer').load(id) : null);
 const leadOf = (ctx: Context, id: string | null) => (id ? ctx.loaders.byId('Lead').load(id) : null);
 
-/** Admins and managers may raise work for a customer whose status does not allow it (D4). */
+/**
+ * Admins and managers may raise work for a customer whose status does not allow it
+ * (docs/domain.md#status-gating-of-new-work).
+ */
 function mayOverrideStatus(ctx: Context): boolean {
   const viewer = viewerOf(ctx);
   return viewer.kind === 'user' && inRoleSet(managers, viewer.role);

@@ -1,5 +1,5 @@
-// Sales orders, raised from signed quotes (D6): the quote's lines copied, numbered in the transaction,
-// refused while the customer's status does not allow new work (D4) unless overridden, audited.
+// Sales orders, raised from signed quotes (docs/domain.md#sales-pipeline): the quote's lines copied, numbered in the transaction,
+// refused while the customer's status does not allow new work (docs/domain.md#status-gating-of-new-work) unless overridden, audited.
 import { and, eq } from 'drizzle-orm';
 import { recordAudit, type Actor } from '../audit/service';
 import type { Db } from '../db/client';

@@ -1,6 +1,6 @@
 // What the pipeline's aggregates (opportunities.ts, quotes.ts, sales-orders.ts, jobs.ts, estimates.ts)
 // share: the lead or customer a record is on, organisation-level rows by id, a customer's work
-// address, and the status gating of new work (D4): jobs and sales orders are refused while the
+// address, and the status gating of new work (docs/domain.md#status-gating-of-new-work): jobs and sales orders are refused while the
 // customer's status does not allow it, unless an admin or manager overrides (audited).
 import { and, eq, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
@@ -37,7 +37,7 @@ export async function currencyOf(tx: Db, actor: Actor, owner: RecordOwner): Prom
   return row?.currency ?? actor.currency;
 }
 
-/** A record a viewer may change: refuses a converted lead (read-only, D1). */
+/** A record a viewer may change: refuses a converted lead (read-only: docs/domain.md#converted-leads). */
 export async function writableOwner(tx: Db, actor: Actor, globalId: string, field: Path): Promise<RecordOwner> {
   const owner = await resolveRecordOwner(tx, actor, globalId, field);
   if (owner.kind === 'lead') await refuseConvertedLead(tx, owner.id);
@@ -70,7 +70,7 @@ export async function customerAndWorkAddress(tx: Db, actor: Actor, input: { cust
   return { customer, workAddressId: workAddress.id };
 }
 
-// ── New work: status gating (D4) ─────────────────────────────────────────────────────────────────
+// ── New work: status gating (docs/domain.md#status-gating-of-new-work) ─────────────────────────────────────────────────────────────────
 
 export type StatusOverride = {
   /** The input asked to raise the work despite the customer's status. */

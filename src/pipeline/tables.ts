@@ -1,7 +1,7 @@
-// The sales pipeline (D6): opportunities and quotes on a lead or a customer, sales orders raised
-// from signed quotes, and jobs and estimates at a customer's work address. Amounts are integers in
-// minor units; quote and order totals are derived from their lines (as invoices', src/invoices),
-// never stored. Quote and order numbers are sequential per organisation without gaps.
+// The sales pipeline (docs/domain.md#sales-pipeline): opportunities and quotes on a lead or a customer,
+// sales orders raised from signed quotes, and jobs and estimates at a customer's work address. Amounts
+// are integers in minor units; quote and order totals are derived from their lines (as invoices',
+// src/invoices), never stored. Quote and order numbers are sequential per organisation without gaps.
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, char, check, date, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { assetGroups, assetMakes, assetModels } from '../assets/tables';
@@ -78,7 +78,9 @@ const lineColumns = () => ({
   unitPriceMinor: bigint('unit_price_minor', { mode: 'number' }).notNull(),
   /** Basis points: 2000 is 20%. */
   taxRateBp: integer('tax_rate_bp').notNull().default(0),
-  /** For lines that become assets when the order is converted (D7). */
+  /**
+   * For lines that become assets when the order is converted (docs/domain.md#sales-order-to-assets).
+   */
   assetGroupId: uuid('asset_group_id').references(() => assetGroups.id, { onDelete: 'restrict' }),
   assetMakeId: uuid('asset_make_id').references(() => assetMakes.id, { onDelete: 'restrict' }),
   assetModelId: uuid('asset_model_id').references(() => assetModels.id, { onDelete: 'restrict' }),
@@ -112,7 +114,10 @@ export const salesOrders = pgTable(
     number: integer('number').notNull(),
     status: salesOrderStatusEnum('status').notNull().default('OPEN'),
     currency: char('currency', { length: 3 }).notNull(),
-    /** When `convertSalesOrderToAssets` made its assets (D6), and who did. */
+    /**
+     * When `convertSalesOrderToAssets` made its assets (docs/domain.md#sales-order-to-assets), and who
+     * did.
+     */
     convertedToAssetsAt: timestamp('converted_to_assets_at', { withTimezone: true, mode: 'date' }),
     convertedToAssetsById: uuid('converted_to_assets_by_id').references(() => users.id, { onDelete: 'set null' }),
     version: version(),

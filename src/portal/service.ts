@@ -1,6 +1,6 @@
-// Portal tokens (D11): API tokens bound to one customer, for a customer's or partner's portal, with
-// the permissions they grant. Made and revoked by admins and managers; the token is shown once and
-// kept only as a hash, which never reaches the audit trail.
+// Portal tokens (docs/domain.md#portal-tokens): API tokens bound to one customer, for a customer's or
+// partner's portal, with the permissions they grant. Made and revoked by admins and managers; the token
+// is shown once and kept only as a hash, which never reaches the audit trail.
 import { visibleCustomerId } from '../records/owner';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';

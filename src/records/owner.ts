@@ -14,9 +14,9 @@ export type ItemPath = (index: number) => (string | number)[];
 export type RecordOwner = { kind: 'customer'; id: string } | { kind: 'lead'; id: string };
 
 /**
- * An anonymised customer (D4, anonymiseCustomer) takes no new personal data: nothing is attached to
- * it, or to the leads converted into it, through these lookups (they serve mutations only), nor to
- * its work addresses and assets (src/documents/service.ts).
+ * An anonymised customer (docs/domain.md#deleting-and-anonymising-customers) takes no new personal
+ * data: nothing is attached to it, or to the leads converted into it, through these lookups (they serve
+ * mutations only), nor to its work addresses and assets (src/documents/service.ts).
  */
 export function refuseAnonymised(anonymisedAt: unknown, field: (string | number)[]): void {
   if (anonymisedAt) {

@@ -1,6 +1,6 @@
-// The customer search filter (D12) compiled to ONE parameterised SQL condition: the basic parts
-// (name, id, active, include departments) and nested `all`/`any`/`not` groups of field rules.
-// Every value reaches PostgreSQL as a bound parameter, never as SQL text. The same code checks a
+// The customer search filter (docs/domain.md#search) compiled to ONE parameterised SQL condition: the
+// basic parts (name, id, active, include departments) and nested `all`/`any`/`not` groups of field
+// rules. Every value reaches PostgreSQL as a bound parameter, never as SQL text. The same code checks a
 // filter given to `searchCustomers`, one being saved, and one read back from a saved search, so a
 // problem is reported with its path (`all[1].not.rule.value`) whichever way it came in.
 //

@@ -6,6 +6,7 @@ import type { Resolvers } from '../generated/graphql';
 import { viewerOf, type Context } from '../graph/context';
 import { globalIdField } from '../graph/fields';
 import { toGlobalId } from '../graph/ids';
+import { sdlScalar } from '../graph/sdl-scalar';
 import { inputId, payload } from '../graph/user-errors';
 import { deleteSavedSearch, listSavedSearches, saveSearch, searchCustomers, type Searcher } from './service';
 
@@ -13,7 +14,6 @@ import { deleteSavedSearch, listSavedSearches, saveSearch, searchCustomers, type
 const SearchValue = new GraphQLScalarType({
   ...JSONResolver.toConfig(),
   name: 'SearchValue',
-  description: 'A value to compare with in a search rule: a string, number, boolean, or list of strings, as JSON.',
 });
 
 function searcherOf(ctx: Context): Searcher {
@@ -21,7 +21,7 @@ function searcherOf(ctx: Context): Searcher {
 }
 
 export const searchResolvers: Resolvers = {
-  SearchValue,
+  SearchValue: sdlScalar(SearchValue),
   Query: {
     searchCustomers: (_p, args, ctx) => searchCustomers(ctx.db, searcherOf(ctx), args, ctx.config.maxPageSize),
     savedSearches: (_p, args, ctx) => listSavedSearches(ctx.db, searcherOf(ctx), args, ctx.config.maxPageSize),

@@ -1,5 +1,6 @@
-// Customer search (D12) and saved searches: a filter (basic or advanced, see filter.ts) and/or a
-// saved search, run among the customers the viewer may see, paged by keyset like every list.
+// Customer search (docs/domain.md#search) and saved searches: a filter (basic or advanced, see
+// filter.ts) and/or a saved search, run among the customers the viewer may see, paged by keyset like
+// every list.
 import { and, eq, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';

@@ -1,6 +1,6 @@
-// Saved customer searches (D12): a name, the user who saved it, whether the rest of the organisation
-// sees it, and the filter as `searchCustomers` takes it (re-validated whenever it is run, because
-// custom field definitions may have changed since).
+// Saved customer searches (docs/domain.md#search): a name, the user who saved it, whether the rest of
+// the organisation sees it, and the filter as `searchCustomers` takes it (re-validated whenever it is
+// run, because custom field definitions may have changed since).
 import { boolean, index, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, organisationId, timestamps, version } from '../db/columns';
 import { users } from '../tenancy/tables';

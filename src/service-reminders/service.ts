@@ -1,4 +1,4 @@
-// Service reminders (D9): the organisation's reminder types, and the reminders at work addresses.
+// Service reminders (docs/domain.md#service-reminders): the organisation's reminder types, and the reminders at work addresses.
 // Types: names unique per organisation ignoring case (checked first, and by the unique index when two
 // people race), intervals of 1 to 120 months, archived rather than deleted. Reminders: at a work
 // address the actor may see and that is active (a dormant property gets no new reminders), for an

@@ -1,4 +1,4 @@
-// Service reminders (D9): the organisation's reminder types (a gas safety check every 12 months, a
+// Service reminders (docs/domain.md#service-reminders): the organisation's reminder types (a gas safety check every 12 months, a
 // boiler service…) and the reminders that come due per work address, optionally for one of its assets.
 // A reminder copies its work address's customer into `customer_id`, so it follows that customer's
 // visibility like every row under a customer, and moves with a merge and goes with a deletion.

@@ -1,6 +1,6 @@
-// Work addresses (D5): creating and changing them. Fields are validated by the one shared schema
-// (./fields.ts, which the CSV import uses too); the branch must be the same customer's, and the
-// landlord is another existing customer the actor may see.
+// Work addresses (docs/domain.md#work-addresses): creating and changing them. Fields are validated by
+// the one shared schema (./fields.ts, which the CSV import uses too); the branch must be the same
+// customer's, and the landlord is another existing customer the actor may see.
 import type { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import { visibleBranch } from '../branches/service';

@@ -1,6 +1,6 @@
-// Work addresses (D5): properties where work is done for a customer. They carry no financial
-// responsibility (invoices belong to the customer). Each has an occupier, and may have a landlord
-// and a branch.
+// Work addresses (docs/domain.md#work-addresses): properties where work is done for a customer. They
+// carry no financial responsibility (invoices belong to the customer). Each has an occupier, and may
+// have a landlord and a branch.
 import { sql } from 'drizzle-orm';
 import { boolean, index, pgEnum, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { branches } from '../branches/tables';

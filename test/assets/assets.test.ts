@@ -1,6 +1,7 @@
-// Assets and appliances (D7) and their reference lists, as users see them over GraphQL: the lists
-// admins keep, assets recorded for a customer (and at its work addresses), filters, visibility through
-// the customer, role refusals, the audit trail, and a constant number of SQL statements per list.
+// Assets and appliances (docs/domain.md#assets) and their reference lists, as users see them over
+// GraphQL: the lists admins keep, assets recorded for a customer (and at its work addresses), filters,
+// visibility through the customer, role refusals, the audit trail, and a constant number of SQL
+// statements per list.
 import { eq } from 'drizzle-orm';
 import { createDemoAssets } from '../../src/assets/demo';
 import { assets as assetsTable } from '../../src/assets/tables';

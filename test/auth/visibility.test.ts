@@ -1,6 +1,7 @@
-// Record visibility (D11): who sees which leads and customers, and delegated access grants that
-// open one record for a period. A record that is not visible is indistinguishable from one that does
-// not exist: null by id, absent from lists and their counts, NOT_FOUND to mutations.
+// Record visibility (docs/domain.md#access-and-visibility): who sees which leads and customers, and
+// delegated access grants that open one record for a period. A record that is not visible is
+// indistinguishable from one that does not exist: null by id, absent from lists and their counts,
+// NOT_FOUND to mutations.
 import { createUser } from '../../src/organisations/service';
 import { toGlobalId } from '../../src/graph/ids';
 import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';

@@ -1,6 +1,7 @@
-// Contacts completed (D2) and address deletion (D3): communication preferences with consent and the
-// ticking rules, the primary contact per customer type, deleting contacts and addresses (audited,
-// refused to viewers who may not see the record or may not write).
+// Contacts completed (docs/domain.md#communication-preferences) and address deletion
+// (docs/domain.md#addresses): communication preferences with consent and the ticking rules, the primary
+// contact per customer type, deleting contacts and addresses (audited, refused to viewers who may not
+// see the record or may not write).
 import { and, eq } from 'drizzle-orm';
 import { auditEntries } from '../../src/audit/tables';
 import { parseGlobalId } from '../../src/graph/ids';

@@ -1,6 +1,7 @@
-// Converting leads into customers as users see it over GraphQL (D1, D6): convertLead carries every
-// child row over in one transaction, a converted lead is refused a second time, signQuote converts a
-// quote's lead and raises one sales order however often it is signed (concurrently: concurrency.test.ts).
+// Converting leads into customers as users see it over GraphQL (docs/domain.md#conversions):
+// convertLead carries every child row over in one transaction, a converted lead is refused a second
+// time, signQuote converts a quote's lead and raises one sales order however often it is signed
+// (concurrently: concurrency.test.ts).
 import { sql } from 'drizzle-orm';
 import { selectRows } from '../../src/db/client';
 import { LEAD_CONTACTS_AND_ADDRESSES } from '../helpers/customer-record';

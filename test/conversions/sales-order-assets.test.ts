@@ -1,8 +1,8 @@
-// Sales order → assets as users see it over GraphQL (D6, D7): a lead's quote with asset lines is
-// signed, the preview lists the assets and the customer's stage change, the conversion makes them
-// in one transaction (lines flagged, order stamped, customer LIVE, all audited), and every refusal —
-// a second conversion, another customer's work address, a stale version, a role or a viewer that may
-// not — leaves the database as it was. An idempotent retry returns the first result.
+// Sales order → assets as users see it over GraphQL (docs/domain.md#sales-order-to-assets): a lead's
+// quote with asset lines is signed, the preview lists the assets and the customer's stage change, the
+// conversion makes them in one transaction (lines flagged, order stamped, customer LIVE, all audited),
+// and every refusal — a second conversion, another customer's work address, a stale version, a role or
+// a viewer that may not — leaves the database as it was. An idempotent retry returns the first result.
 import { sql } from 'drizzle-orm';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';

@@ -1,9 +1,9 @@
-// Deleting and anonymising customers over GraphQL (D4): deletion takes every row under the customer
-// (files too) and leaves everyone else's alone, is refused while non-draft invoices exist, checks the
-// version, is for admins and managers, and replays for a retry. Anonymisation leaves no trace of the
-// person's name, email or phone anywhere in the organisation's rows (child rows, converted lead,
-// merged tombstone, audit entries, stored retry results), keeps the invoices byte for byte, and
-// freezes the customer against new personal data.
+// Deleting and anonymising customers over GraphQL (docs/domain.md#deleting-and-anonymising-customers):
+// deletion takes every row under the customer (files too) and leaves everyone else's alone, is refused
+// while non-draft invoices exist, checks the version, is for admins and managers, and replays for a
+// retry. Anonymisation leaves no trace of the person's name, email or phone anywhere in the
+// organisation's rows (child rows, converted lead, merged tombstone, audit entries, stored retry
+// results), keeps the invoices byte for byte, and freezes the customer against new personal data.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,7 +1,7 @@
-// Merging customers as users see it over GraphQL (D4): every child row moves to the survivor, by
-// count and content; the merged customers' ids resolve to the survivor through `customer` and
-// `node`; chosen values survive; refusals change nothing; and no table that references customers
-// is left out of the merge.
+// Merging customers as users see it over GraphQL (docs/domain.md#merging-customers): every child row
+// moves to the survivor, by count and content; the merged customers' ids resolve to the survivor
+// through `customer` and `node`; chosen values survive; refusals change nothing; and no table that
+// references customers is left out of the merge.
 import { sql } from 'drizzle-orm';
 import { getTableConfig } from 'drizzle-orm/pg-core';
 import { composition } from '../../src/areas';

@@ -1,6 +1,6 @@
-// Customer status workflows (D4) through the API: status changes carrying a note and a follow-up
-// task, dormancy of work addresses, deactivation and reactivation, type changes, and admins managing
-// the status list. Every refusal leaves the database as it was.
+// Customer status workflows (docs/domain.md#status-workflows) through the API: status changes carrying
+// a note and a follow-up task, dormancy of work addresses, deactivation and reactivation, type changes,
+// and admins managing the status list. Every refusal leaves the database as it was.
 import { eq, sql } from 'drizzle-orm';
 import { assignStatusGroups } from '../../src/access/status-groups';
 import { userStatusGroups } from '../../src/access/tables';
@@ -135,7 +135,7 @@ describe('changeCustomerStatus', () => {
     const [entry] = await auditOf(customer.id, 'customer.changeStatus');
     expect(entry!.after.dormantWorkAddressIds).toHaveLength(2);
 
-    // Moving away from dormant does not silently reactivate them (D4).
+    // Moving away from dormant does not silently reactivate them (docs/domain.md#status-workflows).
     const back = await server.graphql(CHANGE, { input: { id: customer.id, statusId: ref.statuses.A } }, org.adminToken);
     expect(back.data!.changeCustomerStatus.userErrors).toEqual([]);
     expect(await workAddressStatuses(customer.id)).toEqual({ '1 Dormant Row': 'DORMANT', '2 Dormant Row': 'DORMANT' });

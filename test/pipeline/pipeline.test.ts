@@ -1,6 +1,6 @@
 // The sales pipeline as users see it over GraphQL: opportunities and quotes on leads and customers,
 // the quote's states, gapless quote numbers, sales orders raised once per signed quote, and jobs and
-// estimates gated by the customer's status (D4, D6).
+// estimates gated by the customer's status (docs/domain.md#status-gating-of-new-work).
 import { eq, sql } from 'drizzle-orm';
 import type { Actor } from '../../src/audit/service';
 import { selectRows } from '../../src/db/client';

@@ -1,6 +1,6 @@
-// Customer search (D12) over 40 seeded customers: the basic and advanced filters, checked against the
-// same filter evaluated in plain TypeScript over the rows as seeded (independent of the SQL compiler);
-// paging, visibility, bad filters, and saved searches.
+// Customer search (docs/domain.md#search) over 40 seeded customers: the basic and advanced filters,
+// checked against the same filter evaluated in plain TypeScript over the rows as seeded (independent of
+// the SQL compiler); paging, visibility, bad filters, and saved searches.
 import { sql } from 'drizzle-orm';
 import { selectRows } from '../../src/db/client';
 import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';

@@ -1,4 +1,4 @@
-// Service reminders as users see them (D9): reminder types per organisation (unique names, intervals,
+// Service reminders as users see them (docs/domain.md#service-reminders): reminder types per organisation (unique names, intervals,
 // archiving; admins and managers), reminders at work addresses (validation naming the field, the asset
 // at the same work address, no new reminder at a dormant property, the work-address writers' roles),
 // node(id:), audit entries, the due list with each of its exclusions, and batched lists.
