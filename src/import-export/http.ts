@@ -131,10 +131,10 @@ export function importExportRouter(options: { database: Database; config: Config
    * A multipart CSV upload: the fields first, then `file`. `prepare` checks the fields (mode is
    * checked here) and returns what to import, or answers the request itself and returns null.
    */
-  function importRoute(
+  function importRoute<V>(
     roles: readonly Role[],
     fieldNames: string,
-    prepare: (ctx: Context, res: express.Response, fields: Record<string, string>, problems: RequestProblem[]) => Promise<{ target: ImportTarget<any>; mapping: Record<string, string> } | null>,
+    prepare: (ctx: Context, res: express.Response, fields: Record<string, string>, problems: RequestProblem[]) => Promise<{ target: ImportTarget<V>; mapping: Record<string, string> } | null>,
   ): express.RequestHandler {
     return async (req, res, next) => {
       try {
