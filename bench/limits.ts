@@ -20,7 +20,7 @@ import { queryLimitRules, oversizedVariable } from '../src/limits/plugin';
 import fs from 'node:fs';
 
 const query = /query: `(query Bench[\s\S]*?)`,/.exec(fs.readFileSync(new URL('./customers.ts', `file://${__filename}`), 'utf8'))![1]!;
-(async () => {
+void (async () => {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is not set (the database npm run bench seeded)');
   const database = await openDatabase({ kind: 'postgres', url, poolSize: 10, statementTimeoutMs: 15000 });

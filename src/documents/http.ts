@@ -41,6 +41,7 @@ function refuse(res: Response, status: number, code: string, message: string): v
 export function cleanFilename(raw: string | undefined): string {
   const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
   // Control characters and bidirectional overrides (which can disguise an extension).
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
   const cleaned = base.replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '').trim();
   if (!cleaned || cleaned === '.' || cleaned === '..') return 'document';
   if (cleaned.length <= 255) return cleaned;

@@ -64,7 +64,8 @@ export function httpDrain(server: http.Server): HttpDrain {
     async drain({ idleGraceMs, timeoutMs }) {
       draining = true;
       const deadline = Date.now() + timeoutMs;
-      let closed: Promise<void> | null = null;
+      // Asserted, not annotated: stopAccepting (a closure) sets it, so the checker must not narrow it to null.
+      let closed = null as Promise<void> | null;
       const stopAccepting = () => {
         // net.Server#close: stop accepting, leave open connections alone (see the module comment).
         closed ??= server.listening ? new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve())) : Promise.resolve();

@@ -125,6 +125,7 @@ export function parseEncoding(label: string | undefined): { encoding: string } |
 
 /** A cell's bytes (as latin1 text) → its text in `encoding`; null when they are not valid UTF-8. */
 function cellDecoder(encoding: string): (raw: string) => string | null {
+  // eslint-disable-next-line no-control-regex -- all of ASCII, NUL included
   const ascii = /^[\x00-\x7f]*$/;
   if (encoding === 'utf-8') {
     return (raw) => {

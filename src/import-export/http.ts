@@ -100,10 +100,10 @@ export function importExportRouter(options: { database: Database; config: Config
    * A multipart CSV upload, for users with one of `roles`: the fields first, then `file`. `prepare` checks the fields (mode is
    * checked here) and returns what to import, or answers the request itself and returns null.
    */
-  function importRoute(
+  function importRoute<V>(
     roles: RoleSet,
     fieldNames: string,
-    prepare: (ctx: Context, res: express.Response, fields: Record<string, string>, problems: RequestProblem[]) => Promise<{ target: ImportTarget<any>; mapping: Record<string, string> } | null>,
+    prepare: (ctx: Context, res: express.Response, fields: Record<string, string>, problems: RequestProblem[]) => Promise<{ target: ImportTarget<V>; mapping: Record<string, string> } | null>,
   ): express.RequestHandler[] {
     const handler: express.RequestHandler = async (req, res, next) => {
       try {

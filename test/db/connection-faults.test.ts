@@ -11,7 +11,6 @@ import { createPgCluster, postgresBinDir, type PgCluster } from '../helpers/pg-c
 
 const binDir = postgresBinDir();
 if (!binDir) {
-  // eslint-disable-next-line no-console
   console.warn('connection-faults: skipped, PostgreSQL server binaries (initdb, pg_ctl) not found; set PG_BIN_DIR');
 }
 const describeWithCluster = binDir ? describe : describe.skip;
