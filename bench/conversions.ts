@@ -175,7 +175,11 @@ async function prepareLead(api: Client, items: AssetItems, n: number, run: strin
     'createQuote',
   );
   const quoteId = quote.data.createQuote.quote.id as string;
-  await api.graphql(`mutation($input: QuoteTransitionInput!) { sendQuote(input: $input) { quote { id } ${USER_ERRORS} } }`, { input: { id: quoteId } }, 'sendQuote');
+  await api.graphql(
+    `mutation($input: QuoteTransitionInput!) { sendQuote(input: $input) { quote { id } ${USER_ERRORS} } }`,
+    { input: { id: quoteId } },
+    'sendQuote',
+  );
   return { leadId, quoteId };
 }
 

@@ -115,8 +115,7 @@ type Prepared = { token: string; seeded: { count: number; ms: number } | null; c
 /** Migrates, makes sure the demo organisation exists and has enough customers, reads the admin token. */
 async function prepare(settings: Settings): Promise<Prepared> {
   return withDemo(settings.databaseUrl, async ({ db, organisationId, adminToken, postgresVersion }) => {
-    const countCustomers = async () =>
-      (await db.select({ n: count() }).from(customers).where(eq(customers.organisationId, organisationId)))[0]?.n ?? 0;
+    const countCustomers = async () => (await db.select({ n: count() }).from(customers).where(eq(customers.organisationId, organisationId)))[0]?.n ?? 0;
 
     const existing = await countCustomers();
     let seeded: Prepared['seeded'] = null;
@@ -168,7 +167,8 @@ async function measure(server: Server, token: string, scenario: Scenario, settin
   } catch {
     throw new BenchError(`${scenario.name}: HTTP ${res.status}, not JSON: ${text.slice(0, 500)}`);
   }
-  if (res.status !== 200 || json.errors?.length) throw new BenchError(`${scenario.name}: HTTP ${res.status}, errors: ${JSON.stringify(json.errors ?? text.slice(0, 500))}`);
+  if (res.status !== 200 || json.errors?.length)
+    throw new BenchError(`${scenario.name}: HTTP ${res.status}, errors: ${JSON.stringify(json.errors ?? text.slice(0, 500))}`);
   const problem = scenario.check(json, settings);
   if (problem) throw new BenchError(`${scenario.name}: ${problem}`);
   const sqlStatements = res.headers.get('x-sql-statements') ?? 'n/a (no x-sql-statements header)';
@@ -238,7 +238,10 @@ function report(settings: Settings, prepared: Prepared, measurements: Measuremen
       `--- ${m.scenario.name} (graphql-shield ${m.shield ? 'on' : 'off'}): ${m.scenario.description}`,
       row('Requests/s (mean)', r.requests.average.toFixed(1)),
       row('Latency p50 / p95 / p99', `${ms(m.latency.p50)} / ${ms(m.latency.p95)} / ${ms(m.latency.p99)}`),
-      row('  (autocannon p50/p97.5/p99)', `${r.latency.p50} / ${r.latency.p97_5} / ${r.latency.p99} ms, mean ${r.latency.average.toFixed(1)} ms, max ${r.latency.max} ms`),
+      row(
+        '  (autocannon p50/p97.5/p99)',
+        `${r.latency.p50} / ${r.latency.p97_5} / ${r.latency.p99} ms, mean ${r.latency.average.toFixed(1)} ms, max ${r.latency.max} ms`,
+      ),
       row('Total requests', r.requests.total),
       row('Non-2xx responses', r.non2xx),
       row('GraphQL errors (200s)', r.mismatches),

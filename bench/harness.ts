@@ -10,8 +10,8 @@ import { loadConfig } from '../src/config';
 import { selectRows, type Db } from '../src/db/client';
 import { openConfiguredDatabase } from '../src/db/open';
 import { createDemoOrganisation, DEMO_ORGANISATION_NAME, issueDemoTokens } from '../src/demo/demo-organisation';
-import { organisations } from '../src/tenancy/tables';
 import { projectRoot } from '../src/paths';
+import { organisations } from '../src/tenancy/tables';
 
 export type Bench = {
   log(message: string): void;

@@ -187,14 +187,18 @@ async function main(): Promise<void> {
       row('Elapsed (upload → answer)', `${(elapsed / 1000).toFixed(2)} s`),
       row('Rows/s', Math.round(job.rowsImported / (elapsed / 1000))),
       row('Server RSS before', idleRss === null ? 'n/a' : `${idleRss.toFixed(0)} MiB`),
-      row('Server RSS during (min–max)', rssValues.length ? `${Math.min(...rssValues).toFixed(0)}–${Math.max(...rssValues).toFixed(0)} MiB over ${samples.length} samples` : 'n/a'),
+      row(
+        'Server RSS during (min–max)',
+        rssValues.length ? `${Math.min(...rssValues).toFixed(0)}–${Math.max(...rssValues).toFixed(0)} MiB over ${samples.length} samples` : 'n/a',
+      ),
       row('Server peak RSS (VmHWM)', peak === null ? 'n/a' : `${peak.toFixed(0)} MiB`),
       row('RSS samples (s: MiB)', shown.map((s) => `${(s.at / 1000).toFixed(1)}: ${s.rss.toFixed(0)}`).join(', ')),
       row('Customer work addresses', `${prepared.before} before, ${prepared.before + job.rowsImported} after`),
       '',
     ];
     process.stdout.write(lines.join('\n'));
-    if (job.status !== 'SUCCEEDED' || job.rowsImported !== settings.rows) fail(`expected all ${settings.rows} rows imported: ${JSON.stringify(job).slice(0, 1000)}`);
+    if (job.status !== 'SUCCEEDED' || job.rowsImported !== settings.rows)
+      fail(`expected all ${settings.rows} rows imported: ${JSON.stringify(job).slice(0, 1000)}`);
   } finally {
     fs.rmSync(file, { force: true });
     await stopServer(server);

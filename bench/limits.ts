@@ -6,18 +6,18 @@
 // AsyncLocalStorage of request stopping, once enabled, is on for both: its cost is not in the A/B.)
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_bench npx tsx bench/limits.ts   (after npm run bench has seeded it)
 //   N=500 …                                                                              more rounds
+import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import pino from 'pino';
 import { parse, validate, specifiedRules, getOperationAST } from 'graphql';
+import pino from 'pino';
+import { composition } from '../src/areas';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/client';
 import { issueDemoTokens } from '../src/demo/demo-organisation';
-import { createApp } from '../src/server';
 import { buildSchema } from '../src/graph/schema';
-import { composition } from '../src/areas';
 import { requestedQueryCost, actualQueryCost } from '../src/limits/cost';
 import { queryLimitRules, oversizedVariable } from '../src/limits/plugin';
-import fs from 'node:fs';
+import { createApp } from '../src/server';
 
 const query = /query: `(query Bench[\s\S]*?)`,/.exec(fs.readFileSync(new URL('./customers.ts', `file://${__filename}`), 'utf8'))![1]!;
 void (async () => {
@@ -45,14 +45,31 @@ void (async () => {
   };
   const times: Record<string, number[]> = { on: [], off: [] };
   let sample: any;
-  for (let i = 0; i < 20; i++) { await send('on'); await send('off'); }
+  for (let i = 0; i < 20; i++) {
+    await send('on');
+    await send('off');
+  }
   const N = Number(process.env.N ?? 300);
   for (let i = 0; i < N; i++) {
     const order = i % 2 ? ['on', 'off'] : ['off', 'on'];
-    for (const k of order) { const r = await send(k); times[k]!.push(r.ms); if (k === 'on') sample = r.json; }
+    for (const k of order) {
+      const r = await send(k);
+      times[k]!.push(r.ms);
+      if (k === 'on') sample = r.json;
+    }
   }
-  const med = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]!; };
-  console.log('sequential A/B, median ms: limits on', med(times.on!).toFixed(2), 'off', med(times.off!).toFixed(2), 'overhead', (((med(times.on!) - med(times.off!)) / med(times.off!)) * 100).toFixed(1) + '%');
+  const med = (a: number[]) => {
+    const s = [...a].sort((x, y) => x - y);
+    return s[Math.floor(s.length / 2)]!;
+  };
+  console.log(
+    'sequential A/B, median ms: limits on',
+    med(times.on!).toFixed(2),
+    'off',
+    med(times.off!).toFixed(2),
+    'overhead',
+    (((med(times.on!) - med(times.off!)) / med(times.off!)) * 100).toFixed(1) + '%',
+  );
   console.log('extensions.cost', JSON.stringify(sample.extensions));
   // CPU of the limits' own work for this query and its response
   const schema = buildSchema(composition);
@@ -75,7 +92,9 @@ void (async () => {
   t = performance.now();
   for (let i = 0; i < M; i++) oversizedVariable({});
   const ov = (performance.now() - t) / M;
-  console.log(`per request, ms: limit rules ${vRules.toFixed(3)} (graphql's own validation ${vSpec.toFixed(3)}), requested cost ${req.toFixed(3)}, actual cost ${act.toFixed(3)}, variables check ${ov.toFixed(4)}`);
+  console.log(
+    `per request, ms: limit rules ${vRules.toFixed(3)} (graphql's own validation ${vSpec.toFixed(3)}), requested cost ${req.toFixed(3)}, actual cost ${act.toFixed(3)}, variables check ${ov.toFixed(4)}`,
+  );
   for (const app of Object.values(apps)) await app.stop();
   await database.close();
 })();

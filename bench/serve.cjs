@@ -5,8 +5,8 @@
 //   DATABASE_URL=… BENCH_LIMITS=off npm run bench   vs   DATABASE_URL=… npm run bench
 const { loadConfig } = require('../dist/src/config');
 const { openConfiguredDatabase } = require('../dist/src/db/open');
-const { createApp } = require('../dist/src/server');
 const { createLogger } = require('../dist/src/logger');
+const { createApp } = require('../dist/src/server');
 
 async function main() {
   const config = loadConfig();

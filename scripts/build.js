@@ -68,8 +68,7 @@ const codegenNeeded = force || !fs.existsSync(path.join(root, 'src/generated/gra
 
 // 2. dist/ from src/ (generated code included). The stamp lives in dist/, so deleting dist/ rebuilds.
 const tscStamp = 'dist/.inputs-sha256';
-const tscHash = () =>
-  hashOf([...filesUnder('src', (f) => f.endsWith('.ts')), 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json']);
+const tscHash = () => hashOf([...filesUnder('src', (f) => f.endsWith('.ts')), 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json']);
 
 if (!codegenNeeded && !force && fs.existsSync(path.join(root, 'dist/src/main.js')) && stored(tscStamp) === tscHash()) {
   say(`build: up to date (dist/ matches src/ and schema/), checked in ${Date.now() - started} ms`);

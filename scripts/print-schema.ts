@@ -2,18 +2,10 @@
 // `npm run schema:check` (`--check`) writes nothing and fails when the committed file differs.
 import fs from 'node:fs';
 import path from 'node:path';
-import { sdlFiles } from '../src/graph/sdl-files';
-import { printedSchema, printedSchemaFile, projectRoot, schemaDir, schemaFromSdlOrExit } from './schema-sdl';
+import { printedSchema, printedSchemaFile, projectRoot, schemaFromSdlOrExit } from './schema-sdl';
 
 const check = process.argv.includes('--check');
 const relative = path.relative(projectRoot, printedSchemaFile);
-
-const { unplaced } = sdlFiles(schemaDir);
-if (unplaced.length > 0) {
-  console.warn(
-    `warning: ${unplaced.map((name) => `schema/${name}.graphql`).join(', ')} not in sdlAreaOrder (src/graph/sdl-files.ts): printed last`,
-  );
-}
 
 const wanted = printedSchema(schemaFromSdlOrExit());
 const current = fs.existsSync(printedSchemaFile) ? fs.readFileSync(printedSchemaFile, 'utf8') : null;

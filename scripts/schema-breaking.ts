@@ -62,7 +62,9 @@ if (git(['rev-parse', '--git-dir']) === null) pass('not a git checkout; nothing 
 const baseCommit = git(['rev-parse', '--verify', '--quiet', `${baseRef}^{commit}`])?.trim();
 if (!baseCommit) {
   if (git(['rev-parse', '--is-shallow-repository'])?.trim() === 'true') {
-    console.warn(`schema:breaking: warning: shallow clone, ${baseRef} is not available; breaking changes NOT checked (fetch more history, e.g. git fetch --deepen=1)`);
+    console.warn(
+      `schema:breaking: warning: shallow clone, ${baseRef} is not available; breaking changes NOT checked (fetch more history, e.g. git fetch --deepen=1)`,
+    );
     process.exit(0);
   }
   if (explicitBase) {

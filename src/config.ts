@@ -35,15 +35,28 @@ const schema = z.object({
   /** Where uploaded documents' bytes live: PostgreSQL (`document_blobs`) or files under DOCUMENT_DIR. */
   DOCUMENT_STORAGE: z.enum(['database', 'folder'], { message: 'expected database or folder' }).default('database'),
   DOCUMENT_DIR: z.string().min(1).optional(),
-  DOCUMENT_MAX_BYTES: z.coerce.number({ message: 'expected a number of bytes' }).int().min(1).default(25 * 1024 * 1024),
+  DOCUMENT_MAX_BYTES: z.coerce
+    .number({ message: 'expected a number of bytes' })
+    .int()
+    .min(1)
+    .default(25 * 1024 * 1024),
   /** Who may introspect the schema / get "Did you mean" hints; default: always, `authenticated` in production. */
   INTROSPECTION: disclosure.optional(),
   FIELD_SUGGESTIONS: disclosure.optional(),
   /** Origins browsers may call the API from, comma-separated (`https://app.example.com`), or `*`. */
   CORS_ORIGINS: z
     .string()
-    .transform((v) => v.split(',').map((o) => o.trim()).filter((o) => o !== ''))
-    .pipe(z.array(z.string().regex(/^(\*|https?:\/\/[^/\s,]+)$/, 'expected origins like https://app.example.com (scheme and host, no path), comma-separated, or *')))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter((o) => o !== ''),
+    )
+    .pipe(
+      z.array(
+        z.string().regex(/^(\*|https?:\/\/[^/\s,]+)$/, 'expected origins like https://app.example.com (scheme and host, no path), comma-separated, or *'),
+      ),
+    )
     .default([]),
   /** When set, GET /metrics requires it as a Bearer token. */
   METRICS_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
@@ -55,7 +68,10 @@ const schema = z.object({
   /** Points a refused token costs the caller's IP address, so guessing tokens is limited too. */
   RATE_LIMIT_REFUSED_TOKEN_COST: z.coerce.number({ message: 'expected a number of cost points' }).int().min(0).default(1000),
   RATE_LIMIT_MAX_KEYS: z.coerce.number().int().min(100).default(100_000),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+    .optional(),
   RATE_LIMIT_REDIS_PREFIX: z.string().min(1).default('crm:cost:'),
   RATE_LIMIT_REDIS_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(250),
   // Query limits (src/limits): refused before anything runs.

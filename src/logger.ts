@@ -88,7 +88,16 @@ export function capLogLine(line: string): string {
   const shrunk = `${JSON.stringify({ ...(shrink(parsed) as object), truncated: true, originalBytes: Buffer.byteLength(line) })}\n`;
   if (Buffer.byteLength(shrunk) <= MAX_LOG_LINE_BYTES) return shrunk;
   const { level, time, msg, reqId, req, requestId } = parsed;
-  const minimal = { level, time, msg: typeof msg === 'string' ? cut(msg, 1024) : msg, reqId, requestId, req: shrink(req, MAX_DEPTH - 2), truncated: true, originalBytes: Buffer.byteLength(line) };
+  const minimal = {
+    level,
+    time,
+    msg: typeof msg === 'string' ? cut(msg, 1024) : msg,
+    reqId,
+    requestId,
+    req: shrink(req, MAX_DEPTH - 2),
+    truncated: true,
+    originalBytes: Buffer.byteLength(line),
+  };
   const fallback = `${JSON.stringify(minimal)}\n`;
   return Buffer.byteLength(fallback) <= MAX_LOG_LINE_BYTES ? fallback : `${JSON.stringify({ level, time, msg: 'log line cut', truncated: true })}\n`;
 }

@@ -28,11 +28,15 @@ function listenError(err: NodeJS.ErrnoException, port: number, host: string): Er
   const where = `${host}:${port}`;
   switch (err.code) {
     case 'EADDRINUSE':
-      return new StartupError(`Cannot listen on ${where}: port ${port} is already in use (EADDRINUSE). Set PORT to a free port, or stop the process that uses it.`);
+      return new StartupError(
+        `Cannot listen on ${where}: port ${port} is already in use (EADDRINUSE). Set PORT to a free port, or stop the process that uses it.`,
+      );
     case 'EACCES':
       return new StartupError(`Cannot listen on ${where}: permission denied (EACCES). Set PORT to a port above 1023, or grant the privilege.`);
     case 'EADDRNOTAVAIL':
-      return new StartupError(`Cannot listen on ${where}: no such address on this machine (EADDRNOTAVAIL). Set HOST to one of its addresses, e.g. 127.0.0.1 or 0.0.0.0.`);
+      return new StartupError(
+        `Cannot listen on ${where}: no such address on this machine (EADDRNOTAVAIL). Set HOST to one of its addresses, e.g. 127.0.0.1 or 0.0.0.0.`,
+      );
     default:
       return err;
   }

@@ -30,7 +30,10 @@ it('listens on 127.0.0.1 while demo data is on, unless HOST says otherwise', () 
 
 it('reads CORS origins as a comma-separated list, none by default', () => {
   expect(loadConfig({}).corsOrigins).toEqual([]);
-  expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+  expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).corsOrigins).toEqual([
+    'https://app.example.com',
+    'http://localhost:5173',
+  ]);
 });
 
 it.each([

@@ -6,15 +6,15 @@ import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit } from '../audit/service';
 import type { UserActor } from '../auth/actor';
+import { inRoleSet, managers } from '../auth/roles';
 import { customers } from '../customers/tables';
 import type { Db } from '../db/client';
 import type { AccessGrantState, GrantRecordAccessInput } from '../generated/graphql';
 import { forbidden } from '../graph/errors';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
 import { leads } from '../leads/tables';
-import { users } from '../tenancy/tables';
-import { inRoleSet, managers } from '../auth/roles';
 import { resolveRecordOwner, type RecordOwner } from '../records/owner';
+import { users } from '../tenancy/tables';
 import { accessGrants, type AccessGrantRow } from './tables';
 
 /** Who is asking, as far as managing access goes. */
@@ -41,7 +41,11 @@ async function mayManage(tx: Db, grantor: Grantor, record: RecordOwner): Promise
 }
 
 const grantSchema = z.object({
-  reason: z.string().trim().min(1, { message: 'must not be blank' }).max(REASON_MAX, { message: `must be at most ${REASON_MAX} characters` }),
+  reason: z
+    .string()
+    .trim()
+    .min(1, { message: 'must not be blank' })
+    .max(REASON_MAX, { message: `must be at most ${REASON_MAX} characters` }),
 });
 
 export async function grantRecordAccess(db: Db, grantor: Grantor, input: GrantRecordAccessInput): Promise<{ accessGrant: AccessGrantRow }> {
@@ -54,7 +58,7 @@ export async function grantRecordAccess(db: Db, grantor: Grantor, input: GrantRe
   return db.transaction(async (tx) => {
     const record = await resolveRecordOwner(tx, grantor, input.recordId, ['input', 'recordId']);
     if (!(await mayManage(tx, grantor, record))) {
-      throw userError(['input', 'recordId'], 'recordId: only admins, managers and the record\'s owner may grant access to it.', 'NOT_PERMITTED');
+      throw userError(['input', 'recordId'], "recordId: only admins, managers and the record's owner may grant access to it.", 'NOT_PERMITTED');
     }
     const [grantee] = await tx
       .select({ id: users.id, deactivatedAt: users.deactivatedAt })

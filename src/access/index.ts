@@ -3,11 +3,11 @@
 import { sql } from 'drizzle-orm';
 import { REDACTED } from '../db/record-children';
 import { defineArea } from '../graph/area';
+import { grantResolvers } from './grant-resolvers';
 import { accessRules } from './rules';
+import { statusGroupResolvers } from './status-group-resolvers';
 import { accessGrants, statusGroups } from './tables';
 import { visibilityFor } from './visibility';
-import { grantResolvers } from './grant-resolvers';
-import { statusGroupResolvers } from './status-group-resolvers';
 
 export const accessArea = defineArea({
   name: 'access',

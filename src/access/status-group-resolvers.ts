@@ -78,8 +78,7 @@ export const statusGroupResolvers: Resolvers = {
   },
   Mutation: {
     createStatusGroup: (_p, { input }, ctx) => payload(() => createStatusGroup(ctx.db, actorOf(ctx), input), { statusGroup: null }),
-    updateStatusGroup: (_p, { input }, ctx) =>
-      payload(() => updateStatusGroup(ctx.db, actorOf(ctx), groupId(input.id), input), { statusGroup: null }),
+    updateStatusGroup: (_p, { input }, ctx) => payload(() => updateStatusGroup(ctx.db, actorOf(ctx), groupId(input.id), input), { statusGroup: null }),
     deleteStatusGroup: async (_p, { input }, ctx) => {
       const result = await payload(() => deleteStatusGroup(ctx.db, actorOf(ctx), groupId(input.id), input), { statusGroup: null });
       return { ...result, statusGroup: null };

@@ -1,17 +1,17 @@
 // Managing customer status security groups (admins only: the rule tree restricts the mutations), and
 // the one check every status change goes through: a non-admin user may set a customer's status, and
 // move a customer away from its status, only within the statuses of their groups.
-import { onUniqueViolation } from '../db/unique';
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import { customerStatuses } from '../customers/tables';
 import type { Db } from '../db/client';
+import { onUniqueViolation } from '../db/unique';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
 import type { CreateStatusGroupInput, DeleteStatusGroupInput, UpdateStatusGroupInput } from '../generated/graphql';
 import { uuidArray } from '../graph/connection';
 import { NAME_MAX, optionalText, requiredText } from '../graph/text';
-import { inputId, notFound, userError, UserErrors, validate } from '../graph/user-errors';
+import { inputId, notFound, userError, type UserErrors, validate } from '../graph/user-errors';
 import { assignableStatusIds } from './status-groups';
 import { statusGroups, statusGroupStatuses, type StatusGroupRow } from './tables';
 
@@ -44,11 +44,7 @@ async function checkNameFree(tx: Db, organisationId: string, name: string, selfI
     .select({ id: statusGroups.id })
     .from(statusGroups)
     .where(
-      and(
-        eq(statusGroups.organisationId, organisationId),
-        sql`lower(${statusGroups.name}) = lower(${name})`,
-        selfId ? ne(statusGroups.id, selfId) : undefined,
-      ),
+      and(eq(statusGroups.organisationId, organisationId), sql`lower(${statusGroups.name}) = lower(${name})`, selfId ? ne(statusGroups.id, selfId) : undefined),
     );
   if (other) throw duplicateName(name);
 }
@@ -79,7 +75,10 @@ export async function createStatusGroup(db: Db, actor: Actor, input: CreateStatu
     db.transaction(async (tx) => {
       const statusIds = await resolveStatusIds(tx, actor.organisationId, input.statusIds);
       await checkNameFree(tx, actor.organisationId, name, null);
-      const [group] = await tx.insert(statusGroups).values({ organisationId: actor.organisationId, name, description: description ?? null }).returning();
+      const [group] = await tx
+        .insert(statusGroups)
+        .values({ organisationId: actor.organisationId, name, description: description ?? null })
+        .returning();
       if (statusIds.length) await tx.insert(statusGroupStatuses).values(statusIds.map((statusId) => ({ groupId: group!.id, statusId })));
       const after: GroupSnapshot = { ...group!, statusIds: [...statusIds].sort() };
       await recordAudit(tx, actor, { action: 'statusGroup.create', entityType: 'StatusGroup', entityId: group!.id, after });

@@ -24,7 +24,11 @@ export async function assignStatusGroups(tx: Db, organisationId: string, userId:
         .from(statusGroups)
         .where(and(eq(statusGroups.organisationId, organisationId), eq(statusGroups.isSystem, true)))
     ).map((g) => g.id);
-  if (ids.length) await tx.insert(userStatusGroups).values(ids.map((groupId) => ({ userId, groupId }))).onConflictDoNothing();
+  if (ids.length)
+    await tx
+      .insert(userStatusGroups)
+      .values(ids.map((groupId) => ({ userId, groupId })))
+      .onConflictDoNothing();
 }
 
 /**
@@ -43,6 +47,11 @@ export async function assignableStatusIds(db: Db, organisationId: string, userId
   const rows = await db
     .select({ statusId: statusGroupStatuses.statusId })
     .from(statusGroupStatuses)
-    .where(inArray(statusGroupStatuses.groupId, groups.map((g) => g.id)));
+    .where(
+      inArray(
+        statusGroupStatuses.groupId,
+        groups.map((g) => g.id),
+      ),
+    );
   return new Set(rows.map((r) => r.statusId));
 }

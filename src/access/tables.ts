@@ -27,7 +27,9 @@ export const accessGrants = pgTable(
     grantedByUserId: uuid('granted_by_user_id').references(() => users.id, { onDelete: 'set null' }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     revokedByUserId: uuid('revoked_by_user_id').references(() => users.id, { onDelete: 'set null' }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`clock_timestamp()`),
+    createdAt: timestamp('created_at', { withTimezone: true })
+      .notNull()
+      .default(sql`clock_timestamp()`),
   },
   (t) => [
     check('access_grants_one_record', sql`(${t.customerId} is null) <> (${t.leadId} is null)`),
@@ -57,7 +59,9 @@ export const statusGroups = pgTable(
   },
   (t) => [
     uniqueIndex('status_groups_name_key').on(t.organisationId, sql`lower(${t.name})`),
-    uniqueIndex('status_groups_one_system_key').on(t.organisationId).where(sql`${t.isSystem}`),
+    uniqueIndex('status_groups_one_system_key')
+      .on(t.organisationId)
+      .where(sql`${t.isSystem}`),
   ],
 );
 

@@ -13,12 +13,12 @@
 // A private saved search is its owner's alone.
 import { eq, isNotNull, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { seeAllCustomers, seeAllLeads, type RoleSet } from '../auth/roles';
+import type { Viewer } from '../auth/viewer';
+import type { RecordKind, Visibility } from '../auth/visibility';
 import { customers } from '../customers/tables';
 import { leads } from '../leads/tables';
 import { savedSearches } from '../search/tables';
-import { seeAllCustomers, seeAllLeads, type RoleSet } from '../auth/roles';
-import type { RecordKind, Visibility } from '../auth/visibility';
-import type { Viewer } from '../auth/viewer';
 import { accessGrants } from './tables';
 
 /** Roles that see every record of a kind without owning it or holding a grant. */
@@ -78,9 +78,7 @@ export class RecordVisibility implements Visibility {
       ...parts.map(({ kind, column }) => {
         const condition = this.record(kind);
         const parent = recordTables[kind];
-        return condition === undefined
-          ? isNotNull(column)
-          : sql`${column} in (select ${parent.id} from ${parent} where ${condition})`;
+        return condition === undefined ? isNotNull(column) : sql`${column} in (select ${parent.id} from ${parent} where ${condition})`;
       }),
     )!;
   }

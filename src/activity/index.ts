@@ -2,9 +2,9 @@
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
 import { REDACTED, redactedIfSet } from '../db/record-children';
 import { defineArea } from '../graph/area';
-import { communications, expiries, notes, tasks } from './tables';
 import { activityResolvers } from './resolvers';
 import { activityRules } from './rules';
+import { communications, expiries, notes, tasks } from './tables';
 
 export const activityArea = defineArea({
   name: 'activity',

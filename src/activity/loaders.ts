@@ -3,9 +3,9 @@
 // parents).
 import { sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
+import type { TaskType, TaskView } from '../generated/graphql';
 import { parsePageArgs, type PageArgs, type SortSpec } from '../graph/connection';
 import type { Context } from '../graph/context';
-import type { TaskType, TaskView } from '../generated/graphql';
 import { communications, expiries, notes, tasks } from './tables';
 
 export type Owner = 'customer' | 'lead';
@@ -54,12 +54,7 @@ const taskViews: Record<TaskView, SQL> = {
   COMPLETED: sql`${tasks.completedAt} is not null`,
 };
 
-export function tasksPage(
-  ctx: Context,
-  owner: Owner,
-  parentId: string,
-  args: PageArgs & { view?: TaskView | null; types?: readonly TaskType[] | null },
-) {
+export function tasksPage(ctx: Context, owner: Owner, parentId: string, args: PageArgs & { view?: TaskView | null; types?: readonly TaskType[] | null }) {
   const sort = args.view === 'COMPLETED' ? taskCompletedSort : taskDueSort;
   const types = args.types?.length ? [...new Set(args.types)].sort() : null;
   const conditions = [

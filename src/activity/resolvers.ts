@@ -25,8 +25,7 @@ const userOf = (ctx: Context, id: string | null) => (id ? ctx.loaders.byId('User
 
 /** The record a row belongs to, through the loaders (so visibility applies). */
 const recordFields = {
-  customer: (r: { customerId: string | null }, _a: unknown, ctx: Context) =>
-    r.customerId ? ctx.loaders.byId('Customer').load(r.customerId) : null,
+  customer: (r: { customerId: string | null }, _a: unknown, ctx: Context) => (r.customerId ? ctx.loaders.byId('Customer').load(r.customerId) : null),
   lead: (r: { leadId: string | null }, _a: unknown, ctx: Context) => (r.leadId ? ctx.loaders.byId('Lead').load(r.leadId) : null),
 };
 
@@ -73,8 +72,7 @@ export const activityResolvers: Resolvers = {
   },
   Mutation: {
     createNote: (_p, { input }, ctx) => payload(() => createNote(ctx.db, actorOf(ctx), input), { note: null }),
-    updateNote: (_p, { input }, ctx) =>
-      payload(() => updateNote(ctx.db, actorOf(ctx), inputId(input.id, ['Note'], ['input', 'id']).id, input), { note: null }),
+    updateNote: (_p, { input }, ctx) => payload(() => updateNote(ctx.db, actorOf(ctx), inputId(input.id, ['Note'], ['input', 'id']).id, input), { note: null }),
     deleteNote: (_p, { input }, ctx) =>
       payload(
         async () => {
@@ -84,8 +82,7 @@ export const activityResolvers: Resolvers = {
         { deletedNoteId: null },
       ),
     createTask: (_p, { input }, ctx) => payload(() => createTask(ctx.db, actorOf(ctx), input), { task: null }),
-    updateTask: (_p, { input }, ctx) =>
-      payload(() => updateTask(ctx.db, actorOf(ctx), inputId(input.id, ['Task'], ['input', 'id']).id, input), { task: null }),
+    updateTask: (_p, { input }, ctx) => payload(() => updateTask(ctx.db, actorOf(ctx), inputId(input.id, ['Task'], ['input', 'id']).id, input), { task: null }),
     completeTask: (_p, { input }, ctx) =>
       payload(() => completeTask(ctx.db, actorOf(ctx), inputId(input.id, ['Task'], ['input', 'id']).id, input), { task: null }),
     deleteTask: (_p, { input }, ctx) =>

@@ -6,8 +6,8 @@ import { and, eq } from 'drizzle-orm';
 import sanitizeHtml from 'sanitize-html';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
-import { contacts } from '../contacts/tables';
 import { refuseConvertedLead } from '../contacts/service';
+import { contacts } from '../contacts/tables';
 import type { Db } from '../db/client';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
 import type {
@@ -22,8 +22,8 @@ import type {
 } from '../generated/graphql';
 import { NAME_MAX, optionalText, requiredText } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
-import { users } from '../tenancy/tables';
 import { resolveRecordOwner, type RecordOwner } from '../records/owner';
+import { users } from '../tenancy/tables';
 import { workAddresses } from '../work-addresses/tables';
 import { communications, expiries, notes, tasks, type CommunicationRow, type ExpiryRow, type NoteRow, type TaskRow } from './tables';
 
@@ -79,8 +79,7 @@ async function contactOf(tx: Db, actor: Actor, owner: RecordOwner, globalId: str
   return row.id;
 }
 
-const notInFuture = (what: string) =>
-  z.date().refine((d) => d.getTime() <= Date.now() + 60_000, { message: `${what} cannot be in the future` });
+const notInFuture = (what: string) => z.date().refine((d) => d.getTime() <= Date.now() + 60_000, { message: `${what} cannot be in the future` });
 
 // ---------------------------------------------------------------------------------------------
 // Notes
@@ -122,8 +121,14 @@ const actionCode = optionalText(20);
 
 const createNoteSchema = z.object({
   body: noteBody,
-  important: z.boolean().nullish().transform((v) => v ?? false),
-  doNotWorkWithAgain: z.boolean().nullish().transform((v) => v ?? false),
+  important: z
+    .boolean()
+    .nullish()
+    .transform((v) => v ?? false),
+  doNotWorkWithAgain: z
+    .boolean()
+    .nullish()
+    .transform((v) => v ?? false),
   actionCode,
 });
 
@@ -164,7 +169,10 @@ export async function updateNote(db: Db, actor: Actor, noteId: string, input: Up
     const workAddressId =
       input.workAddressId === undefined
         ? {}
-        : { workAddressId: input.workAddressId === null ? null : await workAddressOf(tx, actor, ownerOf(before), input.workAddressId, ['input', 'workAddressId']) };
+        : {
+            workAddressId:
+              input.workAddressId === null ? null : await workAddressOf(tx, actor, ownerOf(before), input.workAddressId, ['input', 'workAddressId']),
+          };
     const after = await writeUpdate(tx, notes, before.id, { ...changes, ...workAddressId });
     await recordAudit(tx, actor, { action: 'note.update', entityType: 'Note', entityId: after.id, before, after });
     return { note: after };

@@ -74,7 +74,9 @@ export const tasks = pgTable(
     check('tasks_opportunity_for_appointments', sql`${t.opportunityId} is null or ${t.type} = 'APPOINTMENT'`),
     index('tasks_customer_idx').on(t.customerId, t.dueAt, t.id),
     index('tasks_lead_idx').on(t.leadId, t.dueAt, t.id),
-    index('tasks_assignee_idx').on(t.assigneeUserId, t.dueAt).where(sql`${t.completedAt} is null`),
+    index('tasks_assignee_idx')
+      .on(t.assigneeUserId, t.dueAt)
+      .where(sql`${t.completedAt} is null`),
   ],
 );
 

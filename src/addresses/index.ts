@@ -2,9 +2,9 @@
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
 import { anonymisedAddress } from '../db/record-children';
 import { defineArea } from '../graph/area';
-import { addresses } from './tables';
 import { addressResolvers } from './resolvers';
 import { addressesRules } from './rules';
+import { addresses } from './tables';
 
 export const addressesArea = defineArea({
   name: 'addresses',

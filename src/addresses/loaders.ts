@@ -1,7 +1,7 @@
 // Pages of addresses, and default addresses, for leads and customers, batched per request.
 import { and, eq } from 'drizzle-orm';
-import type { Context } from '../graph/context';
 import { parsePageArgs, type PageArgs, type SortSpec } from '../graph/connection';
+import type { Context } from '../graph/context';
 import { addresses, type AddressType } from './tables';
 
 export const addressSort: SortSpec = { name: 'CREATED_AT', expr: addresses.createdAt, cast: 'timestamptz', direction: 'ASC' };
@@ -10,12 +10,7 @@ function parentColumn(owner: 'customer' | 'lead') {
   return owner === 'customer' ? addresses.customerId : addresses.leadId;
 }
 
-export function addressesPage(
-  ctx: Context,
-  owner: 'customer' | 'lead',
-  parentId: string,
-  args: PageArgs & { type?: AddressType | null },
-) {
+export function addressesPage(ctx: Context, owner: 'customer' | 'lead', parentId: string, args: PageArgs & { type?: AddressType | null }) {
   return ctx.loaders
     .childPage({
       table: addresses,
@@ -30,11 +25,6 @@ export function addressesPage(
 
 export function defaultAddress(ctx: Context, owner: 'customer' | 'lead', parentId: string, type: AddressType) {
   return ctx.loaders
-    .oneByParent(
-      addresses,
-      parentColumn(owner),
-      and(eq(addresses.type, type), eq(addresses.isDefault, true))!,
-      `${owner}.defaultAddress:${type}`,
-    )
+    .oneByParent(addresses, parentColumn(owner), and(eq(addresses.type, type), eq(addresses.isDefault, true))!, `${owner}.defaultAddress:${type}`)
     .load(parentId);
 }

@@ -11,7 +11,10 @@ export const postalFields = {
   town: optionalText(100),
   county: optionalText(100),
   postcode: optionalText(20).transform((v) => (v ? v.toUpperCase() : v)),
-  country: z.string().length(2).transform((v) => v.toUpperCase()),
+  country: z
+    .string()
+    .length(2)
+    .transform((v) => v.toUpperCase()),
   what3words: optionalText(100).refine((v) => v == null || /^\/{0,3}[\p{L}\p{M}]+\.[\p{L}\p{M}]+\.[\p{L}\p{M}]+$/u.test(v), {
     message: 'must be three words separated by dots, e.g. filled.count.soap',
   }),

@@ -58,27 +58,14 @@ async function clearDefault(tx: Db, owner: RecordOwner, type: AddressType, excep
   await tx
     .update(addresses)
     .set({ isDefault: false, version: sql`${addresses.version} + 1`, updatedAt: sql`clock_timestamp()` })
-    .where(
-      and(
-        eq(ownerColumn(owner), owner.id),
-        eq(addresses.type, type),
-        eq(addresses.isDefault, true),
-        exceptId ? ne(addresses.id, exceptId) : undefined,
-      ),
-    );
+    .where(and(eq(ownerColumn(owner), owner.id), eq(addresses.type, type), eq(addresses.isDefault, true), exceptId ? ne(addresses.id, exceptId) : undefined));
 }
 
 /**
  * Inserts already-validated addresses inside the caller's transaction. The first address of a type
  * becomes that type's default; one marked `isDefault` takes over from the previous default.
  */
-export async function insertAddresses(
-  tx: Db,
-  actor: Actor,
-  owner: RecordOwner,
-  list: AddressFields[],
-  pathOf: ItemPath,
-): Promise<AddressRow[]> {
+export async function insertAddresses(tx: Db, actor: Actor, owner: RecordOwner, list: AddressFields[], pathOf: ItemPath): Promise<AddressRow[]> {
   const rows: AddressRow[] = [];
   for (const [index, address] of list.entries()) requirePostcode(owner, address.postcode, [...pathOf(index), 'postcode']);
   for (const address of list) {

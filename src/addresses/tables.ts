@@ -2,8 +2,8 @@
 // owner and type.
 import { sql } from 'drizzle-orm';
 import { boolean, check, index, pgEnum, pgTable, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { id, organisationId, postalAddress, timestamps, version } from '../db/columns';
 import { customers } from '../customers/tables';
+import { id, organisationId, postalAddress, timestamps, version } from '../db/columns';
 import { leads } from '../leads/tables';
 
 export const addressTypeEnum = pgEnum('address_type', ['BILLING', 'SHIPPING', 'TRADING']);
@@ -25,8 +25,12 @@ export const addresses = pgTable(
     check('addresses_one_owner', sql`(${t.customerId} is null) <> (${t.leadId} is null)`),
     index('addresses_customer_idx').on(t.customerId, t.createdAt, t.id),
     index('addresses_lead_idx').on(t.leadId, t.createdAt, t.id),
-    uniqueIndex('addresses_one_default_per_customer_type').on(t.customerId, t.type).where(sql`${t.isDefault} and ${t.customerId} is not null`),
-    uniqueIndex('addresses_one_default_per_lead_type').on(t.leadId, t.type).where(sql`${t.isDefault} and ${t.leadId} is not null`),
+    uniqueIndex('addresses_one_default_per_customer_type')
+      .on(t.customerId, t.type)
+      .where(sql`${t.isDefault} and ${t.customerId} is not null`),
+    uniqueIndex('addresses_one_default_per_lead_type')
+      .on(t.leadId, t.type)
+      .where(sql`${t.isDefault} and ${t.leadId} is not null`),
   ],
 );
 

@@ -15,15 +15,40 @@ export async function createDemoAssets(db: Db, organisationId: string): Promise<
   await db.transaction(async (tx) => {
     const named = <T extends { name: string; id: string }>(rows: T[]) => Object.fromEntries(rows.map((r) => [r.name, r.id]));
     const list = (names: string[]) => names.map((name) => ({ organisationId, name }));
-    const groups = named(await tx.insert(assetGroups).values(list(['Boilers', 'Heat pumps', 'Fires', 'Cookers'])).returning());
-    const fuels = named(await tx.insert(fuelTypes).values(list(['Natural gas', 'LPG', 'Oil', 'Electric'])).returning());
-    const locations = named(await tx.insert(assetLocations).values(list(['Kitchen', 'Utility room', 'Loft', 'Garage', 'Outside'])).returning());
-    const makeIds = named(await tx.insert(assetMakes).values(list(Object.keys(makes))).returning());
+    const groups = named(
+      await tx
+        .insert(assetGroups)
+        .values(list(['Boilers', 'Heat pumps', 'Fires', 'Cookers']))
+        .returning(),
+    );
+    const fuels = named(
+      await tx
+        .insert(fuelTypes)
+        .values(list(['Natural gas', 'LPG', 'Oil', 'Electric']))
+        .returning(),
+    );
+    const locations = named(
+      await tx
+        .insert(assetLocations)
+        .values(list(['Kitchen', 'Utility room', 'Loft', 'Garage', 'Outside']))
+        .returning(),
+    );
+    const makeIds = named(
+      await tx
+        .insert(assetMakes)
+        .values(list(Object.keys(makes)))
+        .returning(),
+    );
     const models = await tx
       .insert(assetModels)
       .values(Object.entries(makes).flatMap(([make, names]) => names.map((name) => ({ organisationId, makeId: makeIds[make]!, name }))))
       .returning();
-    const some = await tx.select({ id: customers.id }).from(customers).where(eq(customers.organisationId, organisationId)).orderBy(asc(customers.name)).limit(8);
+    const some = await tx
+      .select({ id: customers.id })
+      .from(customers)
+      .where(eq(customers.organisationId, organisationId))
+      .orderBy(asc(customers.name))
+      .limit(8);
     await tx.insert(assets).values(
       some.map((c, i) => {
         const model = models[i % models.length]!;

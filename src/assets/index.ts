@@ -1,9 +1,9 @@
 // The assets area: Assets at work addresses, and their reference lists.
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
 import { defineArea } from '../graph/area';
-import { assetGroups, assetLocations, assetMakes, assetModels, assets, fuelTypes } from './tables';
 import { assetsResolvers } from './resolvers';
 import { assetsRules } from './rules';
+import { assetGroups, assetLocations, assetMakes, assetModels, assets, fuelTypes } from './tables';
 
 export const assetsArea = defineArea({
   name: 'assets',

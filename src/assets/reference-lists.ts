@@ -70,7 +70,10 @@ export async function createListItem(db: Db, actor: Actor, input: CreateAssetLis
     }
     await refuseDuplicate(tx, actor, input.list, name, makeId, null);
     const values = { organisationId: actor.organisationId, name, ...(makeId ? { makeId } : {}) };
-    const [row] = (await tx.insert(table).values(values as typeof assetModels.$inferInsert).returning()) as Array<ReferenceItemRow | AssetModelRow>;
+    const [row] = (await tx
+      .insert(table)
+      .values(values as typeof assetModels.$inferInsert)
+      .returning()) as Array<ReferenceItemRow | AssetModelRow>;
     await recordAudit(tx, actor, { action: 'assetListItem.create', entityType: type, entityId: row!.id, after: row });
     return { item: { ...row!, __typename: type } };
   });
@@ -118,8 +121,7 @@ export async function deleteListItem(db: Db, actor: Actor, globalId: string): Pr
     if ((use?.n ?? 0) > 0) {
       throw userError(['input', 'id'], `id: ${use!.n} asset(s) use this ${what}; change them first.`, 'INVALID_STATE');
     }
-    const models =
-      list === 'MAKE' ? await tx.select().from(assetModels).where(eq(assetModels.makeId, row.id)) : [];
+    const models = list === 'MAKE' ? await tx.select().from(assetModels).where(eq(assetModels.makeId, row.id)) : [];
     await tx.delete(table).where(eq(table.id, row.id));
     await recordAudit(tx, actor, [
       ...models.map((m) => ({ action: 'assetListItem.delete', entityType: 'AssetModel', entityId: m.id, before: m })),

@@ -1,12 +1,12 @@
 // GraphQL resolvers for assets and their reference lists: thin, over the services and the loaders.
 import { sql } from 'drizzle-orm';
 import { actorOf } from '../audit/actor';
-import { salesOrderLines } from '../pipeline/tables';
 import type { Resolvers } from '../generated/graphql';
 import { viewerOf } from '../graph/context';
 import { globalIdField } from '../graph/fields';
 import { toGlobalId } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
+import { salesOrderLines } from '../pipeline/tables';
 import { assetsPage } from './loaders';
 import { createListItem, deleteListItem, listItems, renameListItem } from './reference-lists';
 import { createAsset, deleteAsset, updateAsset } from './service';

@@ -1,7 +1,6 @@
 // Assets and appliances (docs/domain.md#assets): recorded for a customer, optionally at one of its work
 // addresses, described by the organisation's reference lists. A work address must be the same
 // customer's, and a model must be of the asset's make.
-import { visibleCustomerId } from '../records/owner';
 import { and, eq } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
@@ -12,6 +11,7 @@ import type { CreateAssetInput, DeleteAssetInput, UpdateAssetInput } from '../ge
 import type { NodeType } from '../graph/ids';
 import { NAME_MAX, optionalText, TEXT_MAX } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
+import { visibleCustomerId } from '../records/owner';
 import { workAddresses } from '../work-addresses/tables';
 import { assetGroups, assetLocations, assetMakes, assetModels, assets, fuelTypes, type AssetRow } from './tables';
 
@@ -132,7 +132,10 @@ export async function updateAsset(db: Db, actor: Actor, assetId: string, input: 
   return db.transaction(async (tx) => {
     const before = await lockForUpdate(tx, assets, actor, assetId, expectedVersion, 'asset');
     const linked = await checkLinks(tx, actor, before.customerId, given, before);
-    checkDates(changes.startDate !== undefined ? changes.startDate : before.startDate, changes.renewalDate !== undefined ? changes.renewalDate : before.renewalDate);
+    checkDates(
+      changes.startDate !== undefined ? changes.startDate : before.startDate,
+      changes.renewalDate !== undefined ? changes.renewalDate : before.renewalDate,
+    );
     const after = await writeUpdate(tx, assets, before.id, { ...changes, ...linked });
     await recordAudit(tx, actor, { action: 'asset.update', entityType: 'Asset', entityId: after.id, before, after });
     return { asset: after };

@@ -64,10 +64,7 @@ export const assets = pgTable(
     version: version(),
     ...timestamps(),
   },
-  (t) => [
-    index('assets_customer_idx').on(t.customerId, t.createdAt, t.id),
-    index('assets_work_address_idx').on(t.workAddressId),
-  ],
+  (t) => [index('assets_customer_idx').on(t.customerId, t.createdAt, t.id), index('assets_work_address_idx').on(t.workAddressId)],
 );
 
 export type AssetRow = typeof assets.$inferSelect;

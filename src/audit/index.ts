@@ -1,9 +1,9 @@
 // The audit area: The audit trail and the customer read log.
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
 import { defineArea } from '../graph/area';
-import { auditRules } from './rules';
 import { readLogPlugin } from './read-log-plugin';
 import { auditResolvers } from './resolvers';
+import { auditRules } from './rules';
 
 export const auditArea = defineArea({
   name: 'audit',

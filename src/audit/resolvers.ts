@@ -20,7 +20,6 @@ function entityGlobalId(entityType: string, entityId: string): string {
   return Buffer.from(`${typeName}:${entityId}`, 'utf8').toString('base64url');
 }
 
-
 export const auditResolvers: Resolvers = {
   Customer: {
     auditTrail: (c, args, ctx) => auditTrailPage(ctx, 'customer', c.id, args),

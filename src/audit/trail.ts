@@ -11,7 +11,6 @@
 import DataLoader from 'dataloader';
 import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { RecordChild } from '../db/record-children';
-import type { Context } from '../graph/context';
 import {
   buildConnection,
   cursorCondition,
@@ -25,6 +24,7 @@ import {
   type SortSpec,
   type WithSortKey,
 } from '../graph/connection';
+import type { Context } from '../graph/context';
 import { viewerOf } from '../graph/context';
 import { auditEntries, recordReads, type AuditEntryRow, type RecordReadRow } from './tables';
 
@@ -72,63 +72,69 @@ const MAX_BATCH = 500;
 
 function auditCounts(ctx: Context, kind: RecordKind): DataLoader<string, number> {
   const organisationId = viewerOf(ctx).organisationId;
-  return memo(ctx, `audit.count:${kind}`, () =>
-    new DataLoader<string, number>(
-      async (recordIds) => {
-        const rows = await ctx.db
-          .select({ parent: sql<string>`o.record_id`, count: sql<number>`count(*)::int` })
-          .from(auditEntries)
-          .innerJoin(sql`(${ownersSql(kind, organisationId, recordIds, ctx.composition.children)}) as o`, sql`o.entity_id = ${auditEntries.entityId}`)
-          .where(eq(auditEntries.organisationId, organisationId))
-          .groupBy(sql`o.record_id`);
-        const counts = new Map(rows.map((r) => [r.parent, r.count]));
-        return recordIds.map((id) => counts.get(id) ?? 0);
-      },
-      { maxBatchSize: MAX_BATCH },
-    ),
+  return memo(
+    ctx,
+    `audit.count:${kind}`,
+    () =>
+      new DataLoader<string, number>(
+        async (recordIds) => {
+          const rows = await ctx.db
+            .select({ parent: sql<string>`o.record_id`, count: sql<number>`count(*)::int` })
+            .from(auditEntries)
+            .innerJoin(sql`(${ownersSql(kind, organisationId, recordIds, ctx.composition.children)}) as o`, sql`o.entity_id = ${auditEntries.entityId}`)
+            .where(eq(auditEntries.organisationId, organisationId))
+            .groupBy(sql`o.record_id`);
+          const counts = new Map(rows.map((r) => [r.parent, r.count]));
+          return recordIds.map((id) => counts.get(id) ?? 0);
+        },
+        { maxBatchSize: MAX_BATCH },
+      ),
   );
 }
 
 function auditPages(ctx: Context, kind: RecordKind, page: Page): DataLoader<string, Connection<AuditEntryRow>> {
   const organisationId = viewerOf(ctx).organisationId;
   const counts = auditCounts(ctx, kind);
-  return memo(ctx, `audit.page:${kind}:${JSON.stringify(page)}`, () =>
-    new DataLoader<string, Connection<AuditEntryRow>>(
-      async (recordIds) => {
-        type Row = WithSortKey<AuditEntryRow> & { _parent: string };
-        let rows: Row[] = [];
-        if (page.limit > 0) {
-          // Each record's entries numbered newest first and cut at the page size (plus one, to know
-          // whether there is a next page), as in paginateByParent but through the owners join.
-          const numbered = ctx.db
-            .select({
-              ...getTableColumns(auditEntries),
-              _sortKey: sortKeySql(auditSort).as('_sort_key'),
-              _parent: sql<string>`o.record_id`.as('_parent'),
-              _rn: sql<number>`row_number() over (partition by o.record_id order by ${orderSql(auditSort, auditEntries.id, page)})`.as('_rn'),
-            })
-            .from(auditEntries)
-            .innerJoin(sql`(${ownersSql(kind, organisationId, recordIds, ctx.composition.children)}) as o`, sql`o.entity_id = ${auditEntries.entityId}`)
-            .where(and(eq(auditEntries.organisationId, organisationId), cursorCondition(auditSort, auditEntries.id, page)))
-            .as('numbered');
-          rows = (await ctx.db
-            .select()
-            .from(numbered)
-            .where(sql`${numbered._rn} <= ${page.limit + 1}`)
-            .orderBy(numbered._parent, numbered._rn)) as unknown as Row[];
-        }
-        const byRecord = new Map<string, WithSortKey<AuditEntryRow>[]>();
-        for (const row of rows) {
-          const { _parent, _rn, ...entry } = row as Row & { _rn: number };
-          void _rn;
-          const list = byRecord.get(_parent) ?? [];
-          list.push(entry);
-          byRecord.set(_parent, list);
-        }
-        return recordIds.map((id) => buildConnection<AuditEntryRow>(byRecord.get(id) ?? [], auditSort, page, () => counts.load(id)));
-      },
-      { maxBatchSize: MAX_BATCH },
-    ),
+  return memo(
+    ctx,
+    `audit.page:${kind}:${JSON.stringify(page)}`,
+    () =>
+      new DataLoader<string, Connection<AuditEntryRow>>(
+        async (recordIds) => {
+          type Row = WithSortKey<AuditEntryRow> & { _parent: string };
+          let rows: Row[] = [];
+          if (page.limit > 0) {
+            // Each record's entries numbered newest first and cut at the page size (plus one, to know
+            // whether there is a next page), as in paginateByParent but through the owners join.
+            const numbered = ctx.db
+              .select({
+                ...getTableColumns(auditEntries),
+                _sortKey: sortKeySql(auditSort).as('_sort_key'),
+                _parent: sql<string>`o.record_id`.as('_parent'),
+                _rn: sql<number>`row_number() over (partition by o.record_id order by ${orderSql(auditSort, auditEntries.id, page)})`.as('_rn'),
+              })
+              .from(auditEntries)
+              .innerJoin(sql`(${ownersSql(kind, organisationId, recordIds, ctx.composition.children)}) as o`, sql`o.entity_id = ${auditEntries.entityId}`)
+              .where(and(eq(auditEntries.organisationId, organisationId), cursorCondition(auditSort, auditEntries.id, page)))
+              .as('numbered');
+            rows = (await ctx.db
+              .select()
+              .from(numbered)
+              .where(sql`${numbered._rn} <= ${page.limit + 1}`)
+              .orderBy(numbered._parent, numbered._rn)) as unknown as Row[];
+          }
+          const byRecord = new Map<string, WithSortKey<AuditEntryRow>[]>();
+          for (const row of rows) {
+            const { _parent, _rn, ...entry } = row as Row & { _rn: number };
+            void _rn;
+            const list = byRecord.get(_parent) ?? [];
+            list.push(entry);
+            byRecord.set(_parent, list);
+          }
+          return recordIds.map((id) => buildConnection<AuditEntryRow>(byRecord.get(id) ?? [], auditSort, page, () => counts.load(id)));
+        },
+        { maxBatchSize: MAX_BATCH },
+      ),
   );
 }
 

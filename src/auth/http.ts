@@ -49,8 +49,7 @@ export function httpAuthentication(options: {
 }): HttpAuthentication {
   const { database, config } = options;
 
-  const refuseToken = async (req: express.Request, message: string): Promise<GraphQLError> =>
-    (await options.refusedToken?.(req)) ?? unauthenticated(message);
+  const refuseToken = async (req: express.Request, message: string): Promise<GraphQLError> => (await options.refusedToken?.(req)) ?? unauthenticated(message);
 
   const viewerOf = async (req: express.Request): Promise<Viewer | null> => {
     const header = req.headers.authorization;

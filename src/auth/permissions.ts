@@ -8,10 +8,10 @@
 // delegated access, a portal token's one customer) is filtered in the data layer
 // (src/auth/visibility.ts), so lists never fetch what they would then hide.
 import { getNamedType, GraphQLError, isObjectType, type GraphQLSchema } from 'graphql';
-import { allow, deny, shield } from 'graphql-shield';
 import { applyMiddleware, type IMiddleware } from 'graphql-middleware';
-import { isAuthenticated } from './rules';
+import { allow, deny, shield } from 'graphql-shield';
 import type { AreaRules, FieldRules, ShieldRule } from './area-rules';
+import { isAuthenticated } from './rules';
 
 export type RuleTree = Record<string, ShieldRule | FieldRules>;
 
@@ -73,11 +73,11 @@ export function buildRuleTree(areaRules: readonly AreaRules[], schema: GraphQLSc
  * and its area gives it a rule.
  */
 function harmlessTypes(schema: GraphQLSchema, tree: RuleTree): Set<string> {
-  const objects = Object.values(schema.getTypeMap()).filter(isObjectType).filter((t) => !t.name.startsWith('__'));
-  const harmless = new Set(
-    objects.filter((t) => !(t.name in tree) && (SHARED_HARMLESS.has(t.name) || HARMLESS_SHAPE.test(t.name))).map((t) => t.name),
-  );
-  for (let changed = true; changed; ) {
+  const objects = Object.values(schema.getTypeMap())
+    .filter(isObjectType)
+    .filter((t) => !t.name.startsWith('__'));
+  const harmless = new Set(objects.filter((t) => !(t.name in tree) && (SHARED_HARMLESS.has(t.name) || HARMLESS_SHAPE.test(t.name))).map((t) => t.name));
+  for (let changed = true; changed;) {
     changed = false;
     for (const parent of objects) {
       if (harmless.has(parent.name)) continue;
@@ -118,10 +118,7 @@ export function permissionsOf(tree: RuleTree) {
 export function authorise(schema: GraphQLSchema, areaRules: readonly AreaRules[]): GraphQLSchema {
   const tree = buildRuleTree(areaRules, schema);
   const permissions = permissionsOf(tree);
-  const generated = (permissions as unknown as { generate(schema: GraphQLSchema): IMiddleware }).generate(schema) as Record<
-    string,
-    Record<string, unknown>
-  >;
+  const generated = (permissions as unknown as { generate(schema: GraphQLSchema): IMiddleware }).generate(schema) as Record<string, Record<string, unknown>>;
   const needed: Record<string, Record<string, unknown>> = {};
   for (const [typeName, fields] of Object.entries(generated)) {
     for (const [fieldName, wrapper] of Object.entries(fields)) {

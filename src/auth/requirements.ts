@@ -1,8 +1,8 @@
 // Who may pass, decided once for the rule tree (src/auth/rules.ts) and the HTTP routes
 // (src/auth/http.ts): the same requirement gives the same answer, with the same code and message,
 // whichever way the request came in.
-import { forbidden, unauthenticated } from '../graph/errors';
 import type { GraphQLError } from 'graphql';
+import { forbidden, unauthenticated } from '../graph/errors';
 import type { PortalPermission, RoleSet } from './roles';
 import type { Viewer } from './viewer';
 

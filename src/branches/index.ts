@@ -2,9 +2,9 @@
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
 import { anonymisedAddress, namedByCode } from '../db/record-children';
 import { defineArea } from '../graph/area';
-import { branches } from './tables';
 import { branchesResolvers } from './resolvers';
 import { branchesRules } from './rules';
+import { branches } from './tables';
 
 export const branchesArea = defineArea({
   name: 'branches',

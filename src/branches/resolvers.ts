@@ -29,10 +29,9 @@ export const branchesResolvers: Resolvers = {
     updateBranch: (_p, { input }, ctx) =>
       payload(() => updateBranch(ctx.db, actorOf(ctx), inputId(input.id, ['Branch'], ['input', 'id']).id, input), { branch: null }),
     deleteBranch: (_p, { input }, ctx) =>
-      payload(
-        async () => deleted(await deleteBranch(ctx.db, actorOf(ctx), inputId(input.id, ['Branch'], ['input', 'id']).id, input.expectedVersion)),
-        { deletedBranchId: null },
-      ),
+      payload(async () => deleted(await deleteBranch(ctx.db, actorOf(ctx), inputId(input.id, ['Branch'], ['input', 'id']).id, input.expectedVersion)), {
+        deletedBranchId: null,
+      }),
     mergeBranches: (_p, { input }, ctx) =>
       payload(async () => deleted(await mergeBranches(ctx.db, actorOf(ctx), input)), { branch: null, deletedBranchId: null }),
   },

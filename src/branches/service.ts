@@ -1,16 +1,16 @@
 // Branches (docs/domain.md#branches): a customer's own offices. Creating, changing and deleting them,
 // and merging two branches of the same customer (the other's work addresses move to the survivor).
-import { visibleCustomerId } from '../records/owner';
 import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { postalFields } from '../addresses/postal-fields';
 import { recordAudit, type Actor } from '../audit/service';
 import type { Db } from '../db/client';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
-import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import type { CreateBranchInput, MergeBranchesInput, UpdateBranchInput } from '../generated/graphql';
+import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { NAME_MAX, requiredText } from '../graph/text';
 import { inputId, notFound, userError, UserErrors, validate } from '../graph/user-errors';
+import { visibleCustomerId } from '../records/owner';
 import { optionalEmail, optionalPhone } from '../work-addresses/fields';
 import { workAddresses } from '../work-addresses/tables';
 import { branches, type BranchRow } from './tables';
@@ -90,12 +90,7 @@ async function moveWorkAddresses(tx: Db, actor: Actor, fromId: string, toId: str
   );
 }
 
-export async function deleteBranch(
-  db: Db,
-  actor: Actor,
-  branchId: string,
-  expectedVersion: number | null | undefined,
-): Promise<{ deletedBranchId: string }> {
+export async function deleteBranch(db: Db, actor: Actor, branchId: string, expectedVersion: number | null | undefined): Promise<{ deletedBranchId: string }> {
   return db.transaction(async (tx) => {
     const before = await lockForUpdate(tx, branches, actor, branchId, expectedVersion, 'branch');
     await moveWorkAddresses(tx, actor, before.id, null);
@@ -119,26 +114,34 @@ export async function mergeBranches(db: Db, actor: Actor, input: MergeBranchesIn
   const survivorId = inputId(input.survivorId, ['Branch'], ['input', 'survivorId']).id;
   const otherId = inputId(input.otherId, ['Branch'], ['input', 'otherId']).id;
   if (survivorId === otherId) throw userError(['input', 'otherId'], 'otherId: a branch cannot be merged into itself.', 'INVALID');
-  return withIdempotency(db, actor, 'mergeBranches', input.idempotencyKey, input, async (tx) => {
-    // Lock in id order, so two merges of the same pair cannot deadlock.
-    const order = [
-      { id: survivorId, field: ['input', 'survivorId'] },
-      { id: otherId, field: ['input', 'otherId'] },
-    ].sort((a, b) => a.id.localeCompare(b.id));
-    const locked = new Map<string, BranchRow>();
-    for (const { id, field } of order) locked.set(id, await lockBranchAt(tx, actor, id, field));
-    const survivor = locked.get(survivorId)!;
-    const other = locked.get(otherId)!;
-    if (survivor.customerId !== other.customerId) {
-      throw userError(['input', 'otherId'], 'otherId: only branches of the same customer can be merged.', 'INVALID');
-    }
-    await moveWorkAddresses(tx, actor, other.id, survivor.id);
-    await tx.delete(branches).where(eq(branches.id, other.id));
-    const after = await writeUpdate(tx, branches, survivor.id, {});
-    await recordAudit(tx, actor, [
-      { action: 'branch.merge', entityType: 'Branch', entityId: survivor.id, before: survivor, after: { ...after, mergedBranchId: other.id } },
-      { action: 'branch.delete', entityType: 'Branch', entityId: other.id, before: other },
-    ]);
-    return { branch: after, deletedBranchId: other.id };
-  }, rowsCodec<{ branch: BranchRow; deletedBranchId: string }>({ branch: branches }));
+  return withIdempotency(
+    db,
+    actor,
+    'mergeBranches',
+    input.idempotencyKey,
+    input,
+    async (tx) => {
+      // Lock in id order, so two merges of the same pair cannot deadlock.
+      const order = [
+        { id: survivorId, field: ['input', 'survivorId'] },
+        { id: otherId, field: ['input', 'otherId'] },
+      ].sort((a, b) => a.id.localeCompare(b.id));
+      const locked = new Map<string, BranchRow>();
+      for (const { id, field } of order) locked.set(id, await lockBranchAt(tx, actor, id, field));
+      const survivor = locked.get(survivorId)!;
+      const other = locked.get(otherId)!;
+      if (survivor.customerId !== other.customerId) {
+        throw userError(['input', 'otherId'], 'otherId: only branches of the same customer can be merged.', 'INVALID');
+      }
+      await moveWorkAddresses(tx, actor, other.id, survivor.id);
+      await tx.delete(branches).where(eq(branches.id, other.id));
+      const after = await writeUpdate(tx, branches, survivor.id, {});
+      await recordAudit(tx, actor, [
+        { action: 'branch.merge', entityType: 'Branch', entityId: survivor.id, before: survivor, after: { ...after, mergedBranchId: other.id } },
+        { action: 'branch.delete', entityType: 'Branch', entityId: other.id, before: other },
+      ]);
+      return { branch: after, deletedBranchId: other.id };
+    },
+    rowsCodec<{ branch: BranchRow; deletedBranchId: string }>({ branch: branches }),
+  );
 }

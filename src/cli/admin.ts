@@ -35,7 +35,12 @@ Example:
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
   // Help is answered before the configuration is read or the database opened.
-  if (command === '--help' || command === '-h' || command === 'help' || (command === 'create-organisation' && (rest.includes('--help') || rest.includes('-h')))) {
+  if (
+    command === '--help' ||
+    command === '-h' ||
+    command === 'help' ||
+    (command === 'create-organisation' && (rest.includes('--help') || rest.includes('-h')))
+  ) {
     process.stdout.write(`${usage}\n`);
     return 0;
   }

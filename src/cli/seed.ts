@@ -55,7 +55,10 @@ async function main(): Promise<number> {
   const target = await openCommandTarget(loadConfig(), 'seed');
   try {
     process.stderr.write(`Seeding ${target.description}.\n`);
-    const bar = new SingleBar({ format: 'customers [{bar}] {percentage}% {value}/{total} {rate}/s eta {eta}s', stream: process.stderr }, Presets.shades_classic);
+    const bar = new SingleBar(
+      { format: 'customers [{bar}] {percentage}% {value}/{total} {rate}/s eta {eta}s', stream: process.stderr },
+      Presets.shades_classic,
+    );
     const started = Date.now();
     bar.start(count, 0, { rate: 0 });
     try {

@@ -104,7 +104,11 @@ function throughServer(holder: LockHolder): CommandTarget {
           buffered += decoder.decode(chunk, { stream: true });
           let newline;
           while ((newline = buffered.indexOf('\n')) >= 0) {
-            const message = JSON.parse(buffered.slice(0, newline)) as { progress?: { done: number; total: number }; result?: unknown; error?: { message: string } };
+            const message = JSON.parse(buffered.slice(0, newline)) as {
+              progress?: { done: number; total: number };
+              result?: unknown;
+              error?: { message: string };
+            };
             buffered = buffered.slice(newline + 1);
             if (message.progress) progress?.(message.progress);
             if (message.error) throw new CommandError(message.error.message);

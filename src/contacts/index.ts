@@ -1,9 +1,9 @@
 // The contacts area: Contacts of a customer or lead.
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
 import { defineArea } from '../graph/area';
-import { contacts } from './tables';
 import { contactResolvers } from './resolvers';
 import { contactsRules } from './rules';
+import { contacts } from './tables';
 
 export const contactsArea = defineArea({
   name: 'contacts',
@@ -21,7 +21,17 @@ export const contactsArea = defineArea({
       lead: contacts.leadId,
       onDelete: 'delete',
       anonymise: {
-        set: { title: null, firstName: null, surname: 'Anonymised', position: null, emails: [], phones: [], socialUrls: [], communicationPreferences: [], customFields: {} },
+        set: {
+          title: null,
+          firstName: null,
+          surname: 'Anonymised',
+          position: null,
+          emails: [],
+          phones: [],
+          socialUrls: [],
+          communicationPreferences: [],
+          customFields: {},
+        },
       },
       trail: true,
     },

@@ -1,7 +1,7 @@
 // A page of contacts for a lead or customer, batched across all parents in the request.
 import { sql } from 'drizzle-orm';
-import type { Context } from '../graph/context';
 import { parsePageArgs, type PageArgs, type SortSpec } from '../graph/connection';
+import type { Context } from '../graph/context';
 import { contacts } from './tables';
 
 export const contactSort: SortSpec = {

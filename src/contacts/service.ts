@@ -3,14 +3,14 @@
 import { and, eq, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
-import { idsInOrder } from '../db/columns';
-import type { Db } from '../db/client';
-import { lockForUpdate, mergeCustomFields, writeUpdate } from '../db/versioned';
-import { customers, customerTypes } from '../customers/tables';
 import { validateCustomFields } from '../custom-fields/validate';
+import { customers, customerTypes } from '../customers/tables';
+import type { Db } from '../db/client';
+import { idsInOrder } from '../db/columns';
+import { lockForUpdate, mergeCustomFields, writeUpdate } from '../db/versioned';
 import type { CreateContactInput, DeleteContactInput, UpdateContactInput } from '../generated/graphql';
-import { userError, validate } from '../graph/user-errors';
 import { NAME_MAX, optionalText, requiredText, webUrl } from '../graph/text';
+import { userError, validate } from '../graph/user-errors';
 import { leads } from '../leads/tables';
 import { resolveRecordOwner, type ItemPath, type RecordOwner } from '../records/owner';
 import { decidePreferences, enteredChannels, preferencesInput } from './preferences';
@@ -80,13 +80,7 @@ async function checkPrimaryAllowed(tx: Db, actor: Actor, owner: RecordOwner, fie
  * Inserts already-validated contacts for a lead or customer, inside the caller's transaction.
  * `pathOf(i)` is where the i-th contact sits in the mutation input, for error paths.
  */
-export async function insertContacts(
-  tx: Db,
-  actor: Actor,
-  owner: RecordOwner,
-  list: ContactFields[],
-  pathOf: ItemPath,
-): Promise<ContactRow[]> {
+export async function insertContacts(tx: Db, actor: Actor, owner: RecordOwner, list: ContactFields[], pathOf: ItemPath): Promise<ContactRow[]> {
   if (list.length === 0) return [];
   const primaries = list.flatMap((c, i) => (c.isPrimary ? [i] : []));
   if (primaries.length > 1) {
@@ -126,9 +120,7 @@ async function clearPrimary(tx: Db, customerId: string, exceptContactId: string 
   await tx
     .update(contacts)
     .set({ isPrimary: false })
-    .where(
-      and(eq(contacts.customerId, customerId), eq(contacts.isPrimary, true), exceptContactId ? ne(contacts.id, exceptContactId) : undefined),
-    );
+    .where(and(eq(contacts.customerId, customerId), eq(contacts.isPrimary, true), exceptContactId ? ne(contacts.id, exceptContactId) : undefined));
 }
 
 export async function createContact(db: Db, actor: Actor, input: CreateContactInput): Promise<{ contact: ContactRow }> {

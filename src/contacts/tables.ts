@@ -2,8 +2,8 @@
 // contact.
 import { sql } from 'drizzle-orm';
 import { boolean, check, index, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { id, organisationId, timestamps, version } from '../db/columns';
 import { customers } from '../customers/tables';
+import { id, organisationId, timestamps, version } from '../db/columns';
 import { leads } from '../leads/tables';
 
 export type ContactEmail = { address: string; label?: string | null };
@@ -32,7 +32,10 @@ export const contacts = pgTable(
     position: text('position'),
     emails: jsonb('emails').$type<ContactEmail[]>().notNull().default([]),
     phones: jsonb('phones').$type<ContactPhone[]>().notNull().default([]),
-    socialUrls: text('social_urls').array().notNull().default(sql`'{}'::text[]`),
+    socialUrls: text('social_urls')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     /** Only channels with a recorded decision; a channel absent here has never been decided. */
     communicationPreferences: jsonb('communication_preferences').$type<StoredCommunicationPreference[]>().notNull().default([]),
     isPrimary: boolean('is_primary').notNull().default(false),
@@ -44,7 +47,9 @@ export const contacts = pgTable(
     check('contacts_one_owner', sql`(${t.customerId} is null) <> (${t.leadId} is null)`),
     index('contacts_customer_idx').on(t.customerId, sql`lower(${t.surname}) collate "C"`, t.id),
     index('contacts_lead_idx').on(t.leadId, sql`lower(${t.surname}) collate "C"`, t.id),
-    uniqueIndex('contacts_one_primary_per_customer').on(t.customerId).where(sql`${t.isPrimary}`),
+    uniqueIndex('contacts_one_primary_per_customer')
+      .on(t.customerId)
+      .where(sql`${t.isPrimary}`),
   ],
 );
 

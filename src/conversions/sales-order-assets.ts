@@ -23,9 +23,9 @@ import type { ConvertSalesOrderToAssetsInput } from '../generated/graphql';
 import { uuidArray } from '../graph/connection';
 import { rowsCodec, withIdempotency, type ResultCodec } from '../graph/idempotency';
 import { inputId, notFound, userError, UserErrors, validate, type UserError } from '../graph/user-errors';
-import { users } from '../tenancy/tables';
 import { salesOrderReference } from '../pipeline/sales-orders';
 import { salesOrderLines, salesOrders, type SalesOrderLineView, type SalesOrderRow } from '../pipeline/tables';
+import { users } from '../tenancy/tables';
 import { workAddresses } from '../work-addresses/tables';
 
 type Path = (string | number)[];
@@ -96,7 +96,13 @@ async function blockersOf(tx: Db, order: SalesOrderRow): Promise<UserError[]> {
     ];
   }
   if (order.status === 'CANCELLED') {
-    return [{ field: ORDER_FIELD, message: `salesOrderId: the sales order ${reference} is CANCELLED; a cancelled order cannot be converted to assets.`, code: 'INVALID_STATE' }];
+    return [
+      {
+        field: ORDER_FIELD,
+        message: `salesOrderId: the sales order ${reference} is CANCELLED; a cancelled order cannot be converted to assets.`,
+        code: 'INVALID_STATE',
+      },
+    ];
   }
   return [];
 }
@@ -117,7 +123,11 @@ async function visibleOrder(db: Db, actor: Actor, orderId: string): Promise<Sale
 export async function previewSalesOrderConversion(db: Db, actor: Actor, orderId: string): Promise<ConversionPreview | null> {
   const order = await visibleOrder(db, actor, orderId);
   if (!order) return null;
-  const [[customer], lines, blockers] = await Promise.all([db.select().from(customers).where(eq(customers.id, order.customerId)), linesOf(db, order.id), blockersOf(db, order)]);
+  const [[customer], lines, blockers] = await Promise.all([
+    db.select().from(customers).where(eq(customers.id, order.customerId)),
+    linesOf(db, order.id),
+    blockersOf(db, order),
+  ]);
   return {
     salesOrder: order,
     customer: customer!,

@@ -7,15 +7,15 @@
 // field values whose definitions are enabled for customers, and the lead's opportunities and quotes move.
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, sql } from 'drizzle-orm';
-import { contactSort } from '../contacts/loaders';
 import { z } from 'zod';
 import { assertStatusPermitted } from '../access/status-group-service';
 import { accessGrants } from '../access/tables';
-import { mayChangeOwner } from '../auth/ownership';
 import { communications, expiries, notes, tasks } from '../activity/tables';
 import { addresses } from '../addresses/tables';
 import { recordAudit, type Actor, type AuditChange } from '../audit/service';
+import { mayChangeOwner } from '../auth/ownership';
 import type { Config } from '../config';
+import { contactSort } from '../contacts/loaders';
 import { contacts } from '../contacts/tables';
 import { customFieldDefinitions } from '../custom-fields/tables';
 import { checkTypeRequirements, defaultStatusId, referenced } from '../customers/service';
@@ -142,14 +142,26 @@ export async function convertLockedLead(
   if (options.intoCustomerId) {
     const into = await referenced(tx, actor, customers, 'Customer', options.intoCustomerId, 'intoCustomerId', 'customer');
     if (into.anonymisedAt) {
-      throw userError(['input', 'intoCustomerId'], 'intoCustomerId: the customer has been anonymised; it takes no new personal data, so no lead can be converted into it.', 'INVALID_STATE');
+      throw userError(
+        ['input', 'intoCustomerId'],
+        'intoCustomerId: the customer has been anonymised; it takes no new personal data, so no lead can be converted into it.',
+        'INVALID_STATE',
+      );
     }
     const [locked] = await tx.select().from(customers).where(eq(customers.id, into.id)).for('update');
     // The existing customer keeps its own values; the lead's fill only the keys it lacks.
     customer = await writeUpdate(tx, customers, locked!.id, { customFields: { ...customFields, ...locked!.customFields } });
-    audits.push({ action: 'customer.receiveLead', entityType: 'Customer', entityId: customer.id, before: locked, after: { ...customer, convertedFromLeadId: lead.id } });
+    audits.push({
+      action: 'customer.receiveLead',
+      entityType: 'Customer',
+      entityId: customer.id,
+      before: locked,
+      after: { ...customer, convertedFromLeadId: lead.id },
+    });
   } else {
-    const typeId = options.typeId ? (await referenced(tx, actor, customerTypes, 'CustomerType', options.typeId, 'typeId', 'customer type')).id : await defaultTypeId(tx, actor);
+    const typeId = options.typeId
+      ? (await referenced(tx, actor, customerTypes, 'CustomerType', options.typeId, 'typeId', 'customer type')).id
+      : await defaultTypeId(tx, actor);
     const statusId = options.statusId
       ? (await referenced(tx, actor, customerStatuses, 'CustomerStatus', options.statusId, 'statusId', 'customer status')).id
       : await defaultStatusId(tx, actor.organisationId);
@@ -206,7 +218,10 @@ export async function convertLockedLead(
   // A customer made just now has no contacts or addresses yet: only an existing one is asked.
   const [existingPrimary] = createdCustomer
     ? []
-    : await tx.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.customerId, customer.id), eq(contacts.isPrimary, true)));
+    : await tx
+        .select({ id: contacts.id })
+        .from(contacts)
+        .where(and(eq(contacts.customerId, customer.id), eq(contacts.isPrimary, true)));
   const [type] = await tx.select().from(customerTypes).where(eq(customerTypes.id, customer.typeId));
   let primaryTaken = Boolean(existingPrimary) || !type!.allowsPrimaryContact;
   const contactMap = new Map<string, string>();
@@ -231,7 +246,12 @@ export async function convertLockedLead(
   const defaultTypes = new Set(
     createdCustomer
       ? []
-      : (await tx.select({ type: addresses.type }).from(addresses).where(and(eq(addresses.customerId, customer.id), eq(addresses.isDefault, true)))).map((a) => a.type),
+      : (
+          await tx
+            .select({ type: addresses.type })
+            .from(addresses)
+            .where(and(eq(addresses.customerId, customer.id), eq(addresses.isDefault, true)))
+        ).map((a) => a.type),
   );
   const addressIds: Record<string, string> = {};
   const addressIdsInOrder = idsInOrder(leadAddresses.length);
@@ -264,14 +284,26 @@ export async function convertLockedLead(
       if (copy) await tx.update(communications).set({ contactId: copy }).where(eq(communications.id, comm.id));
     }
   }
-  moved.opportunities = (await tx.update(opportunities).set({ customerId: customer.id, leadId: null, updatedAt: now }).where(eq(opportunities.leadId, lead.id)).returning({ id: opportunities.id })).map((r) => r.id);
-  moved.quotes = (await tx.update(quotes).set({ customerId: customer.id, leadId: null, updatedAt: now }).where(eq(quotes.leadId, lead.id)).returning({ id: quotes.id })).map((r) => r.id);
+  moved.opportunities = (
+    await tx
+      .update(opportunities)
+      .set({ customerId: customer.id, leadId: null, updatedAt: now })
+      .where(eq(opportunities.leadId, lead.id))
+      .returning({ id: opportunities.id })
+  ).map((r) => r.id);
+  moved.quotes = (
+    await tx.update(quotes).set({ customerId: customer.id, leadId: null, updatedAt: now }).where(eq(quotes.leadId, lead.id)).returning({ id: quotes.id })
+  ).map((r) => r.id);
 
   // Documents: metadata and bytes copied; the lead keeps its own.
   const documentIds: Record<string, string> = {};
   if (options.copyDocuments ?? true) {
     const store = documentStore(config, tx);
-    const leadDocuments = await tx.select().from(documents).where(and(eq(documents.leadId, lead.id), sql`${documents.deletedAt} is null`)).orderBy(asc(documents.createdAt), asc(documents.id));
+    const leadDocuments = await tx
+      .select()
+      .from(documents)
+      .where(and(eq(documents.leadId, lead.id), sql`${documents.deletedAt} is null`))
+      .orderBy(asc(documents.createdAt), asc(documents.id));
     const documentCopies = [];
     const documentIdsInOrder = idsInOrder(leadDocuments.length);
     for (const [i, d] of leadDocuments.entries()) {
@@ -317,28 +349,30 @@ export async function convertLockedLead(
 
 export function convertLead(db: Db, config: Config, actor: Actor, input: ConvertLeadInput): Promise<ConversionResult> {
   const fields = validate(optionsSchema, input);
-  return withFileCopies(documentStore(config, db), (beginAttempt) => withIdempotency(
-    db,
-    actor,
-    'convertLead',
-    input.idempotencyKey,
-    input,
-    async (tx) => {
-      const copiedFiles = beginAttempt();
-      const leadField = ['input', 'leadId'];
-      const lead = await lockLead(tx, actor, inputId(input.leadId, ['Lead'], leadField).id, leadField);
-      await refuseIfConverted(tx, lead, leadField);
-      if (fields.expectedVersion != null && lead.version !== fields.expectedVersion) {
-        throw userError(
-          ['input', 'expectedVersion'],
-          `expectedVersion: the lead is at version ${lead.version}, not ${fields.expectedVersion}; someone else changed it. Reload and try again.`,
-          'VERSION_CONFLICT',
-        );
-      }
-      return convertLockedLead(tx, config, actor, lead, { ...input, ...fields }, copiedFiles);
-    },
-    rowsCodec<ConversionResult>({ customer: customers, lead: leads }),
-  ));
+  return withFileCopies(documentStore(config, db), (beginAttempt) =>
+    withIdempotency(
+      db,
+      actor,
+      'convertLead',
+      input.idempotencyKey,
+      input,
+      async (tx) => {
+        const copiedFiles = beginAttempt();
+        const leadField = ['input', 'leadId'];
+        const lead = await lockLead(tx, actor, inputId(input.leadId, ['Lead'], leadField).id, leadField);
+        await refuseIfConverted(tx, lead, leadField);
+        if (fields.expectedVersion != null && lead.version !== fields.expectedVersion) {
+          throw userError(
+            ['input', 'expectedVersion'],
+            `expectedVersion: the lead is at version ${lead.version}, not ${fields.expectedVersion}; someone else changed it. Reload and try again.`,
+            'VERSION_CONFLICT',
+          );
+        }
+        return convertLockedLead(tx, config, actor, lead, { ...input, ...fields }, copiedFiles);
+      },
+      rowsCodec<ConversionResult>({ customer: customers, lead: leads }),
+    ),
+  );
 }
 
 export type SignResult = { quote: QuoteRow; customer: CustomerRow; lead: LeadRow | null; salesOrder: SalesOrderRow };
@@ -360,40 +394,42 @@ async function signedState(tx: Db, quote: QuoteRow, lead: LeadRow | null): Promi
  */
 export function signQuote(db: Db, config: Config, actor: Actor, input: SignQuoteInput): Promise<SignResult> {
   const field = ['input', 'quoteId'];
-  return withFileCopies(documentStore(config, db), (beginAttempt) => withIdempotency(
-    db,
-    actor,
-    'signQuote',
-    input.idempotencyKey,
-    input,
-    async (tx) => {
-      const copiedFiles = beginAttempt();
-      const { id } = inputId(input.quoteId, ['Quote'], field);
-      const visible = and(eq(quotes.id, id), eq(quotes.organisationId, actor.organisationId), actor.visibility?.rows(quotes));
-      const [seen] = await tx.select({ leadId: quotes.leadId }).from(quotes).where(visible);
-      if (!seen) throw notFound(field, 'quote');
-      const lead = seen.leadId ? await lockLead(tx, actor, seen.leadId, field) : null;
-      const [quote] = await tx.select().from(quotes).where(eq(quotes.id, id)).for('update');
-      if (!quote) throw notFound(field, 'quote');
-      if (quote.status === 'SIGNED') {
-        const [converted] = quote.customerId ? await tx.select().from(leads).where(eq(leads.convertedCustomerId, quote.customerId)).limit(1) : [];
-        return signedState(tx, quote, lead?.status === 'CONVERTED' ? lead : (converted ?? null));
-      }
-      if (quote.status !== 'SENT') {
-        throw userError(field, `quoteId: the quote is ${quote.status}; only a SENT quote can be signed.`, 'INVALID_STATE');
-      }
-      let converted: LeadRow | null = null;
-      if (quote.leadId && lead) {
-        await refuseIfConverted(tx, lead, field);
-        converted = (await convertLockedLead(tx, config, actor, lead, { typeId: input.typeId }, copiedFiles)).lead;
-      }
-      const [moved] = await tx.select().from(quotes).where(eq(quotes.id, id));
-      const signed = await writeUpdate(tx, quotes, id, { status: 'SIGNED', signedAt: new Date() });
-      await recordAudit(tx, actor, { action: 'quote.signed', entityType: 'Quote', entityId: id, before: moved, after: signed });
-      const { salesOrder } = await errorsAt(field, () => raiseSalesOrderFromQuote(tx, actor, signed, { mayOverride: false, field }));
-      const [customer] = await tx.select().from(customers).where(eq(customers.id, signed.customerId!));
-      return { quote: signed, customer: customer!, lead: converted, salesOrder };
-    },
-    rowsCodec<SignResult>({ quote: quotes, customer: customers, lead: leads, salesOrder: salesOrders }),
-  ));
+  return withFileCopies(documentStore(config, db), (beginAttempt) =>
+    withIdempotency(
+      db,
+      actor,
+      'signQuote',
+      input.idempotencyKey,
+      input,
+      async (tx) => {
+        const copiedFiles = beginAttempt();
+        const { id } = inputId(input.quoteId, ['Quote'], field);
+        const visible = and(eq(quotes.id, id), eq(quotes.organisationId, actor.organisationId), actor.visibility?.rows(quotes));
+        const [seen] = await tx.select({ leadId: quotes.leadId }).from(quotes).where(visible);
+        if (!seen) throw notFound(field, 'quote');
+        const lead = seen.leadId ? await lockLead(tx, actor, seen.leadId, field) : null;
+        const [quote] = await tx.select().from(quotes).where(eq(quotes.id, id)).for('update');
+        if (!quote) throw notFound(field, 'quote');
+        if (quote.status === 'SIGNED') {
+          const [converted] = quote.customerId ? await tx.select().from(leads).where(eq(leads.convertedCustomerId, quote.customerId)).limit(1) : [];
+          return signedState(tx, quote, lead?.status === 'CONVERTED' ? lead : (converted ?? null));
+        }
+        if (quote.status !== 'SENT') {
+          throw userError(field, `quoteId: the quote is ${quote.status}; only a SENT quote can be signed.`, 'INVALID_STATE');
+        }
+        let converted: LeadRow | null = null;
+        if (quote.leadId && lead) {
+          await refuseIfConverted(tx, lead, field);
+          converted = (await convertLockedLead(tx, config, actor, lead, { typeId: input.typeId }, copiedFiles)).lead;
+        }
+        const [moved] = await tx.select().from(quotes).where(eq(quotes.id, id));
+        const signed = await writeUpdate(tx, quotes, id, { status: 'SIGNED', signedAt: new Date() });
+        await recordAudit(tx, actor, { action: 'quote.signed', entityType: 'Quote', entityId: id, before: moved, after: signed });
+        const { salesOrder } = await errorsAt(field, () => raiseSalesOrderFromQuote(tx, actor, signed, { mayOverride: false, field }));
+        const [customer] = await tx.select().from(customers).where(eq(customers.id, signed.customerId!));
+        return { quote: signed, customer: customer!, lead: converted, salesOrder };
+      },
+      rowsCodec<SignResult>({ quote: quotes, customer: customers, lead: leads, salesOrder: salesOrders }),
+    ),
+  );
 }

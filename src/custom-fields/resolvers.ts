@@ -4,12 +4,7 @@ import type { Resolvers } from '../generated/graphql';
 import { viewerOf } from '../graph/context';
 import { globalIdField } from '../graph/fields';
 import { inputId, payload } from '../graph/user-errors';
-import {
-  createCustomFieldDefinition,
-  deactivateCustomFieldDefinition,
-  listCustomFieldDefinitions,
-  updateCustomFieldDefinition,
-} from './service';
+import { createCustomFieldDefinition, deactivateCustomFieldDefinition, listCustomFieldDefinitions, updateCustomFieldDefinition } from './service';
 
 const empty = { customFieldDefinition: null };
 
@@ -21,15 +16,9 @@ export const customFieldsResolvers: Resolvers = {
   Mutation: {
     createCustomFieldDefinition: (_p, { input }, ctx) => payload(() => createCustomFieldDefinition(ctx.db, actorOf(ctx), input), empty),
     updateCustomFieldDefinition: (_p, { input }, ctx) =>
-      payload(
-        () => updateCustomFieldDefinition(ctx.db, actorOf(ctx), inputId(input.id, ['CustomFieldDefinition'], ['input', 'id']).id, input),
-        empty,
-      ),
+      payload(() => updateCustomFieldDefinition(ctx.db, actorOf(ctx), inputId(input.id, ['CustomFieldDefinition'], ['input', 'id']).id, input), empty),
     deactivateCustomFieldDefinition: (_p, { input }, ctx) =>
-      payload(
-        () => deactivateCustomFieldDefinition(ctx.db, actorOf(ctx), inputId(input.id, ['CustomFieldDefinition'], ['input', 'id']).id, input),
-        empty,
-      ),
+      payload(() => deactivateCustomFieldDefinition(ctx.db, actorOf(ctx), inputId(input.id, ['CustomFieldDefinition'], ['input', 'id']).id, input), empty),
   },
   CustomFieldDefinition: {
     id: globalIdField('CustomFieldDefinition'),

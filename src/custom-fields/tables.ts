@@ -24,7 +24,10 @@ export const customFieldDefinitions = pgTable(
     /** Fixed once created: stored values were checked against it. */
     type: customFieldTypeEnum('type').notNull(),
     /** The choices of a SINGLE_SELECT or MULTI_SELECT field; empty for the other types. */
-    options: text('options').array().notNull().default(sql`'{}'::text[]`),
+    options: text('options')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     groupName: text('group_name'),
     position: integer('position').notNull().default(0),
     enabledFor: text('enabled_for').array().$type<CustomFieldEntity[]>().notNull(),

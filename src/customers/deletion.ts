@@ -12,8 +12,8 @@
 // composition lists them (deletion: children before parents), and handles the customer row itself.
 import { and, eq, getTableColumns, not, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import { auditEntries } from '../audit/tables';
 import { recordAudit, type Actor, type AuditChange } from '../audit/service';
+import { auditEntries } from '../audit/tables';
 import { inRoleSet, managers } from '../auth/roles';
 import type { Config } from '../config';
 import { selectRows, type Db } from '../db/client';
@@ -21,8 +21,8 @@ import { columnKey, deletionOrder, REDACTED, touched, type RecordChild } from '.
 import { writeUpdate } from '../db/versioned';
 import type { AnonymiseCustomerInput, DeleteCustomerInput } from '../generated/graphql';
 import { uuidArray } from '../graph/connection';
-import { idempotencyKeys } from '../graph/tables';
 import { withIdempotency, type ResultCodec } from '../graph/idempotency';
+import { idempotencyKeys } from '../graph/tables';
 import { userError } from '../graph/user-errors';
 import { leads } from '../leads/tables';
 import { customers, customerTombstones, type CustomerRow } from './tables';
@@ -111,7 +111,10 @@ export async function deleteCustomer(
       const org = actor.organisationId;
       for (const child of children) {
         if (!child.refuseDeletion || !child.customer) continue;
-        const [kept] = await selectRows<{ n: number }>(tx, sql`select count(*)::int as n from ${child.table} where ${child.customer} = ${before.id} and ${child.refuseDeletion.while}`);
+        const [kept] = await selectRows<{ n: number }>(
+          tx,
+          sql`select count(*)::int as n from ${child.table} where ${child.customer} = ${before.id} and ${child.refuseDeletion.while}`,
+        );
         if (kept!.n > 0) throw userError(['input', 'id'], child.refuseDeletion.message(kept!.n), child.refuseDeletion.code);
       }
 
@@ -127,12 +130,23 @@ export async function deleteCustomer(
         const rows = (await tx
           .update(child.table)
           .set({ [key]: null, ...child.onDelete.alsoSet, ...touched(child.table) } as never)
-          .where(and(eq(child.table.organisationId, org), eq(child.customer, before.id), ...deletedWith.map((other) => sql`${other.customer} is distinct from ${before.id}`)))
-          .returning({ id: child.table.id, version: (getTableColumns(child.table) as Record<string, PgColumn>).version ?? sql<null>`null` })) as Array<{ id: string; version: number | null }>;
+          .where(
+            and(
+              eq(child.table.organisationId, org),
+              eq(child.customer, before.id),
+              ...deletedWith.map((other) => sql`${other.customer} is distinct from ${before.id}`),
+            ),
+          )
+          .returning({ id: child.table.id, version: (getTableColumns(child.table) as Record<string, PgColumn>).version ?? sql<null>`null` })) as Array<{
+          id: string;
+          version: number | null;
+        }>;
         detached[child.onDelete.detach] = ids(rows);
         const action = `${entityType.charAt(0).toLowerCase()}${entityType.slice(1)}.update`;
         const reason = { reason: 'customer.delete', deletedCustomerId: before.id };
-        detachEntries.push(...rows.map((r) => ({ action, entityType, entityId: r.id, before: { [key]: before.id }, after: { [key]: null, version: r.version, ...reason } })));
+        detachEntries.push(
+          ...rows.map((r) => ({ action, entityType, entityId: r.id, before: { [key]: before.id }, after: { [key]: null, version: r.version, ...reason } })),
+        );
       }
       await recordAudit(tx, actor, detachEntries);
 
@@ -264,7 +278,13 @@ export async function anonymiseCustomer(
       }
       const org = actor.organisationId;
       // The leads converted into the customer: the rows under them are anonymised with it.
-      const leadIds = ids(await tx.select({ id: leads.id }).from(leads).where(and(eq(leads.organisationId, org), eq(leads.convertedCustomerId, before.id))).for('update'));
+      const leadIds = ids(
+        await tx
+          .select({ id: leads.id })
+          .from(leads)
+          .where(and(eq(leads.organisationId, org), eq(leads.convertedCustomerId, before.id)))
+          .for('update'),
+      );
       const scope = { organisationId: org, customerId: before.id, leadIds };
       const counts: RecordCount[] = [];
       const touchedIds: string[] = [before.id, ...leadIds];
@@ -321,7 +341,13 @@ export async function anonymiseCustomer(
         entityType: 'Customer',
         entityId: customer.id,
         // No `before`: it would keep what was removed.
-        after: { name: customer.name, version: customer.version, anonymisedAt: customer.anonymisedAt, anonymisedRecords: asObject(counts), redactedRetryResults: redactedRetries },
+        after: {
+          name: customer.name,
+          version: customer.version,
+          anonymisedAt: customer.anonymisedAt,
+          anonymisedRecords: asObject(counts),
+          redactedRetryResults: redactedRetries,
+        },
       });
       return { customer, anonymisedRecords: nonZero(counts) };
     },
@@ -338,7 +364,14 @@ export async function anonymiseCustomer(
  * Entries about kept records (invoices, assets, the pipeline) are left as they are. Returns how many
  * entries changed.
  */
-async function redactAuditEntries(tx: Db, organisationId: string, entityTypes: string[], entityIds: string[], customerIds: string[], leadIds: string[]): Promise<number> {
+async function redactAuditEntries(
+  tx: Db,
+  organisationId: string,
+  entityTypes: string[],
+  entityIds: string[],
+  customerIds: string[],
+  leadIds: string[],
+): Promise<number> {
   const owners = sql`array_cat(${uuidArray(customerIds)}, ${uuidArray(leadIds)})::text[]`;
   const rows = await tx
     .select({ id: auditEntries.id, before: auditEntries.before, after: auditEntries.after })
@@ -377,7 +410,10 @@ async function redactStoredResults(tx: Db, organisationId: string, recordIds: st
     .from(idempotencyKeys)
     .where(and(eq(idempotencyKeys.organisationId, organisationId), sql`${idempotencyKeys.response}::text like any(${patterns}::text[])`));
   for (const row of rows) {
-    await tx.update(idempotencyKeys).set({ response: redactJson(row.response) }).where(eq(idempotencyKeys.id, row.id));
+    await tx
+      .update(idempotencyKeys)
+      .set({ response: redactJson(row.response) })
+      .where(eq(idempotencyKeys.id, row.id));
   }
   return rows.length;
 }

@@ -7,10 +7,10 @@
 // Ownership is the one field that widens access: a customer's owner sees it for ever, a grantee only
 // until the grant lapses. So only admins, managers and the current owner change an owner, and a
 // grantee never does (src/auth/ownership.ts holds that rule for leads too).
-import { mayChangeOwner } from '../auth/ownership';
-import { UserErrors, type UserError } from '../graph/user-errors';
 import type { Actor } from '../auth/actor';
+import { mayChangeOwner } from '../auth/ownership';
 import { creditControllers, customerEditors, sellers, type RoleSet } from '../auth/roles';
+import { UserErrors, type UserError } from '../graph/user-errors';
 
 type Group = {
   /** What the group is, for messages and the README. */

@@ -3,10 +3,10 @@
 import { defineArea } from '../graph/area';
 import { anonymiseTombstones } from './deletion';
 import { customerById } from './loaders';
-import { businessUnits, customers, customerStatuses, customerTombstones, customerTypes } from './tables';
-import { customerResolvers } from './resolvers';
 import { customerMergeResolvers } from './merge-resolvers';
+import { customerResolvers } from './resolvers';
 import { customersRules } from './rules';
+import { businessUnits, customers, customerStatuses, customerTombstones, customerTypes } from './tables';
 
 export const customersArea = defineArea({
   name: 'customers',

@@ -15,7 +15,9 @@ export const customerMergeResolvers: Resolvers = {
   },
   Customer: {
     mergedCustomers: (c, _a, ctx) =>
-      ctx.loaders.allByParent(customerTombstones, customerTombstones.survivorId, [desc(customerTombstones.mergedAt), customerTombstones.id], 'customer.mergedCustomers').load(c.id),
+      ctx.loaders
+        .allByParent(customerTombstones, customerTombstones.survivorId, [desc(customerTombstones.mergedAt), customerTombstones.id], 'customer.mergedCustomers')
+        .load(c.id),
   },
   MergedCustomer: {
     id: (t) => toGlobalId('Customer', t.id),

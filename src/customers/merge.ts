@@ -22,12 +22,12 @@ import type { RecordChild } from '../db/record-children';
 import { writeUpdate } from '../db/versioned';
 import type { CustomerMergeField, MergeCustomersInput } from '../generated/graphql';
 import { uuidArray } from '../graph/connection';
-import { toGlobalId } from '../graph/ids';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
+import { toGlobalId } from '../graph/ids';
 import { inputId, userError, UserErrors } from '../graph/user-errors';
 import { checkTypeRequirements, isSelfOrAncestor } from './service';
-import { customerNotFound } from './tombstones';
 import { customers, customerTombstones, customerTypes, type CustomerRow } from './tables';
+import { customerNotFound } from './tombstones';
 
 type Path = (string | number)[];
 
@@ -57,7 +57,11 @@ export type MergeResult = { customer: CustomerRow; mergedCustomerIds: string[]; 
 /** Departments of merged customers now hang under the survivor; its own chain of parents must not lead back to it. */
 async function refuseParentCycle(tx: Db, survivor: CustomerRow): Promise<void> {
   if (survivor.parentCustomerId && (await isSelfOrAncestor(tx, survivor.parentCustomerId, survivor.id))) {
-    throw userError(['input', 'values'], 'values: after the merge the survivor would be a department of one of its own departments; choose another PARENT_CUSTOMER.', 'INVALID');
+    throw userError(
+      ['input', 'values'],
+      'values: after the merge the survivor would be a department of one of its own departments; choose another PARENT_CUSTOMER.',
+      'INVALID',
+    );
   }
 }
 
@@ -134,7 +138,11 @@ export function mergeCustomers(db: Db, actor: Actor, input: MergeCustomersInput,
       const merged = mergedIds.map((id) => byId.get(id)!);
       // An anonymised customer takes no new personal data (src/customers/deletion.ts).
       if (survivor.anonymisedAt) {
-        throw userError(survivorField, 'survivorId: the customer has been anonymised; it takes no new personal data, so nothing can be merged into it.', 'INVALID_STATE');
+        throw userError(
+          survivorField,
+          'survivorId: the customer has been anonymised; it takes no new personal data, so nothing can be merged into it.',
+          'INVALID_STATE',
+        );
       }
       if (input.expectedVersion != null && survivor.version !== input.expectedVersion) {
         throw userError(
@@ -180,7 +188,10 @@ export function mergeCustomers(db: Db, actor: Actor, input: MergeCustomersInput,
         .from(contacts)
         .where(and(sql`${contacts.customerId} = any(${uuidArray(all)})`, eq(contacts.isPrimary, true)));
       const keptPrimary = primaryOrder.map((id) => primaries.find((p) => p.customerId === id)).find(Boolean);
-      const [finalType] = await tx.select().from(customerTypes).where(eq(customerTypes.id, changes.typeId ?? survivor.typeId));
+      const [finalType] = await tx
+        .select()
+        .from(customerTypes)
+        .where(eq(customerTypes.id, changes.typeId ?? survivor.typeId));
       const demoted = primaries.filter((p) => p !== keptPrimary || !finalType!.allowsPrimaryContact).map((p) => p.id);
       if (demoted.length > 0) {
         await tx
@@ -243,7 +254,14 @@ export function mergeCustomers(db: Db, actor: Actor, input: MergeCustomersInput,
           entityType: 'Customer',
           entityId: survivor.id,
           before: survivor,
-          after: { ...after, mergedCustomerIds: mergedIds, values: choices, moved: movedIds, demotedPrimaryContactIds: demoted, undefaultedAddressIds: undefaulted },
+          after: {
+            ...after,
+            mergedCustomerIds: mergedIds,
+            values: choices,
+            moved: movedIds,
+            demotedPrimaryContactIds: demoted,
+            undefaultedAddressIds: undefaulted,
+          },
         },
         ...merged.map((m) => ({ action: 'customer.mergedInto', entityType: 'Customer', entityId: m.id, before: m, after: { survivorId: survivor.id } })),
       ]);

@@ -10,16 +10,10 @@ import { viewerOf } from '../graph/context';
 import { globalIdField, moneyOf } from '../graph/fields';
 import { decodeIdArgument, toGlobalId } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
-import {
-  createCustomer,
-  listBusinessUnits,
-  listCustomers,
-  listCustomerTypes,
-  updateCustomer,
-} from './service';
-import { createCustomerStatus, reorderCustomerStatuses, updateCustomerStatus } from './statuses';
-import { customerById } from './loaders';
 import { anonymiseCustomer, deleteCustomer } from './deletion';
+import { customerById } from './loaders';
+import { createCustomer, listBusinessUnits, listCustomers, listCustomerTypes, updateCustomer } from './service';
+import { createCustomerStatus, reorderCustomerStatuses, updateCustomerStatus } from './statuses';
 import { changeCustomerStatus, changeCustomerType, deactivateCustomer, reactivateCustomer } from './workflows';
 
 export const customerResolvers: Resolvers = {
@@ -56,7 +50,14 @@ export const customerResolvers: Resolvers = {
     deleteCustomer: (_p, { input }, ctx) =>
       payload(
         async () => {
-          const { deletedCustomerId, deletedRecords } = await deleteCustomer(ctx.db, ctx.config, actorOf(ctx), inputId(input.id, ['Customer'], ['input', 'id']).id, input, ctx.composition.children);
+          const { deletedCustomerId, deletedRecords } = await deleteCustomer(
+            ctx.db,
+            ctx.config,
+            actorOf(ctx),
+            inputId(input.id, ['Customer'], ['input', 'id']).id,
+            input,
+            ctx.composition.children,
+          );
           return { deletedCustomerId: toGlobalId('Customer', deletedCustomerId), deletedRecords };
         },
         { deletedCustomerId: null, deletedRecords: null },

@@ -1,7 +1,6 @@
 // Customers (docs/domain.md#customers): listing with filters, creating a customer with its main address
 // and contacts in one transaction, and updating its fields with optimistic concurrency. Type and status
 // changes are workflows of their own (./workflows.ts).
-import { moneyInputSchema } from '../graph/money';
 import { and, asc, eq, ilike, isNull, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { assertStatusPermitted } from '../access/status-group-service';
@@ -17,13 +16,13 @@ import { givenFields, mergeCustomFields, writeUpdate } from '../db/versioned';
 import type { CreateCustomerInput, CustomerFilter, CustomerOrder, UpdateCustomerInput } from '../generated/graphql';
 import { nameAndTimeSorts, paginate, parsePageArgs, uuidArray, type PageArgs, type SortSpec } from '../graph/connection';
 import { decodeIdArgument } from '../graph/ids';
+import { moneyInputSchema } from '../graph/money';
 import { NAME_MAX, optionalText, requiredText } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
 import { users } from '../tenancy/tables';
+import { assertCustomerFieldsPermitted } from './field-permissions';
 import { businessUnits, customers, customerStatuses, customerTypes, type CustomerRow, type CustomerTypeRow } from './tables';
 import { customerNotFound, lockCustomer } from './tombstones';
-import { assertCustomerFieldsPermitted } from './field-permissions';
-
 
 export const customerFields = {
   name: requiredText(NAME_MAX),
@@ -115,10 +114,20 @@ export async function checkTypeRequirements(tx: Db, type: CustomerTypeRow, custo
   const has = {
     primaryContact:
       requires('PRIMARY_CONTACT') &&
-      (await tx.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.customerId, customer.id), eq(contacts.isPrimary, true)))).length > 0,
+      (
+        await tx
+          .select({ id: contacts.id })
+          .from(contacts)
+          .where(and(eq(contacts.customerId, customer.id), eq(contacts.isPrimary, true)))
+      ).length > 0,
     billingAddress:
       requires('BILLING_ADDRESS') &&
-      (await tx.select({ id: addresses.id }).from(addresses).where(and(eq(addresses.customerId, customer.id), eq(addresses.type, 'BILLING')))).length > 0,
+      (
+        await tx
+          .select({ id: addresses.id })
+          .from(addresses)
+          .where(and(eq(addresses.customerId, customer.id), eq(addresses.type, 'BILLING')))
+      ).length > 0,
   };
   const [unmet] = unmetTypeRequirements(type, customer, has);
   if (unmet) throw userError(['input', unmet.field], unmet.message, 'REQUIRED');
@@ -167,7 +176,9 @@ export async function createCustomer(db: Db, actor: Actor, input: CreateCustomer
   const fields = validate(createSchema, input);
   // The creator is the new customer's first owner, so may give it to someone else; the other fields
   // follow the same table as updates.
-  const given = Object.keys(input).filter((k) => k !== 'typeId' && k !== 'statusId' && k !== 'address' && k !== 'contacts' && input[k as keyof CreateCustomerInput] != null);
+  const given = Object.keys(input).filter(
+    (k) => k !== 'typeId' && k !== 'statusId' && k !== 'address' && k !== 'contacts' && input[k as keyof CreateCustomerInput] != null,
+  );
   assertCustomerFieldsPermitted(actor, given, actor.userId);
   return db.transaction(async (tx) => {
     const type = await referenced(tx, actor, customerTypes, 'CustomerType', input.typeId, 'typeId', 'customer type');

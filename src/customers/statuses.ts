@@ -2,16 +2,16 @@
 // tree limits the mutations): add, change and reorder. Codes are unique per organisation; at most one
 // status is the default and at most one the dormant one, so marking a status as either takes the flag
 // from the one that had it.
-import { onUniqueViolation } from '../db/unique';
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import type { Db } from '../db/client';
+import { onUniqueViolation } from '../db/unique';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
 import type { CreateCustomerStatusInput, ReorderCustomerStatusesInput, UpdateCustomerStatusInput } from '../generated/graphql';
 import { uuidArray } from '../graph/connection';
 import { NAME_MAX, requiredText } from '../graph/text';
-import { inputId, notFound, userError, UserErrors, validate } from '../graph/user-errors';
+import { inputId, notFound, userError, type UserErrors, validate } from '../graph/user-errors';
 import { customerStatuses, type CustomerStatusRow } from './tables';
 
 const code = z
@@ -101,7 +101,12 @@ export async function createCustomerStatus(db: Db, actor: Actor, input: CreateCu
   );
 }
 
-export async function updateCustomerStatus(db: Db, actor: Actor, statusId: string, input: UpdateCustomerStatusInput): Promise<{ customerStatus: CustomerStatusRow }> {
+export async function updateCustomerStatus(
+  db: Db,
+  actor: Actor,
+  statusId: string,
+  input: UpdateCustomerStatusInput,
+): Promise<{ customerStatus: CustomerStatusRow }> {
   for (const key of ['code', 'name', 'active', 'allowsNewWork', 'automatedCommunications', 'isDormant', 'isDefault', 'position'] as const) {
     if (input[key] === null) throw userError(['input', key], `${key}: cannot be cleared; omit it to keep the current value.`, 'REQUIRED');
   }
@@ -111,7 +116,11 @@ export async function updateCustomerStatus(db: Db, actor: Actor, statusId: strin
       const before = await lockForUpdate(tx, customerStatuses, actor, statusId, expectedVersion, 'customer status');
       if (changes.code !== undefined) await checkCodeFree(tx, actor.organisationId, changes.code, before.id);
       if (changes.isDefault === false && before.isDefault) {
-        throw userError(['input', 'isDefault'], 'isDefault: the organisation needs a default status; make another status the default instead.', 'INVALID_STATE');
+        throw userError(
+          ['input', 'isDefault'],
+          'isDefault: the organisation needs a default status; make another status the default instead.',
+          'INVALID_STATE',
+        );
       }
       if (changes.isDefault && !before.isDefault) await takeFlag(tx, actor, 'isDefault', before.id);
       if (changes.isDormant && !before.isDormant) await takeFlag(tx, actor, 'isDormant', before.id);

@@ -1,21 +1,7 @@
 // Customers and the organisation-level lists that classify them (docs/domain.md#customers): types,
 // statuses, business units.
 import { sql } from 'drizzle-orm';
-import {
-  bigint,
-  boolean,
-  char,
-  timestamp,
-  index,
-  integer,
-  jsonb,
-  pgEnum,
-  pgTable,
-  text,
-  uniqueIndex,
-  uuid,
-  type AnyPgColumn,
-} from 'drizzle-orm/pg-core';
+import { bigint, boolean, char, timestamp, index, integer, jsonb, pgEnum, pgTable, text, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { id, organisationId, timestamps, version } from '../db/columns';
 import { users } from '../tenancy/tables';
 
@@ -32,7 +18,10 @@ export const customerTypes = pgTable(
     name: text('name').notNull(),
     /** Private customers have one primary contact; companies do not. */
     allowsPrimaryContact: boolean('allows_primary_contact').notNull().default(false),
-    requiredFields: text('required_fields').array().notNull().default(sql`'{}'::text[]`),
+    requiredFields: text('required_fields')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     position: integer('position').notNull().default(0),
     ...timestamps(),
   },
@@ -63,10 +52,14 @@ export const customerStatuses = pgTable(
   },
   (t) => [
     uniqueIndex('customer_statuses_organisation_code_key').on(t.organisationId, t.code),
-    uniqueIndex('customer_statuses_one_default').on(t.organisationId).where(sql`${t.isDefault}`),
+    uniqueIndex('customer_statuses_one_default')
+      .on(t.organisationId)
+      .where(sql`${t.isDefault}`),
     // Deactivation (docs/domain.md#status-workflows) moves a customer to "the" dormant status: at most
     // one per organisation.
-    uniqueIndex('customer_statuses_one_dormant').on(t.organisationId).where(sql`${t.isDormant}`),
+    uniqueIndex('customer_statuses_one_dormant')
+      .on(t.organisationId)
+      .where(sql`${t.isDormant}`),
   ],
 );
 
@@ -148,7 +141,9 @@ export const customerTombstones = pgTable(
     name: text('name').notNull(),
     snapshot: jsonb('snapshot').$type<Record<string, unknown>>().notNull(),
     mergedById: uuid('merged_by_id').references(() => users.id, { onDelete: 'set null' }),
-    mergedAt: timestamp('merged_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`clock_timestamp()`),
+    mergedAt: timestamp('merged_at', { withTimezone: true, mode: 'date' })
+      .notNull()
+      .default(sql`clock_timestamp()`),
   },
   (t) => [index('customer_tombstones_survivor_idx').on(t.survivorId)],
 );

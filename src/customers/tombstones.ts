@@ -12,7 +12,11 @@ import { customers, customerTombstones, type CustomerRow } from './tables';
 type Path = (string | number)[];
 
 /** The customer a merged id went into, if the actor may see it. */
-export async function tombstoneOf(tx: Db, actor: Pick<Actor, 'organisationId' | 'visibility'>, id: string): Promise<{ survivorId: string; survivorName: string } | null> {
+export async function tombstoneOf(
+  tx: Db,
+  actor: Pick<Actor, 'organisationId' | 'visibility'>,
+  id: string,
+): Promise<{ survivorId: string; survivorName: string } | null> {
   const [row] = await tx
     .select({ survivorId: customerTombstones.survivorId, survivorName: customers.name })
     .from(customerTombstones)

@@ -12,9 +12,9 @@
 // Again flags. Ones that were dormant before the deactivation stay dormant. The audit entry is the
 // record of it: it is written in the same transaction and never changes.
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { assertStatusPermitted } from '../access/status-group-service';
 import { createNote, createTask } from '../activity/service';
 import { notes, tasks, type NoteRow, type TaskRow } from '../activity/tables';
-import { assertStatusPermitted } from '../access/status-group-service';
 import { recordAudit, type Actor } from '../audit/service';
 import { auditEntries } from '../audit/tables';
 import { contacts } from '../contacts/tables';
@@ -22,8 +22,8 @@ import type { Db } from '../db/client';
 import { writeUpdate } from '../db/versioned';
 import type { ChangeCustomerStatusInput, ChangeCustomerTypeInput, DeactivateCustomerInput, ReactivateCustomerInput } from '../generated/graphql';
 import { uuidArray } from '../graph/connection';
-import { toGlobalId } from '../graph/ids';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
+import { toGlobalId } from '../graph/ids';
 import { userError, UserErrors } from '../graph/user-errors';
 import { workAddresses } from '../work-addresses/tables';
 import { checkTypeRequirements, defaultStatusId, referenced } from './service';
@@ -138,7 +138,12 @@ export function changeCustomerStatus(
  * addresses dormant. What it did is kept in its audit entry so that `reactivateCustomer` can undo
  * exactly that.
  */
-export function deactivateCustomer(db: Db, actor: Actor, customerId: string, input: DeactivateCustomerInput): Promise<{ customer: CustomerRow; note: NoteRow }> {
+export function deactivateCustomer(
+  db: Db,
+  actor: Actor,
+  customerId: string,
+  input: DeactivateCustomerInput,
+): Promise<{ customer: CustomerRow; note: NoteRow }> {
   return withIdempotency(
     db,
     actor,
@@ -149,7 +154,11 @@ export function deactivateCustomer(db: Db, actor: Actor, customerId: string, inp
       const before = await lockCustomer(tx, actor, customerId, input.expectedVersion);
       const dormant = await dormantStatus(tx, actor.organisationId);
       if (!dormant) {
-        throw userError(['input', 'id'], 'id: the organisation has no dormant status to deactivate customers to; an admin can mark one with updateCustomerStatus.', 'INVALID_STATE');
+        throw userError(
+          ['input', 'id'],
+          'id: the organisation has no dormant status to deactivate customers to; an admin can mark one with updateCustomerStatus.',
+          'INVALID_STATE',
+        );
       }
       if (before.statusId === dormant.id) throw userError(['input', 'id'], `id: the customer is already ${dormant.name}.`, 'INVALID_STATE');
       await assertStatusPermitted(tx, actor, before.statusId, dormant.id, ['input', 'id']);
@@ -191,7 +200,12 @@ export function reactivateCustomer(db: Db, actor: Actor, customerId: string, inp
       if (current!.active) throw userError(['input', 'id'], `id: the customer is not deactivated; its status ${current!.name} is active.`, 'INVALID_STATE');
       const target = input.statusId
         ? await referenced(tx, actor, customerStatuses, 'CustomerStatus', input.statusId, 'statusId', 'customer status')
-        : (await tx.select().from(customerStatuses).where(eq(customerStatuses.id, await defaultStatusId(tx, actor.organisationId))))[0]!;
+        : (
+            await tx
+              .select()
+              .from(customerStatuses)
+              .where(eq(customerStatuses.id, await defaultStatusId(tx, actor.organisationId)))
+          )[0]!;
       if (!target.active) throw userError(['input', 'statusId'], `statusId: ${target.name} is not an active status.`, 'INVALID');
       await assertStatusPermitted(tx, actor, before.statusId, target.id);
       const customer = await writeUpdate(tx, customers, before.id, { statusId: target.id });
@@ -235,7 +249,10 @@ export function reactivateCustomer(db: Db, actor: Actor, customerId: string, inp
           );
         }
         if (deactivation.deactivationNoteId) {
-          const [noteBefore] = await tx.select().from(notes).where(and(eq(notes.id, deactivation.deactivationNoteId), eq(notes.customerId, before.id)));
+          const [noteBefore] = await tx
+            .select()
+            .from(notes)
+            .where(and(eq(notes.id, deactivation.deactivationNoteId), eq(notes.customerId, before.id)));
           if (noteBefore && (noteBefore.important || noteBefore.doNotWorkWithAgain)) {
             const noteAfter = await writeUpdate(tx, notes, noteBefore.id, { important: false, doNotWorkWithAgain: false });
             clearedNoteId = noteAfter.id;

@@ -56,10 +56,13 @@ export class DataDirInUseError extends Error {
 
 function describeRefusal(dataDir: string, holder: LockHolder | null, file: string): string {
   if (!holder) {
-    return `The data directory ${dataDir} is in use by another process (its lock file ${file} cannot be read).\n` +
-      `The embedded database is opened by one process at a time. Stop that process first, or set another DATA_DIR.`;
+    return (
+      `The data directory ${dataDir} is in use by another process (its lock file ${file} cannot be read).\n` +
+      `The embedded database is opened by one process at a time. Stop that process first, or set another DATA_DIR.`
+    );
   }
-  const who = holder.role === 'server' ? `the server (pid ${holder.pid}${holder.port ? `, port ${holder.port}` : ''})` : `\`${holder.command}\` (pid ${holder.pid})`;
+  const who =
+    holder.role === 'server' ? `the server (pid ${holder.pid}${holder.port ? `, port ${holder.port}` : ''})` : `\`${holder.command}\` (pid ${holder.pid})`;
   const where = holder.hostname !== os.hostname() ? ` on host ${holder.hostname}` : '';
   const lines = [`The data directory ${dataDir} is in use by ${who}${where}, since ${holder.startedAt}.`];
   lines.push('The embedded database is opened by one process at a time.');

@@ -77,7 +77,11 @@ export function databaseFailureOf(error: unknown): DatabaseFailure | null {
 
 /** A one-line description for people: "database error 23505 on constraint x (query 3fa2…): message". */
 export function describeDatabaseFailure(failure: DatabaseFailure): string {
-  const where = [failure.constraint && `constraint ${failure.constraint}`, failure.table && `table ${failure.table}`, failure.column && `column ${failure.column}`]
+  const where = [
+    failure.constraint && `constraint ${failure.constraint}`,
+    failure.table && `table ${failure.table}`,
+    failure.column && `column ${failure.column}`,
+  ]
     .filter(Boolean)
     .join(', ');
   return `Database error ${failure.sqlstate}${where ? ` (${where})` : ''}${failure.queryFingerprint ? ` in query ${failure.queryFingerprint}` : ''}: ${failure.message}`;

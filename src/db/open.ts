@@ -9,7 +9,12 @@ export async function openConfiguredDatabase(
   who: { role: LockHolder['role']; command: string } = { role: 'server', command: 'server' },
 ): Promise<Database> {
   if (config.databaseUrl) {
-    const database = await openDatabase({ kind: 'postgres', url: config.databaseUrl, poolSize: config.databasePoolSize, statementTimeoutMs: config.statementTimeoutMs });
+    const database = await openDatabase({
+      kind: 'postgres',
+      url: config.databaseUrl,
+      poolSize: config.databasePoolSize,
+      statementTimeoutMs: config.statementTimeoutMs,
+    });
     await database.migrate();
     return database;
   }

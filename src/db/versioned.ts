@@ -42,12 +42,7 @@ export async function lockForUpdate<T extends VersionedTable>(
 }
 
 /** Writes `changes` and bumps the version; returns the row as it now is. */
-export async function writeUpdate<T extends VersionedTable>(
-  tx: Db,
-  table: T,
-  id: string,
-  changes: PgUpdateSetSource<T>,
-): Promise<T['$inferSelect']> {
+export async function writeUpdate<T extends VersionedTable>(tx: Db, table: T, id: string, changes: PgUpdateSetSource<T>): Promise<T['$inferSelect']> {
   const [row] = (await tx
     .update(table)
     .set({ ...changes, version: sql`${table.version} + 1`, updatedAt: sql`clock_timestamp()` } as PgUpdateSetSource<T>)
@@ -64,10 +59,7 @@ export function givenFields<T extends object, K extends keyof T>(input: T, keys:
 }
 
 /** Custom field values merged into the old ones; a null value removes its key. */
-export function mergeCustomFields(
-  current: Record<string, unknown>,
-  changes: Record<string, unknown> | null | undefined,
-): Record<string, unknown> {
+export function mergeCustomFields(current: Record<string, unknown>, changes: Record<string, unknown> | null | undefined): Record<string, unknown> {
   if (!changes) return current;
   const next = { ...current };
   for (const [key, value] of Object.entries(changes)) {

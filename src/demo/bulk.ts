@@ -44,14 +44,15 @@ export async function insertMany<T extends PgTable>(db: Db, table: T, rows: Infe
     for (let i = 0; i < keys.length; i++) record[names[i]!] = (row as Record<string, unknown>)[keys[i]!] ?? null;
     return record;
   });
-  const target = sql.join(names.map((name) => sql.identifier(name)), sql`, `);
+  const target = sql.join(
+    names.map((name) => sql.identifier(name)),
+    sql`, `,
+  );
   const shape = sql.join(
     keys.map((key, i) => sql`${sql.identifier(names[i]!)} ${sql.raw(columns[key]!.getSQLType())}`),
     sql`, `,
   );
-  await db.execute(
-    sql`insert into ${table} (${target}) select ${target} from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as r(${shape})`,
-  );
+  await db.execute(sql`insert into ${table} (${target}) select ${target} from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as r(${shape})`);
 }
 
 export async function generateCustomers(db: Db, options: BulkOptions): Promise<void> {
@@ -59,13 +60,16 @@ export async function generateCustomers(db: Db, options: BulkOptions): Promise<v
   if (options.seed !== undefined) faker.seed(options.seed);
   const types = await db.select().from(customerTypes).where(eq(customerTypes.organisationId, organisationId));
   const statuses = await db.select().from(customerStatuses).where(eq(customerStatuses.organisationId, organisationId)).orderBy(asc(customerStatuses.position));
-  const owners = await db.select({ id: users.id }).from(users).where(and(eq(users.organisationId, organisationId)));
+  const owners = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.organisationId, organisationId)));
   if (types.length === 0 || statuses.length === 0) throw new Error('organisation has no customer types or statuses');
   const [organisation] = await db.select().from(organisations).where(eq(organisations.id, organisationId));
   const currency = organisation?.currency ?? 'GBP';
   const weightedStatuses = statuses.map((s) => ({ value: s.id, weight: s.code === 'A' ? 10 : s.code === 'P' ? 4 : 1 }));
 
-  for (let done = 0; done < count; ) {
+  for (let done = 0; done < count;) {
     const n = Math.min(batchSize, count - done);
     const customerRows: (typeof customers.$inferInsert)[] = [];
     const contactRows: (typeof contacts.$inferInsert)[] = [];

@@ -4,20 +4,20 @@
 // fresh ones and revokes the previous start's; the database keeps their hashes, like any token's.
 import { faker } from '@faker-js/faker';
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
-import { hashToken, issueToken } from '../auth/tokens';
 import { addresses } from '../addresses/tables';
+import { createDemoAssets } from '../assets/demo';
+import { systemActor } from '../auth/actor';
+import { roles } from '../auth/roles';
+import { hashToken, issueToken } from '../auth/tokens';
 import { contacts } from '../contacts/tables';
 import { customers } from '../customers/tables';
 import type { Db } from '../db/client';
 import { raiseInvoice } from '../invoices/service';
 import { leads } from '../leads/tables';
 import { createOrganisation, createUser } from '../organisations/service';
-import { apiTokens, demoCredentials, organisations, users, type Role } from '../tenancy/tables';
-import { systemActor } from '../auth/actor';
-import { roles } from '../auth/roles';
-import { generateCustomers } from './bulk';
-import { createDemoAssets } from '../assets/demo';
 import { createDemoPipeline } from '../pipeline/demo';
+import { apiTokens, demoCredentials, organisations, users, type Role } from '../tenancy/tables';
+import { generateCustomers } from './bulk';
 
 export const DEMO_ORGANISATION_NAME = 'Demo Services Ltd';
 
@@ -48,7 +48,10 @@ export async function forgetStoredDemoTokens(db: Db): Promise<void> {
   const stored = await db.delete(demoCredentials).returning({ token: demoCredentials.token });
   if (stored.length === 0) return;
   const hashes = stored.map((row) => hashToken(row.token));
-  await db.update(apiTokens).set({ revokedAt: new Date() }).where(and(inArray(apiTokens.tokenHash, hashes), isNull(apiTokens.revokedAt)));
+  await db
+    .update(apiTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(inArray(apiTokens.tokenHash, hashes), isNull(apiTokens.revokedAt)));
 }
 
 /**
@@ -73,7 +76,16 @@ export async function issueDemoTokens(db: Db): Promise<DemoCredential[]> {
     await tx
       .update(apiTokens)
       .set({ revokedAt: new Date() })
-      .where(and(inArray(apiTokens.userId, people.map((p) => p.id)), eq(apiTokens.name, DEMO_TOKEN_NAME), isNull(apiTokens.revokedAt)));
+      .where(
+        and(
+          inArray(
+            apiTokens.userId,
+            people.map((p) => p.id),
+          ),
+          eq(apiTokens.name, DEMO_TOKEN_NAME),
+          isNull(apiTokens.revokedAt),
+        ),
+      );
     const issued: DemoCredential[] = [];
     for (const person of people) issued.push({ role: person.role, email: person.email, token: await issueToken(tx, person, DEMO_TOKEN_NAME) });
     return issued.sort((a, b) => roleOrder.indexOf(a.role) - roleOrder.indexOf(b.role));

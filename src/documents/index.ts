@@ -2,10 +2,10 @@
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
 import { defineArea } from '../graph/area';
 import { documentsRouter } from './http';
-import { removeStoredFiles } from './store';
-import { documents } from './tables';
 import { documentsResolvers } from './resolvers';
 import { documentsRules } from './rules';
+import { removeStoredFiles } from './store';
+import { documents } from './tables';
 
 export const documentsArea = defineArea({
   name: 'documents',

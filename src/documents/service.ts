@@ -2,7 +2,6 @@
 // are stored, and deletion. The HTTP side (src/documents/http.ts) streams the bytes; this module keeps
 // the rules: which record a document may go on (one the uploader sees), that a converted lead is
 // read-only, and that every change is audited in the transaction that makes it.
-import { customerAnonymisedAt, refuseAnonymised, visibleCustomerId } from '../records/owner';
 import { and, eq, isNull } from 'drizzle-orm';
 import { assets } from '../assets/tables';
 import { recordAudit, type Actor } from '../audit/service';
@@ -11,6 +10,7 @@ import type { Db } from '../db/client';
 import type { DeleteDocumentInput } from '../generated/graphql';
 import { inputId, notFound, userError } from '../graph/user-errors';
 import { leads } from '../leads/tables';
+import { customerAnonymisedAt, refuseAnonymised, visibleCustomerId } from '../records/owner';
 import { workAddresses } from '../work-addresses/tables';
 import { documentStore } from './store';
 import { documents, type DocumentRow } from './tables';

@@ -190,7 +190,11 @@ export async function withFileCopies<T>(store: DocumentStore, run: (beginAttempt
  * part in one, so its files go after the commit (at worst an orphaned file, never a kept document
  * without its bytes), as deleteDocument does. Documents deleted earlier have no bytes left.
  */
-export async function removeStoredFiles(config: Pick<Config, 'documentStorage' | 'documentDir'>, tx: Db, rows: ReadonlyArray<{ storageKey: string; deletedAt: Date | null }>): Promise<() => Promise<void>> {
+export async function removeStoredFiles(
+  config: Pick<Config, 'documentStorage' | 'documentDir'>,
+  tx: Db,
+  rows: ReadonlyArray<{ storageKey: string; deletedAt: Date | null }>,
+): Promise<() => Promise<void>> {
   const keys = rows.filter((d) => d.deletedAt === null).map((d) => d.storageKey);
   const store = documentStore(config, tx);
   if (store.kind === 'database') {

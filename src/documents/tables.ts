@@ -29,7 +29,9 @@ export const documents = pgTable(
     sha256: char('sha256', { length: 64 }).notNull(),
     storageKey: text('storage_key').notNull(),
     uploadedBy: uuid('uploaded_by').references(() => users.id, { onDelete: 'set null' }),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`clock_timestamp()`),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' })
+      .notNull()
+      .default(sql`clock_timestamp()`),
     /** Set by deleteDocument: the bytes are gone; the row stays so the audit trail still finds it. */
     deletedAt: timestamp('deleted_at', { withTimezone: true, mode: 'date' }),
   },
@@ -37,8 +39,12 @@ export const documents = pgTable(
     check('documents_one_record', sql`(${t.customerId} is null) <> (${t.leadId} is null)`),
     check('documents_customer_parts', sql`(${t.workAddressId} is null and ${t.assetId} is null) or ${t.customerId} is not null`),
     uniqueIndex('documents_storage_key').on(t.storageKey),
-    index('documents_customer_idx').on(t.customerId, t.createdAt, t.id).where(sql`${t.deletedAt} is null`),
-    index('documents_lead_idx').on(t.leadId, t.createdAt, t.id).where(sql`${t.deletedAt} is null`),
+    index('documents_customer_idx')
+      .on(t.customerId, t.createdAt, t.id)
+      .where(sql`${t.deletedAt} is null`),
+    index('documents_lead_idx')
+      .on(t.leadId, t.createdAt, t.id)
+      .where(sql`${t.deletedAt} is null`),
     index('documents_work_address_idx').on(t.workAddressId),
     index('documents_asset_idx').on(t.assetId),
   ],

@@ -116,7 +116,10 @@ export function parsePageArgs(args: PageArgs, sort: SortSpec, maxPageSize: numbe
   const { first, last, after, before } = args;
   if (first != null && last != null) throw badUserInput('Pass either `first` or `last`, not both.', 'first');
   if (after != null && before != null) throw badUserInput('Pass either `after` or `before`, not both.', 'after');
-  for (const [name, value] of [['first', first], ['last', last]] as const) {
+  for (const [name, value] of [
+    ['first', first],
+    ['last', last],
+  ] as const) {
     if (value != null && (value < 0 || value > maxPageSize)) {
       throw badUserInput(`${name} must be between 0 and ${maxPageSize} (got ${value}).`, name);
     }

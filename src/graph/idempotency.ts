@@ -10,9 +10,9 @@ import { createHash } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { getTableColumns, type Table } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { pgErrorCode } from '../db/unique';
 import { idempotencyKeys } from './tables';
 import { userError } from './user-errors';
-import { pgErrorCode } from '../db/unique';
 
 export const IDEMPOTENCY_KEY_MAX = 255;
 const KEY_FIELD = ['input', 'idempotencyKey'];
@@ -134,7 +134,10 @@ export async function withIdempotency<T>(
       return codec.replay(first.response);
     }
     const result = await run(tx);
-    await tx.update(idempotencyKeys).set({ response: codec.store(result) }).where(eq(idempotencyKeys.id, mine.id));
+    await tx
+      .update(idempotencyKeys)
+      .set({ response: codec.store(result) })
+      .where(eq(idempotencyKeys.id, mine.id));
     return result;
   });
 }

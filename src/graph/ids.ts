@@ -1,6 +1,6 @@
 // Opaque global IDs (Relay's object identification): base64url of `Type:uuid`. Clients must not
 // parse them; the server checks both the type and the uuid when it decodes one.
-import { nodeTypeNames, type NodeTypeName } from '../generated/graphql';
+import { nodeTypeNames, type NodeTypeName } from '../generated/node-types';
 import { badUserInput } from './errors';
 
 /** Every kind of record a global ID may name: the SDL's types that implement Node (generated). */

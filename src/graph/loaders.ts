@@ -74,46 +74,44 @@ export class Loaders {
 
   /** Rows by id, null for ids not in this organisation or not visible to the viewer. */
   private rowsById<T extends OrgTable>(table: T, name: string): DataLoader<string, T['$inferSelect'] | null> {
-    return this.memo(`byId:${name}`, () =>
-      new DataLoader<string, T['$inferSelect'] | null>(
-        async (ids) => {
-          const rows = (await this.db
-            .select()
-            .from(table as PgTable)
-            .where(
-              and(eq(table.organisationId, this.organisationId), sql`${table.id} = any(${uuidArray(ids)})`, this.visibility.rows(table as PgTable)),
-            )) as Array<
-            T['$inferSelect'] & { id: string }
-          >;
-          const found = new Map(rows.map((r) => [r.id, r]));
-          return ids.map((id) => found.get(id) ?? null);
-        },
-        { maxBatchSize: MAX_BATCH },
-      ),
+    return this.memo(
+      `byId:${name}`,
+      () =>
+        new DataLoader<string, T['$inferSelect'] | null>(
+          async (ids) => {
+            const rows = (await this.db
+              .select()
+              .from(table as PgTable)
+              .where(
+                and(eq(table.organisationId, this.organisationId), sql`${table.id} = any(${uuidArray(ids)})`, this.visibility.rows(table as PgTable)),
+              )) as Array<T['$inferSelect'] & { id: string }>;
+            const found = new Map(rows.map((r) => [r.id, r]));
+            return ids.map((id) => found.get(id) ?? null);
+          },
+          { maxBatchSize: MAX_BATCH },
+        ),
     );
   }
 
   /** At most one row per parent matching `where` (a default address, a primary contact). */
-  oneByParent<T extends OrgTable>(
-    table: T,
-    parentColumn: PgColumn,
-    where: SQL,
-    name: string,
-  ): DataLoader<string, T['$inferSelect'] | null> {
-    return this.memo(`one:${name}`, () =>
-      new DataLoader<string, T['$inferSelect'] | null>(
-        async (parentIds) => {
-          const rows = (await this.db
-            .select({ row: table as PgTable, parent: sql<string>`${parentColumn}` })
-            .from(table as PgTable)
-            .where(
-              and(eq(table.organisationId, this.organisationId), sql`${parentColumn} = any(${uuidArray(parentIds)})`, where),
-            )) as unknown as Array<{ row: T['$inferSelect']; parent: string }>;
-          const found = new Map(rows.map((r) => [r.parent, r.row]));
-          return parentIds.map((id) => found.get(id) ?? null);
-        },
-        { maxBatchSize: MAX_BATCH },
-      ),
+  oneByParent<T extends OrgTable>(table: T, parentColumn: PgColumn, where: SQL, name: string): DataLoader<string, T['$inferSelect'] | null> {
+    return this.memo(
+      `one:${name}`,
+      () =>
+        new DataLoader<string, T['$inferSelect'] | null>(
+          async (parentIds) => {
+            const rows = (await this.db
+              .select({ row: table as PgTable, parent: sql<string>`${parentColumn}` })
+              .from(table as PgTable)
+              .where(and(eq(table.organisationId, this.organisationId), sql`${parentColumn} = any(${uuidArray(parentIds)})`, where))) as unknown as Array<{
+              row: T['$inferSelect'];
+              parent: string;
+            }>;
+            const found = new Map(rows.map((r) => [r.parent, r.row]));
+            return parentIds.map((id) => found.get(id) ?? null);
+          },
+          { maxBatchSize: MAX_BATCH },
+        ),
     );
   }
 
@@ -124,24 +122,26 @@ export class Loaders {
     orderBy: Array<PgColumn | SQL>,
     name: string,
   ): DataLoader<string, Array<T['$inferSelect']>> {
-    return this.memo(`all:${name}`, () =>
-      new DataLoader<string, Array<T['$inferSelect']>>(
-        async (parentIds) => {
-          const rows = (await this.db
-            .select({ row: table as PgTable, parent: sql<string>`${parentColumn}` })
-            .from(table as PgTable)
-            .where(and(eq(table.organisationId, this.organisationId), sql`${parentColumn} = any(${uuidArray(parentIds)})`))
-            .orderBy(...orderBy)) as unknown as Array<{ row: T['$inferSelect']; parent: string }>;
-          const byParent = new Map<string, Array<T['$inferSelect']>>();
-          for (const r of rows) {
-            const list = byParent.get(r.parent);
-            if (list) list.push(r.row);
-            else byParent.set(r.parent, [r.row]);
-          }
-          return parentIds.map((id) => byParent.get(id) ?? []);
-        },
-        { maxBatchSize: MAX_BATCH },
-      ),
+    return this.memo(
+      `all:${name}`,
+      () =>
+        new DataLoader<string, Array<T['$inferSelect']>>(
+          async (parentIds) => {
+            const rows = (await this.db
+              .select({ row: table as PgTable, parent: sql<string>`${parentColumn}` })
+              .from(table as PgTable)
+              .where(and(eq(table.organisationId, this.organisationId), sql`${parentColumn} = any(${uuidArray(parentIds)})`))
+              .orderBy(...orderBy)) as unknown as Array<{ row: T['$inferSelect']; parent: string }>;
+            const byParent = new Map<string, Array<T['$inferSelect']>>();
+            for (const r of rows) {
+              const list = byParent.get(r.parent);
+              if (list) list.push(r.row);
+              else byParent.set(r.parent, [r.row]);
+            }
+            return parentIds.map((id) => byParent.get(id) ?? []);
+          },
+          { maxBatchSize: MAX_BATCH },
+        ),
     );
   }
 
@@ -158,25 +158,27 @@ export class Loaders {
     name: string;
   }): DataLoader<string, Array<T['$inferSelect']>> {
     const { table, link, linkParent, linkTarget, orderBy, name } = options;
-    return this.memo(`link:${name}`, () =>
-      new DataLoader<string, Array<T['$inferSelect']>>(
-        async (parentIds) => {
-          const rows = (await this.db
-            .select({ parent: sql<string>`${linkParent}`, row: table as PgTable })
-            .from(link)
-            .innerJoin(table as PgTable, eq(table.id, linkTarget))
-            .where(and(sql`${linkParent} = any(${uuidArray(parentIds)})`, eq(table.organisationId, this.organisationId)))
-            .orderBy(...orderBy)) as unknown as Array<{ row: T['$inferSelect']; parent: string }>;
-          const byParent = new Map<string, Array<T['$inferSelect']>>();
-          for (const r of rows) {
-            const list = byParent.get(r.parent);
-            if (list) list.push(r.row);
-            else byParent.set(r.parent, [r.row]);
-          }
-          return parentIds.map((id) => byParent.get(id) ?? []);
-        },
-        { maxBatchSize: MAX_BATCH },
-      ),
+    return this.memo(
+      `link:${name}`,
+      () =>
+        new DataLoader<string, Array<T['$inferSelect']>>(
+          async (parentIds) => {
+            const rows = (await this.db
+              .select({ parent: sql<string>`${linkParent}`, row: table as PgTable })
+              .from(link)
+              .innerJoin(table as PgTable, eq(table.id, linkTarget))
+              .where(and(sql`${linkParent} = any(${uuidArray(parentIds)})`, eq(table.organisationId, this.organisationId)))
+              .orderBy(...orderBy)) as unknown as Array<{ row: T['$inferSelect']; parent: string }>;
+            const byParent = new Map<string, Array<T['$inferSelect']>>();
+            for (const r of rows) {
+              const list = byParent.get(r.parent);
+              if (list) list.push(r.row);
+              else byParent.set(r.parent, [r.row]);
+            }
+            return parentIds.map((id) => byParent.get(id) ?? []);
+          },
+          { maxBatchSize: MAX_BATCH },
+        ),
     );
   }
 
@@ -195,21 +197,21 @@ export class Loaders {
 
   /** How many rows each parent has, matching `where`. */
   countByParent(table: OrgTable, parentColumn: PgColumn, where: SQL | undefined, name: string): DataLoader<string, number> {
-    return this.memo(`count:${name}`, () =>
-      new DataLoader<string, number>(
-        async (parentIds) => {
-          const rows = await this.db
-            .select({ parent: sql<string>`${parentColumn}`, count: sql<number>`count(*)::int` })
-            .from(table as PgTable)
-            .where(
-              and(eq(table.organisationId, this.organisationId), sql`${parentColumn} = any(${uuidArray(parentIds)})`, where),
-            )
-            .groupBy(parentColumn);
-          const counts = new Map(rows.map((r) => [r.parent, r.count]));
-          return parentIds.map((id) => counts.get(id) ?? 0);
-        },
-        { maxBatchSize: MAX_BATCH },
-      ),
+    return this.memo(
+      `count:${name}`,
+      () =>
+        new DataLoader<string, number>(
+          async (parentIds) => {
+            const rows = await this.db
+              .select({ parent: sql<string>`${parentColumn}`, count: sql<number>`count(*)::int` })
+              .from(table as PgTable)
+              .where(and(eq(table.organisationId, this.organisationId), sql`${parentColumn} = any(${uuidArray(parentIds)})`, where))
+              .groupBy(parentColumn);
+            const counts = new Map(rows.map((r) => [r.parent, r.count]));
+            return parentIds.map((id) => counts.get(id) ?? 0);
+          },
+          { maxBatchSize: MAX_BATCH },
+        ),
     );
   }
 
@@ -229,21 +231,23 @@ export class Loaders {
     const { table, parentColumn, where, name, sort, page } = options;
     const counts = this.countByParent(table, parentColumn, where, name);
     const key = `page:${name}:${sort.name}:${sort.direction}:${JSON.stringify(page)}`;
-    return this.memo(key, () =>
-      new DataLoader(
-        (parentIds) =>
-          paginateByParent({
-            db: this.db,
-            table,
-            parentColumn,
-            parentIds,
-            where: and(eq(table.organisationId, this.organisationId), where),
-            sort,
-            page,
-            countByParent: (id) => counts.load(id),
-          }),
-        { maxBatchSize: MAX_BATCH },
-      ),
+    return this.memo(
+      key,
+      () =>
+        new DataLoader(
+          (parentIds) =>
+            paginateByParent({
+              db: this.db,
+              table,
+              parentColumn,
+              parentIds,
+              where: and(eq(table.organisationId, this.organisationId), where),
+              sort,
+              page,
+              countByParent: (id) => counts.load(id),
+            }),
+          { maxBatchSize: MAX_BATCH },
+        ),
     );
   }
 }

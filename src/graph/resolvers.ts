@@ -12,11 +12,11 @@ import {
   URLResolver,
 } from 'graphql-scalars';
 import type { Resolvers } from '../generated/graphql';
+import type { NodeSource } from './area';
 import { viewerOf, type Context } from './context';
 import { badUserInput } from './errors';
 import { parseGlobalId, type NodeType } from './ids';
 import { formatMoney } from './money';
-import type { NodeSource } from './area';
 import { sdlScalar } from './sdl-scalar';
 
 const MAX_NODES = 100;
@@ -26,17 +26,12 @@ const MAX_NODES = 100;
  * accepts national numbers with spaces, which docs/domain.md#contacts does not).
  */
 export const E164PhoneNumber = new RegularExpression('PhoneNumber', /^\+[1-9]\d{6,14}$/, {
-  errorMessage: (_regex, value) => `${JSON.stringify(value)} is not an E.164 telephone number (+ then country code and number, digits only, e.g. +447700900123)`,
+  errorMessage: (_regex, value) =>
+    `${JSON.stringify(value)} is not an E.164 telephone number (+ then country code and number, digits only, e.g. +447700900123)`,
 });
 
-
 /** Loads any node by global ID, tagged with its GraphQL type; null if absent or not visible. */
-async function loadNode(
-  nodes: ReadonlyMap<NodeType, NodeSource>,
-  ctx: Context,
-  globalId: string,
-  argument: string,
-): Promise<{ __typename: NodeType } | null> {
+async function loadNode(nodes: ReadonlyMap<NodeType, NodeSource>, ctx: Context, globalId: string, argument: string): Promise<{ __typename: NodeType } | null> {
   const parsed = parseGlobalId(globalId);
   if (!parsed) throw badUserInput(`${argument}: ${JSON.stringify(globalId)} is not a valid ID.`, argument);
   const { type, id } = parsed;
@@ -56,28 +51,28 @@ async function loadNode(
 /** The shared machinery's resolvers; `nodes` is every area's node types (src/graph/area.ts). */
 export function graphResolvers(nodes: ReadonlyMap<NodeType, NodeSource>): Resolvers {
   return {
-  DateTime: sdlScalar(DateTimeResolver),
-  // graphql-scalars names it LocalDate; the SDL (and clients) call it Date.
-  Date: sdlScalar(new GraphQLScalarType({ ...LocalDateResolver.toConfig(), name: 'Date' })),
-  EmailAddress: sdlScalar(EmailAddressResolver),
-  PhoneNumber: sdlScalar(E164PhoneNumber),
-  CountryCode: sdlScalar(CountryCodeResolver),
-  Currency: sdlScalar(CurrencyResolver),
-  SafeInt: sdlScalar(SafeIntResolver),
-  URL: sdlScalar(URLResolver),
-  JSONObject: sdlScalar(JSONObjectResolver),
-  Node: {
-    __resolveType: (node) => (node as unknown as { __typename: NodeType }).__typename,
-  },
-  Query: {
-    node: (_parent, { id }, ctx) => loadNode(nodes, ctx, id, 'id') as never,
-    nodes: (_parent, { ids }, ctx) => {
-      if (ids.length > MAX_NODES) throw badUserInput(`ids: at most ${MAX_NODES} IDs at once (got ${ids.length}).`, 'ids');
-      return Promise.all(ids.map((id, i) => loadNode(nodes, ctx, id, `ids[${i}]`))) as never;
+    DateTime: sdlScalar(DateTimeResolver),
+    // graphql-scalars names it LocalDate; the SDL (and clients) call it Date.
+    Date: sdlScalar(new GraphQLScalarType({ ...LocalDateResolver.toConfig(), name: 'Date' })),
+    EmailAddress: sdlScalar(EmailAddressResolver),
+    PhoneNumber: sdlScalar(E164PhoneNumber),
+    CountryCode: sdlScalar(CountryCodeResolver),
+    Currency: sdlScalar(CurrencyResolver),
+    SafeInt: sdlScalar(SafeIntResolver),
+    URL: sdlScalar(URLResolver),
+    JSONObject: sdlScalar(JSONObjectResolver),
+    Node: {
+      __resolveType: (node) => (node as unknown as { __typename: NodeType }).__typename,
     },
-  },
-  Money: {
-    formatted: (money) => formatMoney(money),
-  },
-};
+    Query: {
+      node: (_parent, { id }, ctx) => loadNode(nodes, ctx, id, 'id') as never,
+      nodes: (_parent, { ids }, ctx) => {
+        if (ids.length > MAX_NODES) throw badUserInput(`ids: at most ${MAX_NODES} IDs at once (got ${ids.length}).`, 'ids');
+        return Promise.all(ids.map((id, i) => loadNode(nodes, ctx, id, `ids[${i}]`))) as never;
+      },
+    },
+    Money: {
+      formatted: (money) => formatMoney(money),
+    },
+  };
 }

@@ -1,20 +1,15 @@
 // The executable schema: the SDL in schema/, every area's resolvers, and the rule tree around them.
 // Which areas there are is the composition root's business (src/areas.ts); this file knows none.
-import fs from 'node:fs';
-import path from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import { authorise } from '../auth/permissions';
-import { schemaDir } from '../paths';
 import type { Composition } from './area';
 import { graphResolvers } from './resolvers';
+import { loadSdlInOrder } from './sdl-files';
 
+/** The SDL files, in reading order (src/graph/sdl-files.ts), so GraphiQL lists root fields as schema.graphql does. */
 export function loadTypeDefs(): string[] {
-  return fs
-    .readdirSync(schemaDir)
-    .filter((f) => f.endsWith('.graphql'))
-    .sort()
-    .map((f) => fs.readFileSync(path.join(schemaDir, f), 'utf8'));
+  return loadSdlInOrder();
 }
 
 export function buildSchema(composition: Composition, options: { shield?: boolean } = {}): GraphQLSchema {

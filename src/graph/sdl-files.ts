@@ -3,8 +3,8 @@
 // `nodes` and `viewer` first, then the organisation's users and access, leads and customers and what
 // hangs off them, the pipeline, money, the portal — and so do the types.
 //
-// The printed schema (schema.graphql, scripts/schema-sdl.ts) uses this order. A file not in the list
-// (a new area) follows, alphabetically; `npm run schema:print` warns about it: add it where it belongs.
+// The server (src/graph/schema.ts) and the printed schema (schema.graphql, scripts/schema-sdl.ts) use
+// this order. A file not in the list (a new area's) follows, alphabetically: an area needs no edit here.
 import fs from 'node:fs';
 import path from 'node:path';
 import { schemaDir } from '../paths';

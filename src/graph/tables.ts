@@ -1,8 +1,8 @@
 // Idempotency keys (safe retries, CONVENTIONS "Safe retries"): one row per (organisation, mutation,
 // key), written in the same transaction as the mutation's effect, holding what is needed to answer a
 // retry with the first result. A retry with another input under the same key is refused.
-import { jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
+import { jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, organisationId } from '../db/columns';
 import { users } from '../tenancy/tables';
 
@@ -21,7 +21,9 @@ export const idempotencyKeys = pgTable(
     userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
     /** The stored result; null only while the first call's transaction is still running. */
     response: jsonb('response').$type<unknown>(),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`clock_timestamp()`),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' })
+      .notNull()
+      .default(sql`clock_timestamp()`),
   },
   (t) => [uniqueIndex('idempotency_keys_organisation_operation_key').on(t.organisationId, t.operation, t.key)],
 );

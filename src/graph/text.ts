@@ -7,7 +7,11 @@ export const TEXT_MAX = 1000;
 
 /** A required text: trimmed, not blank. */
 export const requiredText = (max = NAME_MAX) =>
-  z.string().trim().min(1, { message: 'must not be blank' }).max(max, { message: `must be at most ${max} characters` });
+  z
+    .string()
+    .trim()
+    .min(1, { message: 'must not be blank' })
+    .max(max, { message: `must be at most ${max} characters` });
 
 /** An optional text: trimmed; blank becomes null so that "" clears a field as people expect. */
 export const optionalText = (max = TEXT_MAX) =>
@@ -19,19 +23,17 @@ export const optionalText = (max = TEXT_MAX) =>
     .nullish();
 
 /** A web address people can follow: http or https only (no `javascript:` or `data:` links). */
-export const webUrl = z
-  .union([z.instanceof(URL), z.string()])
-  .transform((u, ctx) => {
-    let url: URL;
-    try {
-      url = typeof u === 'string' ? new URL(u) : u;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be a URL' });
-      return z.NEVER;
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      ctx.addIssue({ code: 'custom', message: 'must be an http or https URL' });
-      return z.NEVER;
-    }
-    return url.toString();
-  });
+export const webUrl = z.union([z.instanceof(URL), z.string()]).transform((u, ctx) => {
+  let url: URL;
+  try {
+    url = typeof u === 'string' ? new URL(u) : u;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a URL' });
+    return z.NEVER;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    ctx.addIssue({ code: 'custom', message: 'must be an http or https URL' });
+    return z.NEVER;
+  }
+  return url.toString();
+});

@@ -12,23 +12,23 @@ import { pinoHttp } from 'pino-http';
 import { httpAuthentication } from '../auth/http';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
+import { databaseFailureOf, isClientDataError } from '../db/errors';
 import { formatDatabaseUnavailable } from '../db/faults';
 import { currentStatementCount, withStatementCounter } from '../db/statement-count';
-import { createContext, type Context } from '../graph/context';
 import type { AreaServices, Composition } from '../graph/area';
+import { createContext, type Context } from '../graph/context';
 import { buildSchema } from '../graph/schema';
-import { corsMiddleware } from './cors';
-import { graphiqlRouter } from './graphiql';
-import { schemaDisclosurePlugin } from './schema-disclosure';
-import { databaseFailureOf, isClientDataError } from '../db/errors';
 import { textInputGuardPlugin } from '../graph/text-input-guard';
+import { queryLimitRules, queryLimitsPlugin, queryParseOptions } from '../limits/plugin';
+import { formatStoppedError, runStoppable } from '../limits/stop';
 import { serializeError, withSafeErrors } from '../logger';
 import { createMetrics } from '../observability/metrics';
 import { requestLogProps, requestScopeMiddleware, requestScopePlugin, withRequestFields } from '../observability/request-scope';
 import { createRateLimiter, rateLimitKeyOf } from '../rate-limit';
-import { queryLimitRules, queryLimitsPlugin, queryParseOptions } from '../limits/plugin';
-import { formatStoppedError, runStoppable } from '../limits/stop';
 import { startingUpResponder } from '../startup';
+import { corsMiddleware } from './cors';
+import { graphiqlRouter } from './graphiql';
+import { schemaDisclosurePlugin } from './schema-disclosure';
 import { httpDrain } from './shutdown';
 
 export type App = {
@@ -62,7 +62,12 @@ function formatError(config: Config, log: Logger) {
       const { path, locations } = formatted;
       if (failure && isClientDataError(failure)) {
         log.warn({ err: thrown, path }, 'the database refused a value from the request');
-        return { message: `A value in the request is not valid: ${failure.message} (SQLSTATE ${failure.sqlstate}).`, locations, path, extensions: { code: 'BAD_USER_INPUT', sqlstate: failure.sqlstate } };
+        return {
+          message: `A value in the request is not valid: ${failure.message} (SQLSTATE ${failure.sqlstate}).`,
+          locations,
+          path,
+          extensions: { code: 'BAD_USER_INPUT', sqlstate: failure.sqlstate },
+        };
       }
       log.error({ err: thrown, path }, 'unexpected error while resolving');
       if (config.env === 'production') {
@@ -144,7 +149,11 @@ export async function createHttpApp(
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       // The path only: a GET request's query string carries the GraphQL variables (names, emails).
-      serializers: { req: (req) => ({ id: req.id, method: req.method, url: typeof req.url === 'string' ? req.url.split('?')[0] : req.url }), res: (res) => ({ statusCode: res.statusCode }), err: serializeError },
+      serializers: {
+        req: (req) => ({ id: req.id, method: req.method, url: typeof req.url === 'string' ? req.url.split('?')[0] : req.url }),
+        res: (res) => ({ statusCode: res.statusCode }),
+        err: serializeError,
+      },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
       customProps: requestLogProps,
     }),

@@ -75,7 +75,11 @@ function refusalFor(error: unknown): HttpRefusal {
   if (error instanceof HttpRefusal) return error;
   const message = (error as Error | null)?.message ?? String(error);
   if (/^Unexpected end of (form|file)$/.test(message)) {
-    return new HttpRefusal(400, 'INCOMPLETE_UPLOAD', 'The upload ended before the closing boundary of its multipart body: it was cut short. Send the whole body again.');
+    return new HttpRefusal(
+      400,
+      'INCOMPLETE_UPLOAD',
+      'The upload ended before the closing boundary of its multipart body: it was cut short. Send the whole body again.',
+    );
   }
   return new HttpRefusal(400, 'BAD_REQUEST', `Bad request: the multipart body is malformed (${message}).`);
 }

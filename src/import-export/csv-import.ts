@@ -101,7 +101,11 @@ export function parseMapping(
   }
   for (const required of target.requiredFields) {
     if (!targets.has(required) && !mentioned.has(required)) {
-      problems.push({ field: ['mapping'], message: `mapping: no column is mapped to ${required}, which every ${target.what.replace(/^an? /, '')} needs`, code: 'REQUIRED' });
+      problems.push({
+        field: ['mapping'],
+        message: `mapping: no column is mapped to ${required}, which every ${target.what.replace(/^an? /, '')} needs`,
+        code: 'REQUIRED',
+      });
     }
   }
   return problems.length ? { problems } : { mapping };
@@ -114,7 +118,15 @@ export function parseEncoding(label: string | undefined): { encoding: string } |
   try {
     encoding = new TextDecoder(label.trim()).encoding;
   } catch {
-    return { problems: [{ field: ['encoding'], message: `encoding: ${JSON.stringify(label)} is not a character set we know; use e.g. utf-8, windows-1252 or iso-8859-15`, code: 'INVALID' }] };
+    return {
+      problems: [
+        {
+          field: ['encoding'],
+          message: `encoding: ${JSON.stringify(label)} is not a character set we know; use e.g. utf-8, windows-1252 or iso-8859-15`,
+          code: 'INVALID',
+        },
+      ],
+    };
   }
   // CSV's commas and line ends are found in the bytes, so only encodings that keep ASCII as it is will do.
   if (encoding.startsWith('utf-16')) {
@@ -206,7 +218,12 @@ export async function runCsvImport<V>(options: ImportOptions<V>): Promise<Import
   else {
     for (const [name, field] of Object.entries(mapping)) {
       const index = header.indexOf(name.trim());
-      if (index < 0) problems.push({ field: ['mapping', name], message: `mapping: the file has no column ${JSON.stringify(name)} (its header: ${header.map((h) => JSON.stringify(h)).join(', ')})`, code: 'INVALID' });
+      if (index < 0)
+        problems.push({
+          field: ['mapping', name],
+          message: `mapping: the file has no column ${JSON.stringify(name)} (its header: ${header.map((h) => JSON.stringify(h)).join(', ')})`,
+          code: 'INVALID',
+        });
       else columns.push({ index, field, header: name });
     }
   }
@@ -319,7 +336,10 @@ export async function runCsvImport<V>(options: ImportOptions<V>): Promise<Import
         await db.transaction(async (tx) => {
           if (rows.length) await target.insertBatch(tx, rows);
           progress.rowsImported += rows.length;
-          await tx.update(importJobs).set({ ...counts(), updatedAt: new Date() }).where(eq(importJobs.id, job.id));
+          await tx
+            .update(importJobs)
+            .set({ ...counts(), updatedAt: new Date() })
+            .where(eq(importJobs.id, job.id));
         });
       });
       return { job: await db.transaction((tx) => finish(tx, 'SUCCEEDED', null)) };

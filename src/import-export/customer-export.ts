@@ -58,7 +58,8 @@ function exportedRow(type: NodeType, row: Record<string, unknown>, columns: stri
   for (const column of columns) {
     const value = row[column];
     const reference = column === 'id' ? type : REFERENCES[column];
-    out[column] = value == null ? null : reference && typeof value === 'string' ? toGlobalId(reference, value) : value instanceof Date ? value.toISOString() : value;
+    out[column] =
+      value == null ? null : reference && typeof value === 'string' ? toGlobalId(reference, value) : value instanceof Date ? value.toISOString() : value;
   }
   return out;
 }
@@ -79,10 +80,12 @@ type Cursor = { at: string; id: string };
 async function* pagedRows(db: Db, table: ExportTable, where: SQL | undefined, from: Cursor | null = null): AsyncGenerator<Record<string, unknown>> {
   let after = from;
   for (;;) {
-    const rows = await selectPage(db, table, and(where, after ? sql`(${table.createdAt}, ${table.id}) > (${after.at}::timestamptz, ${after.id}::uuid)` : undefined), [
-      table.createdAt,
-      table.id,
-    ]);
+    const rows = await selectPage(
+      db,
+      table,
+      and(where, after ? sql`(${table.createdAt}, ${table.id}) > (${after.at}::timestamptz, ${after.id}::uuid)` : undefined),
+      [table.createdAt, table.id],
+    );
     for (const r of rows) yield r.row;
     if (rows.length < PAGE_SIZE) return;
     const last = rows[rows.length - 1]!;
@@ -135,7 +138,11 @@ function customerPages(db: Db, visibility: Visibility, scope: ExportScope): Asyn
   return pagedRows(
     db,
     customers,
-    and(eq(customers.organisationId, visibility.organisationId), visibility.record('customer'), scope.kind === 'one' ? eq(customers.id, scope.customerId) : undefined),
+    and(
+      eq(customers.organisationId, visibility.organisationId),
+      visibility.record('customer'),
+      scope.kind === 'one' ? eq(customers.id, scope.customerId) : undefined,
+    ),
   );
 }
 

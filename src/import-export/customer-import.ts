@@ -11,13 +11,13 @@ import { assertStatusPermitted } from '../access/status-group-service';
 import { addressFieldsSchema } from '../addresses/service';
 import { addresses } from '../addresses/tables';
 import type { Actor } from '../audit/service';
-import { contactFieldsSchema } from '../contacts/service';
 import { decidePreferences, enteredChannels } from '../contacts/preferences';
+import { contactFieldsSchema } from '../contacts/service';
 import { contacts } from '../contacts/tables';
+import { validateCustomFields } from '../custom-fields/validate';
 import { assertCustomerFieldsPermitted } from '../customers/field-permissions';
 import { customerFields, unmetTypeRequirements } from '../customers/service';
 import { customers, customerStatuses, customerTypes, type CustomerStatusRow, type CustomerTypeRow } from '../customers/tables';
-import { validateCustomFields } from '../custom-fields/validate';
 import type { Db } from '../db/client';
 import { insertMany } from '../demo/bulk';
 import { currencyFractionDigits } from '../graph/money';
@@ -25,7 +25,17 @@ import { UserErrors } from '../graph/user-errors';
 import { optionalEmail, optionalPhone } from '../work-addresses/fields';
 import type { ImportTarget, RequestProblem, RowProblem } from './csv-import';
 
-const CUSTOMER_COLUMNS = ['name', 'type', 'status', 'vatNumber', 'creditLimit', 'creditorDays', 'advertisingSource', 'buildingType', 'thirdPartyReference'] as const;
+const CUSTOMER_COLUMNS = [
+  'name',
+  'type',
+  'status',
+  'vatNumber',
+  'creditLimit',
+  'creditorDays',
+  'advertisingSource',
+  'buildingType',
+  'thirdPartyReference',
+] as const;
 const ADDRESS_COLUMNS = ['line1', 'line2', 'town', 'county', 'postcode', 'country'] as const;
 /** Contact columns → the contact's own field names. */
 const CONTACT_COLUMNS = {
@@ -148,7 +158,8 @@ export async function customerImportTarget(
     if (typeName === undefined) problems.push({ field: 'type', message: 'is required' });
     else {
       type = typeByName.get(typeName.toLowerCase());
-      if (!type) problems.push({ field: 'type', message: `${JSON.stringify(typeName)} is not a customer type (one of ${types.map((t) => t.name).join(', ')})` });
+      if (!type)
+        problems.push({ field: 'type', message: `${JSON.stringify(typeName)} is not a customer type (one of ${types.map((t) => t.name).join(', ')})` });
     }
 
     let status: CustomerStatusRow | undefined = defaultStatus;
@@ -184,7 +195,11 @@ export async function customerImportTarget(
     if (!fields.success) problems.push(...zodProblems(fields.error.issues));
     // The importer's role, as for createCustomer (src/customers/field-permissions.ts): e.g. no credit terms from SALES.
     try {
-      assertCustomerFieldsPermitted(actor, ['creditLimit', 'creditorDays', 'vatNumber', 'advertisingSource', 'buildingType', 'thirdPartyReference'].filter((f) => text(f) !== undefined), actor.userId);
+      assertCustomerFieldsPermitted(
+        actor,
+        ['creditLimit', 'creditorDays', 'vatNumber', 'advertisingSource', 'buildingType', 'thirdPartyReference'].filter((f) => text(f) !== undefined),
+        actor.userId,
+      );
     } catch (refused) {
       if (!(refused instanceof UserErrors)) throw refused;
       for (const e of refused.errors) problems.push({ field: e.field[e.field.length - 1]!, message: e.message.replace(/^\w+: /, '') });
@@ -216,10 +231,14 @@ export async function customerImportTarget(
     }
 
     if (type && fields.success) {
-      const unmet = unmetTypeRequirements(type, { vatNumber: fields.data.vatNumber ?? null, thirdPartyReference: fields.data.thirdPartyReference ?? null }, {
-        primaryContact: contact?.isPrimary === true,
-        billingAddress: true,
-      });
+      const unmet = unmetTypeRequirements(
+        type,
+        { vatNumber: fields.data.vatNumber ?? null, thirdPartyReference: fields.data.thirdPartyReference ?? null },
+        {
+          primaryContact: contact?.isPrimary === true,
+          billingAddress: true,
+        },
+      );
       for (const u of unmet) {
         const field = u.field === 'contacts' ? 'contactSurname' : u.field === 'address' ? 'line1' : u.field;
         problems.push({ field, message: u.message.replace(/^\w+: /, '') });
@@ -286,9 +305,21 @@ export async function customerImportTarget(
       cellValue: (_field, text) => text,
       validateRow,
       insertBatch: async (tx, rows) => {
-        await insertMany(tx, customers, rows.map((r) => r.customer));
-        await insertMany(tx, addresses, rows.map((r) => r.address));
-        await insertMany(tx, contacts, rows.flatMap((r) => (r.contact ? [r.contact] : [])));
+        await insertMany(
+          tx,
+          customers,
+          rows.map((r) => r.customer),
+        );
+        await insertMany(
+          tx,
+          addresses,
+          rows.map((r) => r.address),
+        );
+        await insertMany(
+          tx,
+          contacts,
+          rows.flatMap((r) => (r.contact ? [r.contact] : [])),
+        );
       },
     },
   };

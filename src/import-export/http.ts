@@ -25,24 +25,33 @@
 //   GET /exports/customers/:id.zip      one customer, for any user who sees it (logged as a read).
 //   GET /exports/customers.zip          every customer the viewer sees; ADMIN and MANAGER only.
 import archiver from 'archiver';
-import express from 'express';
 import { and, eq } from 'drizzle-orm';
+import express from 'express';
 import type { Logger } from 'pino';
 import { actorOf } from '../audit/actor';
 import { writeCustomerReads } from '../audit/read-log-plugin';
 import { contextOf, type HttpAuthentication } from '../auth/http';
+import { everyone, fieldWorkers, managers, sellers, type RoleSet } from '../auth/roles';
 import type { Config } from '../config';
 import { customers } from '../customers/tables';
 import type { Database } from '../db/client';
 import type { Context } from '../graph/context';
-import { receiveForm, releaseBody } from '../http/multipart';
 import { parseGlobalId, toGlobalId } from '../graph/ids';
-import { everyone, fieldWorkers, managers, sellers, type RoleSet } from '../auth/roles';
+import { receiveForm, releaseBody } from '../http/multipart';
+import {
+  IMPORT_MODES,
+  parseEncoding,
+  parseMapping as parseTargetMapping,
+  runCsvImport,
+  type ImportMode,
+  type ImportOutcome,
+  type ImportTarget,
+  type RequestProblem,
+} from './csv-import';
 import { appendCustomerExport, type ExportScope } from './customer-export';
-import type { ImportJobRow } from './tables';
-import { IMPORT_MODES, parseEncoding, parseMapping as parseTargetMapping, runCsvImport, type ImportMode, type ImportOutcome, type ImportTarget, type RequestProblem } from './csv-import';
 import { CUSTOMER_IMPORT_MAPPABLE, customerImportTarget } from './customer-import';
 import { heartbeatMs } from './job-watch';
+import type { ImportJobRow } from './tables';
 import { parseMapping, workAddressTarget } from './work-address-import';
 
 /** Roles that change work addresses, and so may import them. */
@@ -103,7 +112,12 @@ export function importExportRouter(options: { database: Database; config: Config
   function importRoute<V>(
     roles: RoleSet,
     fieldNames: string,
-    prepare: (ctx: Context, res: express.Response, fields: Record<string, string>, problems: RequestProblem[]) => Promise<{ target: ImportTarget<V>; mapping: Record<string, string> } | null>,
+    prepare: (
+      ctx: Context,
+      res: express.Response,
+      fields: Record<string, string>,
+      problems: RequestProblem[],
+    ) => Promise<{ target: ImportTarget<V>; mapping: Record<string, string> } | null>,
   ): express.RequestHandler[] {
     const handler: express.RequestHandler = async (req, res, next) => {
       try {

@@ -3,9 +3,9 @@
 import { defineArea } from '../graph/area';
 import { importExportRouter } from './http';
 import { watchImportJobs } from './job-watch';
-import { importJobs } from './tables';
 import { importExportResolvers } from './resolvers';
 import { importExportRules } from './rules';
+import { importJobs } from './tables';
 
 export const importExportArea = defineArea({
   name: 'import-export',

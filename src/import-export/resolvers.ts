@@ -21,7 +21,14 @@ export const importExportResolvers: Resolvers = {
       const [own] = await ctx.db
         .select()
         .from(importJobs)
-        .where(and(eq(importJobs.id, jobId), eq(importJobs.organisationId, viewer.organisationId), isNull(importJobs.customerId), eq(importJobs.createdById, viewer.userId)));
+        .where(
+          and(
+            eq(importJobs.id, jobId),
+            eq(importJobs.organisationId, viewer.organisationId),
+            isNull(importJobs.customerId),
+            eq(importJobs.createdById, viewer.userId),
+          ),
+        );
       return own ?? null;
     },
   },

@@ -52,7 +52,9 @@ export const importJobs = pgTable(
   (t) => [
     index('import_jobs_customer_idx').on(t.customerId, t.createdAt, t.id),
     // The sweep for abandoned jobs looks only at RUNNING ones.
-    index('import_jobs_running_idx').on(t.heartbeatAt).where(sql`${t.status} = 'RUNNING'`),
+    index('import_jobs_running_idx')
+      .on(t.heartbeatAt)
+      .where(sql`${t.status} = 'RUNNING'`),
   ],
 );
 

@@ -2,9 +2,9 @@
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
 import { sql } from 'drizzle-orm';
 import { defineArea } from '../graph/area';
+import { invoiceResolvers } from './resolvers';
 import { invoicesRules } from './rules';
 import { invoices } from './tables';
-import { invoiceResolvers } from './resolvers';
 
 export const invoicesArea = defineArea({
   name: 'invoices',

@@ -23,17 +23,22 @@ export function lineAmounts(line: Pick<InvoiceLineRow, 'quantityMilli' | 'unitPr
 }
 
 export function invoiceAmounts(lines: readonly Pick<InvoiceLineRow, 'quantityMilli' | 'unitPriceMinor' | 'taxRateBp'>[]): LineAmounts {
-  return lines.map(lineAmounts).reduce(
-    (sum, l) => ({ netMinor: sum.netMinor + l.netMinor, taxMinor: sum.taxMinor + l.taxMinor, totalMinor: sum.totalMinor + l.totalMinor }),
-    { netMinor: 0, taxMinor: 0, totalMinor: 0 },
-  );
+  return lines
+    .map(lineAmounts)
+    .reduce((sum, l) => ({ netMinor: sum.netMinor + l.netMinor, taxMinor: sum.taxMinor + l.taxMinor, totalMinor: sum.totalMinor + l.totalMinor }), {
+      netMinor: 0,
+      taxMinor: 0,
+      totalMinor: 0,
+    });
 }
 
 /** `1500` thousandths → `"1.5"`: how a line's quantity is shown (invoices, quotes, orders). */
 export function quantityText(milli: number): string {
   const sign = milli < 0 ? '-' : '';
   const abs = Math.abs(milli);
-  const fraction = String(abs % 1000).padStart(3, '0').replace(/0+$/, '');
+  const fraction = String(abs % 1000)
+    .padStart(3, '0')
+    .replace(/0+$/, '');
   return `${sign}${Math.floor(abs / 1000)}${fraction ? `.${fraction}` : ''}`;
 }
 

@@ -2,9 +2,9 @@
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
 import { namedByCode } from '../db/record-children';
 import { defineArea } from '../graph/area';
+import { leadResolvers } from './resolvers';
 import { leadsRules } from './rules';
 import { leads } from './tables';
-import { leadResolvers } from './resolvers';
 
 export const leadsArea = defineArea({
   name: 'leads',

@@ -18,15 +18,13 @@ export const leadResolvers: Resolvers = {
   Mutation: {
     createLead: (_p, { input }, ctx) => payload(() => createLead(ctx.db, actorOf(ctx), input), { lead: null }),
     updateLead: (_p, { input }, ctx) => payload(() => updateLead(ctx.db, actorOf(ctx), leadId(input.id), input), { lead: null }),
-    changeLeadStatus: (_p, { input }, ctx) =>
-      payload(() => changeLeadStatus(ctx.db, actorOf(ctx), leadId(input.id), input), { lead: null }),
+    changeLeadStatus: (_p, { input }, ctx) => payload(() => changeLeadStatus(ctx.db, actorOf(ctx), leadId(input.id), input), { lead: null }),
   },
   Lead: {
     id: globalIdField('Lead'),
     owner: (l, _a, ctx) => (l.ownerId ? ctx.loaders.byId('User').load(l.ownerId) : null),
     convertedBy: (l, _a, ctx) => (l.convertedById ? ctx.loaders.byId('User').load(l.convertedById) : null),
-    convertedCustomer: (l, _a, ctx) =>
-      l.convertedCustomerId ? ctx.loaders.byId('Customer').load(l.convertedCustomerId) : null,
+    convertedCustomer: (l, _a, ctx) => (l.convertedCustomerId ? ctx.loaders.byId('Customer').load(l.convertedCustomerId) : null),
     contacts: (l, args, ctx) => contactsPage(ctx, 'lead', l.id, args),
     addresses: (l, args, ctx) => addressesPage(ctx, 'lead', l.id, args),
   },

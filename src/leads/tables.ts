@@ -2,8 +2,8 @@
 // became.
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { id, organisationId, timestamps, version } from '../db/columns';
 import { customers } from '../customers/tables';
+import { id, organisationId, timestamps, version } from '../db/columns';
 import { users } from '../tenancy/tables';
 
 export const leadStatusEnum = pgEnum('lead_status', ['NEW', 'CONTACTED', 'QUALIFIED', 'CONVERTED', 'LOST']);

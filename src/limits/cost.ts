@@ -68,7 +68,7 @@ function estimators(schema: GraphQLSchema, maxPageSize: number): ComplexityEstim
     ({ type, field, args, childComplexity }) => {
       const named = getNamedType(field.type);
       const unit = unitCost(schema, type, field);
-      if (isLeafType(named) || unit === 0 && !isConnection(type)) return childComplexity;
+      if (isLeafType(named) || (unit === 0 && !isConnection(type))) return childComplexity;
       if (isConnection(named)) return unit + pageSize(args, maxPageSize) * childComplexity;
       if (isConnection(type) && (field.name === 'edges' || field.name === 'nodes')) return unit + childComplexity;
       if (isListType(getNullableType(field.type))) {
@@ -119,7 +119,12 @@ export function actualQueryCost(options: {
 }): number {
   const { schema, document, operation, data } = options;
   if (!data) return 0;
-  const root = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
+  const root =
+    operation.operation === 'mutation'
+      ? schema.getMutationType()
+      : operation.operation === 'subscription'
+        ? schema.getSubscriptionType()
+        : schema.getQueryType();
   if (!root) return 0;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);

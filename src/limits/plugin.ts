@@ -8,14 +8,19 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { GraphQLError, type GraphQLFormattedError, type ValidationContext, type ValidationRule } from 'graphql';
 import type { Config } from '../config';
+import { currentRequestScope } from '../db/request-signal';
 import type { Context } from '../graph/context';
 import { actualQueryCost, CostNotComputable, requestedQueryCost, type RequestCost } from './cost';
-import { currentRequestScope } from '../db/request-signal';
 
 export type QueryLimits = Pick<Config, 'maxQueryDepth' | 'maxQueryAliases' | 'maxQueryTokens' | 'maxQueryDirectives' | 'maxQueryCost' | 'maxPageSize'>;
 
 /** Which limit a refused document broke: its code, and what the client reads. */
-function limitRule(code: string, what: string, maximum: number, build: (onReject: (ctx: ValidationContext | null, err: GraphQLError) => void) => ValidationRule): ValidationRule {
+function limitRule(
+  code: string,
+  what: string,
+  maximum: number,
+  build: (onReject: (ctx: ValidationContext | null, err: GraphQLError) => void) => ValidationRule,
+): ValidationRule {
   return build((ctx, err) => {
     const found = /found (\d+)/.exec(err.message)?.[1];
     ctx?.reportError(
@@ -163,7 +168,12 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin<Conte
           if (cost) {
             requested = cost.requested;
             if (cost.actual === null && requestContext.document && requestContext.operation) {
-              cost.actual = actualQueryCost({ schema: requestContext.schema, document: requestContext.document, operation: requestContext.operation, data: result.data });
+              cost.actual = actualQueryCost({
+                schema: requestContext.schema,
+                document: requestContext.document,
+                operation: requestContext.operation,
+                data: result.data,
+              });
             }
             actual = cost.actual ?? 0;
           }

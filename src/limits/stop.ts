@@ -27,7 +27,9 @@ export function runStoppable<T>(res: Response, config: Pick<Config, 'requestTime
     signal: controller.signal,
     deadline: config.requestTimeoutMs > 0 ? Date.now() + config.requestTimeoutMs : Infinity,
     expire: () =>
-      controller.abort(stopped('REQUEST_TIMEOUT', `The request ran longer than ${config.requestTimeoutMs} ms and was stopped; changes it was still making were not kept.`)),
+      controller.abort(
+        stopped('REQUEST_TIMEOUT', `The request ran longer than ${config.requestTimeoutMs} ms and was stopped; changes it was still making were not kept.`),
+      ),
   };
   return withRequestScope(scope, handle);
 }
@@ -45,7 +47,11 @@ function isStatementTimeout(error: unknown): boolean {
  * The client's view of a request stopped by a timeout, or undefined for any other error. Replaces
  * the driver's error, whose message carries the SQL, with one that names the limit.
  */
-export function formatStoppedError(formatted: GraphQLFormattedError, error: unknown, config: Pick<Config, 'statementTimeoutMs'>): GraphQLFormattedError | undefined {
+export function formatStoppedError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  config: Pick<Config, 'statementTimeoutMs'>,
+): GraphQLFormattedError | undefined {
   if (!isStatementTimeout(error)) return undefined;
   return {
     message: `A database statement ran longer than ${config.statementTimeoutMs} ms and was cancelled; the changes this field was making were not kept.`,

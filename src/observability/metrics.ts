@@ -6,9 +6,9 @@ import type express from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { sendRefusal } from '../auth/http';
 import { bearerToken } from '../auth/tokens';
-import { unauthenticated } from '../graph/errors';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
+import { unauthenticated } from '../graph/errors';
 import { requestScopeOf, type GraphQLResult, type RequestScope } from './request-scope';
 
 /** Error codes that mean the server failed, not the client. */
@@ -144,7 +144,8 @@ export function createMetrics(options: { config: Config; database: Database }): 
 
     const cost = result?.extensions?.cost as { actualQueryCost?: unknown; requestedQueryCost?: unknown } | undefined;
     if (typeof cost?.actualQueryCost === 'number' && cost.actualQueryCost > 0) costSpent.inc({ operation_name: operationName }, cost.actualQueryCost);
-    if (typeof cost?.requestedQueryCost === 'number' && cost.requestedQueryCost > 0) costRequested.inc({ operation_name: operationName }, cost.requestedQueryCost);
+    if (typeof cost?.requestedQueryCost === 'number' && cost.requestedQueryCost > 0)
+      costRequested.inc({ operation_name: operationName }, cost.requestedQueryCost);
     return codes.includes('THROTTLED');
   };
 

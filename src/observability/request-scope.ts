@@ -90,8 +90,7 @@ export function withRequestFields(log: Logger): Logger {
   const child = log.child({});
   const chindings = pino.symbols.chindingsSym;
   const parentMixin = (log as unknown as Record<symbol, unknown>)[pino.symbols.mixinSym] as
-    | ((obj: object, level: number, logger: Logger) => object)
-    | undefined;
+    ((obj: object, level: number, logger: Logger) => object) | undefined;
   const mixin = (obj: object, level: number, logger: Logger): object => {
     const base = parentMixin ? parentMixin(obj, level, logger) : {};
     const scope = storage.getStore();

@@ -1,10 +1,10 @@
 // The organisations area: The organisation, its users and their API tokens.
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
 import { defineArea } from '../graph/area';
-import { organisationsRules } from './rules';
 import { viewerOf } from '../graph/context';
 import { apiTokens, users } from '../tenancy/tables';
 import { organisationResolvers } from './resolvers';
+import { organisationsRules } from './rules';
 
 export const organisationsArea = defineArea({
   name: 'organisations',

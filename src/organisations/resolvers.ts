@@ -37,10 +37,8 @@ export const organisationResolvers: Resolvers = {
   },
   Mutation: {
     createUser: (_p, { input }, ctx) => payload(() => createUser(ctx.db, actorOf(ctx), input), { user: null }),
-    updateUser: (_p, { input }, ctx) =>
-      payload(() => updateUser(ctx.db, actorOf(ctx), inputId(input.id, ['User'], ['input', 'id']).id, input), { user: null }),
-    createApiToken: (_p, { input }, ctx) =>
-      payload(() => createApiToken(ctx.db, actorOf(ctx), issuerOf(ctx), input), { apiToken: null, token: null }),
+    updateUser: (_p, { input }, ctx) => payload(() => updateUser(ctx.db, actorOf(ctx), inputId(input.id, ['User'], ['input', 'id']).id, input), { user: null }),
+    createApiToken: (_p, { input }, ctx) => payload(() => createApiToken(ctx.db, actorOf(ctx), issuerOf(ctx), input), { apiToken: null, token: null }),
     revokeApiToken: (_p, { input }, ctx) =>
       payload(() => revokeApiToken(ctx.db, actorOf(ctx), issuerOf(ctx), inputId(input.id, ['ApiToken'], ['input', 'id']).id), {
         apiToken: null,

@@ -11,7 +11,10 @@ const organisationInput = z.object({
   name: z.string().trim().min(1, { message: 'must not be blank' }).max(200),
   adminEmail: z.email({ message: 'must be an email address' }),
   adminName: z.string().trim().min(1).max(200).optional(),
-  currency: z.string().regex(/^[A-Z]{3}$/, { message: 'must be a three-letter ISO 4217 code' }).default('GBP'),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, { message: 'must be a three-letter ISO 4217 code' })
+    .default('GBP'),
 });
 
 export type CreatedOrganisation = { organisation: OrganisationRow; admin: UserRow; token: string };
@@ -43,7 +46,10 @@ export async function createUser(
 ): Promise<{ user: UserRow; token: string }> {
   const { statusGroupIds, ...values } = user;
   return db.transaction(async (tx) => {
-    const [row] = await tx.insert(users).values({ organisationId, ...values }).returning();
+    const [row] = await tx
+      .insert(users)
+      .values({ organisationId, ...values })
+      .returning();
     await assignStatusGroups(tx, organisationId, row!.id, statusGroupIds);
     const token = await issueToken(tx, row!, `${user.role.toLowerCase()} token`);
     return { user: row!, token };

@@ -1,22 +1,21 @@
 // Users of an organisation and their API tokens (docs/domain.md#organisations-users-and-roles): listing
 // users, adding and changing them (always keeping one active admin), and issuing and revoking tokens.
 // Tokens are shown once and kept only as hashes; neither ever reaches the audit trail.
-import { onUniqueViolation } from '../db/unique';
 import { and, asc, eq, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { assignStatusGroups } from '../access/status-groups';
 import { statusGroups, userStatusGroups } from '../access/tables';
 import { recordAudit, type Actor } from '../audit/service';
-import { generateToken, hashToken } from '../auth/tokens';
 import { roles } from '../auth/roles';
+import { generateToken, hashToken } from '../auth/tokens';
 import { containsPattern } from '../customers/service';
 import type { Db } from '../db/client';
+import { onUniqueViolation } from '../db/unique';
 import type { CreateApiTokenInput, CreateUserInput, UpdateUserInput, UserFilter } from '../generated/graphql';
 import { nameAndTimeSorts, paginate, parsePageArgs, uuidArray, type PageArgs, type SortSpec } from '../graph/connection';
 import { NAME_MAX, requiredText } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
 import { apiTokens, users, type ApiTokenRow, type Role, type UserRow } from '../tenancy/tables';
-
 
 const createUserSchema = z.object({
   email: z.email({ message: 'must be an email address' }).max(320),
@@ -138,11 +137,7 @@ export async function updateUser(db: Db, actor: Actor, userId: string, input: Up
     const next = { ...before, ...changes };
     if (isActiveAdmin(before) && !isActiveAdmin(next) && !admins.some((a) => a.id !== before.id)) {
       const field = next.role !== 'ADMIN' ? 'role' : 'active';
-      throw userError(
-        ['input', field],
-        `${field}: this is the organisation's last active admin; make another user an admin first.`,
-        'INVALID_STATE',
-      );
+      throw userError(['input', field], `${field}: this is the organisation's last active admin; make another user an admin first.`, 'INVALID_STATE');
     }
 
     const beforeGroups = await groupIdsOfUser(tx, before.id);
@@ -154,8 +149,7 @@ export async function updateUser(db: Db, actor: Actor, userId: string, input: Up
       afterGroups = await groupIdsOfUser(tx, before.id);
     }
 
-    const after =
-      Object.keys(changes).length > 0 ? (await tx.update(users).set(changes).where(eq(users.id, before.id)).returning())[0]! : before;
+    const after = Object.keys(changes).length > 0 ? (await tx.update(users).set(changes).where(eq(users.id, before.id)).returning())[0]! : before;
     await recordAudit(tx, actor, {
       action: 'user.update',
       entityType: 'User',
@@ -170,12 +164,7 @@ export async function updateUser(db: Db, actor: Actor, userId: string, input: Up
 /** Who is asking for a token: their own id, and whether they may act for others. */
 export type TokenIssuer = { userId: string; isAdmin: boolean };
 
-export async function createApiToken(
-  db: Db,
-  actor: Actor,
-  issuer: TokenIssuer,
-  input: CreateApiTokenInput,
-): Promise<{ apiToken: ApiTokenRow; token: string }> {
+export async function createApiToken(db: Db, actor: Actor, issuer: TokenIssuer, input: CreateApiTokenInput): Promise<{ apiToken: ApiTokenRow; token: string }> {
   const targetId = input.userId ? inputId(input.userId, ['User'], ['input', 'userId']).id : issuer.userId;
   if (targetId !== issuer.userId && !issuer.isAdmin) {
     throw userError(['input', 'userId'], 'userId: only admins make tokens for other users.', 'NOT_PERMITTED');
@@ -207,11 +196,7 @@ export async function revokeApiToken(db: Db, actor: Actor, issuer: TokenIssuer, 
       .select()
       .from(apiTokens)
       .where(
-        and(
-          eq(apiTokens.id, tokenId),
-          eq(apiTokens.organisationId, actor.organisationId),
-          issuer.isAdmin ? undefined : eq(apiTokens.userId, issuer.userId),
-        ),
+        and(eq(apiTokens.id, tokenId), eq(apiTokens.organisationId, actor.organisationId), issuer.isAdmin ? undefined : eq(apiTokens.userId, issuer.userId)),
       )
       .for('update');
     if (!before) throw notFound(['input', 'id'], 'API token');
@@ -228,7 +213,6 @@ export async function revokeApiToken(db: Db, actor: Actor, issuer: TokenIssuer, 
     return { apiToken: after! };
   });
 }
-
 
 /** True while a token authenticates (the user's own state aside). */
 export function tokenLive(token: { revokedAt: Date | null; expiresAt: Date | null }, now = new Date()): boolean {

@@ -12,8 +12,14 @@ import { createQuote, sendQuote } from './quotes';
 
 export async function createDemoPipeline(db: Db, organisationId: string, count = 3): Promise<void> {
   const actor = systemActor(organisationId, 'demo pipeline');
-  const [boilers] = await db.select().from(assetGroups).where(and(eq(assetGroups.organisationId, organisationId), eq(assetGroups.name, 'Boilers')));
-  const [model] = await db.select().from(assetModels).where(and(eq(assetModels.organisationId, organisationId), eq(assetModels.name, 'Greenstar 30i')));
+  const [boilers] = await db
+    .select()
+    .from(assetGroups)
+    .where(and(eq(assetGroups.organisationId, organisationId), eq(assetGroups.name, 'Boilers')));
+  const [model] = await db
+    .select()
+    .from(assetModels)
+    .where(and(eq(assetModels.organisationId, organisationId), eq(assetModels.name, 'Greenstar 30i')));
   const open = await db
     .select({ id: leads.id, name: leads.name })
     .from(leads)

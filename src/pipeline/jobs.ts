@@ -11,29 +11,38 @@ import { checkNewWorkAllowed, customerAndWorkAddress } from './shared';
 import { jobs, type JobRow } from './tables';
 
 export async function createJob(db: Db, actor: Actor, input: CreateJobInput, mayOverride: boolean): Promise<{ job: JobRow }> {
-  const fields = validate(
-    z.object({ description: requiredText(TEXT_MAX), scheduledFor: z.date().nullish(), overrideStatus: z.boolean().nullish() }),
-    { description: input.description, scheduledFor: input.scheduledFor, overrideStatus: input.overrideStatus },
+  const fields = validate(z.object({ description: requiredText(TEXT_MAX), scheduledFor: z.date().nullish(), overrideStatus: z.boolean().nullish() }), {
+    description: input.description,
+    scheduledFor: input.scheduledFor,
+    overrideStatus: input.overrideStatus,
+  });
+  return withIdempotency(
+    db,
+    actor,
+    'createJob',
+    input.idempotencyKey,
+    input,
+    async (tx) => {
+      const { customer, workAddressId } = await customerAndWorkAddress(tx, actor, input);
+      const overriddenStatus = await checkNewWorkAllowed(tx, customer.id, { overrideStatus: fields.overrideStatus, mayOverride });
+      const [job] = await tx
+        .insert(jobs)
+        .values({
+          organisationId: actor.organisationId,
+          customerId: customer.id,
+          workAddressId,
+          description: fields.description,
+          scheduledFor: fields.scheduledFor ?? null,
+        })
+        .returning();
+      await recordAudit(tx, actor, {
+        action: 'job.create',
+        entityType: 'Job',
+        entityId: job!.id,
+        after: { ...job, ...(overriddenStatus ? { overriddenStatus } : {}) },
+      });
+      return { job: job! };
+    },
+    rowsCodec<{ job: JobRow }>({ job: jobs }),
   );
-  return withIdempotency(db, actor, 'createJob', input.idempotencyKey, input, async (tx) => {
-    const { customer, workAddressId } = await customerAndWorkAddress(tx, actor, input);
-    const overriddenStatus = await checkNewWorkAllowed(tx, customer.id, { overrideStatus: fields.overrideStatus, mayOverride });
-    const [job] = await tx
-      .insert(jobs)
-      .values({
-        organisationId: actor.organisationId,
-        customerId: customer.id,
-        workAddressId,
-        description: fields.description,
-        scheduledFor: fields.scheduledFor ?? null,
-      })
-      .returning();
-    await recordAudit(tx, actor, {
-      action: 'job.create',
-      entityType: 'Job',
-      entityId: job!.id,
-      after: { ...job, ...(overriddenStatus ? { overriddenStatus } : {}) },
-    });
-    return { job: job! };
-  }, rowsCodec<{ job: JobRow }>({ job: jobs }));
 }

@@ -15,9 +15,7 @@ const oldestFirst = (table: Listed): SortSpec => ({ name: 'CREATED_AT', expr: ta
 
 function page<T extends Listed>(ctx: Context, table: T, parentColumn: PgColumn, name: string, parentId: string, args: PageArgs, where?: SQL) {
   const sort = oldestFirst(table);
-  return ctx.loaders
-    .childPage({ table, parentColumn, where, name, sort, page: parsePageArgs(args, sort, ctx.config.maxPageSize) })
-    .load(parentId);
+  return ctx.loaders.childPage({ table, parentColumn, where, name, sort, page: parsePageArgs(args, sort, ctx.config.maxPageSize) }).load(parentId);
 }
 
 export type RecordKind = 'customer' | 'lead';

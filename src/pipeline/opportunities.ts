@@ -30,25 +30,33 @@ const opportunityFields = {
 
 export async function createOpportunity(db: Db, actor: Actor, input: CreateOpportunityInput): Promise<{ opportunity: OpportunityRow }> {
   const fields = validate(z.object({ ...opportunityFields, stage: opportunityFields.stage.nullish() }), input);
-  return withIdempotency(db, actor, 'createOpportunity', input.idempotencyKey, input, async (tx) => {
-    const owner = await writableOwner(tx, actor, input.recordId, ['input', 'recordId']);
-    const ownerId = fields.ownerId ? await userInOrganisation(tx, actor, fields.ownerId, ['input', 'ownerId']) : actor.userId;
-    const [opportunity] = await tx
-      .insert(opportunities)
-      .values({
-        organisationId: actor.organisationId,
-        ...ownerColumns(owner),
-        name: fields.name,
-        stage: fields.stage ?? 'OPEN',
-        valueMinor: fields.value?.amountMinor ?? null,
-        currency: fields.value?.currency ?? (await currencyOf(tx, actor, owner)),
-        expectedCloseDate: fields.expectedCloseDate ?? null,
-        ownerId,
-      })
-      .returning();
-    await recordAudit(tx, actor, { action: 'opportunity.create', entityType: 'Opportunity', entityId: opportunity!.id, after: opportunity });
-    return { opportunity: opportunity! };
-  }, rowsCodec<{ opportunity: OpportunityRow }>({ opportunity: opportunities }));
+  return withIdempotency(
+    db,
+    actor,
+    'createOpportunity',
+    input.idempotencyKey,
+    input,
+    async (tx) => {
+      const owner = await writableOwner(tx, actor, input.recordId, ['input', 'recordId']);
+      const ownerId = fields.ownerId ? await userInOrganisation(tx, actor, fields.ownerId, ['input', 'ownerId']) : actor.userId;
+      const [opportunity] = await tx
+        .insert(opportunities)
+        .values({
+          organisationId: actor.organisationId,
+          ...ownerColumns(owner),
+          name: fields.name,
+          stage: fields.stage ?? 'OPEN',
+          valueMinor: fields.value?.amountMinor ?? null,
+          currency: fields.value?.currency ?? (await currencyOf(tx, actor, owner)),
+          expectedCloseDate: fields.expectedCloseDate ?? null,
+          ownerId,
+        })
+        .returning();
+      await recordAudit(tx, actor, { action: 'opportunity.create', entityType: 'Opportunity', entityId: opportunity!.id, after: opportunity });
+      return { opportunity: opportunity! };
+    },
+    rowsCodec<{ opportunity: OpportunityRow }>({ opportunity: opportunities }),
+  );
 }
 
 export async function updateOpportunity(db: Db, actor: Actor, opportunityId: string, input: UpdateOpportunityInput): Promise<{ opportunity: OpportunityRow }> {

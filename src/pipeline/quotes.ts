@@ -49,7 +49,10 @@ const lineSchema = z.object({
 });
 const linesSchema = z.array(lineSchema).max(200, { message: 'at most 200 lines' });
 type LineFields = z.output<typeof lineSchema>;
-type NewLine = Pick<QuoteLineRow, 'position' | 'description' | 'quantityMilli' | 'unitPriceMinor' | 'taxRateBp' | 'assetGroupId' | 'assetMakeId' | 'assetModelId'>;
+type NewLine = Pick<
+  QuoteLineRow,
+  'position' | 'description' | 'quantityMilli' | 'unitPriceMinor' | 'taxRateBp' | 'assetGroupId' | 'assetMakeId' | 'assetModelId'
+>;
 
 /** Quote lines as rows: asset references checked (they exist; a model is of the make given). */
 async function resolveLines(tx: Db, actor: Actor, lines: LineFields[], at: Path): Promise<NewLine[]> {
@@ -58,9 +61,24 @@ async function resolveLines(tx: Db, actor: Actor, lines: LineFields[], at: Path)
     make: line.assetMakeId ? inputId(line.assetMakeId, ['AssetMake'], [...at, i, 'assetMakeId']).id : null,
     model: line.assetModelId ? inputId(line.assetModelId, ['AssetModel'], [...at, i, 'assetModelId']).id : null,
   }));
-  const groups = await rowsById(tx, actor, assetGroups, refs.flatMap((r) => (r.group ? [r.group] : [])));
-  const makes = await rowsById(tx, actor, assetMakes, refs.flatMap((r) => (r.make ? [r.make] : [])));
-  const models = await rowsById(tx, actor, assetModels, refs.flatMap((r) => (r.model ? [r.model] : [])));
+  const groups = await rowsById(
+    tx,
+    actor,
+    assetGroups,
+    refs.flatMap((r) => (r.group ? [r.group] : [])),
+  );
+  const makes = await rowsById(
+    tx,
+    actor,
+    assetMakes,
+    refs.flatMap((r) => (r.make ? [r.make] : [])),
+  );
+  const models = await rowsById(
+    tx,
+    actor,
+    assetModels,
+    refs.flatMap((r) => (r.model ? [r.model] : [])),
+  );
   return lines.map((line, i) => {
     const ref = refs[i]!;
     if (ref.group && !groups.has(ref.group)) throw notFound([...at, i, 'assetGroupId'], 'asset group');
@@ -108,24 +126,32 @@ async function insertQuoteLines(tx: Db, actor: Actor, quoteId: string, lines: Ne
 
 export async function createQuote(db: Db, actor: Actor, input: CreateQuoteInput): Promise<{ quote: QuoteRow }> {
   const fields = validate(z.object({ lines: linesSchema, opportunityId: z.string().nullish() }), input);
-  return withIdempotency(db, actor, 'createQuote', input.idempotencyKey, input, async (tx) => {
-    const owner = await writableOwner(tx, actor, input.recordId, ['input', 'recordId']);
-    const opportunityId = fields.opportunityId ? await opportunityOf(tx, actor, owner, fields.opportunityId, ['input', 'opportunityId']) : null;
-    const lines = await resolveLines(tx, actor, fields.lines, ['input', 'lines']);
-    const [quote] = await tx
-      .insert(quotes)
-      .values({
-        organisationId: actor.organisationId,
-        ...ownerColumns(owner),
-        opportunityId,
-        number: await nextNumber(tx, actor.organisationId, 'QUOTE'),
-        currency: await currencyOf(tx, actor, owner),
-      })
-      .returning();
-    const rows = await insertQuoteLines(tx, actor, quote!.id, lines);
-    await recordAudit(tx, actor, { action: 'quote.create', entityType: 'Quote', entityId: quote!.id, after: { ...quote, lines: rows } });
-    return { quote: quote! };
-  }, rowsCodec<{ quote: QuoteRow }>({ quote: quotes }));
+  return withIdempotency(
+    db,
+    actor,
+    'createQuote',
+    input.idempotencyKey,
+    input,
+    async (tx) => {
+      const owner = await writableOwner(tx, actor, input.recordId, ['input', 'recordId']);
+      const opportunityId = fields.opportunityId ? await opportunityOf(tx, actor, owner, fields.opportunityId, ['input', 'opportunityId']) : null;
+      const lines = await resolveLines(tx, actor, fields.lines, ['input', 'lines']);
+      const [quote] = await tx
+        .insert(quotes)
+        .values({
+          organisationId: actor.organisationId,
+          ...ownerColumns(owner),
+          opportunityId,
+          number: await nextNumber(tx, actor.organisationId, 'QUOTE'),
+          currency: await currencyOf(tx, actor, owner),
+        })
+        .returning();
+      const rows = await insertQuoteLines(tx, actor, quote!.id, lines);
+      await recordAudit(tx, actor, { action: 'quote.create', entityType: 'Quote', entityId: quote!.id, after: { ...quote, lines: rows } });
+      return { quote: quote! };
+    },
+    rowsCodec<{ quote: QuoteRow }>({ quote: quotes }),
+  );
 }
 
 /** The quote locked for a change, refused while its lead has been converted (read-only). */
@@ -138,10 +164,7 @@ async function lockQuote(tx: Db, actor: Actor, quoteId: string, expectedVersion:
 export const selectQuoteLines = (tx: Db, quoteId: string) => tx.select().from(quoteLines).where(eq(quoteLines.quoteId, quoteId)).orderBy(quoteLines.position);
 
 export async function updateQuote(db: Db, actor: Actor, quoteId: string, input: UpdateQuoteInput): Promise<{ quote: QuoteRow }> {
-  const fields = validate(
-    z.object({ expectedVersion: z.number().int().nullish(), opportunityId: z.string().nullish(), lines: linesSchema.nullish() }),
-    input,
-  );
+  const fields = validate(z.object({ expectedVersion: z.number().int().nullish(), opportunityId: z.string().nullish(), lines: linesSchema.nullish() }), input);
   return db.transaction(async (tx) => {
     const before = await lockQuote(tx, actor, quoteId, fields.expectedVersion);
     const changes: Partial<QuoteRow> = {};

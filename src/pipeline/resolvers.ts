@@ -1,16 +1,16 @@
 // GraphQL resolvers of the sales pipeline: thin, over the service and the batched loaders.
 // Totals are derived from the lines with the invoices' arithmetic (lineAmounts / invoiceAmounts).
-import { inRoleSet, managers } from '../auth/roles';
 import { sql } from 'drizzle-orm';
 import { actorOf } from '../audit/actor';
+import { inRoleSet, managers } from '../auth/roles';
 import type { Resolvers } from '../generated/graphql';
 import { viewerOf, type Context } from '../graph/context';
 import { globalIdField, moneyOf } from '../graph/fields';
 import { inputId, payload } from '../graph/user-errors';
 import { invoiceAmounts, lineAmounts, quantityText } from '../invoices/service';
-import { estimatesPage, jobsPage, linesOfQuote, linesOfSalesOrder, opportunitiesPage, quotesPage, salesOrdersPage } from './loaders';
 import { createEstimate } from './estimates';
 import { createJob } from './jobs';
+import { estimatesPage, jobsPage, linesOfQuote, linesOfSalesOrder, opportunitiesPage, quotesPage, salesOrdersPage } from './loaders';
 import { createOpportunity, updateOpportunity } from './opportunities';
 import { createQuote, declineQuote, quoteReference, sendQuote, updateQuote } from './quotes';
 import { salesOrderReference } from './sales-orders';
@@ -26,9 +26,11 @@ const lineFields = {
   net: (l: QuoteLineView | SalesOrderLineView, _a: unknown, ctx: Context) => money(ctx, lineAmounts(l).netMinor, l.currency),
   tax: (l: QuoteLineView | SalesOrderLineView, _a: unknown, ctx: Context) => money(ctx, lineAmounts(l).taxMinor, l.currency),
   total: (l: QuoteLineView | SalesOrderLineView, _a: unknown, ctx: Context) => money(ctx, lineAmounts(l).totalMinor, l.currency),
-  assetGroup: (l: QuoteLineView | SalesOrderLineView, _a: unknown, ctx: Context) => (l.assetGroupId ? ctx.loaders.byId('AssetGroup').load(l.assetGroupId) : null),
+  assetGroup: (l: QuoteLineView | SalesOrderLineView, _a: unknown, ctx: Context) =>
+    l.assetGroupId ? ctx.loaders.byId('AssetGroup').load(l.assetGroupId) : null,
   assetMake: (l: QuoteLineView | SalesOrderLineView, _a: unknown, ctx: Context) => (l.assetMakeId ? ctx.loaders.byId('AssetMake').load(l.assetMakeId) : null),
-  assetModel: (l: QuoteLineView | SalesOrderLineView, _a: unknown, ctx: Context) => (l.assetModelId ? ctx.loaders.byId('AssetModel').load(l.assetModelId) : null),
+  assetModel: (l: QuoteLineView | SalesOrderLineView, _a: unknown, ctx: Context) =>
+    l.assetModelId ? ctx.loaders.byId('AssetModel').load(l.assetModelId) : null,
 };
 
 const customerOf = (ctx: Context, id: string | null) => (id ? ctx.loaders.byId('Customer').load(id) : null);
@@ -102,9 +104,11 @@ export const pipelineResolvers: Resolvers = {
     updateOpportunity: (_p, { input }, ctx) =>
       payload(() => updateOpportunity(ctx.db, actorOf(ctx), inputId(input.id, ['Opportunity'], ['input', 'id']).id, input), { opportunity: null }),
     createQuote: (_p, { input }, ctx) => payload(() => createQuote(ctx.db, actorOf(ctx), input), { quote: null }),
-    updateQuote: (_p, { input }, ctx) => payload(() => updateQuote(ctx.db, actorOf(ctx), inputId(input.id, ['Quote'], ['input', 'id']).id, input), { quote: null }),
+    updateQuote: (_p, { input }, ctx) =>
+      payload(() => updateQuote(ctx.db, actorOf(ctx), inputId(input.id, ['Quote'], ['input', 'id']).id, input), { quote: null }),
     sendQuote: (_p, { input }, ctx) => payload(() => sendQuote(ctx.db, actorOf(ctx), inputId(input.id, ['Quote'], ['input', 'id']).id, input), { quote: null }),
-    declineQuote: (_p, { input }, ctx) => payload(() => declineQuote(ctx.db, actorOf(ctx), inputId(input.id, ['Quote'], ['input', 'id']).id, input), { quote: null }),
+    declineQuote: (_p, { input }, ctx) =>
+      payload(() => declineQuote(ctx.db, actorOf(ctx), inputId(input.id, ['Quote'], ['input', 'id']).id, input), { quote: null }),
     createJob: (_p, { input }, ctx) => payload(() => createJob(ctx.db, actorOf(ctx), input, mayOverrideStatus(ctx)), { job: null }),
     createEstimate: (_p, { input }, ctx) => payload(() => createEstimate(ctx.db, actorOf(ctx), input), { estimate: null }),
   },

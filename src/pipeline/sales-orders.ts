@@ -53,9 +53,7 @@ export async function raiseSalesOrderFromQuote(
   const lines = source.length
     ? await tx
         .insert(salesOrderLines)
-        .values(
-          source.map(({ id, organisationId, quoteId: _quoteId, ...line }) => ({ ...line, organisationId, salesOrderId: salesOrder.id, quoteLineId: id })),
-        )
+        .values(source.map(({ id, organisationId, quoteId: _quoteId, ...line }) => ({ ...line, organisationId, salesOrderId: salesOrder.id, quoteLineId: id })))
         .returning()
     : [];
   await recordAudit(tx, actor, {

@@ -1,10 +1,10 @@
 // The portal area: Portal tokens: a customer's own, limited access.
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
 import { defineArea } from '../graph/area';
+import { portalResolvers } from './resolvers';
 import { portalRules } from './rules';
 import { portalTokens } from './tables';
 import { portalTokenKind } from './tokens';
-import { portalResolvers } from './resolvers';
 
 export const portalArea = defineArea({
   name: 'portal',

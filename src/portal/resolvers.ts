@@ -18,8 +18,7 @@ function portalTokensOf(ctx: Context, customerId: string): Promise<PortalTokenRo
 
 export const portalResolvers: Resolvers = {
   Mutation: {
-    createPortalToken: (_p, { input }, ctx) =>
-      payload(() => createPortalToken(ctx.db, actorOf(ctx), input), { portalToken: null, token: null }),
+    createPortalToken: (_p, { input }, ctx) => payload(() => createPortalToken(ctx.db, actorOf(ctx), input), { portalToken: null, token: null }),
     revokePortalToken: (_p, { input }, ctx) =>
       payload(() => revokePortalToken(ctx.db, actorOf(ctx), inputId(input.id, ['PortalToken'], ['input', 'id']).id), { portalToken: null }),
   },

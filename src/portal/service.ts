@@ -1,18 +1,18 @@
 // Portal tokens (docs/domain.md#portal-tokens): API tokens bound to one customer, for a customer's or
 // partner's portal, with the permissions they grant. Made and revoked by admins and managers; the token
 // is shown once and kept only as a hash, which never reaches the audit trail.
-import { visibleCustomerId } from '../records/owner';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import { hashToken } from '../auth/tokens';
-import { generatePortalToken } from './tokens';
 import type { Db } from '../db/client';
 import type { CreatePortalTokenInput } from '../generated/graphql';
 import { NAME_MAX, requiredText } from '../graph/text';
 import { notFound, userError, validate } from '../graph/user-errors';
 import { auditableToken } from '../organisations/users-service';
+import { visibleCustomerId } from '../records/owner';
 import { portalPermissionEnum, portalTokens, type PortalTokenRow } from './tables';
+import { generatePortalToken } from './tokens';
 
 const createSchema = z.object({
   name: requiredText(NAME_MAX),
@@ -23,11 +23,7 @@ const createSchema = z.object({
     .refine((d) => d == null || d.getTime() > Date.now(), { message: 'must be in the future' }),
 });
 
-export async function createPortalToken(
-  db: Db,
-  actor: Actor,
-  input: CreatePortalTokenInput,
-): Promise<{ portalToken: PortalTokenRow; token: string }> {
+export async function createPortalToken(db: Db, actor: Actor, input: CreatePortalTokenInput): Promise<{ portalToken: PortalTokenRow; token: string }> {
   const fields = validate(createSchema, input);
   if (fields.permissions.length === 0) {
     throw userError(['input', 'permissions'], 'permissions: a portal token needs at least one permission.', 'REQUIRED');
@@ -82,4 +78,3 @@ export async function revokePortalToken(db: Db, actor: Actor, tokenId: string): 
     return { portalToken: after! };
   });
 }
-

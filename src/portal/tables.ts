@@ -20,9 +20,14 @@ export const portalTokens = pgTable(
       .references(() => customers.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     tokenHash: text('token_hash').notNull(),
-    permissions: portalPermissionEnum('permissions').array().notNull().default(sql`'{}'`),
+    permissions: portalPermissionEnum('permissions')
+      .array()
+      .notNull()
+      .default(sql`'{}'`),
     createdByUserId: uuid('created_by_user_id').references(() => users.id, { onDelete: 'set null' }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`clock_timestamp()`),
+    createdAt: timestamp('created_at', { withTimezone: true })
+      .notNull()
+      .default(sql`clock_timestamp()`),
     expiresAt: timestamp('expires_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     revokedByUserId: uuid('revoked_by_user_id').references(() => users.id, { onDelete: 'set null' }),

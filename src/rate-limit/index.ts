@@ -98,7 +98,12 @@ export async function createRateLimiter(options: {
   }
   let store: CostBucketStore;
   if (config.redisUrl) {
-    const redis = new RedisBucketStore(settings, { url: config.redisUrl, keyPrefix: config.rateLimitRedisPrefix, commandTimeoutMs: config.rateLimitRedisTimeoutMs, log });
+    const redis = new RedisBucketStore(settings, {
+      url: config.redisUrl,
+      keyPrefix: config.rateLimitRedisPrefix,
+      commandTimeoutMs: config.rateLimitRedisTimeoutMs,
+      log,
+    });
     if (!(await redis.ready())) log.warn('rate limit: Redis is not reachable yet; each instance uses its own buckets until it is');
     store = redis;
   } else {
@@ -142,18 +147,20 @@ export async function createRateLimiter(options: {
 
   const httpRoutes: express.RequestHandler = (req, res, next) => {
     const cost = config.rateLimitHttpCost;
-    store.take(rateLimitKeyOf(req), cost).then(
-      (result) => {
-        if (result.allowed) return next();
-        res.setHeader('retry-after', String(result.retryAfterSeconds));
-        // The body (an upload) is not read: close the connection rather than leave it to stall the next request.
-        if (req.method !== 'GET' && req.method !== 'HEAD') res.setHeader('connection', 'close');
-        res.status(429).json({
-          errors: [{ message: throttledMessage(cost, result.status, result.retryAfterSeconds), extensions: { code: 'THROTTLED', cost: { throttleStatus: result.status } } }],
-        });
-      },
-      next,
-    );
+    store.take(rateLimitKeyOf(req), cost).then((result) => {
+      if (result.allowed) return next();
+      res.setHeader('retry-after', String(result.retryAfterSeconds));
+      // The body (an upload) is not read: close the connection rather than leave it to stall the next request.
+      if (req.method !== 'GET' && req.method !== 'HEAD') res.setHeader('connection', 'close');
+      res.status(429).json({
+        errors: [
+          {
+            message: throttledMessage(cost, result.status, result.retryAfterSeconds),
+            extensions: { code: 'THROTTLED', cost: { throttleStatus: result.status } },
+          },
+        ],
+      });
+    }, next);
   };
 
   const refusedToken = async (req: express.Request): Promise<GraphQLError | null> => {

@@ -7,7 +7,16 @@
 // to its own in-process buckets (a warning is logged), until Redis answers again.
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { MemoryBucketStore, neededFor, retryAfterSeconds, statusOf, type BucketSettings, type CostBucketStore, type TakeResult, type ThrottleStatus } from './bucket';
+import {
+  MemoryBucketStore,
+  neededFor,
+  retryAfterSeconds,
+  statusOf,
+  type BucketSettings,
+  type CostBucketStore,
+  type TakeResult,
+  type ThrottleStatus,
+} from './bucket';
 
 const SCRIPT = `
 local max = tonumber(ARGV[1])
@@ -97,13 +106,19 @@ export class RedisBucketStore implements CostBucketStore {
     this.lastWarning = now;
     this.options.log.warn(
       { err: { message: err instanceof Error ? err.message : String(err) } },
-      'rate limit: Redis unavailable, using this instance\'s own buckets until it answers',
+      "rate limit: Redis unavailable, using this instance's own buckets until it answers",
     );
   }
 
   private async run(key: string, points: number, mode: Mode): Promise<{ allowed: boolean; available: number } | null> {
     try {
-      const [allowed, available] = await this.redis.costBucket(this.options.keyPrefix + key, this.settings.maximumAvailable, this.settings.restoreRate, points, mode);
+      const [allowed, available] = await this.redis.costBucket(
+        this.options.keyPrefix + key,
+        this.settings.maximumAvailable,
+        this.settings.restoreRate,
+        points,
+        mode,
+      );
       return { allowed: allowed === 1, available: Number(available) };
     } catch (err) {
       this.warn(err);

@@ -31,10 +31,14 @@ export async function resolveRecordOwner(tx: Db, actor: Actor, globalId: string,
     .select({
       id: table.id,
       anonymisedAt:
-        parsed.type === 'Customer' ? customers.anonymisedAt : sql`(select ${customers.anonymisedAt} from ${customers} where ${customers.id} = ${leads.convertedCustomerId})`,
+        parsed.type === 'Customer'
+          ? customers.anonymisedAt
+          : sql`(select ${customers.anonymisedAt} from ${customers} where ${customers.id} = ${leads.convertedCustomerId})`,
     })
     .from(table)
-    .where(and(eq(table.id, parsed.id), eq(table.organisationId, actor.organisationId), actor.visibility?.record(parsed.type === 'Customer' ? 'customer' : 'lead')));
+    .where(
+      and(eq(table.id, parsed.id), eq(table.organisationId, actor.organisationId), actor.visibility?.record(parsed.type === 'Customer' ? 'customer' : 'lead')),
+    );
   if (!row) throw parsed.type === 'Customer' ? await customerNotFound(tx, actor, parsed.id, field) : notFound(field, 'lead');
   refuseAnonymised(row.anonymisedAt, field);
   return { kind: parsed.type === 'Customer' ? 'customer' : 'lead', id: row.id };
@@ -53,4 +57,5 @@ export async function visibleCustomerId(tx: Db, actor: Actor, globalId: string, 
 }
 
 /** The anonymisation time of a row's customer, as a column to select beside the row. */
-export const customerAnonymisedAt = (customerId: unknown) => sql<Date | null>`(select ${customers.anonymisedAt} from ${customers} where ${customers.id} = ${customerId})`;
+export const customerAnonymisedAt = (customerId: unknown) =>
+  sql<Date | null>`(select ${customers.anonymisedAt} from ${customers} where ${customers.id} = ${customerId})`;

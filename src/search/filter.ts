@@ -7,8 +7,8 @@
 // Two-valued logic throughout: a rule on a missing value (no credit limit, no custom field value) is
 // false, never NULL, so `not` of it is true, as people expect.
 import { and, not, or, sql, type SQL } from 'drizzle-orm';
-import { definitionsFor, isIsoDate } from '../custom-fields/validate';
 import type { CustomFieldDefinitionRow } from '../custom-fields/tables';
+import { definitionsFor, isIsoDate } from '../custom-fields/validate';
 import { containsPattern } from '../customers/service';
 import { customers, customerStatuses } from '../customers/tables';
 import type { Db } from '../db/client';
@@ -85,7 +85,8 @@ class Compiler {
   /** Counts one more basic part or rule; too many make a statement PostgreSQL cannot even plan. */
   private condition(path: FilterPath): void {
     this.conditions += 1;
-    if (this.conditions > MAX_CONDITIONS) throw new FilterProblem(path, `a filter has at most ${MAX_CONDITIONS} conditions (rules and name, id, active or includeDepartments parts).`);
+    if (this.conditions > MAX_CONDITIONS)
+      throw new FilterProblem(path, `a filter has at most ${MAX_CONDITIONS} conditions (rules and name, id, active or includeDepartments parts).`);
   }
 
   constructor(private readonly definitions: Definitions) {}
@@ -142,7 +143,8 @@ class Compiler {
     if (Array.isArray(rule.value)) rule.value.forEach((v, i) => typeof v === 'string' && checkLength(v, [...path, 'value', i]));
     for (const key of Object.keys(rule)) if (!ruleKeys.has(key)) throw new FilterProblem([...path, key], 'is not a part of a rule.');
     const field = rule.field as Field;
-    if (!(fields as readonly unknown[]).includes(field)) throw new FilterProblem([...path, 'field'], `${JSON.stringify(rule.field)} is not a field customers can be searched by (${fields.join(', ')}).`);
+    if (!(fields as readonly unknown[]).includes(field))
+      throw new FilterProblem([...path, 'field'], `${JSON.stringify(rule.field)} is not a field customers can be searched by (${fields.join(', ')}).`);
     if (field !== 'CUSTOM_FIELD' && rule.customFieldKey != null) {
       throw new FilterProblem([...path, 'customFieldKey'], 'is only for rules with field CUSTOM_FIELD.');
     }
@@ -211,7 +213,8 @@ class Compiler {
   private customFieldRule(rule: Record<string, unknown>, path: FilterPath): SQL {
     const at = (part: string): FilterPath => [...path, part];
     const key = rule.customFieldKey;
-    if (typeof key !== 'string' || key === '') throw new FilterProblem(at('customFieldKey'), 'names the custom field to test; it is required with CUSTOM_FIELD.');
+    if (typeof key !== 'string' || key === '')
+      throw new FilterProblem(at('customFieldKey'), 'names the custom field to test; it is required with CUSTOM_FIELD.');
     const definition = this.definitions.get(key);
     if (!definition) throw new FilterProblem(at('customFieldKey'), `${JSON.stringify(key)} is not a custom field of customers.`);
     const { operator, value } = rule;
@@ -224,7 +227,10 @@ class Compiler {
       MULTI_SELECT: ['CONTAINS'],
     };
     if (!allowed[definition.type].includes(operator as string)) {
-      throw new FilterProblem(at('operator'), `${JSON.stringify(operator)} does not apply to ${definition.type} custom fields; use ${allowed[definition.type].join(' or ')}.`);
+      throw new FilterProblem(
+        at('operator'),
+        `${JSON.stringify(operator)} does not apply to ${definition.type} custom fields; use ${allowed[definition.type].join(' or ')}.`,
+      );
     }
     const wrong = (kind: string): never => {
       throw new FilterProblem(at('value'), `must be ${kind} for the ${definition.type} custom field ${JSON.stringify(key)}.`);

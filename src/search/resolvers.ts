@@ -29,10 +29,13 @@ export const searchResolvers: Resolvers = {
   Mutation: {
     saveSearch: (_p, { input }, ctx) => payload(() => saveSearch(ctx.db, actorOf(ctx), input), { savedSearch: null }),
     deleteSavedSearch: (_p, { input }, ctx) =>
-      payload(async () => {
-        const { deletedSavedSearchId } = await deleteSavedSearch(ctx.db, actorOf(ctx), inputId(input.id, ['SavedSearch'], ['input', 'id']).id);
-        return { deletedSavedSearchId: toGlobalId('SavedSearch', deletedSavedSearchId) };
-      }, { deletedSavedSearchId: null }),
+      payload(
+        async () => {
+          const { deletedSavedSearchId } = await deleteSavedSearch(ctx.db, actorOf(ctx), inputId(input.id, ['SavedSearch'], ['input', 'id']).id);
+          return { deletedSavedSearchId: toGlobalId('SavedSearch', deletedSavedSearchId) };
+        },
+        { deletedSavedSearchId: null },
+      ),
   },
   SavedSearch: {
     id: globalIdField('SavedSearch'),

@@ -5,9 +5,9 @@ import { and, eq, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import type { Visibility } from '../auth/visibility';
+import { customers } from '../customers/tables';
 import type { Db } from '../db/client';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
-import { customers } from '../customers/tables';
 import type { CustomerOrder, CustomerSearchFilter, SaveSearchInput } from '../generated/graphql';
 import { nameAndTimeSorts, paginate, parsePageArgs, type PageArgs, type SortSpec } from '../graph/connection';
 import { badUserInput } from '../graph/errors';
@@ -137,4 +137,3 @@ export async function deleteSavedSearch(db: Db, actor: Actor, id: string): Promi
     return { deletedSavedSearchId: before.id };
   });
 }
-

@@ -3,9 +3,9 @@
 // and the reminders due in a date range, without those that must not be sent.
 import { and, eq, sql } from 'drizzle-orm';
 import { customers, customerStatuses } from '../customers/tables';
+import { paginate, parsePageArgs, type PageArgs, type SortSpec } from '../graph/connection';
 import type { Context } from '../graph/context';
 import { viewerOf } from '../graph/context';
-import { paginate, parsePageArgs, type PageArgs, type SortSpec } from '../graph/connection';
 import { badUserInput } from '../graph/errors';
 import { decodeIdArgument } from '../graph/ids';
 import { workAddresses } from '../work-addresses/tables';

@@ -5,13 +5,7 @@ import { globalIdField } from '../graph/fields';
 import { toGlobalId } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
 import { dueServiceRemindersPage, serviceReminderTypesPage, workAddressRemindersPage } from './loaders';
-import {
-  createServiceReminder,
-  createServiceReminderType,
-  deleteServiceReminder,
-  updateServiceReminder,
-  updateServiceReminderType,
-} from './service';
+import { createServiceReminder, createServiceReminderType, deleteServiceReminder, updateServiceReminder, updateServiceReminderType } from './service';
 
 export const serviceRemindersResolvers: Resolvers = {
   ServiceReminderType: {
@@ -33,13 +27,11 @@ export const serviceRemindersResolvers: Resolvers = {
     dueServiceReminders: (_p, args, ctx) => dueServiceRemindersPage(ctx, args),
   },
   Mutation: {
-    createServiceReminderType: (_p, { input }, ctx) =>
-      payload(() => createServiceReminderType(ctx.db, actorOf(ctx), input), { serviceReminderType: null }),
+    createServiceReminderType: (_p, { input }, ctx) => payload(() => createServiceReminderType(ctx.db, actorOf(ctx), input), { serviceReminderType: null }),
     updateServiceReminderType: (_p, { input }, ctx) =>
-      payload(
-        () => updateServiceReminderType(ctx.db, actorOf(ctx), inputId(input.id, ['ServiceReminderType'], ['input', 'id']).id, input),
-        { serviceReminderType: null },
-      ),
+      payload(() => updateServiceReminderType(ctx.db, actorOf(ctx), inputId(input.id, ['ServiceReminderType'], ['input', 'id']).id, input), {
+        serviceReminderType: null,
+      }),
     createServiceReminder: (_p, { input }, ctx) => payload(() => createServiceReminder(ctx.db, actorOf(ctx), input), { serviceReminder: null }),
     updateServiceReminder: (_p, { input }, ctx) =>
       payload(() => updateServiceReminder(ctx.db, actorOf(ctx), inputId(input.id, ['ServiceReminder'], ['input', 'id']).id, input), {
@@ -48,7 +40,12 @@ export const serviceRemindersResolvers: Resolvers = {
     deleteServiceReminder: (_p, { input }, ctx) =>
       payload(
         async () => {
-          const { deletedServiceReminderId } = await deleteServiceReminder(ctx.db, actorOf(ctx), inputId(input.id, ['ServiceReminder'], ['input', 'id']).id, input);
+          const { deletedServiceReminderId } = await deleteServiceReminder(
+            ctx.db,
+            actorOf(ctx),
+            inputId(input.id, ['ServiceReminder'], ['input', 'id']).id,
+            input,
+          );
           return { deletedServiceReminderId: toGlobalId('ServiceReminder', deletedServiceReminderId) };
         },
         { deletedServiceReminderId: null },

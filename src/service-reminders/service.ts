@@ -157,7 +157,11 @@ export async function createServiceReminder(db: Db, actor: Actor, input: CreateS
       .for('share');
     if (!address) throw notFound(['input', 'workAddressId'], 'work address');
     if (address.status === 'DORMANT') {
-      throw userError(['input', 'workAddressId'], 'workAddressId: the work address is dormant and gets no service reminders; make it active first.', 'INVALID_STATE');
+      throw userError(
+        ['input', 'workAddressId'],
+        'workAddressId: the work address is dormant and gets no service reminders; make it active first.',
+        'INVALID_STATE',
+      );
     }
     const type = await usableType(tx, actor, input.typeId, ['input', 'typeId']);
     const assetId = input.assetId ? await assetAt(tx, actor, input.assetId, address.id, ['input', 'assetId']) : null;
@@ -213,7 +217,12 @@ export async function updateServiceReminder(
   });
 }
 
-export async function deleteServiceReminder(db: Db, actor: Actor, reminderId: string, input: DeleteServiceReminderInput): Promise<{ deletedServiceReminderId: string }> {
+export async function deleteServiceReminder(
+  db: Db,
+  actor: Actor,
+  reminderId: string,
+  input: DeleteServiceReminderInput,
+): Promise<{ deletedServiceReminderId: string }> {
   const { expectedVersion: version } = validate(z.object({ expectedVersion }), { expectedVersion: input.expectedVersion });
   return db.transaction(async (tx) => {
     const before = await lockForUpdate(tx, serviceReminders, actor, reminderId, version, 'service reminder');

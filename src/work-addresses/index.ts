@@ -2,9 +2,9 @@
 // What it brings to the server (src/graph/area.ts); listed once in src/areas.ts.
 import { anonymisedAddress } from '../db/record-children';
 import { defineArea } from '../graph/area';
-import { workAddresses } from './tables';
 import { workAddressesResolvers } from './resolvers';
 import { workAddressesRules } from './rules';
+import { workAddresses } from './tables';
 
 export const workAddressesArea = defineArea({
   name: 'work-addresses',
@@ -20,7 +20,15 @@ export const workAddressesArea = defineArea({
       customer: workAddresses.customerId,
       onDelete: 'delete',
       anonymise: {
-        set: { ...anonymisedAddress, occupierTitle: null, occupierFirstName: null, occupierSurname: 'Occupier', occupierEmail: null, occupierPhone: null, preferences: null },
+        set: {
+          ...anonymisedAddress,
+          occupierTitle: null,
+          occupierFirstName: null,
+          occupierSurname: 'Occupier',
+          occupierEmail: null,
+          occupierPhone: null,
+          preferences: null,
+        },
       },
       trail: true,
     },

@@ -2,9 +2,9 @@
 // the request: a list of customers each asking for its work addresses costs one query per page.
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import type { Context } from '../graph/context';
-import { parsePageArgs, type PageArgs, type SortSpec } from '../graph/connection';
 import type { WorkAddressFilter } from '../generated/graphql';
+import { parsePageArgs, type PageArgs, type SortSpec } from '../graph/connection';
+import type { Context } from '../graph/context';
 import { decodeIdArgument } from '../graph/ids';
 import { workAddresses } from './tables';
 

@@ -8,7 +8,15 @@ import { customerWorkAddressesPage } from './loaders';
 import { createWorkAddress, updateWorkAddress } from './service';
 
 /** Lines, town, county, postcode and country on one line, blanks skipped. */
-export function formatPostal(a: { line1: string; line2: string | null; line3: string | null; town: string | null; county: string | null; postcode: string | null; country: string }): string {
+export function formatPostal(a: {
+  line1: string;
+  line2: string | null;
+  line3: string | null;
+  town: string | null;
+  county: string | null;
+  postcode: string | null;
+  country: string;
+}): string {
   return [a.line1, a.line2, a.line3, a.town, a.county, a.postcode, a.country].filter((p) => p && p.trim()).join(', ');
 }
 

@@ -4,11 +4,11 @@
 import type { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import { visibleBranch } from '../branches/service';
-import { visibleCustomerId } from '../records/owner';
 import type { Db } from '../db/client';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
 import type { CreateWorkAddressInput, UpdateWorkAddressInput, WorkAddressOccupierInput } from '../generated/graphql';
 import { fromZodIssues, userError } from '../graph/user-errors';
+import { visibleCustomerId } from '../records/owner';
 import { newWorkAddressSchema, workAddressChangesSchema } from './fields';
 import { workAddresses, type WorkAddressRow } from './tables';
 
@@ -86,12 +86,7 @@ export async function createWorkAddress(db: Db, actor: Actor, input: CreateWorkA
   });
 }
 
-export async function updateWorkAddress(
-  db: Db,
-  actor: Actor,
-  workAddressId: string,
-  input: UpdateWorkAddressInput,
-): Promise<{ workAddress: WorkAddressRow }> {
+export async function updateWorkAddress(db: Db, actor: Actor, workAddressId: string, input: UpdateWorkAddressInput): Promise<{ workAddress: WorkAddressRow }> {
   const { id: _id, expectedVersion, branchId, landlordId, landlordIsInvoiceAddress, ...rest } = input;
   void _id;
   const changes = validateWorkAddress(workAddressChangesSchema, flatten(rest));
@@ -105,8 +100,7 @@ export async function updateWorkAddress(
       relations.branchId = branchId === null ? null : await checkBranch(tx, actor, before.customerId, branchId, ['input', 'branchId']);
     }
     if (landlordId !== undefined) {
-      relations.landlordCustomerId =
-        landlordId === null ? null : await checkLandlord(tx, actor, before.customerId, landlordId, ['input', 'landlordId']);
+      relations.landlordCustomerId = landlordId === null ? null : await checkLandlord(tx, actor, before.customerId, landlordId, ['input', 'landlordId']);
       // No landlord, nothing to invoice: clearing the landlord turns the flag off unless told otherwise.
       if (landlordId === null && landlordIsInvoiceAddress === undefined) relations.landlordIsInvoiceAddress = false;
     }

@@ -5,11 +5,11 @@ import { and, eq, sql } from 'drizzle-orm';
 import { assertStatusPermitted } from '../../src/access/status-group-service';
 import { assignStatusGroups } from '../../src/access/status-groups';
 import { userStatusGroups } from '../../src/access/tables';
-import { auditEntries } from '../../src/audit/tables';
+import { RecordVisibility } from '../../src/access/visibility';
 import type { Actor } from '../../src/audit/service';
+import { auditEntries } from '../../src/audit/tables';
 import { systemActor } from '../../src/auth/actor';
 import type { Role } from '../../src/auth/roles';
-import { RecordVisibility } from '../../src/access/visibility';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
 import { UserErrors } from '../../src/graph/user-errors';
@@ -252,7 +252,14 @@ describe('changeCustomerStatus for a user limited to a group', () => {
 // The check itself, for the cases GraphQL does not reach (system jobs, portal tokens).
 describe('assertStatusPermitted (the check for status changes)', () => {
   const base = () => ({ organisationId: org.organisationId, requestId: null, currency: 'GBP', visibility: new RecordVisibility(org.organisationId, null) });
-  const userActor = (userGlobalId: string, role: Role): Actor => ({ ...base(), kind: 'user', userId: uuid(userGlobalId), role, isAdmin: role === 'ADMIN', portalTokenId: null });
+  const userActor = (userGlobalId: string, role: Role): Actor => ({
+    ...base(),
+    kind: 'user',
+    userId: uuid(userGlobalId),
+    role,
+    isAdmin: role === 'ADMIN',
+    portalTokenId: null,
+  });
   const portalActor = (portalTokenId: string): Actor => ({ ...base(), kind: 'portal', userId: null, role: null, isAdmin: false, portalTokenId });
   const check = (actor: Actor, from: string | null | undefined, to: string | undefined) =>
     assertStatusPermitted(server.database.db, actor, from ? uuid(from) : null, uuid(to!)).then(
@@ -278,9 +285,7 @@ describe('assertStatusPermitted (the check for status changes)', () => {
   it('does not limit admins or the server’s own jobs, but does limit a portal token', async () => {
     expect(await check(userActor(salesUserId, 'ADMIN'), ref.statuses.C, ref.statuses.Z)).toBe('permitted');
     expect(await check(systemActor(org.organisationId, 'test'), ref.statuses.C, ref.statuses.Z)).toBe('permitted');
-    expect(await check(portalActor('00000000-0000-0000-0000-000000000001'), null, ref.statuses.A)).toBe(
-      'input.statusId:STATUS_NOT_PERMITTED',
-    );
+    expect(await check(portalActor('00000000-0000-0000-0000-000000000001'), null, ref.statuses.A)).toBe('input.statusId:STATUS_NOT_PERMITTED');
   });
 });
 

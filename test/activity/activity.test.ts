@@ -49,7 +49,11 @@ async function customer(token = org.adminToken, name = 'Harbour View Lettings', 
 }
 
 async function lead(name = 'Prospect Ltd'): Promise<string> {
-  const res = await server.graphql(`mutation($input: CreateLeadInput!) { createLead(input: $input) { lead { id } userErrors { code } } }`, { input: { name } }, org.adminToken);
+  const res = await server.graphql(
+    `mutation($input: CreateLeadInput!) { createLead(input: $input) { lead { id } userErrors { code } } }`,
+    { input: { name } },
+    org.adminToken,
+  );
   expect(res.data!.createLead.userErrors).toEqual([]);
   return res.data!.createLead.lead.id;
 }
@@ -170,7 +174,11 @@ describe('notes', () => {
     expect(saved).not.toMatch(/script|javascript|onerror|onclick|onmouseover|iframe|<img/i);
 
     // The same on update.
-    const updated = await server.graphql(UPDATE_NOTE, { input: { id: res.data!.createNote.note.id, body: '<a href="javascript:void(0)" onclick="x()">x</a><script>y()</script>' } }, org.adminToken);
+    const updated = await server.graphql(
+      UPDATE_NOTE,
+      { input: { id: res.data!.createNote.note.id, body: '<a href="javascript:void(0)" onclick="x()">x</a><script>y()</script>' } },
+      org.adminToken,
+    );
     expect(updated.data!.updateNote.note.body).toBe('<a>x</a>');
   });
 
@@ -262,23 +270,46 @@ describe('tasks', () => {
       return res.data!.createTask.task;
     };
     const overdueCall = await make({ type: 'PHONE_CALL', subject: 'Chase quote', dueAt: at(-48 * hour), priority: 'HIGH' });
-    expect(overdueCall).toMatchObject({ type: 'PHONE_CALL', priority: 'HIGH', isOverdue: true, completedAt: null, version: 1, assignee: { name: expect.any(String) } });
+    expect(overdueCall).toMatchObject({
+      type: 'PHONE_CALL',
+      priority: 'HIGH',
+      isOverdue: true,
+      completedAt: null,
+      version: 1,
+      assignee: { name: expect.any(String) },
+    });
     const overdueEmail = await make({ type: 'EMAIL', subject: 'Send brochure', dueAt: at(-24 * hour) });
-    const visit = await make({ type: 'APPOINTMENT', subject: 'Survey', details: 'Bring ladder', dueAt: at(24 * hour), workAddressId: address, assigneeId: salesId });
+    const visit = await make({
+      type: 'APPOINTMENT',
+      subject: 'Survey',
+      details: 'Bring ladder',
+      dueAt: at(24 * hour),
+      workAddressId: address,
+      assigneeId: salesId,
+    });
     expect(visit).toMatchObject({ priority: 'NORMAL', isOverdue: false, workAddress: { id: address }, assignee: { name: 'SALES user' } });
     const reminder = await make({ type: 'REMINDER', subject: 'Renewal', dueAt: at(48 * hour) });
     const done = await make({ type: 'PHONE_CALL', subject: 'Welcome call', dueAt: at(-hour) });
 
     const completed = await server.graphql(COMPLETE_TASK, { input: { id: done.id, expectedVersion: 1 } }, org.adminToken);
     expect(completed.data!.completeTask.userErrors).toEqual([]);
-    expect(completed.data!.completeTask.task).toMatchObject({ completedAt: expect.any(String), isOverdue: false, version: 2, completedBy: { name: expect.any(String) } });
+    expect(completed.data!.completeTask.task).toMatchObject({
+      completedAt: expect.any(String),
+      isOverdue: false,
+      version: 2,
+      completedBy: { name: expect.any(String) },
+    });
     const twice = await server.graphql(COMPLETE_TASK, { input: { id: done.id } }, org.adminToken);
     expect(errorCodes(twice.data!.completeTask.userErrors)).toEqual(['input.id:INVALID_STATE']);
     const editDone = await server.graphql(UPDATE_TASK, { input: { id: done.id, subject: 'Too late' } }, org.adminToken);
     expect(errorCodes(editDone.data!.updateTask.userErrors)).toEqual(['input.id:INVALID_STATE']);
 
     const view = async (args: string) => {
-      const res = await server.graphql(`query($id: ID!) { customer(id: $id) { tasks${args} { totalCount nodes { subject } } } }`, { id: ownerId }, org.adminToken);
+      const res = await server.graphql(
+        `query($id: ID!) { customer(id: $id) { tasks${args} { totalCount nodes { subject } } } }`,
+        { id: ownerId },
+        org.adminToken,
+      );
       expect(res.errors).toBeUndefined();
       const { totalCount, nodes } = res.data!.customer.tasks;
       expect(nodes.length).toBe(totalCount);
@@ -319,7 +350,10 @@ describe('tasks', () => {
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ ownerId, type: 'REMINDER', subject: ' ', dueAt: at(hour) }, 'input.subject:REQUIRED'],
       [{ ownerId, type: 'REMINDER', subject: 'x'.repeat(201), dueAt: at(hour) }, 'input.subject:TOO_LONG'],
-      [{ ownerId, type: 'REMINDER', subject: 'ok', dueAt: at(hour), assigneeId: toGlobalId('User', '00000000-0000-0000-0000-000000000000') }, 'input.assigneeId:NOT_FOUND'],
+      [
+        { ownerId, type: 'REMINDER', subject: 'ok', dueAt: at(hour), assigneeId: toGlobalId('User', '00000000-0000-0000-0000-000000000000') },
+        'input.assigneeId:NOT_FOUND',
+      ],
       [{ ownerId, type: 'REMINDER', subject: 'ok', dueAt: at(hour), assigneeId: ownerId }, 'input.assigneeId:INVALID'],
       [{ ownerId: leadId, type: 'REMINDER', subject: 'ok', dueAt: at(hour), workAddressId: await workAddress(ownerId) }, 'input.workAddressId:INVALID'],
     ];
@@ -331,21 +365,26 @@ describe('tasks', () => {
     expect(await countOf(ownerId, 'tasks')).toBe(0);
     expect(await countOf(leadId, 'tasks')).toBe(0);
 
-    const task = (await server.graphql(CREATE_TASK, { input: { ownerId: leadId, type: 'SMS', subject: 'Text them', dueAt: at(hour) } }, org.adminToken)).data!.createTask.task;
+    const task = (await server.graphql(CREATE_TASK, { input: { ownerId: leadId, type: 'SMS', subject: 'Text them', dueAt: at(hour) } }, org.adminToken)).data!
+      .createTask.task;
     const blank = await server.graphql(UPDATE_TASK, { input: { id: task.id, subject: '', priority: 'HIGH' } }, org.adminToken);
     expect(errorCodes(blank.data!.updateTask.userErrors)).toEqual(['input.subject:REQUIRED']);
     const clearDue = await server.graphql(UPDATE_TASK, { input: { id: task.id, dueAt: null } }, org.adminToken);
     expect(errorCodes(clearDue.data!.updateTask.userErrors)).toEqual(['input.dueAt:REQUIRED']);
     const future = await server.graphql(COMPLETE_TASK, { input: { id: task.id, completedAt: at(24 * hour) } }, org.adminToken);
     expect(errorCodes(future.data!.completeTask.userErrors)).toEqual(['input.completedAt:INVALID']);
-    const read = await server.graphql(`query($id: ID!) { lead(id: $id) { tasks { nodes { subject priority completedAt version } } } }`, { id: leadId }, org.adminToken);
+    const read = await server.graphql(
+      `query($id: ID!) { lead(id: $id) { tasks { nodes { subject priority completedAt version } } } }`,
+      { id: leadId },
+      org.adminToken,
+    );
     expect(read.data!.lead.tasks.nodes).toEqual([{ subject: 'Text them', priority: 'NORMAL', completedAt: null, version: 1 }]);
   });
 
   it("hides another owner's customer's tasks from a sales user (not found), and refuses READ_ONLY", async () => {
     const ownerId = await customer();
-    const task = (await server.graphql(CREATE_TASK, { input: { ownerId, type: 'REMINDER', subject: 'Private', dueAt: at(hour) } }, org.adminToken)).data!.createTask
-      .task;
+    const task = (await server.graphql(CREATE_TASK, { input: { ownerId, type: 'REMINDER', subject: 'Private', dueAt: at(hour) } }, org.adminToken)).data!
+      .createTask.task;
     const create = await server.graphql(CREATE_TASK, { input: { ownerId, type: 'REMINDER', subject: 'Sneaky', dueAt: at(hour) } }, salesToken);
     expect(errorCodes(create.data!.createTask.userErrors)).toEqual(['input.ownerId:NOT_FOUND']);
     for (const [query, name] of [
@@ -372,7 +411,16 @@ describe('communications log', () => {
     const contactId = contacts.data!.customer.contacts.nodes[0].id;
     const older = await server.graphql(
       LOG,
-      { input: { ownerId, contactId, channel: 'EMAIL', subject: 'Your quote', summary: 'Sent the quote PDF', sentAt: new Date(Date.now() - 86_400_000).toISOString() } },
+      {
+        input: {
+          ownerId,
+          contactId,
+          channel: 'EMAIL',
+          subject: 'Your quote',
+          summary: 'Sent the quote PDF',
+          sentAt: new Date(Date.now() - 86_400_000).toISOString(),
+        },
+      },
       org.adminToken,
     );
     expect(older.data!.logCommunication.userErrors).toEqual([]);
@@ -387,7 +435,11 @@ describe('communications log', () => {
     });
     const newer = await server.graphql(LOG, { input: { ownerId, channel: 'PHONE_CALL', direction: 'INBOUND', summary: 'Asked about dates' } }, org.adminToken);
     expect(newer.data!.logCommunication.communication).toMatchObject({ channel: 'PHONE_CALL', direction: 'INBOUND', contact: null });
-    const list = await server.graphql(`query($id: ID!) { customer(id: $id) { communications { totalCount nodes { channel } } } }`, { id: ownerId }, org.adminToken);
+    const list = await server.graphql(
+      `query($id: ID!) { customer(id: $id) { communications { totalCount nodes { channel } } } }`,
+      { id: ownerId },
+      org.adminToken,
+    );
     expect(list.data!.customer.communications).toEqual({ totalCount: 2, nodes: [{ channel: 'PHONE_CALL' }, { channel: 'EMAIL' }] });
 
     const leadId = await lead('Chatty Lead');
@@ -440,7 +492,11 @@ describe('expiries', () => {
       org.adminToken,
     );
     expect(updated.data!.updateExpiry.expiry).toMatchObject({ endsOn: '2026-06-30', notes: 'Unhappy with response times', version: 2 });
-    const list = await server.graphql(`query($id: ID!) { customer(id: $id) { expiries { totalCount nodes { supplier endsOn } } } }`, { id: ownerId }, org.adminToken);
+    const list = await server.graphql(
+      `query($id: ID!) { customer(id: $id) { expiries { totalCount nodes { supplier endsOn } } } }`,
+      { id: ownerId },
+      org.adminToken,
+    );
     expect(list.data!.customer.expiries).toEqual({
       totalCount: 2,
       nodes: [
@@ -453,7 +509,11 @@ describe('expiries', () => {
     expect(await countOf(ownerId, 'expiries')).toBe(1);
 
     const leadId = await lead('Expiring Lead');
-    const onLead = await server.graphql(CREATE_EXPIRY, { input: { ownerId: leadId, supplier: 'Incumbent', description: 'Cleaning', endsOn: '2026-09-01' } }, org.adminToken);
+    const onLead = await server.graphql(
+      CREATE_EXPIRY,
+      { input: { ownerId: leadId, supplier: 'Incumbent', description: 'Cleaning', endsOn: '2026-09-01' } },
+      org.adminToken,
+    );
     expect(onLead.data!.createExpiry.expiry).toMatchObject({ lead: { id: leadId }, customer: null });
     const leadList = await server.graphql(`query($id: ID!) { lead(id: $id) { expiries { nodes { supplier } } } }`, { id: leadId }, org.adminToken);
     expect(leadList.data!.lead.expiries.nodes).toEqual([{ supplier: 'Incumbent' }]);
@@ -467,8 +527,8 @@ describe('expiries', () => {
     expect(errorCodes(long.data!.createExpiry.userErrors)).toEqual(['input.description:TOO_LONG']);
     expect(await countOf(ownerId, 'expiries')).toBe(0);
 
-    const expiry = (await server.graphql(CREATE_EXPIRY, { input: { ownerId, supplier: 'S', description: 'D', endsOn: '2026-01-01' } }, org.adminToken)).data!.createExpiry
-      .expiry;
+    const expiry = (await server.graphql(CREATE_EXPIRY, { input: { ownerId, supplier: 'S', description: 'D', endsOn: '2026-01-01' } }, org.adminToken)).data!
+      .createExpiry.expiry;
     const clear = await server.graphql(UPDATE_EXPIRY, { input: { id: expiry.id, supplier: null } }, org.adminToken);
     expect(errorCodes(clear.data!.updateExpiry.userErrors)).toEqual(['input.supplier:REQUIRED']);
     const badDate = await server.graphql(UPDATE_EXPIRY, { input: { id: expiry.id, endsOn: '2026-02-30' } }, org.adminToken);
@@ -519,7 +579,11 @@ describe('a converted lead', () => {
     await server.database.db.execute(sql`update leads set status = 'CONVERTED' where id = ${parseGlobalId(leadId)!.id}`);
     const note = await server.graphql(CREATE_NOTE, { input: { ownerId: leadId, body: 'After conversion' } }, org.adminToken);
     expect(note.data!.createNote.userErrors).toEqual([]);
-    const task = await server.graphql(CREATE_TASK, { input: { ownerId: leadId, type: 'REMINDER', subject: 'x', dueAt: new Date().toISOString() } }, org.adminToken);
+    const task = await server.graphql(
+      CREATE_TASK,
+      { input: { ownerId: leadId, type: 'REMINDER', subject: 'x', dueAt: new Date().toISOString() } },
+      org.adminToken,
+    );
     expect(errorCodes(task.data!.createTask.userErrors)).toEqual(['input:INVALID_STATE']);
     const log = await server.graphql(LOG, { input: { ownerId: leadId, channel: 'SMS' } }, org.adminToken);
     expect(errorCodes(log.data!.logCommunication.userErrors)).toEqual(['input:INVALID_STATE']);
@@ -544,9 +608,25 @@ describe('query count', () => {
       for (let n = 0; n < 2; n++) {
         const results = await Promise.all([
           server.graphql(CREATE_NOTE, { input: { ownerId, body: `Note ${n}`, important: n === 0, workAddressId: address } }, counting.adminToken),
-          server.graphql(CREATE_TASK, { input: { ownerId, type: 'PHONE_CALL', subject: `Task ${n}`, dueAt: new Date(Date.now() + (2 * n - 1) * 86_400_000).toISOString(), workAddressId: address } }, counting.adminToken),
+          server.graphql(
+            CREATE_TASK,
+            {
+              input: {
+                ownerId,
+                type: 'PHONE_CALL',
+                subject: `Task ${n}`,
+                dueAt: new Date(Date.now() + (2 * n - 1) * 86_400_000).toISOString(),
+                workAddressId: address,
+              },
+            },
+            counting.adminToken,
+          ),
           server.graphql(LOG, { input: { ownerId, channel: 'EMAIL', contactId, subject: `Mail ${n}` } }, counting.adminToken),
-          server.graphql(CREATE_EXPIRY, { input: { ownerId, supplier: `Supplier ${n}`, description: 'Service', endsOn: `2027-0${n + 1}-01` } }, counting.adminToken),
+          server.graphql(
+            CREATE_EXPIRY,
+            { input: { ownerId, supplier: `Supplier ${n}`, description: 'Service', endsOn: `2027-0${n + 1}-01` } },
+            counting.adminToken,
+          ),
         ]);
         for (const r of results) expect(r.errors).toBeUndefined();
       }

@@ -7,8 +7,8 @@ import { createDemoAssets } from '../../src/assets/demo';
 import { assets as assetsTable } from '../../src/assets/tables';
 import { parseGlobalId, toGlobalId } from '../../src/graph/ids';
 import { workAddresses } from '../../src/work-addresses/tables';
-import { CREATE_CUSTOMER, customerInput, startTestOrganisation, readReference, type Reference } from '../helpers/reference';
 import { flows } from '../helpers/flows';
+import { CREATE_CUSTOMER, customerInput, startTestOrganisation, readReference, type Reference } from '../helpers/reference';
 import { createTestOrganisation, errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
@@ -252,11 +252,15 @@ describe('assets', () => {
     expect(errorCodes(otherMake.data!.updateAsset.userErrors)).toEqual(['input.modelId:INVALID']);
     const moved = await server.graphql(UPDATE_ASSET, { input: { id: good.asset.id, workAddressId: theirs } }, org.adminToken);
     expect(errorCodes(moved.data!.updateAsset.userErrors)).toEqual(['input.workAddressId:INVALID']);
-    const unchanged = await server.graphql(`query($id: ID!) { node(id: $id) { ... on Asset { version make { name } } } }`, { id: good.asset.id }, org.adminToken);
+    const unchanged = await server.graphql(
+      `query($id: ID!) { node(id: $id) { ... on Asset { version make { name } } } }`,
+      { id: good.asset.id },
+      org.adminToken,
+    );
     expect(unchanged.data!.node).toEqual({ version: 1, make: { name: 'Worcester Bosch' } });
   });
 
-  it("is not found for a sales user who does not see the customer, and forbidden to READ_ONLY", async () => {
+  it('is not found for a sales user who does not see the customer, and forbidden to READ_ONLY', async () => {
     const customerId = await createCustomer('Admin Owned Ltd');
     const existing = await asset({ customerId, description: 'Hidden' });
     const sales = await org.tokenFor('SALES');
@@ -327,8 +331,8 @@ describe('assets', () => {
     const ref2 = await readReference(server, org2.adminToken);
     const group = (await server.graphql(CREATE_ITEM, { input: { list: 'GROUP', name: 'Boilers' } }, org2.adminToken)).data!.createAssetListItem.item.id;
     const make = (await server.graphql(CREATE_ITEM, { input: { list: 'MAKE', name: 'Baxi' } }, org2.adminToken)).data!.createAssetListItem.item.id;
-    const model = (await server.graphql(CREATE_ITEM, { input: { list: 'MODEL', name: '800', makeId: make } }, org2.adminToken)).data!
-      .createAssetListItem.item.id;
+    const model = (await server.graphql(CREATE_ITEM, { input: { list: 'MODEL', name: '800', makeId: make } }, org2.adminToken)).data!.createAssetListItem.item
+      .id;
     const query = `query($n: Int!) { customers(first: $n) { nodes { name assets(first: 5) { totalCount nodes {
       description group { name } make { name } model { name } fuelType { name } location { name } workAddress { line1 } } } } } }`;
     const counts: number[] = [];
@@ -397,7 +401,10 @@ describe('another organisation', () => {
     expect(read.data).toEqual({ nodes: [null, null, null, null, null], customer: { assets: { totalCount: 0 } } });
     const after = await server.graphql(`{ assetGroups { id name } }`, {}, other.adminToken);
     expect(after.data!.assetGroups).toContainEqual({ id: group, name: 'Boilers' });
-    const [row] = await server.database.db.select().from(assetsTable).where(eq(assetsTable.id, parseGlobalId(asset.id)!.id));
+    const [row] = await server.database.db
+      .select()
+      .from(assetsTable)
+      .where(eq(assetsTable.id, parseGlobalId(asset.id)!.id));
     expect(row!.version).toBe(1);
   });
 });

@@ -4,8 +4,8 @@
 import { writeCustomerReads } from '../../src/audit/read-log-plugin';
 import { auditEntries, recordReads } from '../../src/audit/tables';
 import { parseGlobalId } from '../../src/graph/ids';
-import { startTestOrganisation, type Reference } from '../helpers/reference';
 import { flows } from '../helpers/flows';
+import { startTestOrganisation, type Reference } from '../helpers/reference';
 import { createTestOrganisation, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;

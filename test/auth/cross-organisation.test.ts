@@ -3,25 +3,25 @@
 // the other's. The operations are built from the schema, so a new root field is covered unasked.
 import { sql } from 'drizzle-orm';
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
-import { selectRows } from '../../src/db/client';
-import { allTables } from '../helpers/all-tables';
-import { toGlobalId, type NodeType } from '../../src/graph/ids';
-import { buildSchema } from '../../src/graph/schema';
-import { composition } from '../../src/areas';
 import { statusGroups } from '../../src/access/tables';
-import { raiseInvoice } from '../../src/invoices/service';
+import { composition } from '../../src/areas';
+import { systemActor } from '../../src/auth/actor';
+import { hashToken } from '../../src/auth/tokens';
+import { selectRows } from '../../src/db/client';
+import { toGlobalId, type NodeType } from '../../src/graph/ids';
 import { parseGlobalId } from '../../src/graph/ids';
+import { buildSchema } from '../../src/graph/schema';
+import { raiseInvoice } from '../../src/invoices/service';
 import { raiseSalesOrderFromQuote } from '../../src/pipeline/sales-orders';
 import { quotes } from '../../src/pipeline/tables';
 import { portalTokens } from '../../src/portal/tables';
-import { hashToken } from '../../src/auth/tokens';
 import { generatePortalToken } from '../../src/portal/tokens';
+import { allTables } from '../helpers/all-tables';
 import { adminMutation } from '../helpers/customer-record';
 import { flows } from '../helpers/flows';
 import { operationFor, schemaFieldsOf } from '../helpers/operations';
 import { CREATE_CUSTOMER, customerInput, readReference } from '../helpers/reference';
 import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
-import { systemActor } from '../../src/auth/actor';
 
 const schema = buildSchema(composition, { shield: false });
 let server: TestServer;
@@ -36,11 +36,17 @@ const nodeTableList = [...composition.nodes].flatMap(([type, source]) => (source
 /** The same records in both organisations: a customer and a lead with a contact and an address each, a grant, a portal token. */
 async function populate(org: TestOrganisation) {
   const ref = await readReference(server, org.adminToken);
-  const customer = await server.graphql(CREATE_CUSTOMER, { input: customerInput(ref, { name: 'Identical Ltd', contacts: [{ surname: 'Twin' }] }) }, org.adminToken);
+  const customer = await server.graphql(
+    CREATE_CUSTOMER,
+    { input: customerInput(ref, { name: 'Identical Ltd', contacts: [{ surname: 'Twin' }] }) },
+    org.adminToken,
+  );
   const customerId = customer.data!.createCustomer.customer.id;
   const lead = await server.graphql(
     `mutation($input: CreateLeadInput!) { createLead(input: $input) { lead { id } } }`,
-    { input: { name: 'Identical Lead', contacts: [{ surname: 'Twin' }], addresses: [{ type: 'BILLING', line1: '1 Same St', town: 'Sameton', country: 'GB' }] } },
+    {
+      input: { name: 'Identical Lead', contacts: [{ surname: 'Twin' }], addresses: [{ type: 'BILLING', line1: '1 Same St', town: 'Sameton', country: 'GB' }] },
+    },
     org.adminToken,
   );
   const salesId = await org.userIdFor('SALES');
@@ -66,8 +72,15 @@ async function populate(org: TestOrganisation) {
   expect(lead.data!.createLead.lead.id).toBeTruthy();
   // Something of every area of the customer record.
   const make = (mutation: string, input: Record<string, unknown>) => adminMutation(server, org, mutation, input);
-  const branch = await make(`mutation($input: CreateBranchInput!) { createBranch(input: $input) { branch { id } userErrors { code field message } } }`, { customerId, name: 'Twin branch', line1: '1 Twin Rd' });
-  const work = await make(`mutation($input: CreateWorkAddressInput!) { createWorkAddress(input: $input) { workAddress { id } userErrors { code field message } } }`, { customerId, branchId: branch.branch.id, line1: '2 Twin Rd', postcode: 'TW1 1NS' });
+  const branch = await make(`mutation($input: CreateBranchInput!) { createBranch(input: $input) { branch { id } userErrors { code field message } } }`, {
+    customerId,
+    name: 'Twin branch',
+    line1: '1 Twin Rd',
+  });
+  const work = await make(
+    `mutation($input: CreateWorkAddressInput!) { createWorkAddress(input: $input) { workAddress { id } userErrors { code field message } } }`,
+    { customerId, branchId: branch.branch.id, line1: '2 Twin Rd', postcode: 'TW1 1NS' },
+  );
   const listItem = (input: Record<string, unknown>) =>
     make(`mutation($input: CreateAssetListItemInput!) { createAssetListItem(input: $input) { item { id } userErrors { code field message } } }`, input);
   const group = await listItem({ list: 'GROUP', name: 'Boilers' });
@@ -75,20 +88,67 @@ async function populate(org: TestOrganisation) {
   await listItem({ list: 'MODEL', name: 'Greenstar', makeId: assetMake.item.id });
   await listItem({ list: 'FUEL_TYPE', name: 'Gas' });
   await listItem({ list: 'LOCATION', name: 'Kitchen' });
-  await make(`mutation($input: CreateAssetInput!) { createAsset(input: $input) { asset { id } userErrors { code field message } } }`, { customerId, workAddressId: work.workAddress.id, groupId: group.item.id, description: 'Twin boiler' });
+  await make(`mutation($input: CreateAssetInput!) { createAsset(input: $input) { asset { id } userErrors { code field message } } }`, {
+    customerId,
+    workAddressId: work.workAddress.id,
+    groupId: group.item.id,
+    description: 'Twin boiler',
+  });
   // The sales pipeline: an opportunity, a quote signed (in the database until signQuote exists) with its sales order, a job, an estimate.
-  await make(`mutation($input: CreateOpportunityInput!) { createOpportunity(input: $input) { opportunity { id } userErrors { code field message } } }`, { recordId: customerId, name: 'Twin opportunity' });
-  const twinQuote = await make(`mutation($input: CreateQuoteInput!) { createQuote(input: $input) { quote { id } userErrors { code field message } } }`, { recordId: customerId, lines: [{ description: 'Twin line', quantity: '1', unitPriceMinor: 100 }] });
-  const [signedQuote] = await server.database.db.update(quotes).set({ status: 'SIGNED', signedAt: new Date() }).where(sql`${quotes.id} = ${parseGlobalId(twinQuote.quote.id)!.id}`).returning();
+  await make(`mutation($input: CreateOpportunityInput!) { createOpportunity(input: $input) { opportunity { id } userErrors { code field message } } }`, {
+    recordId: customerId,
+    name: 'Twin opportunity',
+  });
+  const twinQuote = await make(`mutation($input: CreateQuoteInput!) { createQuote(input: $input) { quote { id } userErrors { code field message } } }`, {
+    recordId: customerId,
+    lines: [{ description: 'Twin line', quantity: '1', unitPriceMinor: 100 }],
+  });
+  const [signedQuote] = await server.database.db
+    .update(quotes)
+    .set({ status: 'SIGNED', signedAt: new Date() })
+    .where(sql`${quotes.id} = ${parseGlobalId(twinQuote.quote.id)!.id}`)
+    .returning();
   await server.database.db.transaction((tx) => raiseSalesOrderFromQuote(tx, systemActor(org.organisationId, 'test'), signedQuote!));
-  await make(`mutation($input: CreateJobInput!) { createJob(input: $input) { job { id } userErrors { code field message } } }`, { customerId, workAddressId: work.workAddress.id, description: 'Twin job' });
-  await make(`mutation($input: CreateEstimateInput!) { createEstimate(input: $input) { estimate { id } userErrors { code field message } } }`, { customerId, workAddressId: work.workAddress.id, description: 'Twin estimate', amount: { amountMinor: 100 } });
-  await make(`mutation($input: CreateNoteInput!) { createNote(input: $input) { note { id } userErrors { code field message } } }`, { ownerId: customerId, body: 'Twin note' });
-  await make(`mutation($input: CreateTaskInput!) { createTask(input: $input) { task { id } userErrors { code field message } } }`, { ownerId: customerId, type: 'REMINDER', subject: 'Twin task', dueAt: '2099-01-01T00:00:00Z' });
-  await make(`mutation($input: LogCommunicationInput!) { logCommunication(input: $input) { communication { id } userErrors { code field message } } }`, { ownerId: customerId, channel: 'PHONE_CALL' });
-  await make(`mutation($input: CreateExpiryInput!) { createExpiry(input: $input) { expiry { id } userErrors { code field message } } }`, { ownerId: customerId, supplier: 'Twin Gas', description: 'Gas supply', endsOn: '2099-01-01' });
-  await make(`mutation($input: CreateCustomFieldDefinitionInput!) { createCustomFieldDefinition(input: $input) { customFieldDefinition { id } userErrors { code field message } } }`, { key: 'twin', label: 'Twin', type: 'TEXT', enabledFor: ['CUSTOMER'] });
-  await make(`mutation($input: SaveSearchInput!) { saveSearch(input: $input) { savedSearch { id } userErrors { code field message } } }`, { name: 'Twins', shared: true, filter: { rule: { field: 'NAME', operator: 'CONTAINS', value: 'Identical' } } });
+  await make(`mutation($input: CreateJobInput!) { createJob(input: $input) { job { id } userErrors { code field message } } }`, {
+    customerId,
+    workAddressId: work.workAddress.id,
+    description: 'Twin job',
+  });
+  await make(`mutation($input: CreateEstimateInput!) { createEstimate(input: $input) { estimate { id } userErrors { code field message } } }`, {
+    customerId,
+    workAddressId: work.workAddress.id,
+    description: 'Twin estimate',
+    amount: { amountMinor: 100 },
+  });
+  await make(`mutation($input: CreateNoteInput!) { createNote(input: $input) { note { id } userErrors { code field message } } }`, {
+    ownerId: customerId,
+    body: 'Twin note',
+  });
+  await make(`mutation($input: CreateTaskInput!) { createTask(input: $input) { task { id } userErrors { code field message } } }`, {
+    ownerId: customerId,
+    type: 'REMINDER',
+    subject: 'Twin task',
+    dueAt: '2099-01-01T00:00:00Z',
+  });
+  await make(`mutation($input: LogCommunicationInput!) { logCommunication(input: $input) { communication { id } userErrors { code field message } } }`, {
+    ownerId: customerId,
+    channel: 'PHONE_CALL',
+  });
+  await make(`mutation($input: CreateExpiryInput!) { createExpiry(input: $input) { expiry { id } userErrors { code field message } } }`, {
+    ownerId: customerId,
+    supplier: 'Twin Gas',
+    description: 'Gas supply',
+    endsOn: '2099-01-01',
+  });
+  await make(
+    `mutation($input: CreateCustomFieldDefinitionInput!) { createCustomFieldDefinition(input: $input) { customFieldDefinition { id } userErrors { code field message } } }`,
+    { key: 'twin', label: 'Twin', type: 'TEXT', enabledFor: ['CUSTOMER'] },
+  );
+  await make(`mutation($input: SaveSearchInput!) { saveSearch(input: $input) { savedSearch { id } userErrors { code field message } } }`, {
+    name: 'Twins',
+    shared: true,
+    filter: { rule: { field: 'NAME', operator: 'CONTAINS', value: 'Identical' } },
+  });
   await flows(() => ({ server, token: org.adminToken })).upload(customerId, { bytes: 'twin file\n', name: 'twin.txt', type: 'text/plain' });
 }
 
@@ -99,7 +159,10 @@ const populatedKinds = new Set<string>(nodeTableList.map(([type]) => type).filte
 async function globalIdsOf(organisationId: string, perType = Infinity): Promise<string[]> {
   const ids: string[] = [];
   for (const [type, table] of nodeTableList) {
-    const all = await server.database.db.select({ id: table.id }).from(table).where(sql`${table.organisationId} = ${organisationId}`);
+    const all = await server.database.db
+      .select({ id: table.id })
+      .from(table)
+      .where(sql`${table.organisationId} = ${organisationId}`);
     const rows = all.slice(0, perType);
     for (const r of rows as Array<{ id: string }>) ids.push(toGlobalId(type, r.id));
   }

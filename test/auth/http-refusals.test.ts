@@ -24,19 +24,32 @@ const routes: Array<{ name: string; readOnlyRefused: boolean; send(baseUrl: stri
     readOnlyRefused: true,
     send: (baseUrl, authorization) => fetch(`${baseUrl}/documents`, { method: 'POST', headers: headers(authorization), body: form({ recordId: 'x' }) }),
   },
-  { name: 'GET /documents/:id', readOnlyRefused: false, send: (baseUrl, authorization) => fetch(`${baseUrl}/documents/RG9jdW1lbnQ6eA`, { headers: headers(authorization) }) },
+  {
+    name: 'GET /documents/:id',
+    readOnlyRefused: false,
+    send: (baseUrl, authorization) => fetch(`${baseUrl}/documents/RG9jdW1lbnQ6eA`, { headers: headers(authorization) }),
+  },
   {
     name: 'POST /imports/work-addresses',
     readOnlyRefused: true,
-    send: (baseUrl, authorization) => fetch(`${baseUrl}/imports/work-addresses`, { method: 'POST', headers: headers(authorization), body: form({ mapping: '{}' }) }),
+    send: (baseUrl, authorization) =>
+      fetch(`${baseUrl}/imports/work-addresses`, { method: 'POST', headers: headers(authorization), body: form({ mapping: '{}' }) }),
   },
   {
     name: 'POST /imports/customers',
     readOnlyRefused: true,
     send: (baseUrl, authorization) => fetch(`${baseUrl}/imports/customers`, { method: 'POST', headers: headers(authorization), body: form({ mapping: '{}' }) }),
   },
-  { name: 'GET /exports/customers.zip', readOnlyRefused: true, send: (baseUrl, authorization) => fetch(`${baseUrl}/exports/customers.zip`, { headers: headers(authorization) }) },
-  { name: 'GET /exports/customers/:id.zip', readOnlyRefused: false, send: (baseUrl, authorization) => fetch(`${baseUrl}/exports/customers/x.zip`, { headers: headers(authorization) }) },
+  {
+    name: 'GET /exports/customers.zip',
+    readOnlyRefused: true,
+    send: (baseUrl, authorization) => fetch(`${baseUrl}/exports/customers.zip`, { headers: headers(authorization) }),
+  },
+  {
+    name: 'GET /exports/customers/:id.zip',
+    readOnlyRefused: false,
+    send: (baseUrl, authorization) => fetch(`${baseUrl}/exports/customers/x.zip`, { headers: headers(authorization) }),
+  },
 ];
 
 function headers(authorization: string | undefined): Record<string, string> {
@@ -86,7 +99,11 @@ describe('refusals', () => {
   /** /graphql: a users-only query, and a mutation READ_ONLY may not make. */
   async function askGraphql(authorization: string | undefined, query = '{ customers(first: 1) { totalCount } }', variables = {}): Promise<Answer> {
     return answer(
-      await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers(authorization) }, body: JSON.stringify({ query, variables }) }),
+      await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers(authorization) },
+        body: JSON.stringify({ query, variables }),
+      }),
     );
   }
   const codeAndMessage = (a: Answer) => a.body.errors.map((e: any) => ({ code: e.extensions.code, message: e.message }));
@@ -149,7 +166,13 @@ describe('a refused token is charged to the caller address on every route alike'
 
   beforeAll(async () => {
     server = await startTestServer(
-      { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_BUCKET_SIZE: '1000', RATE_LIMIT_RESTORE_RATE: '0.5', RATE_LIMIT_REFUSED_TOKEN_COST: '300', RATE_LIMIT_HTTP_COST: '10' },
+      {
+        RATE_LIMIT_ENABLED: 'true',
+        RATE_LIMIT_BUCKET_SIZE: '1000',
+        RATE_LIMIT_RESTORE_RATE: '0.5',
+        RATE_LIMIT_REFUSED_TOKEN_COST: '300',
+        RATE_LIMIT_HTTP_COST: '10',
+      },
       { rateLimitNow: () => now },
     );
     baseUrl = server.url.replace(/\/graphql$/, '');
@@ -163,7 +186,11 @@ describe('a refused token is charged to the caller address on every route alike'
     answers.push(await answer(await routes[4]!.send(baseUrl, 'Basic guess3')));
     answers.push(
       await answer(
-        await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer crm_guess4' }, body: JSON.stringify({ query: '{ viewer { __typename } }' }) }),
+        await fetch(server.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer crm_guess4' },
+          body: JSON.stringify({ query: '{ viewer { __typename } }' }),
+        }),
       ),
     );
     answers.push(await answer(await routes[1]!.send(baseUrl, 'Bearer crm_guess5')));

@@ -1,8 +1,8 @@
 // The rule tree is the map of who may do what: it must name every field of every type (no field is
 // left to the fallback by accident), and without a token every root field is refused.
 import { isInterfaceType, isObjectType, isUnionType } from 'graphql';
-import { buildRuleTree } from '../../src/auth/permissions';
 import { composition } from '../../src/areas';
+import { buildRuleTree } from '../../src/auth/permissions';
 import { buildSchema } from '../../src/graph/schema';
 import { operationFor, schemaFieldsOf } from '../helpers/operations';
 import { startTestServer, type TestServer } from '../helpers/server';
@@ -17,7 +17,11 @@ describe('the rule tree', () => {
   it('names every Query and Mutation field, one by one', () => {
     for (const root of ['Query', 'Mutation'] as const) {
       const rules = tree[root] as Record<string, unknown>;
-      expect(Object.keys(rules).sort()).toEqual(schemaFieldsOf(schema, root).map((f) => f.name).sort());
+      expect(Object.keys(rules).sort()).toEqual(
+        schemaFieldsOf(schema, root)
+          .map((f) => f.name)
+          .sort(),
+      );
     }
   });
 

@@ -104,13 +104,41 @@ describe("another organisation's token", () => {
 
   it('cannot change the record, its contacts or addresses, nor use its reference lists', async () => {
     const attempts: Array<[string, Record<string, unknown>, string]> = [
-      [`mutation($input: UpdateCustomerInput!) { r: updateCustomer(input: $input) { userErrors { field code } } }`, { id: acmeCustomer.id, name: 'Hijacked' }, 'input.id:NOT_FOUND'],
-      [`mutation($input: UpdateContactInput!) { r: updateContact(input: $input) { userErrors { field code } } }`, { id: acmeCustomer.contactId, surname: 'Hijacked' }, 'input.id:NOT_FOUND'],
-      [`mutation($input: UpdateAddressInput!) { r: updateAddress(input: $input) { userErrors { field code } } }`, { id: acmeCustomer.addressId, line1: 'Hijacked' }, 'input.id:NOT_FOUND'],
-      [`mutation($input: CreateContactInput!) { r: createContact(input: $input) { userErrors { field code } } }`, { ownerId: acmeCustomer.id, contact: { surname: 'Spy' } }, 'input.ownerId:NOT_FOUND'],
-      [`mutation($input: CreateAddressInput!) { r: createAddress(input: $input) { userErrors { field code } } }`, { ownerId: acmeCustomer.id, address: { line1: 'x', postcode: 'X1 1XX' } }, 'input.ownerId:NOT_FOUND'],
-      [`mutation($input: CreateCustomerInput!) { r: createCustomer(input: $input) { userErrors { field code } } }`, customerInput(acmeRef), 'input.typeId:NOT_FOUND'],
-      [`mutation($input: CreateCustomerInput!) { r: createCustomer(input: $input) { userErrors { field code } } }`, customerInput(otherRef, { parentCustomerId: acmeCustomer.id }), 'input.parentCustomerId:NOT_FOUND'],
+      [
+        `mutation($input: UpdateCustomerInput!) { r: updateCustomer(input: $input) { userErrors { field code } } }`,
+        { id: acmeCustomer.id, name: 'Hijacked' },
+        'input.id:NOT_FOUND',
+      ],
+      [
+        `mutation($input: UpdateContactInput!) { r: updateContact(input: $input) { userErrors { field code } } }`,
+        { id: acmeCustomer.contactId, surname: 'Hijacked' },
+        'input.id:NOT_FOUND',
+      ],
+      [
+        `mutation($input: UpdateAddressInput!) { r: updateAddress(input: $input) { userErrors { field code } } }`,
+        { id: acmeCustomer.addressId, line1: 'Hijacked' },
+        'input.id:NOT_FOUND',
+      ],
+      [
+        `mutation($input: CreateContactInput!) { r: createContact(input: $input) { userErrors { field code } } }`,
+        { ownerId: acmeCustomer.id, contact: { surname: 'Spy' } },
+        'input.ownerId:NOT_FOUND',
+      ],
+      [
+        `mutation($input: CreateAddressInput!) { r: createAddress(input: $input) { userErrors { field code } } }`,
+        { ownerId: acmeCustomer.id, address: { line1: 'x', postcode: 'X1 1XX' } },
+        'input.ownerId:NOT_FOUND',
+      ],
+      [
+        `mutation($input: CreateCustomerInput!) { r: createCustomer(input: $input) { userErrors { field code } } }`,
+        customerInput(acmeRef),
+        'input.typeId:NOT_FOUND',
+      ],
+      [
+        `mutation($input: CreateCustomerInput!) { r: createCustomer(input: $input) { userErrors { field code } } }`,
+        customerInput(otherRef, { parentCustomerId: acmeCustomer.id }),
+        'input.parentCustomerId:NOT_FOUND',
+      ],
     ];
     for (const [mutation, input, expected] of attempts) {
       const res = await server.graphql(mutation, { input }, other.adminToken);

@@ -2,8 +2,8 @@
 // delegated access grants that open one record for a period. A record that is not visible is
 // indistinguishable from one that does not exist: null by id, absent from lists and their counts,
 // NOT_FOUND to mutations.
-import { createUser } from '../../src/organisations/service';
 import { toGlobalId } from '../../src/graph/ids';
+import { createUser } from '../../src/organisations/service';
 import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
 import { errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
@@ -85,7 +85,11 @@ beforeAll(async () => {
   colleague = await salesUser('colleague@acme.test');
   const l = await server.graphql(CREATE_LEAD, { input: { name: 'Owned Lead', contacts: [{ surname: 'Leadcontact' }] } }, owner.token);
   lead = { id: l.data!.createLead.lead.id, contactId: l.data!.createLead.lead.contacts.nodes[0].id };
-  const c = await server.graphql(CREATE_CUSTOMER, { input: customerInput(ref, { name: 'Owned Customer', contacts: [{ surname: 'Custcontact' }] }) }, owner.token);
+  const c = await server.graphql(
+    CREATE_CUSTOMER,
+    { input: customerInput(ref, { name: 'Owned Customer', contacts: [{ surname: 'Custcontact' }] }) },
+    owner.token,
+  );
   const created = c.data!.createCustomer.customer;
   customer = { id: created.id, contactId: created.contacts.nodes[0].id, addressId: created.addresses.nodes[0].id };
 });
@@ -136,7 +140,11 @@ describe('by role', () => {
       colleague.token,
     );
     expect(errorCodes(updateContact.data!.updateContact.userErrors)).toEqual(['input.id:NOT_FOUND']);
-    const seen = await server.graphql(`query($id: ID!) { customer(id: $id) { name contacts(first: 5) { nodes { surname } } } }`, { id: customer.id }, owner.token);
+    const seen = await server.graphql(
+      `query($id: ID!) { customer(id: $id) { name contacts(first: 5) { nodes { surname } } } }`,
+      { id: customer.id },
+      owner.token,
+    );
     expect(seen.data!.customer).toEqual({ name: 'Owned Customer', contacts: { nodes: [{ surname: 'Custcontact' }] } });
   });
 });
@@ -144,7 +152,11 @@ describe('by role', () => {
 describe('delegated access', () => {
   it('opens a record to a colleague while the grant is live, and closes it when it ends, by the clock', async () => {
     const endsAt = new Date(Date.now() + 2500).toISOString();
-    const grant = await server.graphql(GRANT, { input: { recordId: lead.id, granteeId: colleague.id, endsAt, reason: 'Covering while on leave' } }, owner.token);
+    const grant = await server.graphql(
+      GRANT,
+      { input: { recordId: lead.id, granteeId: colleague.id, endsAt, reason: 'Covering while on leave' } },
+      owner.token,
+    );
     expect(grant.data!.grantRecordAccess.userErrors).toEqual([]);
     expect(grant.data!.grantRecordAccess.accessGrant).toMatchObject({
       state: 'ACTIVE',
@@ -168,7 +180,11 @@ describe('delegated access', () => {
   it('does nothing before a scheduled grant starts', async () => {
     const startsAt = new Date(Date.now() + 60_000).toISOString();
     const endsAt = new Date(Date.now() + 120_000).toISOString();
-    const grant = await server.graphql(GRANT, { input: { recordId: customer.id, granteeId: colleague.id, startsAt, endsAt, reason: 'Next week' } }, org.adminToken);
+    const grant = await server.graphql(
+      GRANT,
+      { input: { recordId: customer.id, granteeId: colleague.id, startsAt, endsAt, reason: 'Next week' } },
+      org.adminToken,
+    );
     expect(grant.data!.grantRecordAccess.accessGrant.state).toBe('SCHEDULED');
     expect((await sightOf(colleague.token)).customerById).toBe(false);
   });
@@ -210,13 +226,36 @@ describe('delegated access', () => {
     const past = new Date(Date.now() - 1000).toISOString();
     const cases: Array<[Record<string, unknown>, string, string[]]> = [
       [{ recordId: customer.id, granteeId: colleague.id, endsAt: past, reason: 'x' }, org.adminToken, ['input.endsAt:INVALID']],
-      [{ recordId: customer.id, granteeId: colleague.id, endsAt: new Date(Date.now() + 1e6).toISOString(), reason: '  ' }, org.adminToken, ['input.reason:REQUIRED']],
-      [{ recordId: customer.id, granteeId: toGlobalId('User', '00000000-0000-4000-8000-000000000000'), endsAt: new Date(Date.now() + 1e6).toISOString(), reason: 'x' }, org.adminToken, ['input.granteeId:NOT_FOUND']],
+      [
+        { recordId: customer.id, granteeId: colleague.id, endsAt: new Date(Date.now() + 1e6).toISOString(), reason: '  ' },
+        org.adminToken,
+        ['input.reason:REQUIRED'],
+      ],
+      [
+        {
+          recordId: customer.id,
+          granteeId: toGlobalId('User', '00000000-0000-4000-8000-000000000000'),
+          endsAt: new Date(Date.now() + 1e6).toISOString(),
+          reason: 'x',
+        },
+        org.adminToken,
+        ['input.granteeId:NOT_FOUND'],
+      ],
       // The colleague cannot see the record: not found, exactly as for one that does not exist.
-      [{ recordId: customer.id, granteeId: colleague.id, endsAt: new Date(Date.now() + 1e6).toISOString(), reason: 'x' }, colleague.token, ['input.recordId:NOT_FOUND']],
-      [{ recordId: 'not-an-id', granteeId: colleague.id, endsAt: new Date(Date.now() + 1e6).toISOString(), reason: 'x' }, org.adminToken, ['input.recordId:INVALID']],
+      [
+        { recordId: customer.id, granteeId: colleague.id, endsAt: new Date(Date.now() + 1e6).toISOString(), reason: 'x' },
+        colleague.token,
+        ['input.recordId:NOT_FOUND'],
+      ],
+      [
+        { recordId: 'not-an-id', granteeId: colleague.id, endsAt: new Date(Date.now() + 1e6).toISOString(), reason: 'x' },
+        org.adminToken,
+        ['input.recordId:INVALID'],
+      ],
     ];
-    const count = async () => (await server.graphql(`query($id: ID!) { customer(id: $id) { accessGrants { id } } }`, { id: customer.id }, org.adminToken)).data!.customer.accessGrants.length;
+    const count = async () =>
+      (await server.graphql(`query($id: ID!) { customer(id: $id) { accessGrants { id } } }`, { id: customer.id }, org.adminToken)).data!.customer.accessGrants
+        .length;
     const before = await count();
     for (const [input, token, expected] of cases) {
       const res = await server.graphql(GRANT, { input }, token);

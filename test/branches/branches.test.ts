@@ -48,7 +48,17 @@ it('creates and changes branches, listed by name', async () => {
   const customerId = await customer('Estate Agents Ltd');
   const created = await server.graphql(
     CREATE,
-    { input: { customerId, name: 'Redland', phone: '+441179460000', email: 'redland@agents.test', line1: '10 High Street', town: 'Bristol', postcode: 'bs6 6aa' } },
+    {
+      input: {
+        customerId,
+        name: 'Redland',
+        phone: '+441179460000',
+        email: 'redland@agents.test',
+        line1: '10 High Street',
+        town: 'Bristol',
+        postcode: 'bs6 6aa',
+      },
+    },
     org.adminToken,
   );
   expect(created.data!.createBranch.userErrors).toEqual([]);
@@ -109,7 +119,13 @@ it('deletes a branch; its work addresses stay, with no branch', async () => {
     org.adminToken,
   );
   expect(read.data!.nodes).toEqual([
-    { id: workAddressId, line1: '1 Survivor Road', branch: null, version: 2, history: { nodes: [{ action: 'workAddress.update' }, { action: 'workAddress.create' }] } },
+    {
+      id: workAddressId,
+      line1: '1 Survivor Road',
+      branch: null,
+      version: 2,
+      history: { nodes: [{ action: 'workAddress.update' }, { action: 'workAddress.create' }] },
+    },
     null,
   ]);
   const again = await server.graphql(DELETE, { input: { id: doomed } }, org.adminToken);

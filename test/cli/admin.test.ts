@@ -4,11 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { openDatabase } from '../../src/db/client';
 import { viewerForToken } from '../../src/auth/tokens';
+import { openDatabase } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
-import { testDatabaseUrl } from '../helpers/database';
-import { createTestDatabase } from '../helpers/database';
+import { testDatabaseUrl, createTestDatabase } from '../helpers/database';
 
 const run = promisify(execFile);
 
@@ -40,8 +39,10 @@ it('creates an organisation and prints only JSON on stdout', async () => {
 });
 
 it('refuses missing arguments with usage on stderr and exit code 2', async () => {
-  await expect(run('npm', ['run', '-s', 'admin', '--', 'create-organisation', '--name', 'Acme'], { cwd: path.join(__dirname, '../..') })).rejects.toMatchObject({
-    code: 2,
-    stderr: expect.stringContaining('--admin-email'),
-  });
+  await expect(run('npm', ['run', '-s', 'admin', '--', 'create-organisation', '--name', 'Acme'], { cwd: path.join(__dirname, '../..') })).rejects.toMatchObject(
+    {
+      code: 2,
+      stderr: expect.stringContaining('--admin-email'),
+    },
+  );
 });

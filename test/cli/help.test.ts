@@ -34,7 +34,13 @@ async function npm(...args: string[]): Promise<{ code: number; stdout: string; s
 
 beforeAll(async () => {
   parent = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-help-'));
-  env = { ...process.env, DATABASE_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/none`, DATA_DIR: path.join(parent, 'data'), LOG_LEVEL: 'silent', NODE_OPTIONS: '' };
+  env = {
+    ...process.env,
+    DATABASE_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/none`,
+    DATA_DIR: path.join(parent, 'data'),
+    LOG_LEVEL: 'silent',
+    NODE_OPTIONS: '',
+  };
 });
 afterAll(() => fs.rmSync(parent, { recursive: true, force: true }));
 

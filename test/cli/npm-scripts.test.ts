@@ -35,7 +35,10 @@ beforeEach(() => {
   write('tsconfig.build.json', '{}\n');
   write('src/main.ts', 'export const a = 1;\n');
   // Stand-ins: each records its call and writes what the real one would.
-  write('node_modules/.bin/graphql-codegen', '#!/bin/sh\necho codegen >> calls.log\nmkdir -p src/generated && sed "s#^#// #" schema/*.graphql > src/generated/graphql.ts\n');
+  write(
+    'node_modules/.bin/graphql-codegen',
+    '#!/bin/sh\necho codegen >> calls.log\nmkdir -p src/generated && sed "s#^#// #" schema/*.graphql > src/generated/graphql.ts\n',
+  );
   write('node_modules/.bin/tsc', '#!/bin/sh\necho tsc >> calls.log\nmkdir -p dist/src && echo "" > dist/src/main.js\n');
   fs.chmodSync(path.join(project, 'node_modules/.bin/graphql-codegen'), 0o755);
   fs.chmodSync(path.join(project, 'node_modules/.bin/tsc'), 0o755);
@@ -85,5 +88,7 @@ it('wires npm start and npm run build to it, and lets npm report its own errors'
   expect(scripts.start).toBe('node scripts/build.js && node dist/src/main.js');
   expect(scripts.build).toBe('node scripts/build.js');
   // Before, .npmrc's loglevel=silent swallowed this (and every failed npm ci).
-  await expect(run('npm', ['run', 'no-such-script'], { cwd: root })).rejects.toMatchObject({ stderr: expect.stringContaining('Missing script: "no-such-script"') });
+  await expect(run('npm', ['run', 'no-such-script'], { cwd: root })).rejects.toMatchObject({
+    stderr: expect.stringContaining('Missing script: "no-such-script"'),
+  });
 });

@@ -31,7 +31,12 @@ it('adds a contact to a customer and changes it', async () => {
   const ownerId = await customer();
   const created = await server.graphql(
     CREATE_CONTACT,
-    { input: { ownerId, contact: { firstName: 'Alan', surname: 'Turing', socialUrls: ['https://www.linkedin.com/in/alan'], emails: [{ address: 'alan@bletchley.test' }] } } },
+    {
+      input: {
+        ownerId,
+        contact: { firstName: 'Alan', surname: 'Turing', socialUrls: ['https://www.linkedin.com/in/alan'], emails: [{ address: 'alan@bletchley.test' }] },
+      },
+    },
     org.adminToken,
   );
   expect(created.data!.createContact.userErrors).toEqual([]);
@@ -82,7 +87,11 @@ it('keeps one primary contact per Private customer, moving it when another is ma
 
 it('keeps one default address per type; a new default takes over', async () => {
   const ownerId = await customer();
-  const shipping1 = await server.graphql(CREATE_ADDRESS, { input: { ownerId, address: { type: 'SHIPPING', line1: 'Unit 1', postcode: 'BS2 0AA' } } }, org.adminToken);
+  const shipping1 = await server.graphql(
+    CREATE_ADDRESS,
+    { input: { ownerId, address: { type: 'SHIPPING', line1: 'Unit 1', postcode: 'BS2 0AA' } } },
+    org.adminToken,
+  );
   expect(shipping1.data!.createAddress.address).toMatchObject({ type: 'SHIPPING', isDefault: true });
   const shipping2 = await server.graphql(
     CREATE_ADDRESS,

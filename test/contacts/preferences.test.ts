@@ -55,7 +55,11 @@ describe('communication preferences', () => {
   it('ticks EMAIL for an email address, SMS and PHONE for a mobile, and nothing else, with when and why', async () => {
     const ownerId = await customer();
     const before = Date.now();
-    const { contact } = await createContact(ownerId, { surname: 'Lovelace', emails: [{ address: 'ada@engine.test' }], phones: [{ type: 'MOBILE', number: '+447700900123' }] });
+    const { contact } = await createContact(ownerId, {
+      surname: 'Lovelace',
+      emails: [{ address: 'ada@engine.test' }],
+      phones: [{ type: 'MOBILE', number: '+447700900123' }],
+    });
     expect(ticks(contact.communicationPreferences)).toEqual({ EMAIL: true, SMS: true, PHONE: true, POST: false, MARKETING: false });
     const email = contact.communicationPreferences[0] as Pref;
     expect(email).toMatchObject({ channel: 'EMAIL', source: 'email address entered' });
@@ -103,7 +107,16 @@ describe('communication preferences', () => {
     expect(ticks(withdrawn.data!.updateContact.contact.communicationPreferences)).toMatchObject({ PHONE: false, SMS: false });
     const mobile = await server.graphql(
       UPDATE_CONTACT,
-      { input: { id: contact.id, phones: [{ type: 'OFFICE', number: '+441908640405' }, { type: 'MOBILE', number: '+447700900125' }], emails: [{ address: 'rosalind@kings.test' }] } },
+      {
+        input: {
+          id: contact.id,
+          phones: [
+            { type: 'OFFICE', number: '+441908640405' },
+            { type: 'MOBILE', number: '+447700900125' },
+          ],
+          emails: [{ address: 'rosalind@kings.test' }],
+        },
+      },
       org.adminToken,
     );
     expect(mobile.data!.updateContact.userErrors).toEqual([]);
@@ -145,13 +158,13 @@ describe('communication preferences', () => {
       org.adminToken,
     );
     expect(errorCodes(update.data!.updateContact.userErrors)).toEqual(['input.communicationPreferences.0.source:TOO_LONG']);
-    const read = await server.graphql(
-      `query($id: ID!) { customer(id: $id) { contacts { nodes { surname version } } } }`,
-      { id: ownerId },
+    const read = await server.graphql(`query($id: ID!) { customer(id: $id) { contacts { nodes { surname version } } } }`, { id: ownerId }, org.adminToken);
+    expect(read.data!.customer.contacts.nodes).toEqual([{ surname: 'Kept', version: 1 }]);
+    const phone = await server.graphql(
+      CREATE_CONTACT,
+      { input: { ownerId, contact: { surname: 'X', phones: [{ type: 'HOME', number: '01908 640404' }] } } },
       org.adminToken,
     );
-    expect(read.data!.customer.contacts.nodes).toEqual([{ surname: 'Kept', version: 1 }]);
-    const phone = await server.graphql(CREATE_CONTACT, { input: { ownerId, contact: { surname: 'X', phones: [{ type: 'HOME', number: '01908 640404' }] } } }, org.adminToken);
     expect(phone.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
   });
 });
@@ -204,8 +217,16 @@ describe('deleteAddress', () => {
     const last = await server.graphql(DELETE_ADDRESS, { input: { id: main } }, org.adminToken);
     expect(errorCodes(last.data!.deleteAddress.userErrors)).toEqual(['input.id:INVALID_STATE']);
 
-    const s1 = await server.graphql(CREATE_ADDRESS, { input: { ownerId, address: { type: 'SHIPPING', line1: 'Unit 1', postcode: 'BS2 0AA' } } }, org.adminToken);
-    const s2 = await server.graphql(CREATE_ADDRESS, { input: { ownerId, address: { type: 'SHIPPING', line1: 'Unit 2', postcode: 'BS2 0AB' } } }, org.adminToken);
+    const s1 = await server.graphql(
+      CREATE_ADDRESS,
+      { input: { ownerId, address: { type: 'SHIPPING', line1: 'Unit 1', postcode: 'BS2 0AA' } } },
+      org.adminToken,
+    );
+    const s2 = await server.graphql(
+      CREATE_ADDRESS,
+      { input: { ownerId, address: { type: 'SHIPPING', line1: 'Unit 2', postcode: 'BS2 0AB' } } },
+      org.adminToken,
+    );
     const defaultId = s1.data!.createAddress.address.id;
     expect(s1.data!.createAddress.address.isDefault).toBe(true);
     const res = await server.graphql(DELETE_ADDRESS, { input: { id: defaultId } }, org.adminToken);
@@ -221,7 +242,11 @@ describe('deleteAddress', () => {
 
   it('is not found for a sales user who does not see the customer, and forbidden to READ_ONLY', async () => {
     const ownerId = await customer();
-    const extra = await server.graphql(CREATE_ADDRESS, { input: { ownerId, address: { type: 'TRADING', line1: 'Shop', postcode: 'BS3 1AA' } } }, org.adminToken);
+    const extra = await server.graphql(
+      CREATE_ADDRESS,
+      { input: { ownerId, address: { type: 'TRADING', line1: 'Shop', postcode: 'BS3 1AA' } } },
+      org.adminToken,
+    );
     const id = extra.data!.createAddress.address.id;
     const sales = await server.graphql(DELETE_ADDRESS, { input: { id } }, await org.tokenFor('SALES'));
     expect(errorCodes(sales.data!.deleteAddress.userErrors)).toEqual(['input.id:NOT_FOUND']);

@@ -11,11 +11,20 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
-import { auditEntryOf, changedTables, expectAtomic, failOn, idempotencyKeyResult, tableChecksums, type Injection, type MutationAttempt } from '../helpers/atomicity';
-import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
+import {
+  auditEntryOf,
+  changedTables,
+  expectAtomic,
+  failOn,
+  idempotencyKeyResult,
+  tableChecksums,
+  type Injection,
+  type MutationAttempt,
+} from '../helpers/atomicity';
 import { fillCustomerRecord, LEAD_CONTACTS_AND_ADDRESSES } from '../helpers/customer-record';
 import { flows } from '../helpers/flows';
+import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
+import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
 let org: TestOrganisation;
@@ -26,10 +35,9 @@ beforeAll(async () => {
   server = await startTestServer({ NODE_ENV: 'production' });
   org = await createTestOrganisation(server);
   ref = await readReference(server, org.adminToken);
-  const def = await gql(
-    `mutation($input: CreateCustomFieldDefinitionInput!) { createCustomFieldDefinition(input: $input) { userErrors { field code } } }`,
-    { input: { key: 'trade_account', label: 'Trade account', type: 'TEXT', enabledFor: ['LEAD', 'CUSTOMER'] } },
-  );
+  const def = await gql(`mutation($input: CreateCustomFieldDefinitionInput!) { createCustomFieldDefinition(input: $input) { userErrors { field code } } }`, {
+    input: { key: 'trade_account', label: 'Trade account', type: 'TEXT', enabledFor: ['LEAD', 'CUSTOMER'] },
+  });
   expect(def.createCustomFieldDefinition.userErrors).toEqual([]);
 });
 afterAll(() => server.close());
@@ -37,7 +45,8 @@ afterAll(() => server.close());
 const { gql, mutate, upload: uploadFile, createCustomer } = flows(() => ({ server, token: org.adminToken, ref }));
 
 /** A PDF over one 256 KiB chunk, so the byte store writes several rows. */
-const upload = (recordId: string, name: string) => uploadFile(recordId, { bytes: Buffer.from(`%PDF-1.4 ${name}\n`.repeat(20_000)), name, type: 'application/pdf' });
+const upload = (recordId: string, name: string) =>
+  uploadFile(recordId, { bytes: Buffer.from(`%PDF-1.4 ${name}\n`.repeat(20_000)), name, type: 'application/pdf' });
 
 const USER_ERRORS = 'userErrors { field code message }';
 
@@ -48,7 +57,13 @@ const unique = () => `${++made}`;
 async function sentQuote(recordId: string): Promise<string> {
   const created = await mutate(
     'createQuote',
-    { recordId, lines: [{ description: 'Boiler install', quantity: '1', unitPriceMinor: 150_000, taxRatePercent: 20 }, { description: 'Flue', quantity: '2', unitPriceMinor: 9_000 }] },
+    {
+      recordId,
+      lines: [
+        { description: 'Boiler install', quantity: '1', unitPriceMinor: 150_000, taxRatePercent: 20 },
+        { description: 'Flue', quantity: '2', unitPriceMinor: 9_000 },
+      ],
+    },
     'quote { id }',
   );
   await mutate('sendQuote', { id: created.quote.id }, 'quote { id }', { inputType: 'QuoteTransitionInput' });
@@ -71,7 +86,11 @@ async function fullLead(): Promise<{ leadId: string; quoteId: string }> {
   const leadId = created.lead.id;
   await mutate('createNote', { ownerId: leadId, body: 'Met at the trade fair' }, 'note { id }');
   await mutate('createTask', { ownerId: leadId, type: 'PHONE_CALL', subject: 'Call back', dueAt: '2030-01-01T10:00:00Z' }, 'task { id }');
-  await mutate('logCommunication', { ownerId: leadId, contactId: created.lead.contacts.nodes[0].id, channel: 'EMAIL', subject: 'Brochure' }, 'communication { id }');
+  await mutate(
+    'logCommunication',
+    { ownerId: leadId, contactId: created.lead.contacts.nodes[0].id, channel: 'EMAIL', subject: 'Brochure' },
+    'communication { id }',
+  );
   await mutate('createExpiry', { ownerId: leadId, supplier: 'Other Gas Co', description: 'Boiler cover', endsOn: '2031-03-01' }, 'expiry { id }');
   await mutate('createOpportunity', { recordId: leadId, name: 'New boiler' }, 'opportunity { id }');
   const quoteId = await sentQuote(leadId);
@@ -134,7 +153,12 @@ async function fullCustomer(options: { invoice?: boolean } = {}): Promise<{ id: 
   return { id, version: data.customer.version };
 }
 
-const attempt = (query: string, field: string, input: Record<string, unknown>): MutationAttempt => ({ query, field, variables: { input }, token: org.adminToken });
+const attempt = (query: string, field: string, input: Record<string, unknown>): MutationAttempt => ({
+  query,
+  field,
+  variables: { input },
+  token: org.adminToken,
+});
 
 type AtomicityCase = {
   workflow: string;
@@ -147,8 +171,20 @@ type AtomicityCase = {
 };
 
 const LEAD_CONVERSION_WRITES = [
-  'customers', 'contacts', 'addresses', 'notes', 'tasks', 'communications', 'expiries', 'opportunities', 'quotes',
-  'documents', 'document_blobs', 'leads', 'audit_entries', 'idempotency_keys',
+  'customers',
+  'contacts',
+  'addresses',
+  'notes',
+  'tasks',
+  'communications',
+  'expiries',
+  'opportunities',
+  'quotes',
+  'documents',
+  'document_blobs',
+  'leads',
+  'audit_entries',
+  'idempotency_keys',
 ];
 
 const cases: AtomicityCase[] = [
@@ -282,7 +318,19 @@ const cases: AtomicityCase[] = [
       'the document bytes': { table: 'document_blobs', op: 'DELETE' },
       "the idempotency key's stored result": idempotencyKeyResult,
     },
-    writes: ['customers', 'contacts', 'addresses', 'branches', 'work_addresses', 'assets', 'notes', 'documents', 'document_blobs', 'audit_entries', 'idempotency_keys'],
+    writes: [
+      'customers',
+      'contacts',
+      'addresses',
+      'branches',
+      'work_addresses',
+      'assets',
+      'notes',
+      'documents',
+      'document_blobs',
+      'audit_entries',
+      'idempotency_keys',
+    ],
   },
   {
     workflow: 'anonymiseCustomer with an issued invoice and a row of every kind',
@@ -307,7 +355,7 @@ const cases: AtomicityCase[] = [
       return attempt(MERGE, 'mergeCustomers', { survivorId, mergedIds, idempotencyKey: `merge-${unique()}` });
     },
     failAt: {
-      "the customer.mergedInto audit entry of the second merged customer (its last write)": auditEntryOf('customer.mergedInto', 1),
+      'the customer.mergedInto audit entry of the second merged customer (its last write)': auditEntryOf('customer.mergedInto', 1),
       'the tombstones': { table: 'customer_tombstones' },
       'the merged customers deleted': { table: 'customers', op: 'DELETE' },
       'the invoices moved': { table: 'invoices', op: 'UPDATE' },
@@ -315,9 +363,28 @@ const cases: AtomicityCase[] = [
       "the idempotency key's stored result": idempotencyKeyResult,
     },
     writes: [
-      'customers', 'customer_tombstones', 'contacts', 'addresses', 'branches', 'work_addresses', 'assets', 'invoices', 'notes', 'tasks',
-      'communications', 'expiries', 'documents', 'opportunities', 'quotes', 'sales_orders', 'jobs', 'estimates', 'access_grants',
-      'portal_tokens', 'audit_entries', 'idempotency_keys',
+      'customers',
+      'customer_tombstones',
+      'contacts',
+      'addresses',
+      'branches',
+      'work_addresses',
+      'assets',
+      'invoices',
+      'notes',
+      'tasks',
+      'communications',
+      'expiries',
+      'documents',
+      'opportunities',
+      'quotes',
+      'sales_orders',
+      'jobs',
+      'estimates',
+      'access_grants',
+      'portal_tokens',
+      'audit_entries',
+      'idempotency_keys',
     ],
   },
   {
@@ -358,7 +425,8 @@ describe('a deadlock victim is retried', () => {
     ['signQuote on a lead, at its sales order', async () => attempt(SIGN, 'signQuote', { quoteId: (await fullLead()).quoteId }), { table: 'sales_orders' }],
     [
       'mergeCustomers, at the tombstones',
-      async () => attempt(MERGE, 'mergeCustomers', { survivorId: await customerWith(), mergedIds: [await customerWith()], idempotencyKey: `merge-victim-${unique()}` }),
+      async () =>
+        attempt(MERGE, 'mergeCustomers', { survivorId: await customerWith(), mergedIds: [await customerWith()], idempotencyKey: `merge-victim-${unique()}` }),
       { table: 'customer_tombstones' },
     ],
   ];
@@ -402,9 +470,14 @@ describe('documents stored in a folder', () => {
   });
 
   async function leadWithDocument(): Promise<string> {
-    const created = await folderServer.graphql(`mutation { createLead(input: { name: "Filed Lead Ltd", contacts: [{ surname: "Filed" }] }) { lead { id } } }`, {}, folderOrg.adminToken);
+    const created = await folderServer.graphql(
+      `mutation { createLead(input: { name: "Filed Lead Ltd", contacts: [{ surname: "Filed" }] }) { lead { id } } }`,
+      {},
+      folderOrg.adminToken,
+    );
     const leadId = created.data!.createLead.lead.id;
-    for (const name of ['survey.pdf', 'plan.pdf']) await folderFlows.upload(leadId, { bytes: Buffer.from(`%PDF-1.4 ${name}\n`.repeat(100)), name, type: 'application/pdf' });
+    for (const name of ['survey.pdf', 'plan.pdf'])
+      await folderFlows.upload(leadId, { bytes: Buffer.from(`%PDF-1.4 ${name}\n`.repeat(100)), name, type: 'application/pdf' });
     return leadId;
   }
 

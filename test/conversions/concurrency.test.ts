@@ -10,8 +10,8 @@ import { composition } from '../../src/areas';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
 import { fillCustomerRecord } from '../helpers/customer-record';
-import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
 import { flows } from '../helpers/flows';
+import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
 import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
 
 const CALLS = 50;
@@ -29,7 +29,10 @@ afterAll(() => server.close());
 const { gql, createLead } = flows(() => ({ server, token: org.adminToken }));
 
 async function count(table: string): Promise<number> {
-  const [row] = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from ${sql.identifier(table)} where organisation_id = ${org.organisationId}`);
+  const [row] = await selectRows<{ n: number }>(
+    server.database.db,
+    sql`select count(*)::int as n from ${sql.identifier(table)} where organisation_id = ${org.organisationId}`,
+  );
   return row!.n;
 }
 
@@ -41,7 +44,10 @@ test(`${CALLS} concurrent signings of one lead quote give exactly one customer a
     input: { recordId: leadId, lines: [{ description: 'Boiler', quantity: '1', unitPriceMinor: 100_000 }] },
   });
   const quoteId = quote.createQuote.quote.id;
-  expect((await gql(`mutation($input: QuoteTransitionInput!) { sendQuote(input: $input) { userErrors { code } } }`, { input: { id: quoteId } })).sendQuote.userErrors).toEqual([]);
+  expect(
+    (await gql(`mutation($input: QuoteTransitionInput!) { sendQuote(input: $input) { userErrors { code } } }`, { input: { id: quoteId } })).sendQuote
+      .userErrors,
+  ).toEqual([]);
   const customersBefore = await count('customers');
   const ordersBefore = await count('sales_orders');
   const contactsBefore = await count('contacts');
@@ -57,7 +63,10 @@ test(`${CALLS} concurrent signings of one lead quote give exactly one customer a
   expect(await count('sales_orders')).toBe(ordersBefore + 1);
   // The lead's one contact was copied once.
   expect(await count('contacts')).toBe(contactsBefore + 1);
-  const audit = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from audit_entries where organisation_id = ${org.organisationId} and action = 'lead.convert'`);
+  const audit = await selectRows<{ n: number }>(
+    server.database.db,
+    sql`select count(*)::int as n from audit_entries where organisation_id = ${org.organisationId} and action = 'lead.convert'`,
+  );
   expect(audit[0]!.n).toBe(1);
 });
 
@@ -74,7 +83,10 @@ test('20 concurrent merges and status changes over overlapping customers lose no
     const out: Record<string, number> = {};
     for (const child of composition.children) {
       if (!child.customer) continue;
-      const [row] = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from ${child.table} where ${child.customer} = any(${`{${dbIds.join(',')}}`}::uuid[])`);
+      const [row] = await selectRows<{ n: number }>(
+        server.database.db,
+        sql`select count(*)::int as n from ${child.table} where ${child.customer} = any(${`{${dbIds.join(',')}}`}::uuid[])`,
+      );
       out[child.recordType] = row!.n;
     }
     return out;
@@ -84,7 +96,11 @@ test('20 concurrent merges and status changes over overlapping customers lose no
   // Overlapping on purpose: every customer is in several merges (as survivor in one, merged in
   // another) and has status changes racing them.
   const merge = (s: number, m: number) =>
-    server.graphql(`mutation($input: MergeCustomersInput!) { mergeCustomers(input: $input) { customer { id } userErrors { field code message } } }`, { input: { survivorId: ids[s], mergedIds: [ids[m]] } }, org.adminToken);
+    server.graphql(
+      `mutation($input: MergeCustomersInput!) { mergeCustomers(input: $input) { customer { id } userErrors { field code message } } }`,
+      { input: { survivorId: ids[s], mergedIds: [ids[m]] } },
+      org.adminToken,
+    );
   const status = (c: number, code: string) =>
     server.graphql(
       `mutation($input: ChangeCustomerStatusInput!) { changeCustomerStatus(input: $input) { customer { id } note { id } userErrors { field code message } } }`,
@@ -92,9 +108,26 @@ test('20 concurrent merges and status changes over overlapping customers lose no
       org.adminToken,
     );
   const calls = [
-    merge(0, 1), merge(1, 2), merge(2, 3), merge(3, 0), merge(4, 5), merge(5, 4), merge(0, 4), merge(2, 5),
-    status(0, 'A'), status(1, 'Z'), status(2, 'H'), status(3, 'A'), status(4, 'Z'), status(5, 'C'),
-    status(0, 'Z'), status(1, 'A'), status(2, 'C'), status(3, 'Z'), status(4, 'A'), status(5, 'H'),
+    merge(0, 1),
+    merge(1, 2),
+    merge(2, 3),
+    merge(3, 0),
+    merge(4, 5),
+    merge(5, 4),
+    merge(0, 4),
+    merge(2, 5),
+    status(0, 'A'),
+    status(1, 'Z'),
+    status(2, 'H'),
+    status(3, 'A'),
+    status(4, 'Z'),
+    status(5, 'C'),
+    status(0, 'Z'),
+    status(1, 'A'),
+    status(2, 'C'),
+    status(3, 'Z'),
+    status(4, 'A'),
+    status(5, 'H'),
   ];
   expect(calls).toHaveLength(20);
   const results = await Promise.all(calls);
@@ -102,7 +135,8 @@ test('20 concurrent merges and status changes over overlapping customers lose no
   // Every call either did its work or was refused with a user error naming why (the customer was
   // merged away meanwhile); none failed (no deadlock, no lost lock).
   let notesAdded = 0;
-  const payloadOf = (res: (typeof results)[number]) => Object.values(res.data!)[0] as { userErrors: Array<{ code: string }>; customer: unknown; note?: unknown };
+  const payloadOf = (res: (typeof results)[number]) =>
+    Object.values(res.data!)[0] as { userErrors: Array<{ code: string }>; customer: unknown; note?: unknown };
   for (const res of results) {
     expect(res.errors).toBeUndefined();
     const payload = payloadOf(res);
@@ -118,7 +152,10 @@ test('20 concurrent merges and status changes over overlapping customers lose no
     server.database.db,
     sql`select id, status_id, version from customers where id = any(${`{${dbIds.join(',')}}`}::uuid[])`,
   );
-  const tombstones = await selectRows<{ id: string; survivor_id: string }>(server.database.db, sql`select id, survivor_id from customer_tombstones where organisation_id = ${org.organisationId}`);
+  const tombstones = await selectRows<{ id: string; survivor_id: string }>(
+    server.database.db,
+    sql`select id, survivor_id from customer_tombstones where organisation_id = ${org.organisationId}`,
+  );
   expect(live.length + tombstones.length).toBe(names.length);
   const liveIds = new Set(live.map((c) => c.id));
   for (const t of tombstones) expect(liveIds.has(t.survivor_id)).toBe(true);

@@ -60,13 +60,21 @@ async function download(url: string) {
 }
 
 async function sentQuote(recordId: string, token = org.adminToken): Promise<string> {
-  const created = await mutate('createQuote', { recordId, lines: [{ description: 'Boiler install', quantity: '1', unitPriceMinor: 150_000, taxRatePercent: 20 }] }, 'quote { id }', { token });
+  const created = await mutate(
+    'createQuote',
+    { recordId, lines: [{ description: 'Boiler install', quantity: '1', unitPriceMinor: 150_000, taxRatePercent: 20 }] },
+    'quote { id }',
+    { token },
+  );
   await mutate('sendQuote', { id: created.quote.id }, 'quote { id }', { token, inputType: 'QuoteTransitionInput' });
   return created.quote.id;
 }
 
 async function count(table: string): Promise<number> {
-  const [row] = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from ${sql.identifier(table)} where organisation_id = ${org.organisationId}`);
+  const [row] = await selectRows<{ n: number }>(
+    server.database.db,
+    sql`select count(*)::int as n from ${sql.identifier(table)} where organisation_id = ${org.organisationId}`,
+  );
   return row!.n;
 }
 
@@ -131,10 +139,16 @@ describe('convertLead', () => {
       quotes: { totalCount: 0 },
     });
     const convert = after.auditTrail.nodes.find((e: any) => e.action === 'lead.convert');
-    expect(convert.after).toMatchObject({ status: 'CONVERTED', moved: { notes: [expect.any(String)], tasks: [expect.any(String)] }, customFieldKeys: ['trade_account'] });
+    expect(convert.after).toMatchObject({
+      status: 'CONVERTED',
+      moved: { notes: [expect.any(String)], tasks: [expect.any(String)] },
+      customFieldKeys: ['trade_account'],
+    });
     expect(Object.keys(convert.after.contactIds)).toHaveLength(2);
     expect(Object.keys(convert.after.documentIds)).toHaveLength(1);
-    const customerTrail = await gql(`query($id: ID!) { node(id: $id) { ... on Customer { auditTrail(first: 50) { nodes { action entityType } } } } }`, { id: customer.id });
+    const customerTrail = await gql(`query($id: ID!) { node(id: $id) { ... on Customer { auditTrail(first: 50) { nodes { action entityType } } } } }`, {
+      id: customer.id,
+    });
     expect(customerTrail.node.auditTrail.nodes).toEqual(expect.arrayContaining([{ action: 'customer.create', entityType: 'Customer' }]));
 
     // A retry with the key returns the first result; converting again is refused, naming the customer.
@@ -146,7 +160,9 @@ describe('convertLead', () => {
       { field: ['input', 'leadId'], code: 'INVALID_STATE', message: expect.stringContaining('Analytical Engines Ltd') },
     ]);
     // Read-only: a converted lead takes no new contacts.
-    const refused = await gql(`mutation($input: CreateContactInput!) { createContact(input: $input) { ${USER_ERRORS} } }`, { input: { ownerId: leadId, contact: { surname: 'Late' } } });
+    const refused = await gql(`mutation($input: CreateContactInput!) { createContact(input: $input) { ${USER_ERRORS} } }`, {
+      input: { ownerId: leadId, contact: { surname: 'Late' } },
+    });
     expect(errorCodes(refused.createContact.userErrors)).toEqual(['input:INVALID_STATE']);
   });
 
@@ -157,7 +173,8 @@ describe('convertLead', () => {
       addresses: [{ type: 'BILLING', isDefault: true, line1: '3 Road', postcode: 'BS3 3CC' }],
     });
     await mutate('createNote', { ownerId: leadId, body: 'Stays here' }, 'note { id }');
-    const contacts = (await gql(`query($id: ID!) { node(id: $id) { ... on Lead { contacts(first: 5) { nodes { id surname } } } } }`, { id: leadId })).node.contacts.nodes;
+    const contacts = (await gql(`query($id: ID!) { node(id: $id) { ... on Lead { contacts(first: 5) { nodes { id surname } } } } }`, { id: leadId })).node
+      .contacts.nodes;
     const keep = contacts.find((c: any) => c.surname === 'Keep').id;
     const data = await gql(CONVERT, { input: { leadId, typeId: ref.types.Company, contactIds: [keep], linkNotes: false, copyDocuments: false } });
     expect(data.convertLead.userErrors).toEqual([]);
@@ -167,7 +184,9 @@ describe('convertLead', () => {
   });
 
   it('converts into an existing customer', async () => {
-    const existing = await gql(CREATE_CUSTOMER, { input: customerInput(ref, { name: 'Existing Ltd', typeId: ref.types.Private, contacts: [{ surname: 'Boss', isPrimary: true }] }) });
+    const existing = await gql(CREATE_CUSTOMER, {
+      input: customerInput(ref, { name: 'Existing Ltd', typeId: ref.types.Private, contacts: [{ surname: 'Boss', isPrimary: true }] }),
+    });
     expect(existing.createCustomer.userErrors).toEqual([]);
     const customerId = existing.createCustomer.customer.id;
     const leadId = await createLead({ name: 'Existing Lead', contacts: [{ surname: 'Newcomer' }] });
@@ -201,7 +220,7 @@ describe('convertLead', () => {
     expect((await gql(LEAD_CHILDREN, { id: leadId })).node.status).toBe('NEW');
   });
 
-  it("answers NOT_FOUND to a sales user who does not own the lead, and FORBIDDEN to READ_ONLY", async () => {
+  it('answers NOT_FOUND to a sales user who does not own the lead, and FORBIDDEN to READ_ONLY', async () => {
     const leadId = await createLead({ name: 'Not Yours Ltd' });
     const sales = await server.graphql(CONVERT, { input: { leadId, typeId: ref.types.Company } }, await org.tokenFor('SALES'));
     expect(errorCodes(sales.data!.convertLead.userErrors)).toEqual(['input.leadId:NOT_FOUND']);
@@ -234,7 +253,10 @@ describe('signQuote', () => {
     expect(again.signQuote.salesOrder.id).toBe(salesOrder.id);
     expect(again.signQuote.lead.id).toBe(leadId);
     expect(await count('customers')).toBe(customersBefore + 1);
-    const [orders] = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from sales_orders where customer_id = (select converted_customer_id from leads where status = 'CONVERTED' and name = 'Signing Lead Ltd')`);
+    const [orders] = await selectRows<{ n: number }>(
+      server.database.db,
+      sql`select count(*)::int as n from sales_orders where customer_id = (select converted_customer_id from leads where status = 'CONVERTED' and name = 'Signing Lead Ltd')`,
+    );
     expect(orders!.n).toBe(1);
   });
 

@@ -109,5 +109,9 @@ test('a demo lead’s SENT quote signs into a PENDING customer whose order conve
     assets: [{ description: 'Worcester Bosch Greenstar 30i combination boiler', quantity: 1 }],
   });
   const converted = await gql(CONVERT, { input: { salesOrderId } });
-  expect(converted.convertSalesOrderToAssets).toEqual({ customer: { stage: 'LIVE' }, assets: [{ group: { name: 'Boilers' }, model: { name: 'Greenstar 30i' }, salesOrder: { id: salesOrderId } }], userErrors: [] });
+  expect(converted.convertSalesOrderToAssets).toEqual({
+    customer: { stage: 'LIVE' },
+    assets: [{ group: { name: 'Boilers' }, model: { name: 'Greenstar 30i' }, salesOrder: { id: salesOrderId } }],
+    userErrors: [],
+  });
 });

@@ -6,8 +6,8 @@
 import { sql } from 'drizzle-orm';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
-import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
 import { flows } from '../helpers/flows';
+import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
 import { errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
@@ -47,7 +47,14 @@ afterAll(() => server.close());
 /** Lines of the quote: two become assets with group/make/model, one with a make only (1.5 → 2), two do not. */
 function assetLines() {
   return [
-    { description: 'Boiler install', quantity: '1', unitPriceMinor: 150_000, taxRatePercent: 20, assetGroupId: items.Boilers, assetModelId: items['Greenstar 30i'] },
+    {
+      description: 'Boiler install',
+      quantity: '1',
+      unitPriceMinor: 150_000,
+      taxRatePercent: 20,
+      assetGroupId: items.Boilers,
+      assetModelId: items['Greenstar 30i'],
+    },
     { description: 'Labour', quantity: '3.5', unitPriceMinor: 4_000 },
     { description: 'Radiators', quantity: '4', unitPriceMinor: 12_000, assetGroupId: items.Radiators },
     { description: 'Flue kit', quantity: '1.5', unitPriceMinor: 9_000, assetMakeId: items['Worcester Bosch'] },
@@ -85,7 +92,9 @@ async function snapshot(salesOrderId: string, customerId: string) {
     sql`select version, converted_to_assets_at::text as converted from sales_orders where id = ${uuid(salesOrderId)}`,
   );
   const [customer] = await rows<{ stage: string; version: number }>(sql`select stage::text, version from customers where id = ${uuid(customerId)}`);
-  const flagged = await rows<{ n: number }>(sql`select count(*)::int as n from sales_order_lines where sales_order_id = ${uuid(salesOrderId)} and asset_created`);
+  const flagged = await rows<{ n: number }>(
+    sql`select count(*)::int as n from sales_order_lines where sales_order_id = ${uuid(salesOrderId)} and asset_created`,
+  );
   return { order, customer, flagged: flagged[0]!.n, assets: await count('assets'), audit: await count('audit_entries') };
 }
 
@@ -95,7 +104,13 @@ describe('salesOrderConversionPreview and convertSalesOrderToAssets', () => {
     const siteId = await workAddress(customerId, '5 Site Street');
 
     const preview = (await gql(PREVIEW, { id: salesOrderId })).salesOrderConversionPreview;
-    expect(preview).toMatchObject({ customer: { id: customerId, name: 'Heating Co' }, currentStage: 'PENDING', newStage: 'LIVE', canConvert: true, blockers: [] });
+    expect(preview).toMatchObject({
+      customer: { id: customerId, name: 'Heating Co' },
+      currentStage: 'PENDING',
+      newStage: 'LIVE',
+      canConvert: true,
+      blockers: [],
+    });
     expect(preview.salesOrder.convertedToAssetsAt).toBeNull();
     expect(preview.assets).toEqual([
       {
@@ -144,14 +159,34 @@ describe('salesOrderConversionPreview and convertSalesOrderToAssets', () => {
       { position: 3, assetCreated: true },
       { position: 4, assetCreated: false },
     ]);
-    expect(data.assets.map((a: any) => [a.description, a.quantity, a.group?.name ?? null, a.make?.name ?? null, a.model?.name ?? null, a.workAddress.id, a.customer.id])).toEqual([
+    expect(
+      data.assets.map((a: any) => [
+        a.description,
+        a.quantity,
+        a.group?.name ?? null,
+        a.make?.name ?? null,
+        a.model?.name ?? null,
+        a.workAddress.id,
+        a.customer.id,
+      ]),
+    ).toEqual([
       ['Boiler install', 1, 'Boilers', 'Worcester Bosch', 'Greenstar 30i', siteId, customerId],
       ['Radiators', 4, 'Radiators', null, null, siteId, customerId],
       ['Flue kit', 2, null, 'Worcester Bosch', null, siteId, customerId],
     ]);
 
     // In the database: three assets, each linked to its own line, at the work address.
-    const stored = await rows<{ id: string; description: string; quantity: number; work_address_id: string; group_id: string | null; make_id: string | null; model_id: string | null; position: number; line_order: string }>(
+    const stored = await rows<{
+      id: string;
+      description: string;
+      quantity: number;
+      work_address_id: string;
+      group_id: string | null;
+      make_id: string | null;
+      model_id: string | null;
+      position: number;
+      line_order: string;
+    }>(
       sql`select a.id, a.description, a.quantity, a.work_address_id, a.group_id, a.make_id, a.model_id, l.position, l.sales_order_id as line_order
           from assets a join sales_order_lines l on l.id = a.sales_order_line_id where a.customer_id = ${uuid(customerId)} order by l.position`,
     );
@@ -165,9 +200,18 @@ describe('salesOrderConversionPreview and convertSalesOrderToAssets', () => {
 
     // Audited: each asset, the order's conversion and the customer's stage change, in the customer's trail.
     expect(await count('audit_entries')).toBe(auditBefore + 5);
-    const trail = await gql(`query($id: ID!) { node(id: $id) { ... on Customer { auditTrail(first: 10) { nodes { action entityType entityId before after } } } } }`, { id: customerId });
+    const trail = await gql(
+      `query($id: ID!) { node(id: $id) { ... on Customer { auditTrail(first: 10) { nodes { action entityType entityId before after } } } } }`,
+      { id: customerId },
+    );
     const entries = trail.node.auditTrail.nodes.slice(0, 5);
-    expect(entries.map((e: any) => e.action).sort()).toEqual(['asset.create', 'asset.create', 'asset.create', 'customer.stageChange', 'salesOrder.convertToAssets']);
+    expect(entries.map((e: any) => e.action).sort()).toEqual([
+      'asset.create',
+      'asset.create',
+      'asset.create',
+      'customer.stageChange',
+      'salesOrder.convertToAssets',
+    ]);
     const stage = entries.find((e: any) => e.action === 'customer.stageChange');
     expect([stage.entityId, stage.before.stage, stage.after.stage]).toEqual([customerId, 'PENDING', 'LIVE']);
     const order = entries.find((e: any) => e.action === 'salesOrder.convertToAssets');
@@ -192,7 +236,9 @@ describe('salesOrderConversionPreview and convertSalesOrderToAssets', () => {
     for (const again of [{ salesOrderId, idempotencyKey: 'convert-heating-2' }, { salesOrderId }]) {
       const refused = (await gql(CONVERT, { input: again })).convertSalesOrderToAssets;
       expect(refused).toMatchObject({ salesOrder: null, customer: null, assets: null });
-      expect(refused.userErrors).toEqual([{ field: ['input', 'salesOrderId'], code: 'INVALID_STATE', message: expect.stringContaining(data.salesOrder.convertedToAssetsAt) }]);
+      expect(refused.userErrors).toEqual([
+        { field: ['input', 'salesOrderId'], code: 'INVALID_STATE', message: expect.stringContaining(data.salesOrder.convertedToAssetsAt) },
+      ]);
       expect(await snapshot(salesOrderId, customerId)).toEqual(before);
     }
 
@@ -216,7 +262,8 @@ describe('salesOrderConversionPreview and convertSalesOrderToAssets', () => {
       [{ salesOrderId: customerId }, ['input', 'salesOrderId'], 'INVALID'],
     ];
     for (const [overrides, field, code] of cases) {
-      const data = (await gql(CONVERT, { input: { salesOrderId, idempotencyKey: `refused-${code}-${field.join('.')}`, ...overrides } })).convertSalesOrderToAssets;
+      const data = (await gql(CONVERT, { input: { salesOrderId, idempotencyKey: `refused-${code}-${field.join('.')}`, ...overrides } }))
+        .convertSalesOrderToAssets;
       expect(data.userErrors).toEqual([{ field, code, message: expect.any(String) }]);
       expect(data.assets).toBeNull();
       expect(await snapshot(salesOrderId, customerId)).toEqual(before);
@@ -234,7 +281,11 @@ describe('salesOrderConversionPreview and convertSalesOrderToAssets', () => {
     const created = await gql(CREATE_CUSTOMER, { input: customerInput(ref, { name: 'Already Live Ltd' }) });
     const customerId = created.createCustomer.customer.id;
     expect(created.createCustomer.customer.stage).toBe('LIVE');
-    const quote = await mutate('createQuote', { recordId: customerId, lines: [{ description: 'Service visit', quantity: '1', unitPriceMinor: 8_000 }] }, 'quote { id }');
+    const quote = await mutate(
+      'createQuote',
+      { recordId: customerId, lines: [{ description: 'Service visit', quantity: '1', unitPriceMinor: 8_000 }] },
+      'quote { id }',
+    );
     await mutate('sendQuote', { id: quote.quote.id }, 'quote { id }', { inputType: 'QuoteTransitionInput' });
     const signed = await mutate('signQuote', { quoteId: quote.quote.id }, 'salesOrder { id }');
     const salesOrderId = signed.salesOrder.id;
@@ -247,11 +298,13 @@ describe('salesOrderConversionPreview and convertSalesOrderToAssets', () => {
     expect(data.assets).toEqual([]);
     expect(data.customer).toMatchObject({ stage: 'LIVE', version: created.createCustomer.customer.version });
     expect(await count('assets')).toBe(assetsBefore);
-    const audit = await rows<{ action: string }>(sql`select action from audit_entries where organisation_id = ${org.organisationId} order by id desc limit ${(await count('audit_entries')) - auditBefore}`);
+    const audit = await rows<{ action: string }>(
+      sql`select action from audit_entries where organisation_id = ${org.organisationId} order by id desc limit ${(await count('audit_entries')) - auditBefore}`,
+    );
     expect(audit.map((a) => a.action)).toEqual(['salesOrder.convertToAssets']);
   });
 
-  it('is FORBIDDEN to roles that may not convert (the preview is still theirs to read), and NOT_FOUND for a SALES user on another\'s order', async () => {
+  it("is FORBIDDEN to roles that may not convert (the preview is still theirs to read), and NOT_FOUND for a SALES user on another's order", async () => {
     const { customerId, salesOrderId } = await signedOrder('Guarded Ltd');
     const before = await snapshot(salesOrderId, customerId);
     for (const role of ['READ_ONLY', 'SERVICE', 'FINANCE'] as const) {

@@ -57,9 +57,32 @@ async function count(table: 'customers' | 'leads' | 'contacts' | 'custom_field_d
 
 describe('definitions', () => {
   it('are defined, listed per record kind, changed and deactivated by admins, and audited', async () => {
-    const text = await define(org, { key: 'gas_safe_number', label: 'Gas Safe number', type: 'TEXT', enabledFor: ['CUSTOMER', 'LEAD'], groupName: 'Compliance', position: 2 });
-    expect(text).toMatchObject({ key: 'gas_safe_number', type: 'TEXT', options: [], enabledFor: ['CUSTOMER', 'LEAD'], required: false, promoted: false, active: true, version: 1 });
-    const select = await define(org, { key: 'preferred_day', label: 'Preferred day', type: 'SINGLE_SELECT', options: ['Mon', 'Tue'], enabledFor: ['CONTACT'], promoted: true });
+    const text = await define(org, {
+      key: 'gas_safe_number',
+      label: 'Gas Safe number',
+      type: 'TEXT',
+      enabledFor: ['CUSTOMER', 'LEAD'],
+      groupName: 'Compliance',
+      position: 2,
+    });
+    expect(text).toMatchObject({
+      key: 'gas_safe_number',
+      type: 'TEXT',
+      options: [],
+      enabledFor: ['CUSTOMER', 'LEAD'],
+      required: false,
+      promoted: false,
+      active: true,
+      version: 1,
+    });
+    const select = await define(org, {
+      key: 'preferred_day',
+      label: 'Preferred day',
+      type: 'SINGLE_SELECT',
+      options: ['Mon', 'Tue'],
+      enabledFor: ['CONTACT'],
+      promoted: true,
+    });
     expect(select).toMatchObject({ options: ['Mon', 'Tue'], enabledFor: ['CONTACT'], promoted: true });
 
     const forLeads = await server.graphql(LIST, { entity: 'LEAD' }, await org.tokenFor('READ_ONLY'));
@@ -125,14 +148,22 @@ describe('definitions', () => {
     const definition = await define(org, { key: 'admin_only', label: 'Admin only', type: 'BOOLEAN', enabledFor: ['LEAD'] });
     for (const role of ['MANAGER', 'READ_ONLY', 'SALES'] as const) {
       const token = await org.tokenFor(role);
-      const create = await server.graphql(CREATE_DEFINITION, { input: { key: `by_${role.toLowerCase()}`, label: 'X', type: 'TEXT', enabledFor: ['LEAD'] } }, token);
+      const create = await server.graphql(
+        CREATE_DEFINITION,
+        { input: { key: `by_${role.toLowerCase()}`, label: 'X', type: 'TEXT', enabledFor: ['LEAD'] } },
+        token,
+      );
       expect(create.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       const update = await server.graphql(UPDATE_DEFINITION, { input: { id: definition.id, label: 'Changed' } }, token);
       expect(update.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       const deactivate = await server.graphql(DEACTIVATE_DEFINITION, { input: { id: definition.id } }, token);
       expect(deactivate.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     }
-    const read = await server.graphql(`query($id: ID!) { node(id: $id) { ... on CustomFieldDefinition { label active } } }`, { id: definition.id }, org.adminToken);
+    const read = await server.graphql(
+      `query($id: ID!) { node(id: $id) { ... on CustomFieldDefinition { label active } } }`,
+      { id: definition.id },
+      org.adminToken,
+    );
     expect(read.data!.node).toEqual({ label: 'Admin only', active: true });
   });
 
@@ -168,7 +199,11 @@ describe('values', () => {
   const good = { account_code: 'AC-1', employees: 12, renewal: '2027-03-31', vip: true, sector: 'Retail', services: ['Gas', 'Water'] };
 
   it('stores valid values of every type on a customer', async () => {
-    const res = await server.graphql(CREATE_CUSTOMER.replace('id name version', 'id name version customFields'), { input: customerInput(targetRef, { customFields: good }) }, target.adminToken);
+    const res = await server.graphql(
+      CREATE_CUSTOMER.replace('id name version', 'id name version customFields'),
+      { input: customerInput(targetRef, { customFields: good }) },
+      target.adminToken,
+    );
     expect(res.data!.createCustomer.userErrors).toEqual([]);
     expect(res.data!.createCustomer.customer.customFields).toEqual(good);
   });
@@ -198,7 +233,11 @@ describe('values', () => {
   });
 
   it('checks values on update: a null removes a value but not a required one', async () => {
-    const created = await server.graphql(CREATE_CUSTOMER, { input: customerInput(targetRef, { customFields: { account_code: 'AC-2', employees: 5 } }) }, target.adminToken);
+    const created = await server.graphql(
+      CREATE_CUSTOMER,
+      { input: customerInput(targetRef, { customFields: { account_code: 'AC-2', employees: 5 } }) },
+      target.adminToken,
+    );
     const id = created.data!.createCustomer.customer.id;
     const wrong = await server.graphql(UPDATE_CUSTOMER, { input: { id, customFields: { employees: 'five' } } }, target.adminToken);
     expect(errorCodes(wrong.data!.updateCustomer.userErrors)).toEqual(['input.customFields.employees:INVALID']);
@@ -226,7 +265,15 @@ describe('values', () => {
     const before = await count('contacts', target.organisationId);
     const nested = await server.graphql(
       CREATE_CUSTOMER,
-      { input: customerInput(targetRef, { customFields: { account_code: 'AC-3' }, contacts: [{ surname: 'Fine', customFields: { vip: true } }, { surname: 'Bad', customFields: { vip: 'no' } }] }) },
+      {
+        input: customerInput(targetRef, {
+          customFields: { account_code: 'AC-3' },
+          contacts: [
+            { surname: 'Fine', customFields: { vip: true } },
+            { surname: 'Bad', customFields: { vip: 'no' } },
+          ],
+        }),
+      },
       target.adminToken,
     );
     expect(errorCodes(nested.data!.createCustomer.userErrors)).toEqual(['input.contacts.1.customFields.vip:INVALID']);
@@ -237,7 +284,11 @@ describe('values', () => {
     expect(errorCodes(alone.data!.createContact.userErrors)).toEqual(['input.contact.customFields.employees:INVALID']);
     const ok = await server.graphql(CREATE_CONTACT, { input: { ownerId, contact: { surname: 'Solo', customFields: { vip: true } } } }, target.adminToken);
     expect(ok.data!.createContact.contact.customFields).toEqual({ vip: true });
-    const update = await server.graphql(UPDATE_CONTACT, { input: { id: ok.data!.createContact.contact.id, customFields: { vip: 'maybe' } } }, target.adminToken);
+    const update = await server.graphql(
+      UPDATE_CONTACT,
+      { input: { id: ok.data!.createContact.contact.id, customFields: { vip: 'maybe' } } },
+      target.adminToken,
+    );
     expect(errorCodes(update.data!.updateContact.userErrors)).toEqual(['input.customFields.vip:INVALID']);
   });
 });

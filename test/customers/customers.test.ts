@@ -166,7 +166,15 @@ describe('createCustomer', () => {
     const before = await tableCounts();
     const res = await server.graphql(
       CREATE_CUSTOMER,
-      { input: customerInput(ref, { typeId: ref.types.Private, contacts: [{ surname: 'One', isPrimary: true }, { surname: 'Two', isPrimary: true }] }) },
+      {
+        input: customerInput(ref, {
+          typeId: ref.types.Private,
+          contacts: [
+            { surname: 'One', isPrimary: true },
+            { surname: 'Two', isPrimary: true },
+          ],
+        }),
+      },
       org.adminToken,
     );
     expect(errorCodes(res.data!.createCustomer.userErrors)).toEqual(['input.contacts.1.isPrimary:INVALID']);
@@ -187,7 +195,9 @@ describe('createCustomer', () => {
   it('lets a Private customer have one primary contact', async () => {
     const res = await server.graphql(
       CREATE_CUSTOMER,
-      { input: customerInput(ref, { name: 'Grace Hopper', typeId: ref.types.Private, contacts: [{ firstName: 'Grace', surname: 'Hopper', isPrimary: true }] }) },
+      {
+        input: customerInput(ref, { name: 'Grace Hopper', typeId: ref.types.Private, contacts: [{ firstName: 'Grace', surname: 'Hopper', isPrimary: true }] }),
+      },
       org.adminToken,
     );
     expect(res.data!.createCustomer.userErrors).toEqual([]);
@@ -233,7 +243,15 @@ describe('updateCustomer', () => {
       org.adminToken,
     );
     expect(res.data!.updateCustomer).toEqual({
-      customer: { id, name: 'After Ltd', version: 2, vatNumber: null, creditorDays: 14, creditLimit: { amountMinor: 1000 }, customFields: { sector: 'lettings' } },
+      customer: {
+        id,
+        name: 'After Ltd',
+        version: 2,
+        vatNumber: null,
+        creditorDays: 14,
+        creditLimit: { amountMinor: 1000 },
+        customFields: { sector: 'lettings' },
+      },
       userErrors: [],
     });
     const audit = await selectRows<{ action: string; before_name: string; after_name: string }>(
@@ -264,11 +282,7 @@ describe('updateCustomer', () => {
     const child = await newCustomer('Child Ltd');
     const bad = await server.graphql(UPDATE, { input: { id, name: null } }, org.adminToken);
     expect(errorCodes(bad.data!.updateCustomer.userErrors)).toEqual(['input.name:REQUIRED']);
-    const missing = await server.graphql(
-      UPDATE,
-      { input: { id: 'Q3VzdG9tZXI6MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAw', name: 'X' } },
-      org.adminToken,
-    );
+    const missing = await server.graphql(UPDATE, { input: { id: 'Q3VzdG9tZXI6MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAw', name: 'X' } }, org.adminToken);
     expect(errorCodes(missing.data!.updateCustomer.userErrors)).toEqual(['input.id:NOT_FOUND']);
     const link = await server.graphql(UPDATE, { input: { id: child, parentCustomerId: id } }, org.adminToken);
     expect(link.data!.updateCustomer.userErrors).toEqual([]);

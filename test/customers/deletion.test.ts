@@ -4,23 +4,23 @@
 // retry. Anonymisation leaves no trace of the person's name, email or phone anywhere in the
 // organisation's rows (child rows, converted lead, merged tombstone, audit entries, stored retry
 // results), keeps the invoices byte for byte, and freezes the customer against new personal data.
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { getTableConfig } from 'drizzle-orm/pg-core';
+import { systemActor } from '../../src/auth/actor';
+import { customerTombstones } from '../../src/customers/tables';
 import { selectRows } from '../../src/db/client';
-import { allTables } from '../helpers/all-tables';
 import { parseGlobalId } from '../../src/graph/ids';
 import { raiseInvoice } from '../../src/invoices/service';
 import { raiseSalesOrderFromQuote } from '../../src/pipeline/sales-orders';
 import { quotes } from '../../src/pipeline/tables';
-import { customerTombstones } from '../../src/customers/tables';
-import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
+import { allTables } from '../helpers/all-tables';
 import { baseUrlOf, flows } from '../helpers/flows';
+import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
 import { createTestOrganisation, errorCodes, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
-import { systemActor } from '../../src/auth/actor';
 
 let server: TestServer;
 let org: TestOrganisation;
@@ -37,8 +37,25 @@ const ANONYMISE = `mutation($input: AnonymiseCustomerInput!) { anonymiseCustomer
 
 /** Tables with rows under a customer (column customer_id), as the database names them. */
 const CHILD_TABLES = [
-  'contacts', 'addresses', 'branches', 'work_addresses', 'assets', 'notes', 'tasks', 'communications', 'expiries', 'documents',
-  'opportunities', 'quotes', 'sales_orders', 'jobs', 'estimates', 'access_grants', 'portal_tokens', 'import_jobs', 'invoices',
+  'contacts',
+  'addresses',
+  'branches',
+  'work_addresses',
+  'assets',
+  'notes',
+  'tasks',
+  'communications',
+  'expiries',
+  'documents',
+  'opportunities',
+  'quotes',
+  'sales_orders',
+  'jobs',
+  'estimates',
+  'access_grants',
+  'portal_tokens',
+  'import_jobs',
+  'invoices',
 ] as const;
 
 /** A person's data, as it is written into every corner of their customer record. */
@@ -56,7 +73,10 @@ async function version(customerId: string): Promise<number> {
 async function childCounts(customerUuid: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const table of CHILD_TABLES) {
-    const [row] = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from ${sql.identifier(table)} where customer_id = ${customerUuid}`);
+    const [row] = await selectRows<{ n: number }>(
+      server.database.db,
+      sql`select count(*)::int as n from ${sql.identifier(table)} where customer_id = ${customerUuid}`,
+    );
     out[table] = row!.n;
   }
   const [t] = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from customer_tombstones where survivor_id = ${customerUuid}`);
@@ -68,7 +88,10 @@ async function childCounts(customerUuid: string): Promise<Record<string, number>
 async function fingerprint(customerUuid: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const digest = async (name: string, query: ReturnType<typeof sql>) => {
-    const [row] = await selectRows<{ d: string }>(server.database.db, sql`select count(*) || ':' || md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as d from (${query}) t`);
+    const [row] = await selectRows<{ d: string }>(
+      server.database.db,
+      sql`select count(*) || ':' || md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as d from (${query}) t`,
+    );
     out[name] = row!.d;
   };
   await digest('customers', sql`select * from customers where id = ${customerUuid}`);
@@ -95,13 +118,19 @@ async function populate(person: Person, customerId?: string): Promise<{ customer
         advertisingSource: `Friend of ${person.surname}`,
         customFields: { nickname: `${person.firstName} ${person.surname}` },
         address: { line1: `1 ${person.surname} Lane`, town: 'Bristol', postcode: 'BS1 4DJ' },
-        contacts: [{ firstName: person.firstName, surname: person.surname, emails: [{ address: person.email }], phones: [{ type: 'MOBILE', number: person.phone }] }],
+        contacts: [
+          { firstName: person.firstName, surname: person.surname, emails: [{ address: person.email }], phones: [{ type: 'MOBILE', number: person.phone }] },
+        ],
       }),
     });
     expect(created.createCustomer.userErrors).toEqual([]);
     customerId = created.createCustomer.customer.id as string;
   }
-  const branch = await mutate('createBranch', { customerId, name: `${person.surname} Branch`, phone: person.phone, email: person.email, line1: `2 ${person.surname} Road` }, 'branch { id }');
+  const branch = await mutate(
+    'createBranch',
+    { customerId, name: `${person.surname} Branch`, phone: person.phone, email: person.email, line1: `2 ${person.surname} Road` },
+    'branch { id }',
+  );
   const work = await mutate(
     'createWorkAddress',
     {
@@ -116,19 +145,61 @@ async function populate(person: Person, customerId?: string): Promise<{ customer
   );
   await mutate('createAsset', { customerId, workAddressId: work.workAddress.id, groupId, description: 'Boiler' }, 'asset { id }');
   await mutate('createOpportunity', { recordId: customerId, name: 'Boiler upgrade' }, 'opportunity { id }');
-  const quote = await mutate('createQuote', { recordId: customerId, lines: [{ description: 'New boiler', quantity: '1', unitPriceMinor: 100000 }] }, 'quote { id }');
-  const [signed] = await server.database.db.update(quotes).set({ status: 'SIGNED', signedAt: new Date() }).where(sql`${quotes.id} = ${uuidOf(quote.quote.id)}`).returning();
+  const quote = await mutate(
+    'createQuote',
+    { recordId: customerId, lines: [{ description: 'New boiler', quantity: '1', unitPriceMinor: 100000 }] },
+    'quote { id }',
+  );
+  const [signed] = await server.database.db
+    .update(quotes)
+    .set({ status: 'SIGNED', signedAt: new Date() })
+    .where(sql`${quotes.id} = ${uuidOf(quote.quote.id)}`)
+    .returning();
   await server.database.db.transaction((tx) => raiseSalesOrderFromQuote(tx, actor(), signed!));
   await mutate('createJob', { customerId, workAddressId: work.workAddress.id, description: 'Annual service' }, 'job { id }');
-  await mutate('createEstimate', { customerId, workAddressId: work.workAddress.id, description: 'Radiators', amount: { amountMinor: 5000 } }, 'estimate { id }');
+  await mutate(
+    'createEstimate',
+    { customerId, workAddressId: work.workAddress.id, description: 'Radiators', amount: { amountMinor: 5000 } },
+    'estimate { id }',
+  );
   await mutate('createNote', { ownerId: customerId, body: `<p>${person.firstName} ${person.surname} prefers mornings</p>` }, 'note { id }');
-  await mutate('createTask', { ownerId: customerId, type: 'PHONE_CALL', subject: `Call ${person.surname}`, details: `On ${person.phone}`, dueAt: '2099-01-01T00:00:00Z' }, 'task { id }');
-  await mutate('logCommunication', { ownerId: customerId, channel: 'EMAIL', subject: `To ${person.email}`, summary: `Wrote to ${person.firstName} ${person.surname}` }, 'communication { id }');
-  await mutate('createExpiry', { ownerId: customerId, supplier: 'Gas Co', description: `${person.surname} gas contract`, endsOn: '2099-01-01', notes: `${person.surname} wants to switch` }, 'expiry { id }');
+  await mutate(
+    'createTask',
+    { ownerId: customerId, type: 'PHONE_CALL', subject: `Call ${person.surname}`, details: `On ${person.phone}`, dueAt: '2099-01-01T00:00:00Z' },
+    'task { id }',
+  );
+  await mutate(
+    'logCommunication',
+    { ownerId: customerId, channel: 'EMAIL', subject: `To ${person.email}`, summary: `Wrote to ${person.firstName} ${person.surname}` },
+    'communication { id }',
+  );
+  await mutate(
+    'createExpiry',
+    {
+      ownerId: customerId,
+      supplier: 'Gas Co',
+      description: `${person.surname} gas contract`,
+      endsOn: '2099-01-01',
+      notes: `${person.surname} wants to switch`,
+    },
+    'expiry { id }',
+  );
   const salesId = await org.userIdFor('SALES');
-  await mutate('grantRecordAccess', { recordId: customerId, granteeId: salesId, endsAt: new Date(Date.now() + 3_600_000).toISOString(), reason: `Covering ${person.surname}` }, 'accessGrant { id }');
-  await mutate('createPortalToken', { customerId, name: `Portal for ${person.firstName} ${person.surname}`, permissions: ['VIEW_INVOICES'] }, 'portalToken { id }');
-  const document = await upload(customerId, { bytes: `Passport of ${person.firstName} ${person.surname}`, name: `${person.surname}-passport.txt`, type: 'text/plain' });
+  await mutate(
+    'grantRecordAccess',
+    { recordId: customerId, granteeId: salesId, endsAt: new Date(Date.now() + 3_600_000).toISOString(), reason: `Covering ${person.surname}` },
+    'accessGrant { id }',
+  );
+  await mutate(
+    'createPortalToken',
+    { customerId, name: `Portal for ${person.firstName} ${person.surname}`, permissions: ['VIEW_INVOICES'] },
+    'portalToken { id }',
+  );
+  const document = await upload(customerId, {
+    bytes: `Passport of ${person.firstName} ${person.surname}`,
+    name: `${person.surname}-passport.txt`,
+    type: 'text/plain',
+  });
   const imported = await postMultipart(
     '/imports/work-addresses',
     { customerId, mapping: JSON.stringify({ 'Address 1': 'line1', 'Post Code': 'postcode', Occupier: 'occupierSurname' }), mode: 'COMMIT_VALID_ROWS' },
@@ -158,13 +229,19 @@ async function traces(needles: string[]): Promise<string[]> {
 /** The storage keys of the documents of these customers or leads (global IDs). */
 async function storageKeysOf(recordIds: string[]): Promise<string[]> {
   const ids = `{${recordIds.map(uuidOf).join(',')}}`;
-  const rows = await selectRows<{ k: string }>(server.database.db, sql`select storage_key as k from documents where customer_id = any(${ids}::uuid[]) or lead_id = any(${ids}::uuid[])`);
+  const rows = await selectRows<{ k: string }>(
+    server.database.db,
+    sql`select storage_key as k from documents where customer_id = any(${ids}::uuid[]) or lead_id = any(${ids}::uuid[])`,
+  );
   return rows.map((r) => r.k);
 }
 
 /** Chunks of stored bytes under these keys. */
 async function blobCount(keys: string[]): Promise<number> {
-  const [row] = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from document_blobs where storage_key = any(${`{${keys.join(',')}}`}::text[])`);
+  const [row] = await selectRows<{ n: number }>(
+    server.database.db,
+    sql`select count(*)::int as n from document_blobs where storage_key = any(${`{${keys.join(',')}}`}::text[])`,
+  );
   return row!.n;
 }
 
@@ -172,7 +249,11 @@ beforeAll(async () => {
   server = await startTestServer();
   org = await createTestOrganisation(server);
   ref = await readReference(server, org.adminToken);
-  await mutate('createCustomFieldDefinition', { key: 'nickname', label: 'Nickname', type: 'TEXT', enabledFor: ['CUSTOMER', 'LEAD'] }, 'customFieldDefinition { id }');
+  await mutate(
+    'createCustomFieldDefinition',
+    { key: 'nickname', label: 'Nickname', type: 'TEXT', enabledFor: ['CUSTOMER', 'LEAD'] },
+    'customFieldDefinition { id }',
+  );
   groupId = (await mutate('createAssetListItem', { list: 'GROUP', name: 'Boilers' }, 'item { id }')).item.id;
 });
 afterAll(() => server.close());
@@ -180,11 +261,25 @@ afterAll(() => server.close());
 describe('deleteCustomer', () => {
   it('deletes the customer with every row under it, files too, and touches no other customer', async () => {
     const target = await populate({ name: 'Delia Doomed', firstName: 'Delia', surname: 'Doomed', email: 'delia@doomed.test', phone: '+447700900111' });
-    const bystander = await populate({ name: 'Barry Bystander', firstName: 'Barry', surname: 'Bystander', email: 'barry@bystander.test', phone: '+447700900222' });
+    const bystander = await populate({
+      name: 'Barry Bystander',
+      firstName: 'Barry',
+      surname: 'Bystander',
+      email: 'barry@bystander.test',
+      phone: '+447700900222',
+    });
     const targetUuid = uuidOf(target.customerId);
-    await raiseInvoice(server.database.db, actor(), { customerId: targetUuid, lines: [{ description: 'Draft work', quantityMilli: 1000, unitPriceMinor: 500 }] });
+    await raiseInvoice(server.database.db, actor(), {
+      customerId: targetUuid,
+      lines: [{ description: 'Draft work', quantityMilli: 1000, unitPriceMinor: 500 }],
+    });
     await server.database.db.insert(customerTombstones).values({
-      id: randomUUID(), organisationId: org.organisationId, survivorId: targetUuid, mergedIntoId: targetUuid, name: 'Doomed Duplicate', snapshot: { name: 'Doomed Duplicate' },
+      id: randomUUID(),
+      organisationId: org.organisationId,
+      survivorId: targetUuid,
+      mergedIntoId: targetUuid,
+      name: 'Doomed Duplicate',
+      snapshot: { name: 'Doomed Duplicate' },
     });
     // A department of the target, and a lead converted into it: both stay, without the link.
     const department = await gql(CREATE_CUSTOMER, { input: customerInput(ref, { name: 'Doomed Department', parentCustomerId: target.customerId }) });
@@ -204,10 +299,26 @@ describe('deleteCustomer', () => {
     expect(res.deleteCustomer.deletedCustomerId).toBe(target.customerId);
     const byType = Object.fromEntries(res.deleteCustomer.deletedRecords.map((r: any) => [r.recordType, r.count]));
     expect(byType).toEqual({
-      Contact: counts.contacts, Address: counts.addresses, Branch: counts.branches, WorkAddress: counts.work_addresses, Asset: counts.assets,
-      Note: counts.notes, Task: counts.tasks, Communication: counts.communications, Expiry: counts.expiries, Document: counts.documents,
-      Opportunity: counts.opportunities, Quote: counts.quotes, SalesOrder: counts.sales_orders, Job: counts.jobs, Estimate: counts.estimates,
-      AccessGrant: counts.access_grants, PortalToken: counts.portal_tokens, ImportJob: counts.import_jobs, Invoice: counts.invoices, MergedCustomer: counts.customer_tombstones,
+      Contact: counts.contacts,
+      Address: counts.addresses,
+      Branch: counts.branches,
+      WorkAddress: counts.work_addresses,
+      Asset: counts.assets,
+      Note: counts.notes,
+      Task: counts.tasks,
+      Communication: counts.communications,
+      Expiry: counts.expiries,
+      Document: counts.documents,
+      Opportunity: counts.opportunities,
+      Quote: counts.quotes,
+      SalesOrder: counts.sales_orders,
+      Job: counts.jobs,
+      Estimate: counts.estimates,
+      AccessGrant: counts.access_grants,
+      PortalToken: counts.portal_tokens,
+      ImportJob: counts.import_jobs,
+      Invoice: counts.invoices,
+      MergedCustomer: counts.customer_tombstones,
     });
 
     expect(Object.values(await childCounts(targetUuid)).every((n) => n === 0)).toBe(true);
@@ -234,8 +345,15 @@ describe('deleteCustomer', () => {
 
   it('is refused while an issued invoice exists, and changes nothing', async () => {
     const { customerId } = await populate({ name: 'Ivy Invoiced', firstName: 'Ivy', surname: 'Invoiced', email: 'ivy@invoiced.test', phone: '+447700900333' });
-    await raiseInvoice(server.database.db, actor(), { customerId: uuidOf(customerId), issueDate: '2026-01-05', lines: [{ description: 'Work', quantityMilli: 1000, unitPriceMinor: 1000 }] });
-    await raiseInvoice(server.database.db, actor(), { customerId: uuidOf(customerId), lines: [{ description: 'Draft', quantityMilli: 1000, unitPriceMinor: 1000 }] });
+    await raiseInvoice(server.database.db, actor(), {
+      customerId: uuidOf(customerId),
+      issueDate: '2026-01-05',
+      lines: [{ description: 'Work', quantityMilli: 1000, unitPriceMinor: 1000 }],
+    });
+    await raiseInvoice(server.database.db, actor(), {
+      customerId: uuidOf(customerId),
+      lines: [{ description: 'Draft', quantityMilli: 1000, unitPriceMinor: 1000 }],
+    });
     const before = await fingerprint(uuidOf(customerId));
     const res = await gql(DELETE, { input: { id: customerId, expectedVersion: await version(customerId) } });
     expect(res.deleteCustomer.deletedCustomerId).toBeNull();
@@ -247,7 +365,10 @@ describe('deleteCustomer', () => {
   it('deletes draft invoices with the customer', async () => {
     const created = await gql(CREATE_CUSTOMER, { input: customerInput(ref, { name: 'Dora Drafts' }) });
     const customerId = created.createCustomer.customer.id;
-    const draft = await raiseInvoice(server.database.db, actor(), { customerId: uuidOf(customerId), lines: [{ description: 'Draft', quantityMilli: 1000, unitPriceMinor: 1000 }] });
+    const draft = await raiseInvoice(server.database.db, actor(), {
+      customerId: uuidOf(customerId),
+      lines: [{ description: 'Draft', quantityMilli: 1000, unitPriceMinor: 1000 }],
+    });
     const res = await gql(DELETE, { input: { id: customerId, expectedVersion: 1 } });
     expect(res.deleteCustomer.userErrors).toEqual([]);
     expect(res.deleteCustomer.deletedRecords).toEqual(expect.arrayContaining([{ recordType: 'Invoice', count: 1 }]));
@@ -284,16 +405,30 @@ describe('deleteCustomer', () => {
     const input = { id: customerId, expectedVersion: 1, idempotencyKey: 'delete-rita' };
     const first = await gql(DELETE, { input });
     expect(first.deleteCustomer.userErrors).toEqual([]);
-    expect(first.deleteCustomer.deletedRecords).toEqual(expect.arrayContaining([{ recordType: 'Contact', count: 1 }, { recordType: 'Address', count: 1 }]));
+    expect(first.deleteCustomer.deletedRecords).toEqual(
+      expect.arrayContaining([
+        { recordType: 'Contact', count: 1 },
+        { recordType: 'Address', count: 1 },
+      ]),
+    );
     const retry = await gql(DELETE, { input });
     expect(retry).toEqual(first);
-    const [entries] = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from audit_entries where entity_id = ${uuidOf(customerId)} and action = 'customer.delete'`);
+    const [entries] = await selectRows<{ n: number }>(
+      server.database.db,
+      sql`select count(*)::int as n from audit_entries where entity_id = ${uuidOf(customerId)} and action = 'customer.delete'`,
+    );
     expect(entries!.n).toBe(1);
   });
 });
 
 describe('anonymiseCustomer', () => {
-  const person: Person = { name: 'Ermintrude Quackenbush', firstName: 'Ermintrude', surname: 'Quackenbush', email: 'ermintrude.quackenbush@example.test', phone: '+447700900456' };
+  const person: Person = {
+    name: 'Ermintrude Quackenbush',
+    firstName: 'Ermintrude',
+    surname: 'Quackenbush',
+    email: 'ermintrude.quackenbush@example.test',
+    phone: '+447700900456',
+  };
   const needles = ['Quackenbush', 'Ermintrude', '7700900456'];
   let customerId: string;
   let leadId: string;
@@ -311,7 +446,9 @@ describe('anonymiseCustomer', () => {
         website: 'https://quackenbush.example.test/',
         leadSource: `Met ${person.firstName} at a fair`,
         customFields: { nickname: person.surname },
-        contacts: [{ firstName: person.firstName, surname: person.surname, emails: [{ address: person.email }], phones: [{ type: 'MOBILE', number: person.phone }] }],
+        contacts: [
+          { firstName: person.firstName, surname: person.surname, emails: [{ address: person.email }], phones: [{ type: 'MOBILE', number: person.phone }] },
+        ],
         addresses: [{ type: 'BILLING', line1: `1 ${person.surname} Lane`, postcode: 'BS1 4DJ', country: 'GB' }],
       },
       'lead { id }',
@@ -324,24 +461,59 @@ describe('anonymiseCustomer', () => {
     const filled = await populate(person, customerId);
     documentIds = [...filled.documentIds, leadDocument.id];
     // History that holds the person's data: an update, a deleted contact, a keyed (stored) result.
-    await mutate('updateCustomer', { id: customerId, vatNumber: `GB${person.surname}`, thirdPartyReference: `ACC-${person.surname}`, customFields: { nickname: person.firstName } }, 'customer { id }');
-    const extra = await mutate('createContact', { ownerId: customerId, contact: { firstName: person.firstName, surname: `${person.surname} Junior`, emails: [{ address: `junior.${person.email}` }] } }, 'contact { id version }');
+    await mutate(
+      'updateCustomer',
+      { id: customerId, vatNumber: `GB${person.surname}`, thirdPartyReference: `ACC-${person.surname}`, customFields: { nickname: person.firstName } },
+      'customer { id }',
+    );
+    const extra = await mutate(
+      'createContact',
+      { ownerId: customerId, contact: { firstName: person.firstName, surname: `${person.surname} Junior`, emails: [{ address: `junior.${person.email}` }] } },
+      'contact { id version }',
+    );
     await mutate('deleteContact', { id: extra.contact.id }, 'deletedContactId');
     await mutate('changeCustomerStatus', { id: customerId, statusId: ref.statuses.A, idempotencyKey: 'status-change-1' }, 'customer { name }');
     await server.database.db.insert(customerTombstones).values({
-      id: randomUUID(), organisationId: org.organisationId, survivorId: uuidOf(customerId), mergedIntoId: uuidOf(customerId),
-      name: `${person.name} (duplicate)`, snapshot: { name: `${person.name} (duplicate)`, vatNumber: `GB${person.surname}`, creditorDays: 30 },
+      id: randomUUID(),
+      organisationId: org.organisationId,
+      survivorId: uuidOf(customerId),
+      mergedIntoId: uuidOf(customerId),
+      name: `${person.name} (duplicate)`,
+      snapshot: { name: `${person.name} (duplicate)`, vatNumber: `GB${person.surname}`, creditorDays: 30 },
     });
-    await raiseInvoice(server.database.db, actor(), { customerId: uuidOf(customerId), issueDate: '2026-02-01', lines: [{ description: 'Boiler service', quantityMilli: 1000, unitPriceMinor: 9000, taxRateBp: 2000 }] });
-    await raiseInvoice(server.database.db, actor(), { customerId: uuidOf(customerId), lines: [{ description: 'Parts', quantityMilli: 2000, unitPriceMinor: 1500 }] });
+    await raiseInvoice(server.database.db, actor(), {
+      customerId: uuidOf(customerId),
+      issueDate: '2026-02-01',
+      lines: [{ description: 'Boiler service', quantityMilli: 1000, unitPriceMinor: 9000, taxRateBp: 2000 }],
+    });
+    await raiseInvoice(server.database.db, actor(), {
+      customerId: uuidOf(customerId),
+      lines: [{ description: 'Parts', quantityMilli: 2000, unitPriceMinor: 1500 }],
+    });
     invoicesBefore = await fingerprint(uuidOf(customerId)).then((f) => ({ invoices: f.invoices!, invoice_lines: f.invoice_lines! }));
     // The person is all over the organisation's rows before.
     const before = await traces(needles);
     expect(before).toEqual(
       expect.arrayContaining(
-        ['customers', 'leads', 'contacts', 'addresses', 'branches', 'work_addresses', 'notes', 'tasks', 'communications', 'expiries', 'documents', 'access_grants', 'portal_tokens', 'import_jobs', 'customer_tombstones', 'audit_entries', 'idempotency_keys'].map(
-          (table) => `${table}: Quackenbush`,
-        ),
+        [
+          'customers',
+          'leads',
+          'contacts',
+          'addresses',
+          'branches',
+          'work_addresses',
+          'notes',
+          'tasks',
+          'communications',
+          'expiries',
+          'documents',
+          'access_grants',
+          'portal_tokens',
+          'import_jobs',
+          'customer_tombstones',
+          'audit_entries',
+          'idempotency_keys',
+        ].map((table) => `${table}: Quackenbush`),
       ),
     );
     expect(before).toEqual(expect.arrayContaining(['contacts: Ermintrude', 'contacts: 7700900456', 'audit_entries: 7700900456']));
@@ -356,10 +528,17 @@ describe('anonymiseCustomer', () => {
     const payload = res.anonymiseCustomer;
     expect(payload.userErrors).toEqual([]);
     const code = uuidOf(customerId).replace(/-/g, '').slice(0, 8).toUpperCase();
-    expect(payload.customer).toMatchObject({ name: `Anonymised customer ${code}`, vatNumber: null, thirdPartyReference: null, advertisingSource: null, customFields: {} });
+    expect(payload.customer).toMatchObject({
+      name: `Anonymised customer ${code}`,
+      vatNumber: null,
+      thirdPartyReference: null,
+      advertisingSource: null,
+      customFields: {},
+    });
     expect(new Date(payload.customer.anonymisedAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
     expect(payload.customer.contacts.nodes.length).toBeGreaterThan(0);
-    for (const contact of payload.customer.contacts.nodes) expect(contact).toEqual({ surname: 'Anonymised', firstName: null, fullName: 'Anonymised', emails: [], phones: [] });
+    for (const contact of payload.customer.contacts.nodes)
+      expect(contact).toEqual({ surname: 'Anonymised', firstName: null, fullName: 'Anonymised', emails: [], phones: [] });
     for (const address of payload.customer.addresses.nodes) expect(address).toEqual({ line1: 'Anonymised', postcode: null, country: 'GB' });
     const byType = Object.fromEntries(payload.anonymisedRecords.map((r: any) => [r.recordType, r.count]));
     expect(byType).toMatchObject({ Customer: 1, Lead: 1, MergedCustomer: 1, Document: 3, PortalToken: 1, ImportJob: 1, AccessGrant: 1 });
@@ -373,10 +552,24 @@ describe('anonymiseCustomer', () => {
     expect({ invoices: after.invoices, invoice_lines: after.invoice_lines }).toEqual(invoicesBefore);
     // What is kept: the invoices, the assets and the pipeline; what is gone: documents, tokens, import logs.
     const counts = await childCounts(uuidOf(customerId));
-    expect(counts).toMatchObject({ invoices: 2, assets: 1, quotes: 1, sales_orders: 1, jobs: 1, estimates: 1, documents: 0, portal_tokens: 0, import_jobs: 0, access_grants: 1 });
+    expect(counts).toMatchObject({
+      invoices: 2,
+      assets: 1,
+      quotes: 1,
+      sales_orders: 1,
+      jobs: 1,
+      estimates: 1,
+      documents: 0,
+      portal_tokens: 0,
+      import_jobs: 0,
+      access_grants: 1,
+    });
 
     // The anonymisation's own audit entry: counts, never the data.
-    const [entry] = await selectRows<{ before: unknown; after: any }>(server.database.db, sql`select before, after from audit_entries where entity_id = ${uuidOf(customerId)} and action = 'customer.anonymise'`);
+    const [entry] = await selectRows<{ before: unknown; after: any }>(
+      server.database.db,
+      sql`select before, after from audit_entries where entity_id = ${uuidOf(customerId)} and action = 'customer.anonymise'`,
+    );
     expect(entry!.before).toBeNull();
     expect(entry!.after.anonymisedRecords).toMatchObject({ Contact: byType.Contact, Document: 3 });
     // The access grant is kept as history, revoked.
@@ -399,11 +592,17 @@ describe('anonymiseCustomer', () => {
     const current = await version(customerId);
     const again = await gql(ANONYMISE, { input: { id: customerId, expectedVersion: current } });
     expect(errorCodes(again.anonymiseCustomer.userErrors)).toEqual(['input.id:INVALID_STATE']);
-    const update = await gql(`mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { customer { id } ${USER_ERRORS} } }`, { input: { id: customerId, name: person.name } });
+    const update = await gql(`mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { customer { id } ${USER_ERRORS} } }`, {
+      input: { id: customerId, name: person.name },
+    });
     expect(errorCodes(update.updateCustomer.userErrors)).toEqual(['input.id:INVALID_STATE']);
-    const contact = await gql(`mutation($input: CreateContactInput!) { createContact(input: $input) { contact { id } ${USER_ERRORS} } }`, { input: { ownerId: customerId, contact: { surname: person.surname } } });
+    const contact = await gql(`mutation($input: CreateContactInput!) { createContact(input: $input) { contact { id } ${USER_ERRORS} } }`, {
+      input: { ownerId: customerId, contact: { surname: person.surname } },
+    });
     expect(errorCodes(contact.createContact.userErrors)).toEqual(['input.ownerId:INVALID_STATE']);
-    const leadNote = await gql(`mutation($input: CreateNoteInput!) { createNote(input: $input) { note { id } ${USER_ERRORS} } }`, { input: { ownerId: leadId, body: person.surname } });
+    const leadNote = await gql(`mutation($input: CreateNoteInput!) { createNote(input: $input) { note { id } ${USER_ERRORS} } }`, {
+      input: { ownerId: leadId, body: person.surname },
+    });
     expect(errorCodes(leadNote.createNote.userErrors)).toEqual(['input.ownerId:INVALID_STATE']);
     // Nor through a merge into it, or a lead converted into it.
     const donor = await gql(CREATE_CUSTOMER, { input: customerInput(ref, { name: 'Donor Ltd', contacts: [{ surname: 'Donor' }] }) });
@@ -411,14 +610,20 @@ describe('anonymiseCustomer', () => {
       input: { survivorId: customerId, mergedIds: [donor.createCustomer.customer.id] },
     });
     expect(errorCodes(merge.mergeCustomers.userErrors)).toEqual(['input.survivorId:INVALID_STATE']);
-    const newLead = await gql(`mutation($input: CreateLeadInput!) { createLead(input: $input) { lead { id } ${USER_ERRORS} } }`, { input: { name: 'Later lead', contacts: [{ surname: 'Later' }] } });
+    const newLead = await gql(`mutation($input: CreateLeadInput!) { createLead(input: $input) { lead { id } ${USER_ERRORS} } }`, {
+      input: { name: 'Later lead', contacts: [{ surname: 'Later' }] },
+    });
     const convert = await gql(`mutation($input: ConvertLeadInput!) { convertLead(input: $input) { customer { id } ${USER_ERRORS} } }`, {
       input: { leadId: newLead.createLead.lead.id, typeId: ref.types.Company, intoCustomerId: customerId },
     });
     expect(errorCodes(convert.convertLead.userErrors)).toEqual(['input.intoCustomerId:INVALID_STATE']);
     // Nor as a document on one of its work addresses.
     const work = await gql(`query($id: ID!) { customer(id: $id) { workAddresses(first: 1) { nodes { id } } } }`, { id: customerId });
-    const refused = await postMultipart('/documents', { recordId: work.customer.workAddresses.nodes[0].id }, { bytes: `${person.surname} passport\n`, name: 'passport.txt', type: 'text/plain' });
+    const refused = await postMultipart(
+      '/documents',
+      { recordId: work.customer.workAddresses.nodes[0].id },
+      { bytes: `${person.surname} passport\n`, name: 'passport.txt', type: 'text/plain' },
+    );
     expect(refused.status).toBe(409);
     await server.database.db.execute(sql`delete from customers where id = ${uuidOf(donor.createCustomer.customer.id)}`);
     await server.database.db.execute(sql`delete from leads where id = ${uuidOf(newLead.createLead.lead.id)}`);
@@ -460,7 +665,9 @@ describe('with documents in a folder', () => {
     const deleted = await make('Deleted Files');
     expect(files()).toHaveLength(2);
     await raiseInvoice(folderServer.database.db, systemActor(acme.organisationId, 'test'), {
-      customerId: uuidOf(kept), issueDate: '2026-03-01', lines: [{ description: 'Work', quantityMilli: 1000, unitPriceMinor: 100 }],
+      customerId: uuidOf(kept),
+      issueDate: '2026-03-01',
+      lines: [{ description: 'Work', quantityMilli: 1000, unitPriceMinor: 100 }],
     });
     const refused = await folderServer.graphql(DELETE, { input: { id: kept, expectedVersion: 1 } }, acme.adminToken);
     expect(errorCodes(refused.data!.deleteCustomer.userErrors)).toEqual(['input.id:HAS_FINANCIAL_RECORDS']);

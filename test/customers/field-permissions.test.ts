@@ -1,12 +1,12 @@
 // Who may change which of a customer's fields (issue 10, item 6): every role against every field
 // group of `updateCustomer`, a delegated grant that must not turn into ownership, and the other
 // paths that set an owner (createCustomer, updateLead, convertLead).
-import { buildSchema as buildSdl, isInputObjectType, type GraphQLInputObjectType } from 'graphql';
-import { sql } from 'drizzle-orm';
 import fs from 'node:fs';
 import path from 'node:path';
-import { selectRows } from '../../src/db/client';
+import { sql } from 'drizzle-orm';
+import { buildSchema as buildSdl, isInputObjectType, type GraphQLInputObjectType } from 'graphql';
 import { customerFieldGroups } from '../../src/customers/field-permissions';
+import { selectRows } from '../../src/db/client';
 import { toGlobalId } from '../../src/graph/ids';
 import { createUser } from '../../src/organisations/service';
 import type { Role } from '../../src/tenancy/tables';
@@ -138,7 +138,11 @@ describe('updateCustomer: who may change which fields', () => {
 
   it('names every refused field at once', async () => {
     const id = await sellersCustomer('Many Fields Ltd');
-    const res = await server.graphql(UPDATE, { input: { id, name: 'X', ownerId: managerId, buildingType: 'Flat', creditorDays: 10 } }, await org.tokenFor('FINANCE'));
+    const res = await server.graphql(
+      UPDATE,
+      { input: { id, name: 'X', ownerId: managerId, buildingType: 'Flat', creditorDays: 10 } },
+      await org.tokenFor('FINANCE'),
+    );
     expect(errorCodes(res.data!.updateCustomer.userErrors).sort()).toEqual(
       ['input.buildingType:FIELD_NOT_PERMITTED', 'input.name:FIELD_NOT_PERMITTED', 'input.ownerId:FIELD_NOT_PERMITTED'].sort(),
     );
@@ -187,7 +191,7 @@ describe('a delegated grant never becomes ownership', () => {
     expect(handed.data!.updateLead.lead.owner.id).toBe(grantee.id);
   });
 
-  it('converting an unowned lead one holds a grant on does not make the grantee the customer\'s owner', async () => {
+  it("converting an unowned lead one holds a grant on does not make the grantee the customer's owner", async () => {
     const made = await server.graphql(
       `mutation($input: CreateLeadInput!) { createLead(input: $input) { lead { id } userErrors { field code } } }`,
       { input: { name: 'Unowned Lead Ltd', ownerId: null } },
@@ -217,7 +221,11 @@ describe('a delegated grant never becomes ownership', () => {
 describe('createCustomer: the same table', () => {
   it('refuses credit terms from a seller, and writes nothing', async () => {
     const audits = await auditCount();
-    const res = await server.graphql(CREATE_CUSTOMER, { input: customerInput(ref, { name: 'Generous Terms Ltd', creditLimit: { amountMinor: 9_999_900 } }) }, seller.token);
+    const res = await server.graphql(
+      CREATE_CUSTOMER,
+      { input: customerInput(ref, { name: 'Generous Terms Ltd', creditLimit: { amountMinor: 9_999_900 } }) },
+      seller.token,
+    );
     expect(errorCodes(res.data!.createCustomer.userErrors)).toEqual(['input.creditLimit:FIELD_NOT_PERMITTED']);
     expect(await auditCount()).toBe(audits);
   });
@@ -225,7 +233,9 @@ describe('createCustomer: the same table', () => {
 
 describe('POST /imports/customers: the same table', () => {
   it("refuses a seller's credit terms row by row, naming the column, and imports the rest", async () => {
-    const csv = ['Name,Type,Credit Limit,Days,Address 1,Post Code', 'Plain Ltd,Company,,,1 Road,BS1 1AA', 'Terms Ltd,Company,5000.00,60,2 Road,BS1 1AB'].join('\n');
+    const csv = ['Name,Type,Credit Limit,Days,Address 1,Post Code', 'Plain Ltd,Company,,,1 Road,BS1 1AA', 'Terms Ltd,Company,5000.00,60,2 Road,BS1 1AB'].join(
+      '\n',
+    );
     const mapping = { Name: 'name', Type: 'type', 'Credit Limit': 'creditLimit', Days: 'creditorDays', 'Address 1': 'line1', 'Post Code': 'postcode' };
     const { body } = await importCsv(server, '/imports/customers', seller.token, { mapping, mode: 'COMMIT_VALID_ROWS' }, csv, 'customers.csv');
     expect(body.importJob).toMatchObject({ rowsRead: 2, rowsImported: 1, errorCount: 2 });

@@ -8,8 +8,8 @@ import { composition } from '../../src/areas';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
 import { fillCustomerRecord } from '../helpers/customer-record';
-import { startTestOrganisation, type Reference } from '../helpers/reference';
 import { flows } from '../helpers/flows';
+import { startTestOrganisation, type Reference } from '../helpers/reference';
 import { errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
@@ -79,7 +79,9 @@ describe('mergeCustomers', () => {
   });
 
   test('every child row moves to the survivor, the merged ids resolve to it, chosen values survive', async () => {
-    const survivorId = await createCustomer('Harbour View Lettings', { overrides: { typeId: ref.types.Private, contacts: [{ surname: 'Survivor', isPrimary: true }], vatNumber: 'GB111' } });
+    const survivorId = await createCustomer('Harbour View Lettings', {
+      overrides: { typeId: ref.types.Private, contacts: [{ surname: 'Survivor', isPrimary: true }], vatNumber: 'GB111' },
+    });
     const otherId = await createCustomer('Harbour View Lettings Ltd', { overrides: { contacts: [{ surname: 'Other' }], vatNumber: 'GB222' } });
     const thirdId = await createCustomer('HVL', { overrides: { customFields: {} } });
     const survivorDb = await fillCustomerRecord(server, org, survivorId, 'Survivor', { invoice: true });
@@ -115,7 +117,10 @@ describe('mergeCustomers', () => {
     expect(result.customer).toMatchObject({ id: survivorId, name: 'Harbour View Lettings', vatNumber: 'GB222', primaryContact: { surname: 'Survivor' } });
     expect(result.mergedCustomerIds).toEqual([otherId, thirdId]);
     expect(result.customer.mergedCustomers.map((m: any) => m.id).sort()).toEqual([otherId, thirdId].sort());
-    expect(result.customer.mergedCustomers.find((m: any) => m.id === otherId)).toMatchObject({ name: 'Harbour View Lettings Ltd', mergedBy: { email: expect.any(String) } });
+    expect(result.customer.mergedCustomers.find((m: any) => m.id === otherId)).toMatchObject({
+      name: 'Harbour View Lettings Ltd',
+      mergedBy: { email: expect.any(String) },
+    });
     expect(result.customer.mergedCustomers.find((m: any) => m.id === otherId).snapshot.vatNumber).toBe('GB222');
 
     // Counts: the survivor has what all three had; nothing points at the merged ones.
@@ -153,7 +158,9 @@ describe('mergeCustomers', () => {
     expect(list.customers.nodes.map((n: any) => n.id)).not.toContain(otherId);
 
     // Audited: the merge on the survivor, and the merged customers' own history joins its trail.
-    const trail = await gql(`query($id: ID!) { customer(id: $id) { auditTrail(first: 100) { nodes { action entityType entityId after } } } }`, { id: survivorId });
+    const trail = await gql(`query($id: ID!) { customer(id: $id) { auditTrail(first: 100) { nodes { action entityType entityId after } } } }`, {
+      id: survivorId,
+    });
     const actions = trail.customer.auditTrail.nodes.map((n: any) => n.action);
     expect(actions).toContain('customer.merge');
     expect(actions.filter((a: string) => a === 'customer.mergedInto')).toHaveLength(2);
@@ -163,7 +170,9 @@ describe('mergeCustomers', () => {
     expect(mergeEntry.after.moved.Invoice).toHaveLength(1);
 
     // A retry with the key returns the first result; the merged customers can't be merged again.
-    const retry = await gql(MERGE, { input: { survivorId, mergedIds: [otherId, thirdId], values: [{ field: 'VAT_NUMBER', fromCustomerId: otherId }], idempotencyKey: 'merge-hvl' } });
+    const retry = await gql(MERGE, {
+      input: { survivorId, mergedIds: [otherId, thirdId], values: [{ field: 'VAT_NUMBER', fromCustomerId: otherId }], idempotencyKey: 'merge-hvl' },
+    });
     expect(retry.mergeCustomers.userErrors).toEqual([]);
     expect(retry.mergeCustomers.mergedCustomerIds).toEqual([otherId, thirdId]);
     expect(retry.mergeCustomers.moved).toEqual(result.moved);
@@ -197,7 +206,9 @@ describe('mergeCustomers', () => {
 
   test('a chosen primary contact and status survive; the stage is LIVE if any merged one is', async () => {
     const survivorId = await createCustomer('Primary S', { overrides: { typeId: ref.types.Private, contacts: [{ surname: 'Keep-not', isPrimary: true }] } });
-    const otherId = await createCustomer('Primary O', { overrides: { typeId: ref.types.Private, contacts: [{ surname: 'Chosen', isPrimary: true }], statusId: ref.statuses.A } });
+    const otherId = await createCustomer('Primary O', {
+      overrides: { typeId: ref.types.Private, contacts: [{ surname: 'Chosen', isPrimary: true }], statusId: ref.statuses.A },
+    });
     await server.database.db.execute(sql`update customers set stage = 'PENDING' where id = ${parseGlobalId(survivorId)!.id}`);
     const data = await gql(MERGE, {
       input: {

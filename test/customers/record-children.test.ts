@@ -11,7 +11,12 @@ const name = (table: Parameters<typeof getTableConfig>[0]) => getTableConfig(tab
 
 test('deleting a customer takes every child table before the child tables it references', () => {
   const order = deletionOrder(composition.children);
-  expect(order.map((c) => c.recordType).sort()).toEqual(composition.children.filter((c) => c.onDelete === 'delete').map((c) => c.recordType).sort());
+  expect(order.map((c) => c.recordType).sort()).toEqual(
+    composition.children
+      .filter((c) => c.onDelete === 'delete')
+      .map((c) => c.recordType)
+      .sort(),
+  );
   const position = new Map<unknown, number>(order.map((c, i) => [c.table, i]));
   for (const child of order) {
     for (const fk of getTableConfig(child.table).foreignKeys) {
@@ -29,13 +34,19 @@ test('every declaration names columns of its own table, and what anonymisation w
   for (const child of composition.children) {
     const columns = Object.values(getTableColumns(child.table) as Record<string, PgColumn>);
     for (const column of [child.customer, child.lead, ...Object.values(child.onRemove?.columns ?? {})]) {
-      if (column) expect({ table: name(child.table), column: column.name, own: columns.includes(column) }).toEqual({ table: name(child.table), column: column.name, own: true });
+      if (column)
+        expect({ table: name(child.table), column: column.name, own: columns.includes(column) }).toEqual({
+          table: name(child.table),
+          column: column.name,
+          own: true,
+        });
     }
     const how = child.anonymise;
     if (how && how !== 'delete' && 'set' in how) {
       const set = typeof how.set === 'function' ? how.set({ userId: null }) : how.set;
       const keys = Object.keys(getTableColumns(child.table));
-      for (const key of Object.keys(set)) expect({ table: name(child.table), key, known: keys.includes(key) }).toEqual({ table: name(child.table), key, known: true });
+      for (const key of Object.keys(set))
+        expect({ table: name(child.table), key, known: keys.includes(key) }).toEqual({ table: name(child.table), key, known: true });
     }
     if (child.onDelete !== 'delete') expect(child.customer).toBeDefined();
   }

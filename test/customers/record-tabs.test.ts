@@ -30,9 +30,19 @@ const { mutation: ok, upload } = flows(() => ({ server, token: org.adminToken })
 
 /** A customer with something in every tab, made through the API as a client would. */
 async function fullCustomer(i: number): Promise<string> {
-  const created = await ok(CREATE_CUSTOMER, customerInput(ref, { name: `Customer ${String(i).padStart(2, '0')}`, contacts: [{ surname: `Contact ${i}`, emails: [{ address: `c${i}@example.test` }] }] }));
+  const created = await ok(
+    CREATE_CUSTOMER,
+    customerInput(ref, {
+      name: `Customer ${String(i).padStart(2, '0')}`,
+      contacts: [{ surname: `Contact ${i}`, emails: [{ address: `c${i}@example.test` }] }],
+    }),
+  );
   const id = created.customer.id as string;
-  const branch = await ok(`mutation($input: CreateBranchInput!) { createBranch(input: $input) { branch { id } userErrors { field code } } }`, { customerId: id, name: `Branch ${i}`, line1: '1 Branch Road' });
+  const branch = await ok(`mutation($input: CreateBranchInput!) { createBranch(input: $input) { branch { id } userErrors { field code } } }`, {
+    customerId: id,
+    name: `Branch ${i}`,
+    line1: '1 Branch Road',
+  });
   const work = await ok(`mutation($input: CreateWorkAddressInput!) { createWorkAddress(input: $input) { workAddress { id } userErrors { field code } } }`, {
     customerId: id,
     branchId: branch.branch.id,
@@ -45,7 +55,11 @@ async function fullCustomer(i: number): Promise<string> {
     description: 'Combi boiler',
     serialNumber: `SN-${i}`,
   });
-  await ok(`mutation($input: CreateNoteInput!) { createNote(input: $input) { note { id } userErrors { field code } } }`, { ownerId: id, body: '<b>Key</b> under the mat', important: i % 2 === 0 });
+  await ok(`mutation($input: CreateNoteInput!) { createNote(input: $input) { note { id } userErrors { field code } } }`, {
+    ownerId: id,
+    body: '<b>Key</b> under the mat',
+    important: i % 2 === 0,
+  });
   await ok(`mutation($input: CreateTaskInput!) { createTask(input: $input) { task { id } userErrors { field code } } }`, {
     ownerId: id,
     type: 'PHONE_CALL',
@@ -82,7 +96,16 @@ it('renders one customer, every tab, in a single request', async () => {
   expect(c.name).toBe('Customer 07');
   expect(c.contacts.nodes[0]).toMatchObject({ fullName: 'Contact 7', emails: [{ address: 'c7@example.test' }] });
   expect(c.branches).toEqual([{ name: 'Branch 7', workAddresses: { totalCount: 1 } }]);
-  expect(c.workAddresses.nodes).toEqual([{ line1: '7 Work Street', postcode: 'AB1 2CD', status: 'ACTIVE', occupier: { surname: 'Occupier' }, branch: { name: 'Branch 7' }, assets: { totalCount: 1 } }]);
+  expect(c.workAddresses.nodes).toEqual([
+    {
+      line1: '7 Work Street',
+      postcode: 'AB1 2CD',
+      status: 'ACTIVE',
+      occupier: { surname: 'Occupier' },
+      branch: { name: 'Branch 7' },
+      assets: { totalCount: 1 },
+    },
+  ]);
   expect(c.assets.nodes).toEqual([{ description: 'Combi boiler', serialNumber: 'SN-7', workAddress: { line1: '7 Work Street' }, salesOrder: null }]);
   expect(c.mergedCustomers).toEqual([{ name: 'Customer 07 (duplicate)', mergedBy: { name: expect.any(String) } }]);
   expect(c.notes.nodes[0]).toMatchObject({ body: '<b>Key</b> under the mat', important: false });

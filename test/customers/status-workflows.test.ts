@@ -7,8 +7,8 @@ import { userStatusGroups } from '../../src/access/tables';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
 import { graphql } from '../generated';
-import { startTestOrganisation, type Reference } from '../helpers/reference';
 import { flows } from '../helpers/flows';
+import { startTestOrganisation, type Reference } from '../helpers/reference';
 import { errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
@@ -115,7 +115,12 @@ describe('changeCustomerStatus', () => {
     expect(payload.userErrors).toEqual([]);
     expect(payload.customer).toMatchObject({ id: customer.id, version: 2, status: { code: 'H' }, active: true });
     expect(payload.note).toMatchObject({ body: 'Waiting for <b>references</b>', important: true, doNotWorkWithAgain: false });
-    expect(payload.followUpTask).toMatchObject({ subject: 'Chase credit check', type: 'PHONE_CALL', dueAt: '2099-01-02T09:00:00.000Z', assignee: { id: assigneeId } });
+    expect(payload.followUpTask).toMatchObject({
+      subject: 'Chase credit check',
+      type: 'PHONE_CALL',
+      dueAt: '2099-01-02T09:00:00.000Z',
+      assignee: { id: assigneeId },
+    });
     const after = await counts();
     // The status change, the note and the task: one audit entry each.
     expect(after).toEqual({ ...before, notes: before.notes + 1, tasks: before.tasks + 1, audit: before.audit + 3 });
@@ -145,7 +150,11 @@ describe('changeCustomerStatus', () => {
     const customer = await createCustomerReturning('Bad Note Ltd');
     await createWorkAddress(customer.id, '1 Bad Row');
     const before = await counts();
-    const badNote = await server.graphql(CHANGE, { input: { id: customer.id, statusId: ref.statuses.Z, note: { body: '<script>x</script>' } } }, org.adminToken);
+    const badNote = await server.graphql(
+      CHANGE,
+      { input: { id: customer.id, statusId: ref.statuses.Z, note: { body: '<script>x</script>' } } },
+      org.adminToken,
+    );
     expect(errorCodes(badNote.data!.changeCustomerStatus.userErrors)).toEqual(['input.note.body:REQUIRED']);
     expect(badNote.data!.changeCustomerStatus.customer).toBeNull();
     const badTask = await server.graphql(
@@ -247,7 +256,11 @@ describe('deactivateCustomer and reactivateCustomer', () => {
     expect(back.data!.reactivateCustomer.userErrors).toEqual([]);
     expect(back.data!.reactivateCustomer.customer).toMatchObject({ version: 3, status: { code: 'P' }, active: true });
     expect(await workAddressStatuses(customer.id)).toEqual({ '1 Active Row': 'ACTIVE', '2 Already Dormant Row': 'DORMANT' });
-    const note = await server.graphql(`query($id: ID!) { node(id: $id) { ... on Note { important doNotWorkWithAgain version } } }`, { id: payload.note.id }, org.adminToken);
+    const note = await server.graphql(
+      `query($id: ID!) { node(id: $id) { ... on Note { important doNotWorkWithAgain version } } }`,
+      { id: payload.note.id },
+      org.adminToken,
+    );
     expect(note.data!.node).toEqual({ important: false, doNotWorkWithAgain: false, version: 2 });
     expect(await auditOf(customer.id, 'customer.reactivate')).toHaveLength(1);
 
@@ -299,7 +312,9 @@ describe('deactivateCustomer and reactivateCustomer', () => {
 
 describe('changeCustomerType', () => {
   it('changes the type for good, clearing the primary contact when the new type has none, audited', async () => {
-    const customer = await createCustomerReturning('Ms Private', { overrides: { typeId: ref.types.Private, contacts: [{ surname: 'Private', isPrimary: true }] } });
+    const customer = await createCustomerReturning('Ms Private', {
+      overrides: { typeId: ref.types.Private, contacts: [{ surname: 'Private', isPrimary: true }] },
+    });
     expect((await customerState(customer.id)).primaryContact).toEqual({ surname: 'Private' });
     const res = await server.graphql(CHANGE_TYPE, { input: { id: customer.id, typeId: ref.types.Company, expectedVersion: 1 } }, org.adminToken);
     expect(res.data!.changeCustomerType.userErrors).toEqual([]);
@@ -371,13 +386,32 @@ describe('customer statuses managed by admins', () => {
       org.adminToken,
     );
     expect(res.data!.createCustomerStatus.userErrors).toEqual([]);
-    expect(res.data!.createCustomerStatus.customerStatus).toMatchObject({ code: 'B', name: 'Bid', isDormant: false, isDefault: false, position: 7, version: 1 });
+    expect(res.data!.createCustomerStatus.customerStatus).toMatchObject({
+      code: 'B',
+      name: 'Bid',
+      isDormant: false,
+      isDefault: false,
+      position: 7,
+      version: 1,
+    });
     const before = (await list()).length;
-    const taken = await server.graphql(CREATE, { input: { code: 'A', name: 'Again', active: true, allowsNewWork: true, automatedCommunications: true } }, org.adminToken);
+    const taken = await server.graphql(
+      CREATE,
+      { input: { code: 'A', name: 'Again', active: true, allowsNewWork: true, automatedCommunications: true } },
+      org.adminToken,
+    );
     expect(errorCodes(taken.data!.createCustomerStatus.userErrors)).toEqual(['input.code:DUPLICATE']);
-    const bad = await server.graphql(CREATE, { input: { code: 'AB', name: ' ', active: true, allowsNewWork: true, automatedCommunications: true } }, org.adminToken);
+    const bad = await server.graphql(
+      CREATE,
+      { input: { code: 'AB', name: ' ', active: true, allowsNewWork: true, automatedCommunications: true } },
+      org.adminToken,
+    );
     expect(errorCodes(bad.data!.createCustomerStatus.userErrors).sort()).toEqual(['input.code:INVALID', 'input.name:REQUIRED']);
-    const manager = await server.graphql(CREATE, { input: { code: 'M', name: 'M', active: true, allowsNewWork: true, automatedCommunications: true } }, await org.tokenFor('MANAGER'));
+    const manager = await server.graphql(
+      CREATE,
+      { input: { code: 'M', name: 'M', active: true, allowsNewWork: true, automatedCommunications: true } },
+      await org.tokenFor('MANAGER'),
+    );
     expect(manager.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect((await list()).length).toBe(before);
   });

@@ -178,7 +178,7 @@ describeWithCluster('the server and a failing PostgreSQL', () => {
     await cluster.start();
     admin = postgres(cluster.url(), { max: 1, onnotice: () => {} });
     let status = 0;
-    for (const deadline = Date.now() + 20_000; Date.now() < deadline && status !== 200; ) {
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline && status !== 200;) {
       status = await readyz();
       if (status !== 200) await sleep(200);
     }

@@ -32,7 +32,9 @@ async function start(env: NodeJS.ProcessEnv): Promise<Started> {
     child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
   });
   const url = await ready;
-  const tokens = new Map([...output.matchAll(/^\s+(ADMIN|MANAGER|SALES|SERVICE|FINANCE|READ_ONLY)\s+\S+@demo\.test\s+(crm_\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+  const tokens = new Map(
+    [...output.matchAll(/^\s+(ADMIN|MANAGER|SALES|SERVICE|FINANCE|READ_ONLY)\s+\S+@demo\.test\s+(crm_\S+)$/gm)].map((m) => [m[1]!, m[2]!]),
+  );
   return { child, output, url, tokens };
 }
 
@@ -54,10 +56,16 @@ async function ask(url: string, token: string, query = '{ customers(first: 1) { 
 
 /** Rows of any table in the public schema whose text contains `needle`. */
 async function tablesContaining(database: Database, needle: string): Promise<string[]> {
-  const tables = await selectRows<{ name: string }>(database.db, sql`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`);
+  const tables = await selectRows<{ name: string }>(
+    database.db,
+    sql`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
+  );
   const found: string[] = [];
   for (const { name } of tables) {
-    const [row] = await selectRows<{ n: number }>(database.db, sql`select count(*)::int as n from ${sql.identifier(name)} t where strpos(t::text, ${needle}) > 0`);
+    const [row] = await selectRows<{ n: number }>(
+      database.db,
+      sql`select count(*)::int as n from ${sql.identifier(name)} t where strpos(t::text, ${needle}) > 0`,
+    );
     if (row!.n > 0) found.push(name);
   }
   return found;
@@ -110,7 +118,10 @@ it('prints working demo tokens, stores none in plain text, and replaces them on 
   await withDatabase(async (database) => {
     for (const token of firstTokens.values()) expect(await tablesContaining(database, token)).toEqual([]);
     // A database written by an earlier version kept a demo token in plain text: it goes, and stops working.
-    const [admin] = await selectRows<{ id: string; organisation_id: string }>(database.db, sql`select id, organisation_id from users where email = 'admin@demo.test'`);
+    const [admin] = await selectRows<{ id: string; organisation_id: string }>(
+      database.db,
+      sql`select id, organisation_id from users where email = 'admin@demo.test'`,
+    );
     const legacy = await issueToken(database.db, { id: admin!.id, organisationId: admin!.organisation_id }, 'admin token');
     await database.db.execute(sql`insert into demo_credentials (user_id, organisation_id, token) values (${admin!.id}, ${admin!.organisation_id}, ${legacy})`);
     firstTokens.set('LEGACY', legacy);

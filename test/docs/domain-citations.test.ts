@@ -31,7 +31,9 @@ function filesUnder(dir: string): string[] {
   return fs
     .readdirSync(full, { withFileTypes: true })
     .filter((entry) => entry.name !== 'generated' && entry.name !== 'node_modules')
-    .flatMap((entry) => (entry.isDirectory() ? filesUnder(path.join(dir, entry.name)) : /\.(ts|js|graphql|md)$/.test(entry.name) ? [path.join(dir, entry.name)] : []));
+    .flatMap((entry) =>
+      entry.isDirectory() ? filesUnder(path.join(dir, entry.name)) : /\.(ts|js|graphql|md)$/.test(entry.name) ? [path.join(dir, entry.name)] : [],
+    );
 }
 
 const sources = ['src', 'schema', 'test', 'bench', 'scripts', 'README.md', 'docs'].flatMap(filesUnder);

@@ -12,8 +12,8 @@ import { assets } from '../../src/assets/tables';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId, toGlobalId } from '../../src/graph/ids';
 import { workAddresses } from '../../src/work-addresses/tables';
-import { readReference, type Reference } from '../helpers/reference';
 import { flows, postMultipart } from '../helpers/flows';
+import { readReference, type Reference } from '../helpers/reference';
 import { createTestOrganisation, errorCodes, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
 
 const MAX_BYTES = 300_000;
@@ -61,7 +61,9 @@ describe.each([
       server.database.db,
       sql`select (select count(*)::int from documents) as documents, (select count(*)::int from document_blobs) as blobs`,
     );
-    const files = fs.existsSync(folder) ? (fs.readdirSync(folder, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(folder, f)).isFile()) : [];
+    const files = fs.existsSync(folder)
+      ? (fs.readdirSync(folder, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(folder, f)).isFile())
+      : [];
     return { documents: counts!.documents, blobs: counts!.blobs, files: files.length };
   }
 
@@ -83,7 +85,12 @@ describe.each([
     const bytes = pdf(280_000); // more than one 256 KiB chunk
     const res = await upload(org.adminToken, { recordId: customer, file: { bytes, name: 'Service report ✓.pdf', type: 'application/pdf' } });
     expect(res.status).toBe(201);
-    expect(res.body.document).toMatchObject({ filename: 'Service report ✓.pdf', contentType: 'application/pdf', sizeBytes: bytes.length, sha256: sha256(bytes) });
+    expect(res.body.document).toMatchObject({
+      filename: 'Service report ✓.pdf',
+      contentType: 'application/pdf',
+      sizeBytes: bytes.length,
+      sha256: sha256(bytes),
+    });
 
     const got = await download(org.adminToken, res.body.document!.downloadUrl);
     expect(got.status).toBe(200);
@@ -118,17 +125,28 @@ describe.each([
   });
 
   it("attaches to a lead, and to a work address or asset as one of its customer's documents, newest first", async () => {
-    const lead = await server.graphql(`mutation($input: CreateLeadInput!) { createLead(input: $input) { lead { id } } }`, { input: { name: 'Paper Lead' } }, org.adminToken);
+    const lead = await server.graphql(
+      `mutation($input: CreateLeadInput!) { createLead(input: $input) { lead { id } } }`,
+      { input: { name: 'Paper Lead' } },
+      org.adminToken,
+    );
     const leadId = lead.data!.createLead.lead.id;
     const onLead = await upload(org.adminToken, { recordId: leadId, file: { bytes: Buffer.from('Notes,1\n'), name: 'notes.csv' } });
     expect(onLead.status).toBe(201);
     expect(onLead.body.document!.contentType).toBe('text/csv');
-    const leadDocs = await server.graphql(`query($id: ID!) { lead(id: $id) { documents { totalCount nodes { filename lead { id } customer { id } } } } }`, { id: leadId }, org.adminToken);
+    const leadDocs = await server.graphql(
+      `query($id: ID!) { lead(id: $id) { documents { totalCount nodes { filename lead { id } customer { id } } } } }`,
+      { id: leadId },
+      org.adminToken,
+    );
     expect(leadDocs.data!.lead.documents).toEqual({ totalCount: 1, nodes: [{ filename: 'notes.csv', lead: { id: leadId }, customer: null }] });
 
     const owner = await createCustomer('Property Owner', { token: org.adminToken });
     const customerId = parseGlobalId(owner)!.id;
-    const [address] = await server.database.db.insert(workAddresses).values({ organisationId: org.organisationId, customerId, line1: '2 Mill Lane', country: 'GB' }).returning();
+    const [address] = await server.database.db
+      .insert(workAddresses)
+      .values({ organisationId: org.organisationId, customerId, line1: '2 Mill Lane', country: 'GB' })
+      .returning();
     const [asset] = await server.database.db.insert(assets).values({ organisationId: org.organisationId, customerId, workAddressId: address!.id }).returning();
     const atAddress = await upload(org.adminToken, { recordId: toGlobalId('WorkAddress', address!.id), file: { bytes: png(), name: 'photo.png' } });
     const onAsset = await upload(org.adminToken, { recordId: toGlobalId('Asset', asset!.id), file: { bytes: Buffer.from('serial 123'), name: 'plate.txt' } });
@@ -195,7 +213,11 @@ describe.each([
         port: target.port,
         path: '/documents',
         method: 'POST',
-        headers: { authorization: `Bearer ${org.adminToken}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(MAX_BYTES) },
+        headers: {
+          authorization: `Bearer ${org.adminToken}`,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'content-length': String(MAX_BYTES),
+        },
       });
       req.on('error', () => resolve());
       req.on('close', () => resolve());
@@ -276,9 +298,7 @@ describe.each([
       expect(res.data!.deleteDocument.userErrors).toEqual([]);
       expect(res.data!.deleteDocument.document).toMatchObject({ id: document.id, downloadUrl: null });
       expect(res.data!.deleteDocument.document.deletedAt).toEqual(expect.any(String));
-      expect(await leftovers()).toEqual(
-        storage === 'database' ? { ...before, blobs: before.blobs - 1 } : { ...before, files: before.files - 1 },
-      );
+      expect(await leftovers()).toEqual(storage === 'database' ? { ...before, blobs: before.blobs - 1 } : { ...before, files: before.files - 1 });
       expect((await download(org.adminToken, document.downloadUrl)).status).toBe(404);
       const list = await server.graphql(DOCUMENTS, { id: customer }, org.adminToken);
       expect(list.data!.customer.documents.nodes.map((d: any) => d.id)).not.toContain(document.id);
@@ -317,7 +337,7 @@ describe.each([
     });
   });
 
-  it("lists documents for 2 and for 6 customers in the same number of statements", async () => {
+  it('lists documents for 2 and for 6 customers in the same number of statements', async () => {
     const counted = await createTestOrganisation(server, `Counted ${storage}`);
     const countedRef = await readReference(server, counted.adminToken);
     for (let i = 0; i < 6; i++) {

@@ -5,8 +5,8 @@ import { sql } from 'drizzle-orm';
 import { selectRows } from '../../src/db/client';
 import { canonicalJson, requestHash } from '../../src/graph/idempotency';
 import { parseGlobalId } from '../../src/graph/ids';
-import { startTestOrganisation, type Reference } from '../helpers/reference';
 import { flows } from '../helpers/flows';
+import { startTestOrganisation, type Reference } from '../helpers/reference';
 import { errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;

@@ -67,7 +67,11 @@ it.each([
   ['both first and last', { first: 1, last: 1 }, 'first'],
   ['a malformed cursor', { first: 5, after: 'bm90LWEtY3Vyc29y' }, 'after'],
   ['a cursor that is not base64', { first: 5, after: '!!!' }, 'after'],
-  ['a cursor from another sort order', { first: 5, after: 'WyJDUkVBVEVEX0FUIiwiMjAyNi0wMS0wMSIsIjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMCJd' }, 'after'],
+  [
+    'a cursor from another sort order',
+    { first: 5, after: 'WyJDUkVBVEVEX0FUIiwiMjAyNi0wMS0wMSIsIjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMCJd' },
+    'after',
+  ],
 ])('refuses %s with BAD_USER_INPUT naming the argument', async (_what, vars, argument) => {
   const res = await server.graphql(PAGE, vars, org.adminToken);
   expect(res.status).toBe(200);

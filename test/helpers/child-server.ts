@@ -26,7 +26,16 @@ export type ChildServer = {
 export function spawnServer(env: Record<string, string>): Omit<ChildServer, 'baseUrl'> & { listening: Promise<string> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: projectDir,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'test', LOG_LEVEL: 'info', DEMO_DATA: 'false', HOST: '127.0.0.1', RATE_LIMIT_ENABLED: 'false', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      DEMO_DATA: 'false',
+      HOST: '127.0.0.1',
+      RATE_LIMIT_ENABLED: 'false',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -3,17 +3,17 @@
 // activity (note, task, communication, expiry), a document, an access grant, a portal token and an
 // invoice. For tests of workflows that move, delete or anonymise whole records.
 import { sql } from 'drizzle-orm';
+import { systemActor } from '../../src/auth/actor';
 import { hashToken } from '../../src/auth/tokens';
-import { generatePortalToken } from '../../src/portal/tokens';
-import { raiseInvoice } from '../../src/invoices/service';
 import { parseGlobalId } from '../../src/graph/ids';
+import { raiseInvoice } from '../../src/invoices/service';
 import { raiseSalesOrderFromQuote } from '../../src/pipeline/sales-orders';
 import { quotes } from '../../src/pipeline/tables';
 import { portalTokens } from '../../src/portal/tables';
+import { generatePortalToken } from '../../src/portal/tokens';
 import type { CreateLeadInput } from '../generated/graphql';
 import { flows, type UntypedData } from './flows';
 import type { TestOrganisation, TestServer } from './server';
-import { systemActor } from '../../src/auth/actor';
 
 const ERRORS = 'userErrors { code field message }';
 
@@ -61,7 +61,11 @@ export async function fillCustomerRecord(
     ownerId: customerId,
     address: { type: 'TRADING', line1: `1 ${tag} Street`, postcode: 'BS1 4DJ', country: 'GB' },
   });
-  const branch = await make(`mutation($input: CreateBranchInput!) { createBranch(input: $input) { branch { id } ${ERRORS} } }`, { customerId, name: `${tag} branch`, line1: '1 Branch Rd' });
+  const branch = await make(`mutation($input: CreateBranchInput!) { createBranch(input: $input) { branch { id } ${ERRORS} } }`, {
+    customerId,
+    name: `${tag} branch`,
+    line1: '1 Branch Rd',
+  });
   const work = await make(`mutation($input: CreateWorkAddressInput!) { createWorkAddress(input: $input) { workAddress { id } ${ERRORS} } }`, {
     customerId,
     branchId: branch.branch.id,
@@ -69,9 +73,10 @@ export async function fillCustomerRecord(
   });
   let group = assetGroups.get(org);
   if (!group) {
-    group = make(`mutation($input: CreateAssetListItemInput!) { createAssetListItem(input: $input) { item { id } ${ERRORS} } }`, { list: 'GROUP', name: 'Filled records' }).then(
-      (p) => p.item.id as string,
-    );
+    group = make(`mutation($input: CreateAssetListItemInput!) { createAssetListItem(input: $input) { item { id } ${ERRORS} } }`, {
+      list: 'GROUP',
+      name: 'Filled records',
+    }).then((p) => p.item.id as string);
     assetGroups.set(org, group);
   }
   await make(`mutation($input: CreateAssetInput!) { createAsset(input: $input) { asset { id } ${ERRORS} } }`, {
@@ -80,7 +85,10 @@ export async function fillCustomerRecord(
     groupId: await group,
     description: `${tag} boiler`,
   });
-  await make(`mutation($input: CreateOpportunityInput!) { createOpportunity(input: $input) { opportunity { id } ${ERRORS} } }`, { recordId: customerId, name: `${tag} opportunity` });
+  await make(`mutation($input: CreateOpportunityInput!) { createOpportunity(input: $input) { opportunity { id } ${ERRORS} } }`, {
+    recordId: customerId,
+    name: `${tag} opportunity`,
+  });
   const quote = await make(`mutation($input: CreateQuoteInput!) { createQuote(input: $input) { quote { id } ${ERRORS} } }`, {
     recordId: customerId,
     lines: [{ description: `${tag} line`, quantity: '1', unitPriceMinor: 100 }],
@@ -91,7 +99,11 @@ export async function fillCustomerRecord(
     .where(sql`${quotes.id} = ${parseGlobalId(quote.quote.id)!.id}`)
     .returning();
   await db.transaction((tx) => raiseSalesOrderFromQuote(tx, actor, signed!));
-  await make(`mutation($input: CreateJobInput!) { createJob(input: $input) { job { id } ${ERRORS} } }`, { customerId, workAddressId: work.workAddress.id, description: `${tag} job` });
+  await make(`mutation($input: CreateJobInput!) { createJob(input: $input) { job { id } ${ERRORS} } }`, {
+    customerId,
+    workAddressId: work.workAddress.id,
+    description: `${tag} job`,
+  });
   await make(`mutation($input: CreateEstimateInput!) { createEstimate(input: $input) { estimate { id } ${ERRORS} } }`, {
     customerId,
     workAddressId: work.workAddress.id,
@@ -99,18 +111,41 @@ export async function fillCustomerRecord(
     amount: { amountMinor: 100 },
   });
   await make(`mutation($input: CreateNoteInput!) { createNote(input: $input) { note { id } ${ERRORS} } }`, { ownerId: customerId, body: `${tag} note` });
-  await make(`mutation($input: CreateTaskInput!) { createTask(input: $input) { task { id } ${ERRORS} } }`, { ownerId: customerId, type: 'REMINDER', subject: `${tag} task`, dueAt: '2099-01-01T00:00:00Z' });
-  await make(`mutation($input: LogCommunicationInput!) { logCommunication(input: $input) { communication { id } ${ERRORS} } }`, { ownerId: customerId, channel: 'PHONE_CALL' });
-  await make(`mutation($input: CreateExpiryInput!) { createExpiry(input: $input) { expiry { id } ${ERRORS} } }`, { ownerId: customerId, supplier: `${tag} Gas`, description: 'Gas supply', endsOn: '2099-01-01' });
+  await make(`mutation($input: CreateTaskInput!) { createTask(input: $input) { task { id } ${ERRORS} } }`, {
+    ownerId: customerId,
+    type: 'REMINDER',
+    subject: `${tag} task`,
+    dueAt: '2099-01-01T00:00:00Z',
+  });
+  await make(`mutation($input: LogCommunicationInput!) { logCommunication(input: $input) { communication { id } ${ERRORS} } }`, {
+    ownerId: customerId,
+    channel: 'PHONE_CALL',
+  });
+  await make(`mutation($input: CreateExpiryInput!) { createExpiry(input: $input) { expiry { id } ${ERRORS} } }`, {
+    ownerId: customerId,
+    supplier: `${tag} Gas`,
+    description: 'Gas supply',
+    endsOn: '2099-01-01',
+  });
   await make(`mutation($input: GrantRecordAccessInput!) { grantRecordAccess(input: $input) { ${ERRORS} } }`, {
     recordId: customerId,
     granteeId: await org.userIdFor('SALES'),
     endsAt: new Date(Date.now() + 3_600_000).toISOString(),
     reason: `${tag} grant`,
   });
-  await db.insert(portalTokens).values({ organisationId: org.organisationId, customerId: id, name: `${tag} portal`, tokenHash: hashToken(generatePortalToken()), permissions: ['VIEW_INVOICES'] });
+  await db.insert(portalTokens).values({
+    organisationId: org.organisationId,
+    customerId: id,
+    name: `${tag} portal`,
+    tokenHash: hashToken(generatePortalToken()),
+    permissions: ['VIEW_INVOICES'],
+  });
   if (options.invoice) {
-    await raiseInvoice(db, actor, { customerId: id, issueDate: '2026-11-02', lines: [{ description: `${tag} work`, quantityMilli: 1000, unitPriceMinor: 1000 }] });
+    await raiseInvoice(db, actor, {
+      customerId: id,
+      issueDate: '2026-11-02',
+      lines: [{ description: `${tag} work`, quantityMilli: 1000, unitPriceMinor: 1000 }],
+    });
   }
   await flows(() => ({ server, token: org.adminToken })).upload(customerId, { bytes: `${tag} file\n`, name: `${tag}.txt`, type: 'text/plain' });
   return id;

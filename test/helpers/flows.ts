@@ -82,7 +82,11 @@ export async function postMultipart(
   if (options.fileFirst) addFile();
   for (const [name, value] of Object.entries(fields)) form.append(name, value);
   if (!options.fileFirst) addFile();
-  const response = await fetch(`${baseUrlOf(server)}${route}`, { method: 'POST', body: form, headers: options.token ? { authorization: `Bearer ${options.token}` } : {} });
+  const response = await fetch(`${baseUrlOf(server)}${route}`, {
+    method: 'POST',
+    body: form,
+    headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
+  });
   return { status: response.status, body: (await response.json()) as UploadBody, headers: response.headers };
 }
 
@@ -129,9 +133,18 @@ export function flows(context: () => FlowContext) {
    * Runs `mutation($input: <Name>Input!) { name(input: $input) { <selection> userErrors … } }`, which
    * must succeed (no userErrors); returns its payload.
    */
-  async function mutate(name: string, input: Record<string, unknown>, selection: string, options: { token?: string; inputType?: string } = {}): Promise<UntypedData> {
+  async function mutate(
+    name: string,
+    input: Record<string, unknown>,
+    selection: string,
+    options: { token?: string; inputType?: string } = {},
+  ): Promise<UntypedData> {
     const type = options.inputType ?? name[0]!.toUpperCase() + name.slice(1) + 'Input';
-    const data = await gql(`mutation($input: ${type}!) { ${name}(input: $input) { ${selection} userErrors { field code message } } }`, { input }, options.token);
+    const data = await gql(
+      `mutation($input: ${type}!) { ${name}(input: $input) { ${selection} userErrors { field code message } } }`,
+      { input },
+      options.token,
+    );
     expect({ name, userErrors: data[name].userErrors }).toEqual({ name, userErrors: [] });
     return data[name];
   }
@@ -180,7 +193,12 @@ export function flows(context: () => FlowContext) {
     },
 
     /** `POST <route>` with the fields, then the file (see `postMultipart`), as `token` (default the context's); the answer, unchecked. */
-    async postMultipart(route: string, fields: Record<string, string>, file: FilePart | null, options: { token?: string | null; fileFirst?: boolean } = {}): Promise<UploadAnswer> {
+    async postMultipart(
+      route: string,
+      fields: Record<string, string>,
+      file: FilePart | null,
+      options: { token?: string | null; fileFirst?: boolean } = {},
+    ): Promise<UploadAnswer> {
       const { server, token } = context();
       return postMultipart(server, route, fields, file, { token: options.token === undefined ? token : options.token, fileFirst: options.fileFirst });
     },

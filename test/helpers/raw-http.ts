@@ -172,7 +172,13 @@ export class MultipartBody {
 
 /** The request line and headers of a POST whose body is exactly `length` bytes, on a keep-alive connection. */
 export function postHead(path: string, options: { token?: string | null; contentType: string; length: number; extra?: Record<string, string> }): string {
-  const lines = [`POST ${path} HTTP/1.1`, 'host: localhost', 'connection: keep-alive', `content-type: ${options.contentType}`, `content-length: ${options.length}`];
+  const lines = [
+    `POST ${path} HTTP/1.1`,
+    'host: localhost',
+    'connection: keep-alive',
+    `content-type: ${options.contentType}`,
+    `content-length: ${options.length}`,
+  ];
   if (options.token) lines.push(`authorization: Bearer ${options.token}`);
   for (const [k, v] of Object.entries(options.extra ?? {})) lines.push(`${k}: ${v}`);
   return `${lines.join('\r\n')}\r\n\r\n`;

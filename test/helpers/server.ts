@@ -4,10 +4,10 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type DocumentNode } from 'graphql';
 import pino, { type Logger } from 'pino';
 import { loadConfig } from '../../src/config';
-import { createApp, type App } from '../../src/server';
-import { createOrganisation, createUser } from '../../src/organisations/service';
-import type { Role } from '../../src/tenancy/tables';
 import { toGlobalId } from '../../src/graph/ids';
+import { createOrganisation, createUser } from '../../src/organisations/service';
+import { createApp, type App } from '../../src/server';
+import type { Role } from '../../src/tenancy/tables';
 import { createTestDatabase, type TestDatabase } from './database';
 
 export type GraphQLResponse<T = Record<string, any>> = {

@@ -14,7 +14,9 @@ async function audit(url: string, token: string): Promise<string[]> {
   };
   const results = await auditServer({ url, fetchFn });
   const lines = await Promise.all(
-    results.map(async (r) => (r.status === 'ok' ? null : `${r.status} ${r.id} ${r.name}: ${r.reason} — ${(await r.response.text().catch(() => '')).slice(0, 160)}`)),
+    results.map(async (r) =>
+      r.status === 'ok' ? null : `${r.status} ${r.id} ${r.name}: ${r.reason} — ${(await r.response.text().catch(() => '')).slice(0, 160)}`,
+    ),
   );
   return lines.filter((line): line is string => line !== null);
 }

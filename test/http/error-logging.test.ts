@@ -1,8 +1,8 @@
 // Internal errors without personal data (issue 10, item 7): neither the error a client sees (in
 // development too) nor any log line carries the SQL's parameters (names, VAT numbers, emails) or the
 // values PostgreSQL quotes in its messages; a log line stays under 16 KiB however big the error.
-import { sql } from 'drizzle-orm';
 import { Writable } from 'node:stream';
+import { sql } from 'drizzle-orm';
 import { createLogger, MAX_LOG_LINE_BYTES } from '../../src/logger';
 import { customerInput, readReference, type Reference } from '../helpers/reference';
 import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
@@ -13,7 +13,12 @@ let ref: Reference;
 const lines: string[] = [];
 const capture = new Writable({
   write(chunk, _encoding, done) {
-    lines.push(...String(chunk).split('\n').filter(Boolean).map((l) => `${l}\n`));
+    lines.push(
+      ...String(chunk)
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => `${l}\n`),
+    );
     done();
   },
 });
@@ -26,12 +31,14 @@ beforeAll(async () => {
   org = await createTestOrganisation(server);
   ref = await readReference(server, org.adminToken);
   // A bug we can cause at will: the database fails an insert, with a huge message of its own.
-  await server.database.db.execute(sql.raw(`
+  await server.database.db.execute(
+    sql.raw(`
     create function test_explode() returns trigger language plpgsql as $$
     begin
       if new.name like 'Explode%' then raise exception 'exploded: %', repeat('x', 100000) using errcode = 'XX000'; end if;
       return new;
-    end $$`));
+    end $$`),
+  );
   await server.database.db.execute(sql.raw(`create trigger test_explode before insert on customers for each row execute function test_explode()`));
 });
 afterAll(() => server.close());
@@ -70,7 +77,9 @@ it('a GET request is logged by its path, without the query string that carries i
   lines.length = 0;
   const query = encodeURIComponent('query($name: String) { customers(filter: { name: $name }) { totalCount } }');
   const variables = encodeURIComponent(JSON.stringify({ name: SECRET_NAME }));
-  const res = await fetch(`${server.url}?query=${query}&variables=${variables}`, { headers: { authorization: `Bearer ${org.adminToken}`, 'apollo-require-preflight': 'true' } });
+  const res = await fetch(`${server.url}?query=${query}&variables=${variables}`, {
+    headers: { authorization: `Bearer ${org.adminToken}`, 'apollo-require-preflight': 'true' },
+  });
   expect(res.status).toBe(200);
   await new Promise((resolve) => setTimeout(resolve, 50));
   expectSafeLines();
@@ -91,7 +100,10 @@ it('one log line stays under 16 KiB whatever is logged', () => {
   lines.length = 0;
   const log = createLogger('info', capture);
   const huge = new Error(`boom ${'e'.repeat(1_000_000)}`);
-  log.error({ err: huge, big: 'b'.repeat(1_000_000), list: Array.from({ length: 100_000 }, (_, i) => i), nested: { deeper: { text: 'n'.repeat(50_000) } } }, 'huge');
+  log.error(
+    { err: huge, big: 'b'.repeat(1_000_000), list: Array.from({ length: 100_000 }, (_, i) => i), nested: { deeper: { text: 'n'.repeat(50_000) } } },
+    'huge',
+  );
   log.info('m'.repeat(200_000));
   expect(lines).toHaveLength(2);
   expectSafeLines();

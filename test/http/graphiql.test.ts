@@ -42,7 +42,7 @@ async function openPage(storage: ReturnType<typeof fakeStorage>): Promise<void> 
   expect(rendered).toHaveLength(1);
 }
 
-it('replaces the previous start\'s demo token in stored tabs, and nothing else', async () => {
+it("replaces the previous start's demo token in stored tabs, and nothing else", async () => {
   const storage = fakeStorage({});
   demoToken = 'crm_first';
   await openPage(storage);

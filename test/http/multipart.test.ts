@@ -32,7 +32,9 @@ async function leftovers() {
       (select count(*)::int from customers) as customers, (select count(*)::int from work_addresses) as "workAddresses",
       (select count(*)::int from import_jobs where status = 'RUNNING') as "runningJobs"`,
   );
-  const files = fs.existsSync(folder) ? (fs.readdirSync(folder, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(folder, f)).isFile()) : [];
+  const files = fs.existsSync(folder)
+    ? (fs.readdirSync(folder, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(folder, f)).isFile())
+    : [];
   return { ...counts, files: files.length };
 }
 
@@ -90,7 +92,10 @@ describe('a body cut before its closing boundary', () => {
   const routes: Array<[string, () => MultipartBody]> = [
     ['/documents', () => new MultipartBody().field('recordId', customerId).file('file', 'cut.pdf', 'application/pdf', `%PDF-1.7\n${'x'.repeat(5000)}`)],
     ['/imports/customers', () => new MultipartBody().field('mapping', CUSTOMER_MAPPING).file('file', 'c.csv', 'text/csv', CUSTOMER_CSV)],
-    ['/imports/work-addresses', () => new MultipartBody().field('customerId', customerId).field('mapping', ADDRESS_MAPPING).file('file', 'a.csv', 'text/csv', ADDRESS_CSV)],
+    [
+      '/imports/work-addresses',
+      () => new MultipartBody().field('customerId', customerId).field('mapping', ADDRESS_MAPPING).file('file', 'a.csv', 'text/csv', ADDRESS_CSV),
+    ],
   ];
 
   it.each(routes)('%s answers 400 INCOMPLETE_UPLOAD, keeps nothing, and the connection serves the next request', async (route, build) => {
@@ -164,8 +169,18 @@ describe('a refused file part cut short', () => {
 
   it.each([
     ['/imports/customers', () => new MultipartBody().field('mapping', '{"Name":"nonsense"}').file('file', 'c.csv', 'text/csv', CUSTOMER_CSV)],
-    ['/imports/work-addresses', () => new MultipartBody().field('customerId', customerId).field('mapping', 'not json').file('file', 'a.csv', 'text/csv', ADDRESS_CSV)],
-    ['/imports/customers', () => new MultipartBody().field('mapping', CUSTOMER_MAPPING).file('file', 'c.csv', 'text/csv', CUSTOMER_CSV).file('second', 'd.csv', 'text/csv', CUSTOMER_CSV)],
+    [
+      '/imports/work-addresses',
+      () => new MultipartBody().field('customerId', customerId).field('mapping', 'not json').file('file', 'a.csv', 'text/csv', ADDRESS_CSV),
+    ],
+    [
+      '/imports/customers',
+      () =>
+        new MultipartBody()
+          .field('mapping', CUSTOMER_MAPPING)
+          .file('file', 'c.csv', 'text/csv', CUSTOMER_CSV)
+          .file('second', 'd.csv', 'text/csv', CUSTOMER_CSV),
+    ],
   ])('%s: a file refused (bad mapping, or a second file) and cut short is a 400, nothing kept', async (route, build) => {
     const before = await leftovers();
     const conn = await RawConnection.open(base);
@@ -184,7 +199,11 @@ describe('an import cut after its job started', () => {
     const before = await leftovers();
     const conn = await RawConnection.open(base);
     const rows = Array.from({ length: 3000 }, (_, i) => `${i + 1} Long Road,BS1 1AA`).join('\n');
-    const body = new MultipartBody().field('customerId', customerId).field('mapping', ADDRESS_MAPPING).field('mode', 'ALL_OR_NOTHING').file('file', 'a.csv', 'text/csv', `Address 1,Post Code\n${rows}\n`);
+    const body = new MultipartBody()
+      .field('customerId', customerId)
+      .field('mapping', ADDRESS_MAPPING)
+      .field('mode', 'ALL_OR_NOTHING')
+      .file('file', 'a.csv', 'text/csv', `Address 1,Post Code\n${rows}\n`);
     const bytes = body.truncated();
     const first = bytes.subarray(0, bytes.length - 5000);
     await conn.write(postHead('/imports/work-addresses', { token: org.adminToken, contentType: body.contentType, length: bytes.length }));
@@ -229,17 +248,24 @@ describe('a refusal before the body is read', () => {
     conn.close();
   });
 
-  it.each(['/documents', '/imports/customers', '/imports/work-addresses'])('%s: a malformed part early in a large body is a 400 and the connection goes on', async (route) => {
-    const before = await leftovers();
-    const conn = await RawConnection.open(base);
-    const body = new MultipartBody();
-    const bytes = Buffer.concat([Buffer.from(`--${body.boundary}\r\nthis is not a header line\r\n\r\n`), Buffer.from('w'.repeat(200_000)), Buffer.from(`\r\n--${body.boundary}--\r\n`)]);
-    const res = await send(conn, route, body, bytes);
-    expect([res.status, errorCode(res)]).toEqual([400, 'BAD_REQUEST']);
-    await expectReusable(conn, res);
-    conn.close();
-    expect(await leftovers()).toEqual(before);
-  });
+  it.each(['/documents', '/imports/customers', '/imports/work-addresses'])(
+    '%s: a malformed part early in a large body is a 400 and the connection goes on',
+    async (route) => {
+      const before = await leftovers();
+      const conn = await RawConnection.open(base);
+      const body = new MultipartBody();
+      const bytes = Buffer.concat([
+        Buffer.from(`--${body.boundary}\r\nthis is not a header line\r\n\r\n`),
+        Buffer.from('w'.repeat(200_000)),
+        Buffer.from(`\r\n--${body.boundary}--\r\n`),
+      ]);
+      const res = await send(conn, route, body, bytes);
+      expect([res.status, errorCode(res)]).toEqual([400, 'BAD_REQUEST']);
+      await expectReusable(conn, res);
+      conn.close();
+      expect(await leftovers()).toEqual(before);
+    },
+  );
 
   it('/imports/customers: a bad mapping with a large file after it is a 400 and the connection goes on', async () => {
     const conn = await RawConnection.open(base);

@@ -69,16 +69,30 @@ describe('SIGTERM', () => {
     const SLOW = `{ customers(first: 100) { nodes { name contacts { nodes { fullName emails { address } } } addresses { nodes { formatted } } } } }`;
     const sent = [
       ...Array.from({ length: 16 }, (_, i) =>
-        gql(CREATE, { input: { name: `Sigterm ${i}`, typeId: types.customerTypes[0].id, address: { line1: `${i} Dock Road`, postcode: 'BS1 4DJ' }, contacts: [{ surname: `S${i}` }] } }),
+        gql(CREATE, {
+          input: {
+            name: `Sigterm ${i}`,
+            typeId: types.customerTypes[0].id,
+            address: { line1: `${i} Dock Road`, postcode: 'BS1 4DJ' },
+            contacts: [{ surname: `S${i}` }],
+          },
+        }),
       ),
       ...Array.from({ length: 4 }, () => gql(SLOW)),
-    ].map((p) => p.then((r) => ({ ok: true as const, ...r }), (e: Error) => ({ ok: false as const, error: String(e) })));
+    ].map((p) =>
+      p.then(
+        (r) => ({ ok: true as const, ...r }),
+        (e: Error) => ({ ok: false as const, error: String(e) }),
+      ),
+    );
     await sleep(30);
     server.child.kill('SIGTERM');
     await sleep(50);
 
     // Readiness says "stopping" at once, while requests are still answered.
-    const ready = await request(base, others, 'GET', '/readyz').catch((e) => Promise.reject(new Error(`/readyz after SIGTERM: ${e}\n${server!.stdout().slice(-2000)}`)));
+    const ready = await request(base, others, 'GET', '/readyz').catch((e) =>
+      Promise.reject(new Error(`/readyz after SIGTERM: ${e}\n${server!.stdout().slice(-2000)}`)),
+    );
     expect(ready.status).toBe(503);
     expect(JSON.parse(ready.body)).toMatchObject({ status: 'stopping' });
     // A request on the kept-alive connection while draining is answered, and told to close.
@@ -91,7 +105,10 @@ describe('SIGTERM', () => {
     expect(results.filter((r) => !r.ok)).toEqual([]);
     const answered = results.map((r) => (r.ok ? r : null)!);
     expect(answered.map((r) => r.status)).toEqual(answered.map(() => 200));
-    const created = answered.slice(0, 16).map((r) => JSON.parse(r.body).data?.createCustomer?.customer?.id).filter(Boolean);
+    const created = answered
+      .slice(0, 16)
+      .map((r) => JSON.parse(r.body).data?.createCustomer?.customer?.id)
+      .filter(Boolean);
     expect(created).toHaveLength(16);
 
     expect(await server.exited).toBe(0);

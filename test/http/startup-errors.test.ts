@@ -51,13 +51,17 @@ describe('a database that cannot be reached', () => {
   }, 60_000);
 
   const url = testDatabaseUrl();
-  (url ? it : it.skip)('missing database on a reachable server: names DATABASE_URL and what PostgreSQL said', async () => {
-    const result = await failedStart({ DATABASE_URL: withDatabaseName(url!, 'crm_no_such_database_pgfaults'), PORT: '0' });
-    expect(result.code).not.toBe(0);
-    expectOneClearLine(result.stderr);
-    expect(result.stderr).toContain('DATABASE_URL');
-    expect(result.stderr).toContain('does not exist');
-  }, 60_000);
+  (url ? it : it.skip)(
+    'missing database on a reachable server: names DATABASE_URL and what PostgreSQL said',
+    async () => {
+      const result = await failedStart({ DATABASE_URL: withDatabaseName(url!, 'crm_no_such_database_pgfaults'), PORT: '0' });
+      expect(result.code).not.toBe(0);
+      expectOneClearLine(result.stderr);
+      expect(result.stderr).toContain('DATABASE_URL');
+      expect(result.stderr).toContain('does not exist');
+    },
+    60_000,
+  );
 });
 
 describe('a port that is taken', () => {

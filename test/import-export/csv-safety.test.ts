@@ -24,14 +24,14 @@ const LINES = ['@SUM(1+1)', '+cmd|/C calc!A0', "-2+3+cmd|'/C calc'!A0", "'=alrea
 /** The same lines as a CSV cell that imports as them: a quote before a formula character is taken off. */
 const typed = (line: string) => (line.startsWith("'") ? `'${line}` : line);
 
-
 async function exportOf(id: string): Promise<Record<string, string>> {
   const res = await fetch(`${base}/exports/customers/${id}.zip`, { headers: { authorization: `Bearer ${org.adminToken}` } });
   expect(res.status).toBe(200);
   return unzip(Buffer.from(await res.arrayBuffer()));
 }
 
-const upload = (route: string, fields: Record<string, string>, file: string | Buffer) => postMultipart(server, route, fields, { bytes: file, name: 'file.csv', type: 'text/csv' }, { token: org.adminToken });
+const upload = (route: string, fields: Record<string, string>, file: string | Buffer) =>
+  postMultipart(server, route, fields, { bytes: file, name: 'file.csv', type: 'text/csv' }, { token: org.adminToken });
 
 async function workAddressLines(customer: string): Promise<string[]> {
   const rows = await selectRows<{ line1: string; occupier_phone: string | null }>(
@@ -65,7 +65,9 @@ describe('export', () => {
     expect(customer!.name).toBe(`'${FORMULA_NAME}`);
     expect(customer!.creditorDays).toBe('30');
     const rows = parse(files['work_addresses.csv']!, { columns: true }) as Array<Record<string, string>>;
-    expect(rows.map((r) => r.line1).sort()).toEqual(["'+cmd|/C calc!A0", "'-2+3+cmd|'/C calc'!A0", "'@SUM(1+1)", "''=already quoted", '-5', 'Plain Road'].sort());
+    expect(rows.map((r) => r.line1).sort()).toEqual(
+      ["'+cmd|/C calc!A0", "'-2+3+cmd|'/C calc'!A0", "'@SUM(1+1)", "''=already quoted", '-5', 'Plain Road'].sort(),
+    );
     expect(rows.find((r) => r.line1 === "'@SUM(1+1)")!.occupierPhone).toBe("'+447700900001");
     // No cell of any CSV starts a formula (a plain number is data, not a formula).
     for (const [name, text] of Object.entries(files)) {
@@ -131,12 +133,19 @@ describe('character encoding', () => {
     const file = latin1('Name,Type,Address 1,Post Code\nCafé Crème Ltd,Company,2 Road,BS1 1AB\n');
     const res = await upload('/imports/customers', { mapping: MAPPING, encoding: 'windows-1252' }, file);
     expect(res.body.importJob).toMatchObject({ status: 'SUCCEEDED', rowsImported: 1 });
-    const again = await upload('/imports/customers', { mapping: MAPPING, encoding: 'latin1' }, latin1('Name,Type,Address 1,Post Code\nNaïve Ltd,Company,3 Road,BS1 1AC\n'));
+    const again = await upload(
+      '/imports/customers',
+      { mapping: MAPPING, encoding: 'latin1' },
+      latin1('Name,Type,Address 1,Post Code\nNaïve Ltd,Company,3 Road,BS1 1AC\n'),
+    );
     expect(again.body.importJob).toMatchObject({ status: 'SUCCEEDED', rowsImported: 1 });
     const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('Name,Type,Address 1,Post Code\nZoë Ltd,Company,4 Road,BS1 1AD\n', 'utf8')]);
     const utf8 = await upload('/imports/customers', { mapping: MAPPING }, bom);
     expect(utf8.body.importJob).toMatchObject({ status: 'SUCCEEDED', rowsImported: 1 });
-    const names = await selectRows<{ name: string }>(server.database.db, sql`select name from customers where name in ('Café Crème Ltd', 'Naïve Ltd', 'Zoë Ltd') order by name`);
+    const names = await selectRows<{ name: string }>(
+      server.database.db,
+      sql`select name from customers where name in ('Café Crème Ltd', 'Naïve Ltd', 'Zoë Ltd') order by name`,
+    );
     expect(names.map((n) => n.name)).toEqual(['Café Crème Ltd', 'Naïve Ltd', 'Zoë Ltd']);
   });
 

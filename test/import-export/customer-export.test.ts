@@ -16,7 +16,6 @@ let baseUrl: string;
 let firstCustomer: string;
 let otherCustomer: string;
 
-
 async function download(path: string, token: string): Promise<{ status: number; type: string | null; files: Record<string, string> | null; body: any }> {
   const res = await fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
   const type = res.headers.get('content-type');
@@ -37,11 +36,21 @@ const { createCustomer } = flows(() => ({ server, token: acme.adminToken }));
 
 async function createCustomerWithChildren(org: TestOrganisation, name: string, contacts: number): Promise<string> {
   const ref = await readReference(server, org.adminToken);
-  return createCustomer(name, { token: org.adminToken, ref, overrides: { contacts: Array.from({ length: contacts }, (_, i) => ({ surname: `${name} contact ${i}` })) } });
+  return createCustomer(name, {
+    token: org.adminToken,
+    ref,
+    overrides: { contacts: Array.from({ length: contacts }, (_, i) => ({ surname: `${name} contact ${i}` })) },
+  });
 }
 
 async function importWorkAddresses(org: TestOrganisation, customerId: string, lines: string[]): Promise<void> {
-  const res = await postMultipart(server, '/imports/work-addresses', { customerId, mapping: JSON.stringify({ Line: 'line1' }), mode: 'ALL_OR_NOTHING' }, { bytes: ['Line', ...lines].join('\n'), name: 'wa.csv' }, { token: org.adminToken });
+  const res = await postMultipart(
+    server,
+    '/imports/work-addresses',
+    { customerId, mapping: JSON.stringify({ Line: 'line1' }), mode: 'ALL_OR_NOTHING' },
+    { bytes: ['Line', ...lines].join('\n'), name: 'wa.csv' },
+    { token: org.adminToken },
+  );
   expect(res.body.importJob!.status).toBe('SUCCEEDED');
 }
 

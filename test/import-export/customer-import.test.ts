@@ -47,7 +47,8 @@ const FILE_WITH_THREE_BAD_ROWS = [
   '"Small, Ltd",Landlord,,,0.07,,8 Quay Street,Bath,BA1 1AD,,,Jones,,',
 ].join('\n');
 
-const upload = (token: string, fields: { mapping?: unknown; mode?: string }, csv: string | null, fileName = 'customers.csv') => importCsv(server, '/imports/customers', token, fields, csv, fileName);
+const upload = (token: string, fields: { mapping?: unknown; mode?: string }, csv: string | null, fileName = 'customers.csv') =>
+  importCsv(server, '/imports/customers', token, fields, csv, fileName);
 
 async function customerCount(organisationId = acme.organisationId): Promise<number> {
   const [row] = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from customers where organisation_id = ${organisationId}`);
@@ -163,33 +164,61 @@ describe('COMMIT_VALID_ROWS', () => {
       owner: { id: expect.any(String) },
       addresses: { nodes: [{ type: 'BILLING', isDefault: true, line1: '1 Quay Street', town: 'Bristol', postcode: 'BS1 4DJ', country: 'GB' }] },
       contacts: {
-        nodes: [{ title: 'Mr', firstName: 'John', surname: 'Smith', isPrimary: false, emails: [{ address: 'john@harbour.test' }], phones: [{ type: 'OFFICE', number: '+447700900001' }] }],
+        nodes: [
+          {
+            title: 'Mr',
+            firstName: 'John',
+            surname: 'Smith',
+            isPrimary: false,
+            emails: [{ address: 'john@harbour.test' }],
+            phones: [{ type: 'OFFICE', number: '+447700900001' }],
+          },
+        ],
       },
     });
     expect(harbour!.owner!.id).toBe(admin);
 
     // A private customer's contact is its primary one; the default status when none is given.
     const [jane] = await read('Jane Doe');
-    expect(jane).toMatchObject({ type: { name: 'Private' }, status: { code: 'P' }, creditLimit: null, creditorDays: 30, contacts: { nodes: [{ surname: 'Doe', isPrimary: true }] } });
+    expect(jane).toMatchObject({
+      type: { name: 'Private' },
+      status: { code: 'P' },
+      creditLimit: null,
+      creditorDays: 30,
+      contacts: { nodes: [{ surname: 'Doe', isPrimary: true }] },
+    });
     const [agents] = await read('Agents R Us');
     expect(agents).toMatchObject({ vatNumber: 'GB123456789', status: { code: 'A' }, creditLimit: { amountMinor: 250000 }, contacts: { nodes: [] } });
     expect((await read('Big Ltd'))[0]!.creditLimit).toEqual({ amountMinor: 10000000, currency: 'GBP' });
     const [small] = await read('Small, Ltd');
-    expect(small).toMatchObject({ type: { name: 'Landlord' }, creditLimit: { amountMinor: 7 }, contacts: { nodes: [{ surname: 'Jones', firstName: null, isPrimary: false }] } });
+    expect(small).toMatchObject({
+      type: { name: 'Landlord' },
+      creditLimit: { amountMinor: 7 },
+      contacts: { nodes: [{ surname: 'Jones', firstName: null, isPrimary: false }] },
+    });
     expect(await read('Mystery Ltd')).toEqual([]);
     expect(await read('Precise Ltd')).toEqual([]);
 
     // The job, as a client polls it: no customer of its own.
     const polled = await server.graphql(JOB, { id: job.id }, acme.adminToken);
     expect(polled.errors).toBeUndefined();
-    expect(polled.data!.importJob).toMatchObject({ kind: 'CUSTOMERS', status: 'SUCCEEDED', rowsImported: 5, errorCount: 3, customer: null, createdBy: { id: expect.any(String) } });
+    expect(polled.data!.importJob).toMatchObject({
+      kind: 'CUSTOMERS',
+      status: 'SUCCEEDED',
+      rowsImported: 5,
+      errorCount: 3,
+      customer: null,
+      createdBy: { id: expect.any(String) },
+    });
 
     // One audit entry for the import; none per customer.
     const audit = await selectRows<{ action: string; after: any }>(
       server.database.db,
       sql`select action, after from audit_entries where organisation_id = ${acme.organisationId} and (entity_id = ${parseGlobalId(job.id)!.id} or entity_type in ('Customer', 'Address', 'Contact'))`,
     );
-    expect(audit).toEqual([{ action: 'customers.import', after: expect.objectContaining({ rowsRead: 8, rowsImported: 5, errorCount: 3, status: 'SUCCEEDED' }) }]);
+    expect(audit).toEqual([
+      { action: 'customers.import', after: expect.objectContaining({ rowsRead: 8, rowsImported: 5, errorCount: 3, status: 'SUCCEEDED' }) },
+    ]);
   });
 
   it("applies the type's required fields, and the contact's own rules, as createCustomer does", async () => {
@@ -240,7 +269,7 @@ describe('ALL_OR_NOTHING', () => {
                  (select sum(credit_limit_minor)::text from customers where name like 'Bulk %') as credit`,
     );
     // Σ(i·100 + 25) for i = 1..1200.
-    expect(counts).toEqual({ addresses: 1200, contacts: 1200, credit: String(100 * (1200 * 1201) / 2 + 25 * 1200) });
+    expect(counts).toEqual({ addresses: 1200, contacts: 1200, credit: String((100 * (1200 * 1201)) / 2 + 25 * 1200) });
   });
 });
 
@@ -266,7 +295,7 @@ describe('refused up front', () => {
     expect(badMode.status).toBe(400);
     expect(codes(badMode)).toEqual(['mode:INVALID']);
 
-    const missingColumn = await upload(acme.adminToken, { mapping: { ...MAPPING, 'Building': 'buildingType' } }, FILE_WITH_THREE_BAD_ROWS);
+    const missingColumn = await upload(acme.adminToken, { mapping: { ...MAPPING, Building: 'buildingType' } }, FILE_WITH_THREE_BAD_ROWS);
     expect(missingColumn.status).toBe(400);
     expect(codes(missingColumn)).toEqual(['mapping.Building:INVALID']);
 

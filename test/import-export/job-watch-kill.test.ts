@@ -54,7 +54,11 @@ function startServer(): Promise<{ process: ChildProcess; base: string }> {
 }
 
 async function graphql(base: string, token: string, query: string, variables: Record<string, unknown>) {
-  const res = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
   return ((await res.json()) as { data: any }).data;
 }
 
@@ -108,7 +112,11 @@ it('a server killed with SIGKILL during an import leaves a job that reads FAILED
   await conn.write(postHead('/imports/customers', { token, contentType: body.contentType, length: bytes.length }));
   await conn.write(bytes.subarray(0, bytes.length - 200));
   const id = (await conn.readHead(30_000)).headers['x-import-job-id']!;
-  await until('two batches', () => graphql(first.base, token, JOB, { id }), (d) => d?.importJob?.rowsImported === 2000);
+  await until(
+    'two batches',
+    () => graphql(first.base, token, JOB, { id }),
+    (d) => d?.importJob?.rowsImported === 2000,
+  );
 
   first.process.kill('SIGKILL');
   await new Promise((r) => first.process.once('exit', r));
@@ -117,12 +125,20 @@ it('a server killed with SIGKILL during an import leaves a job that reads FAILED
   const second = await startServer();
   child = second.process;
   // At start-up (embedded), or once its heartbeat is stale (PostgreSQL: it might be another instance's).
-  const job = (await until('the job to fail', () => graphql(second.base, token, JOB, { id }), (d) => d?.importJob?.status !== 'RUNNING')).importJob;
+  const job = (
+    await until(
+      'the job to fail',
+      () => graphql(second.base, token, JOB, { id }),
+      (d) => d?.importJob?.status !== 'RUNNING',
+    )
+  ).importJob;
   expect(job).toMatchObject({ status: 'FAILED', rowsRead: 2000, rowsImported: 2000 });
   expect(job.failureMessage).toMatch(/2000 rows had been imported.*rows after row 2000 were not/);
   second.process.kill('SIGTERM');
   await new Promise((r) => second.process.once('exit', r));
 
-  const [count] = await withDatabase((database) => selectRows<{ n: number }>(database.db, sql`select count(*)::int as n from customers where name like 'Killed %'`));
+  const [count] = await withDatabase((database) =>
+    selectRows<{ n: number }>(database.db, sql`select count(*)::int as n from customers where name like 'Killed %'`),
+  );
   expect(count!.n).toBe(2000);
 });

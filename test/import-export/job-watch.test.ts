@@ -32,7 +32,13 @@ beforeAll(async () => {
       beforeStart: async (database) => {
         const created = await createOrganisation(database.db, { name: 'Crashed Imports Ltd', adminEmail: 'admin@crashed.test' });
         token = created.token;
-        const base = { organisationId: created.organisation.id, kind: 'CUSTOMERS' as const, mapping: { Name: 'name' }, createdById: created.admin.id, status: 'RUNNING' as const };
+        const base = {
+          organisationId: created.organisation.id,
+          kind: 'CUSTOMERS' as const,
+          mapping: { Name: 'name' },
+          createdById: created.admin.id,
+          status: 'RUNNING' as const,
+        };
         const tenMinutesAgo = sql`now() - interval '10 minutes'`;
         const [a, b, c] = await database.db
           .insert(importJobs)
@@ -56,7 +62,9 @@ afterAll(() => server.close());
 
 it('fails at start-up the jobs a killed server left RUNNING, saying what had landed', async () => {
   expect(await job(killedMidway)).toMatchObject({ status: 'FAILED', rowsRead: 2000, rowsImported: 1990, errorCount: 10, finishedAt: expect.any(String) });
-  expect((await job(killedMidway)).failureMessage).toMatch(/stopped before it finished .*1990 rows had been imported, from the first 2000 rows read; rows after row 2000 were not/);
+  expect((await job(killedMidway)).failureMessage).toMatch(
+    /stopped before it finished .*1990 rows had been imported, from the first 2000 rows read; rows after row 2000 were not/,
+  );
   expect(await job(killedAllOrNothing)).toMatchObject({ status: 'FAILED', rowsImported: 0 });
   expect((await job(killedAllOrNothing)).failureMessage).toMatch(/Nothing was imported/);
 });

@@ -19,7 +19,14 @@ afterAll(() => server.close());
 
 it('reports the row and column of a NUL and imports the other rows', async () => {
   const csv = ['Address 1,Post Code,Occupier', '1 High Street,BS1 1AA,Smith', '2 High\u0000 Street,BS1 1AB,Jones', '3 High Street,BS1 1AC,Brown'].join('\n');
-  const res = await importCsv(server, '/imports/work-addresses', acme.adminToken, { customerId, mapping: { 'Address 1': 'line1', 'Post Code': 'postcode', Occupier: 'occupierSurname' }, mode: 'COMMIT_VALID_ROWS' }, csv, 'addresses.csv');
+  const res = await importCsv(
+    server,
+    '/imports/work-addresses',
+    acme.adminToken,
+    { customerId, mapping: { 'Address 1': 'line1', 'Post Code': 'postcode', Occupier: 'occupierSurname' }, mode: 'COMMIT_VALID_ROWS' },
+    csv,
+    'addresses.csv',
+  );
   const body = res.body;
   expect(res.status).toBe(200);
   expect(body.importJob).toMatchObject({ status: 'SUCCEEDED', rowsRead: 3, rowsImported: 2, errorCount: 1 });

@@ -3,13 +3,13 @@
 // job's progress as a client polls it.
 import { PassThrough } from 'node:stream';
 import { sql } from 'drizzle-orm';
+import { systemActor } from '../../src/auth/actor';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
 import { importWorkAddresses } from '../../src/import-export/work-address-import';
 import { importCsv } from '../helpers/flows';
 import { CREATE_CUSTOMER, customerInput, readReference } from '../helpers/reference';
 import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
-import { systemActor } from '../../src/auth/actor';
 
 let server: TestServer;
 let acme: TestOrganisation;
@@ -38,7 +38,10 @@ const upload = (token: string, fields: { customerId?: string; mapping?: unknown;
   importCsv(server, '/imports/work-addresses', token, fields, csv, fileName);
 
 async function workAddressCount(customer = customerId): Promise<number> {
-  const [row] = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from work_addresses where customer_id = ${parseGlobalId(customer)!.id}`);
+  const [row] = await selectRows<{ n: number }>(
+    server.database.db,
+    sql`select count(*)::int as n from work_addresses where customer_id = ${parseGlobalId(customer)!.id}`,
+  );
   return row!.n;
 }
 
@@ -104,7 +107,11 @@ describe('COMMIT_VALID_ROWS', () => {
       sql`select action, entity_type, after from audit_entries where entity_id = ${parseGlobalId(job.id)!.id} or entity_type = 'WorkAddress'`,
     );
     expect(audit).toEqual([
-      { action: 'workAddresses.import', entity_type: 'ImportJob', after: expect.objectContaining({ rowsRead: 10, rowsImported: 7, errorCount: 3, status: 'SUCCEEDED' }) },
+      {
+        action: 'workAddresses.import',
+        entity_type: 'ImportJob',
+        after: expect.objectContaining({ rowsRead: 10, rowsImported: 7, errorCount: 3, status: 'SUCCEEDED' }),
+      },
     ]);
   });
 });
@@ -134,7 +141,11 @@ describe('ALL_OR_NOTHING', () => {
 describe('refused up front', () => {
   it('refuses a mapping to a field a work address does not have, and one without line1, before any job exists', async () => {
     const jobsBefore = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from import_jobs`);
-    const unknown = await upload(acme.adminToken, { customerId, mapping: { 'Address 1': 'line1', Colour: 'paintColour' }, mode: 'COMMIT_VALID_ROWS' }, FILE_WITH_THREE_BAD_ROWS);
+    const unknown = await upload(
+      acme.adminToken,
+      { customerId, mapping: { 'Address 1': 'line1', Colour: 'paintColour' }, mode: 'COMMIT_VALID_ROWS' },
+      FILE_WITH_THREE_BAD_ROWS,
+    );
     expect(unknown.status).toBe(400);
     expect(unknown.body.errors!.map((e: any) => `${e.extensions.field.join('.')}:${e.extensions.code}`)).toEqual(['mapping.Colour:INVALID']);
 
@@ -145,7 +156,11 @@ describe('refused up front', () => {
     const notJson = await upload(acme.adminToken, { customerId, mapping: '{nope', mode: 'COMMIT_VALID_ROWS' }, FILE_WITH_THREE_BAD_ROWS);
     expect(notJson.status).toBe(400);
 
-    const missingColumn = await upload(acme.adminToken, { customerId, mapping: { 'Address One': 'line1' }, mode: 'COMMIT_VALID_ROWS' }, FILE_WITH_THREE_BAD_ROWS);
+    const missingColumn = await upload(
+      acme.adminToken,
+      { customerId, mapping: { 'Address One': 'line1' }, mode: 'COMMIT_VALID_ROWS' },
+      FILE_WITH_THREE_BAD_ROWS,
+    );
     expect(missingColumn.status).toBe(400);
     expect(missingColumn.body.errors![0]!.extensions.field).toEqual(['mapping', 'Address One']);
 

@@ -1,14 +1,14 @@
 // Invoices as users and portals read them: totals derived from lines in integer minor units,
 // gapless numbers, visibility through the customer, and a portal token that sees its own
 // customer's invoices (with VIEW_INVOICES) and nothing of anyone else's.
-import { raiseInvoice } from '../../src/invoices/service';
-import { parseGlobalId, toGlobalId } from '../../src/graph/ids';
 import type { Actor } from '../../src/audit/service';
-import { createUser } from '../../src/organisations/service';
-import { startTestOrganisation, type Reference } from '../helpers/reference';
-import { flows } from '../helpers/flows';
-import { type TestOrganisation, type TestServer } from '../helpers/server';
 import { systemActor } from '../../src/auth/actor';
+import { parseGlobalId, toGlobalId } from '../../src/graph/ids';
+import { raiseInvoice } from '../../src/invoices/service';
+import { createUser } from '../../src/organisations/service';
+import { flows } from '../helpers/flows';
+import { startTestOrganisation, type Reference } from '../helpers/reference';
+import { type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
 let org: TestOrganisation;
@@ -55,7 +55,10 @@ beforeAll(async () => {
       { description: 'Labour (hours)', quantityMilli: 1500, unitPriceMinor: 3333, taxRateBp: 2000 },
     ],
   });
-  const draft = await raiseInvoice(server.database.db, system(), { customerId: id(mine), lines: [{ description: 'Parts', quantityMilli: 2000, unitPriceMinor: 1250 }] });
+  const draft = await raiseInvoice(server.database.db, system(), {
+    customerId: id(mine),
+    lines: [{ description: 'Parts', quantityMilli: 2000, unitPriceMinor: 1250 }],
+  });
   const other = await raiseInvoice(server.database.db, system(), {
     customerId: id(neighbour),
     issueDate: '2026-11-03',
@@ -103,7 +106,11 @@ it('derives line and invoice totals in minor units, numbers issued invoices with
 it("follows the customer's visibility: a sales user sees only their own customers' invoices", async () => {
   const made = await createUser(server.database.db, org.organisationId, { email: 'seller@acme.test', name: 'Seller', role: 'SALES' });
   const own = await createCustomer('Seller Customer', { token: made.token });
-  await raiseInvoice(server.database.db, system(), { customerId: parseGlobalId(own)!.id, issueDate: '2026-11-05', lines: [{ description: 'x', quantityMilli: 1000, unitPriceMinor: 100 }] });
+  await raiseInvoice(server.database.db, system(), {
+    customerId: parseGlobalId(own)!.id,
+    issueDate: '2026-11-05',
+    lines: [{ description: 'x', quantityMilli: 1000, unitPriceMinor: 100 }],
+  });
   const res = await server.graphql(
     `query($own: ID!, $ids: [ID!]!) { customer(id: $own) { invoices { totalCount } } nodes(ids: $ids) { id } }`,
     { own, ids: [...mineInvoices, neighbourInvoice] },

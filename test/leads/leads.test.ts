@@ -159,10 +159,10 @@ it.each([
   ['a primary contact', { name: 'X', contacts: [{ surname: 'Y', isPrimary: true }] }, 'input.contacts.0.isPrimary:NOT_ALLOWED_FOR_TYPE'],
   ['a blank address line', { name: 'X', addresses: [{ line1: '  ' }] }, 'input.addresses.0.line1:REQUIRED'],
 ])('refuses %s', async (_what, input, expected) => {
-  const [{ n: before }] = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from leads`) as [{ n: number }];
+  const [{ n: before }] = (await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from leads`)) as [{ n: number }];
   const res = await server.graphql(CREATE, { input }, org.adminToken);
   expect(errorCodes(res.data!.createLead.userErrors)).toEqual([expected]);
-  const [{ n: after }] = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from leads`) as [{ n: number }];
+  const [{ n: after }] = (await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from leads`)) as [{ n: number }];
   expect(after).toBe(before);
 });
 

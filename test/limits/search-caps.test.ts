@@ -34,7 +34,9 @@ it('refuses 70,000 `any` parts with BAD_USER_INPUT, without SQL in the answer', 
 it('refuses more conditions than a filter holds, naming the first one too many', async () => {
   const response = await server.graphql(SEARCH, { filter: { any: Array.from({ length: 60 }, () => ({ name: 'a' })) } }, org.adminToken);
   expectRefused(response, /^filter\.any\[50\]\.name$/);
-  expect(response.errors![0]!.message).toBe('filter.any[50].name: a filter has at most 50 conditions (rules and name, id, active or includeDepartments parts).');
+  expect(response.errors![0]!.message).toBe(
+    'filter.any[50].name: a filter has at most 50 conditions (rules and name, id, active or includeDepartments parts).',
+  );
   const wide = await server.graphql(SEARCH, { filter: { any: Array.from({ length: 300 }, () => ({})) } }, org.adminToken);
   expectRefused(wide, /^filter\.any$/);
   expect(wide.errors![0]!.message).toBe('filter.any: holds at most 200 filters (got 300).');

@@ -6,9 +6,9 @@ import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import postgres from 'postgres';
 import { loadConfig } from '../../src/config';
-import { createApp } from '../../src/server';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
+import { createApp } from '../../src/server';
 import { testDatabaseUrl } from '../helpers/database';
 import { customerInput, readReference, type Reference } from '../helpers/reference';
 import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
@@ -106,7 +106,11 @@ describe('request timeout and abandoned requests', () => {
     const { body } = thirtyCreates(ref, 'Timeout');
     // The deadline passes before the first mutation's first statement.
     const impatient = await serverWith(server.database, { REQUEST_TIMEOUT_MS: '1' });
-    const response = await fetch(impatient.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${org.adminToken}` }, body });
+    const response = await fetch(impatient.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${org.adminToken}` },
+      body,
+    });
     const result = (await response.json()) as { data: Record<string, any> | null; errors?: Array<{ message: string; extensions: { code: string } }> };
     await impatient.stop();
     expect(result.errors?.length).toBeGreaterThan(0);
@@ -123,7 +127,11 @@ describe('request timeout and abandoned requests', () => {
     // client is told matches what was written.
     const { names, body } = thirtyCreates(ref, 'Deadline');
     const impatient = await serverWith(server.database, { REQUEST_TIMEOUT_MS: '60' });
-    const response = await fetch(impatient.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${org.adminToken}` }, body });
+    const response = await fetch(impatient.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${org.adminToken}` },
+      body,
+    });
     const result = (await response.json()) as { data: Record<string, any> | null; errors?: Array<{ extensions: { code: string } }> };
     await impatient.stop();
     const done = names.filter((_, i) => result.data?.[`c${i}`]?.customer);

@@ -1,9 +1,9 @@
 // GET /metrics: Prometheus text with request durations by operation and outcome, errors by code, cost
 // spent, throttled requests, database pool usage and event-loop lag, read back after real requests.
 import { sql } from 'drizzle-orm';
+import { parsePrometheus, sampleValue, type Sample } from '../helpers/prometheus';
 import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
 import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
-import { parsePrometheus, sampleValue, type Sample } from '../helpers/prometheus';
 
 let server: TestServer;
 let org: TestOrganisation;

@@ -142,7 +142,12 @@ describe('tracing off', () => {
       "const loaded = Object.keys(require.cache).filter((k) => k.includes('@opentelemetry/') && !k.includes('@opentelemetry/api/'));",
       'process.stdout.write(JSON.stringify(loaded));',
     ].join('\n');
-    const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], { cwd: projectRoot, env: childEnv({}), encoding: 'utf8', timeout: 120_000 });
+    const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
+      cwd: projectRoot,
+      env: childEnv({}),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(run.stderr).toBe('');
     expect(JSON.parse(run.stdout)).toEqual([]);
   }, 120_000);

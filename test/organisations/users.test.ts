@@ -129,7 +129,12 @@ describe('createUser and API tokens', () => {
     const none = await createUser({ email: 'groups@users.test', name: 'Groups', role: 'SALES', statusGroupIds: [] });
     expect(none.userErrors).toEqual([]);
     const membership = async () =>
-      (await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from user_status_groups where user_id = ${fromGlobalId(none.user.id)}::uuid`))[0]!.n;
+      (
+        await selectRows<{ n: number }>(
+          server.database.db,
+          sql`select count(*)::int as n from user_status_groups where user_id = ${fromGlobalId(none.user.id)}::uuid`,
+        )
+      )[0]!.n;
     expect(await membership()).toBe(0);
     const set = await server.graphql(UPDATE_USER, { input: { id: none.user.id, statusGroupIds: [own] } }, org.adminToken);
     expect(set.data!.updateUser.userErrors).toEqual([]);

@@ -3,6 +3,7 @@
 // estimates gated by the customer's status (docs/domain.md#status-gating-of-new-work).
 import { eq, sql } from 'drizzle-orm';
 import type { Actor } from '../../src/audit/service';
+import { systemActor } from '../../src/auth/actor';
 import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
 import { UserErrors } from '../../src/graph/user-errors';
@@ -10,7 +11,6 @@ import { raiseSalesOrderFromQuote } from '../../src/pipeline/sales-orders';
 import { quotes } from '../../src/pipeline/tables';
 import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
 import { errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
-import { systemActor } from '../../src/auth/actor';
 
 let server: TestServer;
 let org: TestOrganisation;
@@ -44,7 +44,11 @@ async function customer(name: string, token = org.adminToken, overrides: Record<
 }
 
 async function lead(name: string, token = org.adminToken): Promise<string> {
-  const res = await server.graphql(`mutation($input: CreateLeadInput!) { createLead(input: $input) { lead { id } ${USER_ERRORS} } }`, { input: { name } }, token);
+  const res = await server.graphql(
+    `mutation($input: CreateLeadInput!) { createLead(input: $input) { lead { id } ${USER_ERRORS} } }`,
+    { input: { name } },
+    token,
+  );
   expect(res.data!.createLead.userErrors).toEqual([]);
   return res.data!.createLead.lead.id;
 }
@@ -70,7 +74,10 @@ function line(overrides: Record<string, unknown> = {}) {
 }
 
 async function count(table: string, organisationId = org.organisationId): Promise<number> {
-  const [row] = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from ${sql.identifier(table)} where organisation_id = ${organisationId}`);
+  const [row] = await selectRows<{ n: number }>(
+    server.database.db,
+    sql`select count(*)::int as n from ${sql.identifier(table)} where organisation_id = ${organisationId}`,
+  );
   return row!.n;
 }
 
@@ -215,9 +222,17 @@ describe('quotes', () => {
       'input.lines.1.quantity:INVALID',
       'input.lines.1.taxRatePercent:INVALID',
     ]);
-    const badModel = await server.graphql(CREATE_QUOTE, { input: { recordId: customerId, lines: [line(), line({ assetModelId: customerId })] } }, org.adminToken);
+    const badModel = await server.graphql(
+      CREATE_QUOTE,
+      { input: { recordId: customerId, lines: [line(), line({ assetModelId: customerId })] } },
+      org.adminToken,
+    );
     expect(errorCodes(badModel.data!.createQuote.userErrors)).toEqual(['input.lines.1.assetModelId:INVALID']);
-    const otherOpportunity = await server.graphql(CREATE_OPPORTUNITY, { input: { recordId: await customer('Elsewhere Ltd'), name: 'Elsewhere' } }, org.adminToken);
+    const otherOpportunity = await server.graphql(
+      CREATE_OPPORTUNITY,
+      { input: { recordId: await customer('Elsewhere Ltd'), name: 'Elsewhere' } },
+      org.adminToken,
+    );
     const mismatch = await server.graphql(
       CREATE_QUOTE,
       { input: { recordId: customerId, opportunityId: otherOpportunity.data!.createOpportunity.opportunity.id, lines: [line()] } },
@@ -276,7 +291,11 @@ describe('quotes', () => {
     const opportunityId = opportunity.data!.createOpportunity.opportunity.id;
     const made = await server.graphql(CREATE_QUOTE, { input: { recordId: leadId, opportunityId, lines: [line()] } }, org.adminToken);
     expect(made.data!.createQuote.quote).toMatchObject({ lead: { id: leadId }, customer: null, opportunity: { id: opportunityId } });
-    const read = await server.graphql(`query($id: ID!) { lead(id: $id) { quotes { totalCount nodes { opportunity { id } } } } }`, { id: leadId }, org.adminToken);
+    const read = await server.graphql(
+      `query($id: ID!) { lead(id: $id) { quotes { totalCount nodes { opportunity { id } } } } }`,
+      { id: leadId },
+      org.adminToken,
+    );
     expect(read.data!.lead.quotes).toEqual({ totalCount: 1, nodes: [{ opportunity: { id: opportunityId } }] });
   });
 });
@@ -326,7 +345,12 @@ describe('sales orders', () => {
   it('are refused for an unsigned quote, and for a customer whose status does not allow new work unless overridden', async () => {
     const customerId = await customer('Order Blocked Ltd', org.adminToken, { statusId: ref.statuses.D });
     const draft = await quote(customerId);
-    const row = (await server.database.db.select().from(quotes).where(eq(quotes.id, uuid(draft.id))))[0]!;
+    const row = (
+      await server.database.db
+        .select()
+        .from(quotes)
+        .where(eq(quotes.id, uuid(draft.id)))
+    )[0]!;
     const codes = async (run: () => Promise<unknown>) => {
       try {
         await run();
@@ -380,7 +404,10 @@ describe('jobs and estimates', () => {
       { input: { customerId, workAddressId, description: 'Replace radiators', amount: { amountMinor: 120_000 } } },
       org.adminToken,
     );
-    expect(estimate.data!.createEstimate.estimate).toMatchObject({ amount: { amountMinor: 120_000, currency: 'GBP', formatted: '£1,200.00' }, workAddress: { id: workAddressId } });
+    expect(estimate.data!.createEstimate.estimate).toMatchObject({
+      amount: { amountMinor: 120_000, currency: 'GBP', formatted: '£1,200.00' },
+      workAddress: { id: workAddressId },
+    });
     const read = await server.graphql(
       `query($id: ID!) { customer(id: $id) { jobs { totalCount nodes { id } } estimates { totalCount nodes { description } } } }`,
       { id: customerId },
@@ -403,7 +430,11 @@ describe('jobs and estimates', () => {
     expect(errorCodes(wrongAddress.data!.createJob.userErrors)).toEqual(['input.workAddressId:INVALID']);
     const notAnAddress = await server.graphql(CREATE_JOB, { input: { customerId, workAddressId: customerId, description: 'X' } }, org.adminToken);
     expect(errorCodes(notAnAddress.data!.createJob.userErrors)).toEqual(['input.workAddressId:INVALID']);
-    const negative = await server.graphql(CREATE_ESTIMATE, { input: { customerId, workAddressId, description: 'X', amount: { amountMinor: -5 } } }, org.adminToken);
+    const negative = await server.graphql(
+      CREATE_ESTIMATE,
+      { input: { customerId, workAddressId, description: 'X', amount: { amountMinor: -5 } } },
+      org.adminToken,
+    );
     expect(errorCodes(negative.data!.createEstimate.userErrors)).toEqual(['input.amount.amountMinor:INVALID']);
     expect([await count('jobs'), await count('estimates')]).toEqual(before);
   });
@@ -435,12 +466,24 @@ describe('jobs and estimates', () => {
 
     // Dormant blocks too; a status that allows work needs no override.
     const dormant = await customer('Dormant Ltd', org.adminToken, { statusId: ref.statuses.Z });
-    const dormantRefused = await server.graphql(CREATE_JOB, { input: { customerId: dormant, workAddressId: await workAddress(dormant), description: 'X' } }, org.adminToken);
+    const dormantRefused = await server.graphql(
+      CREATE_JOB,
+      { input: { customerId: dormant, workAddressId: await workAddress(dormant), description: 'X' } },
+      org.adminToken,
+    );
     expect(errorCodes(dormantRefused.data!.createJob.userErrors)).toEqual(['input.customerId:STATUS_BLOCKS_WORK']);
     const active = await customer('Active Ltd', org.adminToken, { statusId: ref.statuses.A });
-    const ok = await server.graphql(CREATE_JOB, { input: { customerId: active, workAddressId: await workAddress(active), description: 'X', overrideStatus: true } }, sales);
+    const ok = await server.graphql(
+      CREATE_JOB,
+      { input: { customerId: active, workAddressId: await workAddress(active), description: 'X', overrideStatus: true } },
+      sales,
+    );
     expect(errorCodes(ok.data!.createJob.userErrors)).toEqual(['input.customerId:NOT_FOUND']);
-    const okAdmin = await server.graphql(CREATE_JOB, { input: { customerId: active, workAddressId: await workAddress(active), description: 'X' } }, org.adminToken);
+    const okAdmin = await server.graphql(
+      CREATE_JOB,
+      { input: { customerId: active, workAddressId: await workAddress(active), description: 'X' } },
+      org.adminToken,
+    );
     expect(okAdmin.data!.createJob.userErrors).toEqual([]);
   });
 });
@@ -462,7 +505,12 @@ describe('safe retries', () => {
       expect(first.data![name].userErrors).toEqual([]);
       expect(second.data![name]).toEqual(first.data![name]);
       expect(await count(table)).toBe(before + 1);
-      const changed = 'name' in input ? { name: 'Something else' } : 'lines' in input ? { lines: [line({ description: 'Something else' })] } : { description: 'Something else' };
+      const changed =
+        'name' in input
+          ? { name: 'Something else' }
+          : 'lines' in input
+            ? { lines: [line({ description: 'Something else' })] }
+            : { description: 'Something else' };
       const other = await server.graphql(mutation, { input: { ...input, ...changed, idempotencyKey: `retry-${name}` } }, org.adminToken);
       expect(errorCodes(other.data![name].userErrors)).toEqual(['input.idempotencyKey:IDEMPOTENCY_KEY_REUSED']);
       expect(await count(table)).toBe(before + 1);
@@ -476,7 +524,8 @@ describe('who may', () => {
     const customerId = await customer('Admin Owned Ltd');
     const leadId = await lead('Admin Owned Lead');
     const workAddressId = await workAddress(customerId);
-    const opportunity = (await server.graphql(CREATE_OPPORTUNITY, { input: { recordId: customerId, name: 'Hidden' } }, org.adminToken)).data!.createOpportunity.opportunity;
+    const opportunity = (await server.graphql(CREATE_OPPORTUNITY, { input: { recordId: customerId, name: 'Hidden' } }, org.adminToken)).data!.createOpportunity
+      .opportunity;
     const hidden = await quote(customerId);
     const before = [await count('opportunities'), await count('quotes'), await count('jobs'), await count('estimates')];
 
@@ -504,7 +553,8 @@ describe('who may', () => {
     const readOnly = await org.tokenFor('READ_ONLY');
     const customerId = await customer('Read Only Visible Ltd');
     const workAddressId = await workAddress(customerId);
-    const opportunity = (await server.graphql(CREATE_OPPORTUNITY, { input: { recordId: customerId, name: 'Visible' } }, org.adminToken)).data!.createOpportunity.opportunity;
+    const opportunity = (await server.graphql(CREATE_OPPORTUNITY, { input: { recordId: customerId, name: 'Visible' } }, org.adminToken)).data!.createOpportunity
+      .opportunity;
     const visible = await quote(customerId);
     const before = [await count('opportunities'), await count('quotes'), await count('jobs'), await count('estimates')];
     const attempts: Array<[string, Record<string, unknown>]> = [
@@ -522,12 +572,16 @@ describe('who may', () => {
       expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
     }
     expect([await count('opportunities'), await count('quotes'), await count('jobs'), await count('estimates')]).toEqual(before);
-    const read = await server.graphql(`query($id: ID!) { customer(id: $id) { quotes { nodes { id status } } opportunities { totalCount } } }`, { id: customerId }, readOnly);
+    const read = await server.graphql(
+      `query($id: ID!) { customer(id: $id) { quotes { nodes { id status } } opportunities { totalCount } } }`,
+      { id: customerId },
+      readOnly,
+    );
     expect(read.data!.customer).toEqual({ quotes: { nodes: [{ id: visible.id, status: 'DRAFT' }] }, opportunities: { totalCount: 1 } });
   });
 });
 
-it("lists quotes with their lines (and the other pipeline lists) under 2 and 6 customers in the same number of statements", async () => {
+it('lists quotes with their lines (and the other pipeline lists) under 2 and 6 customers in the same number of statements', async () => {
   for (let i = 0; i < 6; i++) {
     const customerId = await customer(`Batch Pipeline ${i}`);
     const workAddressId = await workAddress(customerId);
@@ -536,7 +590,11 @@ it("lists quotes with their lines (and the other pipeline lists) under 2 and 6 c
     await server.database.db.transaction((tx) => raiseSalesOrderFromQuote(tx, system(), signed));
     await server.graphql(CREATE_OPPORTUNITY, { input: { recordId: customerId, name: `Batch ${i}` } }, org.adminToken);
     await server.graphql(CREATE_JOB, { input: { customerId, workAddressId, description: 'Batch job' } }, org.adminToken);
-    await server.graphql(CREATE_ESTIMATE, { input: { customerId, workAddressId, description: 'Batch estimate', amount: { amountMinor: 100 } } }, org.adminToken);
+    await server.graphql(
+      CREATE_ESTIMATE,
+      { input: { customerId, workAddressId, description: 'Batch estimate', amount: { amountMinor: 100 } } },
+      org.adminToken,
+    );
   }
   const query = `query($first: Int!) { customers(first: $first, filter: { name: "Batch Pipeline" }) { nodes {
     name

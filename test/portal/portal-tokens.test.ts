@@ -186,7 +186,11 @@ describe('a portal token', () => {
   });
 
   it('tells the viewer it is a portal token, not a user', async () => {
-    const res = await server.graphql(`{ viewer { user { email } portalToken { name permissions active customer { name } } organisation { name } } }`, {}, viewer);
+    const res = await server.graphql(
+      `{ viewer { user { email } portalToken { name permissions active customer { name } } organisation { name } } }`,
+      {},
+      viewer,
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data).toEqual({
       viewer: {
@@ -216,7 +220,10 @@ describe('a portal token', () => {
     expect(audit!.portal).not.toBeNull();
     expect(audit!.user).toBeNull();
 
-    const before = await selectRows<{ position: string | null }>(server.database.db, sql`select position from contacts where surname = 'Neighbour Ltd Contact'`);
+    const before = await selectRows<{ position: string | null }>(
+      server.database.db,
+      sql`select position from contacts where surname = 'Neighbour Ltd Contact'`,
+    );
     const theirs = await server.graphql(UPDATE_CONTACT, { input: { id: neighbour.contactId, position: 'Hijacked' } }, editor);
     expect(errorCodes(theirs.data!.updateContact.userErrors)).toEqual(['input.id:NOT_FOUND']);
     const theirAddress = await server.graphql(UPDATE_ADDRESS, { input: { id: neighbour.addressId, line2: 'Hijacked' } }, editor);

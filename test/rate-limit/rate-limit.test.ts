@@ -115,7 +115,10 @@ describe('rate limit with in-process buckets', () => {
     expect(second.status).toBe(429);
     expect(second.headers.get('retry-after')).toBe('20');
     const body = (await second.json()) as Body;
-    expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'THROTTLED', cost: { throttleStatus: { maximumAvailable: 40, currentlyAvailable: 15, restoreRate: 0.5 } } });
+    expect(body.errors?.[0]?.extensions).toMatchObject({
+      code: 'THROTTLED',
+      cost: { throttleStatus: { maximumAvailable: 40, currentlyAvailable: 15, restoreRate: 0.5 } },
+    });
 
     // GraphQL and the HTTP routes spend from the same bucket.
     expect(throttleStatus(await post(server, ONE_POINT, token)).currentlyAvailable).toBe(14);
@@ -155,7 +158,11 @@ describe('refused tokens', () => {
     // 400 needed, 200 left, 0.5 restored per second: 400 s.
     expect(answers[2]!.retryAfter).toBe('400');
     // A malformed header is a refusal too.
-    const malformed = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Basic abc' }, body: JSON.stringify({ query: ONE_POINT }) });
+    const malformed = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Basic abc' },
+      body: JSON.stringify({ query: ONE_POINT }),
+    });
     expect(malformed.status).toBe(429);
     // A valid token spends from its own bucket, not the address's.
     const valid = await post(server, ONE_POINT, acme.adminToken);

@@ -6,8 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { loadConfig } from '../../src/config';
-import { createApp, type App } from '../../src/server';
 import { createOrganisation } from '../../src/organisations/service';
+import { createApp, type App } from '../../src/server';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';

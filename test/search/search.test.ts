@@ -90,7 +90,18 @@ beforeAll(async () => {
     const createdAt = new Date(Date.UTC(2025, 0, 1 + i * 9, 12));
     const uuid = Buffer.from(id, 'base64url').toString('utf8').split(':')[1]!;
     await server.database.db.execute(sql`update customers set created_at = ${createdAt.toISOString()}::timestamptz where id = ${uuid}::uuid`);
-    seeded.push({ id, name: input.name as string, statusId, active: activeOf.get(statusId)!, typeId, createdAt, creditLimit, isDepartment, ownedBySales, customFields: customFieldsFor(i) });
+    seeded.push({
+      id,
+      name: input.name as string,
+      statusId,
+      active: activeOf.get(statusId)!,
+      typeId,
+      createdAt,
+      creditLimit,
+      isDepartment,
+      ownedBySales,
+      customFields: customFieldsFor(i),
+    });
   }
 }, 120_000);
 afterAll(() => server.close());
@@ -131,7 +142,9 @@ function ruleHolds(rule: NonNullable<Filter['rule']>, row: Seeded): boolean {
       if (stored === undefined) return false;
       switch (rule.operator) {
         case 'EQUALS':
-          return typeof stored === 'string' && typeof v === 'string' && rule.customFieldKey === 'note' ? stored.toLowerCase() === v.toLowerCase() : stored === v;
+          return typeof stored === 'string' && typeof v === 'string' && rule.customFieldKey === 'note'
+            ? stored.toLowerCase() === v.toLowerCase()
+            : stored === v;
         case 'CONTAINS':
           return Array.isArray(stored) ? stored.includes(v) : String(stored).toLowerCase().includes(String(v).toLowerCase());
         case 'GREATER_THAN':
@@ -244,7 +257,10 @@ describe('advanced search', () => {
       { rule: { field: 'CUSTOM_FIELD', customFieldKey: 'employees', operator: 'EQUALS', value: 21 } },
       { rule: { field: 'CUSTOM_FIELD', customFieldKey: 'renewal', operator: 'GREATER_THAN', value: '2026-09-30' } },
       { rule: { field: 'STATUS', operator: 'EQUALS', value: ref.statuses.A } },
-      { rule: { field: 'ACTIVE', operator: 'IS_TRUE' }, not: { rule: { field: 'CUSTOM_FIELD', customFieldKey: 'sector', operator: 'EQUALS', value: 'Housing' } } },
+      {
+        rule: { field: 'ACTIVE', operator: 'IS_TRUE' },
+        not: { rule: { field: 'CUSTOM_FIELD', customFieldKey: 'sector', operator: 'EQUALS', value: 'Housing' } },
+      },
       { all: [] },
       { any: [] },
       { not: { any: [] } },
@@ -312,7 +328,7 @@ describe('basic search', () => {
 });
 
 describe('visibility', () => {
-  it("gives a SALES user only the customers they may see, with or without a filter", async () => {
+  it('gives a SALES user only the customers they may see, with or without a filter', async () => {
     const own = seeded.filter((r) => r.ownedBySales);
     const all = await search({}, salesToken);
     expect(all.names).toEqual(expected({}, own));
@@ -340,8 +356,14 @@ describe('bad filters', () => {
 
   it('names the path of an unknown custom field, a wrong value type, a wrong operator and a bad ID', async () => {
     const cases: Array<[unknown, string]> = [
-      [{ all: [nameRule, { not: { rule: { field: 'CUSTOM_FIELD', customFieldKey: 'colour', operator: 'EQUALS', value: 'red' } } }] }, 'filter.all[1].not.rule.customFieldKey'],
-      [{ all: [nameRule, { not: { rule: { field: 'CUSTOM_FIELD', customFieldKey: 'lead_only', operator: 'EQUALS', value: 'x' } } }] }, 'filter.all[1].not.rule.customFieldKey'],
+      [
+        { all: [nameRule, { not: { rule: { field: 'CUSTOM_FIELD', customFieldKey: 'colour', operator: 'EQUALS', value: 'red' } } }] },
+        'filter.all[1].not.rule.customFieldKey',
+      ],
+      [
+        { all: [nameRule, { not: { rule: { field: 'CUSTOM_FIELD', customFieldKey: 'lead_only', operator: 'EQUALS', value: 'x' } } }] },
+        'filter.all[1].not.rule.customFieldKey',
+      ],
       [{ all: [nameRule, { not: { rule: { field: 'CREDIT_LIMIT', operator: 'GREATER_THAN', value: 'lots' } } }] }, 'filter.all[1].not.rule.value'],
       [{ any: [{ rule: { field: 'CUSTOM_FIELD', customFieldKey: 'employees', operator: 'GREATER_THAN', value: 'ten' } }] }, 'filter.any[0].rule.value'],
       [{ any: [{ rule: { field: 'CUSTOM_FIELD', customFieldKey: 'renewal', operator: 'LESS_THAN', value: '31/12/2026' } }] }, 'filter.any[0].rule.value'],
@@ -399,10 +421,20 @@ describe('saved searches', () => {
 
     // Run by its owner, it is the filter run by its owner.
     const run = await search(null, salesToken, { savedSearchId: search1.id });
-    expect(run.names).toEqual(expected(deep(), seeded.filter((r) => r.ownedBySales)));
+    expect(run.names).toEqual(
+      expected(
+        deep(),
+        seeded.filter((r) => r.ownedBySales),
+      ),
+    );
     // Combined with a filter by AND.
     const narrowed = await search({ active: 'YES' }, salesToken, { savedSearchId: search1.id });
-    expect(narrowed.names).toEqual(expected({ all: [deep(), { active: 'YES' }] }, seeded.filter((r) => r.ownedBySales)));
+    expect(narrowed.names).toEqual(
+      expected(
+        { all: [deep(), { active: 'YES' }] },
+        seeded.filter((r) => r.ownedBySales),
+      ),
+    );
 
     // Private: others neither list, run nor fetch it.
     expect((await server.graphql(LIST, {}, managerToken)).data!.savedSearches.nodes).not.toContainEqual({ name: 'My plumbers', shared: false });
@@ -415,8 +447,17 @@ describe('saved searches', () => {
     const notFound = await server.graphql(DELETE, { input: { id: search1.id } }, managerToken);
     expect(errorCodes(notFound.data!.deleteSavedSearch.userErrors)).toEqual(['input.id:NOT_FOUND']);
 
-    const changed = await server.graphql(SAVE, { input: { id: search1.id, expectedVersion: 1, name: 'Plumbers', shared: true, filter: { name: 'plumb' } } }, salesToken);
-    expect(changed.data!.saveSearch.savedSearch).toMatchObject({ name: 'Plumbers', shared: true, version: 2, filter: { name: 'plumb', active: 'ANY', includeDepartments: true } });
+    const changed = await server.graphql(
+      SAVE,
+      { input: { id: search1.id, expectedVersion: 1, name: 'Plumbers', shared: true, filter: { name: 'plumb' } } },
+      salesToken,
+    );
+    expect(changed.data!.saveSearch.savedSearch).toMatchObject({
+      name: 'Plumbers',
+      shared: true,
+      version: 2,
+      filter: { name: 'plumb', active: 'ANY', includeDepartments: true },
+    });
     const stale = await server.graphql(SAVE, { input: { id: search1.id, expectedVersion: 1, name: 'Again', filter: {} } }, salesToken);
     expect(errorCodes(stale.data!.saveSearch.userErrors)).toEqual(['input.expectedVersion:VERSION_CONFLICT']);
 
@@ -431,7 +472,12 @@ describe('saved searches', () => {
     const id = saved.data!.saveSearch.savedSearch.id;
     expect((await server.graphql(LIST, {}, managerToken)).data!.savedSearches.nodes).toContainEqual({ name: 'Active ones', shared: true });
     expect((await search(null, managerToken, { savedSearchId: id })).names).toEqual(expected({ active: 'YES' }));
-    expect((await search(null, salesToken, { savedSearchId: id })).names).toEqual(expected({ active: 'YES' }, seeded.filter((r) => r.ownedBySales)));
+    expect((await search(null, salesToken, { savedSearchId: id })).names).toEqual(
+      expected(
+        { active: 'YES' },
+        seeded.filter((r) => r.ownedBySales),
+      ),
+    );
     const change = await server.graphql(SAVE, { input: { id, name: 'Mine now', filter: {} } }, managerToken);
     expect(errorCodes(change.data!.saveSearch.userErrors)).toEqual(['input.id:NOT_PERMITTED']);
     const remove = await server.graphql(DELETE, { input: { id } }, managerToken);

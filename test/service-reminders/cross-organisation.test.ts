@@ -39,12 +39,16 @@ async function populate(org: TestOrganisation): Promise<Records> {
     { name: 'Twin service', defaultIntervalMonths: 12 },
   );
   const typeId = type.serviceReminderType.id;
-  const reminder = await make(org, `mutation($input: CreateServiceReminderInput!) { createServiceReminder(input: $input) { serviceReminder { id } userErrors { code } } }`, {
-    workAddressId,
-    assetId: asset.asset.id,
-    typeId,
-    dueDate: '2030-06-01',
-  });
+  const reminder = await make(
+    org,
+    `mutation($input: CreateServiceReminderInput!) { createServiceReminder(input: $input) { serviceReminder { id } userErrors { code } } }`,
+    {
+      workAddressId,
+      assetId: asset.asset.id,
+      typeId,
+      dueDate: '2030-06-01',
+    },
+  );
   return { customerId, workAddressId, assetId: asset.asset.id, typeId, reminderId: reminder.serviceReminder.id };
 }
 
@@ -75,7 +79,11 @@ it("lists, finds and changes none of the other organisation's reminder types and
   expect(seen.data!.dueServiceReminders.nodes).toEqual([{ id: mine.reminderId }]);
   const reminderNode = await server.graphql(`query($id: ID!) { node(id: $id) { id } }`, { id: theirs.reminderId }, acme.adminToken);
   expect(reminderNode.data!.node).toBeNull();
-  const filtered = await server.graphql(`query($t: ID!) { dueServiceReminders(from: "2030-01-01", to: "2030-12-31", typeId: $t) { totalCount } }`, { t: theirs.typeId }, acme.adminToken);
+  const filtered = await server.graphql(
+    `query($t: ID!) { dueServiceReminders(from: "2030-01-01", to: "2030-12-31", typeId: $t) { totalCount } }`,
+    { t: theirs.typeId },
+    acme.adminToken,
+  );
   expect(filtered.data!.dueServiceReminders.totalCount).toBe(0);
 
   const base = { workAddressId: mine.workAddressId, typeId: mine.typeId, dueDate: '2030-07-01' };
@@ -90,7 +98,11 @@ it("lists, finds and changes none of the other organisation's reminder types and
     ['updateServiceReminderType', 'UpdateServiceReminderTypeInput', { id: theirs.typeId, archived: true }, ['input.id:NOT_FOUND']],
   ];
   for (const [mutation, inputType, input, expected] of calls) {
-    const res = await server.graphql(`mutation($input: ${inputType}!) { ${mutation}(input: $input) { userErrors { field code } } }`, { input }, acme.adminToken);
+    const res = await server.graphql(
+      `mutation($input: ${inputType}!) { ${mutation}(input: $input) { userErrors { field code } } }`,
+      { input },
+      acme.adminToken,
+    );
     expect([mutation, errorCodes(res.data![mutation].userErrors)]).toEqual([mutation, expected]);
   }
   const after = await server.graphql(SNAPSHOT, { wa: theirs.workAddressId, types: [theirs.typeId] }, other.adminToken);

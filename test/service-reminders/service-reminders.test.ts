@@ -271,7 +271,7 @@ describe('reminders', () => {
     }
   });
 
-  it("shows a sales user only the reminders of customers they see", async () => {
+  it('shows a sales user only the reminders of customers they see', async () => {
     const typeId = await reminderType('Sales visibility type');
     const customerId = await customer('Not Sales Lettings');
     const workAddressId = await workAddress(customerId);
@@ -329,8 +329,7 @@ describe('dueServiceReminders', () => {
   it('leaves out dormant work addresses, dormant customers and customers whose status stops automated communications', async () => {
     const typeId = await reminderType('Exclusion type');
     const day = '2032-06-15';
-    const due = async () =>
-      (await gql(DUE, { from: day, to: day, first: 50 })).dueServiceReminders.nodes.map((n: { notes: string }) => n.notes).sort();
+    const due = async () => (await gql(DUE, { from: day, to: day, first: 50 })).dueServiceReminders.nodes.map((n: { notes: string }) => n.notes).sort();
     const at = async (name: string, customerOverrides: Record<string, unknown> = {}) => {
       const customerId = await customer(name, customerOverrides);
       const workAddressId = await workAddress(customerId);

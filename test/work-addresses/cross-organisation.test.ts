@@ -15,8 +15,13 @@ async function populate(org: TestOrganisation): Promise<Records> {
   const customer = await server.graphql(CREATE_CUSTOMER, { input: customerInput(ref, { name: 'Twin Lettings' }) }, org.adminToken);
   const customerId = customer.data!.createCustomer.customer.id;
   const branch = async (name: string) =>
-    (await server.graphql(`mutation($input: CreateBranchInput!) { createBranch(input: $input) { branch { id } } }`, { input: { customerId, name, line1: '1 Twin St' } }, org.adminToken))
-      .data!.createBranch.branch.id;
+    (
+      await server.graphql(
+        `mutation($input: CreateBranchInput!) { createBranch(input: $input) { branch { id } } }`,
+        { input: { customerId, name, line1: '1 Twin St' } },
+        org.adminToken,
+      )
+    ).data!.createBranch.branch.id;
   const branchId = await branch('Twin');
   const secondBranchId = await branch('Twin Two');
   const wa = await server.graphql(
@@ -55,7 +60,11 @@ it("finds none of the other organisation's branches and work addresses, and chan
     ['updateWorkAddress', 'UpdateWorkAddressInput', { id: mine.workAddressId, landlordId: theirs.customerId }, ['input.landlordId:NOT_FOUND']],
   ];
   for (const [mutation, inputType, input, expected] of calls) {
-    const res = await server.graphql(`mutation($input: ${inputType}!) { ${mutation}(input: $input) { userErrors { field code } } }`, { input }, acme.adminToken);
+    const res = await server.graphql(
+      `mutation($input: ${inputType}!) { ${mutation}(input: $input) { userErrors { field code } } }`,
+      { input },
+      acme.adminToken,
+    );
     expect([mutation, errorCodes(res.data![mutation].userErrors)]).toEqual([mutation, expected]);
   }
   const nodes = await server.graphql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [theirs.branchId, theirs.workAddressId] }, acme.adminToken);

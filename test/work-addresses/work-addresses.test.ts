@@ -142,7 +142,11 @@ it('refuses bad input, naming the field, and writes nothing', async () => {
   expect(errorCodes(phone.data!.updateWorkAddress.userErrors)).toEqual(['input.occupier.phone:INVALID']);
   const wrongBranch = await server.graphql(UPDATE, { input: { id: existing.id, status: 'DORMANT', branchId: othersBranch } }, org.adminToken);
   expect(errorCodes(wrongBranch.data!.updateWorkAddress.userErrors)).toEqual(['input.branchId:INVALID']);
-  const read = await server.graphql(`query($id: ID!) { node(id: $id) { ... on WorkAddress { status version branch { id } } } }`, { id: existing.id }, org.adminToken);
+  const read = await server.graphql(
+    `query($id: ID!) { node(id: $id) { ... on WorkAddress { status version branch { id } } } }`,
+    { id: existing.id },
+    org.adminToken,
+  );
   expect(read.data!.node).toEqual({ status: 'ACTIVE', version: 1, branch: null });
 });
 
@@ -267,8 +271,12 @@ it("keeps each work address's own history, which the customer's audit trail also
     { id: customerId },
     org.adminToken,
   );
-  const actions = trail.data!.customer.auditTrail.nodes.map((e: any) => `${e.action}:${e.entityId === first.id ? 'first' : e.entityId === second.id ? 'second' : 'customer'}`);
-  expect(actions).toEqual(expect.arrayContaining(['workAddress.create:first', 'workAddress.update:first', 'workAddress.create:second', 'workAddress.update:second']));
+  const actions = trail.data!.customer.auditTrail.nodes.map(
+    (e: any) => `${e.action}:${e.entityId === first.id ? 'first' : e.entityId === second.id ? 'second' : 'customer'}`,
+  );
+  expect(actions).toEqual(
+    expect.arrayContaining(['workAddress.create:first', 'workAddress.update:first', 'workAddress.create:second', 'workAddress.update:second']),
+  );
 
   // Audit data is for admins and managers, as the customer's trail is.
   const service = await server.graphql(history, { id: first.id }, await org.tokenFor('SERVICE'));
