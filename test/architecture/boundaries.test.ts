@@ -51,7 +51,7 @@ it('refuses an area import in a shared layer, type-only imports and re-exports i
   const code = [
     "import { customers } from '../customers/tables';",
     "import type { LeadRow } from '../leads/tables';",
-    "export { organisations } from '../organisations/tables';",
+    "export { portalTokens } from '../portal/tables';",
     "import { toGlobalId } from './ids';",
     'export const all = [customers, toGlobalId];',
     'export type L = LeadRow;',

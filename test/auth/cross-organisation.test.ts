@@ -17,6 +17,7 @@ import { quotes } from '../../src/pipeline/tables';
 import { portalTokens } from '../../src/portal/tables';
 import { generatePortalToken } from '../../src/portal/tokens';
 import { allTables } from '../helpers/all-tables';
+import { crossOrganisationFixtures } from '../helpers/cross-organisation-fixtures';
 import { adminMutation } from '../helpers/customer-record';
 import { flows } from '../helpers/flows';
 import { operationFor, schemaFieldsOf } from '../helpers/operations';
@@ -150,6 +151,8 @@ async function populate(org: TestOrganisation) {
     filter: { rule: { field: 'NAME', operator: 'CONTAINS', value: 'Identical' } },
   });
   await flows(() => ({ server, token: org.adminToken })).upload(customerId, { bytes: 'twin file\n', name: 'twin.txt', type: 'text/plain' });
+  // Each area's own twin records (test/<area>/cross-organisation.fixture.ts).
+  for (const fixture of crossOrganisationFixtures()) await fixture.populate({ server, org, make, customerId, workAddressId: work.workAddress.id });
 }
 
 /** The node types populate() makes in each organisation (ImportJob needs a file upload of its own). */
