@@ -41,6 +41,27 @@ function mappers(): Record<string, string> {
   return out;
 }
 
+/** How generated types are written, the same for the server's resolvers and the tests' operations. */
+const typeStyle = {
+  enumsAsTypes: true,
+  avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
+  maybeValue: 'T | null',
+  inputMaybeValue: 'T | null | undefined',
+};
+
+/** Each custom scalar as it travels in JSON. */
+const wireScalars = {
+  DateTime: 'string',
+  Date: 'string',
+  EmailAddress: 'string',
+  PhoneNumber: 'string',
+  CountryCode: 'string',
+  Currency: 'string',
+  SafeInt: 'number',
+  URL: 'string',
+  JSONObject: 'Record<string, unknown>',
+};
+
 const config: CodegenConfig = {
   schema: 'schema/*.graphql',
   generates: {
@@ -57,21 +78,9 @@ const config: CodegenConfig = {
       config: {
         useIndexSignature: true,
         contextType: '../graph/context#Context',
-        enumsAsTypes: true,
-        avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
-        maybeValue: 'T | null',
-        inputMaybeValue: 'T | null | undefined',
-        scalars: {
-          DateTime: 'Date',
-          Date: 'string',
-          EmailAddress: 'string',
-          PhoneNumber: 'string',
-          CountryCode: 'string',
-          Currency: 'string',
-          SafeInt: 'number',
-          URL: { input: 'URL', output: 'string | URL' },
-          JSONObject: 'Record<string, unknown>',
-        },
+        ...typeStyle,
+        // The server's view: dates as Date, URLs as URL objects.
+        scalars: { ...wireScalars, DateTime: 'Date', URL: { input: 'URL', output: 'string | URL' } },
         mappers: mappers(),
       },
     },
@@ -83,22 +92,9 @@ const config: CodegenConfig = {
       presetConfig: { fragmentMasking: false },
       config: {
         useTypeImports: true,
-        enumsAsTypes: true,
-        avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
-        maybeValue: 'T | null',
-        inputMaybeValue: 'T | null | undefined',
-        scalars: {
-          ID: 'string',
-          DateTime: 'string',
-          Date: 'string',
-          EmailAddress: 'string',
-          PhoneNumber: 'string',
-          CountryCode: 'string',
-          Currency: 'string',
-          SafeInt: 'number',
-          URL: 'string',
-          JSONObject: 'Record<string, unknown>',
-        },
+        ...typeStyle,
+        // A client's view: what travels as JSON.
+        scalars: { ...wireScalars, ID: 'string' },
       },
     },
   },
