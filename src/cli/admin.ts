@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from '../config';
 import { DataDirInUseError } from '../db/data-dir-lock';
 import { safeErrorMessage, safeStack } from '../logger';
 import { CommandError } from './commands';
-import { openCommandTarget } from './target';
+import { openCommandTarget, environmentHelp } from './target';
 
 const usage = `Usage: npm run admin -- <command> [options]
 
@@ -25,9 +25,7 @@ Options of create-organisation:
   -h, --help              Show this help
 
 Environment:
-  DATABASE_URL   postgres://… to use a PostgreSQL server; unset: the embedded database in DATA_DIR
-  DATA_DIR       Where the embedded database keeps its files (default .data). If a server
-                 started with \`npm start\` holds it, the command runs through that server.
+${environmentHelp('the command runs')}
 
 Example:
   npm run admin -- create-organisation --name "Acme" --admin-email admin@acme.test --admin-name "Ada"`;

@@ -2,7 +2,7 @@
 // embedded database, it runs through the server if one is running on the data directory.
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
-import { openCommandTarget } from './target';
+import { openCommandTarget, environmentHelp } from './target';
 
 const usage = `Usage: npm run db:migrate
 
@@ -12,9 +12,7 @@ Options:
   -h, --help     Show this help
 
 Environment:
-  DATABASE_URL   postgres://… to use a PostgreSQL server; unset: the embedded database in DATA_DIR
-  DATA_DIR       Where the embedded database keeps its files (default .data). If a server
-                 started with \`npm start\` holds it, the migrations run through that server.
+${environmentHelp('the migrations run')}
 
 Examples:
   npm run db:migrate

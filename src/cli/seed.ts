@@ -6,7 +6,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { ConfigError, loadConfig } from '../config';
 import { DataDirInUseError } from '../db/data-dir-lock';
 import { CommandError } from './commands';
-import { openCommandTarget } from './target';
+import { openCommandTarget, environmentHelp } from './target';
 
 const usage = `Usage: npm run seed -- --customers N [--organisation <Organisation ID>] [--batch-size 1000]
 
@@ -20,9 +20,7 @@ Options:
   -h, --help               Show this help
 
 Environment:
-  DATABASE_URL   postgres://… to use a PostgreSQL server; unset: the embedded database in DATA_DIR
-  DATA_DIR       Where the embedded database keeps its files (default .data). If a server
-                 started with \`npm start\` holds it, the command runs through that server.
+${environmentHelp('the command runs')}
 
 Examples:
   npm run seed -- --customers 10000

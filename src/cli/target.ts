@@ -124,3 +124,12 @@ function throughServer(holder: LockHolder): CommandTarget {
     close: async () => undefined,
   };
 }
+
+/** The environment variables every command reads, for its --help (`what`: "the command runs"…). */
+export function environmentHelp(what: string): string {
+  return [
+    '  DATABASE_URL   postgres://… to use a PostgreSQL server; unset: the embedded database in DATA_DIR',
+    '  DATA_DIR       Where the embedded database keeps its files (default .data). If a server',
+    `                 started with \`npm start\` holds it, ${what} through that server.`,
+  ].join('\n');
+}
