@@ -1,6 +1,9 @@
 // The server: configuration → port (bound first, answering 503 while starting) → database (migrated
 // before any request) → demo data → HTTP.
-// Tracing first: when on, it must patch http, express and graphql before they are loaded.
+// Tracing first: when on, it must patch http, express and graphql before they are loaded (so the
+// import order of this file is not the linter's).
+/* eslint-disable import-x/order */
+import { stopTracing } from './observability/tracing';
 import http from 'node:http';
 import { ConfigError, loadConfig } from './config';
 import type { Database } from './db/client';
@@ -8,7 +11,6 @@ import { DataDirInUseError } from './db/data-dir-lock';
 import { openConfiguredDatabase } from './db/open';
 import { createDemoOrganisation, forgetStoredDemoTokens, hasAnyOrganisation, issueDemoTokens, type DemoCredential } from './demo/demo-organisation';
 import { createLogger, safeErrorMessage, safeStack } from './logger';
-import { stopTracing } from './observability/tracing';
 import { createApp } from './server';
 import { databaseStartFailure, listenOrExplain, startingUpResponder, StartupError } from './startup';
 
