@@ -33,6 +33,8 @@ export type Database = {
   dataDirLock?: DataDirLock;
   /** Connections in use, for /metrics. */
   pool: PoolUsage;
+  /** Embedded only: the data directory as a tarball, to open copies from (`snapshot` above). */
+  snapshot?(): Promise<Blob>;
 };
 
 const countingLogger: Logger = {
@@ -44,8 +46,12 @@ const countingLogger: Logger = {
 
 export type DatabaseOptions =
   | { kind: 'postgres'; url: string; poolSize?: number; statementTimeoutMs?: number }
-  /** `dataDir` undefined: in memory (tests). */
-  | { kind: 'embedded'; dataDir?: string; statementTimeoutMs?: number };
+  /**
+   * `dataDir` undefined: in memory (tests). `snapshot`: start from a dumped data directory
+   * (`PGlite.dumpDataDir`) instead of an empty cluster; the tests start each database from one
+   * migrated copy, which skips initdb and the migrations (about 2.5 s a database).
+   */
+  | { kind: 'embedded'; dataDir?: string; snapshot?: Blob; statementTimeoutMs?: number };
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.kind === 'postgres') {
@@ -89,7 +95,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   // package's type declarations are ESM-only, hence require in this CommonJS build.)
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { pg_trgm } = require('@electric-sql/pglite/contrib/pg_trgm') as { pg_trgm: Extension };
-  const embedded = await PGlite.create({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), extensions: { pg_trgm } });
+  const embedded = await PGlite.create({
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.snapshot ? { loadDataDir: options.snapshot } : {}),
+    extensions: { pg_trgm },
+  });
   yieldBeforeStatements(embedded);
   // Counted outside the yield, so a statement waiting for its turn already shows in the pool's use.
   const { client, pool } = instrumentPglite(embedded);
@@ -112,6 +122,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       await db.execute(sql`select 1`);
     },
     close: () => client.close(),
+    snapshot: () => embedded.dumpDataDir('none'),
     pool,
   };
 }

@@ -2,6 +2,7 @@
 // TEST_DATABASE_URL is set, a new PostgreSQL database copied from the template that global-setup
 // migrated (CREATE DATABASE … TEMPLATE is much faster than migrating each time).
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import postgres from 'postgres';
 import { openDatabase, type Database } from '../../src/db/client';
 
@@ -22,13 +23,24 @@ export function withDatabaseName(url: string, name: string): string {
   return u.toString();
 }
 
+/** Where global-setup leaves the migrated embedded database that each test file starts from. */
+export const SNAPSHOT_ENV = 'TEST_PGLITE_SNAPSHOT';
+let snapshot: Promise<Blob | undefined> | undefined;
+
+function migratedSnapshot(): Promise<Blob | undefined> {
+  const file = process.env[SNAPSHOT_ENV];
+  snapshot ??= file ? fs.promises.readFile(file).then((bytes) => new Blob([bytes])) : Promise.resolve(undefined);
+  return snapshot;
+}
+
 export type TestDatabase = Database & { name: string; url: string | null; drop(): Promise<void> };
 
 /** `poolSize`: connections to PostgreSQL (concurrency tests ask for one per concurrent call). */
 export async function createTestDatabase(options: { poolSize?: number; statementTimeoutMs?: number } = {}): Promise<TestDatabase> {
   const adminUrl = testDatabaseUrl();
   if (!adminUrl) {
-    const database = await openDatabase({ kind: 'embedded', statementTimeoutMs: options.statementTimeoutMs });
+    const database = await openDatabase({ kind: 'embedded', snapshot: await migratedSnapshot(), statementTimeoutMs: options.statementTimeoutMs });
+    // Nothing to apply when it starts from global-setup's migrated copy; the run without one migrates here.
     await database.migrate();
     return { ...database, name: 'memory', url: null, drop: () => database.close() };
   }

@@ -1,11 +1,16 @@
-// With TEST_DATABASE_URL: builds the migrated template database that each test file copies.
+// Builds the migrated database that each test file starts from: with TEST_DATABASE_URL a template
+// database that each file copies, otherwise an embedded data directory dumped to a file that each
+// file opens a copy of.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import postgres from 'postgres';
 import { openDatabase } from '../../src/db/client';
-import { OWN_DATABASES, TEMPLATE_DATABASE, testDatabaseUrl, withDatabaseName } from './database';
+import { OWN_DATABASES, SNAPSHOT_ENV, TEMPLATE_DATABASE, testDatabaseUrl, withDatabaseName } from './database';
 
 export default async function globalSetup(): Promise<void> {
   const adminUrl = testDatabaseUrl();
-  if (!adminUrl) return;
+  if (!adminUrl) return embeddedSnapshot();
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
     // Leftovers of interrupted runs, then a fresh template.
@@ -20,5 +25,18 @@ export default async function globalSetup(): Promise<void> {
     await template.migrate();
   } finally {
     await template.close();
+  }
+}
+
+async function embeddedSnapshot(): Promise<void> {
+  const database = await openDatabase({ kind: 'embedded' });
+  try {
+    await database.migrate();
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'crm-test-')), 'migrated.tar');
+    fs.writeFileSync(file, Buffer.from(await (await database.snapshot!()).arrayBuffer()));
+    // The workers start after global setup and inherit its environment.
+    process.env[SNAPSHOT_ENV] = file;
+  } finally {
+    await database.close();
   }
 }
