@@ -1,4 +1,5 @@
 // Configuration from the environment: defaults, and a clear message for each bad value.
+// @database-independent: configuration is read from the environment alone, so the PostgreSQL run leaves it out (jest.config.ts).
 import { ConfigError, loadConfig } from '../src/config';
 
 it('has working defaults: embedded database, port 4000, demo data on', () => {

@@ -2,6 +2,7 @@
 // areas plug into them through the composition root. ESLint's import-x/no-restricted-paths rule in
 // eslint.config.mjs says so; this runs that rule alone, from the real configuration, so the suite
 // fails on a new violation even where `npm run lint` is not run, and shows the rule really fires.
+// @database-independent: it reads the source tree, so the PostgreSQL run leaves it out (jest.config.ts).
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ESLint } from 'eslint';

@@ -2,6 +2,7 @@
 // the README's CLI commands run against a running server through it, a second server is refused
 // with a message naming the holder, and a lock left by a killed process is recovered.
 // Every process here is a real child process on a real data directory, as an operator would run them.
+// @database-independent: it is about the embedded data directory itself, so the PostgreSQL run leaves it out (jest.config.ts).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

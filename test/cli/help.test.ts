@@ -1,5 +1,6 @@
 // The CLIs answer --help with their usage on stdout and exit 0, without reading the database or the
 // data directory; an unknown command or option prints the usage on stderr and exits 2.
+// @database-independent: the CLIs answer --help without a database, so the PostgreSQL run leaves it out (jest.config.ts).
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';

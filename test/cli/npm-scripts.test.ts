@@ -2,6 +2,7 @@
 // are not silenced (issue 10, operators' signals). The build script runs here in a copy of the project's
 // layout whose codegen and tsc are stand-ins that record each call, so the test is about when it
 // builds, not about how long tsc takes.
+// @database-independent: it runs the build script in a copy of the layout, so the PostgreSQL run leaves it out (jest.config.ts).
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

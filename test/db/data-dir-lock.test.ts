@@ -1,5 +1,6 @@
 // The data directory lock's decisions, one by one: which locks are stale and recovered, which are
 // refused and with what message. (test/cli/embedded-data-dir.test.ts runs the real processes.)
+// @database-independent: it is about the embedded data directory itself, so the PostgreSQL run leaves it out (jest.config.ts).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

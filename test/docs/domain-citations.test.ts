@@ -2,6 +2,7 @@
 // (`docs/domain.md#merging-customers`). Every such citation must lead to a heading that exists, so
 // renaming a heading means updating its citations, and no citation of the numbered sections of a
 // document outside the repository comes back.
+// @database-independent: it reads the source tree, so the PostgreSQL run leaves it out (jest.config.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 
