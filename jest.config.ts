@@ -30,7 +30,9 @@ const config: Config = {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: [
     '/node_modules/',
-    ...(process.env.TEST_DATABASE_URL ? databaseIndependentFiles(path.join(__dirname, 'test')).map((file) => `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : []),
+    ...(process.env.TEST_DATABASE_URL
+      ? databaseIndependentFiles(path.join(__dirname, 'test')).map((file) => `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)
+      : []),
   ],
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
