@@ -9,6 +9,7 @@ import { auditArea } from './audit';
 import { branchesArea } from './branches';
 import { contactsArea } from './contacts';
 import { conversionsArea } from './conversions';
+import { creditNotesArea } from './credit-notes';
 import { customFieldsArea } from './custom-fields';
 import { customersArea } from './customers';
 import { documentsArea } from './documents';
@@ -17,6 +18,7 @@ import { importExportArea } from './import-export';
 import { invoicesArea } from './invoices';
 import { leadsArea } from './leads';
 import { organisationsArea } from './organisations';
+import { paymentsArea } from './payments';
 import { pipelineArea } from './pipeline';
 import { portalArea } from './portal';
 import { searchArea } from './search';
@@ -33,6 +35,8 @@ export const areas = [
   accessArea,
   portalArea,
   invoicesArea,
+  creditNotesArea,
+  paymentsArea,
   branchesArea,
   workAddressesArea,
   assetsArea,

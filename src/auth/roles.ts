@@ -52,6 +52,9 @@ export const customerEditors = roleSet('ADMIN', 'MANAGER', 'SALES', 'FINANCE');
 /** Those who set what a customer may owe (credit terms): not the seller who earns on it (segregation of duties). */
 export const creditControllers = roleSet('ADMIN', 'MANAGER', 'FINANCE');
 
+/** Those who keep the books: invoices, credit notes, payments and their allocations. */
+export const bookkeepers = roleSet('ADMIN', 'MANAGER', 'FINANCE');
+
 /** Every role that changes anything: all but READ_ONLY (activity, saved searches, access grants). */
 export const writers = roleSet('ADMIN', 'MANAGER', 'SALES', 'SERVICE', 'FINANCE');
 

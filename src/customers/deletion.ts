@@ -113,7 +113,7 @@ export async function deleteCustomer(
         if (!child.refuseDeletion || !child.customer) continue;
         const [kept] = await selectRows<{ n: number }>(
           tx,
-          sql`select count(*)::int as n from ${child.table} where ${child.customer} = ${before.id} and ${child.refuseDeletion.while}`,
+          sql`select count(*)::int as n from ${child.table} where ${child.customer} = ${before.id} and ${child.refuseDeletion.while ?? sql`true`}`,
         );
         if (kept!.n > 0) throw userError(['input', 'id'], child.refuseDeletion.message(kept!.n), child.refuseDeletion.code);
       }
@@ -154,7 +154,7 @@ export async function deleteCustomer(
       const counts: RecordCount[] = [];
       const removals: Array<() => Promise<() => Promise<void>>> = [];
       for (const child of deletionOrder(children)) {
-        const kept = child.refuseDeletion ? not(child.refuseDeletion.while) : undefined;
+        const kept = child.refuseDeletion ? not(child.refuseDeletion.while ?? sql`true`) : undefined;
         const rows = (await tx
           .delete(child.table)
           .where(and(eq(child.table.organisationId, org), eq(child.customer!, before.id), kept))

@@ -91,9 +91,9 @@ export type RecordChild = {
   onDelete: 'delete' | { detach: string; alsoSet?: Readonly<Record<string, unknown>> };
   /**
    * Rows that are kept (e.g. issued invoices): while the customer has any, its deletion is refused
-   * with `code` and `message`; the other rows are deleted.
+   * with `code` and `message`; the other rows are deleted. Without `while`, every row is kept (payments).
    */
-  refuseDeletion?: { while: SQL; code: UserErrorCode; message: (count: number) => string };
+  refuseDeletion?: { while?: SQL; code: UserErrorCode; message: (count: number) => string };
   /**
    * What anonymising the customer does to the rows under it (`customer`) and under the leads
    * converted into it (`lead`). Absent: the rows are kept as they are (the ledger, the pipeline).

@@ -23,3 +23,10 @@ export function pgErrorCode(thrown: unknown): string | undefined {
   const e = thrown as PgError & { cause?: PgError };
   return (e?.cause?.code ? e.cause : e)?.code;
 }
+
+/** The constraint a PostgreSQL error names (a CHECK, a unique index, or one a trigger raises with CONSTRAINT = …). */
+export function violatedConstraint(thrown: unknown): string | undefined {
+  const e = thrown as PgError & { cause?: PgError };
+  const pg = e?.cause?.code ? e.cause : e;
+  return pg?.constraint ?? pg?.constraint_name;
+}

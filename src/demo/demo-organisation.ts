@@ -12,7 +12,7 @@ import { hashToken, issueToken } from '../auth/tokens';
 import { contacts } from '../contacts/tables';
 import { customers } from '../customers/tables';
 import type { Db } from '../db/client';
-import { raiseInvoice } from '../invoices/service';
+import { raiseInvoice } from '../invoices/write';
 import { leads } from '../leads/tables';
 import { createOrganisation, createUser } from '../organisations/service';
 import { createDemoPipeline } from '../pipeline/demo';

@@ -35,6 +35,8 @@ export const sdlAreaOrder: readonly string[] = [
   'pipeline',
   'conversions',
   'invoice',
+  'credit-notes',
+  'payments',
   'portal',
 ];
 

@@ -1,12 +1,16 @@
-// GraphQL for invoices: a customer's invoices (paged, newest first) and each invoice's lines and
-// derived totals. Lines for a whole page of invoices load in one query.
+// GraphQL for invoices: a customer's invoices (paged, newest first), each invoice's lines and
+// derived totals (lines for a whole page of invoices load in one query), and the write side.
 import { sql } from 'drizzle-orm';
+import { actorOf } from '../audit/actor';
 import type { Resolvers } from '../generated/graphql';
 import { parsePageArgs, type SortSpec } from '../graph/connection';
 import type { Context } from '../graph/context';
 import { globalIdField, moneyOf } from '../graph/fields';
-import { invoiceAmounts, invoiceReference, lineAmounts, quantityText } from './service';
+import { toGlobalId } from '../graph/ids';
+import { inputId, payload } from '../graph/user-errors';
+import { invoiceReference, quantityText } from './service';
 import { invoiceLines, invoices, type InvoiceRow } from './tables';
+import { createInvoice, deleteInvoice, issueInvoice, updateInvoice, voidInvoice } from './write';
 
 const invoiceSort: SortSpec = { name: 'CREATED_AT', expr: invoices.createdAt, cast: 'timestamptz', direction: 'DESC' };
 
@@ -14,9 +18,13 @@ function linesOf(ctx: Context, invoice: InvoiceRow) {
   return ctx.loaders.allByParent(invoiceLines, invoiceLines.invoiceId, [invoiceLines.position], 'invoice.lines').load(invoice.id);
 }
 
+/** Net and tax: sums of the lines' generated columns (the total is the invoice's own column). */
 async function totals(ctx: Context, invoice: InvoiceRow) {
-  return invoiceAmounts(await linesOf(ctx, invoice));
+  const lines = await linesOf(ctx, invoice);
+  return { netMinor: lines.reduce((sum, l) => sum + l.netMinor, 0), taxMinor: lines.reduce((sum, l) => sum + l.taxMinor, 0) };
 }
+
+const invoiceId = (id: string) => inputId(id, ['Invoice'], ['input', 'id']).id;
 
 const money = (ctx: Context, amountMinor: number, currency: string) => moneyOf(ctx, amountMinor, currency)!;
 
@@ -43,17 +51,32 @@ export const invoiceResolvers: Resolvers = {
     lines: (i, _a, ctx) => linesOf(ctx, i),
     net: async (i, _a, ctx) => money(ctx, (await totals(ctx, i)).netMinor, i.currency),
     tax: async (i, _a, ctx) => money(ctx, (await totals(ctx, i)).taxMinor, i.currency),
-    total: async (i, _a, ctx) => money(ctx, (await totals(ctx, i)).totalMinor, i.currency),
+    total: (i, _a, ctx) => money(ctx, i.totalMinor, i.currency),
     paid: (i, _a, ctx) => money(ctx, i.paidMinor, i.currency),
-    outstanding: async (i, _a, ctx) => money(ctx, (await totals(ctx, i)).totalMinor - i.paidMinor, i.currency),
+    credited: (i, _a, ctx) => money(ctx, i.creditedMinor, i.currency),
+    outstanding: (i, _a, ctx) => money(ctx, i.status === 'VOID' ? 0 : i.totalMinor - i.paidMinor - i.creditedMinor, i.currency),
   },
   InvoiceLine: {
     quantity: (l) => quantityText(l.quantityMilli),
     unitPrice: async (l, _a, ctx) => money(ctx, l.unitPriceMinor, await currencyOf(ctx, l.invoiceId)),
     taxRatePercent: (l) => l.taxRateBp / 100,
-    net: async (l, _a, ctx) => money(ctx, lineAmounts(l).netMinor, await currencyOf(ctx, l.invoiceId)),
-    tax: async (l, _a, ctx) => money(ctx, lineAmounts(l).taxMinor, await currencyOf(ctx, l.invoiceId)),
-    total: async (l, _a, ctx) => money(ctx, lineAmounts(l).totalMinor, await currencyOf(ctx, l.invoiceId)),
+    net: async (l, _a, ctx) => money(ctx, l.netMinor, await currencyOf(ctx, l.invoiceId)),
+    tax: async (l, _a, ctx) => money(ctx, l.taxMinor, await currencyOf(ctx, l.invoiceId)),
+    total: async (l, _a, ctx) => money(ctx, l.netMinor + l.taxMinor, await currencyOf(ctx, l.invoiceId)),
+  },
+  Mutation: {
+    createInvoice: (_p, { input }, ctx) => payload(() => createInvoice(ctx.db, actorOf(ctx), input), { invoice: null }),
+    updateInvoice: (_p, { input }, ctx) => payload(() => updateInvoice(ctx.db, actorOf(ctx), invoiceId(input.id), input), { invoice: null }),
+    issueInvoice: (_p, { input }, ctx) => payload(() => issueInvoice(ctx.db, actorOf(ctx), invoiceId(input.id), input), { invoice: null }),
+    voidInvoice: (_p, { input }, ctx) => payload(() => voidInvoice(ctx.db, actorOf(ctx), invoiceId(input.id), input), { invoice: null }),
+    deleteInvoice: (_p, { input }, ctx) =>
+      payload(
+        async () => {
+          const { deletedInvoiceId } = await deleteInvoice(ctx.db, actorOf(ctx), invoiceId(input.id), input);
+          return { deletedInvoiceId: toGlobalId('Invoice', deletedInvoiceId) };
+        },
+        { deletedInvoiceId: null },
+      ),
   },
 };
 

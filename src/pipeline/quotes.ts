@@ -12,6 +12,7 @@ import type { CreateQuoteInput, QuoteTransitionInput, UpdateQuoteInput } from '.
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { TEXT_MAX, requiredText } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
+import { quantityInput, taxRateInput } from '../invoices/lines';
 import type { RecordOwner } from '../records/owner';
 import { currencyOf, ownerColumns, rowsById, writableOwner, type Path } from './shared';
 import { opportunities, quoteLines, quotes, type QuoteLineRow, type QuoteRow } from './tables';
@@ -19,30 +20,11 @@ import { opportunities, quoteLines, quotes, type QuoteLineRow, type QuoteRow } f
 /** "QUO-000042": how people quote it. */
 export const quoteReference = (q: Pick<QuoteRow, 'number'>) => documentReference('QUO', q.number);
 
-/** "1.5" → 1500 thousandths; more than 0, at most three decimal places. */
-const quantity = z
-  .string()
-  .trim()
-  .regex(/^\d{1,9}(\.\d{1,3})?$/, { message: 'must be a decimal number with at most three decimal places, e.g. 1.5' })
-  .transform((v) => {
-    const [whole, fraction = ''] = v.split('.');
-    return Number(whole) * 1000 + Number(fraction.padEnd(3, '0'));
-  })
-  .refine((milli) => milli > 0, { message: 'must be more than 0' });
-
-/** 20 → 2000 basis points; 0 to 100 with at most two decimal places. */
-const taxRate = z
-  .number()
-  .min(0, { message: 'must be from 0 to 100' })
-  .max(100, { message: 'must be from 0 to 100' })
-  .refine((p) => Math.abs(p * 100 - Math.round(p * 100)) < 1e-6, { message: 'must have at most two decimal places' })
-  .transform((p) => Math.round(p * 100));
-
 const lineSchema = z.object({
   description: requiredText(TEXT_MAX),
-  quantity,
+  quantity: quantityInput,
   unitPriceMinor: z.number().int().min(0, { message: 'must not be negative' }),
-  taxRatePercent: taxRate.nullish().transform((v) => v ?? 0),
+  taxRatePercent: taxRateInput.nullish().transform((v) => v ?? 0),
   assetGroupId: z.string().nullish(),
   assetMakeId: z.string().nullish(),
   assetModelId: z.string().nullish(),

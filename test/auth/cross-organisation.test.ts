@@ -11,7 +11,7 @@ import { selectRows } from '../../src/db/client';
 import { toGlobalId, type NodeType } from '../../src/graph/ids';
 import { parseGlobalId } from '../../src/graph/ids';
 import { buildSchema } from '../../src/graph/schema';
-import { raiseInvoice } from '../../src/invoices/service';
+import { raiseInvoice } from '../../src/invoices/write';
 import { raiseSalesOrderFromQuote } from '../../src/pipeline/sales-orders';
 import { quotes } from '../../src/pipeline/tables';
 import { portalTokens } from '../../src/portal/tables';

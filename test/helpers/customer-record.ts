@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { systemActor } from '../../src/auth/actor';
 import { hashToken } from '../../src/auth/tokens';
 import { parseGlobalId } from '../../src/graph/ids';
-import { raiseInvoice } from '../../src/invoices/service';
+import { raiseInvoice } from '../../src/invoices/write';
 import { raiseSalesOrderFromQuote } from '../../src/pipeline/sales-orders';
 import { quotes } from '../../src/pipeline/tables';
 import { portalTokens } from '../../src/portal/tables';

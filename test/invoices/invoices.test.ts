@@ -4,7 +4,7 @@
 import type { Actor } from '../../src/audit/service';
 import { systemActor } from '../../src/auth/actor';
 import { parseGlobalId, toGlobalId } from '../../src/graph/ids';
-import { raiseInvoice } from '../../src/invoices/service';
+import { raiseInvoice } from '../../src/invoices/write';
 import { createUser } from '../../src/organisations/service';
 import { flows } from '../helpers/flows';
 import { startTestOrganisation, type Reference } from '../helpers/reference';

@@ -1,0 +1,205 @@
+// The write side of invoices (docs/domain.md#invoices): a draft is created for a customer with its
+// lines and changed freely; issuing gives it the next number (gapless: the number is taken in the
+// issuing transaction), its issue date and its due date (issue date + the customer's creditor days);
+// voiding keeps the number and needs a reason, and is refused while anything is allocated to it or
+// a credit note stands against it. A draft can be deleted; an issued invoice only voided. Each change
+// is one transaction with its audit entry.
+import { and, asc, eq, ne, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { recordAudit, type Actor } from '../audit/service';
+import { creditNotes } from '../credit-notes/tables';
+import type { Db } from '../db/client';
+import { nextNumber } from '../db/sequences';
+import { lockForUpdate, writeUpdate } from '../db/versioned';
+import type { CreateInvoiceInput, DeleteInvoiceInput, IssueInvoiceInput, UpdateInvoiceInput, VoidInvoiceInput } from '../generated/graphql';
+import { rowsCodec, withIdempotency } from '../graph/idempotency';
+import { TEXT_MAX, optionalText, requiredText } from '../graph/text';
+import { userError, validate } from '../graph/user-errors';
+import { pricedLineValues, pricedLinesInput, type PricedLine } from './lines';
+import { addDays, payerById, payerOf, today } from './payer';
+import { invoiceLines, invoices, settledStatus, type InvoiceLineRow, type InvoiceRow } from './tables';
+
+export type InvoiceResult = { invoice: InvoiceRow };
+const codec = rowsCodec<InvoiceResult>({ invoice: invoices });
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date, YYYY-MM-DD' });
+
+async function writeLines(tx: Db, actor: Actor, invoiceId: string, lines: PricedLine[]): Promise<InvoiceLineRow[]> {
+  await tx.delete(invoiceLines).where(eq(invoiceLines.invoiceId, invoiceId));
+  if (lines.length === 0) return [];
+  return tx
+    .insert(invoiceLines)
+    .values(lines.map((line, position) => ({ ...line, position, organisationId: actor.organisationId, invoiceId })))
+    .returning();
+}
+
+async function reread(tx: Db, id: string): Promise<InvoiceRow> {
+  const [row] = await tx.select().from(invoices).where(eq(invoices.id, id));
+  return row!;
+}
+
+export async function createInvoice(db: Db, actor: Actor, input: CreateInvoiceInput): Promise<InvoiceResult> {
+  const fields = validate(z.object({ lines: pricedLinesInput, notes: optionalText(TEXT_MAX) }), { lines: input.lines, notes: input.notes });
+  return withIdempotency(
+    db,
+    actor,
+    'createInvoice',
+    input.idempotencyKey,
+    input,
+    async (tx) => {
+      const payer = await payerOf(tx, actor, input.customerId, ['input', 'customerId']);
+      if (payer.anonymisedAt)
+        throw userError(['input', 'customerId'], 'customerId: the customer has been anonymised; it takes no new invoices.', 'INVALID_STATE');
+      if (!payer.status.allowsNewWork) {
+        throw userError(
+          ['input', 'customerId'],
+          `customerId: the customer's status (${payer.status.name}) does not allow new work, so no new invoice can be raised for it.`,
+          'STATUS_BLOCKS_WORK',
+        );
+      }
+      const [created] = await tx
+        .insert(invoices)
+        .values({ organisationId: actor.organisationId, customerId: payer.id, currency: payer.currency, notes: fields.notes ?? null })
+        .returning();
+      const lines = await writeLines(tx, actor, created!.id, pricedLineValues(fields.lines));
+      const invoice = await reread(tx, created!.id);
+      await recordAudit(tx, actor, { action: 'invoice.create', entityType: 'Invoice', entityId: invoice.id, after: { ...invoice, lines } });
+      return { invoice };
+    },
+    codec,
+  );
+}
+
+/** The invoice, locked, checked against `expectedVersion`, and required to be a draft for `what`. */
+async function lockDraft(tx: Db, actor: Actor, id: string, expectedVersion: number | null | undefined, what: string): Promise<InvoiceRow> {
+  const invoice = await lockForUpdate(tx, invoices, actor, id, expectedVersion, 'invoice');
+  if (invoice.status !== 'DRAFT') {
+    throw userError(['input', 'id'], `id: the invoice is ${invoice.status}, not a draft; ${what}`, 'INVALID_STATE');
+  }
+  return invoice;
+}
+
+export async function updateInvoice(db: Db, actor: Actor, id: string, input: UpdateInvoiceInput): Promise<InvoiceResult> {
+  const fields = validate(z.object({ lines: pricedLinesInput.nullish(), notes: optionalText(TEXT_MAX) }), { lines: input.lines, notes: input.notes });
+  if (input.lines === null) throw userError(['input', 'lines'], 'lines: give the lines, or omit the field to keep them.', 'REQUIRED');
+  return db.transaction(async (tx) => {
+    const before = await lockDraft(tx, actor, id, input.expectedVersion, 'only a draft can be changed (void it and raise a new one).');
+    const beforeLines = await tx.select().from(invoiceLines).where(eq(invoiceLines.invoiceId, id)).orderBy(asc(invoiceLines.position));
+    const lines = fields.lines ? await writeLines(tx, actor, id, pricedLineValues(fields.lines)) : beforeLines;
+    const invoice = await writeUpdate(tx, invoices, id, input.notes !== undefined ? { notes: fields.notes ?? null } : {});
+    await recordAudit(tx, actor, {
+      action: 'invoice.update',
+      entityType: 'Invoice',
+      entityId: id,
+      before: { ...before, lines: beforeLines },
+      after: { ...invoice, lines },
+    });
+    return { invoice };
+  });
+}
+
+export async function issueInvoice(db: Db, actor: Actor, id: string, input: IssueInvoiceInput): Promise<InvoiceResult> {
+  const fields = validate(z.object({ issueDate: isoDate.nullish() }), { issueDate: input.issueDate });
+  return withIdempotency(
+    db,
+    actor,
+    'issueInvoice',
+    input.idempotencyKey,
+    input,
+    async (tx) => {
+      const before = await lockDraft(tx, actor, id, input.expectedVersion, 'it has been issued already.');
+      const [{ count }] = (await tx
+        .select({ count: sql<number>`count(*)::int` })
+        .from(invoiceLines)
+        .where(eq(invoiceLines.invoiceId, id))) as [{ count: number }];
+      if (count === 0) throw userError(['input', 'id'], 'id: the invoice has no lines; add at least one before issuing it.', 'INVALID_STATE');
+      const payer = await payerById(tx, actor, before.customerId, ['input', 'id']);
+      return { invoice: await issue(tx, actor, before, fields.issueDate ?? today(), payer.creditorDays) };
+    },
+    codec,
+  );
+}
+
+/** Numbers a locked draft, dates it and records it: ISSUED, or PAID at once for an invoice of nothing. */
+async function issue(tx: Db, actor: Actor, before: InvoiceRow, issueDate: string, creditorDays: number): Promise<InvoiceRow> {
+  const number = await nextNumber(tx, actor.organisationId, 'INVOICE');
+  const invoice = await writeUpdate(tx, invoices, before.id, {
+    number,
+    issueDate,
+    dueDate: addDays(issueDate, creditorDays),
+    status: settledStatus(invoices.totalMinor, sql`0`),
+  });
+  await recordAudit(tx, actor, { action: 'invoice.issue', entityType: 'Invoice', entityId: before.id, before, after: invoice });
+  return invoice;
+}
+
+export async function voidInvoice(db: Db, actor: Actor, id: string, input: VoidInvoiceInput): Promise<InvoiceResult> {
+  const fields = validate(z.object({ reason: requiredText(TEXT_MAX) }), { reason: input.reason });
+  return withIdempotency(
+    db,
+    actor,
+    'voidInvoice',
+    input.idempotencyKey,
+    input,
+    async (tx) => {
+      const before = await lockForUpdate(tx, invoices, actor, id, input.expectedVersion, 'invoice');
+      if (before.status === 'DRAFT') throw userError(['input', 'id'], 'id: the invoice is a draft; delete it instead (deleteInvoice).', 'INVALID_STATE');
+      if (before.status === 'VOID') throw userError(['input', 'id'], 'id: the invoice is void already.', 'INVALID_STATE');
+      if (before.paidMinor + before.creditedMinor > 0) {
+        throw userError(
+          ['input', 'id'],
+          'id: payments or credit notes are allocated to the invoice; undo those allocations (or reverse the payments) before voiding it.',
+          'INVALID_STATE',
+        );
+      }
+      const [standing] = await tx
+        .select({ count: sql<number>`count(*)::int` })
+        .from(creditNotes)
+        .where(and(eq(creditNotes.invoiceId, id), ne(creditNotes.status, 'VOID')));
+      if (standing!.count > 0) {
+        throw userError(['input', 'id'], `id: ${standing!.count} credit note(s) stand against the invoice; void them before voiding it.`, 'INVALID_STATE');
+      }
+      const invoice = await writeUpdate(tx, invoices, id, { status: 'VOID', voidedAt: new Date(), voidReason: fields.reason });
+      await recordAudit(tx, actor, { action: 'invoice.void', entityType: 'Invoice', entityId: id, before, after: invoice });
+      return { invoice };
+    },
+    codec,
+  );
+}
+
+export async function deleteInvoice(db: Db, actor: Actor, id: string, input: DeleteInvoiceInput): Promise<{ deletedInvoiceId: string }> {
+  return db.transaction(async (tx) => {
+    const before = await lockDraft(tx, actor, id, input.expectedVersion, 'an issued invoice is kept; void it instead.');
+    const lines = await tx.select().from(invoiceLines).where(eq(invoiceLines.invoiceId, id));
+    await tx.delete(invoices).where(eq(invoices.id, id));
+    await recordAudit(tx, actor, { action: 'invoice.delete', entityType: 'Invoice', entityId: id, before: { ...before, lines } });
+    return { deletedInvoiceId: id };
+  });
+}
+
+export type NewInvoice = {
+  customerId: string;
+  lines: Array<{ description: string; quantityMilli: number; unitPriceMinor: number; taxRateBp?: number; category?: string | null }>;
+  /** Issue at once (numbered, dated, due after the customer's creditor days). */
+  issueDate?: string;
+};
+
+/**
+ * An invoice raised by the server's own work (demo data, tests' fixtures): created as a draft with its
+ * lines and, when `issueDate` is given, issued, in one transaction, through the same rules as the API.
+ */
+export async function raiseInvoice(db: Db, actor: Actor, input: NewInvoice): Promise<InvoiceRow> {
+  return db.transaction(async (tx) => {
+    const payer = await payerById(tx, actor, input.customerId, ['customerId']);
+    const [created] = await tx.insert(invoices).values({ organisationId: actor.organisationId, customerId: payer.id, currency: payer.currency }).returning();
+    const lines = await writeLines(
+      tx,
+      actor,
+      created!.id,
+      input.lines.map((l) => ({ ...l, taxRateBp: l.taxRateBp ?? 0, category: l.category ?? null })),
+    );
+    const invoice = await reread(tx, created!.id);
+    await recordAudit(tx, actor, { action: 'invoice.create', entityType: 'Invoice', entityId: invoice.id, after: { ...invoice, lines } });
+    return input.issueDate ? issue(tx, actor, invoice, input.issueDate, payer.creditorDays) : invoice;
+  });
+}
