@@ -13,6 +13,7 @@ import { creditNotesArea } from './credit-notes';
 import { customFieldsArea } from './custom-fields';
 import { customersArea } from './customers';
 import { documentsArea } from './documents';
+import { financeArea } from './finance';
 import { compose } from './graph/area';
 import { importExportArea } from './import-export';
 import { invoicesArea } from './invoices';
@@ -37,6 +38,7 @@ export const areas = [
   invoicesArea,
   creditNotesArea,
   paymentsArea,
+  financeArea,
   branchesArea,
   workAddressesArea,
   assetsArea,

@@ -55,6 +55,15 @@ export class Loaders {
   }
 
   /**
+   * An area's own batched read, per request: `load` gets the keys of one tick (at most MAX_BATCH) and
+   * returns a value per key, in order. `name` must say everything that changes the answer besides the
+   * key (arguments such as a date), so two different reads never share a loader.
+   */
+  batch<V>(name: string, load: (keys: readonly string[]) => Promise<V[]>): DataLoader<string, V> {
+    return this.memo(`batch:${name}`, () => new DataLoader<string, V>(load, { maxBatchSize: MAX_BATCH }));
+  }
+
+  /**
    * Records of a node type by id, read from the table its area declares; null for ids not in this
    * organisation or not visible to the viewer. (A plain read: no redirects such as a merged customer's.)
    */
