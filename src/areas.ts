@@ -24,6 +24,7 @@ import { pipelineArea } from './pipeline';
 import { portalArea } from './portal';
 import { searchArea } from './search';
 import { serviceRemindersArea } from './service-reminders';
+import { statementsArea } from './statements';
 import { workAddressesArea } from './work-addresses';
 
 export const areas = [
@@ -39,6 +40,7 @@ export const areas = [
   creditNotesArea,
   paymentsArea,
   financeArea,
+  statementsArea,
   branchesArea,
   workAddressesArea,
   assetsArea,

@@ -11,7 +11,7 @@
 // metadata row is written.
 import { randomUUID } from 'node:crypto';
 import { pipeline, Transform, type TransformCallback } from 'node:stream';
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import { actorOf } from '../audit/actor';
 import { contextOf, type HttpAuthentication } from '../auth/http';
 import { everyone, fieldWorkers } from '../auth/roles';
@@ -21,6 +21,7 @@ import type { Context } from '../graph/context';
 import { parseGlobalId, toGlobalId } from '../graph/ids';
 import { UserErrors } from '../graph/user-errors';
 import { HttpRefusal, receiveForm, releaseBody, type FormFile } from '../http/multipart';
+import { refuse } from '../http/refusal';
 import { decideContentType, SNIFF_BYTES } from './content-type';
 import { isDownloadable, recordUpload, resolveAttachment, type Attachment, type UploadedDocument } from './service';
 import { documentStore } from './store';
@@ -28,14 +29,6 @@ import type { DocumentRow } from './tables';
 
 /** Slack for the multipart framing around the file when checking Content-Length up front. */
 const MULTIPART_OVERHEAD = 64 * 1024;
-
-function refuse(res: Response, status: number, code: string, message: string): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  res.status(status).json({ errors: [{ message, extensions: { code } }] });
-}
 
 /** The name as uploaded, without a path or control characters, at most 255 characters. */
 export function cleanFilename(raw: string | undefined): string {

@@ -50,7 +50,7 @@ export function allocatedAt(invoiceId: ReturnType<typeof sql>, cutoff: string) {
 }
 
 /** SQL: what of a payment or credit note (by column) was allocated at `cutoff`. */
-function sourceAllocatedAt(column: 'payment_id' | 'credit_note_id', id: ReturnType<typeof sql>, cutoff: string) {
+export function sourceAllocatedAt(column: 'payment_id' | 'credit_note_id', id: ReturnType<typeof sql>, cutoff: string) {
   return sql`coalesce((select sum(a.amount_minor) from allocations a where a.${sql.raw(column)} = ${id}
     and a.created_at < ${cutoff}::timestamptz and (a.undone_at is null or a.undone_at >= ${cutoff}::timestamptz)), 0)`;
 }

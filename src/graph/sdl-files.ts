@@ -38,6 +38,7 @@ export const sdlAreaOrder: readonly string[] = [
   'credit-notes',
   'payments',
   'finance',
+  'statements',
   'portal',
 ];
 

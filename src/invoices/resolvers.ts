@@ -48,6 +48,7 @@ export const invoiceResolvers: Resolvers = {
     id: globalIdField('Invoice'),
     reference: (i) => invoiceReference(i),
     customer: async (i, _a, ctx) => (await ctx.loaders.byId('Customer').load(i.customerId))!,
+    contact: (i, _a, ctx) => (i.contactId ? ctx.loaders.byId('Contact').load(i.contactId) : null),
     lines: (i, _a, ctx) => linesOf(ctx, i),
     net: async (i, _a, ctx) => money(ctx, (await totals(ctx, i)).netMinor, i.currency),
     tax: async (i, _a, ctx) => money(ctx, (await totals(ctx, i)).taxMinor, i.currency),

@@ -10,6 +10,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { bigint, char, check, date, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { PgColumn } from 'drizzle-orm/pg-core';
+import { contacts } from '../contacts/tables';
 import { customers } from '../customers/tables';
 import { id, organisationId, timestamps, version } from '../db/columns';
 
@@ -56,6 +57,8 @@ export const invoices = pgTable(
     customerId: uuid('customer_id')
       .notNull()
       .references(() => customers.id, { onDelete: 'restrict' }),
+    /** The customer's contact it is for (statements group by it); null for the customer as a whole. */
+    contactId: uuid('contact_id').references(() => contacts.id, { onDelete: 'set null' }),
     /** Sequential per organisation, without gaps; null while a draft. */
     number: integer('number'),
     status: invoiceStatusEnum('status').notNull().default('DRAFT'),

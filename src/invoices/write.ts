@@ -7,6 +7,7 @@
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
+import { contacts } from '../contacts/tables';
 import { creditNotes } from '../credit-notes/tables';
 import type { Db } from '../db/client';
 import { nextNumber } from '../db/sequences';
@@ -14,7 +15,7 @@ import { lockForUpdate, writeUpdate } from '../db/versioned';
 import type { CreateInvoiceInput, DeleteInvoiceInput, IssueInvoiceInput, UpdateInvoiceInput, VoidInvoiceInput } from '../generated/graphql';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { TEXT_MAX, optionalText, requiredText } from '../graph/text';
-import { userError, validate } from '../graph/user-errors';
+import { inputId, notFound, userError, validate } from '../graph/user-errors';
 import { pricedLineValues, pricedLinesInput, type PricedLine } from './lines';
 import { addDays, payerById, payerOf, today } from './payer';
 import { invoiceLines, invoices, settledStatus, type InvoiceLineRow, type InvoiceRow } from './tables';
@@ -31,6 +32,19 @@ async function writeLines(tx: Db, actor: Actor, invoiceId: string, lines: Priced
     .insert(invoiceLines)
     .values(lines.map((line, position) => ({ ...line, position, organisationId: actor.organisationId, invoiceId })))
     .returning();
+}
+
+/** A contact of the invoice's customer, from mutation input (null clears it). */
+async function contactOf(tx: Db, actor: Actor, customerId: string, globalId: string | null | undefined): Promise<string | null> {
+  if (globalId == null) return null;
+  const { id } = inputId(globalId, ['Contact'], ['input', 'contactId']);
+  const [row] = await tx
+    .select({ customerId: contacts.customerId })
+    .from(contacts)
+    .where(and(eq(contacts.id, id), eq(contacts.organisationId, actor.organisationId)));
+  if (!row) throw notFound(['input', 'contactId'], 'contact');
+  if (row.customerId !== customerId) throw userError(['input', 'contactId'], "contactId: the contact is not one of the invoice's customer's.", 'INVALID');
+  return id;
 }
 
 async function reread(tx: Db, id: string): Promise<InvoiceRow> {
@@ -59,7 +73,13 @@ export async function createInvoice(db: Db, actor: Actor, input: CreateInvoiceIn
       }
       const [created] = await tx
         .insert(invoices)
-        .values({ organisationId: actor.organisationId, customerId: payer.id, currency: payer.currency, notes: fields.notes ?? null })
+        .values({
+          organisationId: actor.organisationId,
+          customerId: payer.id,
+          contactId: await contactOf(tx, actor, payer.id, input.contactId),
+          currency: payer.currency,
+          notes: fields.notes ?? null,
+        })
         .returning();
       const lines = await writeLines(tx, actor, created!.id, pricedLineValues(fields.lines));
       const invoice = await reread(tx, created!.id);
@@ -86,7 +106,10 @@ export async function updateInvoice(db: Db, actor: Actor, id: string, input: Upd
     const before = await lockDraft(tx, actor, id, input.expectedVersion, 'only a draft can be changed (void it and raise a new one).');
     const beforeLines = await tx.select().from(invoiceLines).where(eq(invoiceLines.invoiceId, id)).orderBy(asc(invoiceLines.position));
     const lines = fields.lines ? await writeLines(tx, actor, id, pricedLineValues(fields.lines)) : beforeLines;
-    const invoice = await writeUpdate(tx, invoices, id, input.notes !== undefined ? { notes: fields.notes ?? null } : {});
+    const invoice = await writeUpdate(tx, invoices, id, {
+      ...(input.notes !== undefined ? { notes: fields.notes ?? null } : {}),
+      ...(input.contactId !== undefined ? { contactId: await contactOf(tx, actor, before.customerId, input.contactId) } : {}),
+    });
     await recordAudit(tx, actor, {
       action: 'invoice.update',
       entityType: 'Invoice',
