@@ -50,6 +50,13 @@ export const invoiceResolvers: Resolvers = {
     customer: async (i, _a, ctx) => (await ctx.loaders.byId('Customer').load(i.customerId))!,
     contact: (i, _a, ctx) => (i.contactId ? ctx.loaders.byId('Contact').load(i.contactId) : null),
     lines: (i, _a, ctx) => linesOf(ctx, i),
+    // The jobs its lines bill, in line order; a void invoice has freed them.
+    jobs: async (i, _a, ctx) => {
+      if (i.status === 'VOID') return [];
+      const ids = [...new Set((await linesOf(ctx, i)).flatMap((l) => (l.jobId ? [l.jobId] : [])))];
+      const found = await Promise.all(ids.map((id) => ctx.loaders.byId('Job').load(id)));
+      return found.filter((job) => job !== null);
+    },
     net: async (i, _a, ctx) => money(ctx, (await totals(ctx, i)).netMinor, i.currency),
     tax: async (i, _a, ctx) => money(ctx, (await totals(ctx, i)).taxMinor, i.currency),
     total: (i, _a, ctx) => money(ctx, i.totalMinor, i.currency),
@@ -58,6 +65,7 @@ export const invoiceResolvers: Resolvers = {
     outstanding: (i, _a, ctx) => money(ctx, i.status === 'VOID' ? 0 : i.totalMinor - i.paidMinor - i.creditedMinor, i.currency),
   },
   InvoiceLine: {
+    job: (l, _a, ctx) => (l.jobId ? ctx.loaders.byId('Job').load(l.jobId) : null),
     quantity: (l) => quantityText(l.quantityMilli),
     unitPrice: async (l, _a, ctx) => money(ctx, l.unitPriceMinor, await currencyOf(ctx, l.invoiceId)),
     taxRatePercent: (l) => l.taxRateBp / 100,

@@ -13,6 +13,7 @@ import type { PgColumn } from 'drizzle-orm/pg-core';
 import { contacts } from '../contacts/tables';
 import { customers } from '../customers/tables';
 import { id, organisationId, timestamps, version } from '../db/columns';
+import { jobs } from '../pipeline/tables';
 
 export const invoiceStatusEnum = pgEnum('invoice_status', ['DRAFT', 'ISSUED', 'PART_PAID', 'PAID', 'VOID']);
 
@@ -101,8 +102,30 @@ export const invoiceLines = pgTable(
       .notNull()
       .references(() => invoices.id, { onDelete: 'cascade' }),
     ...pricedLineColumns(),
+    /** The job the line bills, on a consolidated invoice. */
+    jobId: uuid('job_id').references(() => jobs.id, { onDelete: 'set null' }),
   },
   (t) => [index('invoice_lines_invoice_idx').on(t.invoiceId, t.position)],
+);
+
+/**
+ * The jobs an invoice bills (a consolidated invoice: several open jobs of one customer). A job is on
+ * at most one live invoice: the unique index holds it, also under concurrency. Voiding or deleting
+ * the invoice frees its jobs (the rows go; its lines keep naming the jobs).
+ */
+export const invoiceJobs = pgTable(
+  'invoice_jobs',
+  {
+    organisationId: organisationId(),
+    invoiceId: uuid('invoice_id')
+      .notNull()
+      .references(() => invoices.id, { onDelete: 'cascade' }),
+    /** The key: one live invoice per job. */
+    jobId: uuid('job_id')
+      .primaryKey()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+  },
+  (t) => [index('invoice_jobs_invoice_idx').on(t.invoiceId)],
 );
 
 export type InvoiceRow = typeof invoices.$inferSelect;

@@ -4,29 +4,57 @@
 // voiding keeps the number and needs a reason, and is refused while anything is allocated to it or
 // a credit note stands against it. A draft can be deleted; an issued invoice only voided. Each change
 // is one transaction with its audit entry.
-import { and, asc, eq, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import { contacts } from '../contacts/tables';
 import { creditNotes } from '../credit-notes/tables';
 import type { Db } from '../db/client';
 import { nextNumber } from '../db/sequences';
+import { onUniqueViolation } from '../db/unique';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
 import type { CreateInvoiceInput, DeleteInvoiceInput, IssueInvoiceInput, UpdateInvoiceInput, VoidInvoiceInput } from '../generated/graphql';
+import { uuidArray } from '../graph/connection';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { TEXT_MAX, optionalText, requiredText } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
-import { pricedLineValues, pricedLinesInput, type PricedLine } from './lines';
+import { jobs } from '../pipeline/tables';
+import { LINES_MAX, pricedLineValues, pricedLinesInput, type PricedLine } from './lines';
 import { addDays, payerById, payerOf, today } from './payer';
-import { invoiceLines, invoices, settledStatus, type InvoiceLineRow, type InvoiceRow } from './tables';
+import { invoiceJobs, invoiceLines, invoices, settledStatus, type InvoiceLineRow, type InvoiceRow } from './tables';
 
 export type InvoiceResult = { invoice: InvoiceRow };
 const codec = rowsCodec<InvoiceResult>({ invoice: invoices });
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date, YYYY-MM-DD' });
 
-async function writeLines(tx: Db, actor: Actor, invoiceId: string, lines: PricedLine[]): Promise<InvoiceLineRow[]> {
+/** Writes an invoice's lines in order; `keepJobLines` replaces only the lines that bill no job. */
+async function writeLines(
+  tx: Db,
+  actor: Actor,
+  invoiceId: string,
+  lines: Array<PricedLine & { jobId?: string | null }>,
+  keepJobLines = false,
+): Promise<InvoiceLineRow[]> {
+  const kept = keepJobLines
+    ? await tx
+        .select()
+        .from(invoiceLines)
+        .where(and(eq(invoiceLines.invoiceId, invoiceId), isNotNull(invoiceLines.jobId)))
+        .orderBy(asc(invoiceLines.position))
+    : [];
   await tx.delete(invoiceLines).where(eq(invoiceLines.invoiceId, invoiceId));
+  lines = [
+    ...kept.map(({ description, quantityMilli, unitPriceMinor, taxRateBp, category, jobId }) => ({
+      description,
+      quantityMilli,
+      unitPriceMinor,
+      taxRateBp,
+      category,
+      jobId,
+    })),
+    ...lines,
+  ];
   if (lines.length === 0) return [];
   return tx
     .insert(invoiceLines)
@@ -52,8 +80,43 @@ async function reread(tx: Db, id: string): Promise<InvoiceRow> {
   return row!;
 }
 
+/** The jobs of a consolidated invoice: open, of the invoice's customer, given once each, on no other live invoice. */
+async function checkJobs(tx: Db, actor: Actor, customerId: string, items: ReadonlyArray<{ jobId: string }>): Promise<string[]> {
+  const ids = items.map((item, i) => inputId(item.jobId, ['Job'], ['input', 'jobs', i, 'jobId']).id);
+  if (ids.length === 0) return [];
+  const rows = await tx
+    .select({ id: jobs.id, customerId: jobs.customerId, status: jobs.status, invoiceId: invoiceJobs.invoiceId })
+    .from(jobs)
+    .leftJoin(invoiceJobs, eq(invoiceJobs.jobId, jobs.id))
+    .where(and(eq(jobs.organisationId, actor.organisationId), sql`${jobs.id} = any(${uuidArray(ids)})`, actor.visibility?.rows(jobs)));
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  ids.forEach((id, i) => {
+    const field = ['input', 'jobs', i, 'jobId'];
+    const job = byId.get(id);
+    if (!job) throw notFound(field, 'job');
+    if (ids.indexOf(id) !== i) throw userError(field, `jobId: the job is given twice (also at ${ids.indexOf(id)}).`, 'INVALID');
+    if (job.customerId !== customerId) throw userError(field, "jobId: the job is another customer's; an invoice bills one customer's jobs.", 'INVALID');
+    if (job.status !== 'OPEN') throw userError(field, `jobId: the job is ${job.status.toLowerCase()}; only open jobs are invoiced.`, 'INVALID_STATE');
+    if (job.invoiceId) throw userError(field, 'jobId: the job is already on another invoice (void or delete that one first).', 'INVALID_STATE');
+  });
+  return ids;
+}
+
 export async function createInvoice(db: Db, actor: Actor, input: CreateInvoiceInput): Promise<InvoiceResult> {
-  const fields = validate(z.object({ lines: pricedLinesInput, notes: optionalText(TEXT_MAX) }), { lines: input.lines, notes: input.notes });
+  const fields = validate(
+    z.object({
+      lines: pricedLinesInput,
+      notes: optionalText(TEXT_MAX),
+      jobs: z
+        .array(z.object({ jobId: z.string(), lines: pricedLinesInput.min(1, { message: 'give at least one line for the job' }) }))
+        .max(50, { message: 'at most 50 jobs' })
+        .nullish(),
+    }),
+    { lines: input.lines, notes: input.notes, jobs: input.jobs },
+  );
+  const jobLines = (fields.jobs ?? []).reduce((n, job) => n + job.lines.length, 0);
+  if (fields.lines.length + jobLines > LINES_MAX)
+    throw userError(['input', 'lines'], `lines: at most ${LINES_MAX} lines in all, jobs' lines included.`, 'INVALID');
   return withIdempotency(
     db,
     actor,
@@ -64,13 +127,15 @@ export async function createInvoice(db: Db, actor: Actor, input: CreateInvoiceIn
       const payer = await payerOf(tx, actor, input.customerId, ['input', 'customerId']);
       if (payer.anonymisedAt)
         throw userError(['input', 'customerId'], 'customerId: the customer has been anonymised; it takes no new invoices.', 'INVALID_STATE');
-      if (!payer.status.allowsNewWork) {
+      // A status that blocks new work (Dormant) still lets the customer's open jobs be billed.
+      if (!payer.status.allowsNewWork && (fields.lines.length > 0 || !fields.jobs?.length)) {
         throw userError(
           ['input', 'customerId'],
-          `customerId: the customer's status (${payer.status.name}) does not allow new work, so no new invoice can be raised for it.`,
+          `customerId: the customer's status (${payer.status.name}) does not allow new work, so an invoice for it may only bill its open jobs.`,
           'STATUS_BLOCKS_WORK',
         );
       }
+      const jobIds = await checkJobs(tx, actor, payer.id, fields.jobs ?? []);
       const [created] = await tx
         .insert(invoices)
         .values({
@@ -81,7 +146,15 @@ export async function createInvoice(db: Db, actor: Actor, input: CreateInvoiceIn
           notes: fields.notes ?? null,
         })
         .returning();
-      const lines = await writeLines(tx, actor, created!.id, pricedLineValues(fields.lines));
+      const billed = (fields.jobs ?? []).flatMap((job, i) => pricedLineValues(job.lines).map((line) => ({ ...line, jobId: jobIds[i]! })));
+      const lines = await writeLines(tx, actor, created!.id, [...billed, ...pricedLineValues(fields.lines)]);
+      if (jobIds.length) {
+        await onUniqueViolation(
+          'invoice_jobs_pkey',
+          () => userError(['input', 'jobs'], 'jobs: one of the jobs was put on another invoice at the same time.', 'INVALID_STATE'),
+          () => tx.insert(invoiceJobs).values(jobIds.map((jobId) => ({ organisationId: actor.organisationId, invoiceId: created!.id, jobId }))),
+        );
+      }
       const invoice = await reread(tx, created!.id);
       await recordAudit(tx, actor, { action: 'invoice.create', entityType: 'Invoice', entityId: invoice.id, after: { ...invoice, lines } });
       return { invoice };
@@ -105,7 +178,7 @@ export async function updateInvoice(db: Db, actor: Actor, id: string, input: Upd
   return db.transaction(async (tx) => {
     const before = await lockDraft(tx, actor, id, input.expectedVersion, 'only a draft can be changed (void it and raise a new one).');
     const beforeLines = await tx.select().from(invoiceLines).where(eq(invoiceLines.invoiceId, id)).orderBy(asc(invoiceLines.position));
-    const lines = fields.lines ? await writeLines(tx, actor, id, pricedLineValues(fields.lines)) : beforeLines;
+    const lines = fields.lines ? await writeLines(tx, actor, id, pricedLineValues(fields.lines), true) : beforeLines;
     const invoice = await writeUpdate(tx, invoices, id, {
       ...(input.notes !== undefined ? { notes: fields.notes ?? null } : {}),
       ...(input.contactId !== undefined ? { contactId: await contactOf(tx, actor, before.customerId, input.contactId) } : {}),
@@ -183,6 +256,8 @@ export async function voidInvoice(db: Db, actor: Actor, id: string, input: VoidI
         throw userError(['input', 'id'], `id: ${standing!.count} credit note(s) stand against the invoice; void them before voiding it.`, 'INVALID_STATE');
       }
       const invoice = await writeUpdate(tx, invoices, id, { status: 'VOID', voidedAt: new Date(), voidReason: fields.reason });
+      // Its jobs may be billed again.
+      await tx.delete(invoiceJobs).where(eq(invoiceJobs.invoiceId, id));
       await recordAudit(tx, actor, { action: 'invoice.void', entityType: 'Invoice', entityId: id, before, after: invoice });
       return { invoice };
     },

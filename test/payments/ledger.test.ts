@@ -169,6 +169,79 @@ describe('invoices', () => {
   });
 });
 
+describe('consolidated invoices', () => {
+  async function openJob(customerId: string, description: string): Promise<string> {
+    const work = await mutate('createWorkAddress', { customerId, line1: `1 ${description} Road` }, 'workAddress { id }');
+    return (await mutate('createJob', { customerId, workAddressId: work.workAddress.id, description }, 'job { id }')).job.id;
+  }
+
+  it("bills several open jobs in one invoice with each job's lines; a job is on at most one live invoice", async () => {
+    const customerId = await createCustomer('Many Jobs Ltd');
+    const [boiler, radiators] = [await openJob(customerId, 'Boiler'), await openJob(customerId, 'Radiators')];
+    const created = await mutate(
+      'createInvoice',
+      {
+        customerId,
+        jobs: [
+          { jobId: boiler, lines: [{ description: 'Boiler service', quantity: '1', unitPriceMinor: 8_000 }] },
+          {
+            jobId: radiators,
+            lines: [
+              { description: 'Bleed radiators', quantity: '2', unitPriceMinor: 1_500 },
+              { description: 'Valve', quantity: '1', unitPriceMinor: 900 },
+            ],
+          },
+        ],
+        lines: [{ description: 'Call-out', quantity: '1', unitPriceMinor: 2_000 }],
+      },
+      `invoice { id total { amountMinor } jobs { id } lines { description job { id } } }`,
+    );
+    expect(created.invoice.total).toEqual({ amountMinor: 8_000 + 3_000 + 900 + 2_000 });
+    expect(created.invoice.jobs).toEqual([{ id: boiler }, { id: radiators }]);
+    expect(created.invoice.lines.map((l: any) => [l.description, l.job?.id ?? null])).toEqual([
+      ['Boiler service', boiler],
+      ['Bleed radiators', radiators],
+      ['Valve', radiators],
+      ['Call-out', null],
+    ]);
+    // Changing the draft's own lines keeps the jobs' lines.
+    const changed = await mutate('updateInvoice', { id: created.invoice.id, lines: [] }, 'invoice { total { amountMinor } jobs { id } }');
+    expect(changed.invoice).toEqual({ total: { amountMinor: 11_900 }, jobs: [{ id: boiler }, { id: radiators }] });
+
+    const twice = await attempt(
+      'createInvoice',
+      { customerId, lines: [], jobs: [{ jobId: boiler, lines: [{ description: 'Again', quantity: '1', unitPriceMinor: 1 }] }] },
+      'invoice { id }',
+    );
+    expect(twice.userErrors[0]).toMatchObject({ field: ['input', 'jobs', '0', 'jobId'], code: 'INVALID_STATE' });
+
+    await mutate('issueInvoice', { id: created.invoice.id }, 'invoice { id }');
+    const voided = await mutate('voidInvoice', { id: created.invoice.id, reason: 'Billed in error' }, 'invoice { jobs { id } }');
+    expect(voided.invoice.jobs).toEqual([]);
+    const again = await mutate(
+      'createInvoice',
+      { customerId, lines: [], jobs: [{ jobId: boiler, lines: [{ description: 'Boiler service', quantity: '1', unitPriceMinor: 8_000 }] }] },
+      'invoice { jobs { id } }',
+    );
+    expect(again.invoice.jobs).toEqual([{ id: boiler }]);
+  });
+
+  it("while the customer's status blocks new work (Dormant), an invoice may bill only its open jobs", async () => {
+    const customerId = await createCustomer('Sleepy Ltd');
+    const job = await openJob(customerId, 'Sleepy');
+    const { customer } = await gql(`query($id: ID!) { customer(id: $id) { version } }`, { id: customerId });
+    await mutate('changeCustomerStatus', { id: customerId, statusId: ref.statuses.Z, expectedVersion: customer.version }, 'customer { id }');
+    const plain = await attempt('createInvoice', { customerId, lines: [{ description: 'New work', quantity: '1', unitPriceMinor: 100 }] }, 'invoice { id }');
+    expect(plain.userErrors[0]).toMatchObject({ field: ['input', 'customerId'], code: 'STATUS_BLOCKS_WORK' });
+    const jobsOnly = await attempt(
+      'createInvoice',
+      { customerId, lines: [], jobs: [{ jobId: job, lines: [{ description: 'Done before', quantity: '1', unitPriceMinor: 100 }] }] },
+      'invoice { id }',
+    );
+    expect(jobsOnly.userErrors).toEqual([]);
+  });
+});
+
 describe('payments and allocations', () => {
   it('allocates across invoices partly and wholly; the statuses and the account credit follow', async () => {
     const customerId = await createCustomer('Payer Ltd');
@@ -403,6 +476,47 @@ describe('under concurrency', () => {
   });
   afterAll(() => busy.close());
 
+  it('reversals and allocations racing on the same payments leave every figure equal to its allocations', async () => {
+    const busyRef = await readReference(busy, busyOrg.adminToken);
+    const busyFlows = flows(() => ({ server: busy, token: busyOrg.adminToken, ref: busyRef }));
+    const customerId = await busyFlows.createCustomer('Race Ltd');
+    const method = (await busyFlows.gql(`{ paymentMethods { id } }`)).paymentMethods[0].id;
+    const invoiceIds: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const created = await busyFlows.mutate(
+        'createInvoice',
+        { customerId, lines: [{ description: `Job ${i}`, quantity: '1', unitPriceMinor: 10_000 }] },
+        'invoice { id }',
+      );
+      await busyFlows.mutate('issueInvoice', { id: created.invoice.id }, 'invoice { id }');
+      invoiceIds.push(created.invoice.id);
+    }
+    const paymentIds: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      paymentIds.push((await busyFlows.mutate('recordPayment', { customerId, methodId: method, amount: { amountMinor: 6_000 } }, 'payment { id }')).payment.id);
+    }
+    const send = (query: string, input: Record<string, unknown>) => busy.graphql(query, { input }, busyOrg.adminToken);
+    const ALLOCATE = `mutation($input: AllocatePaymentInput!) { allocatePayment(input: $input) { payment { id } ${ERRORS} } }`;
+    const REVERSE = `mutation($input: ReversePaymentInput!) { reversePayment(input: $input) { payment { id } ${ERRORS} } }`;
+    const calls = paymentIds.flatMap((paymentId, p) => [
+      ...invoiceIds.map((invoiceId) => send(ALLOCATE, { paymentId, allocations: [{ invoiceId, amountMinor: 2_500 }] })),
+      ...(p % 2 === 0 ? [send(REVERSE, { id: paymentId, reason: 'Bounced' })] : []),
+    ]);
+    const answers = await Promise.all(calls);
+    expect(answers.every((a) => a.errors === undefined)).toBe(true);
+    const broken = await selectRows<{ what: string }>(
+      busy.database.db,
+      sql`select 'payment ' || p.id as what from payments p
+            where p.allocated_minor <> coalesce((select sum(a.amount_minor) from allocations a where a.payment_id = p.id and a.undone_at is null), 0)
+               or p.allocated_minor > p.amount_minor or (p.status = 'REVERSED' and p.allocated_minor <> 0)
+          union all
+          select 'invoice ' || i.id from invoices i
+            where i.paid_minor <> coalesce((select sum(a.amount_minor) from allocations a where a.invoice_id = i.id and a.undone_at is null), 0)
+               or i.paid_minor > i.total_minor`,
+    );
+    expect(broken).toEqual([]);
+  });
+
   it('50 payments allocated at once to one invoice never allocate more than it owes; 50 issues get 50 consecutive numbers', async () => {
     const busyRef = await readReference(busy, busyOrg.adminToken);
     const busyFlows = flows(() => ({ server: busy, token: busyOrg.adminToken, ref: busyRef }));
@@ -453,6 +567,12 @@ describe('under concurrency', () => {
       ),
     );
     const numbers = issued.map((a) => a.data!.issueInvoice.invoice.number as number).sort((a, b) => a - b);
-    expect(numbers).toEqual(Array.from({ length: 50 }, (_, i) => i + 2));
+    // Distinct and consecutive, following the numbers issued before.
+    expect(numbers).toEqual(Array.from({ length: 50 }, (_, i) => numbers[0]! + i));
+    const [before] = await selectRows<{ n: number }>(
+      busy.database.db,
+      sql`select count(*)::int as n from invoices where organisation_id = ${busyOrg.organisationId} and number < ${numbers[0]!}`,
+    );
+    expect(numbers[0]).toBe(before!.n + 1);
   });
 });
