@@ -1,17 +1,15 @@
 // GraphQL for credit notes: thin, over the service and the loaders.
-import { asc, sql } from 'drizzle-orm';
+import { asc } from 'drizzle-orm';
 import { actorOf } from '../audit/actor';
 import type { Resolvers } from '../generated/graphql';
-import { parsePageArgs, type SortSpec } from '../graph/connection';
 import type { Context } from '../graph/context';
 import { globalIdField, moneyOf } from '../graph/fields';
 import { inputId, payload } from '../graph/user-errors';
-import { quantityText } from '../invoices/service';
+import { customerDocumentsPage, pricedLineFields } from '../invoices/documents';
 import { allocations } from '../payments/tables';
 import { allocateCreditNote, createCreditNote, creditable, creditNoteReference, voidCreditNote } from './service';
-import { creditNoteLines, creditNotes, type CreditNoteRow } from './tables';
+import { creditNoteLines, creditNotes, type CreditNoteLineRow, type CreditNoteRow } from './tables';
 
-const creditNoteSort: SortSpec = { name: 'CREATED_AT', expr: creditNotes.createdAt, cast: 'timestamptz', direction: 'DESC' };
 const money = (ctx: Context, amountMinor: number, currency: string) => moneyOf(ctx, amountMinor, currency)!;
 
 function linesOf(ctx: Context, note: CreditNoteRow) {
@@ -67,27 +65,10 @@ export const creditNotesResolvers: Resolvers = {
       ctx.loaders.allByParent(allocations, allocations.creditNoteId, [asc(allocations.createdAt), asc(allocations.id)], 'creditNote.allocations').load(c.id),
   },
   CreditNoteLine: {
-    quantity: (l) => quantityText(l.quantityMilli),
-    unitPrice: async (l, _a, ctx) => money(ctx, l.unitPriceMinor, await currencyOf(ctx, l.creditNoteId)),
-    taxRatePercent: (l) => l.taxRateBp / 100,
-    net: async (l, _a, ctx) => money(ctx, l.netMinor, await currencyOf(ctx, l.creditNoteId)),
-    tax: async (l, _a, ctx) => money(ctx, l.taxMinor, await currencyOf(ctx, l.creditNoteId)),
-    total: async (l, _a, ctx) => money(ctx, l.netMinor + l.taxMinor, await currencyOf(ctx, l.creditNoteId)),
+    ...pricedLineFields<CreditNoteLineRow>((l, ctx) => currencyOf(ctx, l.creditNoteId)),
   },
   Customer: {
-    creditNotes: (c, args, ctx) => {
-      const statuses = args.statuses?.length ? args.statuses : null;
-      return ctx.loaders
-        .childPage({
-          table: creditNotes,
-          parentColumn: creditNotes.customerId,
-          where: statuses ? sql`${creditNotes.status}::text = any(${`{${statuses.join(',')}}`}::text[])` : undefined,
-          name: `customer.creditNotes:${statuses?.join(',') ?? '*'}`,
-          sort: creditNoteSort,
-          page: parsePageArgs(args, creditNoteSort, ctx.config.maxPageSize),
-        })
-        .load(c.id);
-    },
+    creditNotes: (c, args, ctx) => customerDocumentsPage(ctx, c.id, { table: creditNotes, name: 'customer.creditNotes', statuses: args.statuses, args }),
   },
   Invoice: {
     creditNotes: (i, _a, ctx) => againstInvoice(ctx, i.id),

@@ -1,18 +1,15 @@
 // GraphQL for invoices: a customer's invoices (paged, newest first), each invoice's lines and
 // derived totals (lines for a whole page of invoices load in one query), and the write side.
-import { sql } from 'drizzle-orm';
 import { actorOf } from '../audit/actor';
 import type { Resolvers } from '../generated/graphql';
-import { parsePageArgs, type SortSpec } from '../graph/connection';
 import type { Context } from '../graph/context';
 import { globalIdField, moneyOf } from '../graph/fields';
 import { toGlobalId } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
-import { invoiceReference, quantityText } from './service';
-import { invoiceLines, invoices, type InvoiceRow } from './tables';
+import { customerDocumentsPage, pricedLineFields } from './documents';
+import { invoiceReference } from './service';
+import { invoiceLines, invoices, type InvoiceLineRow, type InvoiceRow } from './tables';
 import { createInvoice, deleteInvoice, issueInvoice, updateInvoice, voidInvoice } from './write';
-
-const invoiceSort: SortSpec = { name: 'CREATED_AT', expr: invoices.createdAt, cast: 'timestamptz', direction: 'DESC' };
 
 function linesOf(ctx: Context, invoice: InvoiceRow) {
   return ctx.loaders.allByParent(invoiceLines, invoiceLines.invoiceId, [invoiceLines.position], 'invoice.lines').load(invoice.id);
@@ -30,19 +27,7 @@ const money = (ctx: Context, amountMinor: number, currency: string) => moneyOf(c
 
 export const invoiceResolvers: Resolvers = {
   Customer: {
-    invoices: (c, args, ctx) => {
-      const statuses = args.statuses?.length ? args.statuses : null;
-      return ctx.loaders
-        .childPage({
-          table: invoices,
-          parentColumn: invoices.customerId,
-          where: statuses ? sql`${invoices.status}::text = any(${`{${statuses.join(',')}}`}::text[])` : undefined,
-          name: `customer.invoices:${statuses?.join(',') ?? '*'}`,
-          sort: invoiceSort,
-          page: parsePageArgs(args, invoiceSort, ctx.config.maxPageSize),
-        })
-        .load(c.id);
-    },
+    invoices: (c, args, ctx) => customerDocumentsPage(ctx, c.id, { table: invoices, name: 'customer.invoices', statuses: args.statuses, args }),
   },
   Invoice: {
     id: globalIdField('Invoice'),
@@ -66,12 +51,7 @@ export const invoiceResolvers: Resolvers = {
   },
   InvoiceLine: {
     job: (l, _a, ctx) => (l.jobId ? ctx.loaders.byId('Job').load(l.jobId) : null),
-    quantity: (l) => quantityText(l.quantityMilli),
-    unitPrice: async (l, _a, ctx) => money(ctx, l.unitPriceMinor, await currencyOf(ctx, l.invoiceId)),
-    taxRatePercent: (l) => l.taxRateBp / 100,
-    net: async (l, _a, ctx) => money(ctx, l.netMinor, await currencyOf(ctx, l.invoiceId)),
-    tax: async (l, _a, ctx) => money(ctx, l.taxMinor, await currencyOf(ctx, l.invoiceId)),
-    total: async (l, _a, ctx) => money(ctx, l.netMinor + l.taxMinor, await currencyOf(ctx, l.invoiceId)),
+    ...pricedLineFields<InvoiceLineRow>((l, ctx) => currencyOf(ctx, l.invoiceId)),
   },
   Mutation: {
     createInvoice: (_p, { input }, ctx) => payload(() => createInvoice(ctx.db, actorOf(ctx), input), { invoice: null }),

@@ -2,14 +2,13 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { actorOf } from '../audit/actor';
 import type { Resolvers } from '../generated/graphql';
-import { parsePageArgs, type SortSpec } from '../graph/connection';
 import { viewerOf, type Context } from '../graph/context';
 import { globalIdField, moneyOf } from '../graph/fields';
 import { inputId, payload } from '../graph/user-errors';
+import { customerDocumentsPage } from '../invoices/documents';
 import { allocatePayment, createPaymentMethod, recordPayment, reversePayment, undoAllocation, updatePaymentMethod } from './service';
 import { allocations, paymentMethods, payments } from './tables';
 
-const paymentSort: SortSpec = { name: 'CREATED_AT', expr: payments.createdAt, cast: 'timestamptz', direction: 'DESC' };
 const money = (ctx: Context, amountMinor: number, currency: string) => moneyOf(ctx, amountMinor, currency)!;
 
 /** An allocation's currency is its invoice's (loaded by id, batched). */
@@ -36,19 +35,7 @@ export const paymentsResolvers: Resolvers = {
     amount: async (a, _x, ctx) => money(ctx, a.amountMinor, await allocationCurrency(ctx, a.invoiceId)),
   },
   Customer: {
-    payments: (c, args, ctx) => {
-      const statuses = args.statuses?.length ? args.statuses : null;
-      return ctx.loaders
-        .childPage({
-          table: payments,
-          parentColumn: payments.customerId,
-          where: statuses ? sql`${payments.status}::text = any(${`{${statuses.join(',')}}`}::text[])` : undefined,
-          name: `customer.payments:${statuses?.join(',') ?? '*'}`,
-          sort: paymentSort,
-          page: parsePageArgs(args, paymentSort, ctx.config.maxPageSize),
-        })
-        .load(c.id);
-    },
+    payments: (c, args, ctx) => customerDocumentsPage(ctx, c.id, { table: payments, name: 'customer.payments', statuses: args.statuses, args }),
   },
   Invoice: {
     allocations: (i, _a, ctx) =>
