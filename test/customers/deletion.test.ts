@@ -14,7 +14,7 @@ import { composition } from '../../src/areas';
 import { systemActor } from '../../src/auth/actor';
 import { customerTombstones } from '../../src/customers/tables';
 import { selectRows } from '../../src/db/client';
-import { parseGlobalId } from '../../src/graph/ids';
+import { parseGlobalId, toGlobalId } from '../../src/graph/ids';
 import { raiseInvoice } from '../../src/invoices/write';
 import { raiseSalesOrderFromQuote } from '../../src/pipeline/sales-orders';
 import { quotes } from '../../src/pipeline/tables';
@@ -88,10 +88,22 @@ async function fingerprint(customerUuid: string): Promise<Record<string, string>
     await digest(table, sql`select * from ${sql.identifier(table)} where ${sql.identifier(column)} = ${customerUuid}`);
   }
   await digest('invoice_lines', sql`select l.* from invoice_lines l join invoices i on i.id = l.invoice_id where i.customer_id = ${customerUuid}`);
+  // The rest of the ledger: kept rows that no deletion takes.
+  await digest('payments', sql`select * from payments where customer_id = ${customerUuid}`);
+  await digest('credit_notes', sql`select * from credit_notes where customer_id = ${customerUuid}`);
+  await digest(
+    'credit_note_lines',
+    sql`select l.* from credit_note_lines l join credit_notes n on n.id = l.credit_note_id where n.customer_id = ${customerUuid}`,
+  );
+  await digest('allocations', sql`select a.* from allocations a join invoices i on i.id = a.invoice_id where i.customer_id = ${customerUuid}`);
   return out;
 }
 
 const actor = () => systemActor(org.organisationId, 'test');
+
+/** The ledger's part of a fingerprint: invoices, credit notes, payments, allocations. */
+const ledgerOf = (f: Record<string, string>) =>
+  Object.fromEntries(['invoices', 'invoice_lines', 'payments', 'credit_notes', 'credit_note_lines', 'allocations'].map((table) => [table, f[table]]));
 
 /**
  * A customer with rows in every child table, each carrying the person's name, email or phone where
@@ -414,7 +426,7 @@ describe('anonymiseCustomer', () => {
   let leadId: string;
   let documentIds: string[];
   let storageKeys: string[];
-  let invoicesBefore: Record<string, string>;
+  let invoicesBefore: Record<string, string | undefined>;
 
   beforeAll(async () => {
     // A lead with the person's data, converted (its document copied, its notes linked) into the customer.
@@ -461,7 +473,7 @@ describe('anonymiseCustomer', () => {
       name: `${person.name} (duplicate)`,
       snapshot: { name: `${person.name} (duplicate)`, vatNumber: `GB${person.surname}`, creditorDays: 30 },
     });
-    await raiseInvoice(server.database.db, actor(), {
+    const issued = await raiseInvoice(server.database.db, actor(), {
       customerId: uuidOf(customerId),
       issueDate: '2026-02-01',
       lines: [{ description: 'Boiler service', quantityMilli: 1000, unitPriceMinor: 9000, taxRateBp: 2000 }],
@@ -470,7 +482,20 @@ describe('anonymiseCustomer', () => {
       customerId: uuidOf(customerId),
       lines: [{ description: 'Parts', quantityMilli: 2000, unitPriceMinor: 1500 }],
     });
-    invoicesBefore = await fingerprint(uuidOf(customerId)).then((f) => ({ invoices: f.invoices!, invoice_lines: f.invoice_lines! }));
+    // A payment and a credit note, both allocated to the issued invoice: the ledger anonymisation keeps.
+    const cash = (await gql(`{ paymentMethods { id name } }`)).paymentMethods[0].id;
+    const invoiceId = `${toGlobalId('Invoice', issued.id)}`;
+    await mutate(
+      'recordPayment',
+      { customerId, methodId: cash, amount: { amountMinor: 5_000 }, reference: 'BACS', allocations: [{ invoiceId, amountMinor: 4_000 }] },
+      'payment { id }',
+    );
+    await mutate(
+      'createCreditNote',
+      { invoiceId, reason: 'Goodwill', lines: [{ description: 'Goodwill', quantity: '1', unitPriceMinor: 1_000 }], allocateToInvoice: true },
+      'creditNote { id }',
+    );
+    invoicesBefore = await fingerprint(uuidOf(customerId)).then(ledgerOf);
     // The person is all over the organisation's rows before.
     const before = await traces(needles);
     expect(before).toEqual(
@@ -529,7 +554,7 @@ describe('anonymiseCustomer', () => {
     const download = await fetch(`${baseUrlOf(server)}/documents/${documentIds[0]}`, { headers: { authorization: `Bearer ${org.adminToken}` } });
     expect(download.status).toBe(404);
     const after = await fingerprint(uuidOf(customerId));
-    expect({ invoices: after.invoices, invoice_lines: after.invoice_lines }).toEqual(invoicesBefore);
+    expect(ledgerOf(after)).toEqual(invoicesBefore);
     // What is kept: the invoices, the assets and the pipeline; what is gone: documents, tokens, import logs.
     const counts = await childCounts(uuidOf(customerId));
     expect(counts).toMatchObject({
