@@ -23,6 +23,7 @@ import { pipelineArea } from './pipeline';
 import { portalArea } from './portal';
 import { searchArea } from './search';
 import { serviceRemindersArea } from './service-reminders';
+import { storedCardsArea } from './stored-cards';
 import { workAddressesArea } from './work-addresses';
 
 export const areas = [
@@ -37,6 +38,7 @@ export const areas = [
   invoicesArea,
   creditNotesArea,
   paymentsArea,
+  storedCardsArea,
   branchesArea,
   workAddressesArea,
   assetsArea,

@@ -37,6 +37,7 @@ export const sdlAreaOrder: readonly string[] = [
   'invoice',
   'credit-notes',
   'payments',
+  'stored-cards',
   'portal',
 ];
 
