@@ -2,7 +2,8 @@
 // or a security code). Areas that declare `refusesCardData` (src/graph/area.ts) have every mutation
 // wrapped here: before the resolver runs, every string in its arguments, at any depth (a line's
 // description, a payment's reference, a credit note's reason, an ID, an idempotency key), is looked
-// through for a card number, and every JSON key for a security code's name. One found is a user
+// through for a card number, as is every whole number (an amount typed in from the wrong box), and
+// every JSON key for a security code's name. One found is a user
 // error naming the field (INVALID), the number never repeated; nothing has run, so nothing is written
 // and nothing logged.
 import { getNamedType, GraphQLNonNull, GraphQLObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';

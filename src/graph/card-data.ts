@@ -84,7 +84,8 @@ const SECURITY_CODE_HINT = /c[vs][vcnd]|cav2|security|card/i;
 /**
  * A name followed by a value, as error messages and logs write one: `cvc: "123"` (GraphQL's own
  * messages), `"cvc":"123"` (JSON), `cvv=123`. Only a security code's value (a quoted string or a
- * bare word) is taken; other names' values are read on, so a code inside them is found too.
+ * bare word, holding a digit as a code does) is taken; other names' values are read on, so a code
+ * inside them is found too. (So "cvc: a card security code is never accepted" stays as it is.)
  */
 const NAME_BEFORE_VALUE = /(?<![A-Za-z0-9_])([A-Za-z][A-Za-z0-9_-]{1,40})(["']?)(\s*[:=]\s*)/g;
 const VALUE = /"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,;)}\]"']+/y;
@@ -98,7 +99,7 @@ function maskSecurityCodes(text: string): string {
     if (valueAt < at || !isSecurityCodeName(match[1]!)) continue;
     VALUE.lastIndex = valueAt;
     const value = VALUE.exec(text);
-    if (!value) continue;
+    if (!value || !/\d/.test(value[0])) continue;
     const quote = value[0][0] === '"' || value[0][0] === "'" ? value[0][0] : '';
     out += `${text.slice(at, valueAt)}${quote}${MASKED_SECURITY_CODE}${quote}`;
     at = valueAt + value[0].length;

@@ -1,5 +1,5 @@
-// Looking through a request's input for text that must not be there, wherever it sits: every string
-// and every object key of an argument's value, at any depth. The request guard (text-input-guard.ts)
+// Looking through a request's input for text that must not be there, wherever it sits: every string,
+// whole number and object key of an argument's value, at any depth. The request guard (text-input-guard.ts)
 // walks the raw variables with it, the money mutations' guard (card-data-guard.ts) their arguments.
 
 /** Where in an argument's value: object keys and list indexes, from the argument down. */
@@ -12,11 +12,12 @@ export type InputFinding = { path: InputPath; key: boolean };
 const MAX_DEPTH = 64;
 
 /**
- * The first string or object key in `value` that `test` accepts, depth first, or null. `test` is told
- * whether it is looking at a key.
+ * The first string, whole number (as its digits) or object key in `value` that `test` accepts, depth
+ * first, or null. `test` is told whether it is looking at a key.
  */
 export function findInInput(value: unknown, test: (text: string, key: boolean) => boolean, path: InputPath = []): InputFinding | null {
   if (typeof value === 'string') return test(value, false) ? { path, key: false } : null;
+  if (typeof value === 'number') return Number.isSafeInteger(value) && test(String(value), false) ? { path, key: false } : null;
   if (value === null || typeof value !== 'object' || path.length > MAX_DEPTH) return null;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {

@@ -37,7 +37,7 @@ const newCardSchema = z.object({
     .trim()
     .min(1, { message: 'must not be blank' })
     .max(TOKEN_MAX, { message: `must be at most ${TOKEN_MAX} characters` })
-    .regex(/^\S+$/, { message: "must be the provider's token, without spaces" }),
+    .regex(/^\S*$/, { message: "must be the provider's token, without spaces" }),
   last4: z.string().regex(/^[0-9]{4}$/, { message: 'must be exactly four digits (0–9)' }),
   expiryMonth: z.number().int().min(1, { message: 'must be a month from 1 to 12' }).max(12, { message: 'must be a month from 1 to 12' }),
   expiryYear: z
