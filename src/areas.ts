@@ -25,6 +25,7 @@ import { portalArea } from './portal';
 import { searchArea } from './search';
 import { serviceRemindersArea } from './service-reminders';
 import { statementsArea } from './statements';
+import { storedCardsArea } from './stored-cards';
 import { workAddressesArea } from './work-addresses';
 
 export const areas = [
@@ -41,6 +42,7 @@ export const areas = [
   paymentsArea,
   financeArea,
   statementsArea,
+  storedCardsArea,
   branchesArea,
   workAddressesArea,
   assetsArea,

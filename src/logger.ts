@@ -1,12 +1,14 @@
 // Structured JSON logs (pino). The server logs to stdout; command-line tools log to stderr so their
 // stdout stays clean for output (`--json`).
 //
-// Two guards on every line: errors are serialised without SQL parameters (src/db/errors.ts: the
+// Three guards on every line: errors are serialised without SQL parameters (src/db/errors.ts: the
 // SQLSTATE, constraint and a query fingerprint instead of Drizzle's "params: …" with names and
-// emails), and no line is longer than MAX_LOG_LINE_BYTES (long strings and arrays are cut, and a line
-// still too long is replaced by a short one that says so).
+// emails), no line carries a payment card number or a card security code's value (masked as the line
+// is written, src/graph/card-data.ts), and no line is longer than MAX_LOG_LINE_BYTES (long strings
+// and arrays are cut, and a line still too long is replaced by a short one that says so).
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { databaseFailureOf, describeDatabaseFailure, isFailedQuery } from './db/errors';
+import { maskCardDataInJson } from './graph/card-data';
 
 export const MAX_LOG_LINE_BYTES = 16 * 1024;
 const MAX_STRING = 2048;
@@ -104,14 +106,35 @@ export function capLogLine(line: string): string {
 
 export const safeSerializers = { err: serializeError, error: serializeError };
 
-/** A child of `log` whose errors are serialised safely: for loggers made elsewhere (tests, embedders). */
+/** What every line goes through before it is written: card data masked, then the length capped. */
+function safeLogLine(line: string): string {
+  return capLogLine(maskCardDataInJson(line));
+}
+
+type StreamWriteHook = (line: string) => string;
+
+/**
+ * A child of `log` whose errors are serialised safely and whose lines have card data masked: for
+ * loggers made elsewhere (tests, embedders), whose own options cannot be changed. Its children (a
+ * request's logger) write through it too.
+ */
 export function withSafeErrors(log: Logger): Logger {
-  return log.child({}, { serializers: safeSerializers });
+  const child = log.child({}, { serializers: safeSerializers });
+  // pino takes a stream-write hook only at the root; its exported symbols are the documented way to
+  // extend an instance (as src/observability/request-scope.ts sets a child's mixin).
+  const slot = child as unknown as Record<symbol, { streamWrite?: StreamWriteHook } | undefined>;
+  const hooks = slot[pino.symbols.hooksSym] ?? {};
+  const parent = hooks.streamWrite;
+  slot[pino.symbols.hooksSym] = {
+    ...hooks,
+    streamWrite: parent ? (line) => parent(maskCardDataInJson(line)) : maskCardDataInJson,
+  };
+  return child;
 }
 
 export function createLogger(level: string, destination: 1 | 2 | DestinationStream = 1): Logger {
   return pino(
-    { level, base: { service: 'customer-records-api' }, serializers: safeSerializers, hooks: { streamWrite: capLogLine } },
+    { level, base: { service: 'customer-records-api' }, serializers: safeSerializers, hooks: { streamWrite: safeLogLine } },
     typeof destination === 'number' ? pino.destination(destination) : destination,
   );
 }

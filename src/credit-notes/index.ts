@@ -9,6 +9,8 @@ export const creditNotesArea = defineArea({
   name: 'credit-notes',
   resolvers: [creditNotesResolvers],
   rules: creditNotesRules,
+  // Money: no mutation here accepts a card number or a security code anywhere in its input.
+  refusesCardData: true,
   nodes: { CreditNote: { table: creditNotes } },
   // The ledger: credit notes move with a merge, refuse the customer's deletion (kept like invoices),
   // and anonymisation leaves them as they were.

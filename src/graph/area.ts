@@ -61,6 +61,12 @@ export type Area = {
   tokens?: readonly TokenKind[];
   /** Who sees which records: exactly one area (access) supplies the policy. */
   visibility?: VisibilityPolicy;
+  /**
+   * Payment card data never enters the area (PCI DSS): every mutation it defines refuses, before it
+   * runs, input holding a card number or a card security code, with a user error naming the field
+   * (src/graph/card-data-guard.ts). The money areas say so.
+   */
+  refusesCardData?: boolean;
 };
 
 /** The areas' contributions, gathered and checked once: no node type or route owned twice. */
@@ -73,6 +79,8 @@ export type Composition = {
   plugins: ApolloServerPlugin<Context>[];
   visibility: VisibilityPolicy;
   tokens: TokenKind[];
+  /** The mutations that refuse card data: every mutation of the areas that declare `refusesCardData`. */
+  refusingCardData: ReadonlySet<string>;
 };
 
 export function compose(areas: readonly Area[]): Composition {
@@ -98,6 +106,12 @@ export function compose(areas: readonly Area[]): Composition {
     children: areas.flatMap((a) => a.children ?? []),
     plugins: areas.flatMap((a) => a.plugins ?? []),
     tokens: areas.flatMap((a) => a.tokens ?? []),
+    refusingCardData: new Set(
+      areas
+        .filter((a) => a.refusesCardData)
+        .flatMap((a) => a.resolvers ?? [])
+        .flatMap((r) => Object.keys((r as { Mutation?: object }).Mutation ?? {})),
+    ),
   };
 }
 

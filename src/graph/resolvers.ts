@@ -1,4 +1,4 @@
-// Resolvers for the shared machinery: scalars, `node`/`nodes`, Money.
+// Resolvers for the shared machinery: scalars, `node`/`nodes`, Money, UserError.
 import { GraphQLScalarType } from 'graphql';
 import {
   CountryCodeResolver,
@@ -13,6 +13,7 @@ import {
 } from 'graphql-scalars';
 import type { Resolvers } from '../generated/graphql';
 import type { NodeSource } from './area';
+import { maskCardData } from './card-data';
 import { viewerOf, type Context } from './context';
 import { badUserInput } from './errors';
 import { parseGlobalId, type NodeType } from './ids';
@@ -73,6 +74,10 @@ export function graphResolvers(nodes: ReadonlyMap<NodeType, NodeSource>): Resolv
     },
     Money: {
       formatted: (money) => formatMoney(money),
+    },
+    // Messages may quote what the caller sent (an ID that is not one): never a card number.
+    UserError: {
+      message: (error) => maskCardData(error.message),
     },
   };
 }

@@ -4,6 +4,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import { authorise } from '../auth/permissions';
 import type { Composition } from './area';
+import { checkCardDataGuard, guardCardData } from './card-data-guard';
 import { graphResolvers } from './resolvers';
 import { loadSdlInOrder } from './sdl-files';
 
@@ -15,7 +16,10 @@ export function loadTypeDefs(): string[] {
 export function buildSchema(composition: Composition, options: { shield?: boolean } = {}): GraphQLSchema {
   const schema = makeExecutableSchema({
     typeDefs: loadTypeDefs(),
-    resolvers: [graphResolvers(composition.nodes), ...composition.resolvers] as never,
+    // The money areas' mutations refuse card data before they run (inside the rule tree, so a caller
+    // who may not run them is refused as usual).
+    resolvers: [graphResolvers(composition.nodes), ...guardCardData(composition.resolvers, composition.refusingCardData)] as never,
   });
+  checkCardDataGuard(schema, composition.refusingCardData);
   return options.shield === false ? schema : authorise(schema, composition.rules);
 }

@@ -39,6 +39,7 @@ export const sdlAreaOrder: readonly string[] = [
   'payments',
   'finance',
   'statements',
+  'stored-cards',
   'portal',
 ];
 

@@ -16,6 +16,7 @@ import { databaseFailureOf, isClientDataError } from '../db/errors';
 import { formatDatabaseUnavailable } from '../db/faults';
 import { currentStatementCount, withStatementCounter } from '../db/statement-count';
 import type { AreaServices, Composition } from '../graph/area';
+import { maskCardData, maskCardDataIn } from '../graph/card-data';
 import { createContext, type Context } from '../graph/context';
 import { buildSchema } from '../graph/schema';
 import { textInputGuardPlugin } from '../graph/text-input-guard';
@@ -46,9 +47,16 @@ export type App = {
  * In production, errors that are not ours to explain (bugs) leave the server as a bare message; in
  * development with the SQLSTATE, constraint, query fingerprint and stack, but never the SQL's
  * parameters (src/db/errors.ts). A value the database refused as data (SQLSTATE class 22) got past
- * validation: it is the client's to fix, so BAD_USER_INPUT.
+ * validation: it is the client's to fix, so BAD_USER_INPUT. Last, whatever the error, card data is
+ * masked: no message leaves with a card number or a security code's value (GraphQL's own messages
+ * quote what the client sent, e.g. a variable's whole value when one field of it is wrong).
  */
 function formatError(config: Config, log: Logger) {
+  const explain = explainError(config, log);
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => maskCardDataIn(explain(formatted, error));
+}
+
+function explainError(config: Config, log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const stopped = formatStoppedError(formatted, error, config);
     if (stopped) return stopped;
@@ -254,7 +262,8 @@ export async function createHttpApp(
     if (res.headersSent) return next(err);
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) log.error({ err }, 'unhandled error');
-    const message = status === 500 ? 'Internal server error' : `Bad request: ${err.message}`;
+    // JSON.parse's message quotes the body around the fault.
+    const message = status === 500 ? 'Internal server error' : `Bad request: ${maskCardData(err.message)}`;
     res.status(status).json({ errors: [new GraphQLError(message, { extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } })] });
   });
 

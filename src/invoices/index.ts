@@ -10,6 +10,8 @@ export const invoicesArea = defineArea({
   name: 'invoices',
   resolvers: [invoiceResolvers],
   rules: invoicesRules,
+  // Money: no mutation here accepts a card number or a security code anywhere in its input.
+  refusesCardData: true,
   nodes: {
     Invoice: { table: invoices, portal: (viewer) => viewer.permissions.has('VIEW_INVOICES') },
   },

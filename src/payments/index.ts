@@ -11,6 +11,8 @@ export const paymentsArea = defineArea({
   name: 'payments',
   resolvers: [paymentsResolvers],
   rules: paymentsRules,
+  // Money: no mutation here accepts a card number or a security code anywhere in its input.
+  refusesCardData: true,
   nodes: {
     PaymentMethod: { table: paymentMethods },
     Payment: { table: payments },

@@ -109,7 +109,7 @@ const ledgerOf = (f: Record<string, string>) =>
  * A customer with rows in every child table, each carrying the person's name, email or phone where
  * the field takes free text: contacts, address, branch, work address (occupier), asset, opportunity,
  * quote with its sales order, job, estimate, note, task, communication, expiry, document, access
- * grant, portal token, import job, service reminder. `customerId` is an existing customer to fill, or a new one.
+ * grant, portal token, import job, service reminder, stored card. `customerId` is an existing customer to fill, or a new one.
  */
 async function populate(person: Person, customerId?: string): Promise<{ customerId: string; documentIds: string[] }> {
   if (!customerId) {
@@ -151,6 +151,20 @@ async function populate(person: Person, customerId?: string): Promise<{ customer
     'createServiceReminder',
     { workAddressId: work.workAddress.id, assetId: asset.asset.id, typeId: serviceTypeId, dueDate: '2099-01-01', notes: `${person.firstName} keeps a key` },
     'serviceReminder { id }',
+  );
+  await mutate(
+    'addStoredCard',
+    {
+      customerId,
+      provider: 'stripe',
+      providerToken: `pm_${person.surname}_${randomUUID().slice(0, 8)}`,
+      brand: 'VISA',
+      last4: '4242',
+      expiryMonth: 12,
+      expiryYear: new Date().getUTCFullYear() + 3,
+      label: `${person.firstName} ${person.surname}'s card`,
+    },
+    'storedCard { id }',
   );
   await mutate('createOpportunity', { recordId: customerId, name: 'Boiler upgrade' }, 'opportunity { id }');
   const quote = await mutate(
