@@ -97,7 +97,7 @@ const actor = () => systemActor(org.organisationId, 'test');
  * A customer with rows in every child table, each carrying the person's name, email or phone where
  * the field takes free text: contacts, address, branch, work address (occupier), asset, opportunity,
  * quote with its sales order, job, estimate, note, task, communication, expiry, document, access
- * grant, portal token, import job, service reminder. `customerId` is an existing customer to fill, or a new one.
+ * grant, portal token, import job, service reminder, invoice address. `customerId` is an existing customer to fill, or a new one.
  */
 async function populate(person: Person, customerId?: string): Promise<{ customerId: string; documentIds: string[] }> {
   if (!customerId) {
@@ -139,6 +139,11 @@ async function populate(person: Person, customerId?: string): Promise<{ customer
     'createServiceReminder',
     { workAddressId: work.workAddress.id, assetId: asset.asset.id, typeId: serviceTypeId, dueDate: '2099-01-01', notes: `${person.firstName} keeps a key` },
     'serviceReminder { id }',
+  );
+  await mutate(
+    'createInvoiceAddress',
+    { customerId, name: `${person.surname} Insurance`, line1: `5 ${person.surname} Street`, email: person.email, reference: `Claim of ${person.firstName}` },
+    'invoiceAddress { id }',
   );
   await mutate('createOpportunity', { recordId: customerId, name: 'Boiler upgrade' }, 'opportunity { id }');
   const quote = await mutate(
@@ -482,6 +487,7 @@ describe('anonymiseCustomer', () => {
           'addresses',
           'branches',
           'work_addresses',
+          'invoice_addresses',
           'notes',
           'tasks',
           'communications',

@@ -424,6 +424,22 @@ describe('with the customer record', () => {
     expect(errorCodes(refused.userErrors)).toEqual(['input.id:INVALID_STATE']);
   });
 
+  it('go with their customer when it is deleted, with the drafts addressed to them', async () => {
+    const doomed = await createCustomer('Doomed Ltd');
+    const address = await mutate('createInvoiceAddress', { customerId: doomed, name: 'Doomed Insurer', line1: '1 End St' }, 'invoiceAddress { id }');
+    const draft = await createInvoice({ customerId: doomed, invoiceAddressId: address.invoiceAddress.id });
+    const version = (await gql(`query($id: ID!) { customer(id: $id) { version } }`, { id: doomed })).customer.version;
+    const res = await mutate('deleteCustomer', { id: doomed, expectedVersion: version }, 'deletedRecords { recordType count }');
+    expect(res.deletedRecords).toEqual(
+      expect.arrayContaining([
+        { recordType: 'InvoiceAddress', count: 1 },
+        { recordType: 'Invoice', count: 1 },
+      ]),
+    );
+    const gone = await gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [address.invoiceAddress.id, draft.id] });
+    expect(gone.nodes).toEqual([null, null]);
+  });
+
   it('stay with their customer, unlinked, when the landlord they were made for is deleted', async () => {
     const tenant = await createCustomer('Staying Tenant');
     const landlord = await createCustomer('Leaving Landlord');
