@@ -451,3 +451,22 @@ describe('with the customer record', () => {
     expect(read).toEqual({ name: 'Leaving Landlord', landlord: null, version: 2 });
   });
 });
+
+it("reads a page of customers' invoice addresses and invoices with their lines in the same number of statements for 2 customers as for 6", async () => {
+  const ids: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const customerId = await createCustomer(`Batch ${i}`);
+    const address = await mutate('createInvoiceAddress', { customerId, name: `Insurer ${i}`, line1: `${i} Batch St` }, 'invoiceAddress { id }');
+    await createInvoice({ customerId, invoiceAddressId: address.invoiceAddress.id });
+    await createInvoice({ customerId });
+    ids.push(customerId);
+  }
+  const query = `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Customer {
+    invoiceAddresses(first: 5) { nodes { addressedTo customer { name } } }
+    invoices(first: 5) { nodes { addressedTo invoiceAddress { name } } } } } }`;
+  const few = await server.graphql(query, { ids: ids.slice(0, 2) }, org.adminToken);
+  const many = await server.graphql(query, { ids }, org.adminToken);
+  expect(many.errors).toBeUndefined();
+  expect(many.data!.nodes[5].invoices.nodes.map((i: { addressedTo: string[] }) => i.addressedTo[0]).sort()).toEqual(['Batch 5', 'Insurer 5']);
+  expect(many.statements).toBe(few.statements);
+});
