@@ -16,6 +16,7 @@ import { documentsArea } from './documents';
 import { financeArea } from './finance';
 import { compose } from './graph/area';
 import { importExportArea } from './import-export';
+import { invoiceAddressesArea } from './invoice-addresses';
 import { invoicesArea } from './invoices';
 import { leadsArea } from './leads';
 import { organisationsArea } from './organisations';
@@ -38,6 +39,7 @@ export const areas = [
   accessArea,
   portalArea,
   invoicesArea,
+  invoiceAddressesArea,
   creditNotesArea,
   paymentsArea,
   financeArea,

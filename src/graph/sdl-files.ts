@@ -35,6 +35,7 @@ export const sdlAreaOrder: readonly string[] = [
   'pipeline',
   'conversions',
   'invoice',
+  'invoice-address',
   'credit-notes',
   'payments',
   'finance',

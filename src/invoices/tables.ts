@@ -13,6 +13,7 @@ import type { PgColumn } from 'drizzle-orm/pg-core';
 import { contacts } from '../contacts/tables';
 import { customers } from '../customers/tables';
 import { id, organisationId, timestamps, version } from '../db/columns';
+import { invoiceAddresses } from '../invoice-addresses/tables';
 import { jobs } from '../pipeline/tables';
 
 export const invoiceStatusEnum = pgEnum('invoice_status', ['DRAFT', 'ISSUED', 'PART_PAID', 'PAID', 'VOID']);
@@ -60,6 +61,12 @@ export const invoices = pgTable(
       .references(() => customers.id, { onDelete: 'restrict' }),
     /** The customer's contact it is for (statements group by it); null for the customer as a whole. */
     contactId: uuid('contact_id').references(() => contacts.id, { onDelete: 'set null' }),
+    /**
+     * The alternative recipient it is addressed to (docs/domain.md#invoice-addresses); null: the
+     * customer itself. No action on delete: an address an invoice uses is not deleted under it (checked at
+     * the end of the statement, so an organisation's cascade can take both).
+     */
+    invoiceAddressId: uuid('invoice_address_id').references(() => invoiceAddresses.id, { onDelete: 'no action' }),
     /** Sequential per organisation, without gaps; null while a draft. */
     number: integer('number'),
     status: invoiceStatusEnum('status').notNull().default('DRAFT'),
@@ -82,6 +89,7 @@ export const invoices = pgTable(
   (t) => [
     uniqueIndex('invoices_number_key').on(t.organisationId, t.number),
     index('invoices_customer_idx').on(t.customerId, t.createdAt, t.id),
+    index('invoices_invoice_address_idx').on(t.invoiceAddressId),
     check('invoices_issued_have_numbers', sql`${t.status} = 'DRAFT' or (${t.number} is not null and ${t.issueDate} is not null)`),
     check('invoices_allocated_within_total', sql`${t.paidMinor} >= 0 and ${t.creditedMinor} >= 0 and ${t.paidMinor} + ${t.creditedMinor} <= ${t.totalMinor}`),
     check(

@@ -18,6 +18,7 @@ import { uuidArray } from '../graph/connection';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { TEXT_MAX, optionalText, requiredText } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
+import { invoiceAddressForInvoice, invoiceAddressForNewInvoice } from '../invoice-addresses/service';
 import { jobs } from '../pipeline/tables';
 import { LINES_MAX, pricedLineValues, pricedLinesInput, type PricedLine } from './lines';
 import { addDays, payerById, payerOf, today } from './payer';
@@ -142,6 +143,7 @@ export async function createInvoice(db: Db, actor: Actor, input: CreateInvoiceIn
           organisationId: actor.organisationId,
           customerId: payer.id,
           contactId: await contactOf(tx, actor, payer.id, input.contactId),
+          invoiceAddressId: await invoiceAddressForNewInvoice(tx, actor, payer.id, input),
           currency: payer.currency,
           notes: fields.notes ?? null,
         })
@@ -182,6 +184,9 @@ export async function updateInvoice(db: Db, actor: Actor, id: string, input: Upd
     const invoice = await writeUpdate(tx, invoices, id, {
       ...(input.notes !== undefined ? { notes: fields.notes ?? null } : {}),
       ...(input.contactId !== undefined ? { contactId: await contactOf(tx, actor, before.customerId, input.contactId) } : {}),
+      ...(input.invoiceAddressId !== undefined
+        ? { invoiceAddressId: await invoiceAddressForInvoice(tx, actor, before.customerId, input.invoiceAddressId) }
+        : {}),
     });
     await recordAudit(tx, actor, {
       action: 'invoice.update',

@@ -17,7 +17,8 @@ export const organisationsRules: AreaRules = {
   types: {
     // Reached only through root fields that already required a token.
     Viewer: allow,
-    Organisation: allow,
+    // A map, so that other areas can add fields with rules of their own (invoice-addresses' format).
+    Organisation: { '*': allow },
     // People: every path to them is for users only (`node` serves a portal token only its customer,
     // contacts, addresses and its own token), so their fields need no rule of their own.
     User: { '*': allow, apiTokens: isUser },

@@ -16,6 +16,7 @@ import type { AreaServices } from '../graph/area';
 import type { Context } from '../graph/context';
 import { parseGlobalId, toGlobalId } from '../graph/ids';
 import { refuse } from '../http/refusal';
+import { addressedTo } from '../invoice-addresses/addressed-to';
 import { today } from '../invoices/payer';
 import { invoiceReference } from '../invoices/service';
 import { invoiceLines } from '../invoices/tables';
@@ -93,6 +94,7 @@ export function statementsRouter({ authentication }: AreaServices): express.Requ
       const bytes = await renderInvoice(invoice, lines, {
         ...parties,
         contact: contact ? [contact.firstName, contact.surname].filter(Boolean).join(' ') : null,
+        addressedTo: await addressedTo(ctx, invoice),
       });
       sendPdf(res, `${invoiceReference(invoice) ?? 'draft-invoice'}.pdf`, bytes);
     } catch (error) {

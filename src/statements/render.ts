@@ -82,11 +82,21 @@ function lineRows(lines: readonly PricedLine[], currency: string, locale: string
 
 const sum = (lines: readonly PricedLine[], pick: (l: PricedLine) => number) => lines.reduce((total, l) => total + pick(l), 0);
 
-export function renderInvoice(invoice: InvoiceRow, lines: readonly InvoiceLineRow[], parties: Parties & { contact: string | null }): Promise<Buffer> {
+/**
+ * `addressedTo`: who and where the invoice is addressed to, a line each (src/invoice-addresses/addressed-to.ts),
+ * printed under "To:".
+ */
+export function renderInvoice(
+  invoice: InvoiceRow,
+  lines: readonly InvoiceLineRow[],
+  parties: Parties & { contact: string | null; addressedTo: readonly string[] },
+): Promise<Buffer> {
   const m = (minor: number) => money(minor, invoice.currency, parties.locale);
+  const [first = parties.customer, ...rest] = parties.addressedTo;
   const pdf = new PdfWriter(`Invoice ${invoiceReference(invoice) ?? '(draft)'}`).lines([
     parties.organisation,
-    `To: ${parties.customer}${parties.contact ? `, for ${parties.contact}` : ''}`,
+    `To: ${first}${parties.contact ? `, for ${parties.contact}` : ''}`,
+    ...rest,
     invoice.issueDate ? `Issued ${invoice.issueDate}, due ${invoice.dueDate}` : 'Draft: not issued',
     invoice.status === 'VOID' ? `VOID: ${invoice.voidReason}` : null,
     invoice.notes,

@@ -13,6 +13,11 @@ export const organisations = pgTable('organisations', {
   currency: char('currency', { length: 3 }).notNull().default('GBP'),
   /** BCP 47 locale used to format money and dates for people. */
   locale: text('locale').notNull().default('en-GB'),
+  /**
+   * How invoices to an invoice address are addressed: a template with tags (src/invoice-addresses/format.ts);
+   * null for the default.
+   */
+  invoiceAddressFormat: text('invoice_address_format'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 

@@ -109,7 +109,7 @@ const ledgerOf = (f: Record<string, string>) =>
  * A customer with rows in every child table, each carrying the person's name, email or phone where
  * the field takes free text: contacts, address, branch, work address (occupier), asset, opportunity,
  * quote with its sales order, job, estimate, note, task, communication, expiry, document, access
- * grant, portal token, import job, service reminder, stored card. `customerId` is an existing customer to fill, or a new one.
+ * grant, portal token, import job, service reminder, stored card, invoice address. `customerId` is an existing customer to fill, or a new one.
  */
 async function populate(person: Person, customerId?: string): Promise<{ customerId: string; documentIds: string[] }> {
   if (!customerId) {
@@ -165,6 +165,11 @@ async function populate(person: Person, customerId?: string): Promise<{ customer
       label: `${person.firstName} ${person.surname}'s card`,
     },
     'storedCard { id }',
+  );
+  await mutate(
+    'createInvoiceAddress',
+    { customerId, name: `${person.surname} Insurance`, line1: `5 ${person.surname} Street`, email: person.email, reference: `Claim of ${person.firstName}` },
+    'invoiceAddress { id }',
   );
   await mutate('createOpportunity', { recordId: customerId, name: 'Boiler upgrade' }, 'opportunity { id }');
   const quote = await mutate(
@@ -521,6 +526,7 @@ describe('anonymiseCustomer', () => {
           'addresses',
           'branches',
           'work_addresses',
+          'invoice_addresses',
           'notes',
           'tasks',
           'communications',
