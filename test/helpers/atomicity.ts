@@ -200,3 +200,30 @@ export async function expectAtomic(server: TestServer, attempt: MutationAttempt,
   expect(retry.data?.[attempt.field]?.userErrors).toEqual([]);
   return { failure, retry, before, afterRetry: await tableChecksums(db) };
 }
+
+/** One workflow's atomicity cases: how to build what it needs, where to fail it, which tables it writes. */
+export type AtomicityCase = {
+  workflow: string;
+  /** Builds the records the mutation needs (committed before the fingerprint) and returns the request. */
+  arrange(): Promise<MutationAttempt>;
+  /** Where to fail it, by description; its last write first. */
+  failAt: Record<string, Injection>;
+  /** Tables a successful run changes: the retry must change them, which shows those writes came before the failure point and were undone. */
+  writes: string[];
+};
+
+/**
+ * A test per workflow and failure point: `expectAtomic`, then the tables the successful retry changed
+ * must include the workflow's writes and the table the failure was injected on. `server` is read when
+ * the tests run (it is started in beforeAll), and must run with NODE_ENV=production.
+ */
+export function describeAtomicity(cases: AtomicityCase[], server: () => TestServer): void {
+  describe.each(cases)('$workflow', ({ arrange, failAt, writes }) => {
+    it.each(Object.entries(failAt))('failing at %s leaves every table as it was, and the same call then succeeds', async (_where, injection) => {
+      const request = await arrange();
+      const { before, afterRetry } = await expectAtomic(server(), request, injection);
+      const changed = changedTables(before, afterRetry).map((t) => t.table);
+      expect(changed).toEqual(expect.arrayContaining([...writes, injection.table]));
+    });
+  });
+}
