@@ -100,13 +100,13 @@ function describeAction(a: Action): string {
     case 'creditInvoice':
       return `createCreditNote(against ${pickText(a.invoice, 'invoice', 'issued invoice')} ${a.lines ? linesText(a.lines) : "with the invoice's lines"}${a.allocateToInvoice ? ', allocateToInvoice' : ''})`;
     case 'allocateCreditNote':
-      return `allocateCreditNote(${pickText(a.creditNote, 'credit note', 'credit note with credit left')}${targetsText(a.to)})`;
+      return `allocateCreditNote(${pickText(a.creditNote, 'credit note', 'credit note with credit left and an invoice to credit')}${targetsText(a.to)})`;
     case 'voidCreditNote':
       return `voidCreditNote(${pickText(a.creditNote, 'credit note', 'unallocated credit note')})`;
     case 'recordPayment':
       return `recordPayment(${a.customer.fit ? `customer with open invoices #${a.customer.n}` : CUSTOMERS[a.customer.n % CUSTOMERS.length]!.label} ${a.amount === 'sum' ? 'the allocations’ sum' : a.amount === 'more' ? 'the allocations’ sum + 50.00' : money(a.amount)} ${a.currency === 'own' ? "in the customer's currency" : a.currency}${targetsText(a.to)})`;
     case 'allocatePayment':
-      return `allocatePayment(${pickText(a.payment, 'payment', 'payment with money left')}${targetsText(a.to)})`;
+      return `allocatePayment(${pickText(a.payment, 'payment', 'payment with money left and an invoice to pay')}${targetsText(a.to)})`;
     case 'undoAllocation':
       return `undoAllocation(${pickText(a.allocation, 'allocation', 'standing allocation')})`;
     case 'reversePayment':
@@ -126,7 +126,8 @@ const line = fc.record({
 });
 const lines = fc.array(line, { minLength: 1, maxLength: 3 });
 const amount: fc.Arbitrary<AmountSpec> = fc.oneof(
-  { arbitrary: fc.constantFrom<AmountSpec>('outstanding', 'half', 'rest'), weight: 4 },
+  { arbitrary: fc.constant<AmountSpec>('rest'), weight: 3 },
+  { arbitrary: fc.constantFrom<AmountSpec>('outstanding', 'half'), weight: 2 },
   { arbitrary: fc.constantFrom<AmountSpec>('one', 'over', 500, 5_000), weight: 2 },
 );
 const targets = (minLength: number) => fc.array(fc.record({ invoice: pick(6), amount }), { minLength, maxLength: 2 });
@@ -137,7 +138,7 @@ const readable = (a: Action): Action => Object.assign(a, { [fc.toStringMethod]: 
 
 const actionArbitrary: fc.Arbitrary<Action> = fc
   .oneof(
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('createInvoice' as const), customer, lines: invoiceLines, issue: often(3) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('createInvoice' as const), customer, lines: invoiceLines, issue: often(3) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('updateInvoice' as const), invoice: pick(), lines }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('issueInvoice' as const), invoice: pick() }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('voidInvoice' as const), invoice: pick() }) },
@@ -175,16 +176,16 @@ const actionArbitrary: fc.Arbitrary<Action> = fc
   .map((a) => readable(a as Action));
 
 /**
- * A run's actions: one to four invoices issued to begin with (so that most actions have something to
- * act on), then up to sixteen drawn from all of them.
+ * A run's actions: one to three invoices issued to begin with (so that most actions have something to
+ * act on), then up to fourteen drawn from all of them.
  */
 const scenario = fc
   .tuple(
     fc.array(fc.record({ kind: fc.constant('createInvoice' as const), customer, lines, issue: fc.constant(true) }).map(readable), {
       minLength: 1,
-      maxLength: 4,
+      maxLength: 3,
     }),
-    fc.array(actionArbitrary, { minLength: 1, maxLength: 16, size: 'max' }),
+    fc.array(actionArbitrary, { minLength: 1, maxLength: 14, size: 'max' }),
   )
   .map(([opening, rest]) => [...opening, ...rest]);
 
@@ -272,7 +273,8 @@ type SourceRowView = {
   currency: string;
   amount: number;
   allocated: number;
-  lines_total: number;
+  /** A credit note's lines' sum (payments have no lines). */
+  lines_total?: number;
   standing: number;
 };
 type AllocationRowView = {
@@ -307,11 +309,11 @@ async function ledgerTables(organisationId: string) {
   const payments = numeric(
     await selectRows<SourceRowView>(
       db,
-      sql`select p.id, p.status::text as status, p.customer_id, p.currency, p.amount_minor as amount, p.allocated_minor as allocated, p.amount_minor as lines_total,
+      sql`select p.id, p.status::text as status, p.customer_id, p.currency, p.amount_minor as amount, p.allocated_minor as allocated,
             ${standing('a.payment_id = p.id')} as standing
           from payments p where p.organisation_id = ${organisationId}`,
     ),
-    ['amount', 'allocated', 'lines_total', 'standing'],
+    ['amount', 'allocated', 'standing'],
   );
   const creditNotes = numeric(
     await selectRows<SourceRowView & { number: number; invoice_id: string | null }>(
@@ -412,10 +414,12 @@ function checkTables(ledger: Ledger, name: (uuid: string) => string) {
     }
   }
   for (const a of ledger.allocations) {
-    expect({ allocation: name(a.id), customer: a.invoice_customer, currency: a.invoice_currency }).toEqual({
+    const onIssuedInvoice = !a.standing || (a.invoice_status !== 'DRAFT' && a.invoice_status !== 'VOID');
+    expect({ allocation: name(a.id), customer: a.invoice_customer, currency: a.invoice_currency, onIssuedInvoice }).toEqual({
       allocation: name(a.id),
       customer: a.source_customer,
       currency: a.source_currency,
+      onIssuedInvoice: true,
     });
   }
   // Credit notes standing against an invoice never come to more than its total.
@@ -432,6 +436,7 @@ function checkTables(ledger: Ledger, name: (uuid: string) => string) {
   expect({ invoiceNumbers }).toEqual({ invoiceNumbers: invoiceNumbers.map((_, i) => i + 1) });
   const creditNoteNumbers = numbers(ledger.creditNotes);
   expect({ creditNoteNumbers }).toEqual({ creditNoteNumbers: creditNoteNumbers.map((_, i) => i + 1) });
+  // The balance from the tables (Customer.balance, when the API has it, should equal outstanding − accountCredit).
   for (const [key, f] of balances(ledger)) {
     const [customerId, currency] = key.split(' ') as [string, string];
     const what = `balance of ${name(customerId)} in ${currency}`;
@@ -445,7 +450,7 @@ function checkViewAgainstTables(view: View, ledger: Ledger, name: (uuid: string)
   expect([...view.invoices.keys()].map(uuid).sort()).toEqual([...invoices.keys()].sort());
   for (const v of view.invoices.values()) {
     const r = invoices.get(uuid(v.id))!;
-    // A void invoice owes nothing; a draft owes its total once issued, and shows it.
+    // The API shows a void invoice owing nothing; a draft shows its total as outstanding.
     const api = { number: v.number, status: v.status, customer: uuid(v.customerId), currency: v.currency, total: v.total, paid: v.paid, credited: v.credited };
     const tables = { number: r.number, status: r.status, customer: r.customer_id, currency: r.currency, total: r.total, paid: r.paid, credited: r.credited };
     expect({ invoice: name(r.id), ...api, outstanding: v.outstanding }).toEqual({
@@ -632,12 +637,12 @@ async function perform(run: Run, action: Action): Promise<Outcome> {
   /** Resolves allocation targets for a source of `customerId` in `currency` with `unallocated` left; the refusals the rules require. */
   const resolveTargets = (to: Target[], customerId: string, currency: string, unallocated: number | null) => {
     const own = liveInvoices.filter((i) => i.customerId === customerId && isOpen(i));
-    // A fit pick takes an open invoice of the customer not picked yet, and is left out when there is none: the same invoice twice is
-    // refused, which unfit picks try now and then.
+    // A fit pick takes an open invoice of the customer not picked yet, and is left out when there is none; unfit picks try
+    // the refusals now and then (another customer's invoice, a draft, the same invoice twice).
     const chosen: Array<{ t: Target; invoice: InvoiceView | { id: string; deleted: true } | undefined }> = [];
     for (const t of to) {
       const fresh = own.filter((i) => !chosen.some((c) => c.invoice === i));
-      if (t.invoice.fit && own.length > 0 && fresh.length === 0) continue;
+      if (t.invoice.fit && fresh.length === 0) continue;
       chosen.push({ t, invoice: choose<InvoiceView | { id: string; deleted: true }>(invoices, fresh, t.invoice) });
     }
     const mustRefuse: string[] = [];
@@ -778,7 +783,10 @@ async function perform(run: Run, action: Action): Promise<Outcome> {
       const sources = list.map((id) => views.get(id)!);
       const source = choose(
         sources,
-        sources.filter((s) => s.status === live && s.unallocated > 0),
+        // Fit: money left, and an invoice of its customer and currency to put it against.
+        sources.filter(
+          (s) => s.status === live && s.unallocated > 0 && liveInvoices.some((i) => i.customerId === s.customerId && i.currency === s.currency && isOpen(i)),
+        ),
         isNote ? action.creditNote : action.payment,
       );
       if (!source) return { skipped: `${action.kind}: no ${isNote ? 'credit note' : 'payment'} yet` };
@@ -973,20 +981,21 @@ async function runStep(run: Run, action: Action): Promise<void> {
   checkViewAgainstTables(run.view, ledger, run.name);
 }
 
-it('the ledger holds its invariants after every step of random sequences of money actions', async () => {
-  const numRuns = Number(process.env.LEDGER_PROPERTY_RUNS ?? 20);
-  const seed = process.env.LEDGER_PROPERTY_SEED ? Number(process.env.LEDGER_PROPERTY_SEED) : undefined;
-  await fc.assert(fc.asyncProperty(scenario, runActions), {
-    numRuns,
-    seed,
-    // Shrinking replays runs; stop after a while and report the smallest failure found by then.
-    interruptAfterTimeLimit: 240_000,
-    markInterruptAsFailure: true,
-  });
-  // The runs walked both paths of most kinds of action, not only refusals (a loose bar: the seed is random).
-  if (process.env.LEDGER_PROPERTY_VERBOSE) console.log(JSON.stringify({ ...tally, kinds: Object.fromEntries(tally.kinds) }));
-  expect(tally.accepted).toBeGreaterThan(numRuns * 3);
-  expect(tally.refused).toBeGreaterThan(numRuns);
-  const acceptedKinds = [...tally.kinds.keys()].filter((k) => !k.startsWith('refused '));
-  expect(acceptedKinds.length).toBeGreaterThanOrEqual(8);
-}, 300_000);
+const numRuns = Number(process.env.LEDGER_PROPERTY_RUNS ?? 15);
+/** Time for the runs and, on a failure, its shrinking (which replays runs): then the smallest failure found by then is reported. */
+const budgetMs = Math.max(240_000, numRuns * 8_000);
+
+it(
+  'the ledger holds its invariants after every step of random sequences of money actions',
+  async () => {
+    const seed = process.env.LEDGER_PROPERTY_SEED ? Number(process.env.LEDGER_PROPERTY_SEED) : undefined;
+    await fc.assert(fc.asyncProperty(scenario, runActions), { numRuns, seed, interruptAfterTimeLimit: budgetMs, markInterruptAsFailure: true });
+    // The runs walked both paths of most kinds of action, not only refusals (a loose bar: the seed is random).
+    if (process.env.LEDGER_PROPERTY_VERBOSE) console.log(JSON.stringify({ ...tally, kinds: Object.fromEntries(tally.kinds) }));
+    expect(tally.accepted).toBeGreaterThan(numRuns * 3);
+    expect(tally.refused).toBeGreaterThan(numRuns);
+    const acceptedKinds = [...tally.kinds.keys()].filter((k) => !k.startsWith('refused '));
+    expect(acceptedKinds.length).toBeGreaterThanOrEqual(8);
+  },
+  budgetMs + 60_000,
+);
