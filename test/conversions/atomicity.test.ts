@@ -7,17 +7,18 @@
 // To cover another workflow, add an entry to `cases`: how to build what it needs (`arrange`, which
 // returns the request), where to fail it (`failAt`, its last write first), and which tables a
 // successful run writes (`writes`: the retry must change them, which shows those writes came before
-// the failure point and were undone).
+// the failure point and were undone). The money workflows' cases are in test/payments/atomicity.test.ts.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
   auditEntryOf,
   changedTables,
-  expectAtomic,
+  describeAtomicity,
   failOn,
   idempotencyKeyResult,
   tableChecksums,
+  type AtomicityCase,
   type Injection,
   type MutationAttempt,
 } from '../helpers/atomicity';
@@ -159,16 +160,6 @@ const attempt = (query: string, field: string, input: Record<string, unknown>): 
   variables: { input },
   token: org.adminToken,
 });
-
-type AtomicityCase = {
-  workflow: string;
-  /** Builds the records the mutation needs (committed before the fingerprint) and returns the request. */
-  arrange(): Promise<MutationAttempt>;
-  /** Where to fail it, by description; its last write first. */
-  failAt: Record<string, Injection>;
-  /** Tables a successful run changes. */
-  writes: string[];
-};
 
 const LEAD_CONVERSION_WRITES = [
   'customers',
@@ -408,14 +399,7 @@ const cases: AtomicityCase[] = [
   },
 ];
 
-describe.each(cases)('$workflow', ({ arrange, failAt, writes }) => {
-  it.each(Object.entries(failAt))('failing at %s leaves every table as it was, and the same call then succeeds', async (_where, injection) => {
-    const request = await arrange();
-    const { before, afterRetry } = await expectAtomic(server, request, injection);
-    const changed = changedTables(before, afterRetry).map((t) => t.table);
-    expect(changed).toEqual(expect.arrayContaining([...writes, injection.table]));
-  });
-});
+describeAtomicity(cases, () => server);
 
 // A deadlock or serialization failure is PostgreSQL choosing a victim among racing transactions,
 // not a fault of the request: the transaction is run again from the start, and the caller sees one
