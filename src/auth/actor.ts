@@ -47,6 +47,12 @@ export type SystemActor = ActorBase & {
   isAdmin: false;
   portalTokenId: null;
   visibility?: undefined;
+  /**
+   * When the work is recorded as done, for history written after the fact (the demo organisation's
+   * payments, recorded and allocated when they were received): the money rows it creates, allocates,
+   * undoes or reverses are stamped with this time instead of the clock's. Unset: now.
+   */
+  recordedAt?: Date;
 };
 
 export type Actor = UserActor | PortalActor | SystemActor;
@@ -61,4 +67,9 @@ export function actorOf(viewer: Viewer, visibility: Visibility, requestId: strin
 /** The server's own work in an organisation (seeding, demo data, jobs, the admin command). */
 export function systemActor(organisationId: string, reason: string, currency = 'GBP'): SystemActor {
   return { kind: 'system', reason, organisationId, requestId: null, currency, userId: null, role: null, isAdmin: false, portalTokenId: null };
+}
+
+/** The time a change is recorded at: a system actor's `recordedAt`, or undefined for now (the database's clock). */
+export function recordedAt(actor: Actor): Date | undefined {
+  return actor.kind === 'system' ? actor.recordedAt : undefined;
 }

@@ -6,6 +6,7 @@
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
+import { recordedAt } from '../auth/actor';
 import type { Db } from '../db/client';
 import { documentReference, nextNumber } from '../db/sequences';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
@@ -117,6 +118,7 @@ export async function createCreditNote(db: Db, actor: Actor, input: CreateCredit
           currency: invoice?.currency ?? payer.currency,
           reason: fields.reason,
           breakdown: input.breakdown ?? 'FULL',
+          createdAt: recordedAt(actor),
         })
         .returning();
       const written = await tx

@@ -1,18 +1,17 @@
 // The demo organisation `npm start` creates on an empty database: users of every role, each with a
 // token that every start prints (and GraphiQL is preloaded with the admin's), plus realistic leads
-// and customers, and a few invoices. Demo tokens live in the server's memory only: each start issues
-// fresh ones and revokes the previous start's; the database keeps their hashes, like any token's.
+// and customers, and the money of the first customers (src/finance/demo.ts). Demo tokens live in
+// the server's memory only: each start issues fresh ones and revokes the previous start's; the
+// database keeps their hashes, like any token's.
 import { faker } from '@faker-js/faker';
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import { addresses } from '../addresses/tables';
 import { createDemoAssets } from '../assets/demo';
-import { systemActor } from '../auth/actor';
 import { roles } from '../auth/roles';
 import { hashToken, issueToken } from '../auth/tokens';
 import { contacts } from '../contacts/tables';
-import { customers } from '../customers/tables';
 import type { Db } from '../db/client';
-import { raiseInvoice } from '../invoices/write';
+import { createDemoFinance } from '../finance/demo';
 import { leads } from '../leads/tables';
 import { createOrganisation, createUser } from '../organisations/service';
 import { createDemoPipeline } from '../pipeline/demo';
@@ -110,28 +109,10 @@ export async function createDemoOrganisation(db: Db, options: { customers?: numb
   await db.update(apiTokens).set({ revokedAt: new Date() }).where(eq(apiTokens.organisationId, organisationId));
   await generateCustomers(db, { organisationId, count: options.customers ?? 60, seed: 20261123 });
   await createDemoLeads(db, organisationId, userIds, options.leads ?? 25);
-  await createDemoInvoices(db, organisationId);
+  await createDemoFinance(db, organisationId);
   await createDemoAssets(db, organisationId);
   await createDemoPipeline(db, organisationId);
   return organisationId;
-}
-
-/** A few invoices on the first customers, issued over the last weeks, so finance views have data. */
-async function createDemoInvoices(db: Db, organisationId: string): Promise<void> {
-  const actor = systemActor(organisationId, 'demo invoices');
-  const some = await db.select({ id: customers.id }).from(customers).where(eq(customers.organisationId, organisationId)).orderBy(asc(customers.name)).limit(12);
-  const work = ['Annual boiler service', 'Gas safety certificate', 'Replace thermostat', 'Emergency call-out', 'Radiator flush'];
-  for (const [i, customer] of some.entries()) {
-    const issued = new Date(Date.UTC(2026, 9, 1 + i * 3)).toISOString().slice(0, 10);
-    await raiseInvoice(db, actor, {
-      customerId: customer.id,
-      issueDate: i % 4 === 3 ? undefined : issued,
-      lines: [
-        { description: faker.helpers.arrayElement(work), quantityMilli: 1000, unitPriceMinor: faker.number.int({ min: 60, max: 240 }) * 100, taxRateBp: 2000 },
-        { description: 'Labour (hours)', quantityMilli: faker.helpers.arrayElement([500, 1000, 1500, 2000]), unitPriceMinor: 4500, taxRateBp: 2000 },
-      ],
-    });
-  }
 }
 
 async function createDemoLeads(db: Db, organisationId: string, ownerIds: string[], count: number): Promise<void> {

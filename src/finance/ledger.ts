@@ -7,7 +7,8 @@ import { sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client';
 import { selectRows } from '../db/client';
-import { buildConnection, cursorCondition, orderSql, type Connection, type Page, type SortSpec, type WithSortKey } from '../graph/connection';
+import { documentReference } from '../db/sequences';
+import { buildConnection, cursorCondition, orderSql, uuidArray, type Connection, type Page, type SortSpec, type WithSortKey } from '../graph/connection';
 
 export const ledgerKinds = [
   'INVOICE_ISSUED',
@@ -53,34 +54,38 @@ function sortKey(date: ReturnType<typeof sql>, at: ReturnType<typeof sql>, rank:
   return sql`(${date})::date::text || '|' || to_char((${at}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') || '|' || ${String(rank)}`;
 }
 
-/** Every entry of the customer in `currency`, with its effect. */
+/**
+ * Every entry of the customer in `currency`, with its effect; `number` is the invoice's or credit
+ * note's (an allocation's: its invoice's), `reference` the payment's.
+ */
 function entriesSql(organisationId: string, customerId: string, currency: string) {
   const mine = (alias: string) =>
     sql`${sql.raw(alias)}.organisation_id = ${organisationId} and ${sql.raw(alias)}.customer_id = ${customerId} and ${sql.raw(alias)}.currency = ${currency}`;
   return sql`
     select i.id, 'INVOICE_ISSUED' as kind, i.issue_date as date, i.created_at as recorded_at, i.total_minor as amount, i.total_minor as effect,
-      i.id as invoice_id, null::uuid as credit_note_id, null::uuid as payment_id, null::uuid as allocation_id, ${sortKey(sql`i.issue_date`, sql`i.created_at`, 1)} as sort_key
+      i.id as invoice_id, null::uuid as credit_note_id, null::uuid as payment_id, null::uuid as allocation_id, ${sortKey(sql`i.issue_date`, sql`i.created_at`, 1)} as sort_key,
+      i.number, null::text as reference
       from invoices i where ${mine('i')} and i.status <> 'DRAFT'
     union all
-    select i.id, 'INVOICE_VOIDED', i.voided_at::date, i.voided_at, i.total_minor, -i.total_minor, i.id, null, null, null, ${sortKey(sql`i.voided_at`, sql`i.voided_at`, 8)}
+    select i.id, 'INVOICE_VOIDED', i.voided_at::date, i.voided_at, i.total_minor, -i.total_minor, i.id, null, null, null, ${sortKey(sql`i.voided_at`, sql`i.voided_at`, 8)}, i.number, null
       from invoices i where ${mine('i')} and i.status = 'VOID' and i.number is not null
     union all
-    select n.id, 'CREDIT_NOTE_ISSUED', n.issue_date, n.created_at, n.total_minor, -n.total_minor, n.invoice_id, n.id, null, null, ${sortKey(sql`n.issue_date`, sql`n.created_at`, 2)}
+    select n.id, 'CREDIT_NOTE_ISSUED', n.issue_date, n.created_at, n.total_minor, -n.total_minor, n.invoice_id, n.id, null, null, ${sortKey(sql`n.issue_date`, sql`n.created_at`, 2)}, n.number, null
       from credit_notes n where ${mine('n')}
     union all
-    select n.id, 'CREDIT_NOTE_VOIDED', n.voided_at::date, n.voided_at, n.total_minor, n.total_minor, n.invoice_id, n.id, null, null, ${sortKey(sql`n.voided_at`, sql`n.voided_at`, 7)}
+    select n.id, 'CREDIT_NOTE_VOIDED', n.voided_at::date, n.voided_at, n.total_minor, n.total_minor, n.invoice_id, n.id, null, null, ${sortKey(sql`n.voided_at`, sql`n.voided_at`, 7)}, n.number, null
       from credit_notes n where ${mine('n')} and n.status = 'VOID'
     union all
-    select p.id, 'PAYMENT_RECEIVED', p.received_on, p.created_at, p.amount_minor, -p.amount_minor, null, null, p.id, null, ${sortKey(sql`p.received_on`, sql`p.created_at`, 3)}
+    select p.id, 'PAYMENT_RECEIVED', p.received_on, p.created_at, p.amount_minor, -p.amount_minor, null, null, p.id, null, ${sortKey(sql`p.received_on`, sql`p.created_at`, 3)}, null, p.reference
       from payments p where ${mine('p')}
     union all
-    select p.id, 'PAYMENT_REVERSED', p.reversed_at::date, p.reversed_at, p.amount_minor, p.amount_minor, null, null, p.id, null, ${sortKey(sql`p.reversed_at`, sql`p.reversed_at`, 6)}
+    select p.id, 'PAYMENT_REVERSED', p.reversed_at::date, p.reversed_at, p.amount_minor, p.amount_minor, null, null, p.id, null, ${sortKey(sql`p.reversed_at`, sql`p.reversed_at`, 6)}, null, p.reference
       from payments p where ${mine('p')} and p.status = 'REVERSED'
     union all
-    select a.id, 'ALLOCATION', a.created_at::date, a.created_at, a.amount_minor, 0, a.invoice_id, a.credit_note_id, a.payment_id, a.id, ${sortKey(sql`a.created_at`, sql`a.created_at`, 4)}
+    select a.id, 'ALLOCATION', a.created_at::date, a.created_at, a.amount_minor, 0, a.invoice_id, a.credit_note_id, a.payment_id, a.id, ${sortKey(sql`a.created_at`, sql`a.created_at`, 4)}, i.number, null
       from allocations a join invoices i on i.id = a.invoice_id where ${mine('i')}
     union all
-    select a.id, 'ALLOCATION_UNDONE', a.undone_at::date, a.undone_at, a.amount_minor, 0, a.invoice_id, a.credit_note_id, a.payment_id, a.id, ${sortKey(sql`a.undone_at`, sql`a.undone_at`, 5)}
+    select a.id, 'ALLOCATION_UNDONE', a.undone_at::date, a.undone_at, a.amount_minor, 0, a.invoice_id, a.credit_note_id, a.payment_id, a.id, ${sortKey(sql`a.undone_at`, sql`a.undone_at`, 5)}, i.number, null
       from allocations a join invoices i on i.id = a.invoice_id where ${mine('i')} and a.undone_at is not null`;
 }
 
@@ -135,4 +140,72 @@ export async function ledgerPage(db: Db, organisationId: string, customerId: str
     const [row] = await selectRows<{ n: number }>(db, sql`select count(*)::int as n from (${entriesSql(organisationId, customerId, currency)}) x`);
     return row!.n;
   });
+}
+
+/** The currencies each of these customers has ledger entries in (documents other than drafts), by customer. */
+export async function ledgerCurrencies(db: Db, organisationId: string, customerIds: readonly string[]): Promise<Map<string, string[]>> {
+  const ids = uuidArray(customerIds);
+  const rows = await selectRows<{ customer_id: string; currency: string }>(
+    db,
+    sql`select customer_id, currency from invoices where organisation_id = ${organisationId} and customer_id = any(${ids}) and status <> 'DRAFT'
+      union select customer_id, currency from credit_notes where organisation_id = ${organisationId} and customer_id = any(${ids})
+      union select customer_id, currency from payments where organisation_id = ${organisationId} and customer_id = any(${ids})
+      order by customer_id, currency`,
+  );
+  const byCustomer = new Map<string, string[]>();
+  for (const row of rows) byCustomer.set(row.customer_id, [...(byCustomer.get(row.customer_id) ?? []), row.currency]);
+  return byCustomer;
+}
+
+export type ExportedLedgerEntry = LedgerEntryRow & {
+  /** The document it is about: INV-000012, CN-000003, the payment's reference (an allocation: its invoice). */
+  document: string | null;
+};
+
+/**
+ * The whole ledger of the customer in `currency`, oldest first, `pageSize` entries at a time (keyset
+ * on the ledger's order), each with the running balance carried from the entries before it: for
+ * exports, where a page's window would sum the whole ledger again for every page.
+ */
+export async function* ledgerEntries(
+  db: Db,
+  organisationId: string,
+  customerId: string,
+  currency: string,
+  pageSize = 1000,
+): AsyncGenerator<ExportedLedgerEntry> {
+  let after: { key: string; id: string } | null = null;
+  let balance = 0;
+  for (;;) {
+    const rows: Array<Omit<Row, 'balance' | 'total'> & { number: number | null; reference: string | null }> = await selectRows(
+      db,
+      sql`select x.id, x.kind, x.date::text as date, x.recorded_at, x.amount, x.effect, x.invoice_id, x.credit_note_id, x.payment_id,
+        x.allocation_id, x.number, x.reference, x.sort_key as "_sortKey"
+      from (${entriesSql(organisationId, customerId, currency)}) x
+      where ${after ? sql`(x.sort_key, x.id) > (${after.key}::text, ${after.id}::uuid)` : sql`true`}
+      order by x.sort_key, x.id limit ${pageSize}`,
+    );
+    for (const r of rows) {
+      balance += Number(r.effect);
+      const prefix = r.kind.startsWith('CREDIT_NOTE') ? 'CN' : r.kind.startsWith('PAYMENT') ? null : 'INV';
+      yield {
+        id: r.id,
+        kind: r.kind,
+        date: r.date,
+        recordedAt: new Date(r.recorded_at),
+        currency,
+        amountMinor: Number(r.amount),
+        effectMinor: Number(r.effect),
+        balanceMinor: balance,
+        invoiceId: r.invoice_id,
+        creditNoteId: r.credit_note_id,
+        paymentId: r.payment_id,
+        allocationId: r.allocation_id,
+        document: prefix ? (r.number === null ? null : documentReference(prefix, r.number)) : r.reference,
+      };
+    }
+    if (rows.length < pageSize) return;
+    const last = rows[rows.length - 1]!;
+    after = { key: last._sortKey, id: last.id };
+  }
 }

@@ -109,6 +109,22 @@ const statementCountPlugin: ApolloServerPlugin<Context> = {
   },
 };
 
+/**
+ * EXPOSE_SQL_COUNT on the areas' HTTP routes (PDFs, exports): the statements the request caused until
+ * its headers went out, in the same header as GraphQL's. A streamed body's later statements are not
+ * in it.
+ */
+const countRouteStatements: express.RequestHandler = (_req, res, next) => {
+  withStatementCounter((counter) => {
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: typeof res, ...args: Parameters<typeof writeHead>) {
+      if (!this.headersSent) this.setHeader('x-sql-statements', String(counter.statements));
+      return writeHead.apply(this, args);
+    } as typeof writeHead;
+    next();
+  });
+};
+
 export type AppOptions = {
   config: Config;
   database: Database;
@@ -197,6 +213,7 @@ export async function createHttpApp(
   for (const area of options.composition.areas) {
     if (!area.routes) continue;
     if (rateLimiter) app.use([...area.routes.paths], rateLimiter.httpRoutes);
+    if (config.exposeSqlCount) app.use([...area.routes.paths], countRouteStatements);
     app.use(area.routes.router(services));
   }
   for (const route of options.routes ?? []) app.use(route({ ...services, server }));

@@ -5,8 +5,11 @@
 // their customer.
 //
 // Files: customers.csv, contacts.csv, addresses.csv, work_addresses.csv (only the rows that belong
-// to a customer; a lead's contacts and addresses are not customer data), and customer.json for
-// the single-customer export. Ids are the API's global ids; uuid references to other records too.
+// to a customer; a lead's contacts and addresses are not customer data), invoices.csv,
+// credit_notes.csv, payments.csv, ledger.csv (each customer's ledger per currency, oldest first,
+// with the running balance: src/finance/ledger.ts), and customer.json for the single-customer
+// export. Ids are the API's global ids; uuid references to other records too. Amounts are integer
+// minor units, as the columns hold them.
 import { Readable, pipeline } from 'node:stream';
 import type { Archiver } from 'archiver';
 import { stringify } from 'csv-stringify';
@@ -15,10 +18,14 @@ import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { addresses } from '../addresses/tables';
 import type { Visibility } from '../auth/visibility';
 import { contacts } from '../contacts/tables';
+import { creditNotes } from '../credit-notes/tables';
 import { customers } from '../customers/tables';
 import type { Db } from '../db/client';
+import { ledgerCurrencies, ledgerEntries } from '../finance/ledger';
 import { uuidArray } from '../graph/connection';
 import { toGlobalId, type NodeType } from '../graph/ids';
+import { invoices } from '../invoices/tables';
+import { payments } from '../payments/tables';
 import { workAddresses } from '../work-addresses/tables';
 import { neutraliseCell } from './csv-cells';
 
@@ -36,6 +43,12 @@ const REFERENCES: Record<string, NodeType> = {
   createdById: 'User',
   businessUnitId: 'BusinessUnit',
   branchId: 'Branch',
+  contactId: 'Contact',
+  invoiceId: 'Invoice',
+  creditNoteId: 'CreditNote',
+  paymentId: 'Payment',
+  allocationId: 'Allocation',
+  methodId: 'PaymentMethod',
 };
 
 type ExportTable = PgTable & { id: PgColumn; organisationId: PgColumn; createdAt: PgColumn };
@@ -45,6 +58,26 @@ const childFiles: Array<{ file: string; table: ChildTable; type: NodeType; key: 
   { file: 'contacts.csv', table: contacts as ChildTable, type: 'Contact', key: 'contacts' },
   { file: 'addresses.csv', table: addresses as ChildTable, type: 'Address', key: 'addresses' },
   { file: 'work_addresses.csv', table: workAddresses as ChildTable, type: 'WorkAddress', key: 'workAddresses' },
+  { file: 'invoices.csv', table: invoices as ChildTable, type: 'Invoice', key: 'invoices' },
+  { file: 'credit_notes.csv', table: creditNotes as ChildTable, type: 'CreditNote', key: 'creditNotes' },
+  { file: 'payments.csv', table: payments as ChildTable, type: 'Payment', key: 'payments' },
+];
+
+/** ledger.csv: one row per ledger entry; the entry's documents by their global ids. */
+const LEDGER_COLUMNS = [
+  'customerId',
+  'currency',
+  'date',
+  'recordedAt',
+  'kind',
+  'document',
+  'amountMinor',
+  'effectMinor',
+  'balanceMinor',
+  'invoiceId',
+  'creditNoteId',
+  'paymentId',
+  'allocationId',
 ];
 
 /** The exported columns of a table: all but the organisation (the same for every row). */
@@ -166,15 +199,51 @@ async function* childRows(db: Db, visibility: Visibility, scope: ExportScope, ta
 /** A CSV file from rows, streamed: header line from the table's columns. */
 function csvStream(type: NodeType, table: PgTable, rows: AsyncGenerator<Record<string, unknown>>): Readable {
   const columns = exportColumns(table);
+  async function* exported() {
+    for await (const row of rows) yield exportedRow(type, row, columns);
+  }
+  return csvFile(columns, exported());
+}
+
+/** A CSV file of exported rows (`columns` in order), streamed. */
+function csvFile(columns: string[], rows: AsyncGenerator<Record<string, unknown>>): Readable {
   async function* records() {
-    for await (const row of rows) {
-      const out = exportedRow(type, row, columns);
-      yield columns.map((c) => csvCell(out[c]));
-    }
+    for await (const row of rows) yield columns.map((c) => csvCell(row[c]));
   }
   const csv = stringify({ header: true, columns });
   // A failed query destroys the CSV stream, which fails the archive entry and so the download.
   return pipeline(Readable.from(records()), csv, () => undefined);
+}
+
+/**
+ * The ledgers of the customers in scope, customer by customer and currency by currency, as exported
+ * rows. The currencies come for a page of customers at once, so customers without money cost nothing more.
+ */
+async function* ledgerRows(db: Db, visibility: Visibility, scope: ExportScope): AsyncGenerator<Record<string, unknown>> {
+  const organisationId = visibility.organisationId;
+  async function* ofCustomers(customerIds: string[]) {
+    const currencies = await ledgerCurrencies(db, organisationId, customerIds);
+    for (const customerId of customerIds) {
+      for (const currency of currencies.get(customerId) ?? []) {
+        for await (const entry of ledgerEntries(db, organisationId, customerId, currency, PAGE_SIZE)) {
+          yield exportedRow('Customer', { ...entry, customerId }, LEDGER_COLUMNS);
+        }
+      }
+    }
+  }
+  if (scope.kind === 'one') {
+    yield* ofCustomers([scope.customerId]);
+    return;
+  }
+  let page: string[] = [];
+  for await (const customer of customerPages(db, visibility, scope)) {
+    page.push(customer.id as string);
+    if (page.length === PAGE_SIZE) {
+      yield* ofCustomers(page);
+      page = [];
+    }
+  }
+  if (page.length) yield* ofCustomers(page);
 }
 
 /** customer.json: the customer with its contacts, addresses and work addresses, streamed as it is read. */
@@ -194,7 +263,13 @@ function customerJson(db: Db, visibility: Visibility, customerId: string): Reada
       }
       yield ']';
     }
-    yield '}\n';
+    yield `,"ledger":[`;
+    let first = true;
+    for await (const entry of ledgerRows(db, visibility, scope)) {
+      yield `${first ? '' : ','}\n${JSON.stringify(entry)}`;
+      first = false;
+    }
+    yield ']}\n';
   }
   return Readable.from(chunks());
 }
@@ -205,5 +280,6 @@ export function appendCustomerExport(archive: Archiver, db: Db, visibility: Visi
   for (const child of childFiles) {
     archive.append(csvStream(child.type, child.table, childRows(db, visibility, scope, child.table)), { name: child.file });
   }
+  archive.append(csvFile(LEDGER_COLUMNS, ledgerRows(db, visibility, scope)), { name: 'ledger.csv' });
   if (scope.kind === 'one') archive.append(customerJson(db, visibility, scope.customerId), { name: 'customer.json' });
 }

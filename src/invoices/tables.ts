@@ -90,6 +90,13 @@ export const invoices = pgTable(
     uniqueIndex('invoices_number_key').on(t.organisationId, t.number),
     index('invoices_customer_idx').on(t.customerId, t.createdAt, t.id),
     index('invoices_invoice_address_idx').on(t.invoiceAddressId),
+    // Balances and statements (src/finance/balance.ts) read a customer's invoices with something
+    // unallocated from this, not its whole history; and its sales from the next one alone (an
+    // index-only scan: every column the sum needs is in it).
+    index('invoices_unsettled_idx')
+      .on(t.customerId)
+      .where(sql`${t.status} <> 'DRAFT' and ${t.paidMinor} + ${t.creditedMinor} < ${t.totalMinor}`),
+    index('invoices_sales_idx').on(t.customerId, t.currency, t.issueDate, t.status, t.voidedAt, t.totalMinor, t.organisationId),
     check('invoices_issued_have_numbers', sql`${t.status} = 'DRAFT' or (${t.number} is not null and ${t.issueDate} is not null)`),
     check('invoices_allocated_within_total', sql`${t.paidMinor} >= 0 and ${t.creditedMinor} >= 0 and ${t.paidMinor} + ${t.creditedMinor} <= ${t.totalMinor}`),
     check(

@@ -7,6 +7,7 @@
 import { and, asc, eq, isNotNull, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
+import { recordedAt } from '../auth/actor';
 import { contacts } from '../contacts/tables';
 import { creditNotes } from '../credit-notes/tables';
 import type { Db } from '../db/client';
@@ -294,7 +295,10 @@ export type NewInvoice = {
 export async function raiseInvoice(db: Db, actor: Actor, input: NewInvoice): Promise<InvoiceRow> {
   return db.transaction(async (tx) => {
     const payer = await payerById(tx, actor, input.customerId, ['customerId']);
-    const [created] = await tx.insert(invoices).values({ organisationId: actor.organisationId, customerId: payer.id, currency: payer.currency }).returning();
+    const [created] = await tx
+      .insert(invoices)
+      .values({ organisationId: actor.organisationId, customerId: payer.id, currency: payer.currency, createdAt: recordedAt(actor) })
+      .returning();
     const lines = await writeLines(
       tx,
       actor,

@@ -9,6 +9,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Actor } from '../audit/service';
+import { recordedAt } from '../auth/actor';
 import type { Db } from '../db/client';
 import { violatedConstraint } from '../db/unique';
 import { uuidArray } from '../graph/connection';
@@ -133,17 +134,21 @@ export async function allocate(
           creditNoteId: source.kind === 'creditNote' ? source.id : null,
           amountMinor: item.amountMinor,
           createdBy: actor.kind === 'user' ? actor.userId : null,
+          createdAt: recordedAt(actor),
         })),
       )
       .returning(),
   );
 }
 
-/** Undoes the standing allocations `where` selects (the trigger gives each amount back); returns them as they now are. */
-export async function undoAllocations(tx: Db, where: ReturnType<typeof sql>, reason: string): Promise<AllocationRow[]> {
+/**
+ * Undoes the standing allocations `where` selects (the trigger gives each amount back), now or `at`;
+ * returns them as they now are.
+ */
+export async function undoAllocations(tx: Db, where: ReturnType<typeof sql>, reason: string, at?: Date): Promise<AllocationRow[]> {
   return tx
     .update(allocations)
-    .set({ undoneAt: sql`clock_timestamp()`, undoReason: reason })
+    .set({ undoneAt: at ?? sql`clock_timestamp()`, undoReason: reason })
     .where(and(where, sql`${allocations.undoneAt} is null`))
     .returning();
 }

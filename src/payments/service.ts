@@ -5,6 +5,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
+import { recordedAt } from '../auth/actor';
 import { creditNotes } from '../credit-notes/tables';
 import type { Db } from '../db/client';
 import { onUniqueViolation } from '../db/unique';
@@ -83,6 +84,7 @@ export async function recordPayment(db: Db, actor: Actor, input: RecordPaymentIn
           receivedOn: fields.receivedOn ?? today(),
           reference: fields.reference ?? null,
           nominalAccount: fields.nominalAccount ?? null,
+          createdAt: recordedAt(actor),
         })
         .returning();
       const made = await allocate(tx, actor, sourceOf(created!), input.allocations ?? [], ['input', 'allocations']);
@@ -129,9 +131,10 @@ export async function reversePayment(db: Db, actor: Actor, id: string, input: Re
     async (tx) => {
       const before = await lockForUpdate(tx, payments, actor, id, input.expectedVersion, 'payment');
       if (before.status === 'REVERSED') throw userError(['input', 'id'], 'id: the payment is reversed already.', 'INVALID_STATE');
-      const undone = await undoAllocations(tx, sql`${allocations.paymentId} = ${id}`, `Payment reversed: ${fields.reason}`);
+      const at = recordedAt(actor);
+      const undone = await undoAllocations(tx, sql`${allocations.paymentId} = ${id}`, `Payment reversed: ${fields.reason}`, at);
       const payment = await underMoneyConstraints(['input', 'id'], () =>
-        writeUpdate(tx, payments, id, { status: 'REVERSED', reversedAt: new Date(), reversalReason: fields.reason }),
+        writeUpdate(tx, payments, id, { status: 'REVERSED', reversedAt: at ?? new Date(), reversalReason: fields.reason }),
       );
       await recordAudit(tx, actor, [
         { action: 'payment.reverse', entityType: 'Payment', entityId: id, before, after: { ...payment, undoneAllocations: undone.map((a) => a.id) } },
@@ -163,7 +166,7 @@ export async function undoAllocation(db: Db, actor: Actor, id: string, input: Un
       // The source first, as every allocation change locks (src/payments/allocate.ts).
       if (allocation.paymentId) await tx.select({ id: payments.id }).from(payments).where(eq(payments.id, allocation.paymentId)).for('update');
       else await tx.select({ id: creditNotes.id }).from(creditNotes).where(eq(creditNotes.id, allocation.creditNoteId!)).for('update');
-      const [undone] = await undoAllocations(tx, sql`${allocations.id} = ${id}`, fields.reason);
+      const [undone] = await undoAllocations(tx, sql`${allocations.id} = ${id}`, fields.reason, recordedAt(actor));
       if (!undone) throw userError(['input', 'id'], 'id: the allocation is undone already.', 'INVALID_STATE');
       await recordAudit(tx, actor, { action: 'allocation.undo', entityType: 'Allocation', entityId: id, before: allocation, after: undone });
       return { allocation: undone };

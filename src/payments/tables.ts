@@ -65,6 +65,12 @@ export const payments = pgTable(
   },
   (t) => [
     index('payments_customer_idx').on(t.customerId, t.createdAt, t.id),
+    // Balances and statements (src/finance/balance.ts): a customer's payments with something
+    // unallocated (reversed ones included), and its last payment.
+    index('payments_unallocated_idx')
+      .on(t.customerId)
+      .where(sql`${t.allocatedMinor} < ${t.amountMinor}`),
+    index('payments_received_idx').on(t.customerId, t.receivedOn, t.createdAt),
     check('payments_amount_positive', sql`${t.amountMinor} > 0`),
     check('payments_allocated_within_amount', sql`${t.allocatedMinor} >= 0 and ${t.allocatedMinor} <= ${t.amountMinor}`),
     check('payments_reversed_unallocated', sql`${t.status} <> 'REVERSED' or ${t.allocatedMinor} = 0`),
@@ -97,6 +103,12 @@ export const allocations = pgTable(
     index('allocations_invoice_idx').on(t.invoiceId),
     index('allocations_payment_idx').on(t.paymentId),
     index('allocations_credit_note_idx').on(t.creditNoteId),
+    // A balance as of a past date starts from today's figures and corrects them by the allocations
+    // made or undone since (src/finance/balance.ts): these find those.
+    index('allocations_created_idx').on(t.organisationId, t.createdAt),
+    index('allocations_undone_idx')
+      .on(t.organisationId, t.undoneAt)
+      .where(sql`${t.undoneAt} is not null`),
     check('allocations_one_source', sql`num_nonnulls(${t.paymentId}, ${t.creditNoteId}) = 1`),
     check('allocations_amount_positive', sql`${t.amountMinor} > 0`),
     check('allocations_undone_has_reason', sql`(${t.undoneAt} is null) = (${t.undoReason} is null)`),

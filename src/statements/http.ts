@@ -5,7 +5,7 @@
 //   GET /pdf/statements/<customer id>?asOf=YYYY-MM-DD&currency=GBP&groupByContact=true
 //   GET /pdf/invoices/<invoice id>
 //   GET /pdf/credit-notes/<credit note id>
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import express, { type Response } from 'express';
 import { contextOf } from '../auth/http';
 import { everyone } from '../auth/roles';
@@ -13,6 +13,7 @@ import { contacts } from '../contacts/tables';
 import { creditNoteReference } from '../credit-notes/service';
 import { creditNoteLines } from '../credit-notes/tables';
 import type { AreaServices } from '../graph/area';
+import { uuidArray } from '../graph/connection';
 import type { Context } from '../graph/context';
 import { parseGlobalId, toGlobalId } from '../graph/ids';
 import { refuse } from '../http/refusal';
@@ -69,12 +70,15 @@ export function statementsRouter({ authentication }: AreaServices): express.Requ
       if (currency !== null && !/^[A-Z]{3}$/.test(currency)) return refuse(res, 400, 'BAD_USER_INPUT', 'currency: must be an ISO 4217 code, e.g. GBP.');
       const grouped = req.query.groupByContact === 'true';
       const statement = await statementOf(ctx.db, ctx.viewer!.organisationId, parsed.id, asOf, currency);
-      const contactIds = [...new Set(statement.lines.flatMap((l) => (l.contactId ? [l.contactId] : [])))];
-      const names = new Map<string, string>();
-      for (const id of contactIds) {
-        const [row] = await ctx.db.select({ firstName: contacts.firstName, surname: contacts.surname }).from(contacts).where(eq(contacts.id, id));
-        if (row) names.set(id, [row.firstName, row.surname].filter(Boolean).join(' '));
-      }
+      const contactIds = grouped ? [...new Set(statement.lines.flatMap((l) => (l.contactId ? [l.contactId] : [])))] : [];
+      // The groups' headings: the contacts the invoices name (the customer's), in one query.
+      const rows = contactIds.length
+        ? await ctx.db
+            .select({ id: contacts.id, firstName: contacts.firstName, surname: contacts.surname })
+            .from(contacts)
+            .where(and(eq(contacts.customerId, parsed.id), sql`${contacts.id} = any(${uuidArray(contactIds)})`))
+        : [];
+      const names = new Map(rows.map((row) => [row.id, [row.firstName, row.surname].filter(Boolean).join(' ')]));
       const bytes = await renderStatement(statement, parties, { groupByContact: grouped, contactNames: names });
       sendPdf(res, `statement-${asOf}.pdf`, bytes);
     } catch (error) {

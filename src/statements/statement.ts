@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { selectRows } from '../db/client';
 import { documentReference } from '../db/sequences';
-import { allocatedAt, balances, endOfDay, sourceAllocatedAt, type Balance } from '../finance/balance';
+import { balances, openItemsCtes, type Balance } from '../finance/balance';
 
 export type StatementLineKind = 'INVOICE' | 'CREDIT_NOTE' | 'PAYMENT';
 
@@ -37,7 +37,6 @@ export type Statement = {
 /** The statement of a customer (visible to the caller: checked by the caller) as of `asOf`. */
 export async function statementOf(db: Db, organisationId: string, customerId: string, asOf: string, currency: string | null): Promise<Statement> {
   const [balance] = await balances(db, organisationId, [customerId], asOf, currency);
-  const cutoff = endOfDay(asOf);
   const cur = balance!.currency;
   const rows = await selectRows<{
     kind: StatementLineKind;
@@ -51,24 +50,16 @@ export async function statementOf(db: Db, organisationId: string, customerId: st
     contact_id: string | null;
   }>(
     db,
-    sql`select * from (
-      select 'INVOICE' as kind, i.id, i.number, null::text as reference, i.issue_date::text as date, i.due_date::text as due_date,
-        i.total_minor as total, i.total_minor - ${allocatedAt(sql`i.id`, cutoff)} as open, i.contact_id
-      from invoices i
-      where i.organisation_id = ${organisationId} and i.customer_id = ${customerId} and i.currency = ${cur} and i.status <> 'DRAFT'
-        and i.issue_date <= ${asOf}::date and (i.voided_at is null or i.voided_at >= ${cutoff}::timestamptz)
+    sql`with c as materialized (
+      select id, ${cur}::text as currency from customers where organisation_id = ${organisationId} and id = ${customerId}
+    ), ${openItemsCtes(organisationId, asOf)}
+    select * from (
+      select 'INVOICE' as kind, id, number, null::text as reference, issue_date::text as date, due_date::text as due_date, total, open, contact_id
+      from open_invoices
       union all
-      select 'CREDIT_NOTE', n.id, n.number, null, n.issue_date::text, null, n.total_minor,
-        -(n.total_minor - ${sourceAllocatedAt('credit_note_id', sql`n.id`, cutoff)}), null
-      from credit_notes n
-      where n.organisation_id = ${organisationId} and n.customer_id = ${customerId} and n.currency = ${cur}
-        and n.issue_date <= ${asOf}::date and (n.voided_at is null or n.voided_at >= ${cutoff}::timestamptz)
+      select 'CREDIT_NOTE', id, number, null, issue_date::text, null, total, -open, null from open_notes
       union all
-      select 'PAYMENT', p.id, null, p.reference, p.received_on::text, null, p.amount_minor,
-        -(p.amount_minor - ${sourceAllocatedAt('payment_id', sql`p.id`, cutoff)}), null
-      from payments p
-      where p.organisation_id = ${organisationId} and p.customer_id = ${customerId} and p.currency = ${cur}
-        and p.received_on <= ${asOf}::date and (p.reversed_at is null or p.reversed_at >= ${cutoff}::timestamptz)
+      select 'PAYMENT', id, null, reference, received_on::text, null, amount, -open, null from open_payments
     ) s where s.open <> 0 order by s.date, s.kind, s.number nulls last, s.id`,
   );
   const asOfTime = Date.parse(`${asOf}T00:00:00Z`);

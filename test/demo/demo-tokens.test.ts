@@ -132,6 +132,10 @@ it('prints working demo tokens, stores none in plain text, and replaces them on 
     const admin = second.tokens.get('ADMIN')!;
     expect(admin).not.toBe(firstTokens.get('ADMIN'));
     expect((await ask(second.url, admin)).body.data?.customers.totalCount).toBe(60);
+    // The demo's customers have money on their finance tab (src/finance/demo.ts).
+    const finance = await ask(second.url, admin, '{ customers(first: 60) { nodes { name balance { balance { amountMinor } } } } }');
+    const balances = (finance.body.data?.customers.nodes ?? []) as Array<{ name: string; balance: { balance: { amountMinor: number } } }>;
+    expect(balances.filter((c) => c.balance.balance.amountMinor !== 0).length).toBeGreaterThan(0);
     for (const [, old] of firstTokens) {
       const { status, body } = await ask(second.url, old);
       expect({ status, code: body.errors?.[0]?.extensions?.code }).toEqual({ status: 401, code: 'UNAUTHENTICATED' });

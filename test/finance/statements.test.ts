@@ -155,6 +155,17 @@ it('renders the statement as a PDF whose text carries the same figures', async (
   expect(text).toMatch(/Outstanding £458\.60/);
   expect(text).toMatch(/Account credit £49\.00/);
   expect(text).toMatch(/Balance £409\.60/);
+  // The contacts' names come in one query: two cost what one does (X-SQL-Statements, EXPOSE_SQL_COUNT).
+  const statements = async (asOf: string) => {
+    const url = (await gql(STATEMENT, { id: customerId, asOf, grouped: true })).customer.statement.pdfUrl;
+    const answer = await fetch(new URL(url, server.url).toString(), { headers: { authorization: `Bearer ${org.adminToken}` } });
+    expect(answer.status).toBe(200);
+    await answer.arrayBuffer();
+    return Number(answer.headers.get('x-sql-statements'));
+  };
+  const oneContact = await statements('2026-09-01');
+  expect(oneContact).toBeGreaterThan(0);
+  expect(await statements('2026-12-01')).toBe(oneContact);
 });
 
 it('renders invoice and credit-note PDFs with their lines and totals', async () => {

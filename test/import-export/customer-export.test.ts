@@ -1,8 +1,11 @@
 // Export of customer data as a ZIP (GET /exports/customers.zip, GET /exports/customers/:id.zip):
-// the files unzip, their rows match the database, and only what the viewer may see is in them.
+// the files unzip, their rows match the database, and only what the viewer may see is in them; the
+// money too: invoices, credit notes, payments, and each customer's ledger with its running balance
+// as Customer.ledger gives it.
 import { parse } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
 import { selectRows } from '../../src/db/client';
+import { ledgerEntries } from '../../src/finance/ledger';
 import { parseGlobalId } from '../../src/graph/ids';
 import { flows, postMultipart } from '../helpers/flows';
 import { readReference } from '../helpers/reference';
@@ -14,6 +17,7 @@ let acme: TestOrganisation;
 let other: TestOrganisation;
 let baseUrl: string;
 let firstCustomer: string;
+let secondCustomer: string;
 let otherCustomer: string;
 
 async function download(path: string, token: string): Promise<{ status: number; type: string | null; files: Record<string, string> | null; body: any }> {
@@ -32,7 +36,7 @@ async function count(query: ReturnType<typeof sql>): Promise<number> {
   return row!.n;
 }
 
-const { createCustomer } = flows(() => ({ server, token: acme.adminToken }));
+const { createCustomer, gql, mutate } = flows(() => ({ server, token: acme.adminToken }));
 
 async function createCustomerWithChildren(org: TestOrganisation, name: string, contacts: number): Promise<string> {
   const ref = await readReference(server, org.adminToken);
@@ -60,7 +64,7 @@ beforeAll(async () => {
   acme = await createTestOrganisation(server, 'Acme Services');
   other = await createTestOrganisation(server, 'Other Services');
   firstCustomer = await createCustomerWithChildren(acme, 'First Ltd', 2);
-  await createCustomerWithChildren(acme, 'Second Ltd', 1);
+  secondCustomer = await createCustomerWithChildren(acme, 'Second Ltd', 1);
   await createCustomerWithChildren(acme, 'Third "Quoted", Ltd', 3);
   await importWorkAddresses(acme, firstCustomer, ['1 Work Road', '2 Work Road', '"3 Work Road, Unit 4"']);
   // A lead's contacts and addresses are not customer data.
@@ -71,7 +75,92 @@ beforeAll(async () => {
   );
   otherCustomer = await createCustomerWithChildren(other, 'Elsewhere Ltd', 2);
   await importWorkAddresses(other, otherCustomer, ['9 Far Road']);
+  await money();
 });
+
+/**
+ * First Ltd: two invoices issued (one paid, one paid and the payment reversed), a credit note on
+ * account, a draft; Second Ltd: a payment in euros on account; Elsewhere Ltd (the other organisation):
+ * an invoice.
+ */
+async function money(): Promise<void> {
+  const invoice = async (customerId: string, unitPriceMinor: number, issueDate: string | null, token = acme.adminToken) => {
+    const created = await mutate('createInvoice', { customerId, lines: [{ description: 'Service', quantity: '1', unitPriceMinor }] }, 'invoice { id }', {
+      token,
+    });
+    if (issueDate) await mutate('issueInvoice', { id: created.invoice.id, issueDate }, 'invoice { id }', { token });
+    return created.invoice.id as string;
+  };
+  const cash = (await gql(`{ paymentMethods { id name } }`)).paymentMethods.find((m: { name: string }) => m.name === 'Cash').id;
+  const paid = await invoice(firstCustomer, 10_000, '2026-10-01');
+  const bounced = await invoice(firstCustomer, 5_000, '2026-11-01');
+  await invoice(firstCustomer, 7_000, null);
+  await mutate(
+    'recordPayment',
+    {
+      customerId: firstCustomer,
+      methodId: cash,
+      amount: { amountMinor: 10_000 },
+      receivedOn: '2026-10-15',
+      reference: 'CASH 1',
+      allocations: [{ invoiceId: paid, amountMinor: 10_000 }],
+    },
+    'payment { id }',
+  );
+  const cheque = await mutate(
+    'recordPayment',
+    {
+      customerId: firstCustomer,
+      methodId: cash,
+      amount: { amountMinor: 5_000 },
+      receivedOn: '2026-11-05',
+      reference: 'CHQ 2',
+      allocations: [{ invoiceId: bounced, amountMinor: 5_000 }],
+    },
+    'payment { id }',
+  );
+  await mutate('reversePayment', { id: cheque.payment.id, reason: 'Bounced' }, 'payment { id }');
+  await mutate(
+    'createCreditNote',
+    { customerId: firstCustomer, reason: 'Goodwill', issueDate: '2026-11-10', lines: [{ description: 'Goodwill', quantity: '1', unitPriceMinor: 1_000 }] },
+    'creditNote { id }',
+  );
+  await mutate(
+    'recordPayment',
+    { customerId: secondCustomer, methodId: cash, amount: { amountMinor: 2_500, currency: 'EUR' }, reference: 'EUR 1' },
+    'payment { id }',
+  );
+  await invoice(otherCustomer, 99_000, '2026-11-01', other.adminToken);
+}
+
+const LEDGER = `query($id: ID!, $currency: Currency) { customer(id: $id) { ledger(first: 100, currency: $currency) {
+  nodes { kind date effect { amountMinor } balance { amountMinor } amount { amountMinor } invoice { id } creditNote { id } payment { id } allocation { id } } } } }`;
+
+/** The customer's ledger as the API gives it, in ledger.csv's columns. */
+async function apiLedger(customerId: string, currency?: string): Promise<Array<Record<string, string>>> {
+  const { nodes } = (await gql(LEDGER, { id: customerId, currency })).customer.ledger;
+  return nodes.map((e: any) => ({
+    customerId,
+    currency: currency ?? 'GBP',
+    date: e.date,
+    kind: e.kind,
+    amountMinor: String(e.amount.amountMinor),
+    effectMinor: String(e.effect.amountMinor),
+    balanceMinor: String(e.balance.amountMinor),
+    invoiceId: e.invoice?.id ?? '',
+    creditNoteId: e.creditNote?.id ?? '',
+    paymentId: e.payment?.id ?? '',
+    allocationId: e.allocation?.id ?? '',
+  }));
+}
+
+/** Sorts rows by the order their customers come in `rows` (the export's order), keeping each customer's order. */
+function byCustomerOf(rows: Array<Record<string, string>>) {
+  const order = [...new Set(rows.map((r) => r.customerId))];
+  return (a: Record<string, string>, b: Record<string, string>) => order.indexOf(a.customerId!) - order.indexOf(b.customerId!);
+}
+
+const withoutTimes = (rows: Array<Record<string, string>>) => rows.map(({ recordedAt: _recordedAt, document: _document, ...rest }) => rest);
 afterAll(() => server.close());
 
 describe('all customers', () => {
@@ -80,7 +169,16 @@ describe('all customers', () => {
     expect(res.status).toBe(200);
     expect(res.type).toBe('application/zip');
     const files = res.files!;
-    expect(Object.keys(files).sort()).toEqual(['addresses.csv', 'contacts.csv', 'customers.csv', 'work_addresses.csv']);
+    expect(Object.keys(files).sort()).toEqual([
+      'addresses.csv',
+      'contacts.csv',
+      'credit_notes.csv',
+      'customers.csv',
+      'invoices.csv',
+      'ledger.csv',
+      'payments.csv',
+      'work_addresses.csv',
+    ]);
 
     const org = acme.organisationId;
     const customers = csvRows(files['customers.csv']!);
@@ -102,8 +200,33 @@ describe('all customers', () => {
     expect(workAddresses.map((w) => w.line1).sort()).toEqual(['1 Work Road', '2 Work Road', '3 Work Road, Unit 4']);
     expect(new Set(workAddresses.map((w) => w.customerId))).toEqual(new Set([firstCustomer]));
 
+    // The money: every invoice (drafts too), credit note and payment, and the ledgers per customer
+    // and currency, as the API gives them.
+    const invoices = csvRows(files['invoices.csv']!);
+    expect(invoices).toHaveLength(await count(sql`select count(*)::int as n from invoices where organisation_id = ${org}`));
+    expect(invoices.map((i) => [i.customerId, i.status, i.totalMinor]).sort()).toEqual(
+      [
+        [firstCustomer, 'DRAFT', '7000'],
+        [firstCustomer, 'ISSUED', '5000'],
+        [firstCustomer, 'PAID', '10000'],
+      ].sort(),
+    );
+    expect(csvRows(files['credit_notes.csv']!).map((n) => [n.customerId, n.totalMinor, n.reason])).toEqual([[firstCustomer, '1000', 'Goodwill']]);
+    const payments = csvRows(files['payments.csv']!);
+    expect(payments.map((p) => [p.customerId, p.reference, p.status, p.amountMinor, p.currency]).sort()).toEqual(
+      [
+        [firstCustomer, 'CASH 1', 'RECEIVED', '10000', 'GBP'],
+        [firstCustomer, 'CHQ 2', 'REVERSED', '5000', 'GBP'],
+        [secondCustomer, 'EUR 1', 'RECEIVED', '2500', 'EUR'],
+      ].sort(),
+    );
+    expect(parseGlobalId(payments[0]!.methodId!)?.type).toBe('PaymentMethod');
+    const ledger = csvRows(files['ledger.csv']!);
+    expect(withoutTimes(ledger)).toEqual([...(await apiLedger(firstCustomer)), ...(await apiLedger(secondCustomer, 'EUR'))].sort(byCustomerOf(ledger)));
+
     const everything = Object.values(files).join('\n');
     expect(everything).not.toContain('Elsewhere');
+    expect(everything).not.toContain('99000');
     expect(everything).not.toContain('9 Far Road');
     expect(everything).not.toContain(other.organisationId);
   });
@@ -125,7 +248,17 @@ describe('one customer', () => {
     const res = await download(`/exports/customers/${firstCustomer}.zip`, acme.adminToken);
     expect(res.status).toBe(200);
     const files = res.files!;
-    expect(Object.keys(files).sort()).toEqual(['addresses.csv', 'contacts.csv', 'customer.json', 'customers.csv', 'work_addresses.csv']);
+    expect(Object.keys(files).sort()).toEqual([
+      'addresses.csv',
+      'contacts.csv',
+      'credit_notes.csv',
+      'customer.json',
+      'customers.csv',
+      'invoices.csv',
+      'ledger.csv',
+      'payments.csv',
+      'work_addresses.csv',
+    ]);
     const id = parseGlobalId(firstCustomer)!.id;
     expect(csvRows(files['customers.csv']!).map((c) => c.id)).toEqual([firstCustomer]);
     expect(csvRows(files['contacts.csv']!)).toHaveLength(await count(sql`select count(*)::int as n from contacts where customer_id = ${id}`));
@@ -137,7 +270,35 @@ describe('one customer', () => {
     expect(json.contacts).toHaveLength(2);
     expect(json.addresses).toHaveLength(csvRows(files['addresses.csv']!).length);
     expect(json.workAddresses.map((w: any) => w.line1).sort()).toEqual(['1 Work Road', '2 Work Road', '3 Work Road, Unit 4']);
+    expect(json.invoices).toHaveLength(3);
+    expect(json.payments).toHaveLength(2);
+    expect(json.creditNotes).toHaveLength(1);
     expect(await count(sql`select count(*)::int as n from record_reads where customer_id = ${id}`)).toBe(readsBefore + 1);
+  });
+
+  it('has its ledger, oldest first, with the running balance and the documents it is about, as Customer.ledger gives it', async () => {
+    const files = (await download(`/exports/customers/${firstCustomer}.zip`, acme.adminToken)).files!;
+    const ledger = csvRows(files['ledger.csv']!);
+    expect(withoutTimes(ledger)).toEqual(await apiLedger(firstCustomer));
+    expect(ledger.map((e) => [e.kind, e.document, e.effectMinor, e.balanceMinor])).toEqual([
+      ['INVOICE_ISSUED', 'INV-000001', '10000', '10000'],
+      ['PAYMENT_RECEIVED', 'CASH 1', '-10000', '0'],
+      ['INVOICE_ISSUED', 'INV-000002', '5000', '5000'],
+      ['PAYMENT_RECEIVED', 'CHQ 2', '-5000', '0'],
+      ['CREDIT_NOTE_ISSUED', 'CN-000001', '-1000', '-1000'],
+      ['ALLOCATION', 'INV-000001', '0', '-1000'],
+      ['ALLOCATION', 'INV-000002', '0', '-1000'],
+      ['ALLOCATION_UNDONE', 'INV-000002', '0', '-1000'],
+      ['PAYMENT_REVERSED', 'CHQ 2', '5000', '4000'],
+    ]);
+    expect(ledger.every((e) => !Number.isNaN(Date.parse(e.recordedAt!)))).toBe(true);
+    // customer.json holds the same entries.
+    expect(JSON.parse(files['customer.json']!).ledger.map((e: any) => [e.kind, e.balanceMinor])).toEqual(ledger.map((e) => [e.kind, Number(e.balanceMinor)]));
+    // Read a page at a time, the balance carries over from page to page.
+    const id = parseGlobalId(firstCustomer)!.id;
+    const paged = [];
+    for await (const entry of ledgerEntries(server.database.db, acme.organisationId, id, 'GBP', 2)) paged.push([entry.kind, String(entry.balanceMinor)]);
+    expect(paged).toEqual(ledger.map((e) => [e.kind, e.balanceMinor]));
   });
 
   it('answers a SALES user who does not own the customer, and another organisation, as if it did not exist', async () => {
