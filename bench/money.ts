@@ -24,9 +24,10 @@
 //   psql postgres://postgres@127.0.0.1:5432/postgres -c 'create database crm_bench_money'
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_bench_money npm run bench:money
 //   npm run bench:money -- --data-dir /tmp/crm-bench-money      (the embedded database, PGlite, in that directory)
-// Settings: --iterations (BENCH_ITERATIONS, default 100), --warmup (BENCH_WARMUP, default 5),
-// --skip-build to reuse dist/. The summary goes to stdout; progress and the server's output (prefixed
-// [server]) to stderr.
+// Settings: --iterations (BENCH_ITERATIONS, default 100), --warmup (BENCH_WARMUP, default 20 per
+// scenario, not reported: the embedded database's caches take a dozen requests to warm), --skip-build
+// to reuse dist/. The summary goes to stdout; progress and the server's output (prefixed [server]) to
+// stderr.
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -95,7 +96,7 @@ function readSettings(): Settings {
     databaseUrl,
     dataDir,
     iterations: whole('iterations', values.iterations, process.env.BENCH_ITERATIONS, 100, 1),
-    warmup: whole('warmup', values.warmup, process.env.BENCH_WARMUP, 5, 0),
+    warmup: whole('warmup', values.warmup, process.env.BENCH_WARMUP, 20, 0),
     build: !values['skip-build'],
   };
 }
