@@ -22,7 +22,7 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { bench, type Server } from './harness';
+import { bench, type Server, sampleStats, type Sample, type Stats } from './harness';
 
 type Settings = { databaseUrl: string; iterations: number; warmup: number; build: boolean };
 
@@ -208,25 +208,7 @@ const SIGN = `mutation Sign($input: SignQuoteInput!) { signQuote(input: $input) 
 const CONVERT = `mutation Convert($input: ConvertSalesOrderToAssetsInput!) { convertSalesOrderToAssets(input: $input) {
   salesOrder { id convertedToAssetsAt } customer { id stage } assets { id } ${USER_ERRORS} } }`;
 
-type Sample = { ms: number; statements: number };
-type Stats = { n: number; p50: number; p95: number; p99: number; mean: number; min: number; max: number; statements: string };
-
-function stats(samples: Sample[]): Stats {
-  const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
-  // Nearest rank, as bench/customers.ts.
-  const percentile = (p: number) => ms[Math.min(ms.length - 1, Math.ceil((p / 100) * ms.length) - 1)] ?? NaN;
-  const statements = [...new Set(samples.map((s) => s.statements))].sort((a, b) => a - b);
-  return {
-    n: ms.length,
-    p50: percentile(50),
-    p95: percentile(95),
-    p99: percentile(99),
-    mean: ms.reduce((a, b) => a + b, 0) / (ms.length || 1),
-    min: ms[0] ?? NaN,
-    max: ms[ms.length - 1] ?? NaN,
-    statements: statements.length === 1 ? String(statements[0]) : `${statements[0]}–${statements[statements.length - 1]}`,
-  };
-}
+const stats = sampleStats;
 
 async function measure(api: Client, leads: Prepared[]): Promise<{ sign: Sample[]; convert: Sample[] }> {
   const sign: Sample[] = [];

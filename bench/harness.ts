@@ -152,3 +152,29 @@ export function procMiB(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): numb
     return null;
   }
 }
+
+/** One timed request: its duration and the SQL statements it ran (NaN when the server did not say). */
+export type Sample = { ms: number; statements: number; bytes?: number };
+export type Stats = { n: number; p50: number; p95: number; p99: number; mean: number; min: number; max: number; statements: string; bytes: number };
+
+/** Percentiles by nearest rank (as bench/customers.ts), and the range of statements per request. */
+export function sampleStats(samples: readonly Sample[]): Stats {
+  const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
+  const percentile = (p: number) => ms[Math.min(ms.length - 1, Math.ceil((p / 100) * ms.length) - 1)] ?? NaN;
+  const statements = [...new Set(samples.map((s) => s.statements))].sort((a, b) => a - b);
+  return {
+    n: ms.length,
+    p50: percentile(50),
+    p95: percentile(95),
+    p99: percentile(99),
+    mean: ms.reduce((a, b) => a + b, 0) / (ms.length || 1),
+    min: ms[0] ?? NaN,
+    max: ms[ms.length - 1] ?? NaN,
+    statements: statements.some(Number.isNaN)
+      ? 'n/a'
+      : statements.length === 1
+        ? String(statements[0])
+        : `${statements[0]}–${statements[statements.length - 1]}`,
+    bytes: samples[0]?.bytes ?? 0,
+  };
+}

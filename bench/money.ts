@@ -46,7 +46,7 @@ import { addDays, today } from '../src/invoices/payer';
 import { invoiceLines, invoices } from '../src/invoices/tables';
 import { reversePayment } from '../src/payments/service';
 import { allocations, paymentMethods, payments } from '../src/payments/tables';
-import { bench, type Server } from './harness';
+import { bench, type Server, sampleStats, type Sample, type Stats } from './harness';
 
 const BIG_CUSTOMER = 'Bench Money Ltd';
 const INVOICES = 10_000;
@@ -368,29 +368,7 @@ const PAGE = `query MoneyPage { customers(first: 50) { nodes { id name balance {
 const LEDGER = `query MoneyLedger($id: ID!) { customer(id: $id) { ledger(last: 50) { totalCount
   nodes { kind date amount { amountMinor } effect { amountMinor } balance { amountMinor formatted } } } } }`;
 
-type Sample = { ms: number; statements: number; bytes: number };
-type Stats = { n: number; p50: number; p95: number; p99: number; mean: number; max: number; statements: string; bytes: number };
-
-function stats(samples: Sample[]): Stats {
-  const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
-  // Nearest rank, as bench/customers.ts.
-  const percentile = (p: number) => ms[Math.min(ms.length - 1, Math.ceil((p / 100) * ms.length) - 1)] ?? NaN;
-  const statements = [...new Set(samples.map((s) => s.statements))].sort((a, b) => a - b);
-  return {
-    n: ms.length,
-    p50: percentile(50),
-    p95: percentile(95),
-    p99: percentile(99),
-    mean: ms.reduce((a, b) => a + b, 0) / (ms.length || 1),
-    max: ms[ms.length - 1] ?? NaN,
-    statements: statements.some(Number.isNaN)
-      ? 'n/a'
-      : statements.length === 1
-        ? String(statements[0])
-        : `${statements[0]}–${statements[statements.length - 1]}`,
-    bytes: samples[0]?.bytes ?? 0,
-  };
-}
+const stats = sampleStats;
 
 type Scenario = { name: string; target: number | null; run(): Promise<Answer> };
 
