@@ -20,7 +20,7 @@ import type {
   UpdateNoteInput,
   UpdateTaskInput,
 } from '../generated/graphql';
-import { NAME_MAX, optionalText, requiredText } from '../graph/text';
+import { isoDate, NAME_MAX, optionalText, requiredText } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
 import { resolveRecordOwner, type RecordOwner } from '../records/owner';
 import { users } from '../tenancy/tables';
@@ -332,8 +332,6 @@ export async function logCommunication(db: Db, actor: Actor, input: LogCommunica
 
 // ---------------------------------------------------------------------------------------------
 // Expiries
-
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date (YYYY-MM-DD)' });
 
 const createExpirySchema = z.object({
   supplier: requiredText(NAME_MAX),

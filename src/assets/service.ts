@@ -9,13 +9,11 @@ import type { Db } from '../db/client';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
 import type { CreateAssetInput, DeleteAssetInput, UpdateAssetInput } from '../generated/graphql';
 import type { NodeType } from '../graph/ids';
-import { NAME_MAX, optionalText, TEXT_MAX } from '../graph/text';
+import { isoDate, NAME_MAX, optionalText, TEXT_MAX } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
 import { visibleCustomerId } from '../records/owner';
 import { workAddresses } from '../work-addresses/tables';
 import { assetGroups, assetLocations, assetMakes, assetModels, assets, fuelTypes, type AssetRow } from './tables';
-
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date (YYYY-MM-DD)' });
 
 const fields = {
   description: optionalText(TEXT_MAX),

@@ -12,7 +12,7 @@ import { documentReference, nextNumber } from '../db/sequences';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
 import type { AllocateCreditNoteInput, CreateCreditNoteInput, VoidCreditNoteInput } from '../generated/graphql';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
-import { TEXT_MAX, requiredText } from '../graph/text';
+import { isoDate, requiredText, TEXT_MAX } from '../graph/text';
 import { inputId, userError, validate } from '../graph/user-errors';
 import { pricedLineValues, pricedLinesInput, type PricedLine } from '../invoices/lines';
 import { payerById, payerOf, today } from '../invoices/payer';
@@ -24,8 +24,6 @@ import { creditNoteLines, creditNotes, type CreditNoteRow } from './tables';
 
 export type CreditNoteResult = { creditNote: CreditNoteRow };
 const codec = rowsCodec<CreditNoteResult>({ creditNote: creditNotes });
-
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date, YYYY-MM-DD' });
 
 export const creditNoteReference = (c: Pick<CreditNoteRow, 'number'>) => documentReference('CN', c.number);
 

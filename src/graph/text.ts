@@ -22,6 +22,9 @@ export const optionalText = (max = TEXT_MAX) =>
     .transform((v) => (v === '' ? null : v))
     .nullish();
 
+/** A date as `YYYY-MM-DD` (the Date scalar has checked it is a real one when it came through GraphQL). */
+export const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date (YYYY-MM-DD)' });
+
 /** A web address people can follow: http or https only (no `javascript:` or `data:` links). */
 export const webUrl = z.union([z.instanceof(URL), z.string()]).transform((u, ctx) => {
   let url: URL;

@@ -17,7 +17,7 @@ import { lockForUpdate, writeUpdate } from '../db/versioned';
 import type { CreateInvoiceInput, DeleteInvoiceInput, IssueInvoiceInput, UpdateInvoiceInput, VoidInvoiceInput } from '../generated/graphql';
 import { uuidArray } from '../graph/connection';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
-import { TEXT_MAX, optionalText, requiredText } from '../graph/text';
+import { isoDate, optionalText, requiredText, TEXT_MAX } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
 import { invoiceAddressForInvoice, invoiceAddressForNewInvoice } from '../invoice-addresses/service';
 import { jobs } from '../pipeline/tables';
@@ -27,8 +27,6 @@ import { invoiceJobs, invoiceLines, invoices, settledStatus, type InvoiceLineRow
 
 export type InvoiceResult = { invoice: InvoiceRow };
 const codec = rowsCodec<InvoiceResult>({ invoice: invoices });
-
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date, YYYY-MM-DD' });
 
 /** Writes an invoice's lines in order; `keepJobLines` replaces only the lines that bill no job. */
 async function writeLines(

@@ -73,11 +73,7 @@ export async function allocate(
   const seen = new Map<string, number>();
   ids.forEach((id, i) => {
     if (seen.has(id))
-      throw userError(
-        [...at, i, 'invoiceId'],
-        `invoiceId: the invoice is already allocated to at position ${seen.get(id)}; give each invoice once.`,
-        'INVALID',
-      );
+      throw userError([...at, i, 'invoiceId'], `invoiceId: the invoice is given twice (also at position ${seen.get(id)}); give each invoice once.`, 'INVALID');
     seen.set(id, i);
   });
   const locked = (await tx

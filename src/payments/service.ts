@@ -20,7 +20,7 @@ import type {
 } from '../generated/graphql';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { moneyInputSchema } from '../graph/money';
-import { NAME_MAX, TEXT_MAX, optionalText, requiredText } from '../graph/text';
+import { isoDate, NAME_MAX, optionalText, requiredText, TEXT_MAX } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
 import { payerOf, today } from '../invoices/payer';
 import { invoices } from '../invoices/tables';
@@ -29,8 +29,6 @@ import { allocations, paymentMethods, payments, type AllocationRow, type Payment
 
 export type PaymentResult = { payment: PaymentRow };
 const paymentCodec = rowsCodec<PaymentResult>({ payment: payments });
-
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date, YYYY-MM-DD' });
 
 function sourceOf(payment: PaymentRow): AllocationSource {
   return {
