@@ -5,13 +5,13 @@
 // number.
 import { z } from 'zod';
 import { optionalText } from '../graph/text';
-import { communicationChannels, type CommunicationChannel, type ContactEmail, type ContactPhone, type StoredCommunicationPreference } from './tables';
+import { consentChannels, type ConsentChannel, type ContactEmail, type ContactPhone, type StoredCommunicationPreference } from './tables';
 
 /** Consent given "now" may come from a clock a little ahead of ours; beyond that it is in the future. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
 const preference = z.object({
-  channel: z.enum(communicationChannels),
+  channel: z.enum(consentChannels),
   consented: z.boolean(),
   consentedAt: z
     .date()
@@ -35,8 +35,8 @@ export function enteredChannels(
   previousPhones: ContactPhone[],
   nextEmails: ContactEmail[],
   nextPhones: ContactPhone[],
-): Map<CommunicationChannel, string> {
-  const ticked = new Map<CommunicationChannel, string>();
+): Map<ConsentChannel, string> {
+  const ticked = new Map<ConsentChannel, string>();
   const hadEmail = new Set(previousEmails.map((e) => e.address.toLowerCase()));
   if (nextEmails.some((e) => !hadEmail.has(e.address.toLowerCase()))) ticked.set('EMAIL', 'email address entered');
   const hadPhone = new Set(previousPhones.map((p) => `${p.type}:${p.number}`));
@@ -53,7 +53,7 @@ export function enteredChannels(
 export function decidePreferences(
   current: StoredCommunicationPreference[],
   explicit: PreferenceInput[],
-  entered: Map<CommunicationChannel, string>,
+  entered: Map<ConsentChannel, string>,
   now: Date,
 ): StoredCommunicationPreference[] {
   const byChannel = new Map(current.map((p) => [p.channel, p]));
@@ -74,7 +74,7 @@ export function decidePreferences(
     if (decided.has(channel) || byChannel.has(channel)) continue;
     byChannel.set(channel, { channel, consented: true, consentedAt: at, source, updatedAt: at });
   }
-  return communicationChannels.flatMap((c) => {
+  return consentChannels.flatMap((c) => {
     const p = byChannel.get(c);
     return p ? [p] : [];
   });
@@ -83,7 +83,7 @@ export function decidePreferences(
 /** Every channel, in order, for the API: undecided channels are not consented. */
 export function allPreferences(stored: StoredCommunicationPreference[]) {
   const byChannel = new Map(stored.map((p) => [p.channel, p]));
-  return communicationChannels.map((channel) => {
+  return consentChannels.map((channel) => {
     const p = byChannel.get(channel);
     return {
       channel,

@@ -8,11 +8,11 @@ import { leads } from '../leads/tables';
 
 export type ContactEmail = { address: string; label?: string | null };
 export type ContactPhone = { type: 'OFFICE' | 'MOBILE' | 'HOME' | 'FAX'; number: string };
-export const communicationChannels = ['EMAIL', 'SMS', 'PHONE', 'POST', 'MARKETING'] as const;
-export type CommunicationChannel = (typeof communicationChannels)[number];
+export const consentChannels = ['EMAIL', 'SMS', 'PHONE', 'POST', 'MARKETING'] as const;
+export type ConsentChannel = (typeof consentChannels)[number];
 /** A recorded consent decision for one channel (GDPR): timestamps as ISO strings. */
 export type StoredCommunicationPreference = {
-  channel: CommunicationChannel;
+  channel: ConsentChannel;
   consented: boolean;
   consentedAt: string | null;
   source: string | null;

@@ -448,6 +448,22 @@ describe('communications log', () => {
     expect(await countOf(leadId, 'communications')).toBe(1);
   });
 
+  it('accepts every channel the schema offers for the log, and the schema offers no consent-only channel', async () => {
+    const ownerId = await customer(org.adminToken, 'Channels Ltd');
+    const intro = await server.graphql(`{ __type(name: "CommunicationChannel") { enumValues { name } } }`, {}, org.adminToken);
+    const offered: string[] = intro.data!.__type.enumValues.map((v: { name: string }) => v.name);
+    expect([...offered].sort()).toEqual(['EMAIL', 'PHONE_CALL', 'SMS']);
+    for (const channel of offered) {
+      const res = await server.graphql(LOG, { input: { ownerId, channel } }, org.adminToken);
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.logCommunication.userErrors).toEqual([]);
+    }
+    // A consent channel is refused by the schema, before anything runs.
+    const consentOnly = await server.graphql(LOG, { input: { ownerId, channel: 'MARKETING' } }, org.adminToken);
+    expect(consentOnly.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(await countOf(ownerId, 'communications')).toBe(offered.length);
+  });
+
   it('refuses bad input, naming the field, and writes nothing; hides records a sales user may not see; refuses READ_ONLY', async () => {
     const ownerId = await customer(org.adminToken, 'Quiet Ltd');
     const other = await customer(org.adminToken, 'Elsewhere Ltd', [{ surname: 'Stranger' }]);
