@@ -1,11 +1,13 @@
 // GraphQL for delegated access: grant, revoke, and each record's access view.
+import { desc } from 'drizzle-orm';
 import { actorOf } from '../audit/actor';
-import type { Resolvers } from '../generated/graphql';
+import type { AccessGrantState, Resolvers } from '../generated/graphql';
 import { type Context } from '../graph/context';
 import { forbidden } from '../graph/errors';
 import { globalIdField } from '../graph/fields';
 import { payload } from '../graph/user-errors';
-import { grantRecordAccess, grantState, recordGrants, revokeRecordAccess, type Grantor } from './grants';
+import { grantRecordAccess, grantState, grantsInStates, mayViewGrants, revokeRecordAccess, type Grantor } from './grants';
+import { accessGrants } from './tables';
 
 function grantorOf(ctx: Context): Grantor {
   const actor = actorOf(ctx);
@@ -14,16 +16,33 @@ function grantorOf(ctx: Context): Grantor {
   return actor;
 }
 
+/**
+ * A record's access view, newest first: one statement for all the customers (or leads) of a page. The
+ * viewer's right to see it is checked first, so a refused viewer reads nothing.
+ */
+async function accessView(
+  ctx: Context,
+  record: { kind: 'customer' | 'lead'; id: string; ownerId: string | null },
+  states: readonly AccessGrantState[] | null | undefined,
+) {
+  mayViewGrants(grantorOf(ctx), record);
+  const column = record.kind === 'customer' ? accessGrants.customerId : accessGrants.leadId;
+  const grants = await ctx.loaders
+    .allByParent(accessGrants, column, [desc(accessGrants.createdAt), desc(accessGrants.id)], `${record.kind}.accessGrants`)
+    .load(record.id);
+  return grantsInStates(grants, states);
+}
+
 export const grantResolvers: Resolvers = {
   Mutation: {
     grantRecordAccess: (_p, { input }, ctx) => payload(() => grantRecordAccess(ctx.db, grantorOf(ctx), input), { accessGrant: null }),
     revokeRecordAccess: (_p, { input }, ctx) => payload(() => revokeRecordAccess(ctx.db, grantorOf(ctx), input.id), { accessGrant: null }),
   },
   Customer: {
-    accessGrants: (c, { states }, ctx) => recordGrants(ctx.db, grantorOf(ctx), { kind: 'customer', id: c.id, ownerId: c.ownerId }, states),
+    accessGrants: (c, { states }, ctx) => accessView(ctx, { kind: 'customer', id: c.id, ownerId: c.ownerId }, states),
   },
   Lead: {
-    accessGrants: (l, { states }, ctx) => recordGrants(ctx.db, grantorOf(ctx), { kind: 'lead', id: l.id, ownerId: l.ownerId }, states),
+    accessGrants: (l, { states }, ctx) => accessView(ctx, { kind: 'lead', id: l.id, ownerId: l.ownerId }, states),
   },
   AccessRecord: {
     __resolveType: (record) => ('stage' in record ? 'Customer' : 'Lead'),

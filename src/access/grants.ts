@@ -2,7 +2,7 @@
 // a record's grants (its access view). Visibility itself reads the grants (src/auth/visibility.ts);
 // this is where they are made. Admins and managers grant on any record they see; other users only on
 // records they own.
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit } from '../audit/service';
 import type { UserActor } from '../auth/actor';
@@ -119,23 +119,19 @@ export async function revokeRecordAccess(db: Db, grantor: Grantor, grantGlobalId
   });
 }
 
-/** A record's access view, newest first; refused unless the viewer manages access to the record. */
-export async function recordGrants(
-  db: Db,
-  grantor: Grantor,
-  record: RecordOwner & { ownerId: string | null },
-  states: readonly AccessGrantState[] | null | undefined,
-): Promise<AccessGrantRow[]> {
+/**
+ * Refuses a record's access view to all but admins, managers and the record's owner; called before its
+ * grants are read.
+ */
+export function mayViewGrants(grantor: Grantor, record: { ownerId: string | null }): void {
   if (!inRoleSet(managers, grantor.role) && record.ownerId !== grantor.userId) {
     throw forbidden("Only admins, managers and the record's owner see its access grants.");
   }
-  const column = record.kind === 'customer' ? accessGrants.customerId : accessGrants.leadId;
-  const rows = await db
-    .select()
-    .from(accessGrants)
-    .where(and(eq(column, record.id), eq(accessGrants.organisationId, grantor.organisationId)))
-    .orderBy(desc(accessGrants.createdAt), desc(accessGrants.id));
-  if (!states?.length) return rows;
+}
+
+/** A record's grants (newest first) in the given states; all of them when none are given. */
+export function grantsInStates(grants: AccessGrantRow[], states: readonly AccessGrantState[] | null | undefined): AccessGrantRow[] {
+  if (!states?.length) return grants;
   const now = new Date();
-  return rows.filter((g) => states.includes(grantState(g, now)));
+  return grants.filter((g) => states.includes(grantState(g, now)));
 }

@@ -1,5 +1,5 @@
 // The whole customer record, as a frontend renders it tab by tab: Home, Contacts, Branches, Work
-// addresses, Assets, Communications, Files and Audit, each one GraphQL request, or all of them in
+// addresses, Assets, Communications, Files, Audit and Access, each one GraphQL request, or all of them in
 // one. For a page of 50 customers with every tab, the SQL statement count equals that for 5: every
 // relation is batched.
 import { flows } from '../helpers/flows';
@@ -24,6 +24,7 @@ const TABS = `
   documents(first: 10) { totalCount nodes { filename sizeBytes sha256 uploadedBy { name } } }
   auditTrail(first: 10) { totalCount nodes { action actor { name } } }
   mergedCustomers { name mergedBy { name } }
+  accessGrants { state reason grantee { name } }
 `;
 
 const { mutation: ok, upload } = flows(() => ({ server, token: org.adminToken }));
@@ -72,6 +73,14 @@ async function fullCustomer(i: number): Promise<string> {
     subject: 'Service reminder',
   });
   await upload(id, { bytes: `certificate ${i}\n`, name: `certificate-${i}.txt`, type: 'text/plain' });
+  if (i % 3 === 0) {
+    await ok(`mutation($input: GrantRecordAccessInput!) { grantRecordAccess(input: $input) { accessGrant { id } userErrors { field code } } }`, {
+      recordId: id,
+      granteeId: await org.userIdFor('SALES'),
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+      reason: `Cover for customer ${i}`,
+    });
+  }
   return id;
 }
 
@@ -110,6 +119,7 @@ it('renders one customer, every tab, in a single request', async () => {
   expect(c.mergedCustomers).toEqual([{ name: 'Customer 07 (duplicate)', mergedBy: { name: expect.any(String) } }]);
   expect(c.notes.nodes[0]).toMatchObject({ body: '<b>Key</b> under the mat', important: false });
   expect(c.tasks.totalCount).toBe(1);
+  expect(c.accessGrants).toEqual([]);
   expect(c.communications.nodes).toEqual([{ channel: 'EMAIL', subject: 'Service reminder' }]);
   expect(c.documents.nodes[0]).toMatchObject({ filename: 'certificate-7.txt', sizeBytes: 14 });
   // Created, its contact and address, branch, work address, asset, note, task, communication, file.
@@ -125,5 +135,7 @@ it('costs the same number of SQL statements for a page of 50 customers with ever
   expect(fifty.data!.customers.nodes).toHaveLength(50);
   expect(fifty.data!.customers.nodes.every((c: any) => c.workAddresses.totalCount === 1 && c.documents.totalCount === 1)).toBe(true);
   expect(fifty.data!.customers.nodes.filter((c: any) => c.mergedCustomers.length === 1)).toHaveLength(8);
+  expect(fifty.data!.customers.nodes.filter((c: any) => c.accessGrants.length === 1)).toHaveLength(17);
+  expect(fifty.data!.customers.nodes[3].accessGrants).toEqual([{ state: 'ACTIVE', reason: 'Cover for customer 3', grantee: { name: expect.any(String) } }]);
   expect(fifty.statements).toBe(five.statements);
 });
