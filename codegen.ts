@@ -10,6 +10,7 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 const sharedMappers: Record<string, string> = {
   Viewer: '../auth/viewer#Viewer as ViewerValue',
   Money: '../graph/money#MoneyValue',
+  UserError: '../graph/user-errors#UserError as UserErrorValue',
 };
 
 /**

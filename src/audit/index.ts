@@ -4,6 +4,7 @@ import { defineArea } from '../graph/area';
 import { readLogPlugin } from './read-log-plugin';
 import { auditResolvers } from './resolvers';
 import { auditRules } from './rules';
+import { auditDeletedRows } from './tables';
 
 export const auditArea = defineArea({
   name: 'audit',
@@ -11,4 +12,15 @@ export const auditArea = defineArea({
   rules: auditRules,
   // Writes the customer read log once per request, before the response leaves.
   plugins: [readLogPlugin],
+  // The links that keep a deleted row's history in its customer's or lead's trail.
+  children: [
+    {
+      recordType: 'DeletedRowHistory',
+      table: auditDeletedRows,
+      customer: auditDeletedRows.customerId,
+      lead: auditDeletedRows.leadId,
+      onDelete: 'delete',
+      trail: true,
+    },
+  ],
 });

@@ -1,6 +1,8 @@
 // The audit trail: every change, by whom and when, with the record before and after.
 import { bigserial, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { customers } from '../customers/tables';
 import { organisationId } from '../db/columns';
+import { leads } from '../leads/tables';
 import { users } from '../tenancy/tables';
 
 export const auditEntries = pgTable(
@@ -39,6 +41,26 @@ export const recordReads = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('record_reads_customer_idx').on(t.organisationId, t.customerId, t.id)],
+);
+
+/**
+ * Rows deleted from under a customer or lead (a contact, a note, an asset…): whose they were, so that
+ * their audit entries, the deletion's among them, stay in the record's trail after the row that
+ * linked them is gone. Written by `recordAudit` with every `*.delete` entry; a record child itself
+ * (src/audit/index.ts), so it moves with a merge and goes when the customer is deleted.
+ */
+export const auditDeletedRows = pgTable(
+  'audit_deleted_rows',
+  {
+    /** The deleted row's id: the `entity_id` of its audit entries. */
+    id: uuid('id').primaryKey(),
+    organisationId: organisationId(),
+    customerId: uuid('customer_id').references(() => customers.id, { onDelete: 'cascade' }),
+    leadId: uuid('lead_id').references(() => leads.id, { onDelete: 'cascade' }),
+    entityType: text('entity_type').notNull(),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('audit_deleted_rows_customer_idx').on(t.customerId), index('audit_deleted_rows_lead_idx').on(t.leadId)],
 );
 
 export type AuditEntryRow = typeof auditEntries.$inferSelect;

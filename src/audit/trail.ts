@@ -6,8 +6,9 @@
 // are found through the record children the areas declare (`trail: true`, src/db/record-children.ts,
 // read from the request's composition): an area whose rows belong to a customer or lead declares its
 // table, and its entries join the trail. A customer's trail includes the history of the customers
-// merged into it (their tombstones are such a child). Entries about a child row that has since been
-// deleted are no longer found this way (the row that linked them to the record is gone).
+// merged into it (their tombstones are such a child). A child row that has been deleted is still
+// found: its deletion left a link to the record (audit_deleted_rows, written by recordAudit), which is
+// itself a child.
 import DataLoader from 'dataloader';
 import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { RecordChild } from '../db/record-children';

@@ -30,6 +30,7 @@ import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { inputId, notFound, userError, UserErrors, validate } from '../graph/user-errors';
 import { leads, type LeadRow } from '../leads/tables';
 import { raiseSalesOrderFromQuote } from '../pipeline/sales-orders';
+import { mayOverrideStatus } from '../pipeline/shared';
 import { opportunities, quotes, salesOrders, type QuoteRow, type SalesOrderRow } from '../pipeline/tables';
 
 type Path = (string | number)[];
@@ -425,7 +426,9 @@ export function signQuote(db: Db, config: Config, actor: Actor, input: SignQuote
         const [moved] = await tx.select().from(quotes).where(eq(quotes.id, id));
         const signed = await writeUpdate(tx, quotes, id, { status: 'SIGNED', signedAt: new Date() });
         await recordAudit(tx, actor, { action: 'quote.signed', entityType: 'Quote', entityId: id, before: moved, after: signed });
-        const { salesOrder } = await errorsAt(field, () => raiseSalesOrderFromQuote(tx, actor, signed, { mayOverride: false, field }));
+        const { salesOrder } = await errorsAt(field, () =>
+          raiseSalesOrderFromQuote(tx, actor, signed, { overrideStatus: input.overrideStatus, mayOverride: mayOverrideStatus(actor), field }),
+        );
         const [customer] = await tx.select().from(customers).where(eq(customers.id, signed.customerId!));
         return { quote: signed, customer: customer!, lead: converted, salesOrder };
       },

@@ -6,7 +6,7 @@ import type { Actor } from '../audit/service';
 import type { Db } from '../db/client';
 import { lockForUpdate } from '../db/versioned';
 import { toGlobalId } from '../graph/ids';
-import { notFound, userError, type UserErrors } from '../graph/user-errors';
+import { notFound, UserErrors } from '../graph/user-errors';
 import { customers, customerTombstones, type CustomerRow } from './tables';
 
 type Path = (string | number)[];
@@ -30,11 +30,15 @@ export async function customerNotFound(tx: Db, actor: Pick<Actor, 'organisationI
   const tombstone = await tombstoneOf(tx, actor, id);
   if (!tombstone) return notFound(field, 'customer');
   const name = [...field].reverse().find((part) => typeof part === 'string' && !/^\d+$/.test(part)) ?? 'id';
-  return userError(
-    field,
-    `${name}: this customer was merged into "${tombstone.survivorName}" (${toGlobalId('Customer', tombstone.survivorId)}); use that ID.`,
-    'MERGED',
-  );
+  const mergedIntoId = toGlobalId('Customer', tombstone.survivorId);
+  return new UserErrors([
+    {
+      field: field.map(String),
+      message: `${name}: this customer was merged into "${tombstone.survivorName}" (${mergedIntoId}); use that ID.`,
+      code: 'MERGED',
+      mergedIntoId,
+    },
+  ]);
 }
 
 /** lockForUpdate for a customer: a merged customer's id gets MERGED, naming the customer it went into. */

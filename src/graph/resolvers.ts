@@ -78,6 +78,7 @@ export function graphResolvers(nodes: ReadonlyMap<NodeType, NodeSource>): Resolv
     // Messages may quote what the caller sent (an ID that is not one): never a card number.
     UserError: {
       message: (error) => maskCardData(error.message),
+      mergedIntoId: (error) => error.mergedIntoId ?? null,
     },
   };
 }

@@ -5,7 +5,13 @@ import type { z } from 'zod';
 import type { UserErrorCode } from '../generated/graphql';
 import { parseGlobalId, type NodeType } from './ids';
 
-export type UserError = { field: string[]; message: string; code: UserErrorCode };
+export type UserError = {
+  field: string[];
+  message: string;
+  code: UserErrorCode;
+  /** MERGED: the global ID of the customer the named one went into. */
+  mergedIntoId?: string;
+};
 
 export class UserErrors extends Error {
   constructor(readonly errors: UserError[]) {

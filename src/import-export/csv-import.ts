@@ -342,7 +342,9 @@ export async function runCsvImport<V>(options: ImportOptions<V>): Promise<Import
             .where(eq(importJobs.id, job.id));
         });
       });
-      return { job: await db.transaction((tx) => finish(tx, 'SUCCEEDED', null)) };
+      // Bad rows and not one good one: nothing was imported, which is not a success.
+      const status = progress.rowsImported === 0 && progress.errorCount > 0 ? 'REFUSED' : 'SUCCEEDED';
+      return { job: await db.transaction((tx) => finish(tx, status, null)) };
     }
     let pending = 0;
     try {

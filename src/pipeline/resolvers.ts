@@ -2,9 +2,8 @@
 // Totals are derived from the lines with the invoices' arithmetic (lineAmounts / invoiceAmounts).
 import { sql } from 'drizzle-orm';
 import { actorOf } from '../audit/actor';
-import { inRoleSet, managers } from '../auth/roles';
 import type { Resolvers } from '../generated/graphql';
-import { viewerOf, type Context } from '../graph/context';
+import { type Context } from '../graph/context';
 import { globalIdField, moneyOf } from '../graph/fields';
 import { inputId, payload } from '../graph/user-errors';
 import { invoiceAmounts, lineAmounts, quantityText } from '../invoices/service';
@@ -14,6 +13,7 @@ import { estimatesPage, jobsPage, linesOfQuote, linesOfSalesOrder, opportunities
 import { createOpportunity, updateOpportunity } from './opportunities';
 import { createQuote, declineQuote, quoteReference, sendQuote, updateQuote } from './quotes';
 import { salesOrderReference } from './sales-orders';
+import { mayOverrideStatus as mayOverride } from './shared';
 import { salesOrders, type QuoteLineView, type SalesOrderLineView } from './tables';
 
 const money = (ctx: Context, amountMinor: number, currency: string) => moneyOf(ctx, amountMinor, currency)!;
@@ -36,13 +36,9 @@ const lineFields = {
 const customerOf = (ctx: Context, id: string | null) => (id ? ctx.loaders.byId('Customer').load(id) : null);
 const leadOf = (ctx: Context, id: string | null) => (id ? ctx.loaders.byId('Lead').load(id) : null);
 
-/**
- * Admins and managers may raise work for a customer whose status does not allow it
- * (docs/domain.md#status-gating-of-new-work).
- */
+/** Whether the viewer may override the status gating of new work (src/pipeline/shared.ts). */
 function mayOverrideStatus(ctx: Context): boolean {
-  const viewer = viewerOf(ctx);
-  return viewer.kind === 'user' && inRoleSet(managers, viewer.role);
+  return mayOverride(actorOf(ctx));
 }
 
 export const pipelineResolvers: Resolvers = {

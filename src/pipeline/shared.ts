@@ -5,6 +5,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Actor } from '../audit/service';
+import { inRoleSet, managers } from '../auth/roles';
 import { refuseConvertedLead } from '../contacts/service';
 import { customers, customerStatuses } from '../customers/tables';
 import type { Db } from '../db/client';
@@ -80,6 +81,14 @@ export type StatusOverride = {
   /** Where the customer sits in the mutation's input, for the error. */
   field?: Path;
 };
+
+/**
+ * Admins and managers may raise work for a customer whose status does not allow it
+ * (docs/domain.md#status-gating-of-new-work); portal tokens never.
+ */
+export function mayOverrideStatus(actor: Actor): boolean {
+  return actor.kind === 'user' && inRoleSet(managers, actor.role);
+}
 
 /**
  * Refuses new work for a customer whose status does not allow it (STATUS_BLOCKS_WORK), unless the

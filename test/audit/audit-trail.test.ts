@@ -179,6 +179,63 @@ describe('Lead.auditTrail', () => {
   });
 });
 
+describe('deleted rows', () => {
+  it("keep their history, the deletion included, in the customer's and the lead's trail", async () => {
+    const customerId = await createCustomer('Deletions Ltd');
+    const contact = (await mutate(CREATE_CONTACT, { ownerId: customerId, contact: { surname: 'Gone' } })).contact.id;
+    const note = (
+      await mutate(`mutation($input: CreateNoteInput!) { createNote(input: $input) { note { id } userErrors { code } } }`, {
+        ownerId: customerId,
+        body: 'Old news',
+      })
+    ).note.id;
+    const work = (
+      await mutate(`mutation($input: CreateWorkAddressInput!) { createWorkAddress(input: $input) { workAddress { id } userErrors { code } } }`, {
+        customerId,
+        line1: '2 Site Road',
+      })
+    ).workAddress.id;
+    const asset = (
+      await mutate(`mutation($input: CreateAssetInput!) { createAsset(input: $input) { asset { id } userErrors { code } } }`, {
+        customerId,
+        workAddressId: work,
+        description: 'Old boiler',
+      })
+    ).asset.id;
+    await mutate(`mutation($input: DeleteContactInput!) { deleteContact(input: $input) { deletedContactId userErrors { code } } }`, { id: contact });
+    await mutate(`mutation($input: DeleteNoteInput!) { deleteNote(input: $input) { deletedNoteId userErrors { code } } }`, { id: note });
+    await mutate(`mutation($input: DeleteAssetInput!) { deleteAsset(input: $input) { deletedAssetId userErrors { code } } }`, { id: asset });
+
+    const page = await trail(customerId);
+    const of = (id: string) => page.nodes.filter((n: any) => n.entityId === id).map((n: any) => n.action);
+    expect(of(contact)).toEqual(['contact.delete', 'contact.create']);
+    expect(of(note)).toEqual(['note.delete', 'note.create']);
+    expect(of(asset)).toEqual(['asset.delete', 'asset.create']);
+    expect(page.nodes[0]).toMatchObject({ action: 'asset.delete', before: expect.objectContaining({ description: 'Old boiler' }), after: null });
+    expect(page.totalCount).toBe(page.nodes.length);
+
+    // A lead's deleted contact stays in the lead's trail, and in no one else's.
+    const lead = await server.graphql(
+      `mutation($input: CreateLeadInput!) { createLead(input: $input) { lead { id contacts { nodes { id } } } userErrors { code } } }`,
+      { input: { name: 'Deleting Lead', contacts: [{ surname: 'Kept' }, { surname: 'Dropped' }] } },
+      org.adminToken,
+    );
+    const leadId = lead.data!.createLead.lead.id;
+    const dropped = lead.data!.createLead.lead.contacts.nodes[1].id;
+    await mutate(`mutation($input: DeleteContactInput!) { deleteContact(input: $input) { deletedContactId userErrors { code } } }`, { id: dropped });
+    const leadTrail = await server.graphql(
+      `query($id: ID!) { node(id: $id) { ... on Lead { auditTrail(first: 10) { nodes { action entityId } } } } }`,
+      { id: leadId },
+      org.adminToken,
+    );
+    expect(leadTrail.data!.node.auditTrail.nodes.filter((n: any) => n.entityId === dropped).map((n: any) => n.action)).toEqual([
+      'contact.delete',
+      'contact.create',
+    ]);
+    expect(of(dropped)).toEqual([]);
+  });
+});
+
 describe('Customer.readLog', () => {
   it('records each request that opens the customer by id, with the reader; lists record nothing', async () => {
     const customerId = await createCustomer('Read Log Ltd');

@@ -270,6 +270,33 @@ describe('signQuote', () => {
     expect(data.signQuote.salesOrder.quote.id).toBe(quoteId);
   });
 
+  it("is refused while the customer's status does not allow new work, unless an admin or manager overrides (audited)", async () => {
+    const salesToken = await org.tokenFor('SALES');
+    const created = await server.graphql(CREATE_CUSTOMER, { input: customerInput(ref, { name: 'Blocked Signing Ltd', statusId: ref.statuses.D }) }, salesToken);
+    expect(created.data!.createCustomer.userErrors).toEqual([]);
+    const customerId = created.data!.createCustomer.customer.id;
+    const quoteId = await sentQuote(customerId, salesToken);
+    const orders = await count('sales_orders');
+
+    const refused = await gql(SIGN, { input: { quoteId } });
+    expect(refused.signQuote.userErrors).toEqual([
+      { field: ['input', 'quoteId'], code: 'STATUS_BLOCKS_WORK', message: expect.stringContaining('an admin or manager may override') },
+    ]);
+    const notPermitted = await server.graphql(SIGN, { input: { quoteId, overrideStatus: true } }, salesToken);
+    expect(errorCodes(notPermitted.data!.signQuote.userErrors)).toEqual(['input.overrideStatus:NOT_PERMITTED']);
+    expect(await count('sales_orders')).toBe(orders);
+
+    const signed = await gql(SIGN, { input: { quoteId, overrideStatus: true } });
+    expect(signed.signQuote.userErrors).toEqual([]);
+    expect(signed.signQuote.quote.status).toBe('SIGNED');
+    expect(await count('sales_orders')).toBe(orders + 1);
+    const [audit] = await selectRows<{ after: { overriddenStatus?: unknown } }>(
+      server.database.db,
+      sql`select after from audit_entries where organisation_id = ${org.organisationId} and action = 'salesOrder.create' order by id desc limit 1`,
+    );
+    expect(audit!.after.overriddenStatus).toEqual({ code: 'D', name: 'Do Not Service' });
+  });
+
   it('refuses a DRAFT quote, and a quote the viewer may not see; READ_ONLY is FORBIDDEN', async () => {
     const leadId = await createLead({ name: 'Draft Lead' });
     const draft = await mutate('createQuote', { recordId: leadId, lines: [{ description: 'x', quantity: '1', unitPriceMinor: 100 }] }, 'quote { id }');

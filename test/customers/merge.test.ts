@@ -192,16 +192,28 @@ describe('mergeCustomers', () => {
     expect(resolved.b.id).toBe(c);
     expect(resolved.b.mergedCustomers.map((m: any) => m.name).sort()).toEqual(['Chain A', 'Chain B']);
     // Mutations given an old id say where the customer went, and change nothing.
-    const contact = await gql(`mutation($input: CreateContactInput!) { createContact(input: $input) { contact { id } userErrors { field code message } } }`, {
-      input: { ownerId: a, contact: { surname: 'Late' } },
-    });
+    const contact = await gql(
+      `mutation($input: CreateContactInput!) { createContact(input: $input) { contact { id } userErrors { field code message mergedIntoId } } }`,
+      {
+        input: { ownerId: a, contact: { surname: 'Late' } },
+      },
+    );
     expect(contact.createContact.userErrors).toEqual([
-      { field: ['input', 'ownerId'], code: 'MERGED', message: `ownerId: this customer was merged into "Chain C" (${c}); use that ID.` },
+      { field: ['input', 'ownerId'], code: 'MERGED', message: `ownerId: this customer was merged into "Chain C" (${c}); use that ID.`, mergedIntoId: c },
     ]);
-    const status = await gql(`mutation($input: ChangeCustomerStatusInput!) { changeCustomerStatus(input: $input) { userErrors { field code } } }`, {
-      input: { id: b, statusId: ref.statuses.A },
-    });
+    const status = await gql(
+      `mutation($input: ChangeCustomerStatusInput!) { changeCustomerStatus(input: $input) { userErrors { field code mergedIntoId } } }`,
+      {
+        input: { id: b, statusId: ref.statuses.A },
+      },
+    );
     expect(errorCodes(status.changeCustomerStatus.userErrors)).toEqual(['input.id:MERGED']);
+    expect(status.changeCustomerStatus.userErrors[0].mergedIntoId).toBe(c);
+    // Other errors point nowhere.
+    const missing = await gql(`mutation($input: CreateContactInput!) { createContact(input: $input) { userErrors { code mergedIntoId } } }`, {
+      input: { ownerId: 'Q3VzdG9tZXI6MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAw', contact: { surname: 'Nobody' } },
+    });
+    expect(missing.createContact.userErrors[0].mergedIntoId).toBeNull();
   });
 
   test('a chosen primary contact and status survive; the stage is LIVE if any merged one is', async () => {

@@ -230,7 +230,7 @@ describe('COMMIT_VALID_ROWS', () => {
       ',Company,Nope,,,400,4 Mill Lane,Leeds,LS1 1AD,,,,,',
     ].join('\n');
     const res = await upload(acme.adminToken, { mapping: MAPPING, mode: 'COMMIT_VALID_ROWS' }, file);
-    expect(res.body.importJob).toMatchObject({ rowsRead: 4, rowsImported: 0, errorCount: 7 });
+    expect(res.body.importJob).toMatchObject({ status: 'REFUSED', rowsRead: 4, rowsImported: 0, errorCount: 7 });
     expect(res.body.importJob!.errors.map((e: any) => `${e.row}:${e.field}`)).toEqual([
       '1:vatNumber',
       '2:contactSurname',
