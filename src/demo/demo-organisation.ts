@@ -7,6 +7,7 @@ import { faker } from '@faker-js/faker';
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import { addresses } from '../addresses/tables';
 import { createDemoAssets } from '../assets/demo';
+import { createDemoAgreements } from '../contracts/demo';
 import { roles } from '../auth/roles';
 import { hashToken, issueToken } from '../auth/tokens';
 import { contacts } from '../contacts/tables';
@@ -112,6 +113,7 @@ export async function createDemoOrganisation(db: Db, options: { customers?: numb
   await createDemoFinance(db, organisationId);
   await createDemoAssets(db, organisationId);
   await createDemoPipeline(db, organisationId);
+  await createDemoAgreements(db, organisationId);
   return organisationId;
 }
 
