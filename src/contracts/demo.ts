@@ -13,8 +13,8 @@ import { jobs } from '../pipeline/tables';
 import { assignServicePlan, createServicePlan } from '../service-plans/service';
 import { createSla, setCustomerSla } from '../slas/service';
 import { jobPriorities } from '../slas/tables';
-import { workAddresses } from '../work-addresses/tables';
 import { createWorkAddress } from '../work-addresses/service';
+import { workAddresses } from '../work-addresses/tables';
 import { addMonths, createContract } from './service';
 
 const targets = (hours: Record<(typeof jobPriorities)[number], [number, number]>) =>
@@ -22,7 +22,12 @@ const targets = (hours: Record<(typeof jobPriorities)[number], [number, number]>
 
 /** The customer's first work address, or a new one at `line1`. */
 async function propertyOf(db: Db, actor: ReturnType<typeof systemActor>, customerId: string, line1: string): Promise<string> {
-  const [existing] = await db.select({ id: workAddresses.id }).from(workAddresses).where(eq(workAddresses.customerId, customerId)).orderBy(asc(workAddresses.createdAt)).limit(1);
+  const [existing] = await db
+    .select({ id: workAddresses.id })
+    .from(workAddresses)
+    .where(eq(workAddresses.customerId, customerId))
+    .orderBy(asc(workAddresses.createdAt))
+    .limit(1);
   if (existing) return existing.id;
   const { workAddress } = await createWorkAddress(db, actor, { customerId: toGlobalId('Customer', customerId), line1, town: 'Leeds', postcode: 'LS1 4AP' });
   return workAddress.id;
@@ -87,7 +92,12 @@ export async function createDemoAgreements(db: Db, organisationId: string, today
   // Open jobs with deadlines: one for each customer now, and one raised three days ago, past its deadlines.
   const contractProperty = await propertyOf(db, actor, contractHolder.id, '2 Wellington Street');
   const job = (customerId: string, workAddressId: string, description: string, priority: 'NORMAL' | 'HIGH' | 'URGENT') =>
-    createJob(db, actor, { customerId: toGlobalId('Customer', customerId), workAddressId: toGlobalId('WorkAddress', workAddressId), description, priority }, true);
+    createJob(
+      db,
+      actor,
+      { customerId: toGlobalId('Customer', customerId), workAddressId: toGlobalId('WorkAddress', workAddressId), description, priority },
+      true,
+    );
   await job(planHolder.id, planProperty, 'Annual boiler service', 'NORMAL');
   await job(contractHolder.id, contractProperty, 'Radiators cold upstairs', 'HIGH');
   const { job: late } = await job(contractHolder.id, contractProperty, 'No heating or hot water', 'URGENT');

@@ -60,9 +60,8 @@ function checkTerms(terms: { startDate: string; renewalDate?: string | null; has
 type Result = { contract: ContractRow };
 
 export async function createContract(db: Db, actor: Actor, input: CreateContractInput): Promise<Result> {
-  const { idempotencyKey: _key, customerId: _customer, slaId: _sla, ...rest } = input;
-  void _key, void _customer, void _sla;
-  const terms = validate(termsSchema, rest);
+  const { reference, termMonths, startDate, renewalDate, autoRenew, pricingTerms, price, billingFrequency } = input;
+  const terms = validate(termsSchema, { reference, termMonths, startDate, renewalDate, autoRenew, pricingTerms, price, billingFrequency });
   checkTerms({ ...terms, hasPrice: terms.price != null });
   const customerField = ['input', 'customerId'];
   const { id: customerId } = inputId(input.customerId, ['Customer'], customerField);

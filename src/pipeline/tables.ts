@@ -177,8 +177,12 @@ export const jobs = pgTable(
     index('jobs_customer_idx').on(t.customerId, t.createdAt, t.id),
     index('jobs_work_address_idx').on(t.workAddressId),
     // slaBreaches (src/slas/loaders.ts): the unmet deadlines of each kind, most overdue first.
-    index('jobs_response_due_idx').on(t.organisationId, t.respondBy, t.id).where(sql`${t.respondBy} is not null and ${t.respondedAt} is null`),
-    index('jobs_resolution_due_idx').on(t.organisationId, t.resolveBy, t.id).where(sql`${t.resolveBy} is not null and ${t.resolvedAt} is null`),
+    index('jobs_response_due_idx')
+      .on(t.organisationId, t.respondBy, t.id)
+      .where(sql`${t.respondBy} is not null and ${t.respondedAt} is null`),
+    index('jobs_resolution_due_idx')
+      .on(t.organisationId, t.resolveBy, t.id)
+      .where(sql`${t.resolveBy} is not null and ${t.resolvedAt} is null`),
     index('jobs_sla_idx').on(t.slaId),
   ],
 );

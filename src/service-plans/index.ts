@@ -15,7 +15,5 @@ export const servicePlansArea = defineArea({
   },
   // Held plans sit under their customer: they move with a merge (with the work addresses they cover,
   // which move too) and are deleted with the customer; nothing in them is personal.
-  children: [
-    { recordType: 'CustomerServicePlan', table: customerServicePlans, customer: customerServicePlans.customerId, onDelete: 'delete', trail: true },
-  ],
+  children: [{ recordType: 'CustomerServicePlan', table: customerServicePlans, customer: customerServicePlans.customerId, onDelete: 'delete', trail: true }],
 });

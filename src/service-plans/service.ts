@@ -88,7 +88,11 @@ async function refuseDuplicateName(tx: Db, organisationId: string, name: string,
     .select({ id: servicePlans.id })
     .from(servicePlans)
     .where(
-      and(eq(servicePlans.organisationId, organisationId), sql`lower(${servicePlans.name}) = lower(${name})`, exceptId ? ne(servicePlans.id, exceptId) : undefined),
+      and(
+        eq(servicePlans.organisationId, organisationId),
+        sql`lower(${servicePlans.name}) = lower(${name})`,
+        exceptId ? ne(servicePlans.id, exceptId) : undefined,
+      ),
     );
   if (other) throw duplicateName(name);
 }
@@ -154,7 +158,9 @@ async function coveredWorkAddresses(tx: Db, actor: Actor, customerId: string, gl
   const rows = await tx
     .select({ id: workAddresses.id, customerId: workAddresses.customerId })
     .from(workAddresses)
-    .where(and(eq(workAddresses.organisationId, actor.organisationId), sql`${workAddresses.id} = any(${uuidArray(ids)})`, actor.visibility?.rows(workAddresses)));
+    .where(
+      and(eq(workAddresses.organisationId, actor.organisationId), sql`${workAddresses.id} = any(${uuidArray(ids)})`, actor.visibility?.rows(workAddresses)),
+    );
   const found = new Map(rows.map((r) => [r.id, r.customerId]));
   ids.forEach((id, i) => {
     const owner = found.get(id);

@@ -38,7 +38,9 @@ const targetsSchema = z
     const missing = jobPriorities.filter((p) => !seen.has(p));
     if (missing.length > 0) ctx.addIssue({ code: 'custom', path: [], message: `needs a target for every priority; missing ${missing.join(', ')}` });
   })
-  .transform((targets) => Object.fromEntries(targets.map((t) => [t.priority, { responseHours: t.responseHours, resolutionHours: t.resolutionHours }])) as SlaTargets);
+  .transform(
+    (targets) => Object.fromEntries(targets.map((t) => [t.priority, { responseHours: t.responseHours, resolutionHours: t.resolutionHours }])) as SlaTargets,
+  );
 
 const newSlaSchema = z.object({ name: requiredText(NAME_MAX), targets: targetsSchema });
 const slaChangesSchema = z.object({

@@ -45,7 +45,9 @@ async function contract(input: Record<string, unknown>, token = org.adminToken) 
 }
 
 async function slaId(name: string): Promise<string> {
-  const data = await gql(`mutation($input: CreateSlaInput!) { createSla(input: $input) { sla { id } userErrors { code } } }`, { input: { name, targets: STANDARD_SLA } });
+  const data = await gql(`mutation($input: CreateSlaInput!) { createSla(input: $input) { sla { id } userErrors { code } } }`, {
+    input: { name, targets: STANDARD_SLA },
+  });
   return data.createSla.sla.id;
 }
 
@@ -160,7 +162,10 @@ describe('changing a contract', () => {
       const again = await gql(mutation, { input: { id: made.id } });
       expect(errorCodes(again[name].userErrors)).toEqual(['input.id:INVALID_STATE']);
     }
-    const audit = await selectRows<{ action: string }>(server.database.db, sql`select action from audit_entries where entity_id = ${parseGlobalId(made.id)!.id} order by id`);
+    const audit = await selectRows<{ action: string }>(
+      server.database.db,
+      sql`select action from audit_entries where entity_id = ${parseGlobalId(made.id)!.id} order by id`,
+    );
     expect(audit.map((a) => a.action)).toEqual(['contract.create', 'contract.update', 'contract.update', 'contract.renew', 'contract.cancel']);
   });
 

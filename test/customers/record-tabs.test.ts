@@ -172,11 +172,21 @@ it('renders one customer, every tab, in a single request', async () => {
   expect(c.auditTrail.totalCount).toBeGreaterThanOrEqual(9);
   expect(c.sla).toMatchObject({ name: 'Standard', targets: [{ priority: 'LOW', responseHours: 24 }, {}, {}, {}] });
   expect(c.servicePlans.nodes).toEqual([
-    { startDate: '2026-01-01', expiryDate: '2099-12-31', status: 'ACTIVE', plan: { name: 'Boiler care', price: { formatted: '£15.00' } }, workAddresses: [{ line1: '7 Work Street' }] },
+    {
+      startDate: '2026-01-01',
+      expiryDate: '2099-12-31',
+      status: 'ACTIVE',
+      plan: { name: 'Boiler care', price: { formatted: '£15.00' } },
+      workAddresses: [{ line1: '7 Work Street' }],
+    },
   ]);
-  expect(c.contracts.nodes).toEqual([{ reference: 'MC-7', renewalDate: '2027-01-01', status: 'ACTIVE', price: { formatted: '£20.07' }, sla: { name: 'Gold' } }]);
+  expect(c.contracts.nodes).toEqual([
+    { reference: 'MC-7', renewalDate: '2027-01-01', status: 'ACTIVE', price: { formatted: '£20.07' }, sla: { name: 'Gold' } },
+  ]);
   // The contract's SLA (Gold: 4 hours) over the customer's own (Standard).
-  expect(c.jobs.nodes).toEqual([{ description: 'Annual service', priority: 'HIGH', sla: { respondBy: expect.any(String), responseBreached: false, sla: { name: 'Gold' } } }]);
+  expect(c.jobs.nodes).toEqual([
+    { description: 'Annual service', priority: 'HIGH', sla: { respondBy: expect.any(String), responseBreached: false, sla: { name: 'Gold' } } },
+  ]);
 });
 
 it('costs the same number of SQL statements for a page of 50 customers with every tab as for 5', async () => {
@@ -188,6 +198,8 @@ it('costs the same number of SQL statements for a page of 50 customers with ever
   expect(fifty.data!.customers.nodes).toHaveLength(50);
   expect(fifty.data!.customers.nodes.every((c: any) => c.workAddresses.totalCount === 1 && c.documents.totalCount === 1)).toBe(true);
   expect(fifty.data!.customers.nodes.filter((c: any) => c.mergedCustomers.length === 1)).toHaveLength(8);
-  expect(fifty.data!.customers.nodes.every((c: any) => c.servicePlans.totalCount === 1 && c.contracts.totalCount === 1 && c.sla.name === 'Standard')).toBe(true);
+  expect(fifty.data!.customers.nodes.every((c: any) => c.servicePlans.totalCount === 1 && c.contracts.totalCount === 1 && c.sla.name === 'Standard')).toBe(
+    true,
+  );
   expect(fifty.statements).toBe(five.statements);
 });

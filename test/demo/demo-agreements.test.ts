@@ -28,7 +28,11 @@ it('has a held plan expiring soon, a contract with an SLA due for renewal, and o
     { from: inDays(0), to: inDays(45) },
   );
   expect(data.servicePlansExpiring.nodes).toEqual([
-    { plan: { name: 'Boiler care', tasks: expect.any(Array) }, customer: { name: expect.any(String), sla: { name: 'Standard' } }, workAddresses: [{ line1: expect.any(String) }] },
+    {
+      plan: { name: 'Boiler care', tasks: expect.any(Array) },
+      customer: { name: expect.any(String), sla: { name: 'Standard' } },
+      workAddresses: [{ line1: expect.any(String) }],
+    },
   ]);
   expect(data.contractsDueForRenewal.nodes).toEqual([
     {

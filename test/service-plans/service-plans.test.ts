@@ -17,7 +17,8 @@ beforeAll(async () => ({ server, org, ref } = await startTestOrganisation()));
 afterAll(() => server.close());
 
 const USER_ERRORS = 'userErrors { field code message }';
-const PLAN_FIELDS = 'id name tasks materials { description quantity } price { amountMinor currency formatted } billingFrequency warrantyMonths archived version';
+const PLAN_FIELDS =
+  'id name tasks materials { description quantity } price { amountMinor currency formatted } billingFrequency warrantyMonths archived version';
 const CREATE_PLAN = `mutation($input: CreateServicePlanInput!) { createServicePlan(input: $input) { servicePlan { ${PLAN_FIELDS} } ${USER_ERRORS} } }`;
 const UPDATE_PLAN = `mutation($input: UpdateServicePlanInput!) { updateServicePlan(input: $input) { servicePlan { ${PLAN_FIELDS} } ${USER_ERRORS} } }`;
 const HELD_FIELDS = 'id startDate expiryDate status cancelledAt version customer { id } plan { id name } workAddresses { id line1 }';
@@ -91,7 +92,12 @@ describe('plan definitions', () => {
     expect(bare.createServicePlan.servicePlan).toMatchObject({ tasks: [], materials: [], warrantyMonths: 0, price: { currency: 'GBP' } });
 
     const changed = await gql(UPDATE_PLAN, { input: { id, expectedVersion: 1, tasks: ['Full service'], price: { amountMinor: 1400 }, archived: true } });
-    expect(changed.updateServicePlan.servicePlan).toMatchObject({ tasks: ['Full service'], price: { amountMinor: 1400, currency: 'EUR' }, archived: true, version: 2 });
+    expect(changed.updateServicePlan.servicePlan).toMatchObject({
+      tasks: ['Full service'],
+      price: { amountMinor: 1400, currency: 'EUR' },
+      archived: true,
+      version: 2,
+    });
     const stale = await gql(UPDATE_PLAN, { input: { id, expectedVersion: 1, archived: false } });
     expect(errorCodes(stale.updateServicePlan.userErrors)).toEqual(['input.expectedVersion:VERSION_CONFLICT']);
 
@@ -101,7 +107,10 @@ describe('plan definitions', () => {
     const all = await gql(`{ servicePlans(first: 100, includeArchived: true) { nodes { name } } }`, {});
     expect(all.servicePlans.nodes.map((n: { name: string }) => n.name).slice(0, 2)).toEqual(['Annual check', 'Boiler care']);
 
-    const audit = await selectRows<{ action: string }>(server.database.db, sql`select action from audit_entries where entity_id = ${parseGlobalId(id)!.id} order by id`);
+    const audit = await selectRows<{ action: string }>(
+      server.database.db,
+      sql`select action from audit_entries where entity_id = ${parseGlobalId(id)!.id} order by id`,
+    );
     expect(audit.map((a) => a.action)).toEqual(['servicePlan.create', 'servicePlan.update']);
   });
 
@@ -148,7 +157,11 @@ describe('plans customers hold', () => {
     expect(tab.customer.servicePlans).toEqual({ totalCount: 1, nodes: [{ id: held.id }] });
 
     const updated = await gql(UPDATE_HELD, { input: { id: held.id, expectedVersion: 1, expiryDate: '2027-06-30', workAddressIds: [workAddressIds[2]] } });
-    expect(updated.updateCustomerServicePlan.customerServicePlan).toMatchObject({ expiryDate: '2027-06-30', version: 2, workAddresses: [{ line1: '3 Elm Road' }] });
+    expect(updated.updateCustomerServicePlan.customerServicePlan).toMatchObject({
+      expiryDate: '2027-06-30',
+      version: 2,
+      workAddresses: [{ line1: '3 Elm Road' }],
+    });
     const backwards = await gql(UPDATE_HELD, { input: { id: held.id, startDate: '2028-01-01' } });
     expect(errorCodes(backwards.updateCustomerServicePlan.userErrors)).toEqual(['input.expiryDate:INVALID']);
 
@@ -159,7 +172,10 @@ describe('plans customers hold', () => {
     const change = await gql(UPDATE_HELD, { input: { id: held.id, expiryDate: '2029-01-01' } });
     expect(errorCodes(change.updateCustomerServicePlan.userErrors)).toEqual(['input.id:INVALID_STATE']);
 
-    const audit = await selectRows<{ action: string }>(server.database.db, sql`select action from audit_entries where entity_id = ${parseGlobalId(held.id)!.id} order by id`);
+    const audit = await selectRows<{ action: string }>(
+      server.database.db,
+      sql`select action from audit_entries where entity_id = ${parseGlobalId(held.id)!.id} order by id`,
+    );
     expect(audit.map((a) => a.action)).toEqual(['customerServicePlan.create', 'customerServicePlan.update', 'customerServicePlan.cancel']);
   });
 
@@ -194,7 +210,11 @@ describe('plans customers hold', () => {
     const again = await assign(input);
     expect(again.id).toBe(first.id);
     for (const role of ['FINANCE', 'READ_ONLY'] as const) {
-      const res = await server.graphql(ASSIGN, { input: { ...input, idempotencyKey: role, startDate: '2026-01-01', expiryDate: '2026-12-31' } }, await org.tokenFor(role));
+      const res = await server.graphql(
+        ASSIGN,
+        { input: { ...input, idempotencyKey: role, startDate: '2026-01-01', expiryDate: '2026-12-31' } },
+        await org.tokenFor(role),
+      );
       expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     }
     const made = await gql(`mutation($input: CreatePortalTokenInput!) { createPortalToken(input: $input) { token } }`, {
@@ -222,7 +242,10 @@ describe('servicePlansExpiring', () => {
     const mine = await customerWithAddresses('Expiring Ltd', ['1 Soon Road']);
     const theirs = await customerWithAddresses('Sales expiring Ltd', ['2 Soon Road'], sales);
     const at = (expiryDate: string, who = mine) =>
-      assign({ customerId: who.customerId, planId, workAddressIds: who.workAddressIds, startDate: '2040-01-01', expiryDate }, who === theirs ? sales : org.adminToken);
+      assign(
+        { customerId: who.customerId, planId, workAddressIds: who.workAddressIds, startDate: '2040-01-01', expiryDate },
+        who === theirs ? sales : org.adminToken,
+      );
     await at('2041-05-31');
     const firstDay = await at('2041-06-01');
     const middle = await at('2041-06-15', theirs);

@@ -110,7 +110,11 @@ describe('SLA definitions', () => {
     const changed = await gql(UPDATE_SLA, {
       input: { id, expectedVersion: 1, targets: targets({ LOW: [24, 120], NORMAL: [12, 48], HIGH: [4, 12], URGENT: [1, 4] }), archived: true },
     });
-    expect(changed.updateSla.sla).toMatchObject({ archived: true, version: 2, targets: expect.arrayContaining([{ priority: 'URGENT', responseHours: 1, resolutionHours: 4 }]) });
+    expect(changed.updateSla.sla).toMatchObject({
+      archived: true,
+      version: 2,
+      targets: expect.arrayContaining([{ priority: 'URGENT', responseHours: 1, resolutionHours: 4 }]),
+    });
     const stale = await gql(UPDATE_SLA, { input: { id, expectedVersion: 1, archived: false } });
     expect(errorCodes(stale.updateSla.userErrors)).toEqual(['input.expectedVersion:VERSION_CONFLICT']);
 
@@ -119,7 +123,10 @@ describe('SLA definitions', () => {
     const all = await gql(`{ slas(first: 100, includeArchived: true) { nodes { id archived } } }`, {});
     expect(all.slas.nodes).toContainEqual({ id, archived: true });
 
-    const audit = await selectRows<{ action: string }>(server.database.db, sql`select action from audit_entries where entity_id = ${parseGlobalId(id)!.id} order by id`);
+    const audit = await selectRows<{ action: string }>(
+      server.database.db,
+      sql`select action from audit_entries where entity_id = ${parseGlobalId(id)!.id} order by id`,
+    );
     expect(audit.map((a) => a.action)).toEqual(['sla.create', 'sla.update']);
   });
 
@@ -186,7 +193,11 @@ describe("a customer's own SLA", () => {
       input: { customerId, name: 'Portal', permissions: ['VIEW_JOBS', 'VIEW_INVOICES'] },
     });
     const portal = made.createPortalToken.token;
-    for (const query of [`query($id: ID!) { customer(id: $id) { sla { id } } }`, `{ slas(first: 5) { totalCount } }`, `{ slaBreaches(kind: RESPONSE) { totalCount } }`]) {
+    for (const query of [
+      `query($id: ID!) { customer(id: $id) { sla { id } } }`,
+      `{ slas(first: 5) { totalCount } }`,
+      `{ slaBreaches(kind: RESPONSE) { totalCount } }`,
+    ]) {
       const res = await server.graphql(query, { id: customerId }, portal);
       expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     }
@@ -201,7 +212,13 @@ describe('deadlines of a new job', () => {
     const expected: Record<string, [number, number]> = { LOW: [48, 240], NORMAL: [24, 72], HIGH: [8, 24], URGENT: [2, 8] };
     for (const [priority, [respond, resolve]] of Object.entries(expected)) {
       const made = await job(where, priority);
-      expect(made).toMatchObject({ priority, status: 'OPEN', respondedAt: null, resolvedAt: null, sla: { sla: { id: slaId }, responseBreached: false, resolutionBreached: false, breachedAt: null } });
+      expect(made).toMatchObject({
+        priority,
+        status: 'OPEN',
+        respondedAt: null,
+        resolvedAt: null,
+        sla: { sla: { id: slaId }, responseBreached: false, resolutionBreached: false, breachedAt: null },
+      });
       expect(hoursBetween(made.createdAt, made.sla.respondBy)).toBeCloseTo(respond, 2);
       expect(hoursBetween(made.createdAt, made.sla.resolveBy)).toBeCloseTo(resolve, 2);
     }
