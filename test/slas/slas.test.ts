@@ -186,6 +186,35 @@ describe("a customer's own SLA", () => {
     expect(audit.map((a) => a.after.slaId)).toEqual([parseGlobalId(first)!.id, parseGlobalId(second)!.id, parseGlobalId(second)!.id, null]);
   });
 
+  it('moves with a merge: the survivor keeps the newest SLA given, and its contracts and plans come along', async () => {
+    const survivor = await customerWithAddress('Survivor Ltd');
+    const merged = await customerWithAddress('Merged Ltd');
+    const older = await sla();
+    const newer = await sla();
+    await setCustomerSla(survivor.customerId, older);
+    await setCustomerSla(merged.customerId, newer);
+    await contract(merged.customerId, { reference: 'Merged contract', autoRenew: true, slaId: older });
+    const res = await gql(
+      `mutation($input: MergeCustomersInput!) { mergeCustomers(input: $input) { customer { id sla { id } contracts { nodes { reference } } } moved { recordType count } userErrors { code } } }`,
+      { input: { survivorId: survivor.customerId, mergedIds: [merged.customerId] } },
+    );
+    expect(res.mergeCustomers.userErrors).toEqual([]);
+    expect(res.mergeCustomers.customer).toEqual({ id: survivor.customerId, sla: { id: newer }, contracts: { nodes: [{ reference: 'Merged contract' }] } });
+    expect(res.mergeCustomers.moved).toEqual(
+      expect.arrayContaining([
+        { recordType: 'CustomerSla', count: 1 },
+        { recordType: 'Contract', count: 1 },
+      ]),
+    );
+    // Setting it again leaves one.
+    expect((await setCustomerSla(survivor.customerId, older)).sla.id).toBe(older);
+    const [rows] = await selectRows<{ n: number }>(
+      server.database.db,
+      sql`select count(*)::int as n from customer_slas where customer_id = ${parseGlobalId(survivor.customerId)!.id}`,
+    );
+    expect(rows!.n).toBe(1);
+  });
+
   it('is not for portal tokens', async () => {
     const { customerId } = await customerWithAddress('Portal SLA Ltd');
     await setCustomerSla(customerId, await sla());
