@@ -8,6 +8,7 @@ import { assetsArea } from './assets';
 import { auditArea } from './audit';
 import { branchesArea } from './branches';
 import { contactsArea } from './contacts';
+import { contractsArea } from './contracts';
 import { conversionsArea } from './conversions';
 import { creditNotesArea } from './credit-notes';
 import { customFieldsArea } from './custom-fields';
@@ -24,7 +25,9 @@ import { paymentsArea } from './payments';
 import { pipelineArea } from './pipeline';
 import { portalArea } from './portal';
 import { searchArea } from './search';
+import { servicePlansArea } from './service-plans';
 import { serviceRemindersArea } from './service-reminders';
+import { slasArea } from './slas';
 import { statementsArea } from './statements';
 import { storedCardsArea } from './stored-cards';
 import { workAddressesArea } from './work-addresses';
@@ -49,6 +52,9 @@ export const areas = [
   workAddressesArea,
   assetsArea,
   serviceRemindersArea,
+  servicePlansArea,
+  slasArea,
+  contractsArea,
   activityArea,
   documentsArea,
   customFieldsArea,

@@ -1,6 +1,7 @@
 // The demo organisation `npm start` creates on an empty database: users of every role, each with a
 // token that every start prints (and GraphiQL is preloaded with the admin's), plus realistic leads
-// and customers, and the money of the first customers (src/finance/demo.ts). Demo tokens live in
+// and customers, the money of the first customers (src/finance/demo.ts) and service agreements with
+// SLA deadlines, one breached (src/contracts/demo.ts). Demo tokens live in
 // the server's memory only: each start issues fresh ones and revokes the previous start's; the
 // database keeps their hashes, like any token's.
 import { faker } from '@faker-js/faker';
@@ -10,6 +11,7 @@ import { createDemoAssets } from '../assets/demo';
 import { roles } from '../auth/roles';
 import { hashToken, issueToken } from '../auth/tokens';
 import { contacts } from '../contacts/tables';
+import { createDemoAgreements } from '../contracts/demo';
 import type { Db } from '../db/client';
 import { createDemoFinance } from '../finance/demo';
 import { leads } from '../leads/tables';
@@ -112,6 +114,7 @@ export async function createDemoOrganisation(db: Db, options: { customers?: numb
   await createDemoFinance(db, organisationId);
   await createDemoAssets(db, organisationId);
   await createDemoPipeline(db, organisationId);
+  await createDemoAgreements(db, organisationId);
   return organisationId;
 }
 

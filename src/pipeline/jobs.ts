@@ -7,6 +7,7 @@ import type { CreateJobInput } from '../generated/graphql';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { TEXT_MAX, requiredText } from '../graph/text';
 import { validate } from '../graph/user-errors';
+import { slaDeadlinesFor } from '../slas/deadlines';
 import { checkNewWorkAllowed, customerAndWorkAddress } from './shared';
 import { jobs, type JobRow } from './tables';
 
@@ -33,6 +34,8 @@ export async function createJob(db: Db, actor: Actor, input: CreateJobInput, may
           workAddressId,
           description: fields.description,
           scheduledFor: fields.scheduledFor ?? null,
+          // Priority, and the deadlines of the SLA that applies now, if any (src/slas/deadlines.ts).
+          ...(await slaDeadlinesFor(tx, customer.id, input.priority ?? 'NORMAL', new Date())),
         })
         .returning();
       await recordAudit(tx, actor, {

@@ -8,6 +8,7 @@ import { assetGroups, assetMakes, assetModels } from '../assets/tables';
 import { customers } from '../customers/tables';
 import { id, organisationId, timestamps, version } from '../db/columns';
 import { leads } from '../leads/tables';
+import { jobPriorityEnum, slas } from '../slas/tables';
 import { users } from '../tenancy/tables';
 import { workAddresses } from '../work-addresses/tables';
 
@@ -161,10 +162,29 @@ export const jobs = pgTable(
     description: text('description').notNull(),
     status: jobStatusEnum('status').notNull().default('OPEN'),
     scheduledFor: timestamp('scheduled_for', { withTimezone: true, mode: 'date' }),
+    // SLA deadlines (src/slas/): computed once, when the job is raised, from the SLA that applied then.
+    priority: jobPriorityEnum('priority').notNull().default('NORMAL'),
+    slaId: uuid('sla_id').references(() => slas.id, { onDelete: 'restrict' }),
+    respondBy: timestamp('respond_by', { withTimezone: true, mode: 'date' }),
+    resolveBy: timestamp('resolve_by', { withTimezone: true, mode: 'date' }),
+    // Set by the trigger `jobs_sla_times` (drizzle/*_agreements.sql) as the status moves, never by code.
+    respondedAt: timestamp('responded_at', { withTimezone: true, mode: 'date' }),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
     version: version(),
     ...timestamps(),
   },
-  (t) => [index('jobs_customer_idx').on(t.customerId, t.createdAt, t.id), index('jobs_work_address_idx').on(t.workAddressId)],
+  (t) => [
+    index('jobs_customer_idx').on(t.customerId, t.createdAt, t.id),
+    index('jobs_work_address_idx').on(t.workAddressId),
+    // slaBreaches (src/slas/loaders.ts): the unmet deadlines of each kind, most overdue first.
+    index('jobs_response_due_idx')
+      .on(t.organisationId, t.respondBy, t.id)
+      .where(sql`${t.respondBy} is not null and ${t.respondedAt} is null`),
+    index('jobs_resolution_due_idx')
+      .on(t.organisationId, t.resolveBy, t.id)
+      .where(sql`${t.resolveBy} is not null and ${t.resolvedAt} is null`),
+    index('jobs_sla_idx').on(t.slaId),
+  ],
 );
 
 export const estimates = pgTable(

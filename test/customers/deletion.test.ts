@@ -28,6 +28,8 @@ let org: TestOrganisation;
 let ref: Reference;
 let groupId: string;
 let serviceTypeId: string;
+let slaId: string;
+let servicePlanId: string;
 
 const USER_ERRORS = 'userErrors { field code message }';
 const DELETE = `mutation($input: DeleteCustomerInput!) { deleteCustomer(input: $input) { deletedCustomerId deletedRecords { recordType count } ${USER_ERRORS} } }`;
@@ -109,7 +111,7 @@ const ledgerOf = (f: Record<string, string>) =>
  * A customer with rows in every child table, each carrying the person's name, email or phone where
  * the field takes free text: contacts, address, branch, work address (occupier), asset, opportunity,
  * quote with its sales order, job, estimate, note, task, communication, expiry, document, access
- * grant, portal token, import job, service reminder, stored card, invoice address. `customerId` is an existing customer to fill, or a new one.
+ * grant, portal token, import job, service reminder, stored card, invoice address, own SLA, held service plan, contract. `customerId` is an existing customer to fill, or a new one.
  */
 async function populate(person: Person, customerId?: string): Promise<{ customerId: string; documentIds: string[] }> {
   if (!customerId) {
@@ -152,6 +154,14 @@ async function populate(person: Person, customerId?: string): Promise<{ customer
     { workAddressId: work.workAddress.id, assetId: asset.asset.id, typeId: serviceTypeId, dueDate: '2099-01-01', notes: `${person.firstName} keeps a key` },
     'serviceReminder { id }',
   );
+  // Service agreements: nothing personal in them (anonymising keeps them as they are).
+  await mutate('setCustomerSla', { customerId, slaId }, 'customer { id }');
+  await mutate(
+    'assignServicePlan',
+    { customerId, planId: servicePlanId, startDate: '2026-01-01', expiryDate: '2026-12-31', workAddressIds: [work.workAddress.id] },
+    'customerServicePlan { id }',
+  );
+  await mutate('createContract', { customerId, reference: 'Maintenance contract', termMonths: 12, startDate: '2026-01-01', slaId }, 'contract { id }');
   await mutate(
     'addStoredCard',
     {
@@ -284,6 +294,15 @@ beforeAll(async () => {
   groupId = (await mutate('createAssetListItem', { list: 'GROUP', name: 'Boilers' }, 'item { id }')).item.id;
   serviceTypeId = (await mutate('createServiceReminderType', { name: 'Annual boiler service', defaultIntervalMonths: 12 }, 'serviceReminderType { id }'))
     .serviceReminderType.id;
+  slaId = (
+    await mutate(
+      'createSla',
+      { name: 'Standard', targets: ['LOW', 'NORMAL', 'HIGH', 'URGENT'].map((priority) => ({ priority, responseHours: 8, resolutionHours: 24 })) },
+      'sla { id }',
+    )
+  ).sla.id;
+  servicePlanId = (await mutate('createServicePlan', { name: 'Boiler care', price: { amountMinor: 1500 }, billingFrequency: 'MONTHLY' }, 'servicePlan { id }'))
+    .servicePlan.id;
 });
 afterAll(() => server.close());
 

@@ -1,5 +1,6 @@
 // The whole customer record, as a frontend renders it tab by tab: Home, Contacts, Branches, Work
-// addresses, Assets, Communications, Files, Audit and Access, each one GraphQL request, or all of them in
+// addresses, Assets, Communications, Files, Audit, Access, and Service (the customer's SLA, plans,
+// contracts and jobs with their SLA deadlines), each one GraphQL request, or all of them in
 // one. For a page of 50 customers with every tab, the SQL statement count equals that for 5: every
 // relation is batched.
 import { flows } from '../helpers/flows';
@@ -25,6 +26,10 @@ const TABS = `
   auditTrail(first: 10) { totalCount nodes { action actor { name } } }
   mergedCustomers { name mergedBy { name } }
   accessGrants { state reason grantee { name } }
+  sla { name targets { priority responseHours } }
+  servicePlans(first: 5) { totalCount nodes { startDate expiryDate status plan { name price { formatted } } workAddresses { line1 } } }
+  contracts(first: 5) { totalCount nodes { reference renewalDate status price { formatted } sla { name } } }
+  jobs(first: 5) { totalCount nodes { description priority sla { respondBy responseBreached sla { name } } } }
 `;
 
 const { mutation: ok, upload } = flows(() => ({ server, token: org.adminToken }));
@@ -81,11 +86,62 @@ async function fullCustomer(i: number): Promise<string> {
       reason: `Cover for customer ${i}`,
     });
   }
+  // Service: the customer's own SLA, a plan covering its work address, a contract granting another SLA, a job.
+  await ok(`mutation($input: SetCustomerSlaInput!) { setCustomerSla(input: $input) { customer { id } userErrors { field code } } }`, {
+    customerId: id,
+    slaId: serviceSetup.ownSlaId,
+  });
+  await ok(`mutation($input: AssignServicePlanInput!) { assignServicePlan(input: $input) { customerServicePlan { id } userErrors { field code } } }`, {
+    customerId: id,
+    planId: serviceSetup.planId,
+    startDate: '2026-01-01',
+    expiryDate: '2099-12-31',
+    workAddressIds: [work.workAddress.id],
+  });
+  await ok(`mutation($input: CreateContractInput!) { createContract(input: $input) { contract { id } userErrors { field code } } }`, {
+    customerId: id,
+    reference: `MC-${i}`,
+    termMonths: 12,
+    startDate: '2026-01-01',
+    autoRenew: true,
+    price: { amountMinor: 2000 + i },
+    billingFrequency: 'MONTHLY',
+    slaId: serviceSetup.contractSlaId,
+  });
+  await ok(`mutation($input: CreateJobInput!) { createJob(input: $input) { job { id } userErrors { field code } } }`, {
+    customerId: id,
+    workAddressId: work.workAddress.id,
+    description: 'Annual service',
+    priority: 'HIGH',
+  });
   return id;
+}
+
+/** The organisation's SLAs and service plan, made once. */
+const serviceSetup = { ownSlaId: '', contractSlaId: '', planId: '' };
+
+async function createServiceSetup(): Promise<void> {
+  const sla = async (name: string, hours: number) =>
+    (
+      await ok(`mutation($input: CreateSlaInput!) { createSla(input: $input) { sla { id } userErrors { field code } } }`, {
+        name,
+        targets: ['LOW', 'NORMAL', 'HIGH', 'URGENT'].map((priority) => ({ priority, responseHours: hours, resolutionHours: hours * 4 })),
+      })
+    ).sla.id as string;
+  serviceSetup.ownSlaId = await sla('Standard', 24);
+  serviceSetup.contractSlaId = await sla('Gold', 4);
+  const plan = await ok(`mutation($input: CreateServicePlanInput!) { createServicePlan(input: $input) { servicePlan { id } userErrors { field code } } }`, {
+    name: 'Boiler care',
+    tasks: ['Service the boiler'],
+    price: { amountMinor: 1500 },
+    billingFrequency: 'MONTHLY',
+  });
+  serviceSetup.planId = plan.servicePlan.id;
 }
 
 beforeAll(async () => {
   ({ server, org, ref } = await startTestOrganisation());
+  await createServiceSetup();
   for (let i = 0; i < 50; i++) customerIds.push(await fullCustomer(i));
   // Every seventh customer has taken over a duplicate of itself (the merged-customers tab).
   for (let i = 0; i < 50; i += 7) {
@@ -95,7 +151,7 @@ beforeAll(async () => {
       mergedIds: [duplicate.customer.id],
     });
   }
-}, 120_000);
+}, 300_000);
 afterAll(() => server.close());
 
 it('renders one customer, every tab, in a single request', async () => {
@@ -124,6 +180,23 @@ it('renders one customer, every tab, in a single request', async () => {
   expect(c.documents.nodes[0]).toMatchObject({ filename: 'certificate-7.txt', sizeBytes: 14 });
   // Created, its contact and address, branch, work address, asset, note, task, communication, file.
   expect(c.auditTrail.totalCount).toBeGreaterThanOrEqual(9);
+  expect(c.sla).toMatchObject({ name: 'Standard', targets: [{ priority: 'LOW', responseHours: 24 }, {}, {}, {}] });
+  expect(c.servicePlans.nodes).toEqual([
+    {
+      startDate: '2026-01-01',
+      expiryDate: '2099-12-31',
+      status: 'ACTIVE',
+      plan: { name: 'Boiler care', price: { formatted: '£15.00' } },
+      workAddresses: [{ line1: '7 Work Street' }],
+    },
+  ]);
+  expect(c.contracts.nodes).toEqual([
+    { reference: 'MC-7', renewalDate: '2027-01-01', status: 'ACTIVE', price: { formatted: '£20.07' }, sla: { name: 'Gold' } },
+  ]);
+  // The contract's SLA (Gold: 4 hours) over the customer's own (Standard).
+  expect(c.jobs.nodes).toEqual([
+    { description: 'Annual service', priority: 'HIGH', sla: { respondBy: expect.any(String), responseBreached: false, sla: { name: 'Gold' } } },
+  ]);
 });
 
 it('costs the same number of SQL statements for a page of 50 customers with every tab as for 5', async () => {
@@ -137,5 +210,8 @@ it('costs the same number of SQL statements for a page of 50 customers with ever
   expect(fifty.data!.customers.nodes.filter((c: any) => c.mergedCustomers.length === 1)).toHaveLength(8);
   expect(fifty.data!.customers.nodes.filter((c: any) => c.accessGrants.length === 1)).toHaveLength(17);
   expect(fifty.data!.customers.nodes[3].accessGrants).toEqual([{ state: 'ACTIVE', reason: 'Cover for customer 3', grantee: { name: expect.any(String) } }]);
+  expect(fifty.data!.customers.nodes.every((c: any) => c.servicePlans.totalCount === 1 && c.contracts.totalCount === 1 && c.sla.name === 'Standard')).toBe(
+    true,
+  );
   expect(fifty.statements).toBe(five.statements);
 });
