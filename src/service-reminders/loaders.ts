@@ -45,18 +45,20 @@ export function serviceReminderTypesPage(ctx: Context, args: PageArgs & { includ
   });
 }
 
-export type DueArgs = PageArgs & { from: string; to: string; typeId?: string | null; branchId?: string | null };
+export type DueArgs = PageArgs & { from: string; to: string; typeId?: string | null; branchId?: string | null; businessUnitId?: string | null };
 
 /**
  * Reminders due from `from` to `to` (both included) that may be sent: the work address is active,
  * and its customer's status is neither the dormant one nor one that stops automated communications.
- * Among the customers the viewer sees (the visibility layer, through the reminder's customer).
+ * Optionally only one type, one branch's work addresses, or one business unit's customers. Among the
+ * customers the viewer sees (the visibility layer, through the reminder's customer).
  */
 export function dueServiceRemindersPage(ctx: Context, args: DueArgs) {
   if (args.from > args.to) throw badUserInput(`to: ${args.to} is before from (${args.from}).`, 'to');
   const organisationId = viewerOf(ctx).organisationId;
   const typeId = args.typeId != null ? decodeIdArgument(args.typeId, ['ServiceReminderType'], 'typeId').id : null;
   const branchId = args.branchId != null ? decodeIdArgument(args.branchId, ['Branch'], 'branchId').id : null;
+  const businessUnitId = args.businessUnitId != null ? decodeIdArgument(args.businessUnitId, ['BusinessUnit'], 'businessUnitId').id : null;
   const sendable = sql`exists (
     select 1 from ${workAddresses}
       join ${customers} on ${customers.id} = ${workAddresses.customerId}
@@ -65,7 +67,8 @@ export function dueServiceRemindersPage(ctx: Context, args: DueArgs) {
       and ${workAddresses.status} = 'ACTIVE'
       and ${customerStatuses.isDormant} = false
       and ${customerStatuses.automatedCommunications} = true
-      ${branchId ? sql`and ${workAddresses.branchId} = ${branchId}` : sql``})`;
+      ${branchId ? sql`and ${workAddresses.branchId} = ${branchId}` : sql``}
+      ${businessUnitId ? sql`and ${customers.businessUnitId} = ${businessUnitId}` : sql``})`;
   return paginate({
     db: ctx.db,
     table: serviceReminders,
