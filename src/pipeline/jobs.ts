@@ -7,7 +7,7 @@ import type { CreateJobInput } from '../generated/graphql';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { TEXT_MAX, requiredText } from '../graph/text';
 import { validate } from '../graph/user-errors';
-import { checkNewWorkAllowed, customerAndWorkAddress } from './shared';
+import { checkNewWorkAllowed, customerAndWorkAddress, type Path } from './shared';
 import { jobs, type JobRow } from './tables';
 
 export async function createJob(db: Db, actor: Actor, input: CreateJobInput, mayOverride: boolean): Promise<{ job: JobRow }> {
@@ -24,25 +24,57 @@ export async function createJob(db: Db, actor: Actor, input: CreateJobInput, may
     input,
     async (tx) => {
       const { customer, workAddressId } = await customerAndWorkAddress(tx, actor, input);
-      const overriddenStatus = await checkNewWorkAllowed(tx, customer.id, { overrideStatus: fields.overrideStatus, mayOverride });
-      const [job] = await tx
-        .insert(jobs)
-        .values({
-          organisationId: actor.organisationId,
-          customerId: customer.id,
-          workAddressId,
-          description: fields.description,
-          scheduledFor: fields.scheduledFor ?? null,
-        })
-        .returning();
-      await recordAudit(tx, actor, {
-        action: 'job.create',
-        entityType: 'Job',
-        entityId: job!.id,
-        after: { ...job, ...(overriddenStatus ? { overriddenStatus } : {}) },
+      const job = await insertJob(tx, actor, {
+        customerId: customer.id,
+        workAddressId,
+        description: fields.description,
+        scheduledFor: fields.scheduledFor ?? null,
+        overrideStatus: fields.overrideStatus,
+        mayOverride,
       });
-      return { job: job! };
+      return { job };
     },
     rowsCodec<{ job: JobRow }>({ job: jobs }),
   );
+}
+
+/** A new job for a customer and one of its work addresses, both already checked by the caller. */
+export type NewJob = {
+  customerId: string;
+  workAddressId: string;
+  description: string;
+  scheduledFor: Date | null;
+  overrideStatus?: boolean | null;
+  mayOverride: boolean;
+  /** Where a status refusal points in the caller's input (createJob: `input.customerId`). */
+  field?: Path;
+};
+
+/**
+ * Writes a job in the caller's transaction, through the status gating of new work, with its audit
+ * entry: createJob's rules for whoever else raises jobs (an authorised service reminder).
+ */
+export async function insertJob(tx: Db, actor: Actor, input: NewJob): Promise<JobRow> {
+  const overriddenStatus = await checkNewWorkAllowed(tx, input.customerId, {
+    overrideStatus: input.overrideStatus,
+    mayOverride: input.mayOverride,
+    field: input.field,
+  });
+  const [job] = await tx
+    .insert(jobs)
+    .values({
+      organisationId: actor.organisationId,
+      customerId: input.customerId,
+      workAddressId: input.workAddressId,
+      description: input.description,
+      scheduledFor: input.scheduledFor,
+    })
+    .returning();
+  await recordAudit(tx, actor, {
+    action: 'job.create',
+    entityType: 'Job',
+    entityId: job!.id,
+    after: { ...job, ...(overriddenStatus ? { overriddenStatus } : {}) },
+  });
+  return job!;
 }

@@ -9,7 +9,7 @@ import { viewerOf } from '../graph/context';
 import { badUserInput } from '../graph/errors';
 import { decodeIdArgument } from '../graph/ids';
 import { workAddresses } from '../work-addresses/tables';
-import { serviceReminders, serviceReminderTypes } from './tables';
+import { serviceReminderDecisions, serviceReminders, serviceReminderTypes } from './tables';
 
 /**
  * Soonest due first, ties broken by id. The key is the due date as a day number (an integer, so the
@@ -32,6 +32,37 @@ export function workAddressRemindersPage(ctx: Context, workAddressId: string, ar
       page: parsePageArgs(args, reminderSort, ctx.config.maxPageSize),
     })
     .load(workAddressId);
+}
+
+/** A customer's reminders across its work addresses, in the same order (the customer's tab). */
+export function customerRemindersPage(ctx: Context, customerId: string, args: PageArgs) {
+  return ctx.loaders
+    .childPage({
+      table: serviceReminders,
+      parentColumn: serviceReminders.customerId,
+      where: undefined,
+      name: 'customer.serviceReminders',
+      sort: reminderSort,
+      page: parsePageArgs(args, reminderSort, ctx.config.maxPageSize),
+    })
+    .load(customerId);
+}
+
+/** Newest decision first, ties broken by id. */
+export const decisionSort: SortSpec = { name: 'DECIDED_AT', expr: serviceReminderDecisions.decidedAt, cast: 'timestamptz', direction: 'DESC' };
+
+/** The decisions about a reminder, or about the reminders at a work address: batched across parents. */
+export function decisionsPage(ctx: Context, parent: 'reminder' | 'workAddress', parentId: string, args: PageArgs) {
+  return ctx.loaders
+    .childPage({
+      table: serviceReminderDecisions,
+      parentColumn: parent === 'reminder' ? serviceReminderDecisions.reminderId : serviceReminderDecisions.workAddressId,
+      where: undefined,
+      name: `${parent}.serviceReminderDecisions`,
+      sort: decisionSort,
+      page: parsePageArgs(args, decisionSort, ctx.config.maxPageSize),
+    })
+    .load(parentId);
 }
 
 export function serviceReminderTypesPage(ctx: Context, args: PageArgs & { includeArchived?: boolean | null }) {
@@ -74,6 +105,8 @@ export function dueServiceRemindersPage(ctx: Context, args: DueArgs) {
     table: serviceReminders,
     where: and(
       eq(serviceReminders.organisationId, organisationId),
+      // Cancelled for good: never due (and not in the due index).
+      sql`${serviceReminders.cancelledAt} is null`,
       // On the sort key itself, so that the range and the order are one index scan.
       sql`${dueDay} between (${args.from}::date - date '2000-01-01') and (${args.to}::date - date '2000-01-01')`,
       typeId ? eq(serviceReminders.typeId, typeId) : undefined,

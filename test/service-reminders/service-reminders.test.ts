@@ -392,6 +392,13 @@ describe('dueServiceReminders', () => {
     const z = await gql(change, { input: { id: dormantCustomer.customerId, statusId: status.createCustomerStatus.customerStatus.id } });
     expect(z.changeCustomerStatus.userErrors).toEqual([]);
     expect(await due()).toEqual(['Sent']);
+    // Moving to the dormant status also made its work addresses dormant; with the address active again,
+    // the customer's dormant status alone still leaves the reminder out.
+    const reopened = await gql(`mutation($input: UpdateWorkAddressInput!) { updateWorkAddress(input: $input) { workAddress { status } userErrors { code } } }`, {
+      input: { id: dormantCustomer.workAddressId, status: 'ACTIVE' },
+    });
+    expect(reopened.updateWorkAddress).toEqual({ workAddress: { status: 'ACTIVE' }, userErrors: [] });
+    expect(await due()).toEqual(['Sent']);
     expect(sent.customerId).toBeTruthy();
   });
 });
