@@ -3,6 +3,7 @@
 // The order is the order their resolvers, rules and HTTP routes are put together in.
 import { accessArea } from './access';
 import { activityArea } from './activity';
+import { allWorksArea } from './all-works';
 import { addressesArea } from './addresses';
 import { assetsArea } from './assets';
 import { auditArea } from './audit';
@@ -56,6 +57,7 @@ export const areas = [
   importExportArea,
   pipelineArea,
   conversionsArea,
+  allWorksArea,
 ];
 
 /** Everything the areas bring, gathered once. */

@@ -138,10 +138,12 @@ export async function decideServiceReminders(db: Db, actor: Actor, input: Decide
   const seen = new Set<string>();
   items.forEach((item, index) => {
     if (!item) return;
-    if (seen.has(item.reminderId)) fail(index, [itemError(index, 'reminderId', 'the reminder is already decided by an earlier item of this call.', 'DUPLICATE')]);
+    if (seen.has(item.reminderId))
+      fail(index, [itemError(index, 'reminderId', 'the reminder is already decided by an earlier item of this call.', 'DUPLICATE')]);
     seen.add(item.reminderId);
     for (const [field, decision] of ONLY_FOR) {
-      if (item[field] != null && item.decision !== decision) fail(index, [itemError(index, field, `is for ${decision} only, not ${item.decision}.`, 'INVALID')]);
+      if (item[field] != null && item.decision !== decision)
+        fail(index, [itemError(index, field, `is for ${decision} only, not ${item.decision}.`, 'INVALID')]);
     }
     if (item.decision === 'POSTPONE' && item.postponeTo == null) fail(index, [itemError(index, 'postponeTo', 'is required to postpone.', 'REQUIRED')]);
     if (item.decision === 'AUTHORISE' && item.accessMethod == null) fail(index, [itemError(index, 'accessMethod', 'is required to authorise.', 'REQUIRED')]);
@@ -188,7 +190,12 @@ export async function decideServiceReminders(db: Db, actor: Actor, input: Decide
         const before = found.reminder;
         if (item.expectedVersion != null && before.version !== item.expectedVersion) {
           fail(index, [
-            itemError(index, 'expectedVersion', `the reminder is at version ${before.version}, not ${item.expectedVersion}; reload and decide again.`, 'VERSION_CONFLICT'),
+            itemError(
+              index,
+              'expectedVersion',
+              `the reminder is at version ${before.version}, not ${item.expectedVersion}; reload and decide again.`,
+              'VERSION_CONFLICT',
+            ),
           ]);
           continue;
         }
@@ -201,7 +208,9 @@ export async function decideServiceReminders(db: Db, actor: Actor, input: Decide
         if (item.decision === 'POSTPONE') {
           const to = item.postponeTo!;
           if (to <= before.dueDate || to < today) {
-            fail(index, [itemError(index, 'postponeTo', `must be later than the current due date (${before.dueDate}) and not before today (${today}).`, 'INVALID')]);
+            fail(index, [
+              itemError(index, 'postponeTo', `must be later than the current due date (${before.dueDate}) and not before today (${today}).`, 'INVALID'),
+            ]);
             continue;
           }
           dueDateAfter = to;

@@ -1,5 +1,5 @@
 // The whole customer record, as a frontend renders it tab by tab: Home, Contacts, Branches, Work
-// addresses, Assets, Communications, Files and Audit, each one GraphQL request, or all of them in
+// addresses, Assets, Communications, Files, Audit, Service reminders and All Works, each one GraphQL request, or all of them in
 // one. For a page of 50 customers with every tab, the SQL statement count equals that for 5: every
 // relation is batched.
 import { flows } from '../helpers/flows';
@@ -10,6 +10,8 @@ let server: TestServer;
 let org: TestOrganisation;
 let ref: Reference;
 const customerIds: string[] = [];
+const reminderIds: string[] = [];
+let reminderTypeId: string;
 
 const TABS = `
   id name status { code name } type { name } active creditLimit { formatted } owner { name }
@@ -24,6 +26,8 @@ const TABS = `
   documents(first: 10) { totalCount nodes { filename sizeBytes sha256 uploadedBy { name } } }
   auditTrail(first: 10) { totalCount nodes { action actor { name } } }
   mergedCustomers { name mergedBy { name } }
+  serviceReminders(first: 3) { totalCount nodes { dueDate type { name } workAddress { line1 } decisions(first: 1) { totalCount nodes { decision decidedBy { name } } } } }
+  allWorks(first: 3) { totalCount nodes { kind occurredAt item { __typename ... on Job { description } ... on Estimate { description } ... on ServiceReminder { dueDate } ... on ServiceReminderDecision { decision } } } }
 `;
 
 const { mutation: ok, upload } = flows(() => ({ server, token: org.adminToken }));
@@ -72,11 +76,21 @@ async function fullCustomer(i: number): Promise<string> {
     subject: 'Service reminder',
   });
   await upload(id, { bytes: `certificate ${i}\n`, name: `certificate-${i}.txt`, type: 'text/plain' });
+  const reminder = await ok(
+    `mutation($input: CreateServiceReminderInput!) { createServiceReminder(input: $input) { serviceReminder { id } userErrors { field code } } }`,
+    { workAddressId: work.workAddress.id, typeId: reminderTypeId, dueDate: '2099-03-01' },
+  );
+  reminderIds.push(reminder.serviceReminder.id);
   return id;
 }
 
 beforeAll(async () => {
   ({ server, org, ref } = await startTestOrganisation());
+  const type = await ok(
+    `mutation($input: CreateServiceReminderTypeInput!) { createServiceReminderType(input: $input) { serviceReminderType { id } userErrors { field code } } }`,
+    { name: 'Annual service', defaultIntervalMonths: 12 },
+  );
+  reminderTypeId = type.serviceReminderType.id;
   for (let i = 0; i < 50; i++) customerIds.push(await fullCustomer(i));
   // Every seventh customer has taken over a duplicate of itself (the merged-customers tab).
   for (let i = 0; i < 50; i += 7) {
@@ -86,6 +100,10 @@ beforeAll(async () => {
       mergedIds: [duplicate.customer.id],
     });
   }
+  // Every reminder gets a decision (one batch): the reminders tab lists it, All Works shows it.
+  await ok(`mutation($input: DecideServiceRemindersInput!) { decideServiceReminders(input: $input) { results { decided } userErrors { field code } } }`, {
+    items: reminderIds.map((reminderId) => ({ reminderId, decision: 'UNKNOWN' })),
+  });
 }, 120_000);
 afterAll(() => server.close());
 
@@ -112,6 +130,15 @@ it('renders one customer, every tab, in a single request', async () => {
   expect(c.tasks.totalCount).toBe(1);
   expect(c.communications.nodes).toEqual([{ channel: 'EMAIL', subject: 'Service reminder' }]);
   expect(c.documents.nodes[0]).toMatchObject({ filename: 'certificate-7.txt', sizeBytes: 14 });
+  expect(c.serviceReminders.nodes).toEqual([
+    {
+      dueDate: '2099-03-01',
+      type: { name: 'Annual service' },
+      workAddress: { line1: '7 Work Street' },
+      decisions: { totalCount: 1, nodes: [{ decision: 'UNKNOWN', decidedBy: { name: expect.any(String) } }] },
+    },
+  ]);
+  expect(c.allWorks.nodes.map((n: any) => n.kind)).toEqual(['SERVICE_REMINDER_DECISION', 'SERVICE_REMINDER']);
   // Created, its contact and address, branch, work address, asset, note, task, communication, file.
   expect(c.auditTrail.totalCount).toBeGreaterThanOrEqual(9);
 });
@@ -125,5 +152,6 @@ it('costs the same number of SQL statements for a page of 50 customers with ever
   expect(fifty.data!.customers.nodes).toHaveLength(50);
   expect(fifty.data!.customers.nodes.every((c: any) => c.workAddresses.totalCount === 1 && c.documents.totalCount === 1)).toBe(true);
   expect(fifty.data!.customers.nodes.filter((c: any) => c.mergedCustomers.length === 1)).toHaveLength(8);
+  expect(fifty.data!.customers.nodes.every((c: any) => c.serviceReminders.totalCount === 1 && c.allWorks.totalCount === 2)).toBe(true);
   expect(fifty.statements).toBe(five.statements);
 });

@@ -292,7 +292,9 @@ it('refuses an empty or oversized batch, a bad ID and an unknown reminder, namin
   const { workAddressId } = await customerWithAddress('Bad Ids');
   const real = await reminder(workAddressId, '2043-01-01');
   const gone = await reminder(workAddressId, '2043-01-01');
-  await ok(`mutation($input: DeleteServiceReminderInput!) { deleteServiceReminder(input: $input) { deletedServiceReminderId userErrors { field code } } }`, { id: gone });
+  await ok(`mutation($input: DeleteServiceReminderInput!) { deleteServiceReminder(input: $input) { deletedServiceReminderId userErrors { field code } } }`, {
+    id: gone,
+  });
   const bad = await gql(DECIDE, {
     input: {
       items: [

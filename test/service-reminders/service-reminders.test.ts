@@ -346,7 +346,9 @@ describe('dueServiceReminders', () => {
       await reminder({ workAddressId: await workAddress(customerId), typeId, dueDate: day, notes: name });
     }
     const notes = async (businessUnitId?: string) =>
-      (await gql(DUE, { from: day, to: day, ...(businessUnitId ? { businessUnitId } : {}) })).dueServiceReminders.nodes.map((n: { notes: string }) => n.notes).sort();
+      (await gql(DUE, { from: day, to: day, ...(businessUnitId ? { businessUnitId } : {}) })).dueServiceReminders.nodes
+        .map((n: { notes: string }) => n.notes)
+        .sort();
     expect(await notes()).toEqual(['No unit', 'Unit A', 'Unit B']);
     expect(await notes(unitA)).toEqual(['Unit A']);
     expect(await notes(unitB)).toEqual(['Unit B']);
@@ -394,9 +396,12 @@ describe('dueServiceReminders', () => {
     expect(await due()).toEqual(['Sent']);
     // Moving to the dormant status also made its work addresses dormant; with the address active again,
     // the customer's dormant status alone still leaves the reminder out.
-    const reopened = await gql(`mutation($input: UpdateWorkAddressInput!) { updateWorkAddress(input: $input) { workAddress { status } userErrors { code } } }`, {
-      input: { id: dormantCustomer.workAddressId, status: 'ACTIVE' },
-    });
+    const reopened = await gql(
+      `mutation($input: UpdateWorkAddressInput!) { updateWorkAddress(input: $input) { workAddress { status } userErrors { code } } }`,
+      {
+        input: { id: dormantCustomer.workAddressId, status: 'ACTIVE' },
+      },
+    );
     expect(reopened.updateWorkAddress).toEqual({ workAddress: { status: 'ACTIVE' }, userErrors: [] });
     expect(await due()).toEqual(['Sent']);
     expect(sent.customerId).toBeTruthy();
