@@ -1,12 +1,12 @@
 // GraphQL resolvers for service reminders: thin, over the service and the loaders.
 import { actorOf } from '../audit/actor';
+import { inRoleSet, managers } from '../auth/roles';
 import type { Resolvers } from '../generated/graphql';
+import type { Context } from '../graph/context';
+import { viewerOf } from '../graph/context';
 import { globalIdField } from '../graph/fields';
 import { toGlobalId } from '../graph/ids';
 import { inputId, payload, UserErrors } from '../graph/user-errors';
-import { inRoleSet, managers } from '../auth/roles';
-import type { Context } from '../graph/context';
-import { viewerOf } from '../graph/context';
 import { decideServiceReminders } from './decisions';
 import { customerRemindersPage, decisionsPage, dueServiceRemindersPage, serviceReminderTypesPage, workAddressRemindersPage } from './loaders';
 import { createServiceReminder, createServiceReminderType, deleteServiceReminder, updateServiceReminder, updateServiceReminderType } from './service';
