@@ -15,6 +15,7 @@ import { createDemoFinance } from '../finance/demo';
 import { leads } from '../leads/tables';
 import { createOrganisation, createUser } from '../organisations/service';
 import { createDemoPipeline } from '../pipeline/demo';
+import { createDemoServiceReminders } from '../service-reminders/demo';
 import { apiTokens, demoCredentials, organisations, users, type Role } from '../tenancy/tables';
 import { generateCustomers } from './bulk';
 
@@ -112,6 +113,7 @@ export async function createDemoOrganisation(db: Db, options: { customers?: numb
   await createDemoFinance(db, organisationId);
   await createDemoAssets(db, organisationId);
   await createDemoPipeline(db, organisationId);
+  await createDemoServiceReminders(db, organisationId);
   return organisationId;
 }
 

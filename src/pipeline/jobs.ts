@@ -6,8 +6,8 @@ import type { Db } from '../db/client';
 import type { CreateJobInput } from '../generated/graphql';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { TEXT_MAX, requiredText } from '../graph/text';
-import { validate } from '../graph/user-errors';
-import { checkNewWorkAllowed, customerAndWorkAddress, type Path } from './shared';
+import { UserErrors, validate } from '../graph/user-errors';
+import { customerAndWorkAddress, gateNewWork, workStatuses, type Path } from './shared';
 import { jobs, type JobRow } from './tables';
 
 export async function createJob(db: Db, actor: Actor, input: CreateJobInput, mayOverride: boolean): Promise<{ job: JobRow }> {
@@ -50,31 +50,56 @@ export type NewJob = {
   field?: Path;
 };
 
-/**
- * Writes a job in the caller's transaction, through the status gating of new work, with its audit
- * entry: createJob's rules for whoever else raises jobs (an authorised service reminder).
- */
+/** Writes a job in the caller's transaction, through the status gating of new work, with its audit entry. */
 export async function insertJob(tx: Db, actor: Actor, input: NewJob): Promise<JobRow> {
-  const overriddenStatus = await checkNewWorkAllowed(tx, input.customerId, {
-    overrideStatus: input.overrideStatus,
-    mayOverride: input.mayOverride,
-    field: input.field,
+  const [result] = await insertJobs(tx, actor, [input]);
+  if (result instanceof UserErrors) throw result;
+  return result!;
+}
+
+/**
+ * Jobs written in bulk in the caller's transaction (an authorised batch of service reminders): each
+ * through the status gating of new work, the statuses read in one query, the jobs allowed inserted in
+ * one statement and audited in one more. Returns, per job asked for and in order, the job or why it
+ * was refused; nothing is written for a refused one.
+ */
+export async function insertJobs(tx: Db, actor: Actor, input: readonly NewJob[]): Promise<Array<JobRow | UserErrors>> {
+  const statuses = await workStatuses(tx, [...new Set(input.map((j) => j.customerId))]);
+  const verdicts = input.map((j) => {
+    try {
+      return { overriddenStatus: gateNewWork(statuses.get(j.customerId), { overrideStatus: j.overrideStatus, mayOverride: j.mayOverride, field: j.field }) };
+    } catch (error) {
+      if (error instanceof UserErrors) return error;
+      throw error;
+    }
   });
-  const [job] = await tx
-    .insert(jobs)
-    .values({
-      organisationId: actor.organisationId,
-      customerId: input.customerId,
-      workAddressId: input.workAddressId,
-      description: input.description,
-      scheduledFor: input.scheduledFor,
-    })
-    .returning();
-  await recordAudit(tx, actor, {
-    action: 'job.create',
-    entityType: 'Job',
-    entityId: job!.id,
-    after: { ...job, ...(overriddenStatus ? { overriddenStatus } : {}) },
+  const allowed = input.flatMap((j, i) => {
+    const verdict = verdicts[i]!;
+    return verdict instanceof UserErrors ? [] : [{ job: j, overriddenStatus: verdict.overriddenStatus }];
   });
-  return job!;
+  const rows =
+    allowed.length === 0
+      ? []
+      : await tx
+          .insert(jobs)
+          .values(
+            allowed.map(({ job }) => ({
+              organisationId: actor.organisationId,
+              customerId: job.customerId,
+              workAddressId: job.workAddressId,
+              description: job.description,
+              scheduledFor: job.scheduledFor,
+            })),
+          )
+          .returning();
+  await recordAudit(
+    tx,
+    actor,
+    rows.map((job, i) => {
+      const { overriddenStatus } = allowed[i]!;
+      return { action: 'job.create', entityType: 'Job', entityId: job.id, after: { ...job, ...(overriddenStatus ? { overriddenStatus } : {}) } };
+    }),
+  );
+  let next = 0;
+  return verdicts.map((verdict) => (verdict instanceof UserErrors ? verdict : rows[next++]!));
 }

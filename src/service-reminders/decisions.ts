@@ -6,8 +6,10 @@
 // 1. every item is checked in memory first (its fields, its reminder: found, visible, at the version
 //    expected, not cancelled), the reminders being read and locked in ONE statement, ordered by id so
 //    two batches never deadlock;
-// 2. jobs are raised one by one through `insertJob` (the status gating of new work), each inside a
-//    savepoint, so a refused job leaves nothing behind and the item is reported;
+// 2. the jobs of all authorisations are raised together through the pipeline's `insertJobs` (the status
+//    gating of new work, statuses read in one query, jobs inserted in one statement): a refused job is
+//    not written, and its item is reported (so no savepoints are needed: nothing of a refused item is
+//    ever written);
 // 3. what the accepted items change is written in bulk: one UPDATE of the reminders, one INSERT of the
 //    decisions, one INSERT of the audit entries.
 // With `allOrNothing`, any item error rolls the whole transaction back and the errors are returned.
@@ -20,7 +22,7 @@ import { uuidArray } from '../graph/connection';
 import { withIdempotency, type ResultCodec } from '../graph/idempotency';
 import { TEXT_MAX, isoDate, optionalText } from '../graph/text';
 import { inputId, userError, UserErrors, validate, type UserError } from '../graph/user-errors';
-import { insertJob } from '../pipeline/jobs';
+import { insertJobs } from '../pipeline/jobs';
 import { jobs, type JobRow } from '../pipeline/tables';
 import {
   accessMethods,
@@ -178,8 +180,9 @@ export async function decideServiceReminders(db: Db, actor: Actor, input: Decide
       const byId = new Map(locked.map((r) => [r.reminder.id, r]));
       const today = todayUtc();
 
-      type Accepted = { index: number; item: Item; before: ServiceReminderRow; dueDateAfter: string; cancel: boolean; job: JobRow | null };
-      const accepted: Accepted[] = [];
+      type Candidate = { index: number; item: Item; before: ServiceReminderRow; typeName: string; dueDateAfter: string; cancel: boolean; job: JobRow | null };
+      const candidates: Candidate[] = [];
+      const sortedErrors = () => [...errors.entries()].sort(([a], [b]) => a - b).flatMap(([, list]) => list);
       for (const [index, item] of items.entries()) {
         if (!item || errors.has(index)) continue;
         const found = byId.get(item.reminderId);
@@ -215,31 +218,37 @@ export async function decideServiceReminders(db: Db, actor: Actor, input: Decide
           }
           dueDateAfter = to;
         }
-        let job: JobRow | null = null;
-        if (item.decision === 'AUTHORISE') {
-          try {
-            // A savepoint: a refused job (the customer's status) leaves nothing of it behind.
-            job = await tx.transaction((sp) =>
-              insertJob(sp, actor, {
-                customerId: before.customerId,
-                workAddressId: before.workAddressId,
-                description: item.jobDescription ?? found.typeName,
-                scheduledFor: item.scheduledFor ?? null,
-                overrideStatus: item.overrideStatus,
-                mayOverride,
-                field: ['input', 'reminderId'],
-              }),
-            );
-          } catch (error) {
-            if (!(error instanceof UserErrors)) throw error;
-            fail(index, underItem(index, error));
-            continue;
-          }
-        }
-        accepted.push({ index, item, before, dueDateAfter, cancel: item.decision === 'CANCEL_FOREVER', job });
+        candidates.push({ index, item, before, typeName: found.typeName, dueDateAfter, cancel: item.decision === 'CANCEL_FOREVER', job: null });
       }
+      if (input.allOrNothing && errors.size > 0) throw new UserErrors(sortedErrors());
 
-      const userErrors = [...errors.entries()].sort(([a], [b]) => a - b).flatMap(([, list]) => list);
+      // The jobs of every authorisation at once, through the pipeline's job rules (the status gating of
+      // new work): a refused one is not written, and its item is reported.
+      const authorising = candidates.filter((c) => c.item.decision === 'AUTHORISE');
+      const made = await insertJobs(
+        tx,
+        actor,
+        authorising.map(({ item, before, typeName }) => ({
+          customerId: before.customerId,
+          workAddressId: before.workAddressId,
+          description: item.jobDescription ?? typeName,
+          scheduledFor: item.scheduledFor ?? null,
+          overrideStatus: item.overrideStatus,
+          mayOverride,
+          field: ['input', 'reminderId'],
+        })),
+      );
+      const refused = new Set<number>();
+      authorising.forEach((c, i) => {
+        const result = made[i]!;
+        if (result instanceof UserErrors) {
+          fail(c.index, underItem(c.index, result));
+          refused.add(c.index);
+        } else c.job = result;
+      });
+      const accepted = candidates.filter((c) => !refused.has(c.index));
+
+      const userErrors = sortedErrors();
       if (input.allOrNothing && userErrors.length > 0) throw new UserErrors(userErrors);
 
       // The reminders that move (all but UNKNOWN), in one statement: each id's new due date and
