@@ -3,8 +3,8 @@
 // The order is the order their resolvers, rules and HTTP routes are put together in.
 import { accessArea } from './access';
 import { activityArea } from './activity';
-import { allWorksArea } from './all-works';
 import { addressesArea } from './addresses';
+import { allWorksArea } from './all-works';
 import { assetsArea } from './assets';
 import { auditArea } from './audit';
 import { branchesArea } from './branches';
