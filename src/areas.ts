@@ -4,6 +4,7 @@
 import { accessArea } from './access';
 import { activityArea } from './activity';
 import { addressesArea } from './addresses';
+import { allWorksArea } from './all-works';
 import { assetsArea } from './assets';
 import { auditArea } from './audit';
 import { branchesArea } from './branches';
@@ -62,6 +63,7 @@ export const areas = [
   importExportArea,
   pipelineArea,
   conversionsArea,
+  allWorksArea,
 ];
 
 /** Everything the areas bring, gathered once. */

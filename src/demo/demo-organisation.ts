@@ -17,6 +17,7 @@ import { createDemoFinance } from '../finance/demo';
 import { leads } from '../leads/tables';
 import { createOrganisation, createUser } from '../organisations/service';
 import { createDemoPipeline } from '../pipeline/demo';
+import { createDemoServiceReminders } from '../service-reminders/demo';
 import { apiTokens, demoCredentials, organisations, users, type Role } from '../tenancy/tables';
 import { generateCustomers } from './bulk';
 
@@ -115,6 +116,7 @@ export async function createDemoOrganisation(db: Db, options: { customers?: numb
   await createDemoAssets(db, organisationId);
   await createDemoPipeline(db, organisationId);
   await createDemoAgreements(db, organisationId);
+  await createDemoServiceReminders(db, organisationId);
   return organisationId;
 }
 

@@ -90,18 +90,27 @@ export function mayOverrideStatus(actor: Actor): boolean {
   return actor.kind === 'user' && inRoleSet(managers, actor.role);
 }
 
-/**
- * Refuses new work for a customer whose status does not allow it (STATUS_BLOCKS_WORK), unless the
- * input overrides and the viewer may (NOT_PERMITTED otherwise). Returns the status overridden, for the
- * audit entry, or null when nothing was overridden.
- */
-export async function checkNewWorkAllowed(tx: Db, customerId: string, options: StatusOverride): Promise<{ code: string; name: string } | null> {
-  const field = options.field ?? ['input', 'customerId'];
-  const [status] = await tx
-    .select({ code: customerStatuses.code, name: customerStatuses.name, allowsNewWork: customerStatuses.allowsNewWork })
+/** A customer's status as the gating of new work reads it. */
+export type WorkStatus = { code: string; name: string; allowsNewWork: boolean };
+
+/** The statuses of many customers in one query (for work raised in bulk), by customer id. */
+export async function workStatuses(tx: Db, customerIds: readonly string[]): Promise<Map<string, WorkStatus>> {
+  if (customerIds.length === 0) return new Map();
+  const rows = await tx
+    .select({ customerId: customers.id, code: customerStatuses.code, name: customerStatuses.name, allowsNewWork: customerStatuses.allowsNewWork })
     .from(customers)
     .innerJoin(customerStatuses, eq(customerStatuses.id, customers.statusId))
-    .where(eq(customers.id, customerId));
+    .where(sql`${customers.id} = any(${uuidArray(customerIds)})`);
+  return new Map(rows.map(({ customerId, ...status }) => [customerId, status]));
+}
+
+/**
+ * The gating itself, on a status already read: refuses new work for a customer whose status does not
+ * allow it (STATUS_BLOCKS_WORK), unless the input overrides and the viewer may (NOT_PERMITTED
+ * otherwise). Returns the status overridden, for the audit entry, or null when nothing was overridden.
+ */
+export function gateNewWork(status: WorkStatus | undefined, options: StatusOverride): { code: string; name: string } | null {
+  const field = options.field ?? ['input', 'customerId'];
   if (!status || status.allowsNewWork) return null;
   if (!options.overrideStatus) {
     throw userError(
@@ -114,4 +123,9 @@ export async function checkNewWorkAllowed(tx: Db, customerId: string, options: S
     throw userError(['input', 'overrideStatus'], "overrideStatus: only admins and managers may override the customer's status.", 'NOT_PERMITTED');
   }
   return { code: status.code, name: status.name };
+}
+
+/** `gateNewWork` for one customer, reading its status. */
+export async function checkNewWorkAllowed(tx: Db, customerId: string, options: StatusOverride): Promise<{ code: string; name: string } | null> {
+  return gateNewWork((await workStatuses(tx, [customerId])).get(customerId), options);
 }

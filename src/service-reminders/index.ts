@@ -3,7 +3,7 @@
 import { defineArea } from '../graph/area';
 import { serviceRemindersResolvers } from './resolvers';
 import { serviceRemindersRules } from './rules';
-import { serviceReminders, serviceReminderTypes } from './tables';
+import { serviceReminderDecisions, serviceReminders, serviceReminderTypes } from './tables';
 
 export const serviceRemindersArea = defineArea({
   name: 'service-reminders',
@@ -12,6 +12,7 @@ export const serviceRemindersArea = defineArea({
   nodes: {
     ServiceReminderType: { table: serviceReminderTypes },
     ServiceReminder: { table: serviceReminders },
+    ServiceReminderDecision: { table: serviceReminderDecisions },
   },
   // Reminders sit under their work address's customer: they move with a merge, are deleted with the
   // customer, and their free-text notes are cleared when it is anonymised.
@@ -22,6 +23,15 @@ export const serviceRemindersArea = defineArea({
       customer: serviceReminders.customerId,
       onDelete: 'delete',
       anonymise: { set: { notes: null } },
+      trail: true,
+    },
+    // Decisions likewise: they go with the customer, and their free text is cleared on anonymising.
+    {
+      recordType: 'ServiceReminderDecision',
+      table: serviceReminderDecisions,
+      customer: serviceReminderDecisions.customerId,
+      onDelete: 'delete',
+      anonymise: { set: { notes: null, accessNotes: null } },
       trail: true,
     },
   ],

@@ -4,4 +4,6 @@
 export const mappers = {
   ServiceReminderType: 'tables#ServiceReminderTypeRow',
   ServiceReminder: 'tables#ServiceReminderRow',
+  ServiceReminderDecision: 'tables#ServiceReminderDecisionRow',
+  ServiceReminderDecisionResult: 'decisions#DecisionResult',
 };

@@ -1,7 +1,7 @@
 // Who may do what in this area: merged into the one rule tree (src/auth/permissions.ts).
 import { allow } from 'graphql-shield';
 import type { AreaRules } from '../auth/area-rules';
-import { managers } from '../auth/roles';
+import { fieldWorkers, managers } from '../auth/roles';
 import { hasRole, isUser } from '../auth/rules';
 import { workAddressesRules } from '../work-addresses/rules';
 
@@ -9,10 +9,13 @@ import { workAddressesRules } from '../work-addresses/rules';
 const typeEditors = hasRole(managers);
 /** Whoever may change a work address may change the reminders at it: the work-addresses area's own rule. */
 const reminderWriters = workAddressesRules.Mutation!.updateWorkAddress!;
+/** Deciding may raise jobs: those who raise jobs (createJob's roles). */
+const deciders = hasRole(fieldWorkers);
 
 export const serviceRemindersRules: AreaRules = {
   Query: { serviceReminderTypes: isUser, dueServiceReminders: isUser },
   Mutation: {
+    decideServiceReminders: deciders,
     createServiceReminderType: typeEditors,
     updateServiceReminderType: typeEditors,
     createServiceReminder: reminderWriters,
@@ -34,6 +37,11 @@ export const serviceRemindersRules: AreaRules = {
     CreateServiceReminderPayload: allow,
     UpdateServiceReminderPayload: allow,
     DeleteServiceReminderPayload: allow,
+    ServiceReminderDecision: allow,
+    ServiceReminderDecisionConnection: allow,
+    ServiceReminderDecisionEdge: allow,
+    ServiceReminderDecisionResult: allow,
+    DecideServiceRemindersPayload: allow,
   },
-  extend: { WorkAddress: { serviceReminders: isUser } },
+  extend: { WorkAddress: { serviceReminders: isUser, serviceReminderDecisions: isUser }, Customer: { serviceReminders: isUser } },
 };

@@ -11,8 +11,11 @@
 import { sql } from 'drizzle-orm';
 import { contracts } from '../contracts/tables';
 import { selectRows, type Db } from '../db/client';
+import { uuidArray } from '../graph/connection';
 import type { JobRow } from '../pipeline/tables';
 import { customerSlas, slas, type JobPriorityValue, type SlaTargets } from './tables';
+
+export type { JobPriorityValue } from './tables';
 
 export type SlaDeadlines = {
   priority: JobPriorityValue;
@@ -23,27 +26,36 @@ export type SlaDeadlines = {
 
 const HOUR_MS = 3_600_000;
 
-/** The job columns a new job of `customerId` gets for `priority` at `now`: the SLA's, or none. */
-export async function slaDeadlinesFor(tx: Db, customerId: string, priority: JobPriorityValue, now: Date): Promise<SlaDeadlines> {
-  const [applicable] = await selectRows<{ id: string; targets: SlaTargets }>(
+/** The SLA that applies to a customer's new jobs: its id and hours per priority. */
+export type ApplicableSla = { id: string; targets: SlaTargets };
+
+/** The SLA that applies now to each of `customerIds` (those with none are absent), in one statement. */
+export async function applicableSlas(tx: Db, customerIds: readonly string[]): Promise<Map<string, ApplicableSla>> {
+  if (customerIds.length === 0) return new Map();
+  const ids = uuidArray(customerIds);
+  const rows = await selectRows<{ customer_id: string; id: string; targets: SlaTargets }>(
     tx,
-    sql`select s.id, s.targets from (
-          select ${contracts.slaId} as sla_id, 1 as rank, ${contracts.startDate} as started, ${contracts.createdAt} as created
+    sql`select distinct on (applicable.customer_id) applicable.customer_id, s.id, s.targets from (
+          select ${contracts.customerId} as customer_id, ${contracts.slaId} as sla_id, 1 as rank, ${contracts.startDate} as started, ${contracts.createdAt} as created
             from ${contracts}
-           where ${contracts.customerId} = ${customerId} and ${contracts.status} = 'ACTIVE' and ${contracts.slaId} is not null
+           where ${contracts.customerId} = any(${ids}) and ${contracts.status} = 'ACTIVE' and ${contracts.slaId} is not null
              and ${contracts.startDate} <= current_date and (${contracts.renewalDate} >= current_date or ${contracts.autoRenew})
           union all
-          select ${customerSlas.slaId}, 2, null, ${customerSlas.createdAt} from ${customerSlas} where ${customerSlas.customerId} = ${customerId}
+          select ${customerSlas.customerId}, ${customerSlas.slaId}, 2, null, ${customerSlas.createdAt} from ${customerSlas} where ${customerSlas.customerId} = any(${ids})
         ) applicable
         join ${slas} s on s.id = applicable.sla_id
-        order by applicable.rank, applicable.started desc nulls last, applicable.created desc
-        limit 1`,
+        order by applicable.customer_id, applicable.rank, applicable.started desc nulls last, applicable.created desc`,
   );
-  if (!applicable) return { priority, slaId: null, respondBy: null, resolveBy: null };
-  const target = applicable.targets[priority];
+  return new Map(rows.map((r) => [r.customer_id, { id: r.id, targets: r.targets }]));
+}
+
+/** The job columns a new job gets for `priority` at `now` under `sla`: its deadlines, or none. */
+export function slaDeadlines(sla: ApplicableSla | undefined, priority: JobPriorityValue, now: Date): SlaDeadlines {
+  if (!sla) return { priority, slaId: null, respondBy: null, resolveBy: null };
+  const target = sla.targets[priority];
   return {
     priority,
-    slaId: applicable.id,
+    slaId: sla.id,
     respondBy: new Date(now.getTime() + target.responseHours * HOUR_MS),
     resolveBy: new Date(now.getTime() + target.resolutionHours * HOUR_MS),
   };

@@ -1,6 +1,7 @@
 // The whole customer record, as a frontend renders it tab by tab: Home, Contacts, Branches, Work
-// addresses, Assets, Communications, Files, Audit, Access, and Service (the customer's SLA, plans,
-// contracts and jobs with their SLA deadlines), each one GraphQL request, or all of them in
+// addresses, Assets, Communications, Files, Audit, Access, Service (the customer's SLA, plans,
+// contracts and jobs with their SLA deadlines), Service reminders and All Works, each one GraphQL
+// request, or all of them in
 // one. For a page of 50 customers with every tab, the SQL statement count equals that for 5: every
 // relation is batched.
 import { flows } from '../helpers/flows';
@@ -11,6 +12,8 @@ let server: TestServer;
 let org: TestOrganisation;
 let ref: Reference;
 const customerIds: string[] = [];
+const reminderIds: string[] = [];
+let reminderTypeId: string;
 
 const TABS = `
   id name status { code name } type { name } active creditLimit { formatted } owner { name }
@@ -30,6 +33,8 @@ const TABS = `
   servicePlans(first: 5) { totalCount nodes { startDate expiryDate status plan { name price { formatted } } workAddresses { line1 } } }
   contracts(first: 5) { totalCount nodes { reference renewalDate status price { formatted } sla { name } } }
   jobs(first: 5) { totalCount nodes { description priority sla { respondBy responseBreached sla { name } } } }
+  serviceReminders(first: 3) { totalCount nodes { dueDate type { name } workAddress { line1 } decisions(first: 1) { totalCount nodes { decision decidedBy { name } } } } }
+  allWorks(first: 3) { totalCount nodes { kind occurredAt item { __typename ... on Job { description } ... on Estimate { description } ... on ServiceReminder { dueDate } ... on ServiceReminderDecision { decision } } } }
 `;
 
 const { mutation: ok, upload } = flows(() => ({ server, token: org.adminToken }));
@@ -114,6 +119,11 @@ async function fullCustomer(i: number): Promise<string> {
     description: 'Annual service',
     priority: 'HIGH',
   });
+  const reminder = await ok(
+    `mutation($input: CreateServiceReminderInput!) { createServiceReminder(input: $input) { serviceReminder { id } userErrors { field code } } }`,
+    { workAddressId: work.workAddress.id, typeId: reminderTypeId, dueDate: '2099-03-01' },
+  );
+  reminderIds.push(reminder.serviceReminder.id);
   return id;
 }
 
@@ -142,6 +152,11 @@ async function createServiceSetup(): Promise<void> {
 beforeAll(async () => {
   ({ server, org, ref } = await startTestOrganisation());
   await createServiceSetup();
+  const type = await ok(
+    `mutation($input: CreateServiceReminderTypeInput!) { createServiceReminderType(input: $input) { serviceReminderType { id } userErrors { field code } } }`,
+    { name: 'Annual service', defaultIntervalMonths: 12 },
+  );
+  reminderTypeId = type.serviceReminderType.id;
   for (let i = 0; i < 50; i++) customerIds.push(await fullCustomer(i));
   // Every seventh customer has taken over a duplicate of itself (the merged-customers tab).
   for (let i = 0; i < 50; i += 7) {
@@ -151,6 +166,10 @@ beforeAll(async () => {
       mergedIds: [duplicate.customer.id],
     });
   }
+  // Every reminder gets a decision (one batch): the reminders tab lists it, All Works shows it.
+  await ok(`mutation($input: DecideServiceRemindersInput!) { decideServiceReminders(input: $input) { results { decided } userErrors { field code } } }`, {
+    items: reminderIds.map((reminderId) => ({ reminderId, decision: 'UNKNOWN' })),
+  });
 }, 300_000);
 afterAll(() => server.close());
 
@@ -178,6 +197,15 @@ it('renders one customer, every tab, in a single request', async () => {
   expect(c.accessGrants).toEqual([]);
   expect(c.communications.nodes).toEqual([{ channel: 'EMAIL', subject: 'Service reminder' }]);
   expect(c.documents.nodes[0]).toMatchObject({ filename: 'certificate-7.txt', sizeBytes: 14 });
+  expect(c.serviceReminders.nodes).toEqual([
+    {
+      dueDate: '2099-03-01',
+      type: { name: 'Annual service' },
+      workAddress: { line1: '7 Work Street' },
+      decisions: { totalCount: 1, nodes: [{ decision: 'UNKNOWN', decidedBy: { name: expect.any(String) } }] },
+    },
+  ]);
+  expect(c.allWorks.nodes.map((n: any) => n.kind)).toEqual(['SERVICE_REMINDER_DECISION', 'SERVICE_REMINDER']);
   // Created, its contact and address, branch, work address, asset, note, task, communication, file.
   expect(c.auditTrail.totalCount).toBeGreaterThanOrEqual(9);
   expect(c.sla).toMatchObject({ name: 'Standard', targets: [{ priority: 'LOW', responseHours: 24 }, {}, {}, {}] });
@@ -213,5 +241,6 @@ it('costs the same number of SQL statements for a page of 50 customers with ever
   expect(fifty.data!.customers.nodes.every((c: any) => c.servicePlans.totalCount === 1 && c.contracts.totalCount === 1 && c.sla.name === 'Standard')).toBe(
     true,
   );
+  expect(fifty.data!.customers.nodes.every((c: any) => c.serviceReminders.totalCount === 1 && c.allWorks.totalCount === 2)).toBe(true);
   expect(fifty.statements).toBe(five.statements);
 });

@@ -4,7 +4,7 @@
 // node(id:), audit entries, the due list with each of its exclusions, and batched lists.
 import { sql } from 'drizzle-orm';
 import { selectRows } from '../../src/db/client';
-import { parseGlobalId } from '../../src/graph/ids';
+import { parseGlobalId, toGlobalId } from '../../src/graph/ids';
 import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
 import { errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
@@ -27,8 +27,8 @@ const UPDATE = `mutation($input: UpdateServiceReminderInput!) {
   updateServiceReminder(input: $input) { serviceReminder { ${REMINDER_FIELDS} } userErrors { field code message } } }`;
 const DELETE = `mutation($input: DeleteServiceReminderInput!) {
   deleteServiceReminder(input: $input) { deletedServiceReminderId userErrors { field code message } } }`;
-const DUE = `query($from: Date!, $to: Date!, $typeId: ID, $branchId: ID, $first: Int, $after: String) {
-  dueServiceReminders(from: $from, to: $to, typeId: $typeId, branchId: $branchId, first: $first, after: $after) {
+const DUE = `query($from: Date!, $to: Date!, $typeId: ID, $branchId: ID, $businessUnitId: ID, $first: Int, $after: String) {
+  dueServiceReminders(from: $from, to: $to, typeId: $typeId, branchId: $branchId, businessUnitId: $businessUnitId, first: $first, after: $after) {
     totalCount pageInfo { hasNextPage endCursor } nodes { id dueDate notes } } }`;
 
 async function gql(query: string, variables: Record<string, unknown>, token = org.adminToken) {
@@ -326,6 +326,36 @@ describe('dueServiceReminders', () => {
     expect(badType.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
   });
 
+  it("filters by the customer's business unit", async () => {
+    const typeId = await reminderType('Business unit type');
+    // The organisation is seeded with one business unit; a second one straight in the table (there is
+    // no mutation for business units yet).
+    const unitA = Object.values(ref.businessUnits)[0]!;
+    const [second] = await selectRows<{ id: string }>(
+      server.database.db,
+      sql`insert into business_units (organisation_id, name) values (${org.organisationId}, 'Second unit') returning id`,
+    );
+    const unitB = toGlobalId('BusinessUnit', second!.id);
+    const day = '2034-03-03';
+    for (const [name, businessUnitId] of [
+      ['Unit A', unitA],
+      ['Unit B', unitB],
+      ['No unit', null],
+    ] as const) {
+      const customerId = await customer(`${name} Lettings`, businessUnitId ? { businessUnitId } : {});
+      await reminder({ workAddressId: await workAddress(customerId), typeId, dueDate: day, notes: name });
+    }
+    const notes = async (businessUnitId?: string) =>
+      (await gql(DUE, { from: day, to: day, ...(businessUnitId ? { businessUnitId } : {}) })).dueServiceReminders.nodes
+        .map((n: { notes: string }) => n.notes)
+        .sort();
+    expect(await notes()).toEqual(['No unit', 'Unit A', 'Unit B']);
+    expect(await notes(unitA)).toEqual(['Unit A']);
+    expect(await notes(unitB)).toEqual(['Unit B']);
+    const bad = await server.graphql(DUE, { from: day, to: day, businessUnitId: typeId }, org.adminToken);
+    expect(bad.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+  });
+
   it('leaves out dormant work addresses, dormant customers and customers whose status stops automated communications', async () => {
     const typeId = await reminderType('Exclusion type');
     const day = '2032-06-15';
@@ -363,6 +393,16 @@ describe('dueServiceReminders', () => {
     expect(status.createCustomerStatus.userErrors).toEqual([]);
     const z = await gql(change, { input: { id: dormantCustomer.customerId, statusId: status.createCustomerStatus.customerStatus.id } });
     expect(z.changeCustomerStatus.userErrors).toEqual([]);
+    expect(await due()).toEqual(['Sent']);
+    // Moving to the dormant status also made its work addresses dormant; with the address active again,
+    // the customer's dormant status alone still leaves the reminder out.
+    const reopened = await gql(
+      `mutation($input: UpdateWorkAddressInput!) { updateWorkAddress(input: $input) { workAddress { status } userErrors { code } } }`,
+      {
+        input: { id: dormantCustomer.workAddressId, status: 'ACTIVE' },
+      },
+    );
+    expect(reopened.updateWorkAddress).toEqual({ workAddress: { status: 'ACTIVE' }, userErrors: [] });
     expect(await due()).toEqual(['Sent']);
     expect(sent.customerId).toBeTruthy();
   });
