@@ -23,7 +23,9 @@ import { organisationsArea } from './organisations';
 import { paymentsArea } from './payments';
 import { pipelineArea } from './pipeline';
 import { portalArea } from './portal';
+import { renewalsArea } from './renewals';
 import { searchArea } from './search';
+import { serviceCasesArea } from './service-cases';
 import { serviceRemindersArea } from './service-reminders';
 import { statementsArea } from './statements';
 import { storedCardsArea } from './stored-cards';
@@ -49,6 +51,7 @@ export const areas = [
   workAddressesArea,
   assetsArea,
   serviceRemindersArea,
+  serviceCasesArea,
   activityArea,
   documentsArea,
   customFieldsArea,
@@ -56,6 +59,7 @@ export const areas = [
   importExportArea,
   pipelineArea,
   conversionsArea,
+  renewalsArea,
 ];
 
 /** Everything the areas bring, gathered once. */
