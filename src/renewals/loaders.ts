@@ -128,7 +128,8 @@ export async function expiringSoonPage(ctx: Context, args: ExpiringArgs) {
       where ${and(eq(expiries.organisationId, organisationId), sql`${expiries.endsOn} between ${from}::date and ${to}::date`, ctx.visibility.rows(expiries))}`);
   }
   if (args.kind !== 'EXPIRY') {
-    parts.push(sql`select ${assets.id}, 'ASSET', ${assets.renewalDate}::text, ${assets.customerId}, null::uuid, (${day(assets.renewalDate)} * 2 + 1)::bigint
+    parts.push(sql`select ${assets.id} as id, 'ASSET' as kind, ${assets.renewalDate}::text as ends_on, ${assets.customerId} as customer_id,
+        null::uuid as lead_id, (${day(assets.renewalDate)} * 2 + 1)::bigint as sort_key
       from ${assets}
       where ${and(eq(assets.organisationId, organisationId), sql`${assets.renewalDate} between ${from}::date and ${to}::date`, ctx.visibility.rows(assets))}`);
   }
