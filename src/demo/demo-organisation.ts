@@ -15,6 +15,8 @@ import { createDemoFinance } from '../finance/demo';
 import { leads } from '../leads/tables';
 import { createOrganisation, createUser } from '../organisations/service';
 import { createDemoPipeline } from '../pipeline/demo';
+import { createDemoRenewals } from '../renewals/demo';
+import { createDemoServiceCases } from '../service-cases/demo';
 import { apiTokens, demoCredentials, organisations, users, type Role } from '../tenancy/tables';
 import { generateCustomers } from './bulk';
 
@@ -112,6 +114,8 @@ export async function createDemoOrganisation(db: Db, options: { customers?: numb
   await createDemoFinance(db, organisationId);
   await createDemoAssets(db, organisationId);
   await createDemoPipeline(db, organisationId);
+  await createDemoServiceCases(db, organisationId);
+  await createDemoRenewals(db, organisationId);
   return organisationId;
 }
 
