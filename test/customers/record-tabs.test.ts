@@ -22,9 +22,9 @@ const TABS = `
   tasks(first: 10) { totalCount nodes { subject type dueAt } }
   communications(first: 10) { totalCount nodes { channel subject } }
   documents(first: 10) { totalCount nodes { filename sizeBytes sha256 uploadedBy { name } } }
-  serviceCases(first: 10) {
+  serviceCases(first: 2) {
     totalCount
-    nodes { reference subject status priority breach { breached } assignee { name } asset { description } workAddress { line1 } notes(first: 5) { totalCount nodes { body author { name } } } }
+    nodes { reference subject status priority breach { breached } assignee { name } asset { description } workAddress { line1 } notes(first: 1) { totalCount nodes { body author { name } } } }
   }
   auditTrail(first: 10) { totalCount nodes { action actor { name } } }
   mergedCustomers { name mergedBy { name } }
@@ -115,7 +115,7 @@ beforeAll(async () => {
       mergedIds: [duplicate.customer.id],
     });
   }
-}, 120_000);
+}, 300_000);
 afterAll(() => server.close());
 
 it('renders one customer, every tab, in a single request', async () => {
