@@ -17,7 +17,7 @@ const TABS = `
   contacts(first: 10) { totalCount nodes { fullName emails { address } phones { type number } } }
   branches { name workAddresses(first: 5) { totalCount } }
   workAddresses(first: 10) { totalCount nodes { line1 postcode status occupier { surname } branch { name } assets(first: 5) { totalCount } } }
-  assets(first: 10) { totalCount nodes { description serialNumber workAddress { line1 } salesOrder { id } renewals { kind opportunity { name } } } }
+  assets(first: 10) { totalCount nodes { description serialNumber workAddress { line1 } salesOrder { id } } }
   notes(first: 10) { totalCount nodes { body important author { name } } }
   tasks(first: 10) { totalCount nodes { subject type dueAt } }
   communications(first: 10) { totalCount nodes { channel subject } }
@@ -141,7 +141,6 @@ it('renders one customer, every tab, in a single request', async () => {
       serialNumber: 'SN-7',
       workAddress: { line1: '7 Work Street' },
       salesOrder: null,
-      renewals: [{ kind: 'RENEWAL', opportunity: { name: 'Boiler renewal 7' } }],
     },
   ]);
   expect(c.mergedCustomers).toEqual([{ name: 'Customer 07 (duplicate)', mergedBy: { name: expect.any(String) } }]);
@@ -149,7 +148,6 @@ it('renders one customer, every tab, in a single request', async () => {
   expect(c.tasks.totalCount).toBe(1);
   expect(c.communications.nodes).toEqual([{ channel: 'EMAIL', subject: 'Service reminder' }]);
   expect(c.documents.nodes[0]).toMatchObject({ filename: 'certificate-7.txt', sizeBytes: 14 });
-  expect(c.assets.nodes[0].renewals).toEqual([{ kind: 'RENEWAL', opportunity: { name: 'Boiler renewal 7' } }]);
   expect(c.serviceCases.nodes).toEqual([
     {
       reference: expect.stringMatching(/^CASE-\d{6}$/),
