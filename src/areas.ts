@@ -25,7 +25,9 @@ import { organisationsArea } from './organisations';
 import { paymentsArea } from './payments';
 import { pipelineArea } from './pipeline';
 import { portalArea } from './portal';
+import { renewalsArea } from './renewals';
 import { searchArea } from './search';
+import { serviceCasesArea } from './service-cases';
 import { servicePlansArea } from './service-plans';
 import { serviceRemindersArea } from './service-reminders';
 import { slasArea } from './slas';
@@ -56,6 +58,7 @@ export const areas = [
   servicePlansArea,
   slasArea,
   contractsArea,
+  serviceCasesArea,
   activityArea,
   documentsArea,
   customFieldsArea,
@@ -64,6 +67,7 @@ export const areas = [
   pipelineArea,
   conversionsArea,
   allWorksArea,
+  renewalsArea,
 ];
 
 /** Everything the areas bring, gathered once. */

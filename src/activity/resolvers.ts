@@ -59,6 +59,7 @@ export const activityResolvers: Resolvers = {
     isOverdue: (t) => t.completedAt === null && t.dueAt.getTime() < Date.now(),
     ...recordFields,
     workAddress: workAddressOf,
+    opportunity: (t, _a, ctx) => (t.opportunityId ? ctx.loaders.byId('Opportunity').load(t.opportunityId) : null),
   },
   Communication: {
     id: globalIdField('Communication'),

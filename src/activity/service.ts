@@ -22,6 +22,7 @@ import type {
 } from '../generated/graphql';
 import { isoDate, NAME_MAX, optionalText, requiredText } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
+import { opportunities } from '../pipeline/tables';
 import { resolveRecordOwner, type RecordOwner } from '../records/owner';
 import { users } from '../tenancy/tables';
 import { workAddresses } from '../work-addresses/tables';
@@ -54,8 +55,26 @@ async function workAddressOf(tx: Db, actor: Actor, owner: RecordOwner, globalId:
   return row.id;
 }
 
+/**
+ * The opportunity an appointment is about (docs/domain.md#renewals-and-upgrades): of the same lead
+ * or customer, and only for an appointment.
+ */
+async function opportunityOf(tx: Db, actor: Actor, owner: RecordOwner, type: TaskRow['type'], globalId: string, field: Field): Promise<string> {
+  const { id } = inputId(globalId, ['Opportunity'], field);
+  if (type !== 'APPOINTMENT') throw userError(field, `${field[field.length - 1]}: only an appointment can be linked to an opportunity.`, 'INVALID');
+  const [row] = await tx
+    .select({ id: opportunities.id, customerId: opportunities.customerId, leadId: opportunities.leadId })
+    .from(opportunities)
+    .where(and(eq(opportunities.id, id), eq(opportunities.organisationId, actor.organisationId)));
+  if (!row) throw notFound(field, 'opportunity');
+  if ((owner.kind === 'customer' ? row.customerId : row.leadId) !== owner.id) {
+    throw userError(field, `${field[field.length - 1]}: the opportunity belongs to another lead or customer.`, 'INVALID');
+  }
+  return row.id;
+}
+
 /** An active user of the actor's organisation (an assignee). */
-async function userOf(tx: Db, actor: Actor, globalId: string, field: Field): Promise<string> {
+export async function userOf(tx: Db, actor: Actor, globalId: string, field: Field): Promise<string> {
   const { id } = inputId(globalId, ['User'], field);
   const [row] = await tx
     .select({ id: users.id, deactivatedAt: users.deactivatedAt })
@@ -228,12 +247,14 @@ export async function createTask(db: Db, actor: Actor, input: CreateTaskInput): 
     await refuseConverted(tx, owner);
     const workAddressId = input.workAddressId ? await workAddressOf(tx, actor, owner, input.workAddressId, ['input', 'workAddressId']) : null;
     const assigneeUserId = input.assigneeId ? await userOf(tx, actor, input.assigneeId, ['input', 'assigneeId']) : actor.userId;
+    const opportunityId = input.opportunityId ? await opportunityOf(tx, actor, owner, fields.type, input.opportunityId, ['input', 'opportunityId']) : null;
     const [task] = await tx
       .insert(tasks)
       .values({
         ...fields,
         ...ownerColumns(owner),
         workAddressId,
+        opportunityId,
         assigneeUserId,
         createdByUserId: actor.userId,
         organisationId: actor.organisationId,
@@ -253,7 +274,9 @@ export async function updateTask(db: Db, actor: Actor, taskId: string, input: Up
     if (before.completedAt) throw userError(['input', 'id'], 'id: the task is completed and can no longer be changed.', 'INVALID_STATE');
     const type = changes.type ?? before.type;
     const extra: Partial<TaskRow> = {};
-    if (type !== 'APPOINTMENT' && before.opportunityId) extra.opportunityId = null;
+    if (input.opportunityId != null) {
+      extra.opportunityId = await opportunityOf(tx, actor, ownerOf(before), type, input.opportunityId, ['input', 'opportunityId']);
+    } else if (input.opportunityId === null || (type !== 'APPOINTMENT' && before.opportunityId)) extra.opportunityId = null;
     if (input.workAddressId !== undefined) {
       extra.workAddressId =
         input.workAddressId === null ? null : await workAddressOf(tx, actor, ownerOf(before), input.workAddressId, ['input', 'workAddressId']);

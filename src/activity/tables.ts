@@ -9,6 +9,7 @@ import { contacts } from '../contacts/tables';
 import { customers } from '../customers/tables';
 import { id, organisationId, timestamps, version } from '../db/columns';
 import { leads } from '../leads/tables';
+import { opportunities } from '../pipeline/tables';
 import { users } from '../tenancy/tables';
 import { workAddresses } from '../work-addresses/tables';
 
@@ -63,8 +64,8 @@ export const tasks = pgTable(
     createdByUserId: userId('created_by_user_id'),
     completedAt: timestamp('completed_at', { withTimezone: true, mode: 'date' }),
     completedByUserId: userId('completed_by_user_id'),
-    /** An appointment's opportunity (docs/domain.md#not-built-yet): no foreign key, no field yet. */
-    opportunityId: uuid('opportunity_id'),
+    /** The opportunity an appointment is about (docs/domain.md#renewals-and-upgrades): the same lead's or customer's. */
+    opportunityId: uuid('opportunity_id').references(() => opportunities.id, { onDelete: 'set null' }),
     version: version(),
     ...timestamps(),
   },

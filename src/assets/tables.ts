@@ -1,7 +1,7 @@
 // Assets and appliances (docs/domain.md#assets) installed for a customer, optionally at one of its work
 // addresses, with organisation-level reference lists: groups, makes and models, fuel types, locations.
 import { sql } from 'drizzle-orm';
-import { date, index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { date, index, integer, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { customers } from '../customers/tables';
 import { id, organisationId, timestamps, version } from '../db/columns';
 import { workAddresses } from '../work-addresses/tables';
@@ -64,9 +64,23 @@ export const assets = pgTable(
     version: version(),
     ...timestamps(),
   },
-  (t) => [index('assets_customer_idx').on(t.customerId, t.createdAt, t.id), index('assets_work_address_idx').on(t.workAddressId)],
+  (t) => [
+    index('assets_customer_idx').on(t.customerId, t.createdAt, t.id),
+    index('assets_work_address_idx').on(t.workAddressId),
+    // expiringSoon (src/renewals/loaders.ts): assets by renewal date.
+    index('assets_renewal_date_idx')
+      .on(t.organisationId, t.renewalDate)
+      .where(sql`${t.renewalDate} is not null`),
+  ],
 );
 
+/**
+ * How a sale relates to an asset the customer has (docs/domain.md#renewals-and-upgrades): it renews
+ * it (a like-for-like replacement, a new term) or upgrades it. Opportunities and quote lines carry it.
+ */
+export const assetLinkKindEnum = pgEnum('asset_link_kind', ['RENEWAL', 'UPGRADE']);
+
 export type AssetRow = typeof assets.$inferSelect;
+export type AssetLinkKind = (typeof assetLinkKindEnum.enumValues)[number];
 export type AssetModelRow = typeof assetModels.$inferSelect;
 export type ReferenceItemRow = typeof assetGroups.$inferSelect;

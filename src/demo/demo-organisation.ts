@@ -17,6 +17,8 @@ import { createDemoFinance } from '../finance/demo';
 import { leads } from '../leads/tables';
 import { createOrganisation, createUser } from '../organisations/service';
 import { createDemoPipeline } from '../pipeline/demo';
+import { createDemoRenewals } from '../renewals/demo';
+import { createDemoServiceCases } from '../service-cases/demo';
 import { createDemoServiceReminders } from '../service-reminders/demo';
 import { apiTokens, demoCredentials, organisations, users, type Role } from '../tenancy/tables';
 import { generateCustomers } from './bulk';
@@ -117,6 +119,8 @@ export async function createDemoOrganisation(db: Db, options: { customers?: numb
   await createDemoPipeline(db, organisationId);
   await createDemoAgreements(db, organisationId);
   await createDemoServiceReminders(db, organisationId);
+  await createDemoServiceCases(db, organisationId);
+  await createDemoRenewals(db, organisationId);
   return organisationId;
 }
 

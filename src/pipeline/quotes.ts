@@ -2,6 +2,7 @@
 // bumped inside the transaction, so no gaps; every change is audited. (Signing: src/conversions.)
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { assetOfCustomer } from '../assets/of-customer';
 import { assetGroups, assetMakes, assetModels } from '../assets/tables';
 import { recordAudit, type Actor } from '../audit/service';
 import { refuseConvertedLead } from '../contacts/service';
@@ -28,16 +29,45 @@ const lineSchema = z.object({
   assetGroupId: z.string().nullish(),
   assetMakeId: z.string().nullish(),
   assetModelId: z.string().nullish(),
+  assetId: z.string().nullish(),
+  assetLinkKind: z.enum(['RENEWAL', 'UPGRADE']).nullish(),
 });
 const linesSchema = z.array(lineSchema).max(200, { message: 'at most 200 lines' });
 type LineFields = z.output<typeof lineSchema>;
 type NewLine = Pick<
   QuoteLineRow,
-  'position' | 'description' | 'quantityMilli' | 'unitPriceMinor' | 'taxRateBp' | 'assetGroupId' | 'assetMakeId' | 'assetModelId'
+  'position' | 'description' | 'quantityMilli' | 'unitPriceMinor' | 'taxRateBp' | 'assetGroupId' | 'assetMakeId' | 'assetModelId' | 'assetId' | 'assetLinkKind'
 >;
 
-/** Quote lines as rows: asset references checked (they exist; a model is of the make given). */
-async function resolveLines(tx: Db, actor: Actor, lines: LineFields[], at: Path): Promise<NewLine[]> {
+/**
+ * The asset each line renews or upgrades (docs/domain.md#renewals-and-upgrades): one of the quote's
+ * customer's assets, with its kind; a lead's quote names none (a lead has no assets).
+ */
+async function renewedAssets(
+  tx: Db,
+  actor: Actor,
+  owner: RecordOwner,
+  lines: LineFields[],
+  at: Path,
+): Promise<Array<Pick<NewLine, 'assetId' | 'assetLinkKind'>>> {
+  const out: Array<Pick<NewLine, 'assetId' | 'assetLinkKind'>> = [];
+  for (const [i, line] of lines.entries()) {
+    if (line.assetId == null) {
+      out.push({ assetId: null, assetLinkKind: null });
+      continue;
+    }
+    const field = [...at, i, 'assetId'];
+    if (owner.kind === 'lead') throw userError(field, 'assetId: a quote for a lead cannot name an asset; assets are customers’.', 'INVALID');
+    if (line.assetLinkKind == null) throw userError([...at, i, 'assetLinkKind'], 'assetLinkKind: is required with assetId (RENEWAL or UPGRADE).', 'REQUIRED');
+    const asset = await assetOfCustomer(tx, actor, owner.id, line.assetId, field);
+    out.push({ assetId: asset.id, assetLinkKind: line.assetLinkKind });
+  }
+  return out;
+}
+
+/** Quote lines as rows: asset references checked (they exist; a model is of the make given; a renewed asset is the customer's). */
+async function resolveLines(tx: Db, actor: Actor, owner: RecordOwner, lines: LineFields[], at: Path): Promise<NewLine[]> {
+  const renewed = await renewedAssets(tx, actor, owner, lines, at);
   const refs = lines.map((line, i) => ({
     group: line.assetGroupId ? inputId(line.assetGroupId, ['AssetGroup'], [...at, i, 'assetGroupId']).id : null,
     make: line.assetMakeId ? inputId(line.assetMakeId, ['AssetMake'], [...at, i, 'assetMakeId']).id : null,
@@ -80,6 +110,7 @@ async function resolveLines(tx: Db, actor: Actor, lines: LineFields[], at: Path)
       // A model implies its make.
       assetMakeId: ref.make ?? model?.makeId ?? null,
       assetModelId: ref.model,
+      ...renewed[i]!,
     };
   });
 }
@@ -117,7 +148,7 @@ export async function createQuote(db: Db, actor: Actor, input: CreateQuoteInput)
     async (tx) => {
       const owner = await writableOwner(tx, actor, input.recordId, ['input', 'recordId']);
       const opportunityId = fields.opportunityId ? await opportunityOf(tx, actor, owner, fields.opportunityId, ['input', 'opportunityId']) : null;
-      const lines = await resolveLines(tx, actor, fields.lines, ['input', 'lines']);
+      const lines = await resolveLines(tx, actor, owner, fields.lines, ['input', 'lines']);
       const [quote] = await tx
         .insert(quotes)
         .values({
@@ -150,9 +181,9 @@ export async function updateQuote(db: Db, actor: Actor, quoteId: string, input: 
   return db.transaction(async (tx) => {
     const before = await lockQuote(tx, actor, quoteId, fields.expectedVersion);
     const changes: Partial<QuoteRow> = {};
+    const owner: RecordOwner = before.customerId ? { kind: 'customer', id: before.customerId } : { kind: 'lead', id: before.leadId! };
     if (fields.opportunityId === null) changes.opportunityId = null;
     else if (fields.opportunityId) {
-      const owner: RecordOwner = before.customerId ? { kind: 'customer', id: before.customerId } : { kind: 'lead', id: before.leadId! };
       changes.opportunityId = await opportunityOf(tx, actor, owner, fields.opportunityId, ['input', 'opportunityId']);
     }
     const oldLines = await selectQuoteLines(tx, before.id);
@@ -161,7 +192,7 @@ export async function updateQuote(db: Db, actor: Actor, quoteId: string, input: 
       if (before.status !== 'DRAFT') {
         throw userError(['input', 'lines'], `lines: the quote is ${before.status}; lines change only while it is a DRAFT.`, 'INVALID_STATE');
       }
-      const lines = await resolveLines(tx, actor, fields.lines, ['input', 'lines']);
+      const lines = await resolveLines(tx, actor, owner, fields.lines, ['input', 'lines']);
       await tx.delete(quoteLines).where(eq(quoteLines.quoteId, before.id));
       newLines = await insertQuoteLines(tx, actor, before.id, lines);
     }

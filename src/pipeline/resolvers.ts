@@ -72,7 +72,11 @@ export const pipelineResolvers: Resolvers = {
     total: async (q, _a, ctx) => money(ctx, invoiceAmounts(await linesOfQuote(ctx, q)).totalMinor, q.currency),
     salesOrder: (q, _a, ctx) => ctx.loaders.oneByParent(salesOrders, salesOrders.quoteId, sql`true`, 'quote.salesOrder').load(q.id),
   },
-  QuoteLine: lineFields,
+  QuoteLine: {
+    ...lineFields,
+    asset: (l, _a, ctx) => (l.assetId ? ctx.loaders.byId('Asset').load(l.assetId) : null),
+    assetLinkKind: (l) => (l.assetId ? l.assetLinkKind : null),
+  },
   SalesOrder: {
     id: globalIdField('SalesOrder'),
     reference: (o) => salesOrderReference(o),

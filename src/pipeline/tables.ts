@@ -4,7 +4,7 @@
 // src/invoices), never stored. Quote and order numbers are sequential per organisation without gaps.
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, char, check, date, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { assetGroups, assetMakes, assetModels } from '../assets/tables';
+import { assetGroups, assetLinkKindEnum, assetMakes, assetModels, assets } from '../assets/tables';
 import { customers } from '../customers/tables';
 import { id, organisationId, timestamps, version } from '../db/columns';
 import { leads } from '../leads/tables';
@@ -96,8 +96,11 @@ export const quoteLines = pgTable(
       .notNull()
       .references(() => quotes.id, { onDelete: 'cascade' }),
     ...lineColumns(),
+    /** The customer's asset the line renews or upgrades (docs/domain.md#renewals-and-upgrades), and how. */
+    assetId: uuid('asset_id').references(() => assets.id, { onDelete: 'set null' }),
+    assetLinkKind: assetLinkKindEnum('asset_link_kind'),
   },
-  (t) => [index('quote_lines_quote_idx').on(t.quoteId, t.position)],
+  (t) => [index('quote_lines_quote_idx').on(t.quoteId, t.position), index('quote_lines_asset_idx').on(t.assetId)],
 );
 
 export const salesOrders = pgTable(

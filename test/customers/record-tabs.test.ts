@@ -1,7 +1,7 @@
 // The whole customer record, as a frontend renders it tab by tab: Home, Contacts, Branches, Work
 // addresses, Assets, Communications, Files, Audit, Access, Service (the customer's SLA, plans,
-// contracts and jobs with their SLA deadlines), Service reminders and All Works, each one GraphQL
-// request, or all of them in
+// contracts and jobs with their SLA deadlines), Service reminders, All Works and Service cases, each
+// one GraphQL request, or all of them in
 // one. For a page of 50 customers with every tab, the SQL statement count equals that for 5: every
 // relation is batched.
 import { flows } from '../helpers/flows';
@@ -26,6 +26,10 @@ const TABS = `
   tasks(first: 10) { totalCount nodes { subject type dueAt } }
   communications(first: 10) { totalCount nodes { channel subject } }
   documents(first: 10) { totalCount nodes { filename sizeBytes sha256 uploadedBy { name } } }
+  serviceCases(first: 2) {
+    totalCount
+    nodes { reference subject status priority breach { breached } assignee { name } asset { description } workAddress { line1 } notes(first: 1) { totalCount nodes { body author { name } } } }
+  }
   auditTrail(first: 10) { totalCount nodes { action actor { name } } }
   mergedCustomers { name mergedBy { name } }
   accessGrants { state reason grantee { name } }
@@ -36,6 +40,8 @@ const TABS = `
   serviceReminders(first: 3) { totalCount nodes { dueDate type { name } workAddress { line1 } decisions(first: 1) { totalCount nodes { decision decidedBy { name } } } } }
   allWorks(first: 3) { totalCount nodes { kind occurredAt item { __typename ... on Job { description } ... on Estimate { description } ... on ServiceReminder { dueDate } ... on ServiceReminderDecision { decision } } } }
 `;
+
+let engineer: string;
 
 const { mutation: ok, upload } = flows(() => ({ server, token: org.adminToken }));
 
@@ -60,11 +66,33 @@ async function fullCustomer(i: number): Promise<string> {
     line1: `${i} Work Street`,
     postcode: 'AB1 2CD',
   });
-  await ok(`mutation($input: CreateAssetInput!) { createAsset(input: $input) { asset { id } userErrors { field code } } }`, {
+  const asset = await ok(`mutation($input: CreateAssetInput!) { createAsset(input: $input) { asset { id } userErrors { field code } } }`, {
     customerId: id,
     workAddressId: work.workAddress.id,
     description: 'Combi boiler',
     serialNumber: `SN-${i}`,
+  });
+  const opportunity = await ok(
+    `mutation($input: CreateOpportunityInput!) { createOpportunity(input: $input) { opportunity { id } userErrors { field code } } }`,
+    {
+      recordId: id,
+      name: `Boiler renewal ${i}`,
+    },
+  );
+  await ok(`mutation($input: LinkAssetToOpportunityInput!) { linkAssetToOpportunity(input: $input) { asset { id } userErrors { field code } } }`, {
+    assetId: asset.asset.id,
+    opportunityId: opportunity.opportunity.id,
+    kind: 'RENEWAL',
+  });
+  const serviceCase = await ok(`mutation($input: OpenServiceCaseInput!) { openServiceCase(input: $input) { serviceCase { id } userErrors { field code } } }`, {
+    customerId: id,
+    assetId: asset.asset.id,
+    subject: 'Boiler pressure drops',
+    assigneeId: engineer,
+  });
+  await ok(`mutation($input: AddServiceCaseNoteInput!) { addServiceCaseNote(input: $input) { note { body } userErrors { field code } } }`, {
+    id: serviceCase.serviceCase.id,
+    body: 'Asked the customer to top up the pressure',
   });
   await ok(`mutation($input: CreateNoteInput!) { createNote(input: $input) { note { id } userErrors { field code } } }`, {
     ownerId: id,
@@ -157,6 +185,7 @@ beforeAll(async () => {
     { name: 'Annual service', defaultIntervalMonths: 12 },
   );
   reminderTypeId = type.serviceReminderType.id;
+  engineer = await org.userIdFor('SERVICE');
   for (let i = 0; i < 50; i++) customerIds.push(await fullCustomer(i));
   // Every seventh customer has taken over a duplicate of itself (the merged-customers tab).
   for (let i = 0; i < 50; i += 7) {
@@ -190,7 +219,14 @@ it('renders one customer, every tab, in a single request', async () => {
       assets: { totalCount: 1 },
     },
   ]);
-  expect(c.assets.nodes).toEqual([{ description: 'Combi boiler', serialNumber: 'SN-7', workAddress: { line1: '7 Work Street' }, salesOrder: null }]);
+  expect(c.assets.nodes).toEqual([
+    {
+      description: 'Combi boiler',
+      serialNumber: 'SN-7',
+      workAddress: { line1: '7 Work Street' },
+      salesOrder: null,
+    },
+  ]);
   expect(c.mergedCustomers).toEqual([{ name: 'Customer 07 (duplicate)', mergedBy: { name: expect.any(String) } }]);
   expect(c.notes.nodes[0]).toMatchObject({ body: '<b>Key</b> under the mat', important: false });
   expect(c.tasks.totalCount).toBe(1);
@@ -206,6 +242,19 @@ it('renders one customer, every tab, in a single request', async () => {
     },
   ]);
   expect(c.allWorks.nodes.map((n: any) => n.kind)).toEqual(['SERVICE_REMINDER_DECISION', 'SERVICE_REMINDER']);
+  expect(c.serviceCases.nodes).toEqual([
+    {
+      reference: expect.stringMatching(/^CASE-\d{6}$/),
+      subject: 'Boiler pressure drops',
+      status: 'OPEN',
+      priority: 'NORMAL',
+      breach: { breached: false },
+      assignee: { name: 'SERVICE user' },
+      asset: { description: 'Combi boiler' },
+      workAddress: { line1: '7 Work Street' },
+      notes: { totalCount: 1, nodes: [{ body: 'Asked the customer to top up the pressure', author: { name: expect.any(String) } }] },
+    },
+  ]);
   // Created, its contact and address, branch, work address, asset, note, task, communication, file.
   expect(c.auditTrail.totalCount).toBeGreaterThanOrEqual(9);
   expect(c.sla).toMatchObject({ name: 'Standard', targets: [{ priority: 'LOW', responseHours: 24 }, {}, {}, {}] });
@@ -235,6 +284,7 @@ it('costs the same number of SQL statements for a page of 50 customers with ever
   expect(fifty.errors).toBeUndefined();
   expect(fifty.data!.customers.nodes).toHaveLength(50);
   expect(fifty.data!.customers.nodes.every((c: any) => c.workAddresses.totalCount === 1 && c.documents.totalCount === 1)).toBe(true);
+  expect(fifty.data!.customers.nodes.every((c: any) => c.serviceCases.totalCount === 1 && c.serviceCases.nodes[0].notes.totalCount === 1)).toBe(true);
   expect(fifty.data!.customers.nodes.filter((c: any) => c.mergedCustomers.length === 1)).toHaveLength(8);
   expect(fifty.data!.customers.nodes.filter((c: any) => c.accessGrants.length === 1)).toHaveLength(17);
   expect(fifty.data!.customers.nodes[3].accessGrants).toEqual([{ state: 'ACTIVE', reason: 'Cover for customer 3', grantee: { name: expect.any(String) } }]);
