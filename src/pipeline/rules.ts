@@ -2,7 +2,7 @@
 // Which records (and so which opportunities, quotes, orders, jobs) a user sees is the data layer's
 // business (src/auth/visibility.ts): everything here follows its lead or customer.
 import type { AreaRules } from '../auth/area-rules';
-import { fieldWorkers, sellers as sellerRoles } from '../auth/roles';
+import { bookkeepers, fieldWorkers, sellers as sellerRoles } from '../auth/roles';
 import { hasRole, isUser } from '../auth/rules';
 
 /** Those who sell: they change leads and customers too. READ_ONLY changes nothing. */
@@ -20,6 +20,15 @@ export const pipelineRules: AreaRules = {
     declineQuote: sellers,
     createJob: workers,
     createEstimate: workers,
+    // The work lifecycle (docs/domain.md#the-work-lifecycle): those who do the work move it along;
+    // deciding that it is not invoiced is the bookkeepers' (completeJob's freeOfCharge too: the service checks).
+    scheduleJob: workers,
+    completeJob: workers,
+    abortJob: workers,
+    cancelJob: workers,
+    markJobFreeOfCharge: hasRole(bookkeepers),
+    completeSalesOrder: sellers,
+    cancelSalesOrder: sellers,
   },
   extend: {
     Customer: { opportunities: isUser, quotes: isUser, salesOrders: isUser, jobs: isUser, estimates: isUser },
