@@ -15,13 +15,7 @@ import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import type { Db } from '../db/client';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
-import type {
-  AbortJobInput,
-  CancelJobInput,
-  CompleteJobInput,
-  MarkJobFreeOfChargeInput,
-  ScheduleJobInput,
-} from '../generated/graphql';
+import type { AbortJobInput, CancelJobInput, CompleteJobInput, MarkJobFreeOfChargeInput, ScheduleJobInput } from '../generated/graphql';
 import { TEXT_MAX, optionalText, requiredText } from '../graph/text';
 import { userError, validate } from '../graph/user-errors';
 import { invoiceJobs } from '../invoices/tables';

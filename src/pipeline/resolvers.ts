@@ -130,6 +130,7 @@ export const pipelineResolvers: Resolvers = {
       payload(() => closeSalesOrder(ctx.db, actorOf(ctx), salesOrderId(input.id), { expectedVersion: input.expectedVersion }, 'COMPLETED'), {
         salesOrder: null,
       }),
-    cancelSalesOrder: (_p, { input }, ctx) => payload(() => closeSalesOrder(ctx.db, actorOf(ctx), salesOrderId(input.id), input, 'CANCELLED'), { salesOrder: null }),
+    cancelSalesOrder: (_p, { input }, ctx) =>
+      payload(() => closeSalesOrder(ctx.db, actorOf(ctx), salesOrderId(input.id), input, 'CANCELLED'), { salesOrder: null }),
   },
 };

@@ -87,7 +87,11 @@ export async function closeSalesOrder(
     const before = await lockForUpdate(tx, salesOrders, actor, orderId, fields.expectedVersion, 'sales order');
     const verb = to === 'COMPLETED' ? 'completed' : 'cancelled';
     if (before.status !== 'OPEN') {
-      throw userError(['input', 'id'], `id: the sales order ${salesOrderReference(before)} is ${before.status}; only an OPEN order can be ${verb}.`, 'INVALID_STATE');
+      throw userError(
+        ['input', 'id'],
+        `id: the sales order ${salesOrderReference(before)} is ${before.status}; only an OPEN order can be ${verb}.`,
+        'INVALID_STATE',
+      );
     }
     if (to === 'CANCELLED' && before.convertedToAssetsAt) {
       throw userError(
@@ -103,7 +107,13 @@ export async function closeSalesOrder(
       before.id,
       to === 'COMPLETED' ? { status: to, completedAt: now } : { status: to, cancelledAt: now, cancelReason: fields.reason ?? null },
     );
-    await recordAudit(tx, actor, { action: `salesOrder.${to === 'COMPLETED' ? 'complete' : 'cancel'}`, entityType: 'SalesOrder', entityId: after.id, before, after });
+    await recordAudit(tx, actor, {
+      action: `salesOrder.${to === 'COMPLETED' ? 'complete' : 'cancel'}`,
+      entityType: 'SalesOrder',
+      entityId: after.id,
+      before,
+      after,
+    });
     return { salesOrder: after };
   });
 }

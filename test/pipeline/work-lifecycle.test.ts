@@ -1,8 +1,8 @@
 // The work lifecycle over GraphQL (docs/domain.md#the-work-lifecycle): every move of a job and of a
 // sales order, allowed and refused (INVALID_STATE naming the current status), its validation, its
 // audit entry, what it stores, and how invoicing treats cancelled and free-of-charge jobs.
+import { flows, type UntypedData } from '../helpers/flows';
 import { startTestOrganisation, type Reference } from '../helpers/reference';
-import { flows } from '../helpers/flows';
 import { errorCodes, type TestOrganisation, type TestServer } from '../helpers/server';
 
 let server: TestServer;
@@ -33,10 +33,10 @@ async function attempt(name: string, input: Record<string, unknown>, token = org
   const type = inputType ?? name[0]!.toUpperCase() + name.slice(1) + 'Input';
   const selection = name.endsWith('SalesOrder') ? ORDER : JOB;
   const data = await gql(`mutation($input: ${type}!) { ${name}(input: $input) { ${selection} userErrors { field code message } } }`, { input }, token);
-  return data[name] as { job?: Record<string, any> | null; salesOrder?: Record<string, any> | null; userErrors: Array<{ field: string[]; code: string; message: string }> };
+  return data[name] as { job?: UntypedData | null; salesOrder?: UntypedData | null; userErrors: Array<{ field: string[]; code: string; message: string }> };
 }
 
-async function trail(entityId: string): Promise<Array<{ action: string; before: any; after: any }>> {
+async function trail(entityId: string): Promise<Array<{ action: string; before: UntypedData; after: UntypedData }>> {
   const data = await gql(`query($id: ID!) { customer(id: $id) { auditTrail(first: 100) { nodes { action entityId before after } } } }`, { id: customerId });
   return data.customer.auditTrail.nodes.filter((e: { entityId: string }) => e.entityId === entityId);
 }
@@ -260,10 +260,9 @@ describe('sales orders', () => {
     expect(cancelled.salesOrder).toMatchObject({ status: 'CANCELLED', cancelReason: 'Changed their mind' });
     const again = await attempt('completeSalesOrder', { id: o.id }, org.adminToken, 'CloseSalesOrderInput');
     expect(again.userErrors[0]).toMatchObject({ code: 'INVALID_STATE', message: expect.stringContaining('is CANCELLED') });
-    const convert = await gql(
-      `mutation($input: ConvertSalesOrderToAssetsInput!) { convertSalesOrderToAssets(input: $input) { userErrors { field code } } }`,
-      { input: { salesOrderId: o.id } },
-    );
+    const convert = await gql(`mutation($input: ConvertSalesOrderToAssetsInput!) { convertSalesOrderToAssets(input: $input) { userErrors { field code } } }`, {
+      input: { salesOrderId: o.id },
+    });
     expect(errorCodes(convert.convertSalesOrderToAssets.userErrors)).toEqual(['input.salesOrderId:INVALID_STATE']);
     expect((await trail(o.id))[0]).toMatchObject({ action: 'salesOrder.cancel', after: { status: 'CANCELLED', cancelReason: 'Changed their mind' } });
 
