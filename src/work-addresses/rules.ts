@@ -13,6 +13,8 @@ export const workAddressesRules: AreaRules = {
   Mutation: {
     createWorkAddress: writers,
     updateWorkAddress: writers,
+    // Only a work address without history can go (the service refuses the rest), so its keepers may.
+    deleteWorkAddress: writers,
   },
   extend: {
     // Which customers (and so which work addresses) a user sees is the data layer's business.
