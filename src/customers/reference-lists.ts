@@ -1,5 +1,5 @@
 // The organisation's customer types and business units, managed by admins (the rule tree limits the
-// mutations; docs/domain.md#customer-types-and-business-units). New organisations still start with
+// mutations; docs/domain.md#managing-customer-types-and-business-units). New organisations still start with
 // the seed lists (reference-data.ts). Names are unique per organisation ignoring case (checked first,
 // and by the unique index on lower(name) when two admins race). A list entry in use is archived, not
 // deleted: archived entries keep their customers but are offered for no new ones (`referenced` in

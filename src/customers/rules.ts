@@ -25,7 +25,7 @@ export const customersRules: AreaRules = {
     createCustomerStatus: hasRole(admins),
     updateCustomerStatus: hasRole(admins),
     reorderCustomerStatuses: hasRole(admins),
-    // The organisation's reference lists (docs/domain.md#customer-types-and-business-units): admins.
+    // The organisation's reference lists (docs/domain.md#managing-customer-types-and-business-units): admins.
     createCustomerType: hasRole(admins),
     updateCustomerType: hasRole(admins),
     deleteCustomerType: hasRole(admins),

@@ -77,7 +77,7 @@ export async function referenced<T extends typeof users | typeof businessUnits |
     .where(and(eq(table.id, id), eq(table.organisationId, actor.organisationId), actor.visibility?.rows(table)));
   if (!row) throw table === customers ? await customerNotFound(tx, actor, id, ['input', field]) : notFound(['input', field], what);
   // An archived customer type or business unit keeps its customers but is chosen for no new one
-  // (docs/domain.md#customer-types-and-business-units).
+  // (docs/domain.md#managing-customer-types-and-business-units).
   if ('archived' in row && row.archived === true && row.id !== current) {
     throw userError(['input', field], `${field}: the ${what} is archived; it can no longer be chosen.`, 'INVALID_STATE');
   }

@@ -1,4 +1,4 @@
-// Customer types and business units managed by admins (docs/domain.md#customer-types-and-business-units):
+// Customer types and business units managed by admins (docs/domain.md#managing-customer-types-and-business-units):
 // create, rename, archive, delete only what no customer uses; names unique per organisation ignoring
 // case; new organisations still get the seed lists; every change audited; other roles refused.
 import { sql } from 'drizzle-orm';
