@@ -14,7 +14,7 @@ import type { Db } from '../db/client';
 import { createDemoFinance } from '../finance/demo';
 import { leads } from '../leads/tables';
 import { createOrganisation, createUser } from '../organisations/service';
-import { createDemoPipeline } from '../pipeline/demo';
+import { createDemoPipeline, createDemoWorkLifecycle } from '../pipeline/demo';
 import { apiTokens, demoCredentials, organisations, users, type Role } from '../tenancy/tables';
 import { generateCustomers } from './bulk';
 
@@ -112,6 +112,7 @@ export async function createDemoOrganisation(db: Db, options: { customers?: numb
   await createDemoFinance(db, organisationId);
   await createDemoAssets(db, organisationId);
   await createDemoPipeline(db, organisationId);
+  await createDemoWorkLifecycle(db, organisationId);
   return organisationId;
 }
 
