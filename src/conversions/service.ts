@@ -87,12 +87,12 @@ async function refuseIfConverted(tx: Db, lead: LeadRow, field: Path): Promise<vo
   );
 }
 
-/** The type a conversion without one uses: the organisation's first customer type. */
+/** The type a conversion without one uses: the organisation's first customer type that is not archived. */
 async function defaultTypeId(tx: Db, actor: Actor): Promise<string> {
   const [row] = await tx
     .select({ id: customerTypes.id })
     .from(customerTypes)
-    .where(eq(customerTypes.organisationId, actor.organisationId))
+    .where(and(eq(customerTypes.organisationId, actor.organisationId), eq(customerTypes.archived, false)))
     .orderBy(asc(customerTypes.position), asc(customerTypes.name))
     .limit(1);
   if (!row) throw userError(['input', 'typeId'], 'typeId: the organisation has no customer types to convert into.', 'REQUIRED');

@@ -4,13 +4,14 @@ import { defineArea } from '../graph/area';
 import { anonymiseTombstones } from './deletion';
 import { customerById } from './loaders';
 import { customerMergeResolvers } from './merge-resolvers';
+import { referenceListResolvers } from './reference-list-resolvers';
 import { customerResolvers } from './resolvers';
 import { customersRules } from './rules';
 import { businessUnits, customers, customerStatuses, customerTombstones, customerTypes } from './tables';
 
 export const customersArea = defineArea({
   name: 'customers',
-  resolvers: [customerResolvers, customerMergeResolvers],
+  resolvers: [customerResolvers, customerMergeResolvers, referenceListResolvers],
   rules: customersRules,
   nodes: {
     Customer: {

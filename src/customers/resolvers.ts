@@ -25,9 +25,9 @@ export const customerResolvers: Resolvers = {
       return customer;
     },
     customers: (_p, args, ctx) => listCustomers(ctx.db, ctx.visibility, args, ctx.config.maxPageSize),
-    customerTypes: (_p, _a, ctx) => listCustomerTypes(ctx.db, viewerOf(ctx).organisationId),
+    customerTypes: (_p, { includeArchived }, ctx) => listCustomerTypes(ctx.db, viewerOf(ctx).organisationId, includeArchived ?? true),
     customerStatuses: (_p, { assignableOnly }, ctx) => customerStatusesFor(ctx, assignableOnly),
-    businessUnits: (_p, _a, ctx) => listBusinessUnits(ctx.db, viewerOf(ctx).organisationId),
+    businessUnits: (_p, { includeArchived }, ctx) => listBusinessUnits(ctx.db, viewerOf(ctx).organisationId, includeArchived ?? true),
   },
   Mutation: {
     createCustomer: (_p, { input }, ctx) => payload(() => createCustomer(ctx.db, actorOf(ctx), input), { customer: null }),

@@ -25,6 +25,13 @@ export const customersRules: AreaRules = {
     createCustomerStatus: hasRole(admins),
     updateCustomerStatus: hasRole(admins),
     reorderCustomerStatuses: hasRole(admins),
+    // The organisation's reference lists (docs/domain.md#managing-customer-types-and-business-units): admins.
+    createCustomerType: hasRole(admins),
+    updateCustomerType: hasRole(admins),
+    deleteCustomerType: hasRole(admins),
+    createBusinessUnit: hasRole(admins),
+    updateBusinessUnit: hasRole(admins),
+    deleteBusinessUnit: hasRole(admins),
     deactivateCustomer: editors,
     reactivateCustomer: editors,
     changeCustomerType: editors,

@@ -56,7 +56,10 @@ const updateSchema = z.object({
   afterSalesCommunication: customerFields.afterSalesCommunication.optional(),
 });
 
-/** Resolves an optional ID in the input to a row of `table` in the actor's organisation. */
+/**
+ * Resolves an optional ID in the input to a row of `table` in the actor's organisation. `current`: the
+ * value the record has now, which it may keep even when archived.
+ */
 export async function referenced<T extends typeof users | typeof businessUnits | typeof customers | typeof customerTypes | typeof customerStatuses>(
   tx: Db,
   actor: Actor,
@@ -65,6 +68,7 @@ export async function referenced<T extends typeof users | typeof businessUnits |
   globalId: string,
   field: string,
   what: string,
+  current?: string | null,
 ): Promise<T['$inferSelect']> {
   const { id } = inputId(globalId, [type], ['input', field]);
   const [row] = await tx
@@ -72,6 +76,11 @@ export async function referenced<T extends typeof users | typeof businessUnits |
     .from(table as typeof users)
     .where(and(eq(table.id, id), eq(table.organisationId, actor.organisationId), actor.visibility?.rows(table)));
   if (!row) throw table === customers ? await customerNotFound(tx, actor, id, ['input', field]) : notFound(['input', field], what);
+  // An archived customer type or business unit keeps its customers but is chosen for no new one
+  // (docs/domain.md#managing-customer-types-and-business-units).
+  if ('archived' in row && row.archived === true && row.id !== current) {
+    throw userError(['input', field], `${field}: the ${what} is archived; it can no longer be chosen.`, 'INVALID_STATE');
+  }
   return row as T['$inferSelect'];
 }
 
@@ -258,7 +267,7 @@ export async function updateCustomer(db: Db, actor: Actor, customerId: string, i
       changes.businessUnitId =
         input.businessUnitId === null
           ? null
-          : (await referenced(tx, actor, businessUnits, 'BusinessUnit', input.businessUnitId, 'businessUnitId', 'business unit')).id;
+          : (await referenced(tx, actor, businessUnits, 'BusinessUnit', input.businessUnitId, 'businessUnitId', 'business unit', before.businessUnitId)).id;
     }
     if (input.parentCustomerId !== undefined) {
       changes.parentCustomerId = input.parentCustomerId === null ? null : await checkParent(tx, actor, input.parentCustomerId, before.id);
@@ -316,8 +325,12 @@ export async function listCustomers(
   return paginate({ db, table: customers, where: and(...conditions), sort, page });
 }
 
-export function listCustomerTypes(db: Db, organisationId: string) {
-  return db.select().from(customerTypes).where(eq(customerTypes.organisationId, organisationId)).orderBy(asc(customerTypes.position), asc(customerTypes.name));
+export function listCustomerTypes(db: Db, organisationId: string, includeArchived = true) {
+  return db
+    .select()
+    .from(customerTypes)
+    .where(and(eq(customerTypes.organisationId, organisationId), includeArchived ? undefined : eq(customerTypes.archived, false)))
+    .orderBy(asc(customerTypes.position), asc(customerTypes.name));
 }
 
 export function listCustomerStatuses(db: Db, organisationId: string) {
@@ -328,6 +341,10 @@ export function listCustomerStatuses(db: Db, organisationId: string) {
     .orderBy(asc(customerStatuses.position), asc(customerStatuses.code));
 }
 
-export function listBusinessUnits(db: Db, organisationId: string) {
-  return db.select().from(businessUnits).where(eq(businessUnits.organisationId, organisationId)).orderBy(asc(businessUnits.name));
+export function listBusinessUnits(db: Db, organisationId: string, includeArchived = true) {
+  return db
+    .select()
+    .from(businessUnits)
+    .where(and(eq(businessUnits.organisationId, organisationId), includeArchived ? undefined : eq(businessUnits.archived, false)))
+    .orderBy(asc(businessUnits.name));
 }

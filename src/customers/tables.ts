@@ -23,9 +23,13 @@ export const customerTypes = pgTable(
       .notNull()
       .default(sql`'{}'::text[]`),
     position: integer('position').notNull().default(0),
+    /** Archived types keep their customers but are offered for no new ones (docs/domain.md#customer-types). */
+    archived: boolean('archived').notNull().default(false),
+    version: version(),
     ...timestamps(),
   },
-  (t) => [uniqueIndex('customer_types_organisation_name_key').on(t.organisationId, t.name)],
+  // Names are unique per organisation ignoring case ("Landlord" and "landlord" are one type).
+  (t) => [uniqueIndex('customer_types_organisation_name_key').on(t.organisationId, sql`lower(${t.name})`)],
 );
 
 export const customerStatuses = pgTable(
@@ -70,9 +74,13 @@ export const businessUnits = pgTable(
     id: id(),
     organisationId: organisationId(),
     name: text('name').notNull(),
+    /** Archived units keep their customers but are offered for no new ones. */
+    archived: boolean('archived').notNull().default(false),
+    version: version(),
     ...timestamps(),
   },
-  (t) => [uniqueIndex('business_units_organisation_name_key').on(t.organisationId, t.name)],
+  // Names are unique per organisation ignoring case.
+  (t) => [uniqueIndex('business_units_organisation_name_key').on(t.organisationId, sql`lower(${t.name})`)],
 );
 
 export const customers = pgTable(

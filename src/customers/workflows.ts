@@ -287,7 +287,7 @@ export function changeCustomerType(db: Db, actor: Actor, customerId: string, inp
     input,
     async (tx) => {
       const before = await lockCustomer(tx, actor, customerId, input.expectedVersion);
-      const type = await referenced(tx, actor, customerTypes, 'CustomerType', input.typeId, 'typeId', 'customer type');
+      const type = await referenced(tx, actor, customerTypes, 'CustomerType', input.typeId, 'typeId', 'customer type', before.typeId);
       if (type.id === before.typeId) return { customer: before };
       const customer = await writeUpdate(tx, customers, before.id, { typeId: type.id });
       if (!type.allowsPrimaryContact) {

@@ -16,7 +16,7 @@ import type { Db } from '../db/client';
 import { createDemoFinance } from '../finance/demo';
 import { leads } from '../leads/tables';
 import { createOrganisation, createUser } from '../organisations/service';
-import { createDemoPipeline } from '../pipeline/demo';
+import { createDemoPipeline, createDemoWorkLifecycle } from '../pipeline/demo';
 import { createDemoRenewals } from '../renewals/demo';
 import { createDemoServiceCases } from '../service-cases/demo';
 import { createDemoServiceReminders } from '../service-reminders/demo';
@@ -121,6 +121,7 @@ export async function createDemoOrganisation(db: Db, options: { customers?: numb
   await createDemoServiceReminders(db, organisationId);
   await createDemoServiceCases(db, organisationId);
   await createDemoRenewals(db, organisationId);
+  await createDemoWorkLifecycle(db, organisationId);
   return organisationId;
 }
 

@@ -80,15 +80,17 @@ async function reread(tx: Db, id: string): Promise<InvoiceRow> {
   return row!;
 }
 
-/** The jobs of a consolidated invoice: open, of the invoice's customer, given once each, on no other live invoice. */
+/** The jobs of a consolidated invoice: not cancelled nor free of charge, of the invoice's customer, given once each, on no other live invoice. */
 async function checkJobs(tx: Db, actor: Actor, customerId: string, items: ReadonlyArray<{ jobId: string }>): Promise<string[]> {
   const ids = items.map((item, i) => inputId(item.jobId, ['Job'], ['input', 'jobs', i, 'jobId']).id);
   if (ids.length === 0) return [];
   const rows = await tx
-    .select({ id: jobs.id, customerId: jobs.customerId, status: jobs.status, invoiceId: invoiceJobs.invoiceId })
+    .select({ id: jobs.id, customerId: jobs.customerId, status: jobs.status, freeOfCharge: jobs.freeOfCharge, invoiceId: invoiceJobs.invoiceId })
     .from(jobs)
     .leftJoin(invoiceJobs, eq(invoiceJobs.jobId, jobs.id))
-    .where(and(eq(jobs.organisationId, actor.organisationId), sql`${jobs.id} = any(${uuidArray(ids)})`, actor.visibility?.rows(jobs)));
+    .where(and(eq(jobs.organisationId, actor.organisationId), sql`${jobs.id} = any(${uuidArray(ids)})`, actor.visibility?.rows(jobs)))
+    // Locked, so a job cannot be cancelled or marked free of charge while it is being billed.
+    .for('update', { of: jobs });
   const byId = new Map(rows.map((r) => [r.id, r]));
   ids.forEach((id, i) => {
     const field = ['input', 'jobs', i, 'jobId'];
@@ -96,7 +98,10 @@ async function checkJobs(tx: Db, actor: Actor, customerId: string, items: Readon
     if (!job) throw notFound(field, 'job');
     if (ids.indexOf(id) !== i) throw userError(field, `jobId: the job is given twice (also at ${ids.indexOf(id)}).`, 'INVALID');
     if (job.customerId !== customerId) throw userError(field, "jobId: the job is another customer's; an invoice bills one customer's jobs.", 'INVALID');
-    if (job.status !== 'OPEN') throw userError(field, `jobId: the job is ${job.status.toLowerCase()}; only open jobs are invoiced.`, 'INVALID_STATE');
+    // The work lifecycle (docs/domain.md#the-work-lifecycle): work to do, done, or attended (an aborted
+    // visit may carry a call-out charge) is billed; a cancelled job or one marked free of charge is not.
+    if (job.status === 'CANCELLED') throw userError(field, 'jobId: the job is CANCELLED; a cancelled job is not invoiced.', 'INVALID_STATE');
+    if (job.freeOfCharge) throw userError(field, 'jobId: the job is free of charge; it is not invoiced.', 'INVALID_STATE');
     if (job.invoiceId) throw userError(field, 'jobId: the job is already on another invoice (void or delete that one first).', 'INVALID_STATE');
   });
   return ids;

@@ -13,8 +13,9 @@ export const pipelineArea = defineArea({
     Opportunity: { table: opportunities },
     Quote: { table: quotes },
     SalesOrder: { table: salesOrders },
-    Job: { table: jobs },
-    Estimate: { table: estimates },
+    // A portal token with VIEW_JOBS reads its customer's jobs and estimates (visibility keeps it to them).
+    Job: { table: jobs, portal: (viewer) => viewer.permissions.has('VIEW_JOBS') },
+    Estimate: { table: estimates, portal: (viewer) => viewer.permissions.has('VIEW_JOBS') },
   },
   // Kept as they are by anonymisation: what was sold and done, nothing about the person.
   children: [

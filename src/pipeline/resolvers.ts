@@ -2,17 +2,19 @@
 // Totals are derived from the lines with the invoices' arithmetic (lineAmounts / invoiceAmounts).
 import { sql } from 'drizzle-orm';
 import { actorOf } from '../audit/actor';
+import { bookkeepers, inRoleSet } from '../auth/roles';
 import type { Resolvers } from '../generated/graphql';
-import { type Context } from '../graph/context';
+import { viewerOf, type Context } from '../graph/context';
 import { globalIdField, moneyOf } from '../graph/fields';
 import { inputId, payload } from '../graph/user-errors';
 import { invoiceAmounts, lineAmounts, quantityText } from '../invoices/service';
 import { createEstimate } from './estimates';
+import { abortJob, cancelJob, completeJob, markJobFreeOfCharge, scheduleJob } from './job-lifecycle';
 import { createJob } from './jobs';
 import { estimatesPage, jobsPage, linesOfQuote, linesOfSalesOrder, opportunitiesPage, quotesPage, salesOrdersPage } from './loaders';
 import { createOpportunity, updateOpportunity } from './opportunities';
 import { createQuote, declineQuote, quoteReference, sendQuote, updateQuote } from './quotes';
-import { salesOrderReference } from './sales-orders';
+import { closeSalesOrder, salesOrderReference } from './sales-orders';
 import { mayOverrideStatus as mayOverride } from './shared';
 import { salesOrders, type QuoteLineView, type SalesOrderLineView } from './tables';
 
@@ -40,6 +42,15 @@ const leadOf = (ctx: Context, id: string | null) => (id ? ctx.loaders.byId('Lead
 function mayOverrideStatus(ctx: Context): boolean {
   return mayOverride(actorOf(ctx));
 }
+
+/** Those who keep the books decide that work is not invoiced (docs/domain.md#the-work-lifecycle). */
+function mayWaiveCharge(ctx: Context): boolean {
+  const viewer = viewerOf(ctx);
+  return viewer.kind === 'user' && inRoleSet(bookkeepers, viewer.role);
+}
+
+const jobId = (id: string) => inputId(id, ['Job'], ['input', 'id']).id;
+const salesOrderId = (id: string) => inputId(id, ['SalesOrder'], ['input', 'id']).id;
 
 export const pipelineResolvers: Resolvers = {
   Customer: {
@@ -111,5 +122,16 @@ export const pipelineResolvers: Resolvers = {
       payload(() => declineQuote(ctx.db, actorOf(ctx), inputId(input.id, ['Quote'], ['input', 'id']).id, input), { quote: null }),
     createJob: (_p, { input }, ctx) => payload(() => createJob(ctx.db, actorOf(ctx), input, mayOverrideStatus(ctx)), { job: null }),
     createEstimate: (_p, { input }, ctx) => payload(() => createEstimate(ctx.db, actorOf(ctx), input), { estimate: null }),
+    scheduleJob: (_p, { input }, ctx) => payload(() => scheduleJob(ctx.db, actorOf(ctx), jobId(input.id), input), { job: null }),
+    completeJob: (_p, { input }, ctx) => payload(() => completeJob(ctx.db, actorOf(ctx), jobId(input.id), input, mayWaiveCharge(ctx)), { job: null }),
+    abortJob: (_p, { input }, ctx) => payload(() => abortJob(ctx.db, actorOf(ctx), jobId(input.id), input), { job: null }),
+    cancelJob: (_p, { input }, ctx) => payload(() => cancelJob(ctx.db, actorOf(ctx), jobId(input.id), input), { job: null }),
+    markJobFreeOfCharge: (_p, { input }, ctx) => payload(() => markJobFreeOfCharge(ctx.db, actorOf(ctx), jobId(input.id), input), { job: null }),
+    completeSalesOrder: (_p, { input }, ctx) =>
+      payload(() => closeSalesOrder(ctx.db, actorOf(ctx), salesOrderId(input.id), { expectedVersion: input.expectedVersion }, 'COMPLETED'), {
+        salesOrder: null,
+      }),
+    cancelSalesOrder: (_p, { input }, ctx) =>
+      payload(() => closeSalesOrder(ctx.db, actorOf(ctx), salesOrderId(input.id), input, 'CANCELLED'), { salesOrder: null }),
   },
 };

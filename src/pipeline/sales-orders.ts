@@ -1,10 +1,13 @@
 // Sales orders, raised from signed quotes (docs/domain.md#sales-pipeline): the quote's lines copied, numbered in the transaction,
 // refused while the customer's status does not allow new work (docs/domain.md#status-gating-of-new-work) unless overridden, audited.
 import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import type { Db } from '../db/client';
 import { documentReference, nextNumber } from '../db/sequences';
-import { notFound, userError, type UserErrors } from '../graph/user-errors';
+import { lockForUpdate, writeUpdate } from '../db/versioned';
+import { TEXT_MAX, optionalText } from '../graph/text';
+import { notFound, userError, validate, type UserErrors } from '../graph/user-errors';
 import { selectQuoteLines } from './quotes';
 import { checkNewWorkAllowed, type StatusOverride } from './shared';
 import { quotes, salesOrderLines, salesOrders, type QuoteRow, type SalesOrderLineRow, type SalesOrderRow } from './tables';
@@ -63,4 +66,54 @@ export async function raiseSalesOrderFromQuote(
     after: { ...salesOrder, lines, ...(overriddenStatus ? { overriddenStatus } : {}) },
   });
   return { salesOrder, lines };
+}
+
+// ── The order's lifecycle (docs/domain.md#the-work-lifecycle): OPEN → COMPLETED | CANCELLED ─────────
+
+/**
+ * Closes an OPEN order as COMPLETED or CANCELLED under its row lock; any other status is INVALID_STATE
+ * naming it. An order already converted to assets cannot be cancelled (its assets exist): complete it.
+ * A completed order can still be converted to assets (the conversion refuses only cancelled ones).
+ */
+export async function closeSalesOrder(
+  db: Db,
+  actor: Actor,
+  orderId: string,
+  input: { expectedVersion?: number | null; reason?: string | null },
+  to: 'COMPLETED' | 'CANCELLED',
+): Promise<{ salesOrder: SalesOrderRow }> {
+  const fields = validate(z.object({ expectedVersion: z.number().int().nullish(), reason: optionalText(TEXT_MAX) }), input);
+  return db.transaction(async (tx) => {
+    const before = await lockForUpdate(tx, salesOrders, actor, orderId, fields.expectedVersion, 'sales order');
+    const verb = to === 'COMPLETED' ? 'completed' : 'cancelled';
+    if (before.status !== 'OPEN') {
+      throw userError(
+        ['input', 'id'],
+        `id: the sales order ${salesOrderReference(before)} is ${before.status}; only an OPEN order can be ${verb}.`,
+        'INVALID_STATE',
+      );
+    }
+    if (to === 'CANCELLED' && before.convertedToAssetsAt) {
+      throw userError(
+        ['input', 'id'],
+        `id: the sales order ${salesOrderReference(before)} was converted to assets; it cannot be cancelled (complete it instead).`,
+        'INVALID_STATE',
+      );
+    }
+    const now = new Date();
+    const after = await writeUpdate(
+      tx,
+      salesOrders,
+      before.id,
+      to === 'COMPLETED' ? { status: to, completedAt: now } : { status: to, cancelledAt: now, cancelReason: fields.reason ?? null },
+    );
+    await recordAudit(tx, actor, {
+      action: `salesOrder.${to === 'COMPLETED' ? 'complete' : 'cancel'}`,
+      entityType: 'SalesOrder',
+      entityId: after.id,
+      before,
+      after,
+    });
+    return { salesOrder: after };
+  });
 }

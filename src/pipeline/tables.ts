@@ -15,7 +15,11 @@ import { workAddresses } from '../work-addresses/tables';
 export const opportunityStageEnum = pgEnum('opportunity_stage', ['OPEN', 'WON', 'LOST']);
 export const quoteStatusEnum = pgEnum('quote_status', ['DRAFT', 'SENT', 'SIGNED', 'DECLINED']);
 export const salesOrderStatusEnum = pgEnum('sales_order_status', ['OPEN', 'COMPLETED', 'CANCELLED']);
-export const jobStatusEnum = pgEnum('job_status', ['OPEN', 'COMPLETED', 'CANCELLED']);
+/**
+ * OPEN → SCHEDULED (rescheduling stays SCHEDULED) → COMPLETED | ABORTED; OPEN or SCHEDULED → CANCELLED
+ * (docs/domain.md#the-work-lifecycle). The order here is the enum's order in the database.
+ */
+export const jobStatusEnum = pgEnum('job_status', ['OPEN', 'SCHEDULED', 'COMPLETED', 'ABORTED', 'CANCELLED']);
 
 export const opportunities = pgTable(
   'opportunities',
@@ -124,6 +128,11 @@ export const salesOrders = pgTable(
      */
     convertedToAssetsAt: timestamp('converted_to_assets_at', { withTimezone: true, mode: 'date' }),
     convertedToAssetsById: uuid('converted_to_assets_by_id').references(() => users.id, { onDelete: 'set null' }),
+    /** When `completeSalesOrder` closed it (docs/domain.md#the-work-lifecycle). */
+    completedAt: timestamp('completed_at', { withTimezone: true, mode: 'date' }),
+    /** When `cancelSalesOrder` called it off, and why (optional). */
+    cancelledAt: timestamp('cancelled_at', { withTimezone: true, mode: 'date' }),
+    cancelReason: text('cancel_reason'),
     version: version(),
     ...timestamps(),
   },
@@ -173,6 +182,19 @@ export const jobs = pgTable(
     // Set by the trigger `jobs_sla_times` (drizzle/*_agreements.sql) as the status moves, never by code.
     respondedAt: timestamp('responded_at', { withTimezone: true, mode: 'date' }),
     resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
+    // What each move of the lifecycle said (docs/domain.md#the-work-lifecycle): job-lifecycle.ts writes them.
+    /** What was done, given by `completeJob`. */
+    outcome: text('outcome'),
+    /** When the work was done (the completion's own time, not when it was recorded; default: then). */
+    completedAt: timestamp('completed_at', { withTimezone: true, mode: 'date' }),
+    /** Why the work could not be done although the visit was made (`abortJob`). */
+    abortReason: text('abort_reason'),
+    abortedAt: timestamp('aborted_at', { withTimezone: true, mode: 'date' }),
+    /** Why it was called off (`cancelJob`; optional). */
+    cancelReason: text('cancel_reason'),
+    cancelledAt: timestamp('cancelled_at', { withTimezone: true, mode: 'date' }),
+    /** Not to be invoiced: consolidated invoicing refuses it (src/invoices/write.ts). */
+    freeOfCharge: boolean('free_of_charge').notNull().default(false),
     version: version(),
     ...timestamps(),
   },
@@ -216,6 +238,8 @@ export type QuoteLineRow = typeof quoteLines.$inferSelect;
 export type SalesOrderRow = typeof salesOrders.$inferSelect;
 export type SalesOrderLineRow = typeof salesOrderLines.$inferSelect;
 export type JobRow = typeof jobs.$inferSelect;
+export type JobStatus = (typeof jobStatusEnum.enumValues)[number];
+export type SalesOrderStatus = (typeof salesOrderStatusEnum.enumValues)[number];
 export type EstimateRow = typeof estimates.$inferSelect;
 export type QuoteStatus = (typeof quoteStatusEnum.enumValues)[number];
 /** A line as the API shows it: with its quote's or order's currency, for its Money fields. */

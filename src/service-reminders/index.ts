@@ -11,7 +11,8 @@ export const serviceRemindersArea = defineArea({
   rules: serviceRemindersRules,
   nodes: {
     ServiceReminderType: { table: serviceReminderTypes },
-    ServiceReminder: { table: serviceReminders },
+    // A portal token with VIEW_JOBS reads its customer's reminders (visibility keeps it to them).
+    ServiceReminder: { table: serviceReminders, portal: (viewer) => viewer.permissions.has('VIEW_JOBS') },
     ServiceReminderDecision: { table: serviceReminderDecisions },
   },
   // Reminders sit under their work address's customer: they move with a merge, are deleted with the

@@ -1,8 +1,8 @@
 // Who may do what in this area: merged into the one rule tree (src/auth/permissions.ts).
-import { allow } from 'graphql-shield';
+import { allow, or } from 'graphql-shield';
 import type { AreaRules } from '../auth/area-rules';
 import { fieldWorkers, managers } from '../auth/roles';
-import { hasRole, isUser } from '../auth/rules';
+import { hasRole, isPortalTokenWith, isUser } from '../auth/rules';
 import { workAddressesRules } from '../work-addresses/rules';
 
 /** The organisation's reminder types are configuration: admins and managers. */
@@ -22,16 +22,18 @@ export const serviceRemindersRules: AreaRules = {
     updateServiceReminder: reminderWriters,
     deleteServiceReminder: reminderWriters,
   },
-  // Every path to a reminder is for users: WorkAddress.serviceReminders (the work address's rule
-  // applied first), dueServiceReminders, the mutations, and node(), which refuses portal tokens the
-  // type (not declared `portal`). Which reminders a user sees follows the customer (the visibility
-  // layer, through `customer_id`). So the types need no rule per field.
+  // Every path to a reminder is for users or for portal tokens with VIEW_JOBS: WorkAddress.serviceReminders
+  // (the work address's rule applied first), dueServiceReminders and the mutations (users), and node()
+  // (portal tokens only with VIEW_JOBS: the node source says so). Which reminders a viewer sees
+  // follows the customer (the visibility layer, through `customer_id`). So the types need no rule per field.
   types: {
     ServiceReminderType: allow,
     ServiceReminderTypeConnection: allow,
     ServiceReminderTypeEdge: allow,
     ServiceReminderTypePayload: allow,
-    ServiceReminder: allow,
+    // The asset is equipment data and the decisions the office's, for users (a portal token reads the
+    // reminder itself).
+    ServiceReminder: { '*': allow, asset: isUser, decisions: isUser },
     ServiceReminderConnection: allow,
     ServiceReminderEdge: allow,
     CreateServiceReminderPayload: allow,
@@ -43,5 +45,9 @@ export const serviceRemindersRules: AreaRules = {
     ServiceReminderDecisionResult: allow,
     DecideServiceRemindersPayload: allow,
   },
-  extend: { WorkAddress: { serviceReminders: isUser, serviceReminderDecisions: isUser }, Customer: { serviceReminders: isUser } },
+  extend: {
+    // VIEW_JOBS portal tokens read their customer's reminders; decisions stay with users.
+    WorkAddress: { serviceReminders: or(isUser, isPortalTokenWith('VIEW_JOBS')), serviceReminderDecisions: isUser },
+    Customer: { serviceReminders: or(isUser, isPortalTokenWith('VIEW_JOBS')) },
+  },
 };

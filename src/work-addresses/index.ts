@@ -11,7 +11,8 @@ export const workAddressesArea = defineArea({
   resolvers: [workAddressesResolvers],
   rules: workAddressesRules,
   nodes: {
-    WorkAddress: { table: workAddresses },
+    // A portal token with VIEW_JOBS reads its customer's properties (visibility keeps it to them).
+    WorkAddress: { table: workAddresses, portal: (viewer) => viewer.permissions.has('VIEW_JOBS') },
   },
   children: [
     {

@@ -3,9 +3,10 @@ import { actorOf } from '../audit/actor';
 import { entityHistoryPage } from '../audit/trail';
 import type { Resolvers } from '../generated/graphql';
 import { globalIdField } from '../graph/fields';
+import { toGlobalId } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
 import { customerWorkAddressesPage } from './loaders';
-import { createWorkAddress, updateWorkAddress } from './service';
+import { createWorkAddress, deleteWorkAddress, updateWorkAddress } from './service';
 
 /** Lines, town, county, postcode and country on one line, blanks skipped. */
 export function formatPostal(a: {
@@ -44,5 +45,13 @@ export const workAddressesResolvers: Resolvers = {
     createWorkAddress: (_p, { input }, ctx) => payload(() => createWorkAddress(ctx.db, actorOf(ctx), input), { workAddress: null }),
     updateWorkAddress: (_p, { input }, ctx) =>
       payload(() => updateWorkAddress(ctx.db, actorOf(ctx), inputId(input.id, ['WorkAddress'], ['input', 'id']).id, input), { workAddress: null }),
+    deleteWorkAddress: (_p, { input }, ctx) =>
+      payload(
+        async () => {
+          const { deletedWorkAddressId } = await deleteWorkAddress(ctx.db, actorOf(ctx), inputId(input.id, ['WorkAddress'], ['input', 'id']).id, input);
+          return { deletedWorkAddressId: toGlobalId('WorkAddress', deletedWorkAddressId) };
+        },
+        { deletedWorkAddressId: null },
+      ),
   },
 };

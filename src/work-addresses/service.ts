@@ -1,14 +1,19 @@
 // Work addresses (docs/domain.md#work-addresses): creating and changing them. Fields are validated by
 // the one shared schema (./fields.ts, which the CSV import uses too); the branch must be the same
 // customer's, and the landlord is another existing customer the actor may see.
+import { eq, sql } from 'drizzle-orm';
 import type { z } from 'zod';
+import { assets } from '../assets/tables';
 import { recordAudit, type Actor } from '../audit/service';
 import { visibleBranch } from '../branches/service';
-import type { Db } from '../db/client';
+import { selectRows, type Db } from '../db/client';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
-import type { CreateWorkAddressInput, UpdateWorkAddressInput, WorkAddressOccupierInput } from '../generated/graphql';
+import { documents } from '../documents/tables';
+import type { CreateWorkAddressInput, DeleteWorkAddressInput, UpdateWorkAddressInput, WorkAddressOccupierInput } from '../generated/graphql';
 import { fromZodIssues, userError } from '../graph/user-errors';
+import { estimates, jobs } from '../pipeline/tables';
 import { visibleCustomerId } from '../records/owner';
+import { serviceReminders } from '../service-reminders/tables';
 import { newWorkAddressSchema, workAddressChangesSchema } from './fields';
 import { workAddresses, type WorkAddressRow } from './tables';
 
@@ -62,6 +67,26 @@ function refuseInvoiceAddressWithoutLandlord(landlordCustomerId: string | null, 
   }
 }
 
+/**
+ * The landlord of a work address is set at creation; afterwards it may be changed only while it is the
+ * invoice address (`landlordIsInvoiceAddress`, as it is or as the same change sets it): the landlord
+ * then decides where invoices go, and that is what the change is for. Removing the landlord is always
+ * allowed (a landlord recorded without the flag can still be taken off).
+ */
+function refuseLandlordChangeUnlessInvoiced(
+  before: WorkAddressRow,
+  relations: Partial<Pick<WorkAddressRow, 'landlordCustomerId' | 'landlordIsInvoiceAddress'>>,
+): void {
+  const landlord = relations.landlordCustomerId;
+  if (landlord === undefined || landlord === null || landlord === before.landlordCustomerId) return;
+  if (relations.landlordIsInvoiceAddress ?? before.landlordIsInvoiceAddress) return;
+  throw userError(
+    ['input', 'landlordId'],
+    'landlordId: the landlord can be changed only while it is the invoice address; set landlordIsInvoiceAddress to true in the same change.',
+    'INVALID_STATE',
+  );
+}
+
 export async function createWorkAddress(db: Db, actor: Actor, input: CreateWorkAddressInput): Promise<{ workAddress: WorkAddressRow }> {
   const { customerId: customerGlobalId, branchId, landlordId, landlordIsInvoiceAddress, ...rest } = input;
   const fields = validateWorkAddress(newWorkAddressSchema, flatten(rest));
@@ -105,6 +130,7 @@ export async function updateWorkAddress(db: Db, actor: Actor, workAddressId: str
       if (landlordId === null && landlordIsInvoiceAddress === undefined) relations.landlordIsInvoiceAddress = false;
     }
     if (landlordIsInvoiceAddress !== undefined) relations.landlordIsInvoiceAddress = landlordIsInvoiceAddress;
+    refuseLandlordChangeUnlessInvoiced(before, relations);
     refuseInvoiceAddressWithoutLandlord(
       relations.landlordCustomerId !== undefined ? relations.landlordCustomerId : before.landlordCustomerId,
       relations.landlordIsInvoiceAddress ?? before.landlordIsInvoiceAddress,
@@ -112,5 +138,62 @@ export async function updateWorkAddress(db: Db, actor: Actor, workAddressId: str
     const after = await writeUpdate(tx, workAddresses, before.id, { ...changes, ...relations });
     await recordAudit(tx, actor, { action: 'workAddress.update', entityType: 'WorkAddress', entityId: after.id, before, after });
     return { workAddress: after };
+  });
+}
+
+/**
+ * Deletes a work address entered by mistake or no longer wanted (docs/domain.md#work-addresses). Its
+ * rows decide, by what their foreign keys would do with it gone:
+ * - open jobs (OPEN, SCHEDULED): refused, naming how many — finish or cancel them first;
+ * - closed jobs, estimates, assets and documents: refused too. Jobs, estimates and documents would be
+ *   deleted with it (their keys cascade) and a job may be billed; assets would lose where they are.
+ *   A property with a history is made DORMANT instead;
+ * - service reminders: deleted with it (they are only about the property), listed in the audit entry;
+ * - notes and tasks: kept on the customer, unlinked (their key sets null).
+ * The audit entry is written on the customer, so it stays in the customer's trail once the work
+ * address (and with it its own history) is gone.
+ */
+export async function deleteWorkAddress(db: Db, actor: Actor, workAddressId: string, input: DeleteWorkAddressInput): Promise<{ deletedWorkAddressId: string }> {
+  return db.transaction(async (tx) => {
+    const before = await lockForUpdate(tx, workAddresses, actor, workAddressId, input.expectedVersion, 'work address');
+    const [uses] = await selectRows<{ openJobs: number; closedJobs: number; estimates: number; assets: number; documents: number }>(
+      tx,
+      sql`select
+        (select count(*)::int from ${jobs} where ${jobs.workAddressId} = ${before.id} and ${jobs.status} in ('OPEN', 'SCHEDULED')) as "openJobs",
+        (select count(*)::int from ${jobs} where ${jobs.workAddressId} = ${before.id} and ${jobs.status} not in ('OPEN', 'SCHEDULED')) as "closedJobs",
+        (select count(*)::int from ${estimates} where ${estimates.workAddressId} = ${before.id}) as "estimates",
+        (select count(*)::int from ${assets} where ${assets.workAddressId} = ${before.id}) as "assets",
+        (select count(*)::int from ${documents} where ${documents.workAddressId} = ${before.id}) as "documents"`,
+    );
+    const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+    if (uses!.openJobs > 0) {
+      throw userError(
+        ['input', 'id'],
+        `id: the work address has ${plural(uses!.openJobs, 'open job')} (OPEN or SCHEDULED); complete or cancel ${uses!.openJobs === 1 ? 'it' : 'them'} before deleting it.`,
+        'INVALID_STATE',
+      );
+    }
+    const history = [
+      uses!.closedJobs && plural(uses!.closedJobs, 'closed job'),
+      uses!.estimates && plural(uses!.estimates, 'estimate'),
+      uses!.assets && plural(uses!.assets, 'asset'),
+      uses!.documents && plural(uses!.documents, 'document'),
+    ].filter(Boolean);
+    if (history.length > 0) {
+      throw userError(
+        ['input', 'id'],
+        `id: the work address has ${history.join(', ')}; its history is kept, so it cannot be deleted (make it DORMANT instead, or move its assets first).`,
+        'INVALID_STATE',
+      );
+    }
+    const reminders = await tx.delete(serviceReminders).where(eq(serviceReminders.workAddressId, before.id)).returning();
+    await tx.delete(workAddresses).where(eq(workAddresses.id, before.id));
+    await recordAudit(tx, actor, {
+      action: 'workAddress.delete',
+      entityType: 'Customer',
+      entityId: before.customerId,
+      before: { workAddress: before, serviceReminders: reminders },
+    });
+    return { deletedWorkAddressId: before.id };
   });
 }

@@ -168,7 +168,7 @@ describe('who may', () => {
     expect(errorCodes(hiddenLandlord.data!.createWorkAddress.userErrors)).toEqual(['input.landlordId:NOT_FOUND']);
     const mine = await workAddress(own, {}, sales);
     // An admin sets the landlord; the sales user sees the work address but not the landlord.
-    const set = await server.graphql(UPDATE, { input: { id: mine.id, landlordId: adminsCustomer } }, org.adminToken);
+    const set = await server.graphql(UPDATE, { input: { id: mine.id, landlordId: adminsCustomer, landlordIsInvoiceAddress: true } }, org.adminToken);
     expect(set.data!.updateWorkAddress.workAddress.landlord).toEqual({ id: adminsCustomer, name: 'Admin Owned Ltd' });
     const seen = await server.graphql(`query($id: ID!) { node(id: $id) { ... on WorkAddress { line1 landlord { id } } } }`, { id: mine.id }, sales);
     expect(seen.data!.node).toEqual({ line1: '1 Elm Road', landlord: null });
