@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import type { Db } from '../db/client';
 import { onUniqueViolation } from '../db/unique';
+import { duplicateName, refuseDuplicateName } from '../db/unique-name';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
 import type {
   CreateBusinessUnitInput,
@@ -19,7 +20,7 @@ import type {
   UpdateCustomerTypeInput,
 } from '../generated/graphql';
 import { NAME_MAX, requiredText } from '../graph/text';
-import { userError, validate, type UserErrors } from '../graph/user-errors';
+import { userError, validate } from '../graph/user-errors';
 import { businessUnits, customers, customerTypeRequirableFields, customerTypes, type BusinessUnitRow, type CustomerTypeRow } from './tables';
 
 type ListTable = typeof customerTypes | typeof businessUnits;
@@ -52,19 +53,6 @@ const expectedVersion = z.number().int().nullish();
 const position = z.number().int().min(0, { message: 'must be from 0 to 10000' }).max(10_000, { message: 'must be from 0 to 10000' });
 const archived = z.boolean({ message: 'must be true or false' });
 const requiredFields = z.array(z.enum(customerTypeRequirableFields)).transform((fields) => [...new Set(fields)]);
-
-function duplicateName(list: List<ListTable>, name: string): UserErrors {
-  return userError(['input', 'name'], `name: there is already a ${list.what} called ${JSON.stringify(name)}.`, 'DUPLICATE');
-}
-
-async function refuseDuplicateName(tx: Db, actor: Actor, list: List<ListTable>, name: string, exceptId: string | null): Promise<void> {
-  const t = list.table;
-  const [other] = await tx
-    .select({ id: t.id })
-    .from(t)
-    .where(and(eq(t.organisationId, actor.organisationId), sql`lower(${t.name}) = lower(${name})`, exceptId ? ne(t.id, exceptId) : undefined));
-  if (other) throw duplicateName(list, name);
-}
 
 /** How many customers (all of them, whoever may see them) use the entry. */
 async function customersUsing(tx: Db, list: List<ListTable>, id: string): Promise<number> {
@@ -99,10 +87,10 @@ export async function createCustomerType(db: Db, actor: Actor, input: CreateCust
   );
   return onUniqueViolation(
     TYPES.nameKey,
-    () => duplicateName(TYPES, fields.name),
+    () => duplicateName(`a ${TYPES.what}`, fields.name),
     () =>
       db.transaction(async (tx) => {
-        await refuseDuplicateName(tx, actor, TYPES, fields.name, null);
+        await refuseDuplicateName(tx, TYPES.table, actor.organisationId, fields.name, null, `a ${TYPES.what}`);
         const [last] = await tx
           .select({ position: sql<number>`coalesce(max(${customerTypes.position}), -1)::int` })
           .from(customerTypes)
@@ -142,11 +130,11 @@ export async function updateCustomerType(db: Db, actor: Actor, id: string, input
   const { expectedVersion: version, ...changes } = fields;
   return onUniqueViolation(
     TYPES.nameKey,
-    () => duplicateName(TYPES, fields.name ?? ''),
+    () => duplicateName(`a ${TYPES.what}`, fields.name ?? ''),
     () =>
       db.transaction(async (tx) => {
         const before = await lockForUpdate(tx, customerTypes, actor, id, version, 'customer type');
-        if (changes.name !== undefined) await refuseDuplicateName(tx, actor, TYPES, changes.name, before.id);
+        if (changes.name !== undefined) await refuseDuplicateName(tx, TYPES.table, actor.organisationId, changes.name, before.id, `a ${TYPES.what}`);
         if (changes.archived === true) await keepOneCustomerType(tx, actor, before);
         const after = await writeUpdate(tx, customerTypes, before.id, changes);
         await recordAudit(tx, actor, { action: 'customerType.update', entityType: 'CustomerType', entityId: after.id, before, after });
@@ -161,10 +149,10 @@ export async function createBusinessUnit(db: Db, actor: Actor, input: CreateBusi
   const fields = validate(z.object({ name: requiredText(NAME_MAX) }), input);
   return onUniqueViolation(
     UNITS.nameKey,
-    () => duplicateName(UNITS, fields.name),
+    () => duplicateName(`a ${UNITS.what}`, fields.name),
     () =>
       db.transaction(async (tx) => {
-        await refuseDuplicateName(tx, actor, UNITS, fields.name, null);
+        await refuseDuplicateName(tx, UNITS.table, actor.organisationId, fields.name, null, `a ${UNITS.what}`);
         const [row] = await tx.insert(businessUnits).values({ organisationId: actor.organisationId, name: fields.name }).returning();
         await recordAudit(tx, actor, { action: 'businessUnit.create', entityType: 'BusinessUnit', entityId: row!.id, after: row });
         return { businessUnit: row! };
@@ -177,11 +165,11 @@ export async function updateBusinessUnit(db: Db, actor: Actor, id: string, input
   const { expectedVersion: version, ...changes } = fields;
   return onUniqueViolation(
     UNITS.nameKey,
-    () => duplicateName(UNITS, fields.name ?? ''),
+    () => duplicateName(`a ${UNITS.what}`, fields.name ?? ''),
     () =>
       db.transaction(async (tx) => {
         const before = await lockForUpdate(tx, businessUnits, actor, id, version, 'business unit');
-        if (changes.name !== undefined) await refuseDuplicateName(tx, actor, UNITS, changes.name, before.id);
+        if (changes.name !== undefined) await refuseDuplicateName(tx, UNITS.table, actor.organisationId, changes.name, before.id, `a ${UNITS.what}`);
         const after = await writeUpdate(tx, businessUnits, before.id, changes);
         await recordAudit(tx, actor, { action: 'businessUnit.update', entityType: 'BusinessUnit', entityId: after.id, before, after });
         return { businessUnit: after };

@@ -1,6 +1,6 @@
 // Quotes on a lead or customer (docs/domain.md#sales-pipeline) and their lines: DRAFT → SENT → SIGNED | DECLINED. Numbers are
 // bumped inside the transaction, so no gaps; every change is audited. (Signing: src/conversions.)
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { assetOfCustomer } from '../assets/of-customer';
 import { assetGroups, assetMakes, assetModels } from '../assets/tables';
@@ -9,6 +9,7 @@ import { refuseConvertedLead } from '../contacts/service';
 import type { Db } from '../db/client';
 import { documentReference, nextNumber } from '../db/sequences';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
+import { visibleRow } from '../db/visible-row';
 import type { CreateQuoteInput, QuoteTransitionInput, UpdateQuoteInput } from '../generated/graphql';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { TEXT_MAX, requiredText } from '../graph/text';
@@ -117,12 +118,7 @@ async function resolveLines(tx: Db, actor: Actor, owner: RecordOwner, lines: Lin
 
 /** An opportunity the actor may see, of the same lead or customer as the quote. */
 async function opportunityOf(tx: Db, actor: Actor, owner: RecordOwner, globalId: string, field: Path): Promise<string> {
-  const { id } = inputId(globalId, ['Opportunity'], field);
-  const [row] = await tx
-    .select()
-    .from(opportunities)
-    .where(and(eq(opportunities.id, id), eq(opportunities.organisationId, actor.organisationId), actor.visibility?.rows(opportunities)));
-  if (!row) throw notFound(field, 'opportunity');
+  const row = await visibleRow(tx, opportunities, actor, globalId, 'Opportunity', field, 'opportunity');
   if ((owner.kind === 'customer' ? row.customerId : row.leadId) !== owner.id) {
     throw userError(field, `${field[field.length - 1]}: the opportunity belongs to another lead or customer.`, 'INVALID');
   }

@@ -11,6 +11,7 @@ import { assets, type AssetRow } from '../assets/tables';
 import { recordAudit, type Actor } from '../audit/service';
 import { refuseConvertedLead } from '../contacts/service';
 import type { Db } from '../db/client';
+import { visibleRow } from '../db/visible-row';
 import type { LinkAssetToOpportunityInput, RaiseOpportunityFromExpiryInput, UnlinkAssetFromOpportunityInput } from '../generated/graphql';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { moneyInputSchema } from '../graph/money';
@@ -23,24 +24,12 @@ import { assetOpportunityLinks, expiryOpportunities } from './tables';
 
 type Field = (string | number)[];
 
-async function visibleAsset(tx: Db, actor: Actor, globalId: string, field: Field): Promise<AssetRow> {
-  const { id } = inputId(globalId, ['Asset'], field);
-  const [row] = await tx
-    .select()
-    .from(assets)
-    .where(and(eq(assets.id, id), eq(assets.organisationId, actor.organisationId), actor.visibility?.rows(assets)));
-  if (!row) throw notFound(field, 'asset');
-  return row;
+function visibleAsset(tx: Db, actor: Actor, globalId: string, field: Field): Promise<AssetRow> {
+  return visibleRow(tx, assets, actor, globalId, 'Asset', field, 'asset');
 }
 
-async function visibleOpportunity(tx: Db, actor: Actor, globalId: string, field: Field): Promise<OpportunityRow> {
-  const { id } = inputId(globalId, ['Opportunity'], field);
-  const [row] = await tx
-    .select()
-    .from(opportunities)
-    .where(and(eq(opportunities.id, id), eq(opportunities.organisationId, actor.organisationId), actor.visibility?.rows(opportunities)));
-  if (!row) throw notFound(field, 'opportunity');
-  return row;
+function visibleOpportunity(tx: Db, actor: Actor, globalId: string, field: Field): Promise<OpportunityRow> {
+  return visibleRow(tx, opportunities, actor, globalId, 'Opportunity', field, 'opportunity');
 }
 
 /** The asset and the opportunity, which must be the same customer's (a lead has no assets). */

@@ -3,12 +3,13 @@
 // lists, a price per billing period, a warranty; archived rather than deleted. Held plans: of a plan
 // not archived, for a customer the actor sees, from a start to an expiry date, covering at least one
 // of that customer's own work addresses; a cancelled plan changes no more. Every change is audited.
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import { customers } from '../customers/tables';
 import type { Db } from '../db/client';
 import { onUniqueViolation } from '../db/unique';
+import { duplicateName, refuseDuplicateName } from '../db/unique-name';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
 import type {
   AssignServicePlanInput,
@@ -21,8 +22,9 @@ import { uuidArray } from '../graph/connection';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { moneyInputSchema } from '../graph/money';
 import { NAME_MAX, TEXT_MAX, isoDate, requiredText } from '../graph/text';
-import { inputId, notFound, userError, validate, type UserErrors } from '../graph/user-errors';
+import { inputId, notFound, userError, validate } from '../graph/user-errors';
 import { workAddresses } from '../work-addresses/tables';
+
 import {
   billingFrequencies,
   customerServicePlans,
@@ -31,6 +33,9 @@ import {
   type CustomerServicePlanRow,
   type ServicePlanRow,
 } from './tables';
+
+/** What the duplicate-name error calls a row of this table. */
+const WHAT = 'a service plan';
 
 const LIST_MAX = 100;
 const MAX_WARRANTY_MONTHS = 120;
@@ -79,32 +84,14 @@ const planChangesSchema = z.object({
 
 const NAME_KEY = 'service_plans_name_key';
 
-function duplicateName(name: string): UserErrors {
-  return userError(['input', 'name'], `name: there is already a service plan called ${JSON.stringify(name)}.`, 'DUPLICATE');
-}
-
-async function refuseDuplicateName(tx: Db, organisationId: string, name: string, exceptId: string | null): Promise<void> {
-  const [other] = await tx
-    .select({ id: servicePlans.id })
-    .from(servicePlans)
-    .where(
-      and(
-        eq(servicePlans.organisationId, organisationId),
-        sql`lower(${servicePlans.name}) = lower(${name})`,
-        exceptId ? ne(servicePlans.id, exceptId) : undefined,
-      ),
-    );
-  if (other) throw duplicateName(name);
-}
-
 export async function createServicePlan(db: Db, actor: Actor, input: CreateServicePlanInput): Promise<{ servicePlan: ServicePlanRow }> {
   const fields = validate(newPlanSchema, input);
   return onUniqueViolation(
     NAME_KEY,
-    () => duplicateName(fields.name),
+    () => duplicateName(WHAT, fields.name),
     () =>
       db.transaction(async (tx) => {
-        await refuseDuplicateName(tx, actor.organisationId, fields.name, null);
+        await refuseDuplicateName(tx, servicePlans, actor.organisationId, fields.name, null, WHAT);
         const [row] = await tx
           .insert(servicePlans)
           .values({
@@ -130,11 +117,11 @@ export async function updateServicePlan(db: Db, actor: Actor, planId: string, in
   const { expectedVersion, price, ...changes } = validate(planChangesSchema, rest);
   return onUniqueViolation(
     NAME_KEY,
-    () => duplicateName(changes.name ?? ''),
+    () => duplicateName(WHAT, changes.name ?? ''),
     () =>
       db.transaction(async (tx) => {
         const before = await lockForUpdate(tx, servicePlans, actor, planId, expectedVersion, 'service plan');
-        if (changes.name !== undefined) await refuseDuplicateName(tx, actor.organisationId, changes.name, before.id);
+        if (changes.name !== undefined) await refuseDuplicateName(tx, servicePlans, actor.organisationId, changes.name, before.id, WHAT);
         const after = await writeUpdate(tx, servicePlans, before.id, {
           ...changes,
           ...(price ? { priceMinor: price.amountMinor, currency: price.currency ?? before.currency } : {}),

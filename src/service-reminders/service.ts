@@ -4,12 +4,13 @@
 // address the actor may see and that is active (a dormant property gets no new reminders), for an
 // asset at that same work address if any, of a type that is not archived; the interval defaults to
 // the type's. Every change is audited.
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { assets } from '../assets/tables';
 import { recordAudit, type Actor } from '../audit/service';
 import type { Db } from '../db/client';
 import { onUniqueViolation } from '../db/unique';
+import { duplicateName, refuseDuplicateName } from '../db/unique-name';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
 import type {
   CreateServiceReminderInput,
@@ -19,9 +20,13 @@ import type {
   UpdateServiceReminderTypeInput,
 } from '../generated/graphql';
 import { NAME_MAX, optionalText, requiredText } from '../graph/text';
-import { inputId, notFound, userError, validate, type UserErrors } from '../graph/user-errors';
+import { inputId, notFound, userError, validate } from '../graph/user-errors';
 import { workAddresses } from '../work-addresses/tables';
+
 import { serviceReminders, serviceReminderTypes, type ServiceReminderRow, type ServiceReminderTypeRow } from './tables';
+
+/** What the duplicate-name error calls a row of this table. */
+const WHAT = 'a service reminder type';
 
 export const MAX_INTERVAL_MONTHS = 120;
 
@@ -52,24 +57,6 @@ const reminderChangesSchema = z.object({
 
 const TYPE_NAME_KEY = 'service_reminder_types_name_key';
 
-function duplicateName(name: string): UserErrors {
-  return userError(['input', 'name'], `name: there is already a service reminder type called ${JSON.stringify(name)}.`, 'DUPLICATE');
-}
-
-async function refuseDuplicateName(tx: Db, organisationId: string, name: string, exceptId: string | null): Promise<void> {
-  const [other] = await tx
-    .select({ id: serviceReminderTypes.id })
-    .from(serviceReminderTypes)
-    .where(
-      and(
-        eq(serviceReminderTypes.organisationId, organisationId),
-        sql`lower(${serviceReminderTypes.name}) = lower(${name})`,
-        exceptId ? ne(serviceReminderTypes.id, exceptId) : undefined,
-      ),
-    );
-  if (other) throw duplicateName(name);
-}
-
 export async function createServiceReminderType(
   db: Db,
   actor: Actor,
@@ -78,10 +65,10 @@ export async function createServiceReminderType(
   const fields = validate(newTypeSchema, input);
   return onUniqueViolation(
     TYPE_NAME_KEY,
-    () => duplicateName(fields.name),
+    () => duplicateName(WHAT, fields.name),
     () =>
       db.transaction(async (tx) => {
-        await refuseDuplicateName(tx, actor.organisationId, fields.name, null);
+        await refuseDuplicateName(tx, serviceReminderTypes, actor.organisationId, fields.name, null, WHAT);
         const [row] = await tx
           .insert(serviceReminderTypes)
           .values({ organisationId: actor.organisationId, ...fields })
@@ -105,11 +92,11 @@ export async function updateServiceReminderType(
   const name = changes.name;
   return onUniqueViolation(
     TYPE_NAME_KEY,
-    () => duplicateName(name ?? ''),
+    () => duplicateName(WHAT, name ?? ''),
     () =>
       db.transaction(async (tx) => {
         const before = await lockForUpdate(tx, serviceReminderTypes, actor, typeId, version, 'service reminder type');
-        if (name !== undefined) await refuseDuplicateName(tx, actor.organisationId, name, before.id);
+        if (name !== undefined) await refuseDuplicateName(tx, serviceReminderTypes, actor.organisationId, name, before.id, WHAT);
         const after = await writeUpdate(tx, serviceReminderTypes, before.id, changes);
         await recordAudit(tx, actor, { action: 'serviceReminderType.update', entityType: 'ServiceReminderType', entityId: after.id, before, after });
         return { serviceReminderType: after };

@@ -3,17 +3,22 @@
 // the unique index when two people race); every priority has a target, each once, with hours from 1
 // to a year and resolution no sooner than response. SLAs are archived rather than deleted: jobs and
 // contracts keep pointing at them. Every change is audited.
-import { and, desc, eq, ne, sql } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import { customers } from '../customers/tables';
 import type { Db } from '../db/client';
 import { onUniqueViolation } from '../db/unique';
+import { duplicateName, refuseDuplicateName } from '../db/unique-name';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
 import type { CreateSlaInput, SetCustomerSlaInput, UpdateSlaInput } from '../generated/graphql';
 import { NAME_MAX, requiredText } from '../graph/text';
-import { inputId, notFound, userError, validate, type UserErrors } from '../graph/user-errors';
+import { inputId, notFound, userError, validate } from '../graph/user-errors';
+
 import { customerSlas, jobPriorities, slas, type SlaRow, type SlaTargets } from './tables';
+
+/** What the duplicate-name error calls a row of this table. */
+const WHAT = 'an SLA';
 
 export const MAX_SLA_HOURS = 8760;
 
@@ -52,26 +57,14 @@ const slaChangesSchema = z.object({
 
 const NAME_KEY = 'slas_name_key';
 
-function duplicateName(name: string): UserErrors {
-  return userError(['input', 'name'], `name: there is already an SLA called ${JSON.stringify(name)}.`, 'DUPLICATE');
-}
-
-async function refuseDuplicateName(tx: Db, organisationId: string, name: string, exceptId: string | null): Promise<void> {
-  const [other] = await tx
-    .select({ id: slas.id })
-    .from(slas)
-    .where(and(eq(slas.organisationId, organisationId), sql`lower(${slas.name}) = lower(${name})`, exceptId ? ne(slas.id, exceptId) : undefined));
-  if (other) throw duplicateName(name);
-}
-
 export async function createSla(db: Db, actor: Actor, input: CreateSlaInput): Promise<{ sla: SlaRow }> {
   const fields = validate(newSlaSchema, { name: input.name, targets: input.targets });
   return onUniqueViolation(
     NAME_KEY,
-    () => duplicateName(fields.name),
+    () => duplicateName(WHAT, fields.name),
     () =>
       db.transaction(async (tx) => {
-        await refuseDuplicateName(tx, actor.organisationId, fields.name, null);
+        await refuseDuplicateName(tx, slas, actor.organisationId, fields.name, null, WHAT);
         const [row] = await tx
           .insert(slas)
           .values({ organisationId: actor.organisationId, ...fields })
@@ -91,11 +84,11 @@ export async function updateSla(db: Db, actor: Actor, slaId: string, input: Upda
   });
   return onUniqueViolation(
     NAME_KEY,
-    () => duplicateName(changes.name ?? ''),
+    () => duplicateName(WHAT, changes.name ?? ''),
     () =>
       db.transaction(async (tx) => {
         const before = await lockForUpdate(tx, slas, actor, slaId, expectedVersion, 'SLA');
-        if (changes.name !== undefined) await refuseDuplicateName(tx, actor.organisationId, changes.name, before.id);
+        if (changes.name !== undefined) await refuseDuplicateName(tx, slas, actor.organisationId, changes.name, before.id, WHAT);
         const after = await writeUpdate(tx, slas, before.id, changes);
         await recordAudit(tx, actor, { action: 'sla.update', entityType: 'Sla', entityId: after.id, before, after });
         return { sla: after };
