@@ -49,7 +49,9 @@ function ownersSql(kind: RecordKind, organisationId: string, recordIds: readonly
       sql`select ${child.table.id} as entity_id, ${column} as record_id from ${child.table} where ${child.table.organisationId} = ${organisationId} and ${column} = any(${ids})`,
     );
   }
-  return sql.join(parts, sql` union all `);
+  // `union`, not `union all`: a row kept after its deletion (a document's metadata) is found both as a
+  // live child and through its deletion link, and its entries must count once.
+  return sql.join(parts, sql` union `);
 }
 
 /** Per-request loaders, kept beside the request's context so they die with it. */

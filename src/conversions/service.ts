@@ -60,7 +60,12 @@ async function errorsAt<T>(field: Path, run: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (!(error instanceof UserErrors)) throw error;
     const name = String(field[field.length - 1]);
-    throw new UserErrors(error.errors.map((e) => ({ ...e, field: field.map(String), message: `${name}: ${e.message.replace(/^[A-Za-z]+: /, '')}` })));
+    // An error about the caller's own override flag stays on it; the rest are about the quote.
+    throw new UserErrors(
+      error.errors.map((e) =>
+        e.field.join('.') === 'input.overrideStatus' ? e : { ...e, field: field.map(String), message: `${name}: ${e.message.replace(/^[A-Za-z]+: /, '')}` },
+      ),
+    );
   }
 }
 

@@ -145,9 +145,12 @@ describe('notes', () => {
     const unpinned = await server.graphql(UPDATE_NOTE, { input: { id: pinned.data!.createNote.note.id, workAddressId: null } }, org.adminToken);
     expect(unpinned.data!.updateNote.note).toMatchObject({ workAddress: null, important: true, version: 2 });
     const trail = await server.graphql(`query($id: ID!) { customer(id: $id) { auditTrail(first: 50) { nodes { action } } } }`, { id: ownerId }, org.adminToken);
-    // (The deleted note's entries left the trail with it: the trail finds entries through live rows.)
+    // The deleted note's history, its deletion included, stays in the trail.
     expect(trail.data!.customer.auditTrail.nodes.map((n: { action: string }) => n.action)).toEqual([
       'note.update',
+      'note.delete',
+      'note.update',
+      'note.create',
       'note.create',
       'note.create',
       'address.create',

@@ -149,11 +149,21 @@ async function populate(person: Person, customerId?: string): Promise<{ customer
     'workAddress { id }',
   );
   const asset = await mutate('createAsset', { customerId, workAddressId: work.workAddress.id, groupId, description: 'Boiler' }, 'asset { id }');
-  await mutate(
+  const reminder = await mutate(
     'createServiceReminder',
     { workAddressId: work.workAddress.id, assetId: asset.asset.id, typeId: serviceTypeId, dueDate: '2099-01-01', notes: `${person.firstName} keeps a key` },
     'serviceReminder { id }',
   );
+  await mutate('decideServiceReminders', { items: [{ reminderId: reminder.serviceReminder.id, decision: 'UNKNOWN' }] }, 'results { decided }');
+  const serviceCase = await mutate(
+    'openServiceCase',
+    { customerId, workAddressId: work.workAddress.id, subject: `${person.firstName}'s boiler is noisy`, description: `Call ${person.phone}` },
+    'serviceCase { id }',
+  );
+  await mutate('addServiceCaseNote', { id: serviceCase.serviceCase.id, body: `${person.firstName} was out` }, 'serviceCase { id }');
+  // A contact deleted: its history stays in the customer's trail, through a link that goes with the customer.
+  const gone = await mutate('createContact', { ownerId: customerId, contact: { surname: `${person.surname} Former` } }, 'contact { id }');
+  await mutate('deleteContact', { id: gone.contact.id }, 'deletedContactId');
   // Service agreements: nothing personal in them (anonymising keeps them as they are).
   await mutate('setCustomerSla', { customerId, slaId }, 'customer { id }');
   await mutate(

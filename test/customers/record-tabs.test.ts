@@ -22,15 +22,15 @@ const TABS = `
   branches { name workAddresses(first: 5) { totalCount } }
   workAddresses(first: 10) { totalCount nodes { line1 postcode status occupier { surname } branch { name } assets(first: 5) { totalCount } } }
   assets(first: 10) { totalCount nodes { description serialNumber workAddress { line1 } salesOrder { id } } }
-  notes(first: 10) { totalCount nodes { body important author { name } } }
-  tasks(first: 10) { totalCount nodes { subject type dueAt } }
-  communications(first: 10) { totalCount nodes { channel subject } }
-  documents(first: 10) { totalCount nodes { filename sizeBytes sha256 uploadedBy { name } } }
+  notes(first: 5) { totalCount nodes { body important author { name } } }
+  tasks(first: 5) { totalCount nodes { subject type dueAt } }
+  communications(first: 5) { totalCount nodes { channel subject } }
+  documents(first: 5) { totalCount nodes { filename sizeBytes sha256 uploadedBy { name } } }
   serviceCases(first: 2) {
     totalCount
     nodes { reference subject status priority breach { breached } assignee { name } asset { description } workAddress { line1 } notes(first: 1) { totalCount nodes { body author { name } } } }
   }
-  auditTrail(first: 10) { totalCount nodes { action actor { name } } }
+  auditTrail(first: 5) { totalCount nodes { action actor { name } } }
   mergedCustomers { name mergedBy { name } }
   accessGrants { state reason grantee { name } }
   sla { name targets { priority responseHours } }
@@ -241,7 +241,7 @@ it('renders one customer, every tab, in a single request', async () => {
       decisions: { totalCount: 1, nodes: [{ decision: 'UNKNOWN', decidedBy: { name: expect.any(String) } }] },
     },
   ]);
-  expect(c.allWorks.nodes.map((n: any) => n.kind)).toEqual(['SERVICE_REMINDER_DECISION', 'SERVICE_REMINDER']);
+  expect(c.allWorks.nodes.map((n: any) => n.kind)).toEqual(['SERVICE_REMINDER_DECISION', 'SERVICE_REMINDER', 'JOB']);
   expect(c.serviceCases.nodes).toEqual([
     {
       reference: expect.stringMatching(/^CASE-\d{6}$/),
@@ -291,6 +291,6 @@ it('costs the same number of SQL statements for a page of 50 customers with ever
   expect(fifty.data!.customers.nodes.every((c: any) => c.servicePlans.totalCount === 1 && c.contracts.totalCount === 1 && c.sla.name === 'Standard')).toBe(
     true,
   );
-  expect(fifty.data!.customers.nodes.every((c: any) => c.serviceReminders.totalCount === 1 && c.allWorks.totalCount === 2)).toBe(true);
+  expect(fifty.data!.customers.nodes.every((c: any) => c.serviceReminders.totalCount === 1 && c.allWorks.totalCount === 3)).toBe(true);
   expect(fifty.statements).toBe(five.statements);
 });
