@@ -141,6 +141,9 @@ const period = (startDate: string, expiryDate: string, ctx: z.RefinementCtx) => 
 /** The work addresses, each the customer's own and visible to the actor; user errors naming the item otherwise. */
 async function coveredWorkAddresses(tx: Db, actor: Actor, customerId: string, globalIds: readonly string[]): Promise<string[]> {
   if (globalIds.length === 0) throw userError(['input', 'workAddressIds'], 'workAddressIds: a plan covers at least one work address.', 'REQUIRED');
+  if (globalIds.length > LIST_MAX) {
+    throw userError(['input', 'workAddressIds'], `workAddressIds: a plan covers at most ${LIST_MAX} work addresses (got ${globalIds.length}).`, 'INVALID');
+  }
   const ids = globalIds.map((g, i) => inputId(g, ['WorkAddress'], ['input', 'workAddressIds', i]).id);
   const rows = await tx
     .select({ id: workAddresses.id, customerId: workAddresses.customerId })

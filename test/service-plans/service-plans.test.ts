@@ -189,6 +189,7 @@ describe('plans customers hold', () => {
     const cases: Array<[Record<string, unknown>, string[]]> = [
       [{ workAddressIds: [workAddressIds[0], other.workAddressIds[0]] }, ['input.workAddressIds.1:INVALID']],
       [{ workAddressIds: [] }, ['input.workAddressIds:REQUIRED']],
+      [{ workAddressIds: Array.from({ length: 101 }, () => workAddressIds[0]) }, ['input.workAddressIds:INVALID']],
       [{ workAddressIds: [customerId] }, ['input.workAddressIds.0:INVALID']],
       [{ expiryDate: '2025-12-31' }, ['input.expiryDate:INVALID']],
       [{ planId: archived }, ['input.planId:INVALID_STATE']],
