@@ -1,6 +1,7 @@
 // A customer's finance tab (docs/domain.md#balances-and-the-ledger): the balance as of a date with
 // its aging, overdue amount, debt age, account credit and credit limit; the ledger with its running
 // balance; and a page of customers with their balances in as many SQL statements for 50 as for 5.
+import { addDays, today } from '../../src/invoices/payer';
 import { flows } from '../helpers/flows';
 import { startTestOrganisation, type Reference } from '../helpers/reference';
 import type { TestOrganisation, TestServer } from '../helpers/server';
@@ -26,6 +27,11 @@ async function balance(customerId: string, asOf?: string) {
   return (await gql(`query($id: ID!, $asOf: Date) { customer(id: $id) { balance(asOf: $asOf) { ${BALANCE} } } }`, { id: customerId, asOf })).customer.balance;
 }
 
+// Dates relative to today: an allocation counts from when it is made (today), so "as of today" is the
+// one date at which the payment below stands allocated.
+const asOf = today();
+const day = (daysAgo: number) => addDays(asOf, -daysAgo);
+
 const amounts = (aging: Array<{ label: string; amount: { amountMinor: number } }>) => Object.fromEntries(aging.map((b) => [b.label, b.amount.amountMinor]));
 
 beforeAll(async () => {
@@ -36,25 +42,27 @@ afterAll(() => server.close());
 
 it('works out outstanding, overdue, aging, debt age, account credit and the credit limit as of a date', async () => {
   const customerId = await createCustomer('Aged Ltd', { overrides: { creditorDays: 30, creditLimit: { amountMinor: 100_000 } } });
-  const old = await invoice(customerId, '2026-06-01', 40_000); // 183 days before 2026-12-01
-  await invoice(customerId, '2026-09-15', 20_000); // 77 days
-  await invoice(customerId, '2026-11-20', 10_000); // 11 days
+  const old = await invoice(customerId, day(183), 40_000);
+  await invoice(customerId, day(77), 20_000);
+  await invoice(customerId, day(11), 10_000);
   const draft = await mutate('createInvoice', { customerId, lines: [{ description: 'Draft', quantity: '1', unitPriceMinor: 99_999 }] }, 'invoice { id }');
   expect(draft.invoice.id).toBeTruthy();
   await mutate(
     'recordPayment',
-    { customerId, methodId: cash, amount: { amountMinor: 25_000 }, receivedOn: '2026-11-25', allocations: [{ invoiceId: old, amountMinor: 15_000 }] },
+    { customerId, methodId: cash, amount: { amountMinor: 25_000 }, receivedOn: day(6), allocations: [{ invoiceId: old, amountMinor: 15_000 }] },
     'payment { id }',
   );
   await mutate(
     'createCreditNote',
-    { customerId, reason: 'Goodwill', issueDate: '2026-11-26', lines: [{ description: 'Goodwill', quantity: '1', unitPriceMinor: 5_000 }] },
+    { customerId, reason: 'Goodwill', issueDate: day(5), lines: [{ description: 'Goodwill', quantity: '1', unitPriceMinor: 5_000 }] },
     'creditNote { id }',
   );
 
-  const now = await balance(customerId, '2026-12-01');
+  const now = await balance(customerId, asOf);
+  // Sales this year: the invoices issued in the calendar year of asOf.
+  const thisYear = [[183, 40_000], [77, 20_000], [11, 10_000]].filter(([d]) => day(d!).slice(0, 4) === asOf.slice(0, 4)).reduce((s, [, a]) => s + a!, 0);
   expect(now).toMatchObject({
-    asOf: '2026-12-01',
+    asOf,
     currency: 'GBP',
     outstanding: { amountMinor: 25_000 + 20_000 + 10_000 },
     overdue: { amountMinor: 25_000 + 20_000 },
@@ -63,8 +71,8 @@ it('works out outstanding, overdue, aging, debt age, account credit and the cred
     creditLimit: { amountMinor: 100_000 },
     creditLimitRemaining: { amountMinor: 60_000 },
     debtAgeDays: 183,
-    lastPayment: { receivedOn: '2026-11-25', amount: { amountMinor: 25_000 } },
-    salesThisYear: { amountMinor: 70_000 },
+    lastPayment: { receivedOn: day(6), amount: { amountMinor: 25_000 } },
+    salesThisYear: { amountMinor: thisYear },
     salesLifetime: { amountMinor: 70_000 },
   });
   expect(amounts(now.aging)).toEqual({ '0-30': 10_000, '31-60': 0, '61-90': 20_000, '90+': 25_000 });
@@ -72,7 +80,7 @@ it('works out outstanding, overdue, aging, debt age, account credit and the cred
   expect(now.balance.amountMinor).toBe(70_000 - 5_000 - 25_000);
 
   // Before the payment, the credit note and the last invoice: as the ledger stood then.
-  const earlier = await balance(customerId, '2026-10-01');
+  const earlier = await balance(customerId, day(61));
   expect(earlier).toMatchObject({ outstanding: { amountMinor: 60_000 }, accountCredit: { amountMinor: 0 }, lastPayment: null, debtAgeDays: 122 });
   expect(amounts(earlier.aging)).toEqual({ '0-30': 20_000, '31-60': 0, '61-90': 0, '90+': 40_000 });
 });
