@@ -1,7 +1,7 @@
 // Conversions and customer workflows are all-or-nothing (issue 5: "every one runs in a single
 // transaction"; a half-done conversion is lost business). Each case fails the mutation for real, in
 // PostgreSQL, at one of its late writes (a trigger that raises; test/helpers/atomicity.ts), then
-// checks that every table is byte for byte as it was, that the client saw a bare
+// checks that no row of any table changed, that the client saw a bare
 // INTERNAL_SERVER_ERROR, and that the same call, same idempotency key, then succeeds.
 //
 // To cover another workflow, add an entry to `cases`: how to build what it needs (`arrange`, which

@@ -1,12 +1,18 @@
-// Atomicity checks (issue 5: "every one runs in a single transaction"): a fingerprint of every table,
-// a real PostgreSQL failure injected midway through a mutation (a trigger that raises), and the whole
-// round — fingerprint, fail, fingerprint again, retry — as one call, so a new workflow's test is a
+// Atomicity checks (issue 5: "every one runs in a single transaction"): a fingerprint of every table
+// (every row version in it), a real PostgreSQL failure injected midway through a mutation (a trigger
+// that raises), and the whole round — fingerprint, fail, fingerprint again, retry — as one call, so a new workflow's test is a
 // few lines. Plain SQL that PGlite and PostgreSQL both accept.
 import { sql } from 'drizzle-orm';
 import { selectRows, type Db } from '../../src/db/client';
 import type { GraphQLResponse, TestServer } from './server';
 
-/** A table's fingerprint: its row count and the md5 of all its rows, as text, in a stable order. */
+/**
+ * A table's fingerprint: its row count and the md5 of where each row version sits and which
+ * transaction wrote it (`ctid`, `xmin`), in a stable order. Any committed insert, update (even of the
+ * same values) or delete changes it; a rolled-back one leaves it as it was. Stricter than comparing
+ * the rows' text, and it never reads their contents (a table of file chunks costs what a table of
+ * ids does).
+ */
 export type TableChecksum = { rows: number; md5: string };
 export type Checksums = Record<string, TableChecksum>;
 
@@ -52,7 +58,7 @@ export async function tableChecksums(db: Db, scope: { organisationId?: string } 
   };
   const parts = tables.map(
     (name) =>
-      `select ${literal(name)}::text as name, count(*)::int as rows, md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as md5 from ${quoted(name)} t${where(name)}`,
+      `select ${literal(name)}::text as name, count(*)::int as rows, md5(coalesce(string_agg(t.ctid::text || t.xmin::text, '|' order by t.ctid), '')) as md5 from ${quoted(name)} t${where(name)}`,
   );
   const rows = await selectRows<{ name: string; rows: number; md5: string }>(db, sql.raw(parts.join('\nunion all\n')));
   return Object.fromEntries(rows.map((r) => [r.name, { rows: Number(r.rows), md5: r.md5 }]));
@@ -172,7 +178,7 @@ export type AtomicityOutcome = {
 /**
  * The whole check: fingerprint every table, inject the failure, send the mutation and expect a bare
  * INTERNAL_SERVER_ERROR (the server must run with NODE_ENV=production, which is what hides internal
- * messages), remove the failure, expect every table byte for byte as it was, then send the same
+ * messages), remove the failure, expect every table as it was (not a row version changed), then send the same
  * mutation again and expect it to succeed: the failed attempt left no idempotency key, lock or
  * half-made row in its way.
  */
