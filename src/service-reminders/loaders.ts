@@ -2,7 +2,7 @@
 // address in the request: one query for the pages, one for the counts), the organisation's types,
 // and the reminders due in a date range, without those that must not be sent.
 import { and, eq, sql } from 'drizzle-orm';
-import { customers, customerStatuses } from '../customers/tables';
+import { customers } from '../customers/tables';
 import { paginate, parsePageArgs, type PageArgs, type SortSpec } from '../graph/connection';
 import type { Context } from '../graph/context';
 import { viewerOf } from '../graph/context';
@@ -90,16 +90,16 @@ export function dueServiceRemindersPage(ctx: Context, args: DueArgs) {
   const typeId = args.typeId != null ? decodeIdArgument(args.typeId, ['ServiceReminderType'], 'typeId').id : null;
   const branchId = args.branchId != null ? decodeIdArgument(args.branchId, ['Branch'], 'branchId').id : null;
   const businessUnitId = args.businessUnitId != null ? decodeIdArgument(args.businessUnitId, ['BusinessUnit'], 'businessUnitId').id : null;
-  const sendable = sql`exists (
+  // One branch's work addresses, or one business unit's customers: through the work address.
+  const within =
+    branchId || businessUnitId
+      ? sql`exists (
     select 1 from ${workAddresses}
       join ${customers} on ${customers.id} = ${workAddresses.customerId}
-      join ${customerStatuses} on ${customerStatuses.id} = ${customers.statusId}
     where ${workAddresses.id} = ${serviceReminders.workAddressId}
-      and ${workAddresses.status} = 'ACTIVE'
-      and ${customerStatuses.isDormant} = false
-      and ${customerStatuses.automatedCommunications} = true
       ${branchId ? sql`and ${workAddresses.branchId} = ${branchId}` : sql``}
-      ${businessUnitId ? sql`and ${customers.businessUnitId} = ${businessUnitId}` : sql``})`;
+      ${businessUnitId ? sql`and ${customers.businessUnitId} = ${businessUnitId}` : sql``})`
+      : undefined;
   return paginate({
     db: ctx.db,
     table: serviceReminders,
@@ -109,8 +109,11 @@ export function dueServiceRemindersPage(ctx: Context, args: DueArgs) {
       sql`${serviceReminders.cancelledAt} is null`,
       // On the sort key itself, so that the range and the order are one index scan.
       sql`${dueDay} between (${args.from}::date - date '2000-01-01') and (${args.to}::date - date '2000-01-01')`,
+      // May be sent (the work address active, the customer's status neither dormant nor one that
+      // stops automated communications): kept on the row by triggers, and in the due index.
+      sql`${serviceReminders.sendable}`,
       typeId ? eq(serviceReminders.typeId, typeId) : undefined,
-      sendable,
+      within,
       ctx.visibility.rows(serviceReminders),
     ),
     sort: reminderSort,

@@ -49,16 +49,24 @@ export const serviceReminders = pgTable(
     notes: text('notes'),
     /** Set by a CANCEL_FOREVER decision: the reminder is kept (with its decisions) but never due again. */
     cancelledAt: timestamp('cancelled_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * Whether the reminder may be sent: its work address is active and its customer's status is
+     * neither dormant nor one that stops automated communications. Kept by triggers (migration
+     * 0025: on the reminder, its work address, its customer and the status), so the due list is
+     * one index range and its count does not join every work address and customer.
+     */
+    sendable: boolean('sendable').notNull().default(true),
     version: version(),
     ...timestamps(),
   },
   (t) => [
     // The lists' sort key (loaders.ts: the due date as a day number), so each list is one index scan.
     index('service_reminders_work_address_idx').on(t.workAddressId, sql`(${t.dueDate} - date '2000-01-01')`, t.id),
-    // The due list: reminders not cancelled, by due day (cancelled ones are never due, so not indexed here).
+    // The due list: reminders that may be sent, by due day (cancelled ones and those that may not be
+    // sent are never due, so not indexed here).
     index('service_reminders_due_idx')
       .on(t.organisationId, sql`(${t.dueDate} - date '2000-01-01')`, t.id)
-      .where(sql`${t.cancelledAt} is null`),
+      .where(sql`${t.cancelledAt} is null and ${t.sendable}`),
     index('service_reminders_customer_idx').on(t.customerId),
     index('service_reminders_asset_idx').on(t.assetId),
     index('service_reminders_type_idx').on(t.typeId),

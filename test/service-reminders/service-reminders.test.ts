@@ -405,6 +405,34 @@ describe('dueServiceReminders', () => {
     expect(reopened.updateWorkAddress).toEqual({ workAddress: { status: 'ACTIVE' }, userErrors: [] });
     expect(await due()).toEqual(['Sent']);
     expect(sent.customerId).toBeTruthy();
+
+    // And back: the customer active again (its work address is active already), the other work address active again.
+    expect((await gql(change, { input: { id: dormantCustomer.customerId, statusId: ref.statuses.A } })).changeCustomerStatus.userErrors).toEqual([]);
+    const active = await gql(`mutation($input: UpdateWorkAddressInput!) { updateWorkAddress(input: $input) { userErrors { code } } }`, {
+      input: { id: dormantAddress.workAddressId, status: 'ACTIVE' },
+    });
+    expect(active.updateWorkAddress.userErrors).toEqual([]);
+    expect(await due()).toEqual(['Dormant address', 'Dormant customer', 'Sent']);
+
+    // The status itself changed: the one "Sent" has, made to stop automated communications, leaves
+    // out every customer that has it, and allowing them again brings them back; the count follows.
+    const sentStatus = (await gql(`query($id: ID!) { customer(id: $id) { status { id } } }`, { id: sent.customerId })).customer.status.id;
+    const withSentStatus = [sentStatus === ref.statuses.A ? 'Dormant customer' : null, 'Dormant address', 'Sent'].filter(Boolean);
+    const setAutomated = async (automatedCommunications: boolean) => {
+      const res = await gql(
+        `mutation($input: UpdateCustomerStatusInput!) { updateCustomerStatus(input: $input) { userErrors { field code } } }`,
+        { input: { id: sentStatus, automatedCommunications } },
+      );
+      expect(res.updateCustomerStatus.userErrors).toEqual([]);
+    };
+    const count = async () => (await gql(`query($from: Date!, $to: Date!) { dueServiceReminders(from: $from, to: $to) { totalCount } }`, { from: day, to: day })).dueServiceReminders.totalCount;
+    await setAutomated(false);
+    const left = ['Dormant address', 'Dormant customer', 'Sent'].filter((name) => !withSentStatus.includes(name));
+    expect(await due()).toEqual(left);
+    expect(await count()).toBe(left.length);
+    await setAutomated(true);
+    expect(await due()).toEqual(['Dormant address', 'Dormant customer', 'Sent']);
+    expect(await count()).toBe(3);
   });
 });
 
