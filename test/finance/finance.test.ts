@@ -60,7 +60,13 @@ it('works out outstanding, overdue, aging, debt age, account credit and the cred
 
   const now = await balance(customerId, asOf);
   // Sales this year: the invoices issued in the calendar year of asOf.
-  const thisYear = [[183, 40_000], [77, 20_000], [11, 10_000]].filter(([d]) => day(d!).slice(0, 4) === asOf.slice(0, 4)).reduce((s, [, a]) => s + a!, 0);
+  const thisYear = [
+    [183, 40_000],
+    [77, 20_000],
+    [11, 10_000],
+  ]
+    .filter(([d]) => day(d!).slice(0, 4) === asOf.slice(0, 4))
+    .reduce((s, [, a]) => s + a!, 0);
   expect(now).toMatchObject({
     asOf,
     currency: 'GBP',

@@ -83,11 +83,7 @@ beforeAll(async () => {
     },
     'payment { id }',
   );
-  await mutate(
-    'recordPayment',
-    { customerId, methodId: cash, amount: { amountMinor: 2_500 }, receivedOn: day(11), reference: 'CASH 12' },
-    'payment { id }',
-  );
+  await mutate('recordPayment', { customerId, methodId: cash, amount: { amountMinor: 2_500 }, receivedOn: day(11), reference: 'CASH 12' }, 'payment { id }');
   const note = await mutate(
     'createCreditNote',
     {

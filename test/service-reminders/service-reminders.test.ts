@@ -419,13 +419,14 @@ describe('dueServiceReminders', () => {
     const sentStatus = (await gql(`query($id: ID!) { customer(id: $id) { status { id } } }`, { id: sent.customerId })).customer.status.id;
     const withSentStatus = [sentStatus === ref.statuses.A ? 'Dormant customer' : null, 'Dormant address', 'Sent'].filter(Boolean);
     const setAutomated = async (automatedCommunications: boolean) => {
-      const res = await gql(
-        `mutation($input: UpdateCustomerStatusInput!) { updateCustomerStatus(input: $input) { userErrors { field code } } }`,
-        { input: { id: sentStatus, automatedCommunications } },
-      );
+      const res = await gql(`mutation($input: UpdateCustomerStatusInput!) { updateCustomerStatus(input: $input) { userErrors { field code } } }`, {
+        input: { id: sentStatus, automatedCommunications },
+      });
       expect(res.updateCustomerStatus.userErrors).toEqual([]);
     };
-    const count = async () => (await gql(`query($from: Date!, $to: Date!) { dueServiceReminders(from: $from, to: $to) { totalCount } }`, { from: day, to: day })).dueServiceReminders.totalCount;
+    const count = async () =>
+      (await gql(`query($from: Date!, $to: Date!) { dueServiceReminders(from: $from, to: $to) { totalCount } }`, { from: day, to: day })).dueServiceReminders
+        .totalCount;
     await setAutomated(false);
     const left = ['Dormant address', 'Dormant customer', 'Sent'].filter((name) => !withSentStatus.includes(name));
     expect(await due()).toEqual(left);
