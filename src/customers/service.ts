@@ -1,7 +1,7 @@
 // Customers (docs/domain.md#customers): listing with filters, creating a customer with its main address
 // and contacts in one transaction, and updating its fields with optimistic concurrency. Type and status
 // changes are workflows of their own (./workflows.ts).
-import { and, asc, eq, ilike, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { assertStatusPermitted } from '../access/status-group-service';
 import { addressFieldsSchema, insertAddresses } from '../addresses/service';
@@ -293,6 +293,16 @@ export function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/**
+ * Customers whose name contains `text`, ignoring case: on lower(name), as the trigram index is
+ * (customers_name_trgm_idx), so the search stays an index lookup however many customers there are
+ * (ILIKE on the column cannot use that index). The list's `filter.name` and the search's NAME
+ * CONTAINS rule both use it.
+ */
+export function nameContains(text: string): SQL {
+  return sql`lower(${customers.name}) like ${containsPattern(text.trim().toLowerCase())}`;
+}
+
 /** A page of the customers the viewer may see; the total counts only those. */
 export async function listCustomers(
   db: Db,
@@ -306,7 +316,7 @@ export async function listCustomers(
   const f = args.filter ?? {};
   const organisationId = visibility.organisationId;
   const conditions: (SQL | undefined)[] = [eq(customers.organisationId, organisationId), visibility.record('customer')];
-  if (f.name != null && f.name.trim() !== '') conditions.push(ilike(customers.name, containsPattern(f.name.trim())));
+  if (f.name != null && f.name.trim() !== '') conditions.push(nameContains(f.name));
   if (f.statusIds != null) {
     const ids = f.statusIds.map((id, i) => decodeIdArgument(id, ['CustomerStatus'], `filter.statusIds[${i}]`).id);
     conditions.push(sql`${customers.statusId} = any(${uuidArray(ids)})`);

@@ -60,8 +60,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         max: options.poolSize ?? 10,
         onnotice: () => {},
         // Stable UTC on the wire; the app formats dates itself. No statement runs longer than the
-        // timeout (0: no limit); PostgreSQL cancels it and its transaction rolls back.
-        connection: { TimeZone: 'UTC', statement_timeout: options.statementTimeoutMs ?? 0 },
+        // timeout (0: no limit); PostgreSQL cancels it and its transaction rolls back. No JIT: the
+        // API's statements are short, and a count over many rows crossed the JIT threshold and was
+        // compiled on every execution, costing more than it saved (issue 15).
+        connection: { TimeZone: 'UTC', statement_timeout: options.statementTimeoutMs ?? 0, jit: 'off' },
         // While PostgreSQL is down, waiting requests fail within seconds and the pool finds it again
         // within a second of its return (the default backoff grows to 20 s between attempts).
         connect_timeout: 10,

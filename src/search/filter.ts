@@ -9,7 +9,7 @@
 import { and, not, or, sql, type SQL } from 'drizzle-orm';
 import type { CustomFieldDefinitionRow } from '../custom-fields/tables';
 import { definitionsFor, isIsoDate } from '../custom-fields/validate';
-import { containsPattern } from '../customers/service';
+import { containsPattern, nameContains } from '../customers/service';
 import { customers, customerStatuses } from '../customers/tables';
 import type { Db } from '../db/client';
 import { uuidArray } from '../graph/connection';
@@ -162,11 +162,15 @@ class Compiler {
       if (value != null) throw new FilterProblem(at('value'), `takes no value with ${String(operator)}.`);
     };
     let condition: SQL;
+    // Whether the condition can be NULL (a nullable column, a custom field that is absent): only then
+    // is it wrapped in coalesce(…, false), which would hide it from an index (the name's trigram index).
+    let nullable = true;
     switch (field) {
       case 'NAME': {
+        nullable = false; // name is NOT NULL
         const text = expect(isText, 'non-blank text').trim().toLowerCase();
         const nameLower = sql`lower(${customers.name})`;
-        if (operator === 'CONTAINS') condition = sql`${nameLower} like ${containsPattern(text)}`;
+        if (operator === 'CONTAINS') condition = nameContains(text);
         else if (operator === 'STARTS_WITH') condition = sql`${nameLower} like ${`${escapeLike(text)}%`}`;
         else if (operator === 'EQUALS') condition = sql`${nameLower} = ${text}`;
         else return refuseOperator(['CONTAINS', 'EQUALS', 'STARTS_WITH']);
@@ -207,7 +211,7 @@ class Compiler {
         break;
     }
     // A missing value makes the comparison NULL; count that as "does not match".
-    return sql`coalesce(${condition}, false)`;
+    return nullable ? sql`coalesce(${condition}, false)` : condition;
   }
 
   private customFieldRule(rule: Record<string, unknown>, path: FilterPath): SQL {
