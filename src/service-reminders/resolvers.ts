@@ -29,6 +29,7 @@ export const serviceRemindersResolvers: Resolvers = {
     asset: (r, _a, ctx) => (r.assetId ? ctx.loaders.byId('Asset').load(r.assetId) : null),
     type: async (r, _a, ctx) => (await ctx.loaders.byId('ServiceReminderType').load(r.typeId))!,
     decisions: (r, args, ctx) => decisionsPage(ctx, 'reminder', r.id, args),
+    maySend: (r) => r.sendable,
   },
   ServiceReminderDecision: {
     id: globalIdField('ServiceReminderDecision'),

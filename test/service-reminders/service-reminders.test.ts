@@ -363,8 +363,8 @@ describe('dueServiceReminders', () => {
     const at = async (name: string, customerOverrides: Record<string, unknown> = {}) => {
       const customerId = await customer(name, customerOverrides);
       const workAddressId = await workAddress(customerId);
-      await reminder({ workAddressId, typeId, dueDate: day, notes: name });
-      return { customerId, workAddressId };
+      const { id: reminderId } = await reminder({ workAddressId, typeId, dueDate: day, notes: name });
+      return { customerId, workAddressId, reminderId: reminderId as string };
     };
     const sent = await at('Sent');
     const dormantAddress = await at('Dormant address');
@@ -378,6 +378,9 @@ describe('dueServiceReminders', () => {
     });
     expect(wa.updateWorkAddress.userErrors).toEqual([]);
     expect(await due()).toEqual(['Do not service', 'Dormant customer', 'Sent']);
+    // Each reminder says whether it may be sent.
+    const maySend = async (id: string) => (await gql(`query($id: ID!) { node(id: $id) { ... on ServiceReminder { maySend } } }`, { id })).node.maySend;
+    expect([await maySend(dormantAddress.reminderId), await maySend(sent.reminderId)]).toEqual([false, true]);
 
     // "Do Not Service" stops automated communications but is not the dormant status.
     const change = `mutation($input: ChangeCustomerStatusInput!) { changeCustomerStatus(input: $input) { userErrors { field code } } }`;
