@@ -9,6 +9,8 @@ CREATE FUNCTION "service_reminders_sendable_at"(address uuid) RETURNS boolean LA
       JOIN "customer_statuses" s ON s."id" = c."status_id"
     WHERE w."id" = address AND w."status"::text = 'ACTIVE' AND NOT s."is_dormant" AND s."automated_communications")
 $$;--> statement-breakpoint
+-- The reminders there are already (before the trigger below, which would work each out again).
+UPDATE "service_reminders" SET "sendable" = "service_reminders_sendable_at"("work_address_id");--> statement-breakpoint
 -- A new reminder, or one moved to another work address.
 CREATE FUNCTION "service_reminders_sendable"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -19,9 +21,10 @@ CREATE TRIGGER "service_reminders_sendable" BEFORE INSERT OR UPDATE OF "work_add
   FOR EACH ROW EXECUTE FUNCTION "service_reminders_sendable"();--> statement-breakpoint
 -- A work address made dormant or active again, or moved to another customer (a merge).
 CREATE FUNCTION "work_addresses_reminders_sendable"() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  may_send boolean := "service_reminders_sendable_at"(NEW."id");
 BEGIN
-  UPDATE "service_reminders" SET "sendable" = "service_reminders_sendable_at"(NEW."id")
-    WHERE "work_address_id" = NEW."id" AND "sendable" IS DISTINCT FROM "service_reminders_sendable_at"(NEW."id");
+  UPDATE "service_reminders" SET "sendable" = may_send WHERE "work_address_id" = NEW."id" AND "sendable" IS DISTINCT FROM may_send;
   RETURN NULL;
 END $$;--> statement-breakpoint
 CREATE TRIGGER "work_addresses_reminders_sendable" AFTER UPDATE OF "status", "customer_id" ON "work_addresses"
@@ -51,6 +54,4 @@ END $$;--> statement-breakpoint
 CREATE TRIGGER "customer_statuses_reminders_sendable" AFTER UPDATE OF "is_dormant", "automated_communications" ON "customer_statuses"
   FOR EACH ROW WHEN (OLD."is_dormant" IS DISTINCT FROM NEW."is_dormant" OR OLD."automated_communications" IS DISTINCT FROM NEW."automated_communications")
   EXECUTE FUNCTION "customer_statuses_reminders_sendable"();--> statement-breakpoint
--- The reminders there are already.
-UPDATE "service_reminders" SET "sendable" = "service_reminders_sendable_at"("work_address_id");--> statement-breakpoint
 CREATE INDEX "service_reminders_due_idx" ON "service_reminders" USING btree ("organisation_id",("due_date" - date '2000-01-01'),"id") WHERE "service_reminders"."cancelled_at" is null and "service_reminders"."sendable";

@@ -288,9 +288,14 @@ export async function updateCustomer(db: Db, actor: Actor, customerId: string, i
 
 const customerSorts = nameAndTimeSorts(customers);
 
-/** Escapes LIKE wildcards so that a search for `50%` finds "50%". */
+/** Escapes LIKE wildcards (and the escape character) so that a search for `50%` finds "50%". */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** A LIKE pattern for "contains `text`", its wildcards escaped. */
 export function containsPattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return `%${escapeLike(text)}%`;
 }
 
 /**

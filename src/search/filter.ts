@@ -9,7 +9,7 @@
 import { and, not, or, sql, type SQL } from 'drizzle-orm';
 import type { CustomFieldDefinitionRow } from '../custom-fields/tables';
 import { definitionsFor, isIsoDate } from '../custom-fields/validate';
-import { containsPattern, nameContains } from '../customers/service';
+import { containsPattern, escapeLike, nameContains } from '../customers/service';
 import { customers, customerStatuses } from '../customers/tables';
 import type { Db } from '../db/client';
 import { uuidArray } from '../graph/connection';
@@ -286,10 +286,6 @@ function checkLength(text: string, path: FilterPath): void {
 
 function statusActive(active: boolean): SQL {
   return sql`exists (select 1 from ${customerStatuses} where ${customerStatuses.id} = ${customers.statusId} and ${customerStatuses.active} = ${active})`;
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 function isText(value: unknown): value is string {

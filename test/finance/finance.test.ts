@@ -42,9 +42,15 @@ afterAll(() => server.close());
 
 it('works out outstanding, overdue, aging, debt age, account credit and the credit limit as of a date', async () => {
   const customerId = await createCustomer('Aged Ltd', { overrides: { creditorDays: 30, creditLimit: { amountMinor: 100_000 } } });
-  const old = await invoice(customerId, day(183), 40_000);
-  await invoice(customerId, day(77), 20_000);
-  await invoice(customerId, day(11), 10_000);
+  // Issued 183, 77 and 11 days ago.
+  const issued: Array<[daysAgo: number, amountMinor: number]> = [
+    [183, 40_000],
+    [77, 20_000],
+    [11, 10_000],
+  ];
+  const invoiceIds: string[] = [];
+  for (const [daysAgo, amountMinor] of issued) invoiceIds.push(await invoice(customerId, day(daysAgo), amountMinor));
+  const old = invoiceIds[0]!;
   const draft = await mutate('createInvoice', { customerId, lines: [{ description: 'Draft', quantity: '1', unitPriceMinor: 99_999 }] }, 'invoice { id }');
   expect(draft.invoice.id).toBeTruthy();
   await mutate(
@@ -60,13 +66,7 @@ it('works out outstanding, overdue, aging, debt age, account credit and the cred
 
   const now = await balance(customerId, asOf);
   // Sales this year: the invoices issued in the calendar year of asOf.
-  const thisYear = [
-    [183, 40_000],
-    [77, 20_000],
-    [11, 10_000],
-  ]
-    .filter(([d]) => day(d!).slice(0, 4) === asOf.slice(0, 4))
-    .reduce((s, [, a]) => s + a!, 0);
+  const thisYear = issued.filter(([daysAgo]) => day(daysAgo).slice(0, 4) === asOf.slice(0, 4)).reduce((sum, [, amountMinor]) => sum + amountMinor, 0);
   expect(now).toMatchObject({
     asOf,
     currency: 'GBP',

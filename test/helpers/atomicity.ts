@@ -1,7 +1,7 @@
 // Atomicity checks (issue 5: "every one runs in a single transaction"): a fingerprint of every table
 // (every row version in it), a real PostgreSQL failure injected midway through a mutation (a trigger
-// that raises), and the whole round — fingerprint, fail, fingerprint again, retry — as one call, so a new workflow's test is a
-// few lines. Plain SQL that PGlite and PostgreSQL both accept.
+// that raises), and the whole round — fingerprint, fail, fingerprint again, retry — as one call, so
+// a new workflow's test is a few lines. Plain SQL that PGlite and PostgreSQL both accept.
 import { sql } from 'drizzle-orm';
 import { selectRows, type Db } from '../../src/db/client';
 import type { GraphQLResponse, TestServer } from './server';
@@ -178,9 +178,9 @@ export type AtomicityOutcome = {
 /**
  * The whole check: fingerprint every table, inject the failure, send the mutation and expect a bare
  * INTERNAL_SERVER_ERROR (the server must run with NODE_ENV=production, which is what hides internal
- * messages), remove the failure, expect every table as it was (not a row version changed), then send the same
- * mutation again and expect it to succeed: the failed attempt left no idempotency key, lock or
- * half-made row in its way.
+ * messages), remove the failure, expect every table as it was (not a row version changed), then
+ * send the same mutation again and expect it to succeed: the failed attempt left no idempotency key,
+ * lock or half-made row in its way.
  */
 export async function expectAtomic(server: TestServer, attempt: MutationAttempt, injection: Injection): Promise<AtomicityOutcome> {
   const db = server.database.db;
