@@ -25,18 +25,28 @@ function mappers(): Record<string, string> {
     .join('\n');
   const declared = new Set([...sdl.matchAll(/\btype\s+(\w+)/g)].map((m) => m[1]!));
   const out: Record<string, string> = { ...sharedMappers };
+  // Connection and edge mappings made here; an area's own mapping of one (a list paged otherwise) wins.
+  const derived = new Set<string>();
   for (const area of fs.readdirSync('src').sort()) {
     const file = path.join('src', area, 'mappers.ts');
     if (!fs.existsSync(file)) continue;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { mappers: own } = require(path.resolve(file)) as { mappers: Record<string, string> };
     for (const [type, target] of Object.entries(own)) {
-      if (type in out) throw new Error(`codegen: ${type} is mapped twice (${file})`);
+      if (type in out && !derived.delete(type)) throw new Error(`codegen: ${type} is mapped twice (${file})`);
       const resolved = target.startsWith('../') ? target : `../${area}/${target}`;
       out[type] = resolved;
       const row = resolved.split('#')[1]!.split(' as ')[0]!;
-      if (declared.has(`${type}Connection`)) out[`${type}Connection`] ??= `../graph/connection#Connection<${row}>`;
-      if (declared.has(`${type}Edge`)) out[`${type}Edge`] ??= `../graph/connection#Edge<${row}>`;
+      for (const [suffix, shape] of [
+        ['Connection', 'Connection'],
+        ['Edge', 'Edge'],
+      ] as const) {
+        const name = `${type}${suffix}`;
+        if (declared.has(name) && !(name in out)) {
+          out[name] = `../graph/connection#${shape}<${row}>`;
+          derived.add(name);
+        }
+      }
     }
   }
   return out;

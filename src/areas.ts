@@ -15,6 +15,7 @@ import { creditNotesArea } from './credit-notes';
 import { customFieldsArea } from './custom-fields';
 import { customersArea } from './customers';
 import { documentsArea } from './documents';
+import { eventsArea } from './events';
 import { financeArea } from './finance';
 import { compose } from './graph/area';
 import { importExportArea } from './import-export';
@@ -38,6 +39,7 @@ import { workAddressesArea } from './work-addresses';
 export const areas = [
   organisationsArea,
   auditArea,
+  eventsArea,
   customersArea,
   leadsArea,
   contactsArea,

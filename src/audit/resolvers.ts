@@ -1,23 +1,12 @@
 // GraphQL resolvers for the audit trail (Customer.auditTrail, Lead.auditTrail) and the customer
 // read log (Customer.readLog). Who may read them is the rule tree's business (admins and managers).
 import type { Resolvers } from '../generated/graphql';
-import { isUuid, nodeTypes, toGlobalId, type NodeType } from '../graph/ids';
+import { entityGlobalId } from '../graph/ids';
 import { auditTrailPage, readLogPage } from './trail';
 
 /** Opaque ids for log rows: they are serial numbers, not nodes, so they get their own prefix. */
 function logEntryId(type: 'AuditEntry' | 'RecordRead', id: number): string {
   return Buffer.from(`${type}:${id}`, 'utf8').toString('base64url');
-}
-
-/**
- * The node type of an audited entity. Services write the GraphQL type name (`Customer`, `Contact`);
- * a lower-camel name (`accessGrant`) is accepted too. Anything else still gets an opaque id, which
- * `node` will not resolve (the thing may no longer exist anyway).
- */
-function entityGlobalId(entityType: string, entityId: string): string {
-  const typeName = entityType.charAt(0).toUpperCase() + entityType.slice(1);
-  if ((nodeTypes as readonly string[]).includes(typeName) && isUuid(entityId)) return toGlobalId(typeName as NodeType, entityId);
-  return Buffer.from(`${typeName}:${entityId}`, 'utf8').toString('base64url');
 }
 
 export const auditResolvers: Resolvers = {

@@ -3,6 +3,8 @@
 import { sql } from 'drizzle-orm';
 import type { Actor } from '../auth/actor';
 import type { Db } from '../db/client';
+import { eventColumns, uuidField } from '../events/outbox';
+import { events } from '../events/tables';
 import { auditDeletedRows, auditEntries } from './tables';
 
 /** Who is making a change: a user, a portal token, or the server's own work (src/auth/actor.ts). */
@@ -16,30 +18,41 @@ export type AuditChange = {
   after?: unknown;
 };
 
+/**
+ * Writes the audit entries and, in the same statement, one event per change for integrators (the
+ * transactional outbox, src/events/outbox.ts): a change, its audit entry and its event are written
+ * together or not at all.
+ */
 export async function recordAudit(db: Db, actor: Actor, changes: AuditChange | AuditChange[]): Promise<void> {
   const list = Array.isArray(changes) ? changes : [changes];
   if (list.length === 0) return;
-  await db.insert(auditEntries).values(
-    list.map((c) => ({
-      organisationId: actor.organisationId,
-      actorUserId: actor.kind === 'user' ? actor.userId : null,
-      actorPortalTokenId: actor.kind === 'portal' ? actor.portalTokenId : null,
-      requestId: actor.requestId,
-      action: c.action,
-      entityType: c.entityType,
-      entityId: c.entityId,
-      before: c.before ?? null,
-      after: c.after ?? null,
-    })),
-  );
+  const rows = list.map((c, ord) => ({
+    ord,
+    action: c.action,
+    entity_type: c.entityType,
+    entity_id: c.entityId,
+    before: c.before ?? null,
+    after: c.after ?? null,
+    ...eventColumns(c),
+  }));
+  const actorUserId = actor.kind === 'user' ? actor.userId : null;
+  const actorPortalTokenId = actor.kind === 'portal' ? actor.portalTokenId : null;
+  await db.execute(sql`
+    with input as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        as r(ord int, action text, entity_type text, entity_id uuid, before jsonb, after jsonb, type text, customer_id uuid, resource_version int)
+    ), audit as (
+      insert into ${auditEntries} (organisation_id, actor_user_id, actor_portal_token_id, request_id, action, entity_type, entity_id, before, after)
+      select ${actor.organisationId}, ${actorUserId}::uuid, ${actorPortalTokenId}::uuid, ${actor.requestId}::text, action, entity_type, entity_id,
+        nullif(before, 'null'::jsonb), nullif(after, 'null'::jsonb)
+      from input order by ord
+    )
+    insert into ${events} (organisation_id, type, action, resource_type, resource_id, customer_id, resource_version, payload, actor_user_id, actor_portal_token_id, request_id)
+    select ${actor.organisationId}, type, action, entity_type, entity_id, customer_id, resource_version,
+      jsonb_build_object('before', coalesce(before, 'null'::jsonb), 'after', coalesce(after, 'null'::jsonb)),
+      ${actorUserId}::uuid, ${actorPortalTokenId}::uuid, ${actor.requestId}::text
+    from input order by ord`);
   await rememberDeletedRows(db, actor.organisationId, list);
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function uuidField(row: unknown, key: string): string | null {
-  const value = row && typeof row === 'object' ? (row as Record<string, unknown>)[key] : undefined;
-  return typeof value === 'string' && UUID.test(value) ? value : null;
 }
 
 /**

@@ -19,6 +19,7 @@ import type { Config } from '../config';
 import { selectRows, type Db } from '../db/client';
 import { columnKey, deletionOrder, REDACTED, touched, type RecordChild } from '../db/record-children';
 import { writeUpdate } from '../db/versioned';
+import { events } from '../events/tables';
 import type { AnonymiseCustomerInput, DeleteCustomerInput } from '../generated/graphql';
 import { uuidArray } from '../graph/connection';
 import { withIdempotency, type ResultCodec } from '../graph/idempotency';
@@ -334,6 +335,7 @@ export async function anonymiseCustomer(
       for (const removal of removals) afterCommit.push(await removal());
 
       counts.push({ recordType: 'AuditEntry', count: await redactAuditEntries(tx, org, redactedEntityTypes(children), touchedIds, ownerIds, leadIds) });
+      counts.push({ recordType: 'Event', count: await redactEvents(tx, org, redactedEntityTypes(children), touchedIds, ownerIds, leadIds) });
       const redactedRetries = await redactStoredResults(tx, org, [...ownerIds, ...leadIds]);
 
       await recordAudit(tx, actor, {
@@ -385,16 +387,56 @@ async function redactAuditEntries(
           or ${auditEntries.before} ->> 'leadId' = any(${owners}) or ${auditEntries.after} ->> 'leadId' = any(${owners}))`,
       ),
     );
-  const changed = rows
-    .map((r) => ({ id: r.id, before: redactJson(r.before), after: redactJson(r.after), was: JSON.stringify([r.before ?? null, r.after ?? null]) }))
-    .filter((r) => JSON.stringify([r.before, r.after]) !== r.was)
-    .map(({ id, before, after }) => ({ id, before, after }));
+  const changed = redactedPairs(rows);
   if (changed.length) {
     // One statement for all of them; a JSON null stays SQL null, as recordAudit writes it.
     await tx.execute(sql`
       update ${auditEntries} set before = nullif(r.before, 'null'::jsonb), after = nullif(r.after, 'null'::jsonb)
       from jsonb_to_recordset(${JSON.stringify(changed)}::jsonb) as r(id bigint, before jsonb, after jsonb)
       where ${auditEntries.id} = r.id and ${auditEntries.organisationId} = ${organisationId}`);
+  }
+  return changed.length;
+}
+
+/** The rows whose before/after change when redacted, with the redacted values. */
+function redactedPairs<K>(rows: Array<{ id: K; before: unknown; after: unknown }>): Array<{ id: K; before: unknown; after: unknown }> {
+  return rows
+    .map((r) => ({ id: r.id, before: redactJson(r.before), after: redactJson(r.after), was: JSON.stringify([r.before ?? null, r.after ?? null]) }))
+    .filter((r) => JSON.stringify([r.before, r.after]) !== r.was)
+    .map(({ id, before, after }) => ({ id, before, after }));
+}
+
+/**
+ * The same redaction for the events integrators read (src/events/): an event's payload is its audit
+ * entry's before and after, found by the same rule.
+ */
+async function redactEvents(
+  tx: Db,
+  organisationId: string,
+  entityTypes: string[],
+  entityIds: string[],
+  customerIds: string[],
+  leadIds: string[],
+): Promise<number> {
+  const owners = sql`array_cat(${uuidArray(customerIds)}, ${uuidArray(leadIds)})::text[]`;
+  const rows = await tx
+    .select({ id: events.id, before: sql<unknown>`${events.payload} -> 'before'`, after: sql<unknown>`${events.payload} -> 'after'` })
+    .from(events)
+    .where(
+      and(
+        eq(events.organisationId, organisationId),
+        sql`${events.resourceType} = any(${`{${entityTypes.join(',')}}`}::text[])`,
+        sql`(${events.resourceId} = any(${uuidArray(entityIds)}) or ${events.customerId} = any(${uuidArray(customerIds)})
+          or ${events.payload} -> 'before' ->> 'customerId' = any(${owners}) or ${events.payload} -> 'after' ->> 'customerId' = any(${owners})
+          or ${events.payload} -> 'before' ->> 'leadId' = any(${owners}) or ${events.payload} -> 'after' ->> 'leadId' = any(${owners}))`,
+      ),
+    );
+  const changed = redactedPairs(rows);
+  if (changed.length) {
+    await tx.execute(sql`
+      update ${events} set payload = jsonb_build_object('before', r.before, 'after', r.after)
+      from jsonb_to_recordset(${JSON.stringify(changed)}::jsonb) as r(id uuid, before jsonb, after jsonb)
+      where ${events.id} = r.id and ${events.organisationId} = ${organisationId}`);
   }
   return changed.length;
 }

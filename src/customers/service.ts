@@ -1,7 +1,7 @@
 // Customers (docs/domain.md#customers): listing with filters, creating a customer with its main address
 // and contacts in one transaction, and updating its fields with optimistic concurrency. Type and status
 // changes are workflows of their own (./workflows.ts).
-import { and, asc, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gte, isNull, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { assertStatusPermitted } from '../access/status-group-service';
 import { addressFieldsSchema, insertAddresses } from '../addresses/service';
@@ -337,6 +337,7 @@ export async function listCustomers(
   }
   if (f.stage != null) conditions.push(eq(customers.stage, f.stage));
   if (f.includeDepartments === false) conditions.push(isNull(customers.parentCustomerId));
+  if (f.updatedSince != null) conditions.push(gte(customers.updatedAt, f.updatedSince));
   return paginate({ db, table: customers, where: and(...conditions), sort, page });
 }
 

@@ -116,7 +116,7 @@ export function changeCustomerStatus(
           entityType: 'Customer',
           entityId: customer.id,
           before: { statusId: before.statusId },
-          after: { statusId: customer.statusId, ...(status.isDormant ? { dormantWorkAddressIds } : {}) },
+          after: { statusId: customer.statusId, version: customer.version, ...(status.isDormant ? { dormantWorkAddressIds } : {}) },
         });
       }
       const ownerId = toGlobalId('Customer', before.id);
@@ -173,7 +173,7 @@ export function deactivateCustomer(
         entityType: 'Customer',
         entityId: customer.id,
         before: { statusId: before.statusId },
-        after: { statusId: customer.statusId, deactivationNoteId: note.id, dormantWorkAddressIds },
+        after: { statusId: customer.statusId, version: customer.version, deactivationNoteId: note.id, dormantWorkAddressIds },
       });
       return { customer, note };
     },
@@ -265,7 +265,7 @@ export function reactivateCustomer(db: Db, actor: Actor, customerId: string, inp
         entityType: 'Customer',
         entityId: customer.id,
         before: { statusId: before.statusId },
-        after: { statusId: customer.statusId, reactivatedWorkAddressIds, clearedNoteId },
+        after: { statusId: customer.statusId, version: customer.version, reactivatedWorkAddressIds, clearedNoteId },
       });
       return { customer };
     },
@@ -318,7 +318,7 @@ export function changeCustomerType(db: Db, actor: Actor, customerId: string, inp
         entityType: 'Customer',
         entityId: customer.id,
         before: { typeId: before.typeId },
-        after: { typeId: customer.typeId },
+        after: { typeId: customer.typeId, version: customer.version },
       });
       return { customer };
     },

@@ -40,3 +40,14 @@ export function decodeIdArgument<T extends NodeType>(globalId: string, types: re
   }
   return parsed as { type: T; id: string };
 }
+
+/**
+ * The node type of an audited entity. Services write the GraphQL type name (`Customer`, `Contact`);
+ * a lower-camel name (`accessGrant`) is accepted too. Anything else still gets an opaque id, which
+ * `node` will not resolve (the thing may no longer exist anyway).
+ */
+export function entityGlobalId(entityType: string, entityId: string): string {
+  const typeName = entityType.charAt(0).toUpperCase() + entityType.slice(1);
+  if ((nodeTypes as readonly string[]).includes(typeName) && isUuid(entityId)) return toGlobalId(typeName as NodeType, entityId);
+  return Buffer.from(`${typeName}:${entityId}`, 'utf8').toString('base64url');
+}

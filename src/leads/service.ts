@@ -1,7 +1,7 @@
 // Leads (docs/domain.md#leads): listing, creating a lead with its contacts and addresses, updating it,
 // and moving it through NEW → CONTACTED → QUALIFIED or to LOST. Conversion is its own workflow
 // (conversions issue); a converted lead is read-only.
-import { and, eq, ilike, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gte, ilike, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { addressFieldsSchema, insertAddresses } from '../addresses/service';
 import { recordAudit, type Actor } from '../audit/service';
@@ -157,5 +157,6 @@ export async function listLeads(
   if (f.name != null && f.name.trim() !== '') conditions.push(ilike(leads.name, containsPattern(f.name.trim())));
   if (f.statuses != null) conditions.push(sql`${leads.status}::text = any(${`{${f.statuses.join(',')}}`}::text[])`);
   if (f.ownerId != null) conditions.push(eq(leads.ownerId, decodeIdArgument(f.ownerId, ['User'], 'filter.ownerId').id));
+  if (f.updatedSince != null) conditions.push(gte(leads.updatedAt, f.updatedSince));
   return paginate({ db, table: leads, where: and(...conditions), sort, page });
 }

@@ -566,6 +566,7 @@ describe('anonymiseCustomer', () => {
           'import_jobs',
           'customer_tombstones',
           'audit_entries',
+          'events',
           'idempotency_keys',
         ].map((table) => `${table}: Quackenbush`),
       ),
@@ -597,6 +598,7 @@ describe('anonymiseCustomer', () => {
     const byType = Object.fromEntries(payload.anonymisedRecords.map((r: any) => [r.recordType, r.count]));
     expect(byType).toMatchObject({ Customer: 1, Lead: 1, MergedCustomer: 1, Document: 3, PortalToken: 1, ImportJob: 1, AccessGrant: 1 });
     expect(byType.AuditEntry).toBeGreaterThan(10);
+    expect(byType.Event).toBe(byType.AuditEntry);
 
     expect(await traces(needles)).toEqual([]);
     expect(await blobCount(storageKeys)).toBe(0);

@@ -125,7 +125,7 @@ describe('changeCustomerStatus', () => {
     // The status change, the note and the task: one audit entry each.
     expect(after).toEqual({ ...before, notes: before.notes + 1, tasks: before.tasks + 1, audit: before.audit + 3 });
     const [entry] = await auditOf(customer.id, 'customer.changeStatus');
-    expect(entry).toEqual({ before: { statusId: uuid(ref.statuses.P!) }, after: { statusId: uuid(ref.statuses.H!) } });
+    expect(entry).toEqual({ before: { statusId: uuid(ref.statuses.P!) }, after: { statusId: uuid(ref.statuses.H!), version: 2 } });
   });
 
   it('to the dormant status, marks every work address dormant, each audited', async () => {
@@ -320,7 +320,7 @@ describe('changeCustomerType', () => {
     expect(res.data!.changeCustomerType.userErrors).toEqual([]);
     expect(res.data!.changeCustomerType.customer).toMatchObject({ version: 2, type: { name: 'Company' }, primaryContact: null });
     const [entry] = await auditOf(customer.id, 'customer.changeType');
-    expect(entry).toEqual({ before: { typeId: uuid(ref.types.Private!) }, after: { typeId: uuid(ref.types.Company!) } });
+    expect(entry).toEqual({ before: { typeId: uuid(ref.types.Private!) }, after: { typeId: uuid(ref.types.Company!), version: 2 } });
     const [contactEntry] = await selectRows<{ n: number }>(
       server.database.db,
       sql`select count(*)::int as n from audit_entries where action = 'contact.update' and after->>'reason' = 'customer.changeType'`,
