@@ -34,12 +34,14 @@ import { serviceRemindersArea } from './service-reminders';
 import { slasArea } from './slas';
 import { statementsArea } from './statements';
 import { storedCardsArea } from './stored-cards';
+import { webhooksArea } from './webhooks';
 import { workAddressesArea } from './work-addresses';
 
 export const areas = [
   organisationsArea,
   auditArea,
   eventsArea,
+  webhooksArea,
   customersArea,
   leadsArea,
   contactsArea,

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { projectRoot } from './paths';
+import { isAddressOrRange } from './webhooks/targets';
 
 const boolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
@@ -90,6 +91,31 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(0).max(3_600_000).default(25_000),
   /** A RUNNING import whose heartbeat is older than this was left by a process that died: it is marked FAILED. */
   IMPORT_STALE_AFTER_SECONDS: z.coerce.number({ message: 'expected a number of seconds' }).int().min(2).max(86_400).default(60),
+  // Webhook delivery (src/webhooks/): every instance takes part unless this is off.
+  WEBHOOK_DELIVERY: boolean.default(true),
+  /** How often an instance looks for events to send and deliveries due. */
+  WEBHOOK_POLL_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(10).max(600_000).default(500),
+  /** How long a receiver has to answer one delivery. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(100).max(120_000).default(10_000),
+  /** Attempts per delivery before it is FAILED; waits between them double from WEBHOOK_RETRY_BASE_MS (at most 6 hours). */
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(12),
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(10).max(3_600_000).default(5_000),
+  /** Failed attempts in a row (any of its deliveries) after which an endpoint is disabled. */
+  WEBHOOK_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).max(10_000).default(100),
+  /**
+   * Private, loopback and link-local addresses are refused as webhook targets (a webhook must not reach
+   * inside the network); these addresses or ranges are allowed anyway, comma-separated (`127.0.0.1`, `10.0.0.0/8`).
+   */
+  WEBHOOK_ALLOWED_PRIVATE_TARGETS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter((o) => o !== ''),
+    )
+    .pipe(z.array(z.string().refine(isAddressOrRange, 'expected IP addresses or CIDR ranges, comma-separated (e.g. 127.0.0.1,10.0.0.0/8)')))
+    .default([]),
 });
 
 /** Who gets to learn the schema: everyone, callers with a valid token, or no one. */
@@ -132,6 +158,13 @@ export type Config = {
   shutdownReadinessDelayMs: number;
   shutdownTimeoutMs: number;
   importStaleAfterSeconds: number;
+  webhookDelivery: boolean;
+  webhookPollMs: number;
+  webhookTimeoutMs: number;
+  webhookMaxAttempts: number;
+  webhookRetryBaseMs: number;
+  webhookDisableAfterFailures: number;
+  webhookAllowedPrivateTargets: string[];
 };
 
 export class ConfigError extends Error {}
@@ -188,5 +221,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownReadinessDelayMs: c.SHUTDOWN_READINESS_DELAY_MS,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     importStaleAfterSeconds: c.IMPORT_STALE_AFTER_SECONDS,
+    webhookDelivery: c.WEBHOOK_DELIVERY,
+    webhookPollMs: c.WEBHOOK_POLL_MS,
+    webhookTimeoutMs: c.WEBHOOK_TIMEOUT_MS,
+    webhookMaxAttempts: c.WEBHOOK_MAX_ATTEMPTS,
+    webhookRetryBaseMs: c.WEBHOOK_RETRY_BASE_MS,
+    webhookDisableAfterFailures: c.WEBHOOK_DISABLE_AFTER_FAILURES,
+    webhookAllowedPrivateTargets: c.WEBHOOK_ALLOWED_PRIVATE_TARGETS,
   };
 }

@@ -14,16 +14,16 @@ export type StreamEdge = { cursor: string; node: EventRow };
 export type StreamPage = { edges: StreamEdge[]; nodes: EventRow[]; pageInfo: PageInfo };
 
 /** A place in the stream: after the event at (transaction, position). */
-export type StreamPosition = { transactionId: bigint; position: bigint };
+export type StreamPosition = { transactionId: number; position: number };
 
 export function encodeEventCursor(p: StreamPosition): string {
   return Buffer.from(`events:${p.transactionId}:${p.position}`, 'utf8').toString('base64url');
 }
 
 export function decodeEventCursor(value: string, argument: string): StreamPosition {
-  const m = value.length <= 200 ? /^events:([0-9]{1,19}):([0-9]{1,19})$/.exec(Buffer.from(value, 'base64url').toString('utf8')) : null;
+  const m = value.length <= 200 ? /^events:([0-9]{1,15}):([0-9]{1,15})$/.exec(Buffer.from(value, 'base64url').toString('utf8')) : null;
   if (!m) throw badUserInput(`${argument}: ${JSON.stringify(value.slice(0, 100))} is not a cursor of the events list.`, argument);
-  return { transactionId: BigInt(m[1]!), position: BigInt(m[2]!) };
+  return { transactionId: Number(m[1]), position: Number(m[2]) };
 }
 
 /** Checks a `types` filter: event types (`customer.created`) or `resource.*`. */

@@ -14,11 +14,11 @@ export const events = pgTable(
      * order and only below the oldest transaction still running, so a reader never passes an event that
      * a slower transaction is about to commit (src/events/stream.ts).
      */
-    transactionId: bigint('transaction_id', { mode: 'bigint' })
+    transactionId: bigint('transaction_id', { mode: 'number' })
       .notNull()
       .default(sql`(pg_current_xact_id()::text::bigint)`),
     /** Order within a transaction (and a tie-break). */
-    position: bigserial('position', { mode: 'bigint' }).notNull(),
+    position: bigserial('position', { mode: 'number' }).notNull(),
     organisationId: organisationId(),
     /** e.g. `customer.created`, `customer.statusChanged`, `invoice.issued` (src/events/types.ts). */
     type: text('type').notNull(),

@@ -21,6 +21,8 @@ export const eventVerbs: Readonly<Record<string, string>> = {
   revoke: 'revoked',
   reverse: 'reversed',
   undo: 'undone',
+  redeliver: 'redelivered',
+  rotateSecret: 'secretRotated',
   void: 'voided',
   issue: 'issued',
   cancel: 'cancelled',

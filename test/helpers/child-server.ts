@@ -34,6 +34,7 @@ export function spawnServer(env: Record<string, string>): Omit<ChildServer, 'bas
       DEMO_DATA: 'false',
       HOST: '127.0.0.1',
       RATE_LIMIT_ENABLED: 'false',
+      WEBHOOK_DELIVERY: 'false',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -127,8 +127,9 @@ export function customerInput(reference: Reference, overrides: CustomerOverrides
 }
 
 /** What most test files start with: a server on a fresh database, one organisation, its reference lists. */
-export async function startTestOrganisation(): Promise<{ server: TestServer; org: TestOrganisation; ref: Reference }> {
-  const server = await startTestServer();
+/** `env`: configuration on top of the test server's (e.g. webhook delivery on). */
+export async function startTestOrganisation(env: Record<string, string> = {}): Promise<{ server: TestServer; org: TestOrganisation; ref: Reference }> {
+  const server = await startTestServer(env);
   const org = await createTestOrganisation(server);
   return { server, org, ref: await readReference(server, org.adminToken) };
 }

@@ -44,7 +44,8 @@ export async function startTestServer(
   const database = await createTestDatabase(options);
   await options.beforeStart?.(database);
   // Rate limits are off unless a test turns them on: a test's burst of requests is not a client's.
-  const config = loadConfig({ NODE_ENV: 'test', EXPOSE_SQL_COUNT: 'true', PORT: '0', RATE_LIMIT_ENABLED: 'false', ...env });
+  // So is webhook delivery (a loop in the background): the webhook tests turn it on.
+  const config = loadConfig({ NODE_ENV: 'test', EXPOSE_SQL_COUNT: 'true', PORT: '0', RATE_LIMIT_ENABLED: 'false', WEBHOOK_DELIVERY: 'false', ...env });
   const log = options.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const app = await createApp({ config, database, log, demoToken: options.demoToken, rateLimitNow: options.rateLimitNow });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
