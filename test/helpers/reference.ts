@@ -126,8 +126,10 @@ export function customerInput(reference: Reference, overrides: CustomerOverrides
   };
 }
 
-/** What most test files start with: a server on a fresh database, one organisation, its reference lists. */
-/** `env`: configuration on top of the test server's (e.g. webhook delivery on). */
+/**
+ * What most test files start with: a server on a fresh database, one organisation, its reference
+ * lists. `env`: configuration on top of the test server's (e.g. webhook delivery on).
+ */
 export async function startTestOrganisation(env: Record<string, string> = {}): Promise<{ server: TestServer; org: TestOrganisation; ref: Reference }> {
   const server = await startTestServer(env);
   const org = await createTestOrganisation(server);

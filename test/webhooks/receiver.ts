@@ -13,6 +13,8 @@ export type Received = {
   /** Whether the signature verified with the secret in force when it arrived. */
   verified: boolean;
   path: string;
+  /** The status it was answered with; `hold` while (or if never) answered. */
+  answered: number | 'hold';
 };
 
 export type Receiver = {
@@ -71,9 +73,18 @@ export async function startReceiver(): Promise<Receiver> {
       } catch {
         message = { id: '', type: '', timestamp: '', data: {} };
       }
-      const entry: Received = { id: headers['webhook-id'], timestamp: Number(headers['webhook-timestamp']), body, message, verified, path: req.url ?? '/' };
+      const entry: Received = {
+        id: headers['webhook-id'],
+        timestamp: Number(headers['webhook-timestamp']),
+        body,
+        message,
+        verified,
+        path: req.url ?? '/',
+        answered: 'hold',
+      };
       receiver.received.push(entry);
       const decision = receiver.answer(entry);
+      entry.answered = decision;
       if (decision === 'hold') held.push({ req, res });
       else res.writeHead(decision, { 'content-type': 'text/plain' }).end('ok');
     });

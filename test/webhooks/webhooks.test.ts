@@ -3,7 +3,10 @@
 // targets refused), delivery with the event's id, type filters, retries with the same id, order per
 // resource, disabling after repeated failures, the delivery log, redelivery and secret rotation.
 import { sql } from 'drizzle-orm';
+import pino from 'pino';
+import { loadConfig } from '../../src/config';
 import { selectRows } from '../../src/db/client';
+import { createApp } from '../../src/server';
 import { flows } from '../helpers/flows';
 import { startTestOrganisation, type Reference } from '../helpers/reference';
 import type { TestOrganisation, TestServer } from '../helpers/server';
@@ -270,5 +273,37 @@ describe('delivering', () => {
       (list) => list.some((r) => r.message.type === 'customer.created'),
     );
     expect(got.every((r) => r.verified)).toBe(true);
+  });
+});
+
+describe('several instances', () => {
+  // Two delivery loops on one PostgreSQL database (each instance runs one): they share the work
+  // through FOR UPDATE SKIP LOCKED and send nothing twice. (The embedded database is one process's.)
+  const onServer = process.env.TEST_DATABASE_URL ? it : it.skip;
+  onServer('share the deliveries without sending any twice', async () => {
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      PORT: '0',
+      RATE_LIMIT_ENABLED: 'false',
+      WEBHOOK_POLL_MS: '10',
+      WEBHOOK_ALLOWED_PRIVATE_TARGETS: '127.0.0.1',
+    });
+    const other = await createApp({ config, database: server.database, log: pino({ level: 'silent' }) });
+    try {
+      await register('/shared');
+      const names = Array.from({ length: 20 }, (_, i) => `Shared ${i} Ltd`);
+      for (const name of names) await createCustomer(name);
+      const got = await until(
+        'every customer at the receiver',
+        () => at('/shared'),
+        (list) => names.every((n) => list.some((r) => r.message.data.payload?.after?.name === n)),
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      const ids = at('/shared').map((r) => r.id);
+      expect(got.length).toBeGreaterThanOrEqual(40);
+      expect(new Set(ids).size).toBe(ids.length);
+    } finally {
+      await other.stop();
+    }
   });
 });
