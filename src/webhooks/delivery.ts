@@ -45,6 +45,8 @@ export function deliverySettings(config: Config): DeliverySettings {
 
 const DISPATCH_BATCH = 1000;
 const CLAIM_BATCH = 50;
+/** Sends under way at once in one process. */
+const MAX_IN_FLIGHT = 64;
 const MAX_WAIT_MS = 6 * 3600_000;
 
 /** Turns new events into deliveries for every enabled endpoint; returns how many were queued. */
@@ -217,9 +219,12 @@ export async function recordAttempt(db: Db, claim: ClaimedDelivery, result: Send
 }
 
 /**
- * The delivery loop of one process: a turn every WEBHOOK_POLL_MS (at once again while there is more
- * to do). Errors are logged and the loop goes on; `stop` ends it and abandons sends under way (their
- * leases run out and another turn sends them again).
+ * The delivery loop of one process. A turn dispatches new events and claims what is due, up to
+ * MAX_IN_FLIGHT sends at once; sends run on their own (a slow receiver holds up only its own
+ * deliveries) and each, when done, writes its outcome and starts a turn at once, so the next event of
+ * the same resource goes without waiting for the poll. With nothing claimed, the next turn is after
+ * WEBHOOK_POLL_MS. Errors are logged and the loop goes on; `stop` ends it and abandons sends under way
+ * (their leases run out and another turn sends them again).
  */
 export function startWebhookDelivery(options: { database: Database; config: Config; log: Logger }): { stop(): void } {
   const { database, config } = options;
@@ -229,39 +234,67 @@ export function startWebhookDelivery(options: { database: Database; config: Conf
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  let running = false;
+  let again = false;
+  let inFlight = 0;
 
+  const send = async (claim: ClaimedDelivery) => {
+    try {
+      const body = JSON.stringify(eventMessage(claim.event));
+      const result = await sendWebhook(claim.endpoint.url, claim.endpoint.secret, claim.event.id, body, settings, abort.signal);
+      if (stopped) return;
+      if (!result.ok)
+        log.warn(
+          { deliveryId: claim.id, endpointId: claim.endpoint.id, attempts: claim.attempts, status: result.status, error: result.error },
+          'webhook delivery failed',
+        );
+      await recordAttempt(database.db, claim, result, settings);
+    } catch (err) {
+      if (!stopped) log.warn({ err, deliveryId: claim.id }, 'could not record a webhook delivery; its lease will run out and it is sent again');
+    } finally {
+      inFlight--;
+      kick();
+    }
+  };
+
+  /** One turn; true when it claimed something (another turn may find more at once). */
   const turn = async (): Promise<boolean> => {
     await dispatchEvents(database.db);
-    const claims = await claimDeliveries(database.db, leaseMs);
-    await Promise.all(
-      claims.map(async (claim) => {
-        const body = JSON.stringify(eventMessage(claim.event));
-        const result = await sendWebhook(claim.endpoint.url, claim.endpoint.secret, claim.event.id, body, settings, abort.signal);
-        if (stopped) return;
-        if (!result.ok)
-          log.warn(
-            { deliveryId: claim.id, endpointId: claim.endpoint.id, attempts: claim.attempts, status: result.status, error: result.error },
-            'webhook delivery failed',
-          );
-        await recordAttempt(database.db, claim, result, settings);
-      }),
-    );
-    return claims.length === CLAIM_BATCH;
+    const room = MAX_IN_FLIGHT - inFlight;
+    if (room <= 0) return false;
+    const claims = await claimDeliveries(database.db, leaseMs, Math.min(room, CLAIM_BATCH));
+    inFlight += claims.length;
+    for (const claim of claims) void send(claim);
+    return claims.length > 0;
   };
 
-  const schedule = (ms: number) => {
+  function kick(): void {
     if (stopped) return;
-    timer = setTimeout(() => {
-      turn()
-        .then((more) => schedule(more ? 0 : config.webhookPollMs))
-        .catch((err: unknown) => {
-          if (!stopped) log.warn({ err }, 'webhook delivery turn failed; trying again');
-          schedule(config.webhookPollMs);
-        });
-    }, ms);
-    timer.unref();
-  };
-  schedule(0);
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    if (timer) clearTimeout(timer);
+    turn()
+      .catch((err: unknown) => {
+        if (!stopped) log.warn({ err }, 'webhook delivery turn failed; trying again');
+        return false;
+      })
+      .then((claimed) => {
+        running = false;
+        if (stopped) return;
+        if (claimed || again) {
+          again = false;
+          setImmediate(kick);
+        } else {
+          timer = setTimeout(kick, config.webhookPollMs);
+          timer.unref();
+        }
+      });
+  }
+
+  kick();
   return {
     stop() {
       stopped = true;

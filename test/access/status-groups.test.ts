@@ -232,7 +232,7 @@ describe('changeCustomerStatus for a user limited to a group', () => {
     expect(within.data!.changeCustomerStatus).toEqual({ customer: { status: { code: 'H' }, version: 2 }, userErrors: [] });
     const [entry] = await auditOf(id, 'customer.changeStatus');
     expect(entry!.before).toEqual({ statusId: uuid(ref.statuses.A!) });
-    expect(entry!.after).toEqual({ statusId: uuid(ref.statuses.H!) });
+    expect(entry!.after).toEqual({ statusId: uuid(ref.statuses.H!), version: 2 });
 
     const toOutside = await server.graphql(CHANGE, { input: { id, statusId: ref.statuses.C } }, salesToken);
     expect(errorCodes(toOutside.data!.changeCustomerStatus.userErrors)).toEqual(['input.statusId:STATUS_NOT_PERMITTED']);

@@ -206,7 +206,8 @@ describe('delivering', () => {
       const gaveUp = await until(
         'the delivery to fail',
         () => deliveriesOf(id),
-        (e) => e.deliveries.nodes.some((d: any) => d.status === 'FAILED'),
+        // (The endpoint and its deliveries are read by separate statements: wait for both.)
+        (e) => e.deliveries.nodes.some((d: any) => d.status === 'FAILED') && e.consecutiveFailures === 3,
       );
       expect(gaveUp).toMatchObject({ enabled: true, consecutiveFailures: 3 });
       // The fourth failure in a row (WEBHOOK_DISABLE_AFTER_FAILURES) disables it.
