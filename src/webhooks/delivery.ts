@@ -276,7 +276,7 @@ export function startWebhookDelivery(options: { database: Database; config: Conf
     }
     running = true;
     if (timer) clearTimeout(timer);
-    turn()
+    void turn()
       .catch((err: unknown) => {
         if (!stopped) log.warn({ err }, 'webhook delivery turn failed; trying again');
         return false;
