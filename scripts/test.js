@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npm test`: the static checks once (generated types, type check, lint, printed schema, breaking
-// changes), then the Jest suite on the embedded database, then, when TEST_DATABASE_URL names a
-// PostgreSQL server, the same suite against it. Both suites run even if the first fails, so one run
+// `npm test`: the static checks once (generated types, then side by side: type check, lint, printed
+// schema, breaking changes), then the Jest suite on the embedded database, then, when
+// TEST_DATABASE_URL names a PostgreSQL server, the same suite against it (with three workers). Both suites run even if the first fails, so one run
 // shows every failure; the exit code is non-zero if anything failed.
 //
 // Arguments go to Jest (`npm test -- test/customers`). STATIC_CHECKS=false skips the static checks
@@ -24,19 +24,55 @@ function run(label, command, args, env) {
   return ok;
 }
 
-if (process.env.STATIC_CHECKS !== 'false') {
-  for (const script of ['typecheck', 'lint', 'schema:check', 'schema:breaking']) {
-    if (!run(script, npm, ['run', '-s', script], process.env)) process.exit(1);
+/** Runs commands at once (two cores: the checks take about half as long), printing each one's output when it ends. */
+function runTogether(commands) {
+  const { spawn } = require('node:child_process');
+  return Promise.all(
+    commands.map(
+      ({ label, command, args }) =>
+        new Promise((resolve) => {
+          const started = Date.now();
+          const child = spawn(command, args, { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+          const output = [];
+          child.stdout.on('data', (c) => output.push(c));
+          child.stderr.on('data', (c) => output.push(c));
+          child.on('close', (code) => {
+            const seconds = ((Date.now() - started) / 1000).toFixed(0);
+            process.stdout.write(`\n== ${label}\n${Buffer.concat(output).toString()}== ${label}: ${code === 0 ? 'passed' : 'FAILED'} (${seconds} s)\n`);
+            resolve(code === 0);
+          });
+        }),
+    ),
+  ).then((results) => results.every(Boolean));
+}
+
+async function main() {
+  if (process.env.STATIC_CHECKS !== 'false') {
+    // The generated types first (the type check and the lint read them), then the checks side by side.
+    if (!run('codegen', npm, ['run', '-s', 'codegen'], process.env)) process.exit(1);
+    const checks = [
+      { label: 'typecheck', command: process.execPath, args: [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', '.'] },
+      ...['lint', 'schema:check', 'schema:breaking'].map((script) => ({ label: script, command: npm, args: ['run', '-s', script] })),
+    ];
+    if (!(await runTogether(checks))) process.exit(1);
   }
+  runSuites();
 }
 
 const jest = require.resolve('jest/bin/jest');
 const nodeOptions = `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim();
 const { TEST_DATABASE_URL, ...embeddedEnv } = process.env;
 
-const results = [run('tests on the embedded database', process.execPath, [jest, ...jestArgs], { ...embeddedEnv, NODE_OPTIONS: nodeOptions })];
-if (TEST_DATABASE_URL) {
-  const shown = TEST_DATABASE_URL.replace(/:[^:@/]*@/, ':***@');
-  results.push(run(`tests on PostgreSQL (${shown})`, process.execPath, [jest, ...jestArgs], { ...process.env, NODE_OPTIONS: nodeOptions }));
+function runSuites() {
+  const results = [run('tests on the embedded database', process.execPath, [jest, ...jestArgs], { ...embeddedEnv, NODE_OPTIONS: nodeOptions })];
+  if (TEST_DATABASE_URL) {
+    const shown = TEST_DATABASE_URL.replace(/:[^:@/]*@/, ':***@');
+    // Three workers: on a PostgreSQL server the test processes wait on the database part of the time,
+    // so a third keeps both cores busy (the embedded run computes in-process: one worker per core).
+    const workers = jestArgs.some((a) => a.startsWith('--maxWorkers') || a === '-w' || a === '--runInBand' || a === '-i') ? [] : ['--maxWorkers=3'];
+    results.push(run(`tests on PostgreSQL (${shown})`, process.execPath, [jest, ...workers, ...jestArgs], { ...process.env, NODE_OPTIONS: nodeOptions }));
+  }
+  process.exit(results.every(Boolean) ? 0 : 1);
 }
-process.exit(results.every(Boolean) ? 0 : 1);
+
+void main();
