@@ -237,6 +237,7 @@ export function startWebhookDelivery(options: { database: Database; config: Conf
   let running = false;
   let again = false;
   let inFlight = 0;
+  let failedTurns = 0;
 
   const send = async (claim: ClaimedDelivery) => {
     try {
@@ -277,18 +278,24 @@ export function startWebhookDelivery(options: { database: Database; config: Conf
     running = true;
     if (timer) clearTimeout(timer);
     void turn()
+      .then((claimed) => {
+        failedTurns = 0;
+        return claimed;
+      })
       .catch((err: unknown) => {
-        if (!stopped) log.warn({ err }, 'webhook delivery turn failed; trying again');
+        // While the database is away, turns back off (doubling, at most 30 s) rather than log twice a second.
+        failedTurns++;
+        if (!stopped) log.warn({ err, failedTurns }, 'webhook delivery turn failed; trying again');
         return false;
       })
       .then((claimed) => {
         running = false;
         if (stopped) return;
-        if (claimed || again) {
+        if (failedTurns === 0 && (claimed || again)) {
           again = false;
           setImmediate(kick);
         } else {
-          timer = setTimeout(kick, config.webhookPollMs);
+          timer = setTimeout(kick, failedTurns === 0 ? config.webhookPollMs : Math.min(config.webhookPollMs * 2 ** failedTurns, 30_000));
           timer.unref();
         }
       });
