@@ -7,6 +7,7 @@ import { parseGlobalId, toGlobalId } from '../../src/graph/ids';
 import { flows } from '../helpers/flows';
 import { readReference, startTestOrganisation, type Reference } from '../helpers/reference';
 import { createTestOrganisation, type TestOrganisation, type TestServer } from '../helpers/server';
+import { until } from '../helpers/until';
 
 let server: TestServer;
 let org: TestOrganisation;
@@ -65,7 +66,12 @@ describe('every audited change writes one event', () => {
     );
     expect(changed.changeCustomerStatus.userErrors).toEqual([]);
 
-    const mine = await allEvents({ customerId });
+    // An event shows once every older transaction on the server has ended (other test files' too).
+    const mine = await until(
+      'the customer’s events',
+      () => allEvents({ customerId }),
+      (list) => list.some((e) => e.type === 'customer.statusChanged'),
+    );
     const created = mine.find((e) => e.type === 'customer.created')!;
     expect(created).toMatchObject({ action: 'customer.create', resourceType: 'Customer', resourceId: customerId, customerId, resourceVersion: 1 });
     expect(created.payload.before).toBeNull();
@@ -97,7 +103,11 @@ describe('every audited change writes one event', () => {
       org.adminToken,
     );
     expect(refused.data!.updateCustomer.userErrors.map((e: { code: string }) => e.code)).toEqual(['VERSION_CONFLICT']);
-    const after = await allEvents();
+    const after = await until(
+      'the creation’s events',
+      () => allEvents(),
+      (list) => list.length >= before.length + 2,
+    );
     // The customer and its address (a customer is made with one), and nothing of the refused update.
     expect(after.slice(before.length).map((e) => e.type)).toEqual(['customer.created', 'address.created']);
   });
@@ -120,7 +130,11 @@ describe('polling', () => {
     expect(empty.events.pageInfo.endCursor).toBe(after);
 
     const customerId = await createCustomer('Later Ltd');
-    const next = await gql(EVENTS, { first: 10, after });
+    const next = await until(
+      'the new events',
+      () => gql(EVENTS, { first: 10, after }),
+      (page) => page.events.edges.length >= 2,
+    );
     expect(next.events.edges.map((e: { node: EventNode }) => [e.node.type, e.node.customerId])).toEqual([
       ['customer.created', customerId],
       ['address.created', customerId],
@@ -130,6 +144,11 @@ describe('polling', () => {
   it('filters by type (exact or all of a kind), by resource and by customer', async () => {
     const customerId = await createCustomer('Filtered Ltd');
     const contactId = await addContact(customerId, 'Lovelace');
+    await until(
+      'the contact’s event',
+      () => allEvents({ resourceId: contactId }),
+      (list) => list.length === 1,
+    );
     expect((await allEvents({ types: ['contact.created'] })).every((e) => e.type === 'contact.created')).toBe(true);
     const ofKind = await allEvents({ types: ['contact.*'], customerId });
     expect(ofKind.map((e) => e.resourceId)).toEqual([contactId]);
@@ -167,7 +186,14 @@ describe('polling', () => {
 describe('a cursor never passes an event still to commit', () => {
   const onServer = process.env.TEST_DATABASE_URL ? it : it.skip;
   onServer('an event of an older transaction that commits late comes after the cursor, not behind it', async () => {
-    const customerId = parseGlobalId(await createCustomer('Slow Ltd'))!.id;
+    const slowCustomer = await createCustomer('Slow Ltd');
+    const customerId = parseGlobalId(slowCustomer)!.id;
+    // Its events visible first (other test files' transactions on the server can hold them back a moment).
+    await until(
+      'the customer’s events',
+      () => allEvents({ customerId: slowCustomer }),
+      (list) => list.length === 2,
+    );
     let after: string | null = null;
     for (;;) {
       const page: Record<string, any> = await gql(EVENTS, { first: 100, after });
@@ -195,7 +221,11 @@ describe('a cursor never passes an event still to commit', () => {
       expect(during.events.pageInfo.endCursor).toBe(after);
       release();
       await transaction;
-      const settled = await gql(EVENTS, { first: 100, after });
+      const settled = await until(
+        'both transactions’ events',
+        () => gql(EVENTS, { first: 100, after }),
+        (page) => page.events.edges.length >= 3,
+      );
       expect(settled.events.edges.map((e: { node: EventNode }) => [e.node.type, e.node.customerId])).toEqual([
         ['customer.updated', toGlobalId('Customer', customerId)],
         ['customer.created', later],

@@ -13,6 +13,7 @@ export async function populate({ make, server, customerId }: FixtureRecords): Pr
     id: customerId,
     name: 'Twin customer, renamed for a webhook',
   });
-  // What the delivery loop's first step does: the rename becomes a delivery to the endpoint.
-  await dispatchEvents(server.database.db);
+  // What the delivery loop's first step does: the rename becomes a delivery to the endpoint. An event
+  // is read once every older transaction on the server has ended (other test files' too): a few tries.
+  for (let tries = 0; tries < 100 && (await dispatchEvents(server.database.db)) === 0; tries++) await new Promise((r) => setTimeout(r, 100));
 }

@@ -95,14 +95,4 @@ export async function startReceiver(): Promise<Receiver> {
   return receiver;
 }
 
-/** Waits until `ok` holds, polling. */
-export async function until<T>(what: string, get: () => T | Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await get();
-  while (!ok(value)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, 50));
-    value = await get();
-  }
-  return value;
-}
+export { until } from '../helpers/until';
