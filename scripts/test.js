@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: the static checks once (generated types, then side by side: type check, lint, printed
 // schema, breaking changes), then the Jest suite on the embedded database, then, when
-// TEST_DATABASE_URL names a PostgreSQL server, the same suite against it (with three workers). Both suites run even if the first fails, so one run
+// TEST_DATABASE_URL names a PostgreSQL server, the same suite against it. Both suites run even if the first fails, so one run
 // shows every failure; the exit code is non-zero if anything failed.
 //
 // Arguments go to Jest (`npm test -- test/customers`). STATIC_CHECKS=false skips the static checks
@@ -67,10 +67,7 @@ function runSuites() {
   const results = [run('tests on the embedded database', process.execPath, [jest, ...jestArgs], { ...embeddedEnv, NODE_OPTIONS: nodeOptions })];
   if (TEST_DATABASE_URL) {
     const shown = TEST_DATABASE_URL.replace(/:[^:@/]*@/, ':***@');
-    // Three workers: on a PostgreSQL server the test processes wait on the database part of the time,
-    // so a third keeps both cores busy (the embedded run computes in-process: one worker per core).
-    const workers = jestArgs.some((a) => a.startsWith('--maxWorkers') || a === '-w' || a === '--runInBand' || a === '-i') ? [] : ['--maxWorkers=3'];
-    results.push(run(`tests on PostgreSQL (${shown})`, process.execPath, [jest, ...workers, ...jestArgs], { ...process.env, NODE_OPTIONS: nodeOptions }));
+    results.push(run(`tests on PostgreSQL (${shown})`, process.execPath, [jest, ...jestArgs], { ...process.env, NODE_OPTIONS: nodeOptions }));
   }
   process.exit(results.every(Boolean) ? 0 : 1);
 }
