@@ -12,6 +12,7 @@ import { createOrganisation } from '../../src/organisations/service';
 import { projectRoot } from '../../src/paths';
 import { createTestDatabase, testDatabaseUrl, type TestDatabase } from '../helpers/database';
 import { MultipartBody, postHead, RawConnection } from '../helpers/raw-http';
+import { until } from '../helpers/until';
 
 jest.setTimeout(180_000);
 
@@ -60,17 +61,6 @@ async function graphql(base: string, token: string, query: string, variables: Re
     body: JSON.stringify({ query, variables }),
   });
   return ((await res.json()) as { data: any }).data;
-}
-
-async function until<T>(what: string, get: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await get();
-  while (!ok(value)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-    value = await get();
-  }
-  return value;
 }
 
 async function withDatabase<T>(use: (database: Database) => Promise<T>): Promise<T> {
