@@ -334,8 +334,9 @@ export async function anonymiseCustomer(
       // What lives outside the tables (stored files) goes with the rows.
       for (const removal of removals) afterCommit.push(await removal());
 
-      counts.push({ recordType: 'AuditEntry', count: await redactAuditEntries(tx, org, redactedEntityTypes(children), touchedIds, ownerIds, leadIds) });
-      counts.push({ recordType: 'Event', count: await redactEvents(tx, org, redactedEntityTypes(children), touchedIds, ownerIds, leadIds) });
+      const redaction = { organisationId: org, entityTypes: redactedEntityTypes(children), entityIds: touchedIds, customerIds: ownerIds, leadIds };
+      counts.push({ recordType: 'AuditEntry', count: await redactAuditEntries(tx, redaction) });
+      counts.push({ recordType: 'Event', count: await redactEvents(tx, redaction) });
       const redactedRetries = await redactStoredResults(tx, org, [...ownerIds, ...leadIds]);
 
       await recordAudit(tx, actor, {
@@ -359,43 +360,21 @@ export async function anonymiseCustomer(
   return result;
 }
 
+/** Who the anonymised records are: the redaction of the audit trail and of the events reads the same. */
+type RedactionScope = { organisationId: string; entityTypes: string[]; entityIds: string[]; customerIds: string[]; leadIds: string[] };
+
 /**
- * Redacts the before/after of the audit entries about the anonymised records: entries whose entity
- * is one of them, and entries about rows that were under the customer (or its merged customers or
- * converted leads) but have since been deleted, found by the `customerId`/`leadId` they recorded.
- * Entries about kept records (invoices, assets, the pipeline) are left as they are. Returns how many
- * entries changed.
+ * Which rows of a log (the audit trail, the events) are about the anonymised records: rows whose
+ * entity is one of them, and rows about things that were under the customer (or its merged customers
+ * or converted leads) but have since been deleted, found by the `customerId`/`leadId` they recorded.
+ * Rows about kept records (invoices, assets, the pipeline) are left as they are.
  */
-async function redactAuditEntries(
-  tx: Db,
-  organisationId: string,
-  entityTypes: string[],
-  entityIds: string[],
-  customerIds: string[],
-  leadIds: string[],
-): Promise<number> {
-  const owners = sql`array_cat(${uuidArray(customerIds)}, ${uuidArray(leadIds)})::text[]`;
-  const rows = await tx
-    .select({ id: auditEntries.id, before: auditEntries.before, after: auditEntries.after })
-    .from(auditEntries)
-    .where(
-      and(
-        eq(auditEntries.organisationId, organisationId),
-        sql`${auditEntries.entityType} = any(${`{${entityTypes.join(',')}}`}::text[])`,
-        sql`(${auditEntries.entityId} = any(${uuidArray(entityIds)})
-          or ${auditEntries.before} ->> 'customerId' = any(${owners}) or ${auditEntries.after} ->> 'customerId' = any(${owners})
-          or ${auditEntries.before} ->> 'leadId' = any(${owners}) or ${auditEntries.after} ->> 'leadId' = any(${owners}))`,
-      ),
-    );
-  const changed = redactedPairs(rows);
-  if (changed.length) {
-    // One statement for all of them; a JSON null stays SQL null, as recordAudit writes it.
-    await tx.execute(sql`
-      update ${auditEntries} set before = nullif(r.before, 'null'::jsonb), after = nullif(r.after, 'null'::jsonb)
-      from jsonb_to_recordset(${JSON.stringify(changed)}::jsonb) as r(id bigint, before jsonb, after jsonb)
-      where ${auditEntries.id} = r.id and ${auditEntries.organisationId} = ${organisationId}`);
-  }
-  return changed.length;
+function aboutAnonymised(scope: RedactionScope, log: { entityType: SQL | PgColumn; entityId: SQL | PgColumn; before: SQL; after: SQL }): SQL {
+  const owners = sql`array_cat(${uuidArray(scope.customerIds)}, ${uuidArray(scope.leadIds)})::text[]`;
+  return sql`${log.entityType} = any(${`{${scope.entityTypes.join(',')}}`}::text[])
+    and (${log.entityId} = any(${uuidArray(scope.entityIds)})
+      or ${log.before} ->> 'customerId' = any(${owners}) or ${log.after} ->> 'customerId' = any(${owners})
+      or ${log.before} ->> 'leadId' = any(${owners}) or ${log.after} ->> 'leadId' = any(${owners}))`;
 }
 
 /** The rows whose before/after change when redacted, with the redacted values. */
@@ -406,29 +385,44 @@ function redactedPairs<K>(rows: Array<{ id: K; before: unknown; after: unknown }
     .map(({ id, before, after }) => ({ id, before, after }));
 }
 
-/**
- * The same redaction for the events integrators read (src/events/): an event's payload is its audit
- * entry's before and after, found by the same rule.
- */
-async function redactEvents(
-  tx: Db,
-  organisationId: string,
-  entityTypes: string[],
-  entityIds: string[],
-  customerIds: string[],
-  leadIds: string[],
-): Promise<number> {
-  const owners = sql`array_cat(${uuidArray(customerIds)}, ${uuidArray(leadIds)})::text[]`;
+/** Redacts the before/after of the audit entries about the anonymised records; returns how many changed. */
+async function redactAuditEntries(tx: Db, scope: RedactionScope): Promise<number> {
   const rows = await tx
-    .select({ id: events.id, before: sql<unknown>`${events.payload} -> 'before'`, after: sql<unknown>`${events.payload} -> 'after'` })
+    .select({ id: auditEntries.id, before: auditEntries.before, after: auditEntries.after })
+    .from(auditEntries)
+    .where(
+      and(
+        eq(auditEntries.organisationId, scope.organisationId),
+        aboutAnonymised(scope, {
+          entityType: auditEntries.entityType,
+          entityId: auditEntries.entityId,
+          before: sql`${auditEntries.before}`,
+          after: sql`${auditEntries.after}`,
+        }),
+      ),
+    );
+  const changed = redactedPairs(rows);
+  if (changed.length) {
+    // One statement for all of them; a JSON null stays SQL null, as recordAudit writes it.
+    await tx.execute(sql`
+      update ${auditEntries} set before = nullif(r.before, 'null'::jsonb), after = nullif(r.after, 'null'::jsonb)
+      from jsonb_to_recordset(${JSON.stringify(changed)}::jsonb) as r(id bigint, before jsonb, after jsonb)
+      where ${auditEntries.id} = r.id and ${auditEntries.organisationId} = ${scope.organisationId}`);
+  }
+  return changed.length;
+}
+
+/** The same for the events integrators read (src/events/): an event's payload is its audit entry's before and after. */
+async function redactEvents(tx: Db, scope: RedactionScope): Promise<number> {
+  const before = sql`${events.payload} -> 'before'`;
+  const after = sql`${events.payload} -> 'after'`;
+  const rows = await tx
+    .select({ id: events.id, before: sql<unknown>`${before}`, after: sql<unknown>`${after}` })
     .from(events)
     .where(
       and(
-        eq(events.organisationId, organisationId),
-        sql`${events.resourceType} = any(${`{${entityTypes.join(',')}}`}::text[])`,
-        sql`(${events.resourceId} = any(${uuidArray(entityIds)}) or ${events.customerId} = any(${uuidArray(customerIds)})
-          or ${events.payload} -> 'before' ->> 'customerId' = any(${owners}) or ${events.payload} -> 'after' ->> 'customerId' = any(${owners})
-          or ${events.payload} -> 'before' ->> 'leadId' = any(${owners}) or ${events.payload} -> 'after' ->> 'leadId' = any(${owners}))`,
+        eq(events.organisationId, scope.organisationId),
+        aboutAnonymised(scope, { entityType: events.resourceType, entityId: events.resourceId, before, after }),
       ),
     );
   const changed = redactedPairs(rows);
@@ -436,7 +430,7 @@ async function redactEvents(
     await tx.execute(sql`
       update ${events} set payload = jsonb_build_object('before', r.before, 'after', r.after)
       from jsonb_to_recordset(${JSON.stringify(changed)}::jsonb) as r(id uuid, before jsonb, after jsonb)
-      where ${events.id} = r.id and ${events.organisationId} = ${organisationId}`);
+      where ${events.id} = r.id and ${events.organisationId} = ${scope.organisationId}`);
   }
   return changed.length;
 }

@@ -26,9 +26,12 @@ export function decodeEventCursor(value: string, argument: string): StreamPositi
   return { transactionId: Number(m[1]), position: Number(m[2]) };
 }
 
+const MAX_TYPES = 100;
+
 /** Checks a `types` filter: event types (`customer.created`) or `resource.*`. */
 export function checkEventTypes(types: readonly string[] | null | undefined, argument: string): string[] {
   const list = [...(types ?? [])];
+  if (list.length > MAX_TYPES) throw badUserInput(`${argument}: at most ${MAX_TYPES} types (got ${list.length}).`, argument);
   list.forEach((t, i) => {
     if (!EVENT_TYPE_PATTERN.test(t)) {
       throw badUserInput(

@@ -167,8 +167,15 @@ export function sendWebhook(url: string, secret: string, id: string, body: strin
           resolve({ ok, status, error: ok ? null : `The receiver answered HTTP ${status}.` });
         });
         response.on('error', (err) => resolve({ ok: false, status: response.statusCode ?? null, error: err.message }));
+        // Cut off before its end (the deadline, the receiver hanging up): a failure. After 'end' this changes nothing.
+        response.on('close', () => resolve({ ok: false, status: response.statusCode ?? null, error: 'The answer was cut off.' }));
       },
     );
+    // `timeout` is the socket's idle time; the deadline bounds the whole exchange (a receiver that
+    // trickles an endless answer would otherwise hold the delivery past its lease).
+    const deadline = setTimeout(() => request.destroy(new Error(`No complete answer within ${settings.timeoutMs} ms.`)), settings.timeoutMs);
+    deadline.unref();
+    request.on('close', () => clearTimeout(deadline));
     request.on('timeout', () => request.destroy(new Error(`No answer within ${settings.timeoutMs} ms.`)));
     request.on('error', (err) => resolve({ ok: false, status: null, error: err.message.slice(0, 500) }));
     request.end(body);

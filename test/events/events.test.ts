@@ -163,6 +163,7 @@ describe('polling', () => {
       [{ resourceId: 'nonsense' }, 'resourceId'],
       [{ customerId: toGlobalId('Contact', '00000000-0000-4000-8000-000000000000') }, 'customerId'],
       [{ first: 1000 }, 'first'],
+      [{ types: Array.from({ length: 101 }, () => 'customer.created') }, 'types'],
     ];
     for (const [variables, argument] of cases) {
       const res = await server.graphql(EVENTS, variables, org.adminToken);

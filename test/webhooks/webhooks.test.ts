@@ -2,6 +2,8 @@
 // signature with the Standard Webhooks reference library: registration (secret shown once, private
 // targets refused), delivery with the event's id, type filters, retries with the same id, order per
 // resource, disabling after repeated failures, the delivery log, redelivery and secret rotation.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { loadConfig } from '../../src/config';
@@ -253,6 +255,38 @@ describe('delivering', () => {
       expect(after.deliveries.nodes.find((d: any) => d.id === failed[0].id)).toMatchObject({ attempts: 4, lastResponseStatus: 200 });
     } finally {
       receiver.answer = () => 200;
+    }
+  });
+
+  it('gives a receiver that trickles an endless answer the timeout, and records the attempt as failed', async () => {
+    const trickle = http.createServer((_req, res) => {
+      res.writeHead(200);
+      const drip = setInterval(() => res.write('.'), 100);
+      res.on('close', () => clearInterval(drip));
+    });
+    await new Promise<void>((resolve) => trickle.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(trickle.address() as AddressInfo).port}/slow`;
+      const made = await gql(CREATE, { input: { url, eventTypes: ['customer.created'] } });
+      const id = made.createWebhookEndpoint.webhookEndpoint.id;
+      await createCustomer('Trickled Ltd');
+      const endpoint = await until(
+        'the attempt to be recorded',
+        () => deliveriesOf(id),
+        (e) => e.deliveries.nodes.some((d: any) => d.lastError),
+        15_000,
+      );
+      expect(endpoint.deliveries.nodes[0]).toMatchObject({
+        status: 'PENDING',
+        attempts: 1,
+        // The headers came; the answer never did.
+        lastResponseStatus: null,
+        lastError: 'No complete answer within 2000 ms.',
+      });
+      await gql(`mutation($input: DeleteWebhookEndpointInput!) { deleteWebhookEndpoint(input: $input) { deletedWebhookEndpointId } }`, { input: { id } });
+    } finally {
+      trickle.closeAllConnections();
+      await new Promise<void>((resolve) => trickle.close(() => resolve()));
     }
   });
 
