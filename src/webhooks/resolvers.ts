@@ -4,7 +4,7 @@ import { actorOf } from '../audit/actor';
 import type { UserActor } from '../auth/actor';
 import { events, type EventRow } from '../events/tables';
 import type { Resolvers, WebhookDeliveryStatus } from '../generated/graphql';
-import { paginate, parsePageArgs, type PageArgs, type SortSpec } from '../graph/connection';
+import { parsePageArgs, type PageArgs, type SortSpec } from '../graph/connection';
 import type { Context } from '../graph/context';
 import { globalIdField } from '../graph/fields';
 import { inputId, payload } from '../graph/user-errors';
@@ -13,18 +13,18 @@ import { webhookDeliveries } from './tables';
 
 const newestFirst: SortSpec = { name: 'CREATED_AT', expr: webhookDeliveries.createdAt, cast: 'timestamptz', direction: 'DESC' };
 
+/** An endpoint's deliveries, newest first: one query for the pages of every endpoint in the request. */
 function deliveriesPage(ctx: Context, endpointId: string, args: PageArgs & { status?: WebhookDeliveryStatus | null }) {
-  return paginate({
-    db: ctx.db,
-    table: webhookDeliveries,
-    where: and(
-      eq(webhookDeliveries.organisationId, ctx.visibility.organisationId),
-      eq(webhookDeliveries.endpointId, endpointId),
-      args.status ? eq(webhookDeliveries.status, args.status) : undefined,
-    ),
-    sort: newestFirst,
-    page: parsePageArgs(args, newestFirst, ctx.config.maxPageSize),
-  });
+  return ctx.loaders
+    .childPage({
+      table: webhookDeliveries,
+      parentColumn: webhookDeliveries.endpointId,
+      where: args.status ? eq(webhookDeliveries.status, args.status) : undefined,
+      name: `webhookEndpoint.deliveries:${args.status ?? ''}`,
+      sort: newestFirst,
+      page: parsePageArgs(args, newestFirst, ctx.config.maxPageSize),
+    })
+    .load(endpointId);
 }
 
 function eventOf(ctx: Context, eventId: string): Promise<EventRow> {

@@ -102,6 +102,24 @@ describe('registering', () => {
     expect(n).toBe(0);
   });
 
+  it('lists endpoints with their deliveries in statements that do not grow with the number of endpoints', async () => {
+    const LIST = `{ webhookEndpoints { id deliveries(first: 5) { totalCount nodes { id status event { id type } } } } }`;
+    const listed = async (name: string) => {
+      await createCustomer(name);
+      return until(
+        'every endpoint to have a delivery',
+        () => server.graphql(LIST, {}, org.adminToken),
+        (r) => r.data!.webhookEndpoints.every((e: any) => e.deliveries.totalCount > 0),
+      );
+    };
+    for (let i = 1; i <= 2; i++) await register(`/count-${i}`);
+    const few = await listed('Counted Ltd');
+    for (let i = 3; i <= 6; i++) await register(`/count-${i}`);
+    const many = await listed('Counted Again Ltd');
+    expect(many.data!.webhookEndpoints.length).toBe(few.data!.webhookEndpoints.length + 4);
+    expect(many.statements).toBe(few.statements);
+  });
+
   it('is for admins', async () => {
     const res = await server.graphql(CREATE, { input: { url: 'https://hooks.example.com/x' } }, await org.tokenFor('MANAGER'));
     expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
