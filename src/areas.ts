@@ -34,6 +34,7 @@ import { serviceRemindersArea } from './service-reminders';
 import { slasArea } from './slas';
 import { statementsArea } from './statements';
 import { storedCardsArea } from './stored-cards';
+import { subscriptionsArea } from './subscriptions';
 import { webhooksArea } from './webhooks';
 import { workAddressesArea } from './work-addresses';
 
@@ -42,6 +43,7 @@ export const areas = [
   auditArea,
   eventsArea,
   webhooksArea,
+  subscriptionsArea,
   customersArea,
   leadsArea,
   contactsArea,

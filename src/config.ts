@@ -116,6 +116,15 @@ const schema = z.object({
     )
     .pipe(z.array(z.string().refine(isAddressOrRange, 'expected IP addresses or CIDR ranges, comma-separated (e.g. 127.0.0.1,10.0.0.0/8)')))
     .default([]),
+  // Subscriptions over WebSocket (src/realtime/): fanned out through Redis when REDIS_URL is set.
+  /** How often the change relay reads the event stream when no mutation has nudged it. */
+  REALTIME_POLL_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(10).max(60_000).default(250),
+  /** Open WebSocket connections per instance; more are refused (503) at the upgrade. */
+  REALTIME_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** Subscriptions at once on one connection. */
+  REALTIME_MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Prefix of the Redis channels and keys the subscriptions use (instances sharing it share changes and presence). */
+  REALTIME_REDIS_PREFIX: z.string().min(1).default('crm:realtime:'),
 });
 
 /** Who gets to learn the schema: everyone, callers with a valid token, or no one. */
@@ -165,6 +174,10 @@ export type Config = {
   webhookRetryBaseMs: number;
   webhookDisableAfterFailures: number;
   webhookAllowedPrivateTargets: string[];
+  realtimePollMs: number;
+  realtimeMaxConnections: number;
+  realtimeMaxSubscriptionsPerConnection: number;
+  realtimeRedisPrefix: string;
 };
 
 export class ConfigError extends Error {}
@@ -228,5 +241,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookRetryBaseMs: c.WEBHOOK_RETRY_BASE_MS,
     webhookDisableAfterFailures: c.WEBHOOK_DISABLE_AFTER_FAILURES,
     webhookAllowedPrivateTargets: c.WEBHOOK_ALLOWED_PRIVATE_TARGETS,
+    realtimePollMs: c.REALTIME_POLL_MS,
+    realtimeMaxConnections: c.REALTIME_MAX_CONNECTIONS,
+    realtimeMaxSubscriptionsPerConnection: c.REALTIME_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    realtimeRedisPrefix: c.REALTIME_REDIS_PREFIX,
   };
 }

@@ -10,6 +10,7 @@ export type FieldRules = Record<string, ShieldRule>;
 export type AreaRules = {
   Query?: FieldRules;
   Mutation?: FieldRules;
+  Subscription?: FieldRules;
   /** The area's own types: one rule for every field, or a map of field rules (with `*` for the rest). */
   types?: Record<string, ShieldRule | FieldRules>;
   /** Fields the area adds to types another area owns (e.g. `Customer.branches`). */

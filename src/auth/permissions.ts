@@ -40,7 +40,7 @@ function isFieldMap(value: unknown): value is FieldRules {
  */
 export function buildRuleTree(areaRules: readonly AreaRules[], schema: GraphQLSchema): RuleTree {
   const areas = [sharedRules, ...areaRules];
-  const tree: RuleTree = { Query: {}, Mutation: {} };
+  const tree: RuleTree = { Query: {}, Mutation: {}, Subscription: {} };
   // Types first, so that an area may extend a type whatever the order of the list.
   for (const area of areas) {
     for (const [typeName, rules] of Object.entries(area.types ?? {})) {
@@ -60,6 +60,7 @@ export function buildRuleTree(areaRules: readonly AreaRules[], schema: GraphQLSc
   for (const area of areas) {
     if (area.Query) addFields('Query', area.Query);
     if (area.Mutation) addFields('Mutation', area.Mutation);
+    if (area.Subscription) addFields('Subscription', area.Subscription);
     for (const [typeName, fields] of Object.entries(area.extend ?? {})) addFields(typeName, fields);
   }
   for (const typeName of harmlessTypes(schema, tree)) tree[typeName] = allow;

@@ -42,6 +42,8 @@ export const events = pgTable(
   },
   (t) => [
     index('events_stream_idx').on(t.organisationId, t.transactionId, t.position),
+    // The subscriptions' relay reads every organisation's events in order (src/realtime/changes.ts).
+    index('events_relay_idx').on(t.transactionId, t.position),
     index('events_resource_idx').on(t.organisationId, t.resourceId, t.transactionId, t.position),
     index('events_customer_idx').on(t.organisationId, t.customerId, t.transactionId, t.position),
   ],

@@ -13,6 +13,7 @@ import type { VisibilityPolicy } from '../auth/visibility';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 import type { RecordChild } from '../db/record-children';
+import type { ChangeStream } from '../realtime/changes';
 import type { Context } from './context';
 import type { NodeType } from './ids';
 import type { OrgTable } from './loaders';
@@ -61,6 +62,8 @@ export type Area = {
   tokens?: readonly TokenKind[];
   /** Who sees which records: exactly one area (access) supplies the policy. */
   visibility?: VisibilityPolicy;
+  /** The committed changes in order, which subscriptions relay: exactly one area (events) supplies them. */
+  changeStream?: ChangeStream;
   /**
    * Payment card data never enters the area (PCI DSS): every mutation it defines refuses, before it
    * runs, input holding a card number or a card security code, with a user error naming the field
@@ -78,6 +81,7 @@ export type Composition = {
   children: readonly RecordChild[];
   plugins: ApolloServerPlugin<Context>[];
   visibility: VisibilityPolicy;
+  changeStream: ChangeStream;
   tokens: TokenKind[];
   /** The mutations that refuse card data: every mutation of the areas that declare `refusesCardData`. */
   refusingCardData: ReadonlySet<string>;
@@ -97,9 +101,12 @@ export function compose(areas: readonly Area[]): Composition {
   }
   const policies = areas.filter((a) => a.visibility);
   if (policies.length !== 1) throw new Error(`areas: exactly one area must supply the visibility policy (found ${policies.length})`);
+  const streams = areas.filter((a) => a.changeStream);
+  if (streams.length !== 1) throw new Error(`areas: exactly one area must supply the change stream (found ${streams.length})`);
   return {
     areas,
     visibility: policies[0]!.visibility!,
+    changeStream: streams[0]!.changeStream!,
     resolvers: areas.flatMap((a) => a.resolvers ?? []),
     rules: areas.flatMap((a) => (a.rules ? [a.rules] : [])),
     nodes,

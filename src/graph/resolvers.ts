@@ -32,7 +32,12 @@ export const E164PhoneNumber = new RegularExpression('PhoneNumber', /^\+[1-9]\d{
 });
 
 /** Loads any node by global ID, tagged with its GraphQL type; null if absent or not visible. */
-async function loadNode(nodes: ReadonlyMap<NodeType, NodeSource>, ctx: Context, globalId: string, argument: string): Promise<{ __typename: NodeType } | null> {
+export async function loadNode(
+  nodes: ReadonlyMap<NodeType, NodeSource>,
+  ctx: Context,
+  globalId: string,
+  argument: string,
+): Promise<{ __typename: NodeType } | null> {
   const parsed = parseGlobalId(globalId);
   if (!parsed) throw badUserInput(`${argument}: ${JSON.stringify(globalId)} is not a valid ID.`, argument);
   const { type, id } = parsed;

@@ -26,11 +26,13 @@ import { serializeError, withSafeErrors } from '../logger';
 import { createMetrics } from '../observability/metrics';
 import { requestLogProps, requestScopeMiddleware, requestScopePlugin, withRequestFields } from '../observability/request-scope';
 import { createRateLimiter, rateLimitKeyOf } from '../rate-limit';
+import { startRealtime, type Realtime } from '../realtime';
 import { startingUpResponder } from '../startup';
 import { corsMiddleware } from './cors';
 import { graphiqlRouter } from './graphiql';
 import { schemaDisclosurePlugin } from './schema-disclosure';
 import { httpDrain } from './shutdown';
+import { startSubscriptionServer } from './websocket';
 
 export type App = {
   server: http.Server;
@@ -95,6 +97,19 @@ function explainError(config: Config, log: Logger) {
       };
     }
     return formatted;
+  };
+}
+
+/** After a mutation, the change relay reads the event stream at once (src/realtime/changes.ts), not at its next poll. */
+function nudgeChangesPlugin(realtime: Realtime): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ operation }) {
+          if (operation?.operation === 'mutation') realtime.changes.nudge();
+        },
+      };
+    },
   };
 }
 
@@ -221,8 +236,11 @@ export async function createHttpApp(
   const background: Array<{ stop(): void }> = [];
   for (const area of options.composition.areas) if (area.start) background.push(await area.start(services));
 
+  const schema = buildSchema(options.composition, { shield: options.shield });
+  // Subscriptions' hub: the change feed and presence, shared with other instances through Redis when REDIS_URL is set.
+  const realtime = startRealtime({ config, database, log, stream: options.composition.changeStream });
   const apollo = new ApolloServer<Context>({
-    schema: buildSchema(options.composition, { shield: options.shield }),
+    schema,
     introspection: true,
     validationRules: limits ? queryLimitRules(config) : [],
     parseOptions: limits ? queryParseOptions(config) : {},
@@ -244,9 +262,21 @@ export async function createHttpApp(
       textInputGuardPlugin,
       ...(config.exposeSqlCount ? [statementCountPlugin] : []),
       ...(rateLimiter ? [rateLimiter.plugin] : []),
+      nudgeChangesPlugin(realtime),
     ],
   });
   await apollo.start();
+  const subscriptions = startSubscriptionServer({
+    server,
+    schema,
+    config,
+    database,
+    composition: options.composition,
+    realtime,
+    log,
+    limits,
+    formatError: formatError(config, log),
+  });
 
   const inFlight = new Set<Promise<unknown>>();
   const graphql = expressMiddleware(apollo, {
@@ -294,6 +324,9 @@ export async function createHttpApp(
     stop: async ({ readinessDelayMs = 0, timeoutMs = 25_000, idleGraceMs = 0 } = {}) => {
       drain.begin();
       for (const work of background) work.stop();
+      // WebSocket connections are not requests to drain: closed at once (1001), their subscriptions ended.
+      await subscriptions.close();
+      await realtime.stop();
       if (readinessDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, readinessDelayMs));
       const drained = await drain.drain({ idleGraceMs, timeoutMs });
       if (!drained) log.error({ timeoutMs }, 'requests still running after the shutdown timeout; their connections were closed');

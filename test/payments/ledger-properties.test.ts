@@ -23,6 +23,9 @@
 // of the customer #2: all outstanding)`), then the steps of that run as the API answered them
 // (`recordPayment(C3 120.00 EUR → I2 120.00) = P1 → ok`). LEDGER_PROPERTY_RUNS and
 // LEDGER_PROPERTY_SEED run it longer or replay a seed; LEDGER_PROPERTY_VERBOSE prints every run.
+// The suite runs one fixed seed, so that a run in CI is repeatable and its coverage bar below cannot
+// fail by chance (a random seed once walked only 7 kinds of accepted action); LEDGER_PROPERTY_SEED=random
+// explores new sequences.
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { selectRows } from '../../src/db/client';
@@ -1010,6 +1013,7 @@ async function checkBalancesAgainstTables(
   }
 }
 
+const FIXED_SEED = 20261202;
 const numRuns = Number(process.env.LEDGER_PROPERTY_RUNS ?? 15);
 /** Time for the runs and, on a failure, its shrinking (which replays runs): then the smallest failure found by then is reported. */
 const budgetMs = Math.max(240_000, numRuns * 8_000);
@@ -1017,9 +1021,9 @@ const budgetMs = Math.max(240_000, numRuns * 8_000);
 it(
   'the ledger holds its invariants after every step of random sequences of money actions',
   async () => {
-    const seed = process.env.LEDGER_PROPERTY_SEED ? Number(process.env.LEDGER_PROPERTY_SEED) : undefined;
+    const seed = process.env.LEDGER_PROPERTY_SEED === 'random' ? undefined : Number(process.env.LEDGER_PROPERTY_SEED || FIXED_SEED);
     await fc.assert(fc.asyncProperty(scenario, runActions), { numRuns, seed, interruptAfterTimeLimit: budgetMs, markInterruptAsFailure: true });
-    // The runs walked both paths of most kinds of action, not only refusals (a loose bar: the seed is random).
+    // The runs walked both paths of most kinds of action, not only refusals (a loose bar for other seeds).
     if (process.env.LEDGER_PROPERTY_VERBOSE) console.log(JSON.stringify({ ...tally, kinds: Object.fromEntries(tally.kinds) }));
     expect(tally.accepted).toBeGreaterThan(numRuns * 3);
     expect(tally.refused).toBeGreaterThan(numRuns);

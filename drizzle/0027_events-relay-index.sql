@@ -1,0 +1,1 @@
+CREATE INDEX "events_relay_idx" ON "events" USING btree ("transaction_id","position");
