@@ -5,6 +5,7 @@ import type { AccessGrantState, Resolvers } from '../generated/graphql';
 import { type Context } from '../graph/context';
 import { forbidden } from '../graph/errors';
 import { globalIdField } from '../graph/fields';
+import { keyedPayload } from '../graph/idempotency';
 import { payload } from '../graph/user-errors';
 import { grantRecordAccess, grantState, grantsInStates, mayViewGrants, revokeRecordAccess, type Grantor } from './grants';
 import { accessGrants } from './tables';
@@ -35,7 +36,8 @@ async function accessView(
 
 export const grantResolvers: Resolvers = {
   Mutation: {
-    grantRecordAccess: (_p, { input }, ctx) => payload(() => grantRecordAccess(ctx.db, grantorOf(ctx), input), { accessGrant: null }),
+    grantRecordAccess: (_p, { input }, ctx) =>
+      keyedPayload(ctx, 'grantRecordAccess', input, (db) => grantRecordAccess(db, grantorOf(ctx), input), { accessGrant: null }),
     revokeRecordAccess: (_p, { input }, ctx) => payload(() => revokeRecordAccess(ctx.db, grantorOf(ctx), input.id), { accessGrant: null }),
   },
   Customer: {

@@ -7,6 +7,7 @@ import { customerStatuses, type CustomerStatusRow } from '../customers/tables';
 import type { Resolvers } from '../generated/graphql';
 import { viewerOf, type Context } from '../graph/context';
 import { globalIdField } from '../graph/fields';
+import { keyedPayload } from '../graph/idempotency';
 import { inputId, payload } from '../graph/user-errors';
 import { users } from '../tenancy/tables';
 import { createStatusGroup, deleteStatusGroup, updateStatusGroup } from './status-group-service';
@@ -77,7 +78,8 @@ export const statusGroupResolvers: Resolvers = {
         .orderBy(asc(statusGroups.name)),
   },
   Mutation: {
-    createStatusGroup: (_p, { input }, ctx) => payload(() => createStatusGroup(ctx.db, actorOf(ctx), input), { statusGroup: null }),
+    createStatusGroup: (_p, { input }, ctx) =>
+      keyedPayload(ctx, 'createStatusGroup', input, (db) => createStatusGroup(db, actorOf(ctx), input), { statusGroup: null }),
     updateStatusGroup: (_p, { input }, ctx) => payload(() => updateStatusGroup(ctx.db, actorOf(ctx), groupId(input.id), input), { statusGroup: null }),
     deleteStatusGroup: async (_p, { input }, ctx) => {
       const result = await payload(() => deleteStatusGroup(ctx.db, actorOf(ctx), groupId(input.id), input), { statusGroup: null });

@@ -4,6 +4,7 @@ import { actorOf } from '../audit/actor';
 import type { Resolvers } from '../generated/graphql';
 import type { Context } from '../graph/context';
 import { globalIdField } from '../graph/fields';
+import { keyedPayload } from '../graph/idempotency';
 import { toGlobalId } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
 import { communicationsPage, expiriesPage, notesPage, tasksPage } from './loaders';
@@ -72,7 +73,7 @@ export const activityResolvers: Resolvers = {
     ...recordFields,
   },
   Mutation: {
-    createNote: (_p, { input }, ctx) => payload(() => createNote(ctx.db, actorOf(ctx), input), { note: null }),
+    createNote: (_p, { input }, ctx) => keyedPayload(ctx, 'createNote', input, (db) => createNote(db, actorOf(ctx), input), { note: null }),
     updateNote: (_p, { input }, ctx) => payload(() => updateNote(ctx.db, actorOf(ctx), inputId(input.id, ['Note'], ['input', 'id']).id, input), { note: null }),
     deleteNote: (_p, { input }, ctx) =>
       payload(
@@ -82,7 +83,7 @@ export const activityResolvers: Resolvers = {
         },
         { deletedNoteId: null },
       ),
-    createTask: (_p, { input }, ctx) => payload(() => createTask(ctx.db, actorOf(ctx), input), { task: null }),
+    createTask: (_p, { input }, ctx) => keyedPayload(ctx, 'createTask', input, (db) => createTask(db, actorOf(ctx), input), { task: null }),
     updateTask: (_p, { input }, ctx) => payload(() => updateTask(ctx.db, actorOf(ctx), inputId(input.id, ['Task'], ['input', 'id']).id, input), { task: null }),
     completeTask: (_p, { input }, ctx) =>
       payload(() => completeTask(ctx.db, actorOf(ctx), inputId(input.id, ['Task'], ['input', 'id']).id, input), { task: null }),
@@ -94,8 +95,9 @@ export const activityResolvers: Resolvers = {
         },
         { deletedTaskId: null },
       ),
-    logCommunication: (_p, { input }, ctx) => payload(() => logCommunication(ctx.db, actorOf(ctx), input), { communication: null }),
-    createExpiry: (_p, { input }, ctx) => payload(() => createExpiry(ctx.db, actorOf(ctx), input), { expiry: null }),
+    logCommunication: (_p, { input }, ctx) =>
+      keyedPayload(ctx, 'logCommunication', input, (db) => logCommunication(db, actorOf(ctx), input), { communication: null }),
+    createExpiry: (_p, { input }, ctx) => keyedPayload(ctx, 'createExpiry', input, (db) => createExpiry(db, actorOf(ctx), input), { expiry: null }),
     updateExpiry: (_p, { input }, ctx) =>
       payload(() => updateExpiry(ctx.db, actorOf(ctx), inputId(input.id, ['Expiry'], ['input', 'id']).id, input), { expiry: null }),
     deleteExpiry: (_p, { input }, ctx) =>

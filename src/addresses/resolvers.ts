@@ -2,6 +2,7 @@
 import { actorOf } from '../audit/actor';
 import type { Resolvers } from '../generated/graphql';
 import { globalIdField } from '../graph/fields';
+import { keyedPayload } from '../graph/idempotency';
 import { toGlobalId } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
 import { createAddress, deleteAddress, formatAddress, updateAddress } from './service';
@@ -14,7 +15,7 @@ export const addressResolvers: Resolvers = {
     lead: (a, _args, ctx) => (a.leadId ? ctx.loaders.byId('Lead').load(a.leadId) : null),
   },
   Mutation: {
-    createAddress: (_p, { input }, ctx) => payload(() => createAddress(ctx.db, actorOf(ctx), input), { address: null }),
+    createAddress: (_p, { input }, ctx) => keyedPayload(ctx, 'createAddress', input, (db) => createAddress(db, actorOf(ctx), input), { address: null }),
     updateAddress: (_p, { input }, ctx) =>
       payload(() => updateAddress(ctx.db, actorOf(ctx), inputId(input.id, ['Address'], ['input', 'id']).id, input), { address: null }),
     deleteAddress: (_p, { input }, ctx) =>

@@ -4,6 +4,7 @@ import { actorOf } from '../audit/actor';
 import type { Resolvers } from '../generated/graphql';
 import { viewerOf } from '../graph/context';
 import { globalIdField } from '../graph/fields';
+import { keyedPayload } from '../graph/idempotency';
 import { toGlobalId } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
 import { salesOrderLines } from '../pipeline/tables';
@@ -55,7 +56,8 @@ export const assetsResolvers: Resolvers = {
     assetLocations: (_p, _a, ctx) => listItems(ctx.db, viewerOf(ctx).organisationId, 'LOCATION'),
   },
   Mutation: {
-    createAssetListItem: (_p, { input }, ctx) => payload(() => createListItem(ctx.db, actorOf(ctx), input), { item: null }),
+    createAssetListItem: (_p, { input }, ctx) =>
+      keyedPayload(ctx, 'createAssetListItem', input, (db) => createListItem(db, actorOf(ctx), input), { item: null }),
     renameAssetListItem: (_p, { input }, ctx) => payload(() => renameListItem(ctx.db, actorOf(ctx), input), { item: null }),
     deleteAssetListItem: (_p, { input }, ctx) =>
       payload(
@@ -65,7 +67,7 @@ export const assetsResolvers: Resolvers = {
         },
         { deletedId: null },
       ),
-    createAsset: (_p, { input }, ctx) => payload(() => createAsset(ctx.db, actorOf(ctx), input), { asset: null }),
+    createAsset: (_p, { input }, ctx) => keyedPayload(ctx, 'createAsset', input, (db) => createAsset(db, actorOf(ctx), input), { asset: null }),
     updateAsset: (_p, { input }, ctx) =>
       payload(() => updateAsset(ctx.db, actorOf(ctx), inputId(input.id, ['Asset'], ['input', 'id']).id, input), { asset: null }),
     deleteAsset: (_p, { input }, ctx) =>

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { actorOf } from '../audit/actor';
 import type { Resolvers } from '../generated/graphql';
 import { globalIdField } from '../graph/fields';
+import { keyedPayload } from '../graph/idempotency';
 import { toGlobalId } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
 import { branchWorkAddressesPage } from '../work-addresses/loaders';
@@ -25,7 +26,7 @@ export const branchesResolvers: Resolvers = {
     workAddresses: (b, args, ctx) => branchWorkAddressesPage(ctx, b.id, args),
   },
   Mutation: {
-    createBranch: (_p, { input }, ctx) => payload(() => createBranch(ctx.db, actorOf(ctx), input), { branch: null }),
+    createBranch: (_p, { input }, ctx) => keyedPayload(ctx, 'createBranch', input, (db) => createBranch(db, actorOf(ctx), input), { branch: null }),
     updateBranch: (_p, { input }, ctx) =>
       payload(() => updateBranch(ctx.db, actorOf(ctx), inputId(input.id, ['Branch'], ['input', 'id']).id, input), { branch: null }),
     deleteBranch: (_p, { input }, ctx) =>

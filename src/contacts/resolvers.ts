@@ -2,6 +2,7 @@
 import { actorOf } from '../audit/actor';
 import type { Resolvers } from '../generated/graphql';
 import { globalIdField } from '../graph/fields';
+import { keyedPayload } from '../graph/idempotency';
 import { toGlobalId } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
 import { allPreferences } from './preferences';
@@ -16,7 +17,7 @@ export const contactResolvers: Resolvers = {
     communicationPreferences: (c) => allPreferences(c.communicationPreferences),
   },
   Mutation: {
-    createContact: (_p, { input }, ctx) => payload(() => createContact(ctx.db, actorOf(ctx), input), { contact: null }),
+    createContact: (_p, { input }, ctx) => keyedPayload(ctx, 'createContact', input, (db) => createContact(db, actorOf(ctx), input), { contact: null }),
     updateContact: (_p, { input }, ctx) =>
       payload(() => updateContact(ctx.db, actorOf(ctx), inputId(input.id, ['Contact'], ['input', 'id']).id, input), { contact: null }),
     deleteContact: (_p, { input }, ctx) =>

@@ -3,6 +3,7 @@ import { actorOf } from '../audit/actor';
 import type { Resolvers } from '../generated/graphql';
 import { viewerOf } from '../graph/context';
 import { globalIdField } from '../graph/fields';
+import { keyedPayload } from '../graph/idempotency';
 import { inputId, payload } from '../graph/user-errors';
 import { createCustomFieldDefinition, deactivateCustomFieldDefinition, listCustomFieldDefinitions, updateCustomFieldDefinition } from './service';
 
@@ -14,7 +15,8 @@ export const customFieldsResolvers: Resolvers = {
       listCustomFieldDefinitions(ctx.db, viewerOf(ctx).organisationId, entity, includeInactive ?? false),
   },
   Mutation: {
-    createCustomFieldDefinition: (_p, { input }, ctx) => payload(() => createCustomFieldDefinition(ctx.db, actorOf(ctx), input), empty),
+    createCustomFieldDefinition: (_p, { input }, ctx) =>
+      keyedPayload(ctx, 'createCustomFieldDefinition', input, (db) => createCustomFieldDefinition(db, actorOf(ctx), input), empty),
     updateCustomFieldDefinition: (_p, { input }, ctx) =>
       payload(() => updateCustomFieldDefinition(ctx.db, actorOf(ctx), inputId(input.id, ['CustomFieldDefinition'], ['input', 'id']).id, input), empty),
     deactivateCustomFieldDefinition: (_p, { input }, ctx) =>

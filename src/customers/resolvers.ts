@@ -8,6 +8,7 @@ import { contacts } from '../contacts/tables';
 import type { Resolvers } from '../generated/graphql';
 import { viewerOf } from '../graph/context';
 import { globalIdField, moneyOf } from '../graph/fields';
+import { keyedPayload } from '../graph/idempotency';
 import { decodeIdArgument, toGlobalId } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
 import { anonymiseCustomer, deleteCustomer } from './deletion';
@@ -30,7 +31,7 @@ export const customerResolvers: Resolvers = {
     businessUnits: (_p, { includeArchived }, ctx) => listBusinessUnits(ctx.db, viewerOf(ctx).organisationId, includeArchived ?? true),
   },
   Mutation: {
-    createCustomer: (_p, { input }, ctx) => payload(() => createCustomer(ctx.db, actorOf(ctx), input), { customer: null }),
+    createCustomer: (_p, { input }, ctx) => keyedPayload(ctx, 'createCustomer', input, (db) => createCustomer(db, actorOf(ctx), input), { customer: null }),
     changeCustomerStatus: (_p, { input }, ctx) =>
       payload(() => changeCustomerStatus(ctx.db, actorOf(ctx), inputId(input.id, ['Customer'], ['input', 'id']).id, input), {
         customer: null,
@@ -43,7 +44,8 @@ export const customerResolvers: Resolvers = {
       payload(() => reactivateCustomer(ctx.db, actorOf(ctx), inputId(input.id, ['Customer'], ['input', 'id']).id, input), { customer: null }),
     changeCustomerType: (_p, { input }, ctx) =>
       payload(() => changeCustomerType(ctx.db, actorOf(ctx), inputId(input.id, ['Customer'], ['input', 'id']).id, input), { customer: null }),
-    createCustomerStatus: (_p, { input }, ctx) => payload(() => createCustomerStatus(ctx.db, actorOf(ctx), input), { customerStatus: null }),
+    createCustomerStatus: (_p, { input }, ctx) =>
+      keyedPayload(ctx, 'createCustomerStatus', input, (db) => createCustomerStatus(db, actorOf(ctx), input), { customerStatus: null }),
     updateCustomerStatus: (_p, { input }, ctx) =>
       payload(() => updateCustomerStatus(ctx.db, actorOf(ctx), inputId(input.id, ['CustomerStatus'], ['input', 'id']).id, input), { customerStatus: null }),
     reorderCustomerStatuses: (_p, { input }, ctx) => payload(() => reorderCustomerStatuses(ctx.db, actorOf(ctx), input), { customerStatuses: null }),

@@ -11,8 +11,9 @@ import { and, eq } from 'drizzle-orm';
 import { getTableColumns, type Table } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { pgErrorCode } from '../db/unique';
+import { viewerOf, type Context } from './context';
 import { idempotencyKeys } from './tables';
-import { userError } from './user-errors';
+import { payload, userError, type UserError } from './user-errors';
 
 export const IDEMPOTENCY_KEY_MAX = 255;
 const KEY_FIELD = ['input', 'idempotencyKey'];
@@ -140,4 +141,67 @@ export async function withIdempotency<T>(
       .where(eq(idempotencyKeys.id, mine.id));
     return result;
   });
+}
+
+/**
+ * A payload of any shape, stored as JSON with its Dates marked, and rebuilt with them: for mutations
+ * whose payload is a record or two (the generic `keyedPayload`). Members named in `secret` (a new
+ * token's plaintext, shown once) are never stored; a replay answers with them null.
+ */
+export function jsonCodec<T extends object>(secret: readonly (keyof T)[] = []): ResultCodec<T> {
+  const encode = (v: unknown): unknown => {
+    if (v instanceof Date) return { $date: v.toISOString() };
+    if (Array.isArray(v)) return v.map(encode);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, encode(x)]));
+    return v;
+  };
+  const decode = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(decode);
+    if (v !== null && typeof v === 'object') {
+      const entries = Object.entries(v);
+      if (entries.length === 1 && entries[0]![0] === '$date' && typeof entries[0]![1] === 'string') return new Date(entries[0]![1]);
+      return Object.fromEntries(entries.map(([k, x]) => [k, decode(x)]));
+    }
+    return v;
+  };
+  return {
+    store: (result) => {
+      const kept: Record<string, unknown> = { ...(result as Record<string, unknown>) };
+      for (const key of secret) kept[key as string] = null;
+      return encode(kept);
+    },
+    replay: (stored) => decode(stored) as T,
+  };
+}
+
+/**
+ * `payload` for a mutation whose input takes an `idempotencyKey` (CONVENTIONS "Safe retries"): with a
+ * key, the service runs inside `withIdempotency`'s transaction (its own transaction becomes a
+ * savepoint in it), so a retry with the same key and input gets the first answer back and changes
+ * nothing; user errors roll the key back with the rest. `secret`: payload members shown once and
+ * never stored (a new token's plaintext); a replay answers with them null.
+ */
+export function keyedPayload<T extends object>(
+  ctx: Context,
+  operation: string,
+  input: { idempotencyKey?: string | null },
+  run: (db: Db) => Promise<T>,
+  empty: { [K in keyof T]: null },
+  options: { secret?: readonly (keyof T)[] } = {},
+): Promise<(T | { [K in keyof T]: null }) & { userErrors: UserError[] }> {
+  if (input.idempotencyKey == null) return payload(() => run(ctx.db), empty);
+  const viewer = viewerOf(ctx);
+  return payload(
+    () =>
+      withIdempotency(
+        ctx.db,
+        { organisationId: viewer.organisationId, userId: viewer.userId },
+        operation,
+        input.idempotencyKey,
+        input,
+        run,
+        jsonCodec<T>(options.secret),
+      ),
+    empty,
+  );
 }

@@ -4,6 +4,7 @@ import { actorOf } from '../audit/actor';
 import { contactsPage } from '../contacts/loaders';
 import type { Resolvers } from '../generated/graphql';
 import { globalIdField } from '../graph/fields';
+import { keyedPayload } from '../graph/idempotency';
 import { decodeIdArgument } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
 import { changeLeadStatus, createLead, listLeads, updateLead } from './service';
@@ -16,7 +17,7 @@ export const leadResolvers: Resolvers = {
     leads: (_p, args, ctx) => listLeads(ctx.db, ctx.visibility, args, ctx.config.maxPageSize),
   },
   Mutation: {
-    createLead: (_p, { input }, ctx) => payload(() => createLead(ctx.db, actorOf(ctx), input), { lead: null }),
+    createLead: (_p, { input }, ctx) => keyedPayload(ctx, 'createLead', input, (db) => createLead(db, actorOf(ctx), input), { lead: null }),
     updateLead: (_p, { input }, ctx) => payload(() => updateLead(ctx.db, actorOf(ctx), leadId(input.id), input), { lead: null }),
     changeLeadStatus: (_p, { input }, ctx) => payload(() => changeLeadStatus(ctx.db, actorOf(ctx), leadId(input.id), input), { lead: null }),
   },

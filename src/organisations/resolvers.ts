@@ -5,6 +5,7 @@ import type { Resolvers } from '../generated/graphql';
 import { viewerOf, type Context } from '../graph/context';
 import { forbidden } from '../graph/errors';
 import { globalIdField } from '../graph/fields';
+import { keyedPayload } from '../graph/idempotency';
 import { inputId, payload } from '../graph/user-errors';
 import { apiTokens, type ApiTokenRow } from '../tenancy/tables';
 import { createApiToken, createUser, listUsers, revokeApiToken, tokenLive, updateUser, type TokenIssuer } from './users-service';
@@ -36,9 +37,17 @@ export const organisationResolvers: Resolvers = {
     users: (_p, args, ctx) => listUsers(ctx.db, viewerOf(ctx).organisationId, args, ctx.config.maxPageSize),
   },
   Mutation: {
-    createUser: (_p, { input }, ctx) => payload(() => createUser(ctx.db, actorOf(ctx), input), { user: null }),
+    createUser: (_p, { input }, ctx) => keyedPayload(ctx, 'createUser', input, (db) => createUser(db, actorOf(ctx), input), { user: null }),
     updateUser: (_p, { input }, ctx) => payload(() => updateUser(ctx.db, actorOf(ctx), inputId(input.id, ['User'], ['input', 'id']).id, input), { user: null }),
-    createApiToken: (_p, { input }, ctx) => payload(() => createApiToken(ctx.db, actorOf(ctx), issuerOf(ctx), input), { apiToken: null, token: null }),
+    createApiToken: (_p, { input }, ctx) =>
+      keyedPayload(
+        ctx,
+        'createApiToken',
+        input,
+        (db) => createApiToken(db, actorOf(ctx), issuerOf(ctx), input),
+        { apiToken: null, token: null },
+        { secret: ['token'] },
+      ),
     revokeApiToken: (_p, { input }, ctx) =>
       payload(() => revokeApiToken(ctx.db, actorOf(ctx), issuerOf(ctx), inputId(input.id, ['ApiToken'], ['input', 'id']).id), {
         apiToken: null,

@@ -4,6 +4,7 @@ import { actorOf } from '../audit/actor';
 import type { Resolvers } from '../generated/graphql';
 import { viewerOf, type Context } from '../graph/context';
 import { globalIdField, moneyOf } from '../graph/fields';
+import { keyedPayload } from '../graph/idempotency';
 import { inputId, payload } from '../graph/user-errors';
 import { customerDocumentsPage } from '../invoices/documents';
 import { allocatePayment, createPaymentMethod, recordPayment, reversePayment, undoAllocation, updatePaymentMethod } from './service';
@@ -57,7 +58,8 @@ export const paymentsResolvers: Resolvers = {
       payload(() => reversePayment(ctx.db, actorOf(ctx), inputId(input.id, ['Payment'], ['input', 'id']).id, input), { payment: null }),
     undoAllocation: (_p, { input }, ctx) =>
       payload(() => undoAllocation(ctx.db, actorOf(ctx), inputId(input.id, ['Allocation'], ['input', 'id']).id, input), { allocation: null }),
-    createPaymentMethod: (_p, { input }, ctx) => payload(() => createPaymentMethod(ctx.db, actorOf(ctx), input), { paymentMethod: null }),
+    createPaymentMethod: (_p, { input }, ctx) =>
+      keyedPayload(ctx, 'createPaymentMethod', input, (db) => createPaymentMethod(db, actorOf(ctx), input), { paymentMethod: null }),
     updatePaymentMethod: (_p, { input }, ctx) =>
       payload(() => updatePaymentMethod(ctx.db, actorOf(ctx), inputId(input.id, ['PaymentMethod'], ['input', 'id']).id, input), { paymentMethod: null }),
   },

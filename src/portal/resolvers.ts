@@ -4,6 +4,7 @@ import { actorOf } from '../audit/actor';
 import type { Resolvers } from '../generated/graphql';
 import type { Context } from '../graph/context';
 import { globalIdField } from '../graph/fields';
+import { keyedPayload } from '../graph/idempotency';
 import { inputId, payload } from '../graph/user-errors';
 import { tokenLive } from '../organisations/users-service';
 import { createPortalToken, revokePortalToken } from './service';
@@ -18,7 +19,15 @@ function portalTokensOf(ctx: Context, customerId: string): Promise<PortalTokenRo
 
 export const portalResolvers: Resolvers = {
   Mutation: {
-    createPortalToken: (_p, { input }, ctx) => payload(() => createPortalToken(ctx.db, actorOf(ctx), input), { portalToken: null, token: null }),
+    createPortalToken: (_p, { input }, ctx) =>
+      keyedPayload(
+        ctx,
+        'createPortalToken',
+        input,
+        (db) => createPortalToken(db, actorOf(ctx), input),
+        { portalToken: null, token: null },
+        { secret: ['token'] },
+      ),
     revokePortalToken: (_p, { input }, ctx) =>
       payload(() => revokePortalToken(ctx.db, actorOf(ctx), inputId(input.id, ['PortalToken'], ['input', 'id']).id), { portalToken: null }),
   },

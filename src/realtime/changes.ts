@@ -78,6 +78,7 @@ export function startChangeFeed(options: { db: Db; stream: ChangeStream; broker:
   let again = false;
   let stopped = false;
   let listeners = 0;
+  let lastWarning = 0;
   let pendingFrom: StreamPosition | null = null;
 
   async function publishFrom(start: StreamPosition): Promise<void> {
@@ -139,7 +140,12 @@ export function startChangeFeed(options: { db: Db; stream: ChangeStream; broker:
       return;
     }
     running = turn()
-      .catch((err: unknown) => log.warn({ err }, 'realtime: the change relay could not read the event stream; it tries again'))
+      .catch((err: unknown) => {
+        // Once a minute at most: the relay tries again every poll while the database or Redis is away.
+        if (Date.now() - lastWarning < 60_000) return;
+        lastWarning = Date.now();
+        log.warn({ err }, 'realtime: the change relay could not read the event stream or reach the broker; it keeps trying');
+      })
       .finally(() => {
         running = null;
         if (again) {

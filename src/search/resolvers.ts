@@ -5,6 +5,7 @@ import { actorOf } from '../audit/actor';
 import type { Resolvers } from '../generated/graphql';
 import { viewerOf, type Context } from '../graph/context';
 import { globalIdField } from '../graph/fields';
+import { keyedPayload } from '../graph/idempotency';
 import { toGlobalId } from '../graph/ids';
 import { sdlScalar } from '../graph/sdl-scalar';
 import { inputId, payload } from '../graph/user-errors';
@@ -27,7 +28,7 @@ export const searchResolvers: Resolvers = {
     savedSearches: (_p, args, ctx) => listSavedSearches(ctx.db, searcherOf(ctx), args, ctx.config.maxPageSize),
   },
   Mutation: {
-    saveSearch: (_p, { input }, ctx) => payload(() => saveSearch(ctx.db, actorOf(ctx), input), { savedSearch: null }),
+    saveSearch: (_p, { input }, ctx) => keyedPayload(ctx, 'saveSearch', input, (db) => saveSearch(db, actorOf(ctx), input), { savedSearch: null }),
     deleteSavedSearch: (_p, { input }, ctx) =>
       payload(
         async () => {

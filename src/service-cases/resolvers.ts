@@ -3,6 +3,7 @@ import { actorOf } from '../audit/actor';
 import type { Resolvers } from '../generated/graphql';
 import { viewerOf } from '../graph/context';
 import { globalIdField } from '../graph/fields';
+import { keyedPayload } from '../graph/idempotency';
 import { inputId, payload } from '../graph/user-errors';
 import { caseNotesPage, serviceCasesOf, serviceCasesPage } from './loaders';
 import { addServiceCaseNote, caseReference, changeServiceCaseStatus, openServiceCase, setServiceCaseSlaDefault, updateServiceCase } from './service';
@@ -39,7 +40,7 @@ export const serviceCasesResolvers: Resolvers = {
     changeServiceCaseStatus: (_p, { input }, ctx) =>
       payload(() => changeServiceCaseStatus(ctx.db, actorOf(ctx), caseId(input.id), input), { serviceCase: null }),
     addServiceCaseNote: (_p, { input }, ctx) =>
-      payload(() => addServiceCaseNote(ctx.db, actorOf(ctx), caseId(input.id), input), { serviceCase: null, note: null }),
+      keyedPayload(ctx, 'addServiceCaseNote', input, (db) => addServiceCaseNote(db, actorOf(ctx), caseId(input.id), input), { serviceCase: null, note: null }),
     setServiceCaseSlaDefault: (_p, { input }, ctx) => payload(() => setServiceCaseSlaDefault(ctx.db, actorOf(ctx), input), { slaDefault: null }),
   },
 };

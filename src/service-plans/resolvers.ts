@@ -3,6 +3,7 @@ import { actorOf } from '../audit/actor';
 import type { Resolvers } from '../generated/graphql';
 import type { Context } from '../graph/context';
 import { globalIdField, moneyOf } from '../graph/fields';
+import { keyedPayload } from '../graph/idempotency';
 import { inputId, payload } from '../graph/user-errors';
 import { coveredWorkAddresses, customerServicePlansPage, heldPlanStatus, servicePlansExpiringPage, servicePlansPage } from './loaders';
 import { assignServicePlan, cancelCustomerServicePlan, createServicePlan, updateCustomerServicePlan, updateServicePlan } from './service';
@@ -33,7 +34,8 @@ export const servicePlansResolvers: Resolvers = {
     servicePlansExpiring: (_p, args, ctx) => servicePlansExpiringPage(ctx, args),
   },
   Mutation: {
-    createServicePlan: (_p, { input }, ctx) => payload(() => createServicePlan(ctx.db, actorOf(ctx), input), { servicePlan: null }),
+    createServicePlan: (_p, { input }, ctx) =>
+      keyedPayload(ctx, 'createServicePlan', input, (db) => createServicePlan(db, actorOf(ctx), input), { servicePlan: null }),
     updateServicePlan: (_p, { input }, ctx) =>
       payload(() => updateServicePlan(ctx.db, actorOf(ctx), inputId(input.id, ['ServicePlan'], ['input', 'id']).id, input), { servicePlan: null }),
     assignServicePlan: (_p, { input }, ctx) => payload(() => assignServicePlan(ctx.db, actorOf(ctx), input), none),

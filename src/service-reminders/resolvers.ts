@@ -5,6 +5,7 @@ import type { Resolvers } from '../generated/graphql';
 import type { Context } from '../graph/context';
 import { viewerOf } from '../graph/context';
 import { globalIdField } from '../graph/fields';
+import { keyedPayload } from '../graph/idempotency';
 import { toGlobalId } from '../graph/ids';
 import { inputId, payload, UserErrors } from '../graph/user-errors';
 import { decideServiceReminders } from './decisions';
@@ -60,12 +61,14 @@ export const serviceRemindersResolvers: Resolvers = {
         throw error;
       }
     },
-    createServiceReminderType: (_p, { input }, ctx) => payload(() => createServiceReminderType(ctx.db, actorOf(ctx), input), { serviceReminderType: null }),
+    createServiceReminderType: (_p, { input }, ctx) =>
+      keyedPayload(ctx, 'createServiceReminderType', input, (db) => createServiceReminderType(db, actorOf(ctx), input), { serviceReminderType: null }),
     updateServiceReminderType: (_p, { input }, ctx) =>
       payload(() => updateServiceReminderType(ctx.db, actorOf(ctx), inputId(input.id, ['ServiceReminderType'], ['input', 'id']).id, input), {
         serviceReminderType: null,
       }),
-    createServiceReminder: (_p, { input }, ctx) => payload(() => createServiceReminder(ctx.db, actorOf(ctx), input), { serviceReminder: null }),
+    createServiceReminder: (_p, { input }, ctx) =>
+      keyedPayload(ctx, 'createServiceReminder', input, (db) => createServiceReminder(db, actorOf(ctx), input), { serviceReminder: null }),
     updateServiceReminder: (_p, { input }, ctx) =>
       payload(() => updateServiceReminder(ctx.db, actorOf(ctx), inputId(input.id, ['ServiceReminder'], ['input', 'id']).id, input), {
         serviceReminder: null,

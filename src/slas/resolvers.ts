@@ -2,6 +2,7 @@
 import { actorOf } from '../audit/actor';
 import type { Resolvers } from '../generated/graphql';
 import { globalIdField } from '../graph/fields';
+import { keyedPayload } from '../graph/idempotency';
 import { inputId, payload } from '../graph/user-errors';
 import { breachedAt, missed, withSla } from './deadlines';
 import { customerSla, slaBreachesPage, slasPage } from './loaders';
@@ -30,7 +31,7 @@ export const slasResolvers: Resolvers = {
     slaBreaches: (_p, { kind, ...args }, ctx) => slaBreachesPage(ctx, kind, args),
   },
   Mutation: {
-    createSla: (_p, { input }, ctx) => payload(() => createSla(ctx.db, actorOf(ctx), input), { sla: null }),
+    createSla: (_p, { input }, ctx) => keyedPayload(ctx, 'createSla', input, (db) => createSla(db, actorOf(ctx), input), { sla: null }),
     updateSla: (_p, { input }, ctx) => payload(() => updateSla(ctx.db, actorOf(ctx), inputId(input.id, ['Sla'], ['input', 'id']).id, input), { sla: null }),
     setCustomerSla: (_p, { input }, ctx) =>
       payload(

@@ -3,6 +3,7 @@ import { actorOf } from '../audit/actor';
 import { entityHistoryPage } from '../audit/trail';
 import type { Resolvers } from '../generated/graphql';
 import { globalIdField } from '../graph/fields';
+import { keyedPayload } from '../graph/idempotency';
 import { toGlobalId } from '../graph/ids';
 import { inputId, payload } from '../graph/user-errors';
 import { customerWorkAddressesPage } from './loaders';
@@ -42,7 +43,8 @@ export const workAddressesResolvers: Resolvers = {
     history: (w, args, ctx) => entityHistoryPage(ctx, 'WorkAddress', w.id, args),
   },
   Mutation: {
-    createWorkAddress: (_p, { input }, ctx) => payload(() => createWorkAddress(ctx.db, actorOf(ctx), input), { workAddress: null }),
+    createWorkAddress: (_p, { input }, ctx) =>
+      keyedPayload(ctx, 'createWorkAddress', input, (db) => createWorkAddress(db, actorOf(ctx), input), { workAddress: null }),
     updateWorkAddress: (_p, { input }, ctx) =>
       payload(() => updateWorkAddress(ctx.db, actorOf(ctx), inputId(input.id, ['WorkAddress'], ['input', 'id']).id, input), { workAddress: null }),
     deleteWorkAddress: (_p, { input }, ctx) =>

@@ -118,3 +118,53 @@ it('refuses a blank or overlong key, naming it', async () => {
   expect(errorCodes(long.data!.changeCustomerStatus.userErrors)).toEqual(['input.idempotencyKey:TOO_LONG']);
   expect((await countsFor(id)).version).toBe(1);
 });
+
+describe('creating mutations', () => {
+  const CREATE_CONTACT = `mutation($input: CreateContactInput!) { createContact(input: $input) { contact { id surname createdAt } userErrors { field code message } } }`;
+
+  it('a retried creation with its key returns the first record, with its dates, and creates nothing more', async () => {
+    const customerId = await createCustomer('Retried Contact Ltd');
+    const input = { ownerId: customerId, contact: { surname: 'Once' }, idempotencyKey: 'contact-once' };
+    const first = await server.graphql(CREATE_CONTACT, { input }, org.adminToken);
+    expect(first.data!.createContact.userErrors).toEqual([]);
+    const retries = await Promise.all(Array.from({ length: 5 }, () => server.graphql(CREATE_CONTACT, { input }, org.adminToken)));
+    for (const retry of retries) expect(retry.data!.createContact).toEqual(first.data!.createContact);
+    const [row] = await selectRows<{ n: number }>(
+      server.database.db,
+      sql`select count(*)::int as n from contacts where customer_id = ${parseGlobalId(customerId)!.id}`,
+    );
+    expect(row!.n).toBe(1);
+    // The same key with another input is refused, naming the key.
+    const other = await server.graphql(CREATE_CONTACT, { input: { ...input, contact: { surname: 'Twice' } } }, org.adminToken);
+    expect(other.data!.createContact).toMatchObject({ contact: null, userErrors: [{ field: ['input', 'idempotencyKey'], code: 'IDEMPOTENCY_KEY_REUSED' }] });
+  });
+
+  it('a creation refused with user errors keeps no key: the corrected call with the same key goes through', async () => {
+    const customerId = await createCustomer('Corrected Contact Ltd');
+    const keysBefore = (await countsFor(customerId)).keys;
+    const bad = await server.graphql(
+      CREATE_CONTACT,
+      { input: { ownerId: customerId, contact: { surname: '' }, idempotencyKey: 'contact-fix' } },
+      org.adminToken,
+    );
+    expect(bad.data!.createContact.userErrors[0].field).toEqual(['input', 'contact', 'surname']);
+    expect((await countsFor(customerId)).keys).toBe(keysBefore);
+    const good = await server.graphql(
+      CREATE_CONTACT,
+      { input: { ownerId: customerId, contact: { surname: 'Fixed' }, idempotencyKey: 'contact-fix' } },
+      org.adminToken,
+    );
+    expect(good.data!.createContact.contact.surname).toBe('Fixed');
+  });
+
+  it("a new token's plaintext is in the first answer only: a replay returns the token's record without it, and it is not stored", async () => {
+    const CREATE_TOKEN = `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { apiToken { id } token userErrors { code } } }`;
+    const input = { name: 'Integration', idempotencyKey: 'token-once' };
+    const first = await server.graphql(CREATE_TOKEN, { input }, org.adminToken);
+    expect(first.data!.createApiToken.token).toEqual(expect.any(String));
+    const replay = await server.graphql(CREATE_TOKEN, { input }, org.adminToken);
+    expect(replay.data!.createApiToken).toEqual({ apiToken: first.data!.createApiToken.apiToken, token: null, userErrors: [] });
+    const stored = await selectRows<{ response: unknown }>(server.database.db, sql`select response from idempotency_keys where key = 'token-once'`);
+    expect(JSON.stringify(stored)).not.toContain(first.data!.createApiToken.token);
+  });
+});
