@@ -2,7 +2,9 @@
 // writing one event, delivered as signed webhooks to a receiver in this process. Prints the time
 // until the last webhook arrived and the end-to-end latency of each (from the change's commit, i.e.
 // its mutation's answer, to the webhook's arrival): p50/p95/p99. Every request's signature is
-// verified, and duplicates (at-least-once) are counted.
+// verified, and duplicates (at-least-once) are counted. The same for subscriptions: a graphql-ws client
+// follows every renamed customer (`recordChanged`) over one WebSocket, and each change's message is
+// matched to its commit by the customer's version.
 //
 // How to run (the database is migrated, and the demo organisation created, if needed):
 //   psql postgres://postgres@127.0.0.1:5432/postgres -c 'create database crm_bench_events'
@@ -15,6 +17,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { bench } from './harness';
 
 const harness = bench('bench:events');
@@ -146,8 +150,38 @@ async function main() {
     ).customers.nodes.map((n: { id: string }) => n.id);
     if (customers.length === 0) fail('the demo organisation has no customers');
 
+    // One subscriber following every customer the changes rename.
+    const messages = new Map<string, number>();
+    let subscriptionErrors = 0;
+    const ws = createClient({
+      url: `${server.baseUrl.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${adminToken}` },
+      retryAttempts: 0,
+    });
+    for (const id of customers.slice(0, Math.min(customers.length, s.changes))) {
+      ws.subscribe<{ recordChanged: { resourceId: string; version: number } }>(
+        { query: `subscription($id: ID!) { recordChanged(id: $id) { resourceId version } }`, variables: { id } },
+        {
+          next: (m) => {
+            const at = performance.now();
+            if (m.errors || !m.data) subscriptionErrors++;
+            else {
+              const key = `${m.data.recordChanged.resourceId}:${m.data.recordChanged.version}`;
+              if (!messages.has(key)) messages.set(key, at);
+            }
+          },
+          error: () => subscriptionErrors++,
+          complete: () => undefined,
+        },
+      );
+    }
+    // The server takes subscriptions as they arrive; a second is plenty before the first change.
+    await new Promise((r) => setTimeout(r, 1000));
+
     log(`${s.changes} changes (customer renames), ${s.concurrency} at a time; webhook poll every ${s.pollMs} ms`);
     const committed = new Map<string, number>();
+    const committedVersions = new Map<string, number>();
     const started = performance.now();
     let next = 0;
     // Change i renames customer i mod 100 (up to 100 resources, as changes spread over a real organisation;
@@ -162,6 +196,10 @@ async function main() {
             `
               mutation ($input: UpdateCustomerInput!) {
                 updateCustomer(input: $input) {
+                  customer {
+                    id
+                    version
+                  }
                   userErrors {
                     message
                   }
@@ -173,7 +211,9 @@ async function main() {
             },
           );
           if (data.updateCustomer.userErrors.length) fail(JSON.stringify(data.updateCustomer.userErrors));
-          committed.set(name, performance.now());
+          const at = performance.now();
+          committed.set(name, at);
+          committedVersions.set(`${data.updateCustomer.customer.id}:${data.updateCustomer.customer.version}`, at);
         }
       }),
     );
@@ -184,6 +224,13 @@ async function main() {
       await new Promise((r) => setTimeout(r, 20));
     }
     const lastArrival = Math.max(...hooks.arrivals.values());
+    while (messages.size < s.changes) {
+      if (Date.now() > deadline) fail(`only ${messages.size} of ${s.changes} subscription messages arrived within 5 minutes of the last change`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const lastMessage = Math.max(...messages.values());
+    const messageLatencies = [...committedVersions].map(([key, at]) => messages.get(key)! - at).sort((a, b) => a - b);
+    await ws.dispose();
     const latencies = [...committed].map(([name, at]) => hooks.arrivals.get(name)! - at).sort((a, b) => a - b);
     const { requests, unverified, duplicates } = hooks.stats();
     await graphql(
@@ -205,7 +252,8 @@ async function main() {
       `webhooks: the last arrived ${((lastArrival - started) / 1000).toFixed(1)} s after the first change, ${((lastArrival - changesDone) / 1000).toFixed(2)} s after the last change committed`,
       `end-to-end latency (commit → webhook received): p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${latencies.at(-1)!.toFixed(0)} ms`,
       `requests received: ${requests} (${duplicates} event ids more than once), signatures not verified: ${unverified}`,
-      `subscriptions (recordChanged over WebSocket): not built yet, so not measured`,
+      `subscriptions (recordChanged over one WebSocket, one per customer): the last message arrived ${((lastMessage - changesDone) / 1000).toFixed(2)} s after the last change committed; errors: ${subscriptionErrors}`,
+      `end-to-end latency (commit → subscription message): p50 ${percentile(messageLatencies, 50).toFixed(0)} ms, p95 ${percentile(messageLatencies, 95).toFixed(0)} ms, p99 ${percentile(messageLatencies, 99).toFixed(0)} ms, max ${messageLatencies.at(-1)!.toFixed(0)} ms`,
     ];
     process.stdout.write(`${out.join('\n')}\n`);
   } finally {

@@ -2,8 +2,8 @@
 // whole schema: every mutation that creates something takes an `idempotencyKey`, and every one that
 // changes or deletes a record takes an `expectedVersion`. A new mutation without them fails here.
 // @database-independent: it reads the SDL only, so the PostgreSQL run leaves it out (jest.config.ts).
-import { buildASTSchema, getNamedType, isInputObjectType, parse, type GraphQLField } from 'graphql';
 import { mergeTypeDefs } from '@graphql-tools/merge';
+import { buildASTSchema, getNamedType, isInputObjectType, parse, type GraphQLField } from 'graphql';
 import { loadSdlInOrder } from '../../src/graph/sdl-files';
 
 const schema = buildASTSchema(mergeTypeDefs(loadSdlInOrder().map((sdl) => parse(sdl))));
