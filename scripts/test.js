@@ -63,57 +63,13 @@ const jest = require.resolve('jest/bin/jest');
 const nodeOptions = `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim();
 const { TEST_DATABASE_URL, ...embeddedEnv } = process.env;
 
-/**
- * The two suites. With TEST_DATABASE_URL they run side by side (two Jest workers each): much of a
- * test's time is spent waiting (for a child process to start, a retry's delay, a webhook), so the two
- * runs fill each other's gaps on two cores. Each line of output is prefixed with its suite, and each
- * suite's summary is printed again, whole, when both have ended.
- */
 function runSuites() {
-  const embedded = { label: 'tests on the embedded database', env: { ...embeddedEnv, NODE_OPTIONS: nodeOptions } };
-  if (!TEST_DATABASE_URL) {
-    process.exit(run(embedded.label, process.execPath, [jest, ...jestArgs], embedded.env) ? 0 : 1);
+  const results = [run('tests on the embedded database', process.execPath, [jest, ...jestArgs], { ...embeddedEnv, NODE_OPTIONS: nodeOptions })];
+  if (TEST_DATABASE_URL) {
+    const shown = TEST_DATABASE_URL.replace(/:[^:@/]*@/, ':***@');
+    results.push(run(`tests on PostgreSQL (${shown})`, process.execPath, [jest, ...jestArgs], { ...process.env, NODE_OPTIONS: nodeOptions }));
   }
-  const shown = TEST_DATABASE_URL.replace(/:[^:@/]*@/, ':***@');
-  const suites = [
-    { ...embedded, prefix: '[embedded] ' },
-    { label: `tests on PostgreSQL (${shown})`, env: { ...process.env, NODE_OPTIONS: nodeOptions }, prefix: '[postgres] ' },
-  ];
-  const { spawn } = require('node:child_process');
-  const started = Date.now();
-  process.stdout.write(`\n== ${suites.map((x) => x.label).join(' and ')}, side by side\n`);
-  Promise.all(
-    suites.map(
-      (suite) =>
-        new Promise((resolve) => {
-          const child = spawn(process.execPath, [jest, ...jestArgs], { env: suite.env, stdio: ['ignore', 'pipe', 'pipe'] });
-          const tail = [];
-          let summary = false;
-          const prefixLines = (stream) => {
-            let rest = '';
-            stream.on('data', (chunk) => {
-              const lines = (rest + chunk.toString()).split('\n');
-              rest = lines.pop();
-              for (const line of lines) {
-                process.stdout.write(`${suite.prefix}${line}\n`);
-                // Jest's closing summary (failures, totals), kept to print again at the end.
-                if (/^Summary of all failing tests|^Test Suites:/.test(line)) summary = true;
-                if (summary) tail.push(line);
-              }
-            });
-            stream.on('end', () => rest && process.stdout.write(`${suite.prefix}${rest}\n`));
-          };
-          prefixLines(child.stdout);
-          prefixLines(child.stderr);
-          child.on('close', (code) => resolve({ suite, ok: code === 0, seconds: ((Date.now() - started) / 1000).toFixed(0), tail }));
-        }),
-    ),
-  ).then((results) => {
-    for (const { suite, ok, seconds, tail } of results) {
-      process.stdout.write(`\n== ${suite.label}\n${tail.join('\n')}\n== ${suite.label}: ${ok ? 'passed' : 'FAILED'} (${seconds} s)\n`);
-    }
-    process.exit(results.every((r) => r.ok) ? 0 : 1);
-  });
+  process.exit(results.every(Boolean) ? 0 : 1);
 }
 
 void main();
