@@ -220,6 +220,34 @@ describe('recordChanged', () => {
     expect(JSON.stringify(state.messages)).not.toContain('Revoked Renamed Ltd');
   });
 
+  it("ends after the record's deletion, whose message is the last, with the record null", async () => {
+    const customer = await createCustomer('Deleting Ltd');
+    const contactId = await addContact(customer.id, 'Soon Gone');
+    const { client } = connect(org.adminToken);
+    const { state } = subscribe(client, `subscription($id: ID!) { recordChanged(id: $id) { type resourceId record { id } } }`, { id: contactId });
+    const renameContact = async (surname: string) => {
+      const res = await server.graphql(
+        `mutation($i: UpdateContactInput!) { updateContact(input: $i) { userErrors { message } } }`,
+        { i: { id: contactId, surname } },
+        org.adminToken,
+      );
+      expect(res.data!.updateContact.userErrors).toEqual([]);
+    };
+    await untilLive(state, (i) => renameContact(`Warm-up ${i}`));
+    const res = await server.graphql(
+      `mutation($i: DeleteContactInput!) { deleteContact(input: $i) { userErrors { message } } }`,
+      { i: { id: contactId } },
+      org.adminToken,
+    );
+    expect(res.data!.deleteContact.userErrors).toEqual([]);
+    await until(
+      'the end of the subscription',
+      () => state,
+      (x) => x.completed,
+    );
+    expect(state.messages.map((m) => m.data.recordChanged)).toEqual([{ type: 'contact.deleted', resourceId: contactId, record: null }]);
+  });
+
   it('serves only subscriptions over WebSocket, with the same document limits as HTTP', async () => {
     const { client } = connect(org.adminToken);
     const q = subscribe(client, `{ __typename }`);

@@ -294,9 +294,10 @@ describe('delivering', () => {
         (e) => e.deliveries.nodes.some((d: any) => d.lastError),
         15_000,
       );
+      // Retries come 100 ms after a failure here: on a busy machine a second attempt may have failed too.
+      expect(endpoint.deliveries.nodes[0].attempts).toBeGreaterThanOrEqual(1);
       expect(endpoint.deliveries.nodes[0]).toMatchObject({
         status: 'PENDING',
-        attempts: 1,
         // The headers came; the answer never did.
         lastResponseStatus: null,
         lastError: 'No complete answer within 2000 ms.',
