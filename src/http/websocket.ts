@@ -54,6 +54,9 @@ export function startSubscriptionServer(options: {
   const parseOptions = options.limits ? queryParseOptions(config) : {};
 
   const onUpgrade = (request: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
+    // Node leaves an upgraded socket without an error listener: a client that resets it while it is
+    // refused below (or mid-handshake) must not become an uncaught error that stops the process.
+    socket.on('error', () => socket.destroy());
     const path = (request.url ?? '').split('?')[0];
     if (path !== '/graphql') {
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');

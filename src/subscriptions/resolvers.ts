@@ -37,6 +37,16 @@ async function visibleTarget(ctx: Context, globalId: string, argument: string): 
   return { type: node.__typename, id: node.id, globalId: toGlobalId(node.__typename, node.id) };
 }
 
+/** `fn` the first time only: a subscription ends by its own end, the client's return(), or both. */
+function once(fn: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
+}
+
 /** An iterator that runs `cleanup` however it ends, even if it is ended before it started. */
 function withCleanup<T>(iterator: AsyncGenerator<T>, cleanup: () => void): AsyncIterableIterator<T> {
   return {
@@ -90,13 +100,10 @@ async function follow(
   const stop = await session.hub.changes.listen(viewerOf(ctx).organisationId, (notice) => {
     if (matches(notice)) queue.push(notice);
   });
-  let ended = false;
-  const cleanup = () => {
-    if (ended) return;
-    ended = true;
+  const cleanup = once(() => {
     stop();
     void queue.return();
-  };
+  });
   async function* messages(): AsyncGenerator<ChangeNotice | GraphQLError> {
     try {
       for await (const notice of queue) {
@@ -130,22 +137,25 @@ async function presence(ctx: Context, globalId: string): Promise<AsyncIterableIt
     pending = true;
     ticks.push(true);
   });
-  await board.join(organisationId, target.globalId, {
-    sessionId: session.sessionId,
-    userId: viewer.userId,
-    name: viewer.user.name,
-    since: new Date().toISOString(),
-  });
-  let ended = false;
-  const cleanup = () => {
-    if (ended) return;
-    ended = true;
+  const cleanup = once(() => {
     stopListening();
     void ticks.return();
     void board
       .leave(organisationId, target.globalId, session.sessionId)
       .catch((err: unknown) => ctx.log.warn({ err }, 'presence: could not record a viewer leaving'));
-  };
+  });
+  try {
+    await board.join(organisationId, target.globalId, {
+      sessionId: session.sessionId,
+      userId: viewer.userId,
+      name: viewer.user.name,
+      since: new Date().toISOString(),
+    });
+  } catch (err) {
+    // Redis away: no half-made session left listening.
+    cleanup();
+    throw err;
+  }
   const read = async (): Promise<PresenceValue> => ({
     recordId: target.globalId,
     entries: await board.entries(organisationId, target.globalId),

@@ -3,6 +3,7 @@
 // again before every message); and two server instances on one database and Redis, where a change
 // made through one reaches a subscriber on the other.
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import { createClient, type Client } from 'graphql-ws';
 import pino from 'pino';
 import WebSocket from 'ws';
@@ -71,14 +72,19 @@ async function createCustomer(name: string, token = org.adminToken) {
   return res.data!.createCustomer.customer as { id: string; version: number };
 }
 
-async function rename(id: string, name: string, token = org.adminToken) {
-  const res = await server.graphql(
-    `mutation($i: UpdateCustomerInput!) { updateCustomer(input: $i) { customer { version } userErrors { message } } }`,
-    { i: { id, name } },
-    token,
-  );
-  expect(res.errors).toBeUndefined();
-  expect(res.data!.updateCustomer.userErrors).toEqual([]);
+/** Renames a customer through the test server, or through another instance at `url`. */
+async function rename(id: string, name: string, url = server.url) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${org.adminToken}` },
+    body: JSON.stringify({
+      query: `mutation($i: UpdateCustomerInput!) { updateCustomer(input: $i) { userErrors { message } } }`,
+      variables: { i: { id, name } },
+    }),
+  });
+  const body = (await response.json()) as { data?: { updateCustomer: { userErrors: unknown[] } }; errors?: unknown };
+  expect(body.errors).toBeUndefined();
+  expect(body.data!.updateCustomer.userErrors).toEqual([]);
 }
 
 async function addContact(customerId: string, surname: string) {
@@ -274,6 +280,31 @@ describe('recordChanged', () => {
   });
 });
 
+describe('hostile upgrades', () => {
+  it('answers an upgrade elsewhere than /graphql with 404, survives a client that resets mid-handshake, and goes on serving', async () => {
+    const { port } = new URL(server.url);
+    const raw = (request: string, reset: boolean) =>
+      new Promise<string>((resolve) => {
+        const socket = net.connect(Number(port), '127.0.0.1', () => {
+          socket.write(request);
+          if (reset) socket.resetAndDestroy();
+        });
+        let answer = '';
+        socket.on('data', (d) => (answer += d.toString()));
+        socket.on('error', () => resolve(answer));
+        socket.on('close', () => resolve(answer));
+      });
+    const upgrade = (path: string) =>
+      `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n`;
+    expect(await raw(upgrade('/elsewhere'), false)).toMatch(/^HTTP\/1.1 404/);
+    for (let i = 0; i < 20; i++) await raw(i % 2 ? upgrade('/elsewhere') : upgrade('/graphql'), true);
+    // A broken handshake (no key) is refused by the WebSocket server itself.
+    expect(await raw('GET /graphql HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n', false)).toMatch(/^HTTP\/1.1 400/);
+    const res = await server.graphql('{ __typename }', {}, org.adminToken);
+    expect(res.data).toEqual({ __typename: 'Query' });
+  });
+});
+
 describe('customerRecordChanged', () => {
   it("delivers changes anywhere in the customer's record: the customer, a new contact", async () => {
     const customer = await createCustomer('Whole Record Ltd');
@@ -377,21 +408,10 @@ describe('two instances on one database and Redis', () => {
       }
       const [one, two] = instances as [(typeof instances)[0], (typeof instances)[0]];
       const customer = await createCustomer('Shared Ltd');
-      const renameThrough = async (url: string, name: string) => {
-        const response = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${org.adminToken}` },
-          body: JSON.stringify({
-            query: `mutation($i: UpdateCustomerInput!) { updateCustomer(input: $i) { userErrors { message } } }`,
-            variables: { i: { id: customer.id, name } },
-          }),
-        });
-        expect(((await response.json()) as any).data.updateCustomer.userErrors).toEqual([]);
-      };
       const { client } = connect(org.adminToken, two.url);
       const { state } = subscribe(client, RECORD_CHANGED, { id: customer.id });
-      await untilLive(state, (i) => renameThrough(one.url, `Shared Warm-up ${i}`));
-      await renameThrough(one.url, 'Shared Through One Ltd');
+      await untilLive(state, (i) => rename(customer.id, `Shared Warm-up ${i}`, one.url));
+      await rename(customer.id, 'Shared Through One Ltd', one.url);
       const [message] = await until(
         'the change made through the other instance',
         () => state.messages,
