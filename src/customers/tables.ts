@@ -125,6 +125,10 @@ export const customers = pgTable(
     index('customers_organisation_updated_idx').on(t.organisationId, t.updatedAt, t.id),
     index('customers_status_idx').on(t.statusId),
     index('customers_parent_idx').on(t.parentCustomerId),
+    // A customers import finds the record a row updates by its external key (src/import-export/customer-import.ts).
+    index('customers_third_party_reference_idx')
+      .on(t.organisationId, t.thirdPartyReference)
+      .where(sql`${t.thirdPartyReference} is not null`),
   ],
 );
 

@@ -8,6 +8,15 @@
 //                      imported) and the job is REFUSED. All rows are still read, so the job lists
 //                      every bad row (the first 1000).
 //   COMMIT_VALID_ROWS  each batch in its own transaction; bad rows are skipped and listed.
+//   DRY_RUN            ALL_OR_NOTHING's run, always rolled back: every row is checked and the good
+//                      ones written (so the database's own checks run too), then nothing is kept. The
+//                      job reports what ALL_OR_NOTHING would have done: SUCCEEDED (rowsValid would be
+//                      imported, rowsUpdated of them updating records found by their external key)
+//                      or REFUSED with the bad rows.
+//
+// A target may look a batch's rows up before they are written (`checkBatch`: e.g. the existing record
+// with a row's external key, which the row then updates instead of duplicating); rows it refuses are
+// bad rows like any other.
 //
 // Row numbers are 1-based data rows: the header line is not counted, so row 1 is the file's
 // second line (blank lines are skipped and not counted either).
@@ -20,7 +29,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { parse, type Parser } from 'csv-parse';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { recordAudit, type Actor } from '../audit/service';
 import type { Db } from '../db/client';
 import { toGlobalId } from '../graph/ids';
@@ -28,8 +37,8 @@ import { restoreCell } from './csv-cells';
 import { keepAlive } from './job-watch';
 import { importJobs, MAX_KEPT_ERRORS, type ImportJobRow, type ImportRowError } from './tables';
 
-export type ImportMode = 'ALL_OR_NOTHING' | 'COMMIT_VALID_ROWS';
-export const IMPORT_MODES: readonly ImportMode[] = ['ALL_OR_NOTHING', 'COMMIT_VALID_ROWS'];
+export type ImportMode = 'ALL_OR_NOTHING' | 'COMMIT_VALID_ROWS' | 'DRY_RUN';
+export const IMPORT_MODES: readonly ImportMode[] = ['ALL_OR_NOTHING', 'COMMIT_VALID_ROWS', 'DRY_RUN'];
 export type ImportJobKind = ImportJobRow['kind'];
 
 export const DEFAULT_BATCH_SIZE = 1000;
@@ -55,8 +64,14 @@ export type ImportTarget<V> = {
   cellValue?: (field: string, text: string) => unknown;
   /** The mapped values of one row (blank cells left out) → the value to insert, or what is wrong. */
   validateRow: (input: Record<string, unknown>) => { value: V } | { problems: RowProblem[] };
-  /** Writes a batch of good rows inside the caller's transaction. */
-  insertBatch: (tx: Db, values: V[]) => Promise<void>;
+  /**
+   * Before a batch is written, inside its transaction: looks its rows up (e.g. the existing record with
+   * a row's external key) and returns, for each row, what is wrong with it (null when nothing is). It
+   * may note on a row what it found, for `insertBatch`.
+   */
+  checkBatch?: (tx: Db, values: V[]) => Promise<Array<RowProblem[] | null>>;
+  /** Writes a batch of good rows inside the caller's transaction; says how many of them updated existing records. */
+  insertBatch: (tx: Db, values: V[]) => Promise<{ updated: number } | void>;
   /** The audit action of the one entry per import, e.g. 'workAddresses.import'. */
   auditAction: string;
   /** The customer the rows go under, when they go under one (the job is then visible with it). */
@@ -183,8 +198,15 @@ export type ImportOptions<V> = {
 
 export type ImportOutcome = { job: ImportJobRow } | { problems: RequestProblem[] };
 
-/** Thrown inside the ALL_OR_NOTHING transaction to roll it back when rows were bad. */
+/** Thrown inside the ALL_OR_NOTHING (and DRY_RUN) transaction to roll it back. */
 class Refused extends Error {}
+
+/**
+ * Thrown inside a batch's transaction when the job is no longer RUNNING: the watch (job-watch.ts)
+ * took this process for dead (its heartbeat went stale, e.g. a long pause) and failed the job, with
+ * the counts as they were. The batch rolls back, so the job's counts and message stay true.
+ */
+class JobAbandoned extends Error {}
 
 export async function runCsvImport<V>(options: ImportOptions<V>): Promise<ImportOutcome> {
   const { db, actor, target, mapping, mode } = options;
@@ -251,16 +273,60 @@ export async function runCsvImport<V>(options: ImportOptions<V>): Promise<Import
   // While this process lives the job is known to be running; if it dies, job-watch.ts fails the job.
   const stopBeating = options.heartbeatMs ? keepAlive(db, job.id, options.heartbeatMs) : () => undefined;
 
-  const progress = { rowsRead: 0, rowsImported: 0, errorCount: 0, errors: [] as ImportRowError[] };
+  const progress = { rowsRead: 0, rowsImported: 0, rowsValid: 0, rowsUpdated: 0, errorCount: 0, errors: [] as ImportRowError[] };
+  // In row order: a batch's checkBatch problems come after its rows' own, for rows read before them.
   const addError = (error: ImportRowError) => {
     progress.errorCount++;
-    if (progress.errors.length < MAX_KEPT_ERRORS) progress.errors.push(error);
+    const errors = progress.errors;
+    let at = errors.length;
+    while (at > 0 && errors[at - 1]!.row > error.row) at--;
+    if (at < MAX_KEPT_ERRORS) errors.splice(at, 0, error);
+    if (errors.length > MAX_KEPT_ERRORS) errors.pop();
   };
-  const counts = () => ({ rowsRead: progress.rowsRead, rowsImported: progress.rowsImported, errorCount: progress.errorCount, errors: progress.errors });
+  const counts = () => ({
+    rowsRead: progress.rowsRead,
+    rowsImported: progress.rowsImported,
+    rowsValid: progress.rowsValid,
+    rowsUpdated: progress.rowsUpdated,
+    errorCount: progress.errorCount,
+    errors: progress.errors,
+  });
+  const reportProblems = (row: number, problems: RowProblem[]) => {
+    for (const problem of problems) {
+      const column = problem.field !== null ? headerOf.get(problem.field) : undefined;
+      const where = column !== undefined ? ` (column ${JSON.stringify(column)})` : '';
+      addError({ row, field: problem.field, message: `${problem.field ?? 'row'}${where}: ${problem.message}` });
+    }
+  };
+  /**
+   * Inside a batch's transaction: the target's look-up of its rows (bad ones reported and left out),
+   * then the good ones written. Returns how many were written and how many of those were updates.
+   */
+  const writeBatch = async (tx: Db, batch: Array<{ row: number; value: V }>, write: boolean): Promise<{ written: number; updated: number }> => {
+    let good = batch;
+    if (target.checkBatch && batch.length) {
+      const found = await target.checkBatch(
+        tx,
+        batch.map((b) => b.value),
+      );
+      good = batch.filter((b, i) => {
+        const problems = found[i];
+        if (problems?.length) reportProblems(b.row, problems);
+        return !problems?.length;
+      });
+    }
+    progress.rowsValid += good.length;
+    if (!write || !good.length) return { written: 0, updated: 0 };
+    const result = await target.insertBatch(
+      tx,
+      good.map((b) => b.value),
+    );
+    return { written: good.length, updated: result?.updated ?? 0 };
+  };
 
-  /** Reads the rest of the file, handing each batch of good rows (and the rows read) to `flush`. */
-  const readRows = async (flush: (rows: V[]) => Promise<void>) => {
-    let batch: V[] = [];
+  /** Reads the rest of the file, handing each batch of good rows (with their row numbers) to `flush`. */
+  const readRows = async (flush: (rows: Array<{ row: number; value: V }>) => Promise<void>) => {
+    let batch: Array<{ row: number; value: V }> = [];
     let sinceFlush = 0;
     for (;;) {
       const next = await records.next();
@@ -287,14 +353,8 @@ export async function runCsvImport<V>(options: ImportOptions<V>): Promise<Import
         const checked = nul
           ? { problems: [{ field: nul.field, message: 'contains a NUL character (U+0000), which text may not hold' }] }
           : target.validateRow(input);
-        if ('value' in checked) batch.push(checked.value);
-        else {
-          for (const problem of checked.problems) {
-            const column = problem.field !== null ? headerOf.get(problem.field) : undefined;
-            const where = column !== undefined ? ` (column ${JSON.stringify(column)})` : '';
-            addError({ row, field: problem.field, message: `${problem.field ?? 'row'}${where}: ${problem.message}` });
-          }
-        }
+        if ('value' in checked) batch.push({ row, value: checked.value });
+        else reportProblems(row, checked.problems);
       }
       if (sinceFlush >= batchSize) {
         await flush(batch);
@@ -323,6 +383,8 @@ export async function runCsvImport<V>(options: ImportOptions<V>): Promise<Import
         fileName: options.fileName,
         rowsRead: progress.rowsRead,
         rowsImported: progress.rowsImported,
+        rowsValid: progress.rowsValid,
+        rowsUpdated: progress.rowsUpdated,
         errorCount: progress.errorCount,
         ...(failureMessage ? { failureMessage } : {}),
       },
@@ -334,47 +396,68 @@ export async function runCsvImport<V>(options: ImportOptions<V>): Promise<Import
     if (mode === 'COMMIT_VALID_ROWS') {
       await readRows(async (rows) => {
         await db.transaction(async (tx) => {
-          if (rows.length) await target.insertBatch(tx, rows);
-          progress.rowsImported += rows.length;
-          await tx
+          const { written, updated } = await writeBatch(tx, rows, true);
+          progress.rowsImported += written;
+          progress.rowsUpdated += updated;
+          const [still] = await tx
             .update(importJobs)
             .set({ ...counts(), updatedAt: new Date() })
-            .where(eq(importJobs.id, job.id));
+            .where(and(eq(importJobs.id, job.id), eq(importJobs.status, 'RUNNING')))
+            .returning({ id: importJobs.id });
+          if (!still) throw new JobAbandoned();
         });
       });
       // Bad rows and not one good one: nothing was imported, which is not a success.
       const status = progress.rowsImported === 0 && progress.errorCount > 0 ? 'REFUSED' : 'SUCCEEDED';
       return { job: await db.transaction((tx) => finish(tx, status, null)) };
     }
+    // ALL_OR_NOTHING and DRY_RUN: one transaction, rolled back when a row is bad (and always in DRY_RUN).
+    const dryRun = mode === 'DRY_RUN';
     let pending = 0;
+    let updated = 0;
     try {
       const done = await db.transaction(async (tx) => {
         await readRows(async (rows) => {
-          // After the first bad row nothing will be kept: reading on only finds the other bad rows.
-          if (progress.errorCount === 0 && rows.length) {
-            await target.insertBatch(tx, rows);
-            pending += rows.length;
-          }
+          // After the first bad row nothing will be kept: reading on only checks the other rows. A dry
+          // run writes on (its database checks are part of what it reports) and rolls back at the end.
+          const written = await writeBatch(tx, rows, dryRun || progress.errorCount === 0);
+          pending += written.written;
+          updated += written.updated;
           if (options.progressOutsideTransaction) {
             await db
               .update(importJobs)
-              .set({ rowsRead: progress.rowsRead, errorCount: progress.errorCount, errors: progress.errors, updatedAt: new Date() })
+              .set({
+                rowsRead: progress.rowsRead,
+                rowsValid: progress.rowsValid,
+                errorCount: progress.errorCount,
+                errors: progress.errors,
+                updatedAt: new Date(),
+              })
               .where(eq(importJobs.id, job.id));
           }
         });
-        if (progress.errorCount > 0) throw new Refused();
+        if (progress.errorCount > 0 || dryRun) throw new Refused();
         progress.rowsImported = pending;
+        progress.rowsUpdated = updated;
         return finish(tx, 'SUCCEEDED', null);
       });
       return { job: done };
     } catch (err) {
       if (!(err instanceof Refused)) throw err;
-      return { job: await db.transaction((tx) => finish(tx, 'REFUSED', null)) };
+      // A dry run says what ALL_OR_NOTHING would have done; nothing was imported either way.
+      if (dryRun && progress.errorCount === 0) progress.rowsUpdated = updated;
+      return { job: await db.transaction((tx) => finish(tx, progress.errorCount > 0 ? 'REFUSED' : 'SUCCEEDED', null)) };
     }
   } catch (err) {
+    if (err instanceof JobAbandoned) {
+      parser.destroy();
+      options.input.resume();
+      const [failed] = await db.select().from(importJobs).where(eq(importJobs.id, job.id));
+      return { job: failed! };
+    }
     // The file broke off, or is not CSV past some point, or (a bug) the database refused a batch. In
     // ALL_OR_NOTHING the transaction rolled back. The job must not stay RUNNING either way.
-    if (mode === 'ALL_OR_NOTHING') progress.rowsImported = 0;
+    if (mode !== 'COMMIT_VALID_ROWS') progress.rowsImported = progress.rowsUpdated = 0;
     parser.destroy();
     options.input.resume();
     const fileProblem = isFileProblem(err);

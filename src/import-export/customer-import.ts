@@ -4,22 +4,30 @@
 // importer's status security groups); the importing user owns what they import. A batch is three
 // multi-row inserts (customers, addresses, contacts) with ids made here so the rows can point at each
 // other.
+//
+// Upsert by external key: a row whose thirdPartyReference is an existing customer's updates that
+// customer instead (through the same services as updateCustomer, changeCustomerType,
+// changeCustomerStatus, updateAddress, updateContact/createContact: the same checks, audit entries and
+// events), in a savepoint of its own, so a refused update is that row's error and leaves nothing. Only
+// the row's non-blank cells change anything (a blank cell is no instruction to clear a field).
 import { randomUUID } from 'node:crypto';
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { assertStatusPermitted } from '../access/status-group-service';
-import { addressFieldsSchema } from '../addresses/service';
+import { addressFieldsSchema, updateAddress } from '../addresses/service';
 import { addresses } from '../addresses/tables';
 import type { Actor } from '../audit/service';
 import { decidePreferences, enteredChannels } from '../contacts/preferences';
-import { contactFieldsSchema } from '../contacts/service';
+import { contactFieldsSchema, createContact, updateContact } from '../contacts/service';
 import { contacts } from '../contacts/tables';
 import { validateCustomFields } from '../custom-fields/validate';
 import { assertCustomerFieldsPermitted } from '../customers/field-permissions';
-import { customerFields, unmetTypeRequirements } from '../customers/service';
-import { customers, customerStatuses, customerTypes, type CustomerStatusRow, type CustomerTypeRow } from '../customers/tables';
+import { customerFields, unmetTypeRequirements, updateCustomer } from '../customers/service';
+import { customers, customerStatuses, customerTypes, type CustomerRow, type CustomerStatusRow, type CustomerTypeRow } from '../customers/tables';
+import { changeCustomerStatus, changeCustomerType } from '../customers/workflows';
 import type { Db } from '../db/client';
 import { insertMany } from '../demo/bulk';
+import { toGlobalId } from '../graph/ids';
 import { currencyFractionDigits } from '../graph/money';
 import { UserErrors } from '../graph/user-errors';
 import { optionalEmail, optionalPhone } from '../work-addresses/fields';
@@ -89,7 +97,22 @@ type CustomerImportRow = {
   customer: typeof customers.$inferInsert;
   address: typeof addresses.$inferInsert;
   contact: typeof contacts.$inferInsert | null;
+  /** The import fields the row gave (non-blank cells): an update changes only these. */
+  given: ReadonlySet<string>;
+  /** The existing customer with the row's thirdPartyReference, which the row updates (found by checkBatch). */
+  existing?: CustomerRow;
 };
+
+/** A service's field path (['input', 'contact', 'surname']) → the import field it is about, or null for the row. */
+function importFieldOf(path: readonly string[]): string | null {
+  const last = path[path.length - 1];
+  if (last === undefined) return null;
+  if (last === 'statusId') return 'status';
+  if (last === 'typeId') return 'type';
+  const contactColumn = Object.entries(CONTACT_COLUMNS).find(([, field]) => field === last)?.[0];
+  if (contactColumn) return contactColumn;
+  return CUSTOMER_IMPORT_FIELDS.includes(last) ? last : null;
+}
 
 /** The problems of a zod result, by the import's field names. */
 function zodProblems(issues: z.core.$ZodIssue[], fieldOf: (path: string) => string = (p) => p): RowProblem[] {
@@ -149,9 +172,18 @@ export async function customerImportTarget(
   }
   const currency = actor.currency;
 
+  /** The file's references so far: a second row with the same one would update what the first made. */
+  const referencesInFile = new Set<string>();
+
   const validateRow = (input: Record<string, unknown>): { value: CustomerImportRow } | { problems: RowProblem[] } => {
     const problems: RowProblem[] = [];
     const text = (field: string) => input[field] as string | undefined;
+    const reference = text('thirdPartyReference');
+    if (reference !== undefined) {
+      if (referencesInFile.has(reference))
+        problems.push({ field: 'thirdPartyReference', message: 'is on an earlier row of this file too; each customer once' });
+      referencesInFile.add(reference);
+    }
 
     let type: CustomerTypeRow | undefined;
     const typeName = text('type');
@@ -293,7 +325,109 @@ export async function customerImportTarget(
       isPrimary: contact.isPrimary,
       communicationPreferences: decidePreferences([], [], enteredChannels([], [], contact.emails, contact.phones), new Date()),
     };
-    return { value: { customer, address: addressRow, contact: contactRow } };
+    return { value: { customer, address: addressRow, contact: contactRow, given: new Set(Object.keys(input)) } };
+  };
+
+  /** Updates `row.existing` from the row, in a savepoint: null when done, or what was refused. */
+  const updateFromRow = async (tx: Db, row: CustomerImportRow): Promise<RowProblem[] | null> => {
+    const existing = row.existing!;
+    const id = toGlobalId('Customer', existing.id);
+    const c = row.customer;
+    const given = row.given;
+    try {
+      await tx.transaction(async (sp) => {
+        const fields: Record<string, unknown> = {};
+        for (const field of ['name', 'vatNumber', 'creditorDays', 'advertisingSource', 'buildingType'] as const) {
+          if (given.has(field) && c[field] !== existing[field]) fields[field] = c[field];
+        }
+        if (given.has('creditLimit') && c.creditLimitMinor !== existing.creditLimitMinor)
+          fields.creditLimit = { amountMinor: c.creditLimitMinor, currency: c.currency };
+        if (Object.keys(fields).length) await updateCustomer(sp, actor, existing.id, { id, ...fields });
+        if (given.has('type') && c.typeId !== existing.typeId) {
+          await changeCustomerType(sp, actor, existing.id, { id, typeId: toGlobalId('CustomerType', c.typeId) });
+        }
+        if (given.has('status') && c.statusId !== existing.statusId) {
+          await changeCustomerStatus(sp, actor, existing.id, { id, statusId: toGlobalId('CustomerStatus', c.statusId!) });
+        }
+        // Its default billing address (the one a customers import makes), or a new one.
+        const [billing] = await sp
+          .select()
+          .from(addresses)
+          .where(and(eq(addresses.customerId, existing.id), eq(addresses.type, 'BILLING')))
+          .orderBy(sql`${addresses.isDefault} desc`, asc(addresses.createdAt))
+          .limit(1);
+        const a = row.address;
+        const addressFields = { line1: a.line1, line2: a.line2, town: a.town, county: a.county, postcode: a.postcode, country: a.country };
+        if (billing) {
+          const changed = Object.fromEntries(
+            Object.entries(addressFields).filter(([field, value]) => given.has(field) && value !== billing[field as keyof typeof addressFields]),
+          );
+          if (Object.keys(changed).length) await updateAddress(sp, actor, billing.id, { id: toGlobalId('Address', billing.id), ...changed });
+        } else {
+          await insertMany(sp, addresses, [{ ...a, customerId: existing.id, isDefault: true }]);
+        }
+        // The contact of the same name (surname, and first name when given), or a new one.
+        const k = row.contact;
+        if (k) {
+          const same = await sp
+            .select()
+            .from(contacts)
+            .where(
+              and(
+                eq(contacts.customerId, existing.id),
+                sql`lower(${contacts.surname}) = lower(${k.surname})`,
+                k.firstName ? sql`lower(coalesce(${contacts.firstName}, '')) = lower(${k.firstName})` : undefined,
+              ),
+            )
+            .orderBy(asc(contacts.createdAt))
+            .limit(1);
+          const contactFields = {
+            ...(given.has('contactTitle') ? { title: k.title } : {}),
+            ...(given.has('contactFirstName') ? { firstName: k.firstName } : {}),
+            surname: k.surname,
+            ...(given.has('contactEmail') ? { emails: k.emails } : {}),
+            ...(given.has('contactPhone') ? { phones: k.phones } : {}),
+          };
+          const found = same[0];
+          if (found) {
+            const changed = Object.fromEntries(
+              Object.entries(contactFields).filter(([field, value]) => JSON.stringify(value) !== JSON.stringify(found[field as keyof typeof found])),
+            );
+            if (Object.keys(changed).length) await updateContact(sp, actor, found.id, { id: toGlobalId('Contact', found.id), ...changed });
+          } else await createContact(sp, actor, { ownerId: id, contact: { ...contactFields, isPrimary: false } });
+        }
+      });
+      return null;
+    } catch (err) {
+      if (!(err instanceof UserErrors)) throw err;
+      return err.errors.map((e) => {
+        const field = importFieldOf(e.field);
+        return { field, message: e.message.replace(/^[\w.]+: /, '') };
+      });
+    }
+  };
+
+  /** The existing customers of the batch's references; each row with one is updated here (not inserted). */
+  const checkBatch = async (tx: Db, rows: CustomerImportRow[]): Promise<Array<RowProblem[] | null>> => {
+    const references = [...new Set(rows.flatMap((r) => (r.customer.thirdPartyReference ? [r.customer.thirdPartyReference] : [])))];
+    if (!references.length) return rows.map(() => null);
+    const found = await tx
+      .select()
+      .from(customers)
+      .where(and(eq(customers.organisationId, actor.organisationId), inArray(customers.thirdPartyReference, references)));
+    const byReference = new Map<string, CustomerRow[]>();
+    for (const customer of found) byReference.set(customer.thirdPartyReference!, [...(byReference.get(customer.thirdPartyReference!) ?? []), customer]);
+    const outcome: Array<RowProblem[] | null> = [];
+    for (const row of rows) {
+      const matches = row.customer.thirdPartyReference ? (byReference.get(row.customer.thirdPartyReference) ?? []) : [];
+      if (matches.length > 1) {
+        outcome.push([{ field: 'thirdPartyReference', message: `is the reference of ${matches.length} customers; make it unique to update one by import` }]);
+      } else if (matches.length === 1) {
+        row.existing = matches[0]!;
+        outcome.push(await updateFromRow(tx, row));
+      } else outcome.push(null);
+    }
+    return outcome;
   };
 
   return {
@@ -304,7 +438,10 @@ export async function customerImportTarget(
       customerId: null,
       cellValue: (_field, text) => text,
       validateRow,
-      insertBatch: async (tx, rows) => {
+      checkBatch,
+      insertBatch: async (tx, all) => {
+        // Rows that updated an existing customer were written by checkBatch.
+        const rows = all.filter((r) => !r.existing);
         await insertMany(
           tx,
           customers,
@@ -320,6 +457,7 @@ export async function customerImportTarget(
           contacts,
           rows.flatMap((r) => (r.contact ? [r.contact] : [])),
         );
+        return { updated: all.length - rows.length };
       },
     },
   };

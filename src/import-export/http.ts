@@ -5,12 +5,13 @@
 //   POST /imports/work-addresses        multipart/form-data, in this order: `customerId` (a Customer
 //                                       global id), `mapping` (JSON: CSV header → work-address field,
 //                                       e.g. {"Address 1":"line1","Post Code":"postcode"}), `mode`
-//                                       (ALL_OR_NOTHING, the default, or COMMIT_VALID_ROWS), optionally
+//                                       (ALL_OR_NOTHING, the default, COMMIT_VALID_ROWS, or DRY_RUN to
+//                                       check every row and keep nothing), optionally
 //                                       `encoding` (the file's character set when not UTF-8, e.g.
 //                                       windows-1252), then `file`.
 //                                       Writers only (ADMIN, MANAGER, SALES, SERVICE), on a customer they
 //                                       see. The answer comes when the import has finished: 200 with
-//                                       `{ importJob: { id, status, rowsRead, rowsImported, errorCount,
+//                                       `{ importJob: { id, status, rowsRead, rowsImported, rowsValid, rowsUpdated, errorCount,
 //                                       errors } }`, whatever the job's status. While it runs, the job is
 //                                       already visible to `importJob(id:)`/`node(id:)` (its id is also in
 //                                       the `x-import-job-id` response header, sent as soon as the job exists, before the body).
@@ -77,6 +78,8 @@ function jobAnswer(job: ImportJobRow) {
     mode: job.mode,
     rowsRead: job.rowsRead,
     rowsImported: job.rowsImported,
+    rowsValid: job.rowsValid,
+    rowsUpdated: job.rowsUpdated,
     errorCount: job.errorCount,
     errors: job.errors,
     failureMessage: job.failureMessage,
@@ -135,7 +138,12 @@ export function importExportRouter(options: { database: Database; config: Config
           onFile: async (file): Promise<ImportOutcome | null> => {
             const problems: RequestProblem[] = [];
             const mode = (file.fields.mode?.trim() || 'ALL_OR_NOTHING') as ImportMode;
-            if (!IMPORT_MODES.includes(mode)) problems.push({ field: ['mode'], message: `mode: must be ${IMPORT_MODES.join(' or ')}`, code: 'INVALID' });
+            if (!IMPORT_MODES.includes(mode))
+              problems.push({
+                field: ['mode'],
+                message: `mode: must be ${IMPORT_MODES.slice(0, -1).join(', ')} or ${IMPORT_MODES[IMPORT_MODES.length - 1]}`,
+                code: 'INVALID',
+              });
             const encoding = parseEncoding(file.fields.encoding);
             if ('problems' in encoding) problems.push(...encoding.problems);
             const prepared = await prepare(ctx, res, file.fields, problems);

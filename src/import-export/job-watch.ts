@@ -55,6 +55,8 @@ export async function failAbandonedImportJobs(db: Db, staleAfterSeconds: number 
         to_char(${importJobs.heartbeatAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
         case when ${importJobs.mode} = 'ALL_OR_NOTHING'
           then 'Nothing was imported (ALL_OR_NOTHING keeps all rows or none); import the file again.'
+          when ${importJobs.mode} = 'DRY_RUN'
+          then 'The dry run did not finish (it keeps nothing in any case); run it again.'
           else format('%s rows had been imported, from the first %s rows read; rows after row %s were not: import them again.',
             ${importJobs.rowsImported}, ${importJobs.rowsRead}, ${importJobs.rowsRead})
         end)`,

@@ -10,7 +10,7 @@ import { id, organisationId, timestamps } from '../db/columns';
 import { users } from '../tenancy/tables';
 
 export const importJobKindEnum = pgEnum('import_job_kind', ['WORK_ADDRESSES', 'CUSTOMERS']);
-export const importJobModeEnum = pgEnum('import_job_mode', ['ALL_OR_NOTHING', 'COMMIT_VALID_ROWS']);
+export const importJobModeEnum = pgEnum('import_job_mode', ['ALL_OR_NOTHING', 'COMMIT_VALID_ROWS', 'DRY_RUN']);
 export const importJobStatusEnum = pgEnum('import_job_status', ['RUNNING', 'SUCCEEDED', 'FAILED', 'REFUSED']);
 
 /** One bad row: its 1-based number among the data rows (the header is not counted), the field, why. */
@@ -34,6 +34,10 @@ export const importJobs = pgTable(
     mapping: jsonb('mapping').$type<Record<string, string>>().notNull(),
     rowsRead: integer('rows_read').notNull().default(0),
     rowsImported: integer('rows_imported').notNull().default(0),
+    /** Rows that passed every check (imported, or in DRY_RUN that would be). */
+    rowsValid: integer('rows_valid').notNull().default(0),
+    /** Of the imported rows (in DRY_RUN: the valid ones), those that updated a record found by its external key. */
+    rowsUpdated: integer('rows_updated').notNull().default(0),
     errorCount: integer('error_count').notNull().default(0),
     /** The first MAX_KEPT_ERRORS row errors, in row order. */
     errors: jsonb('errors').$type<ImportRowError[]>().notNull().default([]),

@@ -38,6 +38,8 @@ export type ImportJobAnswer = {
   mode: string;
   rowsRead: number;
   rowsImported: number;
+  rowsValid: number;
+  rowsUpdated: number;
   errorCount: number;
   errors: Array<{ row: number; field?: string | null; message: string }>;
   failureMessage: string | null;

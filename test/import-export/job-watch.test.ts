@@ -3,7 +3,8 @@
 // whose heartbeat has gone stale are failed, at start-up and by a periodic sweep; a live import keeps
 // its job's heartbeat fresh and is never swept.
 import { eq, sql } from 'drizzle-orm';
-import { toGlobalId } from '../../src/graph/ids';
+import { selectRows } from '../../src/db/client';
+import { parseGlobalId, toGlobalId } from '../../src/graph/ids';
 import { importJobs } from '../../src/import-export/tables';
 import { createOrganisation } from '../../src/organisations/service';
 import { MultipartBody, postHead, RawConnection } from '../helpers/raw-http';
@@ -118,4 +119,32 @@ it("keeps a live import's job RUNNING past the stale period while its upload is 
   conn.close();
   expect(answer.importJob).toMatchObject({ status: 'SUCCEEDED', rowsImported: 20 });
   expect((await job(id)).status).toBe('SUCCEEDED');
+});
+
+it('keeps nothing more of an import whose job was failed while it ran (a process taken for dead): the job stays true', async () => {
+  const conn = await RawConnection.open(server.url.replace(/\/graphql$/, ''));
+  const rows = Array.from({ length: 20 }, (_, i) => `Swept ${i} Ltd,Company,${i} Road,BS1 1AA`).join('\n');
+  const body = new MultipartBody()
+    .field('mapping', JSON.stringify({ Name: 'name', Type: 'type', 'Address 1': 'line1', 'Post Code': 'postcode' }))
+    .field('mode', 'COMMIT_VALID_ROWS')
+    .file('file', 'swept.csv', 'text/csv', `Name,Type,Address 1,Post Code\n${rows}\n`);
+  const bytes = body.complete();
+  const half = bytes.subarray(0, bytes.indexOf('Swept 10'));
+  await conn.write(postHead('/imports/customers', { token, contentType: body.contentType, length: bytes.length }));
+  await conn.write(half);
+  const head = await conn.readHead();
+  const id = head.headers['x-import-job-id']!;
+  // What the sweep does to a job whose heartbeat went stale (a long pause of its process).
+  await server.database.db
+    .update(importJobs)
+    .set({ status: 'FAILED', failureMessage: 'The server running this import stopped before it finished. 0 rows had been imported.', finishedAt: new Date() })
+    .where(eq(importJobs.id, parseGlobalId(id)!.id));
+  await conn.write(bytes.subarray(half.length));
+  const answer = JSON.parse(await conn.readBody(head.headers));
+  conn.close();
+  // The batch did not land under a FAILED job that says nothing was imported.
+  expect(answer.importJob).toMatchObject({ status: 'FAILED', rowsImported: 0 });
+  expect(await job(id)).toMatchObject({ status: 'FAILED', rowsImported: 0, failureMessage: expect.stringContaining('0 rows had been imported') });
+  const [count] = await selectRows<{ n: number }>(server.database.db, sql`select count(*)::int as n from customers where name like 'Swept %'`);
+  expect(count!.n).toBe(0);
 });
