@@ -31,7 +31,7 @@ function startServer(): Promise<{ process: ChildProcess; base: string }> {
     HOST: '127.0.0.1',
     DEMO_DATA: 'false',
     LOG_LEVEL: 'info',
-    IMPORT_STALE_AFTER_SECONDS: '2',
+    IMPORT_STALE_AFTER_SECONDS: '6',
     ...(pgDatabase ? { DATABASE_URL: pgDatabase.url! } : { DATA_DIR: dataDir! }),
   };
   if (!pgDatabase) delete env.DATABASE_URL;
