@@ -1,9 +1,9 @@
-// Previews (`dryRun: true`): a workflow mutation runs its own service code, exactly as the real call
-// does, inside a transaction that is rolled back at the end instead of committed. So a preview cannot
-// disagree with the real call: it is the real call, undone. What it reports is what that run did —
-// the rows it created, copied, moved, updated and deleted, counted by the service as it went
-// (`ChangeTally`), and the records as the run left them — or the user errors it stopped at (the
-// blockers).
+// Previews (`dryRun: true`, docs/domain.md#previews): a workflow mutation runs its own service code,
+// exactly as the real call does, inside a transaction that is rolled back at the end instead of
+// committed. So a preview cannot disagree with the real call: it is the real call, undone. What it
+// reports is what that run did — the rows it created, copied, moved, updated and deleted, counted by
+// the service as it went (`ChangeTally`), and the records as the run left them — or the user errors
+// it stopped at (the blockers).
 //
 // The rollback is an exception (`DryRunRollback`, thrown by `withIdempotency` once the run has
 // finished) that carries the run's result out, so every layer that cleans up after a failed
