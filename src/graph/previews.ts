@@ -12,7 +12,9 @@
 // bytes are not written at all: `previewStore`). Everything inside it goes with the rollback: audit
 // entries, events (so no webhook delivery or subscription message), counter rows of document numbers
 // (src/db/sequences.ts: rows, not sequences, so no number is used up), and the idempotency key, which
-// a dry run reads but never writes (src/graph/idempotency.ts).
+// a dry run reads but never writes (src/graph/idempotency.ts). Only the bigserial values its audit
+// entries and events drew are not given back, as with any transaction that rolls back: they order
+// rows, nobody quotes or counts them.
 import type { UserError } from './user-errors';
 import { UserErrors } from './user-errors';
 
