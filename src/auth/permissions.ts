@@ -20,8 +20,8 @@ const sharedRules: AreaRules = {
   Query: { node: isAuthenticated, nodes: isAuthenticated },
 };
 
-/** Shared types with nothing sensitive in them (graph/): a user error, an amount, a page's position. */
-const SHARED_HARMLESS = new Set(['PageInfo', 'Money', 'UserError']);
+/** Shared types with nothing sensitive in them (graph/): a user error, an amount, a page's position, a preview's count of rows. */
+const SHARED_HARMLESS = new Set(['PageInfo', 'Money', 'UserError', 'PreviewChange']);
 
 /**
  * Pages, edges and mutation payloads: wrappers reached only through a field with its own rule (a

@@ -4,4 +4,6 @@
 export const mappers = {
   SalesOrderConversionPreview: 'sales-order-assets#ConversionPreview',
   SalesOrderAssetPreview: 'sales-order-assets#AssetDraft',
+  ConvertLeadPreview: 'previews#ConvertLeadPreviewValue',
+  SignQuotePreview: 'previews#SignQuotePreviewValue',
 };

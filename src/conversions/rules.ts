@@ -22,5 +22,8 @@ export const conversionsRules: AreaRules = {
     // Reached only through a root field that was allowed.
     SalesOrderConversionPreview: allow,
     SalesOrderAssetPreview: allow,
+    // The previews of convertLead and signQuote: reached only through those mutations' rules.
+    ConvertLeadPreview: allow,
+    SignQuotePreview: allow,
   },
 };

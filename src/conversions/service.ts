@@ -20,13 +20,14 @@ import { contacts } from '../contacts/tables';
 import { customFieldDefinitions } from '../custom-fields/tables';
 import { checkTypeRequirements, defaultStatusId, referenced } from '../customers/service';
 import { businessUnits, customers, customerStatuses, customerTypes, type CustomerRow } from '../customers/tables';
-import type { Db } from '../db/client';
+import { selectRows, type Db } from '../db/client';
 import { idsInOrder } from '../db/columns';
 import { writeUpdate } from '../db/versioned';
-import { documentStore, withFileCopies } from '../documents/store';
+import { documentStore, previewStore, withFileCopies } from '../documents/store';
 import { documents } from '../documents/tables';
 import type { ConvertLeadInput, SignQuoteInput } from '../generated/graphql';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
+import { ChangeTally } from '../graph/previews';
 import { inputId, notFound, userError, UserErrors, validate } from '../graph/user-errors';
 import { leads, type LeadRow } from '../leads/tables';
 import { raiseSalesOrderFromQuote } from '../pipeline/sales-orders';
@@ -124,6 +125,16 @@ async function customerCustomFields(tx: Db, actor: Actor, values: Record<string,
 
 export type ConversionResult = { customer: CustomerRow; lead: LeadRow };
 
+/** The kinds of the rows a conversion moves, by their name in the audit entry's `moved`. */
+const movedKinds = {
+  notes: 'Note',
+  tasks: 'Task',
+  expiries: 'Expiry',
+  communications: 'Communication',
+  opportunities: 'Opportunity',
+  quotes: 'Quote',
+} as const;
+
 /**
  * Converts a locked, unconverted lead inside the caller's transaction. `at` names where the options
  * sit in the input, for user errors.
@@ -136,6 +147,8 @@ export async function convertLockedLead(
   options: ConversionOptions,
   /** Where the storage keys of copied document files are listed (see `withFileCopies`). */
   copiedFiles: string[] = [],
+  /** What the conversion does, counted as it goes; a dry run's copies no document bytes (src/graph/previews.ts). */
+  tally: ChangeTally = new ChangeTally(false),
 ): Promise<ConversionResult> {
   const now = new Date();
   // Rows are inserted one statement per table and the audit entries written together at the end (a
@@ -157,6 +170,7 @@ export async function convertLockedLead(
     const [locked] = await tx.select().from(customers).where(eq(customers.id, into.id)).for('update');
     // The existing customer keeps its own values; the lead's fill only the keys it lacks.
     customer = await writeUpdate(tx, customers, locked!.id, { customFields: { ...customFields, ...locked!.customFields } });
+    tally.add('Customer', 'UPDATE', 1);
     audits.push({
       action: 'customer.receiveLead',
       entityType: 'Customer',
@@ -196,11 +210,17 @@ export async function convertLockedLead(
       .returning();
     customer = row!;
     createdCustomer = true;
+    tally.add('Customer', 'CREATE', 1);
     if (!customer.ownerId && actor.kind === 'user') {
       // The grantee keeps sight of what the lead became, for the time its grant on the lead had left.
-      await tx.execute(sql`insert into ${accessGrants} (organisation_id, grantee_user_id, customer_id, starts_at, ends_at, reason, granted_by_user_id)
+      const grants = await selectRows<{ id: string }>(
+        tx,
+        sql`insert into ${accessGrants} (organisation_id, grantee_user_id, customer_id, starts_at, ends_at, reason, granted_by_user_id)
         select organisation_id, grantee_user_id, ${customer.id}, starts_at, ends_at, reason, granted_by_user_id from ${accessGrants}
-        where lead_id = ${lead.id} and grantee_user_id = ${actor.userId} and revoked_at is null and ends_at > now()`);
+        where lead_id = ${lead.id} and grantee_user_id = ${actor.userId} and revoked_at is null and ends_at > now()
+        returning id`,
+      );
+      tally.add('AccessGrant', 'COPY', grants.length);
     }
     audits.push({ action: 'customer.create', entityType: 'Customer', entityId: customer.id, after: { ...customer, convertedFromLeadId: lead.id } });
   }
@@ -242,6 +262,7 @@ export async function convertLockedLead(
   });
   if (contactCopies.length) {
     const copied = new Map((await tx.insert(contacts).values(contactCopies).returning()).map((row) => [row.id, row]));
+    tally.add('Contact', 'COPY', copied.size);
     for (const [from, to] of contactMap) {
       audits.push({ action: 'contact.create', entityType: 'Contact', entityId: to, after: { ...copied.get(to), copiedFromContactId: from } });
     }
@@ -271,6 +292,7 @@ export async function convertLockedLead(
   });
   if (addressCopies.length) {
     const copied = new Map((await tx.insert(addresses).values(addressCopies).returning()).map((row) => [row.id, row]));
+    tally.add('Address', 'COPY', copied.size);
     for (const [from, to] of Object.entries(addressIds)) {
       audits.push({ action: 'address.create', entityType: 'Address', entityId: to, after: { ...copied.get(to), copiedFromAddressId: from } });
     }
@@ -300,11 +322,12 @@ export async function convertLockedLead(
   moved.quotes = (
     await tx.update(quotes).set({ customerId: customer.id, leadId: null, updatedAt: now }).where(eq(quotes.leadId, lead.id)).returning({ id: quotes.id })
   ).map((r) => r.id);
+  for (const [kind, ids] of Object.entries(moved)) tally.add(movedKinds[kind as keyof typeof movedKinds], 'MOVE', ids.length);
 
   // Documents: metadata and bytes copied; the lead keeps its own.
   const documentIds: Record<string, string> = {};
   if (options.copyDocuments ?? true) {
-    const store = documentStore(config, tx);
+    const store = tally.dryRun ? previewStore(documentStore(config, tx)) : documentStore(config, tx);
     const leadDocuments = await tx
       .select()
       .from(documents)
@@ -323,6 +346,7 @@ export async function convertLockedLead(
     }
     if (documentCopies.length) {
       const copied = new Map((await tx.insert(documents).values(documentCopies).returning()).map((row) => [row.id, row]));
+      tally.add('Document', 'COPY', copied.size);
       for (const [from, to] of Object.entries(documentIds)) {
         audits.push({ action: 'document.copy', entityType: 'Document', entityId: to, after: { ...copied.get(to), copiedFromDocumentId: from } });
       }
@@ -334,6 +358,7 @@ export async function convertLockedLead(
   }
 
   const after = await writeUpdate(tx, leads, lead.id, { status: 'CONVERTED', convertedCustomerId: customer.id, convertedById: actor.userId, convertedAt: now });
+  tally.add('Lead', 'UPDATE', 1);
   audits.push({
     action: 'lead.convert',
     entityType: 'Lead',
@@ -353,7 +378,8 @@ export async function convertLockedLead(
   return { customer, lead: after };
 }
 
-export function convertLead(db: Db, config: Config, actor: Actor, input: ConvertLeadInput): Promise<ConversionResult> {
+/** `tally`: what the conversion does is counted there; a dry run's is rolled back (src/graph/previews.ts). */
+export function convertLead(db: Db, config: Config, actor: Actor, input: ConvertLeadInput, tally?: ChangeTally): Promise<ConversionResult> {
   const fields = validate(optionsSchema, input);
   return withFileCopies(documentStore(config, db), (beginAttempt) =>
     withIdempotency(
@@ -374,9 +400,10 @@ export function convertLead(db: Db, config: Config, actor: Actor, input: Convert
             'VERSION_CONFLICT',
           );
         }
-        return convertLockedLead(tx, config, actor, lead, { ...input, ...fields }, copiedFiles);
+        return convertLockedLead(tx, config, actor, lead, { ...input, ...fields }, copiedFiles, tally);
       },
       rowsCodec<ConversionResult>({ customer: customers, lead: leads }),
+      tally,
     ),
   );
 }
@@ -398,7 +425,7 @@ async function signedState(tx: Db, quote: QuoteRow, lead: LeadRow | null): Promi
  * two never wait on each other in a cycle. Signing a signed quote again returns what the first signing
  * made.
  */
-export function signQuote(db: Db, config: Config, actor: Actor, input: SignQuoteInput): Promise<SignResult> {
+export function signQuote(db: Db, config: Config, actor: Actor, input: SignQuoteInput, tally?: ChangeTally): Promise<SignResult> {
   const field = ['input', 'quoteId'];
   return withFileCopies(documentStore(config, db), (beginAttempt) =>
     withIdempotency(
@@ -426,18 +453,22 @@ export function signQuote(db: Db, config: Config, actor: Actor, input: SignQuote
         let converted: LeadRow | null = null;
         if (quote.leadId && lead) {
           await refuseIfConverted(tx, lead, field);
-          converted = (await convertLockedLead(tx, config, actor, lead, { typeId: input.typeId }, copiedFiles)).lead;
+          converted = (await convertLockedLead(tx, config, actor, lead, { typeId: input.typeId }, copiedFiles, tally)).lead;
         }
         const [moved] = await tx.select().from(quotes).where(eq(quotes.id, id));
         const signed = await writeUpdate(tx, quotes, id, { status: 'SIGNED', signedAt: new Date() });
+        tally?.add('Quote', 'UPDATE', 1);
         await recordAudit(tx, actor, { action: 'quote.signed', entityType: 'Quote', entityId: id, before: moved, after: signed });
-        const { salesOrder } = await errorsAt(field, () =>
+        const { salesOrder, lines } = await errorsAt(field, () =>
           raiseSalesOrderFromQuote(tx, actor, signed, { overrideStatus: input.overrideStatus, mayOverride: mayOverrideStatus(actor), field }),
         );
+        tally?.add('SalesOrder', 'CREATE', 1);
+        tally?.add('SalesOrderLine', 'CREATE', lines.length);
         const [customer] = await tx.select().from(customers).where(eq(customers.id, signed.customerId!));
         return { quote: signed, customer: customer!, lead: converted, salesOrder };
       },
       rowsCodec<SignResult>({ quote: quotes, customer: customers, lead: leads, salesOrder: salesOrders }),
+      tally,
     ),
   );
 }

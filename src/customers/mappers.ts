@@ -7,4 +7,5 @@ export const mappers = {
   CustomerStatus: 'tables#CustomerStatusRow',
   BusinessUnit: 'tables#BusinessUnitRow',
   MergedCustomer: 'tables#CustomerTombstoneRow',
+  MergeCustomersPreview: 'merge#MergeCustomersPreviewValue',
 };

@@ -4,14 +4,23 @@ import { desc } from 'drizzle-orm';
 import { actorOf } from '../audit/actor';
 import type { Resolvers } from '../generated/graphql';
 import { toGlobalId } from '../graph/ids';
-import { payload } from '../graph/user-errors';
-import { mergeCustomers } from './merge';
+import { previewablePayload } from '../graph/previews';
+import { blockedMerge, describeMerge, mergeCustomers } from './merge';
 import { customerTombstones } from './tables';
 
 export const customerMergeResolvers: Resolvers = {
   Mutation: {
     mergeCustomers: (_p, { input }, ctx) =>
-      payload(() => mergeCustomers(ctx.db, actorOf(ctx), input, ctx.composition.children), { customer: null, mergedCustomerIds: null, moved: null }),
+      previewablePayload(
+        input.dryRun,
+        (tally) => mergeCustomers(ctx.db, actorOf(ctx), input, ctx.composition.children, tally),
+        { customer: null, mergedCustomerIds: null, moved: null },
+        describeMerge,
+        blockedMerge,
+      ),
+  },
+  MergeCustomersPreview: {
+    survivorStatus: (p, _a, ctx) => (p.survivorStatusId ? ctx.loaders.byId('CustomerStatus').load(p.survivorStatusId) : null),
   },
   Customer: {
     mergedCustomers: (c, _a, ctx) =>

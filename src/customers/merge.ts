@@ -24,6 +24,7 @@ import type { CustomerMergeField, MergeCustomersInput } from '../generated/graph
 import { uuidArray } from '../graph/connection';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { toGlobalId } from '../graph/ids';
+import type { ChangeTally, PreviewValue } from '../graph/previews';
 import { inputId, userError, UserErrors } from '../graph/user-errors';
 import { checkTypeRequirements, isSelfOrAncestor } from './service';
 import { customers, customerTombstones, customerTypes, type CustomerRow } from './tables';
@@ -53,6 +54,12 @@ const fieldColumns: Record<Exclude<CustomerMergeField, 'PRIMARY_CONTACT'>, Reado
 };
 
 export type MergeResult = { customer: CustomerRow; mergedCustomerIds: string[]; moved: Array<{ recordType: string; count: number }> };
+
+/** What a merge's preview says about the survivor, from the row the rolled-back run left (src/graph/previews.ts). */
+export type MergeOutcome = { survivorStage: CustomerRow['stage']; survivorStatusId: string };
+export type MergeCustomersPreviewValue = PreviewValue<MergeOutcome>;
+export const blockedMerge = { survivorStage: null, survivorStatusId: null } as const;
+export const describeMerge = (result: MergeResult): MergeOutcome => ({ survivorStage: result.customer.stage, survivorStatusId: result.customer.statusId });
 
 /** Departments of merged customers now hang under the survivor; its own chain of parents must not lead back to it. */
 async function refuseParentCycle(tx: Db, survivor: CustomerRow): Promise<void> {
@@ -88,7 +95,14 @@ async function moveRows(tx: Db, table: PgTable, column: PgColumn, from: string[]
  * in another currency, or in a status outside the actor's groups, or when the result misses its type's
  * required fields.
  */
-export function mergeCustomers(db: Db, actor: Actor, input: MergeCustomersInput, children: readonly RecordChild[]): Promise<MergeResult> {
+export function mergeCustomers(
+  db: Db,
+  actor: Actor,
+  input: MergeCustomersInput,
+  children: readonly RecordChild[],
+  /** What the merge does is counted there; a dry run's is rolled back (src/graph/previews.ts). */
+  tally?: ChangeTally,
+): Promise<MergeResult> {
   const survivorField = ['input', 'survivorId'];
   const survivorId = inputId(input.survivorId, ['Customer'], survivorField).id;
   if (input.mergedIds.length === 0) throw userError(['input', 'mergedIds'], 'mergedIds: name at least one customer to merge into the survivor.', 'REQUIRED');
@@ -198,6 +212,7 @@ export function mergeCustomers(db: Db, actor: Actor, input: MergeCustomersInput,
           .update(contacts)
           .set({ isPrimary: false, version: sql`${contacts.version} + 1`, updatedAt: sql`clock_timestamp()` })
           .where(sql`${contacts.id} = any(${uuidArray(demoted)})`);
+        tally?.add('Contact', 'UPDATE', demoted.length);
       }
       const defaults = await tx
         .select({ id: addresses.id, customerId: addresses.customerId, type: addresses.type })
@@ -216,6 +231,7 @@ export function mergeCustomers(db: Db, actor: Actor, input: MergeCustomersInput,
           .update(addresses)
           .set({ isDefault: false, version: sql`${addresses.version} + 1`, updatedAt: sql`clock_timestamp()` })
           .where(sql`${addresses.id} = any(${uuidArray(undefaulted)})`);
+        tally?.add('Address', 'UPDATE', undefaulted.length);
       }
 
       // Every reference moves (every record child's customer column, in the composition's order);
@@ -225,22 +241,32 @@ export function mergeCustomers(db: Db, actor: Actor, input: MergeCustomersInput,
         if (!child.customer) continue;
         const ids = await moveRows(tx, child.table, child.customer, mergedIds, survivor.id);
         if (ids.length > 0) movedIds[child.recordType] = ids;
+        tally?.add(child.recordType, 'MOVE', ids.length);
       }
 
       // The merged rows go (nothing points at them any more), their ids become tombstones.
-      await tx.delete(customers).where(sql`${customers.id} = any(${uuidArray(mergedIds)})`);
-      await tx.insert(customerTombstones).values(
-        merged.map((m) => ({
-          id: m.id,
-          organisationId: actor.organisationId,
-          survivorId: survivor.id,
-          mergedIntoId: survivor.id,
-          name: m.name,
-          snapshot: JSON.parse(JSON.stringify(m)) as Record<string, unknown>,
-          mergedById: actor.userId,
-        })),
-      );
+      const deleted = await tx
+        .delete(customers)
+        .where(sql`${customers.id} = any(${uuidArray(mergedIds)})`)
+        .returning({ id: customers.id });
+      tally?.add('Customer', 'DELETE', deleted.length);
+      const tombstones = await tx
+        .insert(customerTombstones)
+        .values(
+          merged.map((m) => ({
+            id: m.id,
+            organisationId: actor.organisationId,
+            survivorId: survivor.id,
+            mergedIntoId: survivor.id,
+            name: m.name,
+            snapshot: JSON.parse(JSON.stringify(m)) as Record<string, unknown>,
+            mergedById: actor.userId,
+          })),
+        )
+        .returning({ id: customerTombstones.id });
+      tally?.add('MergedCustomer', 'CREATE', tombstones.length);
       const after = await writeUpdate(tx, customers, survivor.id, changes);
+      tally?.add('Customer', 'UPDATE', 1);
       if (changes.typeId !== undefined || demoted.length > 0 || undefaulted.length > 0) {
         await checkTypeRequirements(tx, finalType!, after).catch((error: unknown) => {
           if (!(error instanceof UserErrors)) throw error;
@@ -272,5 +298,6 @@ export function mergeCustomers(db: Db, actor: Actor, input: MergeCustomersInput,
       };
     },
     rowsCodec<MergeResult>({ customer: customers }),
+    tally,
   );
 }

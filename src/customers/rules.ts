@@ -59,5 +59,6 @@ export const customersRules: AreaRules = {
     // Reached only through a root field that was allowed.
     AffectedRecordCount: allow,
     MergedCustomer: allow,
+    MergeCustomersPreview: allow,
   },
 };

@@ -156,6 +156,30 @@ export function documentStore(config: Pick<Config, 'documentStorage' | 'document
 }
 
 /**
+ * The store a dry run copies documents through (src/graph/previews.ts): it reads the bytes it is
+ * given, as a real copy does (a file missing from the store fails the preview as it would fail the
+ * conversion), and answers their size and hash, but keeps none of them — neither in a folder, which
+ * no rollback reaches, nor in the database, where they would only be written to be rolled back.
+ */
+export function previewStore(store: DocumentStore): DocumentStore {
+  return {
+    kind: store.kind,
+    async put(_key, stream) {
+      const hash = createHash('sha256');
+      let size = 0;
+      for await (const chunk of stream) {
+        const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+        hash.update(buffer);
+        size += buffer.length;
+      }
+      return { size, sha256: hash.digest('hex') };
+    },
+    get: (key) => store.get(key),
+    delete: async () => {},
+  };
+}
+
+/**
  * Files a transaction copies into a folder store: unlike the database store's chunks they do not
  * roll back with it. Each run of the transaction (a retry after a deadlock is another run) begins
  * its own list; once the transaction is over, the copies of every run that did not commit are

@@ -12,6 +12,7 @@ import { getTableColumns, type Table } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { pgErrorCode } from '../db/unique';
 import { viewerOf, type Context } from './context';
+import { DryRunRollback, type ChangeTally } from './previews';
 import { idempotencyKeys } from './tables';
 import { payload, userError, type UserError } from './user-errors';
 
@@ -65,9 +66,12 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(canon(value));
 }
 
-/** sha256 of the input's canonical JSON, without the key itself. */
+/**
+ * sha256 of the input's canonical JSON, without the key itself and without `dryRun` (a real call
+ * always has `dryRun: false`, its default: keys stored before inputs had it still match their retries).
+ */
 export function requestHash(input: object): string {
-  const { idempotencyKey: _key, ...rest } = input as Record<string, unknown>;
+  const { idempotencyKey: _key, dryRun: _dryRun, ...rest } = input as Record<string, unknown>;
   return createHash('sha256').update(canonicalJson(rest)).digest('hex');
 }
 
@@ -89,6 +93,17 @@ async function retryingTransaction<T>(db: Db, run: (tx: Db) => Promise<T>): Prom
   }
 }
 
+/** A key used with another input, or by another user, is not this call's. */
+function refuseReuse(first: { requestHash: string; userId: string | null }, actor: IdempotencyActor, operation: string, hash: string): void {
+  if (first.requestHash !== hash || first.userId !== actor.userId) {
+    throw userError(
+      KEY_FIELD,
+      `idempotencyKey: this key was already used for ${operation} with a different input or by another user; use a new key for a new change.`,
+      'IDEMPOTENCY_KEY_REUSED',
+    );
+  }
+}
+
 /** Who runs the operation: a key belongs to its organisation and to the user who first sent it. */
 export type IdempotencyActor = { organisationId: string; userId: string | null };
 
@@ -97,6 +112,13 @@ export type IdempotencyActor = { organisationId: string; userId: string | null }
  * serialization victim); with a key, at most once per (organisation, operation, key).
  * Concurrent calls with one key queue on the key row (`insert … on conflict do nothing` waits for the
  * first caller's transaction; `select … for update` then reads its stored result).
+ *
+ * `tally` (src/graph/previews.ts) is restarted at each attempt; when it is a dry run's, the
+ * transaction is rolled back once `run` has finished, and its result leaves as a `DryRunRollback`.
+ * A dry run never stores the key, so a real call with it afterwards really runs; it reads it, though,
+ * to answer as the real call would: a key already used with another input is refused
+ * (IDEMPOTENCY_KEY_REUSED), and one used with this input previews the replay — the first result,
+ * with nothing changed.
  */
 export async function withIdempotency<T>(
   db: Db,
@@ -106,10 +128,35 @@ export async function withIdempotency<T>(
   input: object,
   run: (tx: Db) => Promise<T>,
   codec: ResultCodec<T>,
+  tally?: ChangeTally,
 ): Promise<T> {
-  if (key == null) return retryingTransaction(db, run);
-  if (key.trim() === '') throw userError(KEY_FIELD, 'idempotencyKey: must not be blank; omit it to run without one.', 'REQUIRED');
-  if (key.length > IDEMPOTENCY_KEY_MAX) throw userError(KEY_FIELD, `idempotencyKey: must be at most ${IDEMPOTENCY_KEY_MAX} characters`, 'TOO_LONG');
+  const attempt = tally
+    ? (tx: Db) => {
+        tally.restart();
+        return run(tx);
+      }
+    : run;
+  if (key != null) {
+    if (key.trim() === '') throw userError(KEY_FIELD, 'idempotencyKey: must not be blank; omit it to run without one.', 'REQUIRED');
+    if (key.length > IDEMPOTENCY_KEY_MAX) throw userError(KEY_FIELD, `idempotencyKey: must be at most ${IDEMPOTENCY_KEY_MAX} characters`, 'TOO_LONG');
+  }
+  if (tally?.dryRun) {
+    return retryingTransaction(db, async (tx) => {
+      if (key != null) {
+        const [first] = await tx
+          .select()
+          .from(idempotencyKeys)
+          .where(and(eq(idempotencyKeys.organisationId, actor.organisationId), eq(idempotencyKeys.operation, operation), eq(idempotencyKeys.key, key)));
+        if (first) {
+          tally.restart();
+          refuseReuse(first, actor, operation, requestHash(input));
+          throw new DryRunRollback(codec.replay(first.response));
+        }
+      }
+      throw new DryRunRollback(await attempt(tx));
+    });
+  }
+  if (key == null) return retryingTransaction(db, attempt);
   const hash = requestHash(input);
   return retryingTransaction(db, async (tx) => {
     const [mine] = await tx
@@ -124,17 +171,11 @@ export async function withIdempotency<T>(
         .where(and(eq(idempotencyKeys.organisationId, actor.organisationId), eq(idempotencyKeys.operation, operation), eq(idempotencyKeys.key, key)))
         .for('update');
       if (!first) throw new Error('idempotency key vanished under its lock');
-      if (first.requestHash !== hash || first.userId !== actor.userId) {
-        throw userError(
-          KEY_FIELD,
-          `idempotencyKey: this key was already used for ${operation} with a different input or by another user; use a new key for a new change.`,
-          'IDEMPOTENCY_KEY_REUSED',
-        );
-      }
+      refuseReuse(first, actor, operation, hash);
       // Committed rows always carry a response (it is written in the transaction that made the row).
       return codec.replay(first.response);
     }
-    const result = await run(tx);
+    const result = await attempt(tx);
     await tx
       .update(idempotencyKeys)
       .set({ response: codec.store(result) })
