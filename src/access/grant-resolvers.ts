@@ -38,7 +38,8 @@ export const grantResolvers: Resolvers = {
   Mutation: {
     grantRecordAccess: (_p, { input }, ctx) =>
       keyedPayload(ctx, 'grantRecordAccess', input, (db) => grantRecordAccess(db, grantorOf(ctx), input), { accessGrant: null }),
-    revokeRecordAccess: (_p, { input }, ctx) => payload(() => revokeRecordAccess(ctx.db, grantorOf(ctx), input.id), { accessGrant: null }),
+    revokeRecordAccess: (_p, { input }, ctx) =>
+      payload(() => revokeRecordAccess(ctx.db, grantorOf(ctx), input.id, input.expectedVersion), { accessGrant: null }),
   },
   Customer: {
     accessGrants: (c, { states }, ctx) => accessView(ctx, { kind: 'customer', id: c.id, ownerId: c.ownerId }, states),

@@ -9,6 +9,7 @@ import type { UserActor } from '../auth/actor';
 import { inRoleSet, managers } from '../auth/roles';
 import { customers } from '../customers/tables';
 import type { Db } from '../db/client';
+import { refuseStaleVersion } from '../db/versioned';
 import type { AccessGrantState, GrantRecordAccessInput } from '../generated/graphql';
 import { forbidden } from '../graph/errors';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
@@ -89,7 +90,12 @@ export async function grantRecordAccess(db: Db, grantor: Grantor, input: GrantRe
   });
 }
 
-export async function revokeRecordAccess(db: Db, grantor: Grantor, grantGlobalId: string): Promise<{ accessGrant: AccessGrantRow }> {
+export async function revokeRecordAccess(
+  db: Db,
+  grantor: Grantor,
+  grantGlobalId: string,
+  expectedVersion?: number | null,
+): Promise<{ accessGrant: AccessGrantRow }> {
   const grantId = inputId(grantGlobalId, ['AccessGrant'], ['input', 'id']).id;
   return db.transaction(async (tx) => {
     const [grant] = await tx
@@ -102,10 +108,11 @@ export async function revokeRecordAccess(db: Db, grantor: Grantor, grantGlobalId
     if (!(await mayManage(tx, grantor, record))) {
       throw userError(['input', 'id'], "id: only admins, managers and the record's owner may revoke access to it.", 'NOT_PERMITTED');
     }
+    refuseStaleVersion(grant, expectedVersion, 'access grant');
     if (grant.revokedAt) throw userError(['input', 'id'], 'id: the grant is already revoked.', 'INVALID_STATE');
     const [revoked] = await tx
       .update(accessGrants)
-      .set({ revokedAt: sql`clock_timestamp()`, revokedByUserId: grantor.userId })
+      .set({ revokedAt: sql`clock_timestamp()`, revokedByUserId: grantor.userId, version: sql`${accessGrants.version} + 1` })
       .where(and(eq(accessGrants.id, grant.id), isNull(accessGrants.revokedAt)))
       .returning();
     await recordAudit(tx, grantor, {

@@ -125,9 +125,9 @@ export async function updateStatusGroup(db: Db, actor: Actor, groupId: string, i
   );
 }
 
-export async function deleteStatusGroup(db: Db, actor: Actor, groupId: string, _input?: DeleteStatusGroupInput): Promise<{ statusGroup: null }> {
+export async function deleteStatusGroup(db: Db, actor: Actor, groupId: string, input?: DeleteStatusGroupInput): Promise<{ statusGroup: null }> {
   return db.transaction(async (tx) => {
-    const before = await lockForUpdate(tx, statusGroups, actor, groupId, null, 'status group');
+    const before = await lockForUpdate(tx, statusGroups, actor, groupId, input?.expectedVersion, 'status group');
     refuseSystem(before, 'deleted');
     const statusIds = await statusIdsOf(tx, before.id);
     // Memberships and the group's statuses go with it (on delete cascade).

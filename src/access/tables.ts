@@ -30,6 +30,7 @@ export const accessGrants = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true })
       .notNull()
       .default(sql`clock_timestamp()`),
+    version: version(),
   },
   (t) => [
     check('access_grants_one_record', sql`(${t.customerId} is null) <> (${t.leadId} is null)`),

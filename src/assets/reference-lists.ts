@@ -7,7 +7,8 @@ import type { PgColumn } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import type { Db } from '../db/client';
-import type { AssetList, CreateAssetListItemInput, RenameAssetListItemInput } from '../generated/graphql';
+import { lockForUpdate, writeUpdate } from '../db/versioned';
+import type { AssetList, CreateAssetListItemInput, DeleteAssetListItemInput, RenameAssetListItemInput } from '../generated/graphql';
 import { NAME_MAX, requiredText } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
 import { assetGroups, assetLocations, assetMakes, assetModels, assets, fuelTypes, type AssetModelRow, type ReferenceItemRow } from './tables';
@@ -79,40 +80,34 @@ export async function createListItem(db: Db, actor: Actor, input: CreateAssetLis
   });
 }
 
-/** The list and row behind an item's global ID, locked; NOT_FOUND outside the organisation. */
-async function lockItem(tx: Db, actor: Actor, globalId: string) {
+/**
+ * The list and row behind an item's global ID, locked; NOT_FOUND outside the organisation,
+ * VERSION_CONFLICT when it has changed since `expectedVersion`.
+ */
+async function lockItem(tx: Db, actor: Actor, globalId: string, expectedVersion: number | null | undefined) {
   const { type, id } = inputId(globalId, listItemTypes, ['input', 'id']);
   const list = listOfType[type];
   const { table, what } = lists[list];
-  const [row] = (await tx
-    .select()
-    .from(table)
-    .where(and(eq(table.id, id), eq(table.organisationId, actor.organisationId)))
-    .for('update')) as Array<ReferenceItemRow | AssetModelRow>;
-  if (!row) throw notFound(['input', 'id'], what);
+  const row: ReferenceItemRow | AssetModelRow = await lockForUpdate(tx, table, actor, id, expectedVersion, what);
   return { list, type, row };
 }
 
 export async function renameListItem(db: Db, actor: Actor, input: RenameAssetListItemInput): Promise<{ item: ListItem }> {
   const { name } = validate(nameSchema, { name: input.name });
   return db.transaction(async (tx) => {
-    const { list, type, row: before } = await lockItem(tx, actor, input.id);
+    const { list, type, row: before } = await lockItem(tx, actor, input.id, input.expectedVersion);
     const { table } = lists[list];
     await refuseDuplicate(tx, actor, list, name, 'makeId' in before ? before.makeId : null, before.id);
-    const [after] = (await tx
-      .update(table)
-      .set({ name, updatedAt: sql`clock_timestamp()` })
-      .where(eq(table.id, before.id))
-      .returning()) as Array<ReferenceItemRow | AssetModelRow>;
+    const after: ReferenceItemRow | AssetModelRow = await writeUpdate(tx, table, before.id, { name });
     await recordAudit(tx, actor, { action: 'assetListItem.rename', entityType: type, entityId: before.id, before, after });
-    return { item: { ...after!, __typename: type } };
+    return { item: { ...after, __typename: type } };
   });
 }
 
 /** Deletes an item no asset uses; a make goes with its models. */
-export async function deleteListItem(db: Db, actor: Actor, globalId: string): Promise<{ deletedId: string; type: ListItemType }> {
+export async function deleteListItem(db: Db, actor: Actor, input: DeleteAssetListItemInput): Promise<{ deletedId: string; type: ListItemType }> {
   return db.transaction(async (tx) => {
-    const { list, type, row } = await lockItem(tx, actor, globalId);
+    const { list, type, row } = await lockItem(tx, actor, input.id, input.expectedVersion);
     const { table, usedBy, what } = lists[list];
     const [use] = await tx
       .select({ n: sql<number>`count(*)::int` })

@@ -62,7 +62,7 @@ export const assetsResolvers: Resolvers = {
     deleteAssetListItem: (_p, { input }, ctx) =>
       payload(
         async () => {
-          const { deletedId, type } = await deleteListItem(ctx.db, actorOf(ctx), input.id);
+          const { deletedId, type } = await deleteListItem(ctx.db, actorOf(ctx), input);
           return { deletedId: toGlobalId(type, deletedId) };
         },
         { deletedId: null },

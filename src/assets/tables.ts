@@ -14,6 +14,7 @@ function referenceList(name: string) {
       id: id(),
       organisationId: organisationId(),
       name: text('name').notNull(),
+      version: version(),
       ...timestamps(),
     },
     (t) => [uniqueIndex(`${name}_name_key`).on(t.organisationId, sql`lower(${t.name})`)],
@@ -34,6 +35,7 @@ export const assetModels = pgTable(
       .notNull()
       .references(() => assetMakes.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
+    version: version(),
     ...timestamps(),
   },
   (t) => [uniqueIndex('asset_models_name_key').on(t.makeId, sql`lower(${t.name})`)],

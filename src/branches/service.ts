@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { postalFields } from '../addresses/postal-fields';
 import { recordAudit, type Actor } from '../audit/service';
 import type { Db } from '../db/client';
-import { lockForUpdate, writeUpdate } from '../db/versioned';
+import { lockForUpdate, refuseStaleVersion, writeUpdate } from '../db/versioned';
 import type { CreateBranchInput, MergeBranchesInput, UpdateBranchInput } from '../generated/graphql';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { NAME_MAX, requiredText } from '../graph/text';
@@ -130,6 +130,7 @@ export async function mergeBranches(db: Db, actor: Actor, input: MergeBranchesIn
       for (const { id, field } of order) locked.set(id, await lockBranchAt(tx, actor, id, field));
       const survivor = locked.get(survivorId)!;
       const other = locked.get(otherId)!;
+      refuseStaleVersion(survivor, input.expectedVersion, 'survivor');
       if (survivor.customerId !== other.customerId) {
         throw userError(['input', 'otherId'], 'otherId: only branches of the same customer can be merged.', 'INVALID');
       }

@@ -12,6 +12,7 @@ import type { CreateCustomerStatusInput, ReorderCustomerStatusesInput, UpdateCus
 import { uuidArray } from '../graph/connection';
 import { NAME_MAX, requiredText } from '../graph/text';
 import { inputId, notFound, userError, type UserErrors, validate } from '../graph/user-errors';
+import { lockOrganisationSettings, writeOrganisationSettings } from '../organisations/settings';
 import { customerStatuses, type CustomerStatusRow } from './tables';
 
 const code = z
@@ -140,6 +141,8 @@ export async function reorderCustomerStatuses(db: Db, actor: Actor, input: Reord
     seen.add(id);
   });
   return db.transaction(async (tx) => {
+    // The order is the organisation's setting: its version is the one compared and moved on.
+    await lockOrganisationSettings(tx, actor.organisationId, input.expectedVersion);
     const current = await tx
       .select()
       .from(customerStatuses)
@@ -169,6 +172,7 @@ export async function reorderCustomerStatuses(db: Db, actor: Actor, input: Reord
         afterRows.map((after) => ({ action: 'customerStatus.reorder', entityType: 'CustomerStatus', entityId: after.id, before: byId.get(after.id), after })),
       );
       for (const row of afterRows) byId.set(row.id, row);
+      await writeOrganisationSettings(tx, actor.organisationId);
     }
     return { customerStatuses: ids.map((id) => byId.get(id)!) };
   });

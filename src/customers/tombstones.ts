@@ -41,12 +41,17 @@ export async function customerNotFound(tx: Db, actor: Pick<Actor, 'organisationI
   ]);
 }
 
-/** lockForUpdate for a customer: a merged customer's id gets MERGED, naming the customer it went into. */
+/**
+ * lockForUpdate for a customer: a merged customer's id gets MERGED, naming the customer it went into.
+ * `field`: the input field that names the customer, for "not found" (a mutation about the customer's
+ * plans or SLA names it `customerId`).
+ */
 export function lockCustomer(
   tx: Db,
   actor: Pick<Actor, 'organisationId' | 'visibility'>,
   id: string,
   expectedVersion: number | null | undefined,
+  field: Path = ['input', 'id'],
 ): Promise<CustomerRow> {
-  return lockForUpdate(tx, customers, actor, id, expectedVersion, 'customer', () => customerNotFound(tx, actor, id, ['input', 'id']));
+  return lockForUpdate(tx, customers, actor, id, expectedVersion, 'customer', () => customerNotFound(tx, actor, id, field));
 }

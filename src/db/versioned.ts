@@ -31,6 +31,16 @@ export async function lockForUpdate<T extends VersionedTable>(
     .where(and(eq(table.id, id), eq(table.organisationId, actor.organisationId), actor.visibility?.rows(table)))
     .for('update')) as Array<T['$inferSelect'] & { version: number }>;
   if (!row) throw notFoundError ? await notFoundError() : notFound(['input', 'id'], what);
+  refuseStaleVersion(row, expectedVersion, what);
+  return row;
+}
+
+/**
+ * The version check of `lockForUpdate`, for a row the caller has locked itself (several rows in a
+ * fixed order, the organisation's own row, a record another mutation is about): VERSION_CONFLICT
+ * on `expectedVersion` when it is given and the row has moved on.
+ */
+export function refuseStaleVersion(row: { version: number }, expectedVersion: number | null | undefined, what: string): void {
   if (expectedVersion != null && row.version !== expectedVersion) {
     throw userError(
       ['input', 'expectedVersion'],
@@ -38,7 +48,6 @@ export async function lockForUpdate<T extends VersionedTable>(
       'VERSION_CONFLICT',
     );
   }
-  return row;
 }
 
 /** Writes `changes` and bumps the version; returns the row as it now is. */

@@ -5,7 +5,7 @@
 // the server's memory only: each start issues fresh ones and revokes the previous start's; the
 // database keeps their hashes, like any token's.
 import { faker } from '@faker-js/faker';
-import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { addresses } from '../addresses/tables';
 import { createDemoAssets } from '../assets/demo';
 import { roles } from '../auth/roles';
@@ -54,7 +54,7 @@ export async function forgetStoredDemoTokens(db: Db): Promise<void> {
   const hashes = stored.map((row) => hashToken(row.token));
   await db
     .update(apiTokens)
-    .set({ revokedAt: new Date() })
+    .set({ revokedAt: new Date(), version: sql`${apiTokens.version} + 1` })
     .where(and(inArray(apiTokens.tokenHash, hashes), isNull(apiTokens.revokedAt)));
 }
 
@@ -79,7 +79,7 @@ export async function issueDemoTokens(db: Db): Promise<DemoCredential[]> {
     if (people.length === 0) return [];
     await tx
       .update(apiTokens)
-      .set({ revokedAt: new Date() })
+      .set({ revokedAt: new Date(), version: sql`${apiTokens.version} + 1` })
       .where(
         and(
           inArray(
@@ -111,7 +111,10 @@ export async function createDemoOrganisation(db: Db, options: { customers?: numb
     userIds.push(user.id);
   }
   // The first tokens that creating users makes are never shown: issueDemoTokens makes the printed ones.
-  await db.update(apiTokens).set({ revokedAt: new Date() }).where(eq(apiTokens.organisationId, organisationId));
+  await db
+    .update(apiTokens)
+    .set({ revokedAt: new Date(), version: sql`${apiTokens.version} + 1` })
+    .where(eq(apiTokens.organisationId, organisationId));
   await generateCustomers(db, { organisationId, count: options.customers ?? 60, seed: 20261123 });
   await createDemoLeads(db, organisationId, userIds, options.leads ?? 25);
   await createDemoFinance(db, organisationId);

@@ -2,11 +2,12 @@
 // are stored, and deletion. The HTTP side (src/documents/http.ts) streams the bytes; this module keeps
 // the rules: which record a document may go on (one the uploader sees), that a converted lead is
 // read-only, and that every change is audited in the transaction that makes it.
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { assets } from '../assets/tables';
 import { recordAudit, type Actor } from '../audit/service';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
+import { refuseStaleVersion } from '../db/versioned';
 import type { DeleteDocumentInput } from '../generated/graphql';
 import { inputId, notFound, userError } from '../graph/user-errors';
 import { leads } from '../leads/tables';
@@ -103,7 +104,12 @@ export async function deleteDocument(db: Db, config: Config, actor: Actor, input
       .where(and(eq(documents.id, id), eq(documents.organisationId, actor.organisationId), isNull(documents.deletedAt), actor.visibility?.rows(documents)))
       .for('update');
     if (!before) throw notFound(['input', 'id'], 'document');
-    const [after] = await tx.update(documents).set({ deletedAt: new Date() }).where(eq(documents.id, before.id)).returning();
+    refuseStaleVersion(before, input.expectedVersion, 'document');
+    const [after] = await tx
+      .update(documents)
+      .set({ deletedAt: new Date(), version: sql`${documents.version} + 1` })
+      .where(eq(documents.id, before.id))
+      .returning();
     await recordAudit(tx, actor, { action: 'document.delete', entityType: 'Document', entityId: before.id, before, after });
     const store = documentStore(config, tx);
     if (store.kind === 'database') await store.delete(before.storageKey);

@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { bigint, char, check, customType, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { assets } from '../assets/tables';
 import { customers } from '../customers/tables';
-import { id, organisationId } from '../db/columns';
+import { id, organisationId, version } from '../db/columns';
 import { leads } from '../leads/tables';
 import { users } from '../tenancy/tables';
 import { workAddresses } from '../work-addresses/tables';
@@ -34,6 +34,7 @@ export const documents = pgTable(
       .default(sql`clock_timestamp()`),
     /** Set by deleteDocument: the bytes are gone; the row stays so the audit trail still finds it. */
     deletedAt: timestamp('deleted_at', { withTimezone: true, mode: 'date' }),
+    version: version(),
   },
   (t) => [
     check('documents_one_record', sql`(${t.customerId} is null) <> (${t.leadId} is null)`),

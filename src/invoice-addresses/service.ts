@@ -15,8 +15,9 @@ import { NAME_MAX, optionalText, requiredText } from '../graph/text';
 import { inputId, notFound, userError, UserErrors, validate, type UserError } from '../graph/user-errors';
 import { invoiceReference } from '../invoices/service';
 import { invoices } from '../invoices/tables';
+import { lockOrganisationSettings, writeOrganisationSettings } from '../organisations/settings';
 import { refuseAnonymised, visibleCustomerId } from '../records/owner';
-import { organisations, type OrganisationRow } from '../tenancy/tables';
+import type { OrganisationRow } from '../tenancy/tables';
 import { optionalEmail } from '../work-addresses/fields';
 import { workAddresses } from '../work-addresses/tables';
 import { billingAddressIn } from './billing';
@@ -285,15 +286,15 @@ export async function setInvoiceAddressFormat(db: Db, actor: Actor, input: SetIn
     }
   }
   return db.transaction(async (tx) => {
-    const [before] = await tx.select().from(organisations).where(eq(organisations.id, actor.organisationId)).for('update');
-    const [organisation] = await tx.update(organisations).set({ invoiceAddressFormat: format }).where(eq(organisations.id, actor.organisationId)).returning();
+    const before = await lockOrganisationSettings(tx, actor.organisationId, input.expectedVersion);
+    const organisation = await writeOrganisationSettings(tx, actor.organisationId, { invoiceAddressFormat: format });
     await recordAudit(tx, actor, {
       action: 'organisation.setInvoiceAddressFormat',
       entityType: 'Organisation',
       entityId: actor.organisationId,
-      before: { invoiceAddressFormat: before!.invoiceAddressFormat },
-      after: { invoiceAddressFormat: organisation!.invoiceAddressFormat },
+      before: { invoiceAddressFormat: before.invoiceAddressFormat, version: before.version },
+      after: { invoiceAddressFormat: organisation.invoiceAddressFormat, version: organisation.version },
     });
-    return { organisation: organisation! };
+    return { organisation };
   });
 }

@@ -49,7 +49,7 @@ export const organisationResolvers: Resolvers = {
         { secret: ['token'] },
       ),
     revokeApiToken: (_p, { input }, ctx) =>
-      payload(() => revokeApiToken(ctx.db, actorOf(ctx), issuerOf(ctx), inputId(input.id, ['ApiToken'], ['input', 'id']).id), {
+      payload(() => revokeApiToken(ctx.db, actorOf(ctx), issuerOf(ctx), inputId(input.id, ['ApiToken'], ['input', 'id']).id, input.expectedVersion), {
         apiToken: null,
       }),
   },

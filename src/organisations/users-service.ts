@@ -11,6 +11,7 @@ import { generateToken, hashToken } from '../auth/tokens';
 import { containsPattern } from '../customers/service';
 import type { Db } from '../db/client';
 import { onUniqueViolation } from '../db/unique';
+import { refuseStaleVersion } from '../db/versioned';
 import type { CreateApiTokenInput, CreateUserInput, UpdateUserInput, UserFilter } from '../generated/graphql';
 import { nameAndTimeSorts, paginate, parsePageArgs, uuidArray, type PageArgs, type SortSpec } from '../graph/connection';
 import { NAME_MAX, requiredText } from '../graph/text';
@@ -127,6 +128,7 @@ export async function updateUser(db: Db, actor: Actor, userId: string, input: Up
       .where(and(eq(users.id, userId), eq(users.organisationId, actor.organisationId)))
       .for('update');
     if (!before) throw notFound(['input', 'id'], 'user');
+    refuseStaleVersion(before, input.expectedVersion, 'user');
 
     const changes: Partial<typeof users.$inferInsert> = {};
     if (fields.name != null) changes.name = fields.name;
@@ -149,7 +151,17 @@ export async function updateUser(db: Db, actor: Actor, userId: string, input: Up
       afterGroups = await groupIdsOfUser(tx, before.id);
     }
 
-    const after = Object.keys(changes).length > 0 ? (await tx.update(users).set(changes).where(eq(users.id, before.id)).returning())[0]! : before;
+    // A change of the groups alone is a change of the user too: its version moves on.
+    const changed = Object.keys(changes).length > 0 || afterGroups.join() !== beforeGroups.join();
+    const after = changed
+      ? (
+          await tx
+            .update(users)
+            .set({ ...changes, version: sql`${users.version} + 1` })
+            .where(eq(users.id, before.id))
+            .returning()
+        )[0]!
+      : before;
     await recordAudit(tx, actor, {
       action: 'user.update',
       entityType: 'User',
@@ -190,7 +202,13 @@ export async function createApiToken(db: Db, actor: Actor, issuer: TokenIssuer, 
 }
 
 /** Revokes a token of the issuer's own, or any of the organisation's for an admin; others are not found. */
-export async function revokeApiToken(db: Db, actor: Actor, issuer: TokenIssuer, tokenId: string): Promise<{ apiToken: ApiTokenRow }> {
+export async function revokeApiToken(
+  db: Db,
+  actor: Actor,
+  issuer: TokenIssuer,
+  tokenId: string,
+  expectedVersion?: number | null,
+): Promise<{ apiToken: ApiTokenRow }> {
   return db.transaction(async (tx) => {
     const [before] = await tx
       .select()
@@ -200,9 +218,14 @@ export async function revokeApiToken(db: Db, actor: Actor, issuer: TokenIssuer, 
       )
       .for('update');
     if (!before) throw notFound(['input', 'id'], 'API token');
+    refuseStaleVersion(before, expectedVersion, 'API token');
     // Revoking twice changes nothing and keeps the first revocation time.
     if (before.revokedAt != null) return { apiToken: before };
-    const [after] = await tx.update(apiTokens).set({ revokedAt: new Date() }).where(eq(apiTokens.id, before.id)).returning();
+    const [after] = await tx
+      .update(apiTokens)
+      .set({ revokedAt: new Date(), version: sql`${apiTokens.version} + 1` })
+      .where(eq(apiTokens.id, before.id))
+      .returning();
     await recordAudit(tx, actor, {
       action: 'apiToken.revoke',
       entityType: 'ApiToken',

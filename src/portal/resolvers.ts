@@ -29,7 +29,9 @@ export const portalResolvers: Resolvers = {
         { secret: ['token'] },
       ),
     revokePortalToken: (_p, { input }, ctx) =>
-      payload(() => revokePortalToken(ctx.db, actorOf(ctx), inputId(input.id, ['PortalToken'], ['input', 'id']).id), { portalToken: null }),
+      payload(() => revokePortalToken(ctx.db, actorOf(ctx), inputId(input.id, ['PortalToken'], ['input', 'id']).id, input.expectedVersion), {
+        portalToken: null,
+      }),
   },
   Customer: {
     portalTokens: (c, _a, ctx) => portalTokensOf(ctx, c.id),

@@ -1,11 +1,12 @@
 // Portal tokens (docs/domain.md#portal-tokens): API tokens bound to one customer, for a customer's or
 // partner's portal, with the permissions they grant. Made and revoked by admins and managers; the token
 // is shown once and kept only as a hash, which never reaches the audit trail.
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import { hashToken } from '../auth/tokens';
 import type { Db } from '../db/client';
+import { refuseStaleVersion } from '../db/versioned';
 import type { CreatePortalTokenInput } from '../generated/graphql';
 import { NAME_MAX, requiredText } from '../graph/text';
 import { notFound, userError, validate } from '../graph/user-errors';
@@ -54,7 +55,7 @@ export async function createPortalToken(db: Db, actor: Actor, input: CreatePorta
 }
 
 /** Revokes a portal token of a customer the actor may see; revoking twice keeps the first time. */
-export async function revokePortalToken(db: Db, actor: Actor, tokenId: string): Promise<{ portalToken: PortalTokenRow }> {
+export async function revokePortalToken(db: Db, actor: Actor, tokenId: string, expectedVersion?: number | null): Promise<{ portalToken: PortalTokenRow }> {
   return db.transaction(async (tx) => {
     const [before] = await tx
       .select()
@@ -62,10 +63,11 @@ export async function revokePortalToken(db: Db, actor: Actor, tokenId: string): 
       .where(and(eq(portalTokens.id, tokenId), eq(portalTokens.organisationId, actor.organisationId), actor.visibility?.rows(portalTokens)))
       .for('update');
     if (!before) throw notFound(['input', 'id'], 'portal token');
+    refuseStaleVersion(before, expectedVersion, 'portal token');
     if (before.revokedAt != null) return { portalToken: before };
     const [after] = await tx
       .update(portalTokens)
-      .set({ revokedAt: new Date(), revokedByUserId: actor.userId })
+      .set({ revokedAt: new Date(), revokedByUserId: actor.userId, version: sql`${portalTokens.version} + 1` })
       .where(eq(portalTokens.id, before.id))
       .returning();
     await recordAudit(tx, actor, {

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { portalPermissions } from '../auth/roles';
 import { customers } from '../customers/tables';
-import { id, organisationId } from '../db/columns';
+import { id, organisationId, version } from '../db/columns';
 import { users } from '../tenancy/tables';
 
 /** The permissions are auth's (src/auth/roles.ts): its rules check them. */
@@ -31,6 +31,7 @@ export const portalTokens = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     revokedByUserId: uuid('revoked_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    version: version(),
   },
   (t) => [uniqueIndex('portal_tokens_hash_key').on(t.tokenHash), index('portal_tokens_customer_idx').on(t.customerId)],
 );

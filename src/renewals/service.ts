@@ -11,6 +11,7 @@ import { assets, type AssetRow } from '../assets/tables';
 import { recordAudit, type Actor } from '../audit/service';
 import { refuseConvertedLead } from '../contacts/service';
 import type { Db } from '../db/client';
+import { lockForUpdate, writeUpdate } from '../db/versioned';
 import { visibleRow } from '../db/visible-row';
 import type { LinkAssetToOpportunityInput, RaiseOpportunityFromExpiryInput, UnlinkAssetFromOpportunityInput } from '../generated/graphql';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
@@ -32,10 +33,20 @@ function visibleOpportunity(tx: Db, actor: Actor, globalId: string, field: Field
   return visibleRow(tx, opportunities, actor, globalId, 'Opportunity', field, 'opportunity');
 }
 
-/** The asset and the opportunity, which must be the same customer's (a lead has no assets). */
-async function assetAndOpportunity(tx: Db, actor: Actor, input: { assetId: string; opportunityId: string }) {
+/**
+ * The opportunity, locked: its linked assets are part of it, so a link's change is checked against,
+ * and moves on, the opportunity's version (VERSION_CONFLICT on a stale `expectedVersion`).
+ */
+async function lockOpportunity(tx: Db, actor: Actor, input: { opportunityId: string; expectedVersion?: number | null }): Promise<OpportunityRow> {
+  const field = ['input', 'opportunityId'];
+  const visible = await visibleOpportunity(tx, actor, input.opportunityId, field);
+  return lockForUpdate(tx, opportunities, actor, visible.id, input.expectedVersion, 'opportunity', async () => notFound(field, 'opportunity'));
+}
+
+/** The asset and the opportunity (locked), which must be the same customer's (a lead has no assets). */
+async function assetAndOpportunity(tx: Db, actor: Actor, input: { assetId: string; opportunityId: string; expectedVersion?: number | null }) {
   const asset = await visibleAsset(tx, actor, input.assetId, ['input', 'assetId']);
-  const opportunity = await visibleOpportunity(tx, actor, input.opportunityId, ['input', 'opportunityId']);
+  const opportunity = await lockOpportunity(tx, actor, input);
   if (opportunity.customerId !== asset.customerId) {
     throw userError(
       ['input', 'opportunityId'],
@@ -68,7 +79,7 @@ export async function linkAssetToOpportunity(
           .values({ organisationId: actor.organisationId, assetId: asset.id, opportunityId: opportunity.id, kind, linkedByUserId: actor.userId })
           .returning();
     await recordAudit(tx, actor, { action: 'asset.linkOpportunity', entityType: 'Asset', entityId: asset.id, before: before ?? null, after });
-    return { asset, opportunity };
+    return { asset, opportunity: await writeUpdate(tx, opportunities, opportunity.id, {}) };
   });
 }
 
@@ -79,14 +90,14 @@ export async function unlinkAssetFromOpportunity(
 ): Promise<{ asset: AssetRow; opportunity: OpportunityRow }> {
   return db.transaction(async (tx) => {
     const asset = await visibleAsset(tx, actor, input.assetId, ['input', 'assetId']);
-    const opportunity = await visibleOpportunity(tx, actor, input.opportunityId, ['input', 'opportunityId']);
+    const opportunity = await lockOpportunity(tx, actor, input);
     const [removed] = await tx
       .delete(assetOpportunityLinks)
       .where(and(eq(assetOpportunityLinks.assetId, asset.id), eq(assetOpportunityLinks.opportunityId, opportunity.id)))
       .returning();
     if (!removed) throw userError(['input', 'opportunityId'], 'opportunityId: the opportunity is not linked to the asset.', 'NOT_FOUND');
     await recordAudit(tx, actor, { action: 'asset.unlinkOpportunity', entityType: 'Asset', entityId: asset.id, before: removed });
-    return { asset, opportunity };
+    return { asset, opportunity: await writeUpdate(tx, opportunities, opportunity.id, {}) };
   });
 }
 

@@ -32,7 +32,12 @@ export const searchResolvers: Resolvers = {
     deleteSavedSearch: (_p, { input }, ctx) =>
       payload(
         async () => {
-          const { deletedSavedSearchId } = await deleteSavedSearch(ctx.db, actorOf(ctx), inputId(input.id, ['SavedSearch'], ['input', 'id']).id);
+          const { deletedSavedSearchId } = await deleteSavedSearch(
+            ctx.db,
+            actorOf(ctx),
+            inputId(input.id, ['SavedSearch'], ['input', 'id']).id,
+            input.expectedVersion,
+          );
           return { deletedSavedSearchId: toGlobalId('SavedSearch', deletedSavedSearchId) };
         },
         { deletedSavedSearchId: null },

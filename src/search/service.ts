@@ -129,9 +129,9 @@ export async function saveSearch(db: Db, actor: Actor, input: SaveSearchInput): 
   });
 }
 
-export async function deleteSavedSearch(db: Db, actor: Actor, id: string): Promise<{ deletedSavedSearchId: string }> {
+export async function deleteSavedSearch(db: Db, actor: Actor, id: string, expectedVersion?: number | null): Promise<{ deletedSavedSearchId: string }> {
   return db.transaction(async (tx) => {
-    const before = await lockOwn(tx, actor, id, null, true);
+    const before = await lockOwn(tx, actor, id, expectedVersion, true);
     await tx.delete(savedSearches).where(eq(savedSearches.id, before.id));
     await recordAudit(tx, actor, { action: 'savedSearch.delete', entityType: 'SavedSearch', entityId: before.id, before, after: null });
     return { deletedSavedSearchId: before.id };

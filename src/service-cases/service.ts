@@ -21,6 +21,7 @@ import type {
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { NAME_MAX, optionalText, requiredText } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
+import { lockOrganisationSettings, writeOrganisationSettings } from '../organisations/settings';
 import { visibleCustomerId } from '../records/owner';
 import { workAddresses } from '../work-addresses/tables';
 import { addHours, SLA_MAX_HOURS, slaFor, type SlaDefault } from './sla';
@@ -268,6 +269,7 @@ export async function setServiceCaseSlaDefault(db: Db, actor: Actor, input: SetS
     throw userError(['input', 'resolveWithinHours'], 'resolveWithinHours: must not be fewer than respondWithinHours.', 'INVALID');
   }
   return db.transaction(async (tx) => {
+    const organisation = await lockOrganisationSettings(tx, actor.organisationId, input.expectedVersion);
     const before = await slaFor(tx, actor.organisationId, fields.priority);
     await tx
       .insert(serviceCaseSlaDefaults)
@@ -276,7 +278,14 @@ export async function setServiceCaseSlaDefault(db: Db, actor: Actor, input: SetS
         target: [serviceCaseSlaDefaults.organisationId, serviceCaseSlaDefaults.priority],
         set: { respondWithinHours: fields.respondWithinHours, resolveWithinHours: fields.resolveWithinHours, updatedAt: new Date() },
       });
-    await recordAudit(tx, actor, { action: 'serviceCaseSlaDefault.set', entityType: 'Organisation', entityId: actor.organisationId, before, after: fields });
+    const after = await writeOrganisationSettings(tx, actor.organisationId);
+    await recordAudit(tx, actor, {
+      action: 'serviceCaseSlaDefault.set',
+      entityType: 'Organisation',
+      entityId: actor.organisationId,
+      before: { ...before, version: organisation.version },
+      after: { ...fields, version: after.version },
+    });
     return { slaDefault: fields };
   });
 }

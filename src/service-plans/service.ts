@@ -7,6 +7,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import { customers } from '../customers/tables';
+import { lockCustomer } from '../customers/tombstones';
 import type { Db } from '../db/client';
 import { onUniqueViolation } from '../db/unique';
 import { duplicateName, refuseDuplicateName } from '../db/unique-name';
@@ -195,11 +196,8 @@ export async function assignServicePlan(db: Db, actor: Actor, input: AssignServi
     input.idempotencyKey,
     input,
     async (tx) => {
-      const [customer] = await tx
-        .select({ id: customers.id })
-        .from(customers)
-        .where(and(eq(customers.id, customerId), eq(customers.organisationId, actor.organisationId), actor.visibility?.record('customer')));
-      if (!customer) throw notFound(customerField, 'customer');
+      // The plans a customer holds are part of it: checked against, and moving on, its version.
+      const customer = await lockCustomer(tx, actor, customerId, input.expectedVersion, customerField);
       const plan = await assignablePlan(tx, actor, input.planId, ['input', 'planId']);
       const covered = await coveredWorkAddresses(tx, actor, customer.id, input.workAddressIds);
       const [row] = await tx
@@ -207,6 +205,7 @@ export async function assignServicePlan(db: Db, actor: Actor, input: AssignServi
         .values({ organisationId: actor.organisationId, customerId: customer.id, planId: plan.id, ...fields })
         .returning();
       await cover(tx, row!.id, covered);
+      await writeUpdate(tx, customers, customer.id, {});
       await recordAudit(tx, actor, {
         action: 'customerServicePlan.create',
         entityType: 'CustomerServicePlan',

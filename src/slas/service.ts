@@ -7,6 +7,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import { customers } from '../customers/tables';
+import { lockCustomer } from '../customers/tombstones';
 import type { Db } from '../db/client';
 import { onUniqueViolation } from '../db/unique';
 import { duplicateName, refuseDuplicateName } from '../db/unique-name';
@@ -115,13 +116,9 @@ export async function setCustomerSla(db: Db, actor: Actor, input: SetCustomerSla
   const customerField = ['input', 'customerId'];
   const { id: customerId } = inputId(input.customerId, ['Customer'], customerField);
   return db.transaction(async (tx) => {
-    // Locked so that two people setting the SLA at once leave one row, not two.
-    const [customer] = await tx
-      .select({ id: customers.id })
-      .from(customers)
-      .where(and(eq(customers.id, customerId), eq(customers.organisationId, actor.organisationId), actor.visibility?.record('customer')))
-      .for('update');
-    if (!customer) throw notFound(customerField, 'customer');
+    // Locked so that two people setting the SLA at once leave one row, not two. The customer's own
+    // SLA is part of it: checked against, and moving on, its version.
+    const customer = await lockCustomer(tx, actor, customerId, input.expectedVersion, customerField);
     const [current] = await tx
       .select({ slaId: customerSlas.slaId })
       .from(customerSlas)
@@ -131,12 +128,13 @@ export async function setCustomerSla(db: Db, actor: Actor, input: SetCustomerSla
     const sla = input.slaId ? await usableSla(tx, actor, input.slaId, ['input', 'slaId'], current?.slaId ?? null) : null;
     await tx.delete(customerSlas).where(eq(customerSlas.customerId, customer.id));
     if (sla) await tx.insert(customerSlas).values({ organisationId: actor.organisationId, customerId: customer.id, slaId: sla.id });
+    const after = await writeUpdate(tx, customers, customer.id, {});
     await recordAudit(tx, actor, {
       action: 'customer.setSla',
       entityType: 'Customer',
       entityId: customer.id,
-      before: { slaId: current?.slaId ?? null },
-      after: { slaId: sla?.id ?? null },
+      before: { slaId: current?.slaId ?? null, version: customer.version },
+      after: { slaId: sla?.id ?? null, version: after.version },
     });
     return { customerId: customer.id };
   });

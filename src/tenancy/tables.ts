@@ -1,6 +1,6 @@
 // Organisations (tenants), their users and the API tokens users authenticate with.
 import { sql } from 'drizzle-orm';
-import { char, index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { char, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { roles } from '../auth/roles';
 
 /** The roles are auth's (src/auth/roles.ts), where the rules name sets of them. */
@@ -19,6 +19,12 @@ export const organisations = pgTable('organisations', {
    */
   invoiceAddressFormat: text('invoice_address_format'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  /**
+   * Moves on with every change of the organisation's settings (the invoice address format, the service
+   * case SLA defaults, the order of its customer statuses): their mutations take it as `expectedVersion`.
+   * Written here, not with db/columns' `version()`, which imports this file.
+   */
+  version: integer('version').notNull().default(1),
 });
 
 export const users = pgTable(
@@ -33,6 +39,8 @@ export const users = pgTable(
     role: roleEnum('role').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     deactivatedAt: timestamp('deactivated_at', { withTimezone: true }),
+    /** For optimistic concurrency (`expectedVersion` of updateUser). */
+    version: integer('version').notNull().default(1),
   },
   (t) => [uniqueIndex('users_organisation_email_key').on(t.organisationId, sql`lower(${t.email})`)],
 );
@@ -53,6 +61,8 @@ export const apiTokens = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    /** For optimistic concurrency (`expectedVersion` of revokeApiToken). */
+    version: integer('version').notNull().default(1),
   },
   (t) => [uniqueIndex('api_tokens_hash_key').on(t.tokenHash), index('api_tokens_user_idx').on(t.userId)],
 );

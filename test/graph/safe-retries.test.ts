@@ -18,30 +18,6 @@ function inputFields(field: GraphQLField<unknown, unknown>): string[] {
 const CREATING = /^(create|add|log|save|grant|record|register|issue|duplicate|open|raise)[A-Z]/;
 const CHANGING = /^(update|delete|remove|revoke|rename|set|reorder|link|unlink|merge|deactivate|archive|change|cancel|void|move|assign)[A-Z]/;
 
-/**
- * Changes whose records carry no version yet (no `version` column to compare): the rest of issue 14
- * item 8. The list only shrinks; a mutation added to it needs a reason in review.
- */
-const NOT_YET_VERSIONED = new Set([
-  'updateUser',
-  'revokeApiToken',
-  'revokeRecordAccess',
-  'deleteStatusGroup',
-  'reorderCustomerStatuses',
-  'mergeBranches',
-  'renameAssetListItem',
-  'deleteAssetListItem',
-  'deleteDocument',
-  'deleteSavedSearch',
-  'setInvoiceAddressFormat',
-  'revokePortalToken',
-  'linkAssetToOpportunity',
-  'unlinkAssetFromOpportunity',
-  'setServiceCaseSlaDefault',
-  'assignServicePlan',
-  'setCustomerSla',
-]);
-
 it('finds the mutations it walks: creations and changes, named as the conventions name them', () => {
   expect(mutations.filter((m) => CREATING.test(m.name)).length).toBeGreaterThan(40);
   expect(mutations.filter((m) => CHANGING.test(m.name)).length).toBeGreaterThan(40);
@@ -52,9 +28,7 @@ it('every mutation that creates takes an idempotencyKey', () => {
   expect(missing).toEqual([]);
 });
 
-it('every mutation that changes or deletes a record takes an expectedVersion (but those still listed as not yet versioned)', () => {
+it('every mutation that changes or deletes a record takes an expectedVersion', () => {
   const missing = mutations.filter((m) => CHANGING.test(m.name) && !inputFields(m).includes('expectedVersion')).map((m) => m.name);
-  expect(missing.filter((name) => !NOT_YET_VERSIONED.has(name))).toEqual([]);
-  // A listed mutation that has gained its version leaves the list.
-  expect([...NOT_YET_VERSIONED].filter((name) => !missing.includes(name))).toEqual([]);
+  expect(missing).toEqual([]);
 });
