@@ -185,9 +185,9 @@ export async function createCustomer(db: Db, actor: Actor, input: CreateCustomer
   const fields = validate(createSchema, input);
   // The creator is the new customer's first owner, so may give it to someone else; the other fields
   // follow the same table as updates.
-  const given = Object.keys(input).filter(
-    (k) => k !== 'typeId' && k !== 'statusId' && k !== 'address' && k !== 'contacts' && input[k as keyof CreateCustomerInput] != null,
-  );
+  // (The idempotency key says how to save, and is no field.)
+  const notFields = new Set(['typeId', 'statusId', 'address', 'contacts', 'idempotencyKey']);
+  const given = Object.keys(input).filter((k) => !notFields.has(k) && input[k as keyof CreateCustomerInput] != null);
   assertCustomerFieldsPermitted(actor, given, actor.userId);
   return db.transaction(async (tx) => {
     const type = await referenced(tx, actor, customerTypes, 'CustomerType', input.typeId, 'typeId', 'customer type');
