@@ -3,6 +3,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, char, timestamp, index, integer, jsonb, pgEnum, pgTable, text, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { id, organisationId, timestamps, version } from '../db/columns';
+import { duplicateKeys } from '../duplicates/keys';
 import { users } from '../tenancy/tables';
 
 export const customerStageEnum = pgEnum('customer_stage', ['PENDING', 'LIVE']);
@@ -125,6 +126,11 @@ export const customers = pgTable(
     index('customers_organisation_updated_idx').on(t.organisationId, t.updatedAt, t.id),
     index('customers_status_idx').on(t.statusId),
     index('customers_parent_idx').on(t.parentCustomerId),
+    // Possible duplicates (src/duplicates/): names by trigram similarity, VAT numbers normalised.
+    index('customers_duplicate_name_idx').using('gin', sql`${duplicateKeys.name(t.name)} gin_trgm_ops`),
+    index('customers_vat_number_key_idx')
+      .on(t.organisationId, duplicateKeys.vatNumber(t.vatNumber))
+      .where(sql`${t.vatNumber} is not null`),
   ],
 );
 
