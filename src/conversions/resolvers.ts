@@ -20,7 +20,8 @@ export const conversionsResolvers: Resolvers = {
     model: (d, _a, ctx) => (d.modelId ? ctx.loaders.byId('AssetModel').load(d.modelId) : null),
   },
   Mutation: {
-    convertLead: (_p, { input }, ctx) => payload(() => convertLead(ctx.db, ctx.config, actorOf(ctx), input), { customer: null, lead: null }),
+    convertLead: (_p, { input }, ctx) =>
+      payload(() => convertLead(ctx.db, ctx.config, actorOf(ctx), input), { customer: null, lead: null, possibleDuplicates: null }),
     signQuote: (_p, { input }, ctx) =>
       payload(() => signQuote(ctx.db, ctx.config, actorOf(ctx), input), { quote: null, customer: null, lead: null, salesOrder: null }),
     convertSalesOrderToAssets: (_p, { input }, ctx) =>

@@ -25,6 +25,7 @@ import { idsInOrder } from '../db/columns';
 import { writeUpdate } from '../db/versioned';
 import { documentStore, withFileCopies } from '../documents/store';
 import { documents } from '../documents/tables';
+import { checkPossibleDuplicates, type PossibleDuplicateValue } from '../duplicates/service';
 import type { ConvertLeadInput, SignQuoteInput } from '../generated/graphql';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { inputId, notFound, userError, UserErrors, validate } from '../graph/user-errors';
@@ -353,7 +354,10 @@ export async function convertLockedLead(
   return { customer, lead: after };
 }
 
-export function convertLead(db: Db, config: Config, actor: Actor, input: ConvertLeadInput): Promise<ConversionResult> {
+/** What `convertLead` answers: the conversion, and the new customer's possible duplicates. */
+export type ConvertLeadResult = ConversionResult & { possibleDuplicates: PossibleDuplicateValue[] };
+
+export function convertLead(db: Db, config: Config, actor: Actor, input: ConvertLeadInput): Promise<ConvertLeadResult> {
   const fields = validate(optionsSchema, input);
   return withFileCopies(documentStore(config, db), (beginAttempt) =>
     withIdempotency(
@@ -374,9 +378,20 @@ export function convertLead(db: Db, config: Config, actor: Actor, input: Convert
             'VERSION_CONFLICT',
           );
         }
-        return convertLockedLead(tx, config, actor, lead, { ...input, ...fields }, copiedFiles);
+        const converted = await convertLockedLead(tx, config, actor, lead, { ...input, ...fields }, copiedFiles);
+        // A new customer is checked once it has the lead's contacts and addresses; one chosen with
+        // intoCustomerId is what the user decided the lead is.
+        const possibleDuplicates = input.intoCustomerId
+          ? []
+          : await checkPossibleDuplicates(
+              tx,
+              actor,
+              { kind: 'customer', id: converted.customer.id },
+              { among: ['customer', 'lead'], exclude: [lead.id], refuse: input.refuseIfDuplicates },
+            );
+        return { ...converted, possibleDuplicates };
       },
-      rowsCodec<ConversionResult>({ customer: customers, lead: leads }),
+      rowsCodec<ConvertLeadResult>({ customer: customers, lead: leads }),
     ),
   );
 }
