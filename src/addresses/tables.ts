@@ -33,9 +33,8 @@ export const addresses = pgTable(
       .on(t.leadId, t.type)
       .where(sql`${t.isDefault} and ${t.leadId} is not null`),
     // Possible duplicates (src/duplicates/): the same postcode and line 1, normalised.
-    index('addresses_address_key_idx')
-      .on(t.organisationId, duplicateKeys.address(t.postcode, t.line1))
-      .where(sql`${t.postcode} is not null`),
+    // (Not partial: PostgreSQL estimates from a partial index's statistics no row count.)
+    index('addresses_address_key_idx').on(t.organisationId, duplicateKeys.address(t.postcode, t.line1)),
   ],
 );
 

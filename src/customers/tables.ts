@@ -128,9 +128,8 @@ export const customers = pgTable(
     index('customers_parent_idx').on(t.parentCustomerId),
     // Possible duplicates (src/duplicates/): names by trigram similarity, VAT numbers normalised.
     index('customers_duplicate_name_idx').using('gin', sql`${duplicateKeys.name(t.name)} gin_trgm_ops`),
-    index('customers_vat_number_key_idx')
-      .on(t.organisationId, duplicateKeys.vatNumber(t.vatNumber))
-      .where(sql`${t.vatNumber} is not null`),
+    // (Not partial: PostgreSQL estimates from a partial index's statistics no row count.)
+    index('customers_vat_number_key_idx').on(t.organisationId, duplicateKeys.vatNumber(t.vatNumber)),
   ],
 );
 

@@ -52,7 +52,7 @@ export type DuplicateSource = { kind: RecordKind; id: string };
 export type DuplicateViewer = Pick<Visibility, 'organisationId' | 'record'>;
 
 /** What the source record is compared by: its normalised values (./keys.ts). */
-type Probe = { name: string | null; vatNumber: string | null; emails: string[]; phones: string[]; addresses: string[] };
+export type DuplicateProbe = { name: string | null; vatNumber: string | null; emails: string[]; phones: string[]; addresses: string[] };
 
 type CandidateRow = { kind: RecordKind; id: string; name: string; reason: DuplicateReason; value: string; similarity: number | null };
 
@@ -67,7 +67,7 @@ function textArray(values: readonly string[]): SQL {
 }
 
 /** The source record's normalised values, in one statement; null if there is no such record. */
-async function probeOf(db: Db, source: DuplicateSource): Promise<Probe | null> {
+async function probeOf(db: Db, source: DuplicateSource): Promise<DuplicateProbe | null> {
   const t = recordTables[source.kind];
   const [row] = await selectRows<{ name: string | null; vat_number: string | null; emails: string[]; phones: string[]; addresses: string[] }>(
     db,
@@ -91,7 +91,7 @@ async function probeOf(db: Db, source: DuplicateSource): Promise<Probe | null> {
 }
 
 /** One query per reason over one kind of record, each limited to what the viewer sees and cut at PER_REASON rows. */
-function candidateQueries(kind: RecordKind, probe: Probe, viewer: DuplicateViewer, exclude: readonly string[]): SQL[] {
+function candidateQueries(kind: RecordKind, probe: DuplicateProbe, viewer: DuplicateViewer, exclude: readonly string[]): SQL[] {
   const t = recordTables[kind];
   const candidate = and(
     eq(t.organisationId, viewer.organisationId),
@@ -117,7 +117,7 @@ function candidateQueries(kind: RecordKind, probe: Probe, viewer: DuplicateViewe
   if (probe.vatNumber !== null) {
     queries.push(
       sql`${pick('SAME_VAT_NUMBER', sql`${t.vatNumber}`)} from ${t}
-          where ${t.vatNumber} is not null and ${duplicateKeys.vatNumber(t.vatNumber)} = ${probe.vatNumber}::text and ${candidate}
+          where ${duplicateKeys.vatNumber(t.vatNumber)} = ${probe.vatNumber}::text and ${candidate}
           order by 2 limit ${PER_REASON}`,
     );
   }
@@ -145,8 +145,7 @@ function candidateQueries(kind: RecordKind, probe: Probe, viewer: DuplicateViewe
     const keys = textArray(probe.addresses);
     queries.push(
       sql`${pick('SAME_ADDRESS', sql`${addresses.line1} || ', ' || ${addresses.postcode}`)} from ${addresses} join ${t} on ${t.id} = ${addressOwner[kind]}
-          where ${addresses.organisationId} = ${viewer.organisationId} and ${addresses.postcode} is not null
-            and ${duplicateKeys.address(addresses.postcode, addresses.line1)} = any(${keys}) and ${candidate}
+          where ${addresses.organisationId} = ${viewer.organisationId} and ${duplicateKeys.address(addresses.postcode, addresses.line1)} = any(${keys}) and ${candidate}
           order by 2 limit ${PER_REASON}`,
     );
   }
@@ -188,17 +187,18 @@ export async function findPossibleDuplicates(
 ): Promise<PossibleDuplicateValue[]> {
   const probe = await probeOf(db, source);
   if (!probe) return [];
-  const exclude = [source.id, ...(options.exclude ?? [])];
-  const queries = options.among.flatMap((kind) => candidateQueries(kind, probe, viewer, exclude));
-  if (queries.length === 0) return [];
-  const rows = await selectRows<CandidateRow>(
-    db,
-    sql.join(
-      queries.map((q) => sql`(${q})`),
-      sql` union all `,
-    ),
+  const query = candidatesQuery(probe, viewer, options.among, [source.id, ...(options.exclude ?? [])]);
+  return query ? rank(await selectRows<CandidateRow>(db, query)) : [];
+}
+
+/** Every reason's query over every kind in `among`, as one statement; null when the probe has nothing to compare. */
+export function candidatesQuery(probe: DuplicateProbe, viewer: DuplicateViewer, among: readonly RecordKind[], exclude: readonly string[]): SQL | null {
+  const queries = among.flatMap((kind) => candidateQueries(kind, probe, viewer, exclude));
+  if (queries.length === 0) return null;
+  return sql.join(
+    queries.map((q) => sql`(${q})`),
+    sql` union all `,
   );
-  return rank(rows);
 }
 
 /** What an actor sees, for the check: a user or portal token their visibility; the server's own work everything. */

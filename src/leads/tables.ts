@@ -41,9 +41,8 @@ export const leads = pgTable(
     index('leads_owner_idx').on(t.ownerId),
     // Possible duplicates (src/duplicates/): names by trigram similarity, VAT numbers normalised.
     index('leads_duplicate_name_idx').using('gin', sql`${duplicateKeys.name(t.name)} gin_trgm_ops`),
-    index('leads_vat_number_key_idx')
-      .on(t.organisationId, duplicateKeys.vatNumber(t.vatNumber))
-      .where(sql`${t.vatNumber} is not null`),
+    // (Not partial: PostgreSQL estimates from a partial index's statistics no row count.)
+    index('leads_vat_number_key_idx').on(t.organisationId, duplicateKeys.vatNumber(t.vatNumber)),
   ],
 );
 
