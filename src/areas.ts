@@ -15,6 +15,7 @@ import { creditNotesArea } from './credit-notes';
 import { customFieldsArea } from './custom-fields';
 import { customersArea } from './customers';
 import { documentsArea } from './documents';
+import { duplicatesArea } from './duplicates';
 import { eventsArea } from './events';
 import { financeArea } from './finance';
 import { compose } from './graph/area';
@@ -69,6 +70,7 @@ export const areas = [
   documentsArea,
   customFieldsArea,
   searchArea,
+  duplicatesArea,
   importExportArea,
   pipelineArea,
   conversionsArea,

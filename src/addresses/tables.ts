@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { boolean, check, index, pgEnum, pgTable, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { customers } from '../customers/tables';
 import { id, organisationId, postalAddress, timestamps, version } from '../db/columns';
+import { duplicateKeys } from '../duplicates/keys';
 import { leads } from '../leads/tables';
 
 export const addressTypeEnum = pgEnum('address_type', ['BILLING', 'SHIPPING', 'TRADING']);
@@ -31,6 +32,9 @@ export const addresses = pgTable(
     uniqueIndex('addresses_one_default_per_lead_type')
       .on(t.leadId, t.type)
       .where(sql`${t.isDefault} and ${t.leadId} is not null`),
+    // Possible duplicates (src/duplicates/): the same postcode and line 1, normalised.
+    // (Not partial: PostgreSQL estimates from a partial index's statistics no row count.)
+    index('addresses_address_key_idx').on(t.organisationId, duplicateKeys.address(t.postcode, t.line1)),
   ],
 );
 

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { boolean, check, index, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { customers } from '../customers/tables';
 import { id, organisationId, timestamps, version } from '../db/columns';
+import { duplicateKeys } from '../duplicates/keys';
 import { leads } from '../leads/tables';
 
 export type ContactEmail = { address: string; label?: string | null };
@@ -50,6 +51,9 @@ export const contacts = pgTable(
     uniqueIndex('contacts_one_primary_per_customer')
       .on(t.customerId)
       .where(sql`${t.isPrimary}`),
+    // Possible duplicates (src/duplicates/): the same email address or telephone number, normalised.
+    index('contacts_email_keys_idx').using('gin', duplicateKeys.contactEmails(t.emails)),
+    index('contacts_phone_keys_idx').using('gin', duplicateKeys.contactPhones(t.phones)),
   ],
 );
 

@@ -32,7 +32,7 @@ export const conversionsResolvers: Resolvers = {
       previewablePayload(
         input.dryRun,
         (tally) => convertLead(ctx.db, ctx.config, actorOf(ctx), input, tally),
-        { customer: null, lead: null },
+        { customer: null, lead: null, possibleDuplicates: null },
         (result) => describeConversion(result, input),
         blockedConversion,
       ),

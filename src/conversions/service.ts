@@ -25,6 +25,7 @@ import { idsInOrder } from '../db/columns';
 import { writeUpdate } from '../db/versioned';
 import { documentStore, previewStore, withFileCopies } from '../documents/store';
 import { documents } from '../documents/tables';
+import { checkPossibleDuplicates, type PossibleDuplicateValue } from '../duplicates/service';
 import type { ConvertLeadInput, SignQuoteInput } from '../generated/graphql';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { ChangeTally } from '../graph/previews';
@@ -378,8 +379,11 @@ export async function convertLockedLead(
   return { customer, lead: after };
 }
 
+/** What `convertLead` answers: the conversion, and the new customer's possible duplicates. */
+export type ConvertLeadResult = ConversionResult & { possibleDuplicates: PossibleDuplicateValue[] };
+
 /** `tally`: what the conversion does is counted there; a dry run's is rolled back (src/graph/previews.ts). */
-export function convertLead(db: Db, config: Config, actor: Actor, input: ConvertLeadInput, tally?: ChangeTally): Promise<ConversionResult> {
+export function convertLead(db: Db, config: Config, actor: Actor, input: ConvertLeadInput, tally?: ChangeTally): Promise<ConvertLeadResult> {
   const fields = validate(optionsSchema, input);
   return withFileCopies(documentStore(config, db), (beginAttempt) =>
     withIdempotency(
@@ -400,9 +404,20 @@ export function convertLead(db: Db, config: Config, actor: Actor, input: Convert
             'VERSION_CONFLICT',
           );
         }
-        return convertLockedLead(tx, config, actor, lead, { ...input, ...fields }, copiedFiles, tally);
+        const converted = await convertLockedLead(tx, config, actor, lead, { ...input, ...fields }, copiedFiles, tally);
+        // A new customer is checked once it has the lead's contacts and addresses; one chosen with
+        // intoCustomerId is what the user decided the lead is.
+        const possibleDuplicates = input.intoCustomerId
+          ? []
+          : await checkPossibleDuplicates(
+              tx,
+              actor,
+              { kind: 'customer', id: converted.customer.id },
+              { among: ['customer', 'lead'], exclude: [lead.id], refuse: input.refuseIfDuplicates },
+            );
+        return { ...converted, possibleDuplicates };
       },
-      rowsCodec<ConversionResult>({ customer: customers, lead: leads }),
+      rowsCodec<ConvertLeadResult>({ customer: customers, lead: leads }),
       tally,
     ),
   );

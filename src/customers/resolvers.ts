@@ -31,7 +31,11 @@ export const customerResolvers: Resolvers = {
     businessUnits: (_p, { includeArchived }, ctx) => listBusinessUnits(ctx.db, viewerOf(ctx).organisationId, includeArchived ?? true),
   },
   Mutation: {
-    createCustomer: (_p, { input }, ctx) => keyedPayload(ctx, 'createCustomer', input, (db) => createCustomer(db, actorOf(ctx), input), { customer: null }),
+    createCustomer: (_p, { input }, ctx) =>
+      keyedPayload(ctx, 'createCustomer', input, (db) => createCustomer(db, actorOf(ctx), input), {
+        customer: null,
+        possibleDuplicates: null,
+      }),
     changeCustomerStatus: (_p, { input }, ctx) =>
       payload(() => changeCustomerStatus(ctx.db, actorOf(ctx), inputId(input.id, ['Customer'], ['input', 'id']).id, input), {
         customer: null,

@@ -13,6 +13,7 @@ import { contacts } from '../contacts/tables';
 import { validateCustomFields } from '../custom-fields/validate';
 import { selectRows, type Db } from '../db/client';
 import { givenFields, mergeCustomFields, writeUpdate } from '../db/versioned';
+import { checkPossibleDuplicates, type PossibleDuplicateValue } from '../duplicates/service';
 import type { CreateCustomerInput, CustomerFilter, CustomerOrder, UpdateCustomerInput } from '../generated/graphql';
 import { nameAndTimeSorts, paginate, parsePageArgs, uuidArray, type PageArgs, type SortSpec } from '../graph/connection';
 import { decodeIdArgument } from '../graph/ids';
@@ -181,13 +182,17 @@ async function checkParent(tx: Db, actor: Actor, parentGlobalId: string, selfId:
   return parent.id;
 }
 
-export async function createCustomer(db: Db, actor: Actor, input: CreateCustomerInput): Promise<{ customer: CustomerRow }> {
+export async function createCustomer(
+  db: Db,
+  actor: Actor,
+  input: CreateCustomerInput,
+): Promise<{ customer: CustomerRow; possibleDuplicates: PossibleDuplicateValue[] }> {
   const fields = validate(createSchema, input);
   // The creator is the new customer's first owner, so may give it to someone else; the other fields
   // follow the same table as updates.
-  const given = Object.keys(input).filter(
-    (k) => k !== 'typeId' && k !== 'statusId' && k !== 'address' && k !== 'contacts' && input[k as keyof CreateCustomerInput] != null,
-  );
+  // (The idempotency key and refuseIfDuplicates say how to save, and are no fields.)
+  const notFields = new Set(['typeId', 'statusId', 'address', 'contacts', 'idempotencyKey', 'refuseIfDuplicates']);
+  const given = Object.keys(input).filter((k) => !notFields.has(k) && input[k as keyof CreateCustomerInput] != null);
   assertCustomerFieldsPermitted(actor, given, actor.userId);
   return db.transaction(async (tx) => {
     const type = await referenced(tx, actor, customerTypes, 'CustomerType', input.typeId, 'typeId', 'customer type');
@@ -227,7 +232,14 @@ export async function createCustomer(db: Db, actor: Actor, input: CreateCustomer
     await insertAddresses(tx, actor, owner, [address], () => ['input', 'address']);
     await insertContacts(tx, actor, owner, contactList ?? [], (i) => ['input', 'contacts', i]);
     await checkTypeRequirements(tx, type, customer!);
-    return { customer: customer! };
+    // Last, once everything else has been accepted: a refusal then means "only the duplicates".
+    const possibleDuplicates = await checkPossibleDuplicates(
+      tx,
+      actor,
+      { kind: 'customer', id: customer!.id },
+      { among: ['customer', 'lead'], refuse: input.refuseIfDuplicates },
+    );
+    return { customer: customer!, possibleDuplicates };
   });
 }
 

@@ -3,6 +3,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, char, timestamp, index, integer, jsonb, pgEnum, pgTable, text, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { id, organisationId, timestamps, version } from '../db/columns';
+import { duplicateKeys } from '../duplicates/keys';
 import { users } from '../tenancy/tables';
 
 export const customerStageEnum = pgEnum('customer_stage', ['PENDING', 'LIVE']);
@@ -129,6 +130,10 @@ export const customers = pgTable(
     index('customers_third_party_reference_idx')
       .on(t.organisationId, t.thirdPartyReference)
       .where(sql`${t.thirdPartyReference} is not null`),
+    // Possible duplicates (src/duplicates/): names by trigram similarity, VAT numbers normalised.
+    index('customers_duplicate_name_idx').using('gin', sql`${duplicateKeys.name(t.name)} gin_trgm_ops`),
+    // (Not partial: PostgreSQL estimates from a partial index's statistics no row count.)
+    index('customers_vat_number_key_idx').on(t.organisationId, duplicateKeys.vatNumber(t.vatNumber)),
   ],
 );
 

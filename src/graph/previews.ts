@@ -93,7 +93,7 @@ export async function previewablePayload<T extends object, P extends object>(
     }
     if (error instanceof UserErrors) {
       const preview = tally.dryRun ? { ...blocked, wouldSucceed: false, changes: [], blockers: error.errors } : null;
-      return { ...empty, userErrors: error.errors, preview };
+      return { ...empty, ...(error.answer as object), userErrors: error.errors, preview };
     }
     throw error;
   }

@@ -14,7 +14,15 @@ export type UserError = {
 };
 
 export class UserErrors extends Error {
-  constructor(readonly errors: UserError[]) {
+  constructor(
+    readonly errors: UserError[],
+    /**
+     * Payload members a refusal still answers with, besides its errors: what the client needs to
+     * decide what to do next (a creation refused for possible duplicates lists them). Never a changed
+     * record: nothing was written.
+     */
+    readonly answer: Readonly<Record<string, unknown>> = {},
+  ) {
     super(errors.map((e) => `${e.field.join('.')}: ${e.message}`).join('; '));
   }
 }
@@ -31,7 +39,7 @@ export async function payload<T extends object>(
   try {
     return { ...(await run()), userErrors: [] };
   } catch (error) {
-    if (error instanceof UserErrors) return { ...empty, userErrors: error.errors };
+    if (error instanceof UserErrors) return { ...empty, ...(error.answer as object), userErrors: error.errors };
     throw error;
   }
 }

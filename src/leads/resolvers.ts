@@ -17,7 +17,8 @@ export const leadResolvers: Resolvers = {
     leads: (_p, args, ctx) => listLeads(ctx.db, ctx.visibility, args, ctx.config.maxPageSize),
   },
   Mutation: {
-    createLead: (_p, { input }, ctx) => keyedPayload(ctx, 'createLead', input, (db) => createLead(db, actorOf(ctx), input), { lead: null }),
+    createLead: (_p, { input }, ctx) =>
+      keyedPayload(ctx, 'createLead', input, (db) => createLead(db, actorOf(ctx), input), { lead: null, possibleDuplicates: null }),
     updateLead: (_p, { input }, ctx) => payload(() => updateLead(ctx.db, actorOf(ctx), leadId(input.id), input), { lead: null }),
     changeLeadStatus: (_p, { input }, ctx) => payload(() => changeLeadStatus(ctx.db, actorOf(ctx), leadId(input.id), input), { lead: null }),
   },

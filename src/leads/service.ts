@@ -12,6 +12,7 @@ import { validateCustomFields } from '../custom-fields/validate';
 import { containsPattern } from '../customers/service';
 import type { Db } from '../db/client';
 import { givenFields, lockForUpdate, mergeCustomFields, writeUpdate } from '../db/versioned';
+import { checkPossibleDuplicates, type PossibleDuplicateValue } from '../duplicates/service';
 import type { ChangeLeadStatusInput, CreateLeadInput, LeadFilter, LeadOrder, UpdateLeadInput } from '../generated/graphql';
 import { nameAndTimeSorts, paginate, parsePageArgs, type PageArgs, type SortSpec } from '../graph/connection';
 import { decodeIdArgument } from '../graph/ids';
@@ -68,7 +69,7 @@ function refuseIfConverted(lead: LeadRow): void {
   }
 }
 
-export async function createLead(db: Db, actor: Actor, input: CreateLeadInput): Promise<{ lead: LeadRow }> {
+export async function createLead(db: Db, actor: Actor, input: CreateLeadInput): Promise<{ lead: LeadRow; possibleDuplicates: PossibleDuplicateValue[] }> {
   const { contacts, addresses, customFields, ...fields } = validate(createSchema, input);
   return db.transaction(async (tx) => {
     const ownerId = input.ownerId ? await resolveUser(tx, actor, input.ownerId, 'ownerId') : actor.userId;
@@ -87,7 +88,9 @@ export async function createLead(db: Db, actor: Actor, input: CreateLeadInput): 
     const owner = { kind: 'lead' as const, id: lead!.id };
     await insertContacts(tx, actor, owner, contacts ?? [], (i) => ['input', 'contacts', i]);
     await insertAddresses(tx, actor, owner, addresses ?? [], (i) => ['input', 'addresses', i]);
-    return { lead: lead! };
+    // Last, once everything else has been accepted: a refusal then means "only the duplicates".
+    const possibleDuplicates = await checkPossibleDuplicates(tx, actor, owner, { among: ['customer', 'lead'], refuse: input.refuseIfDuplicates });
+    return { lead: lead!, possibleDuplicates };
   });
 }
 

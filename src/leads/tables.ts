@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { customers } from '../customers/tables';
 import { id, organisationId, timestamps, version } from '../db/columns';
+import { duplicateKeys } from '../duplicates/keys';
 import { users } from '../tenancy/tables';
 
 export const leadStatusEnum = pgEnum('lead_status', ['NEW', 'CONTACTED', 'QUALIFIED', 'CONVERTED', 'LOST']);
@@ -38,6 +39,10 @@ export const leads = pgTable(
     index('leads_organisation_created_idx').on(t.organisationId, t.createdAt, t.id),
     index('leads_organisation_updated_idx').on(t.organisationId, t.updatedAt, t.id),
     index('leads_owner_idx').on(t.ownerId),
+    // Possible duplicates (src/duplicates/): names by trigram similarity, VAT numbers normalised.
+    index('leads_duplicate_name_idx').using('gin', sql`${duplicateKeys.name(t.name)} gin_trgm_ops`),
+    // (Not partial: PostgreSQL estimates from a partial index's statistics no row count.)
+    index('leads_vat_number_key_idx').on(t.organisationId, duplicateKeys.vatNumber(t.vatNumber)),
   ],
 );
 

@@ -205,6 +205,18 @@ describe('createCustomer', () => {
     const read = await server.graphql(PRIMARY_CONTACT, { id }, org.adminToken);
     expect(read.data!.customer!.primaryContact).toEqual({ fullName: 'Grace Hopper', isPrimary: true });
   });
+
+  // The key is how to save, not a field of the customer: it was refused as one ("idempotencyKey: no
+  // role may change this field.", FIELD_NOT_PERMITTED) for every user.
+  it('takes an idempotencyKey: a retry returns the customer the first call created', async () => {
+    const input = customerInput(ref, { name: 'Keyed Retry Ltd', idempotencyKey: 'create-keyed-retry' });
+    const first = await server.graphql(CREATE_CUSTOMER, { input }, org.adminToken);
+    expect(first.data!.createCustomer.userErrors).toEqual([]);
+    const again = await server.graphql(CREATE_CUSTOMER, { input }, org.adminToken);
+    expect(again.data!.createCustomer.customer!.id).toBe(first.data!.createCustomer.customer!.id);
+    const sales = await server.graphql(CREATE_CUSTOMER, { input: { ...input, idempotencyKey: 'create-keyed-sales' } }, await org.tokenFor('SALES'));
+    expect(sales.data!.createCustomer.userErrors).toEqual([]);
+  });
 });
 
 describe('updateCustomer', () => {
