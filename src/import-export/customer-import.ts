@@ -22,6 +22,7 @@ import type { Db } from '../db/client';
 import { insertMany } from '../demo/bulk';
 import { currencyFractionDigits } from '../graph/money';
 import { UserErrors } from '../graph/user-errors';
+import { assertCustomerTransition, recordCustomerStatusChanges } from '../status-history/service';
 import { optionalEmail, optionalPhone } from '../work-addresses/fields';
 import type { ImportTarget, RequestProblem, RowProblem } from './csv-import';
 
@@ -142,6 +143,7 @@ export async function customerImportTarget(
   for (const status of statuses) {
     try {
       await assertStatusPermitted(db, actor, null, status.id, ['status']);
+      await assertCustomerTransition(db, actor, null, status.id, ['status']);
     } catch (err) {
       if (!(err instanceof UserErrors)) throw err;
       refusedStatus.set(status.id, err.errors[0]!.message.replace(/^status: /, ''));
@@ -309,6 +311,11 @@ export async function customerImportTarget(
           tx,
           customers,
           rows.map((r) => r.customer),
+        );
+        await recordCustomerStatusChanges(
+          tx,
+          actor,
+          rows.map((r) => ({ customerId: r.customer.id!, fromStatusId: null, toStatusId: r.customer.statusId, source: 'IMPORTED' as const })),
         );
         await insertMany(
           tx,
