@@ -5,12 +5,12 @@ import { parsePageArgs } from '../graph/connection';
 import type { Context } from '../graph/context';
 import { customerStatusChanges, leadStatusChanges, type CustomerStatusChangeRow, type LeadStatusChangeRow } from './tables';
 
-/** Newest first. Ids are serial, so they give the order of writing. */
-const customerSort: SortSpec = { name: 'NEWEST', expr: customerStatusChanges.id, cast: 'bigint', direction: 'DESC', idKind: 'serial' };
-const leadSort: SortSpec = { name: 'NEWEST', expr: leadStatusChanges.id, cast: 'bigint', direction: 'DESC', idKind: 'serial' };
+/** Newest first: `seq` is the order of writing (changes in one transaction share its time). */
+const customerSort: SortSpec = { name: 'NEWEST', expr: customerStatusChanges.seq, cast: 'bigint', direction: 'DESC' };
+const leadSort: SortSpec = { name: 'NEWEST', expr: leadStatusChanges.seq, cast: 'bigint', direction: 'DESC' };
 
-export async function customerStatusHistoryPage(ctx: Context, customerId: string, args: PageArgs): Promise<Connection<CustomerStatusChangeRow>> {
-  const connection = await ctx.loaders
+export function customerStatusHistoryPage(ctx: Context, customerId: string, args: PageArgs): Promise<Connection<CustomerStatusChangeRow>> {
+  return ctx.loaders
     .childPage({
       table: customerStatusChanges,
       parentColumn: customerStatusChanges.customerId,
@@ -20,12 +20,10 @@ export async function customerStatusHistoryPage(ctx: Context, customerId: string
       page: parsePageArgs(args, customerSort, ctx.config.maxPageSize),
     })
     .load(customerId);
-  // childPage types its rows' ids as uuid strings; these are serial numbers.
-  return connection as unknown as Connection<CustomerStatusChangeRow>;
 }
 
-export async function leadStatusHistoryPage(ctx: Context, leadId: string, args: PageArgs): Promise<Connection<LeadStatusChangeRow>> {
-  const connection = await ctx.loaders
+export function leadStatusHistoryPage(ctx: Context, leadId: string, args: PageArgs): Promise<Connection<LeadStatusChangeRow>> {
+  return ctx.loaders
     .childPage({
       table: leadStatusChanges,
       parentColumn: leadStatusChanges.leadId,
@@ -35,5 +33,4 @@ export async function leadStatusHistoryPage(ctx: Context, leadId: string, args: 
       page: parsePageArgs(args, leadSort, ctx.config.maxPageSize),
     })
     .load(leadId);
-  return connection as unknown as Connection<LeadStatusChangeRow>;
 }

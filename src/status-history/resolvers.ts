@@ -19,8 +19,8 @@ import {
   refusingRules,
 } from './service';
 
-/** Opaque ids for history rows: serial numbers, not nodes, so they get their own prefix. */
-function changeId(type: 'CustomerStatusChange' | 'LeadStatusChange', id: number): string {
+/** Opaque ids for history rows: not nodes (no `node(id:)` for them), so they get their own prefix. */
+function changeId(type: 'CustomerStatusChange' | 'LeadStatusChange', id: string): string {
   return Buffer.from(`${type}:${id}`, 'utf8').toString('base64url');
 }
 
@@ -42,7 +42,7 @@ export const statusHistoryResolvers: Resolvers = {
       keyedPayload(ctx, 'createCustomerStatusTransitionRule', input, (db) => createCustomerStatusTransitionRule(db, actorOf(ctx), input), { rule: null }),
     createLeadStatusTransitionRule: (_p, { input }, ctx) =>
       keyedPayload(ctx, 'createLeadStatusTransitionRule', input, (db) => createLeadStatusTransitionRule(db, actorOf(ctx), input), { rule: null }),
-    deleteStatusTransitionRule: (_p, { input }, ctx) => payload(() => deleteStatusTransitionRule(ctx.db, actorOf(ctx), input.id), { deletedRuleId: null }),
+    deleteStatusTransitionRule: (_p, { input }, ctx) => payload(() => deleteStatusTransitionRule(ctx.db, actorOf(ctx), input), { deletedRuleId: null }),
   },
   Customer: {
     statusHistory: (c, args, ctx) => customerStatusHistoryPage(ctx, c.id, args),

@@ -19,7 +19,7 @@ import { customerStatuses } from '../customers/tables';
 import type { Db } from '../db/client';
 import { onUniqueViolation } from '../db/unique';
 import { insertMany } from '../demo/bulk';
-import type { CreateCustomerStatusTransitionRuleInput, CreateLeadStatusTransitionRuleInput } from '../generated/graphql';
+import type { CreateCustomerStatusTransitionRuleInput, CreateLeadStatusTransitionRuleInput, DeleteStatusTransitionRuleInput } from '../generated/graphql';
 import { uuidArray } from '../graph/connection';
 import { toGlobalId } from '../graph/ids';
 import { optionalText } from '../graph/text';
@@ -298,15 +298,24 @@ export async function createLeadStatusTransitionRule(
 }
 
 /** Deletes a customer or lead transition rule of the organisation, audited; returns its global ID. */
-export async function deleteStatusTransitionRule(db: Db, actor: Actor, globalId: string): Promise<{ deletedRuleId: string }> {
-  const { type, id } = inputId(globalId, ['CustomerStatusTransitionRule', 'LeadStatusTransitionRule'], ['input', 'id']);
+export async function deleteStatusTransitionRule(db: Db, actor: Actor, input: DeleteStatusTransitionRuleInput): Promise<{ deletedRuleId: string }> {
+  const { type, id } = inputId(input.id, ['CustomerStatusTransitionRule', 'LeadStatusTransitionRule'], ['input', 'id']);
   const table = type === 'CustomerStatusTransitionRule' ? customerStatusTransitionRules : leadStatusTransitionRules;
   return db.transaction(async (tx) => {
     const [before] = await tx
-      .delete(table)
+      .select()
+      .from(table)
       .where(and(eq(table.id, id), eq(table.organisationId, actor.organisationId)))
-      .returning();
+      .for('update');
     if (!before) throw notFound(['input', 'id'], 'transition rule');
+    if (input.expectedVersion != null && before.version !== input.expectedVersion) {
+      throw userError(
+        ['input', 'expectedVersion'],
+        `expectedVersion: the rule is at version ${before.version}, not ${input.expectedVersion}; someone else changed it. Reload and try again.`,
+        'VERSION_CONFLICT',
+      );
+    }
+    await tx.delete(table).where(eq(table.id, before.id));
     const action = type === 'CustomerStatusTransitionRule' ? 'customerStatusTransitionRule.delete' : 'leadStatusTransitionRule.delete';
     await recordAudit(tx, actor, { action, entityType: type, entityId: before.id, before });
     return { deletedRuleId: toGlobalId(type, before.id) };

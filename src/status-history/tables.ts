@@ -4,7 +4,7 @@
 import { sql } from 'drizzle-orm';
 import { bigserial, check, index, pgEnum, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { customers, customerStatuses } from '../customers/tables';
-import { id, organisationId } from '../db/columns';
+import { id, organisationId, version } from '../db/columns';
 import { leads, leadStatusEnum } from '../leads/tables';
 import { roleEnum, users } from '../tenancy/tables';
 
@@ -14,7 +14,7 @@ export const statusChangeSourceEnum = pgEnum('status_change_source', statusChang
 export type StatusChangeSource = (typeof statusChangeSources)[number];
 
 /**
- * A customer's status changes, newest last by id (serial: the order of writing). `customerId` is the
+ * A customer's status changes, in the order of writing (`seq`). `customerId` is the
  * customer the row sits under now (a merge moves a merged customer's history to the survivor);
  * `recordedForId` is the customer it was written for and never changes, so a survivor's history
  * tells its own changes from those that came with a merge. No foreign key on it: the merged id
@@ -23,7 +23,9 @@ export type StatusChangeSource = (typeof statusChangeSources)[number];
 export const customerStatusChanges = pgTable(
   'customer_status_changes',
   {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    id: id(),
+    /** The order of writing: a record's changes sort by it (several can share one transaction's time). */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
     organisationId: organisationId(),
     customerId: uuid('customer_id')
       .notNull()
@@ -41,14 +43,15 @@ export const customerStatusChanges = pgTable(
       .notNull()
       .default(sql`clock_timestamp()`),
   },
-  (t) => [index('customer_status_changes_customer_idx').on(t.organisationId, t.customerId, t.id)],
+  (t) => [index('customer_status_changes_customer_idx').on(t.customerId, t.seq)],
 );
 
 /** A lead's status changes, as for customers (a lead is never merged). */
 export const leadStatusChanges = pgTable(
   'lead_status_changes',
   {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    id: id(),
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
     organisationId: organisationId(),
     leadId: uuid('lead_id')
       .notNull()
@@ -63,7 +66,7 @@ export const leadStatusChanges = pgTable(
       .notNull()
       .default(sql`clock_timestamp()`),
   },
-  (t) => [index('lead_status_changes_lead_idx').on(t.organisationId, t.leadId, t.id)],
+  (t) => [index('lead_status_changes_lead_idx').on(t.leadId, t.seq)],
 );
 
 /**
@@ -82,6 +85,8 @@ export const customerStatusTransitionRules = pgTable(
     allowedRoles: roleEnum('allowed_roles').array().notNull(),
     reason: text('reason'),
     createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Rules are never changed, only deleted: 1 until they can be edited; `expectedVersion` of a deletion compares it. */
+    version: version(),
     createdAt: timestamp('created_at', { withTimezone: true })
       .notNull()
       .default(sql`clock_timestamp()`),
@@ -103,6 +108,8 @@ export const leadStatusTransitionRules = pgTable(
     allowedRoles: roleEnum('allowed_roles').array().notNull(),
     reason: text('reason'),
     createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Rules are never changed, only deleted: 1 until they can be edited; `expectedVersion` of a deletion compares it. */
+    version: version(),
     createdAt: timestamp('created_at', { withTimezone: true })
       .notNull()
       .default(sql`clock_timestamp()`),

@@ -94,7 +94,7 @@ const CHANGE_LEAD = `mutation($input: ChangeLeadStatusInput!) {
 }`;
 const CREATE_CUSTOMER_RULE = `mutation($input: CreateCustomerStatusTransitionRuleInput!) {
   createCustomerStatusTransitionRule(input: $input) {
-    rule { id fromStatus { code } toStatus { code } allowedRoles reason createdBy { id } createdAt }
+    rule { id fromStatus { code } toStatus { code } allowedRoles reason version createdBy { id } createdAt }
     userErrors { field code message }
   }
 }`;
@@ -413,7 +413,11 @@ describe('transition rules', () => {
     const forbiddenDelete = await server.graphql(DELETE_RULE, { input: { id: made.rule.id } }, managerToken);
     expect(forbiddenDelete.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
 
-    await deleteRule(made.rule.id);
+    const stale = (await gql(DELETE_RULE, { input: { id: made.rule.id, expectedVersion: 2 } })).deleteStatusTransitionRule;
+    expect(errorCodes(stale.userErrors)).toEqual(['input.expectedVersion:VERSION_CONFLICT']);
+    expect(made.rule.version).toBe(1);
+    const deleted = (await gql(DELETE_RULE, { input: { id: made.rule.id, expectedVersion: 1 } })).deleteStatusTransitionRule;
+    expect(deleted).toEqual({ deletedRuleId: made.rule.id, userErrors: [] });
     await deleteRule(anyToLost.rule.id);
     const gone = (await gql(DELETE_RULE, { input: { id: made.rule.id } })).deleteStatusTransitionRule;
     expect(errorCodes(gone.userErrors)).toEqual(['input.id:NOT_FOUND']);
@@ -474,11 +478,11 @@ it('the migration’s backfill from the audit trail gives the history the workfl
       server.database.db,
       sql`select customer_id, recorded_for_id, from_status_id, to_status_id, changed_by_id, source::text,
                  case when source = 'DEACTIVATED' then note end as note
-          from customer_status_changes where source <> 'IMPORTED' order by customer_id, id`,
+          from customer_status_changes where source <> 'IMPORTED' order by customer_id, seq`,
     ),
     leads: await selectRows(
       server.database.db,
-      sql`select lead_id, from_status::text, to_status::text, changed_by_id, source::text from lead_status_changes order by lead_id, id`,
+      sql`select lead_id, from_status::text, to_status::text, changed_by_id, source::text from lead_status_changes order by lead_id, seq`,
     ),
   });
   const written = await current();
