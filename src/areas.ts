@@ -34,6 +34,7 @@ import { servicePlansArea } from './service-plans';
 import { serviceRemindersArea } from './service-reminders';
 import { slasArea } from './slas';
 import { statementsArea } from './statements';
+import { statusHistoryArea } from './status-history';
 import { storedCardsArea } from './stored-cards';
 import { subscriptionsArea } from './subscriptions';
 import { webhooksArea } from './webhooks';
@@ -50,6 +51,7 @@ export const areas = [
   contactsArea,
   addressesArea,
   accessArea,
+  statusHistoryArea,
   portalArea,
   invoicesArea,
   invoiceAddressesArea,

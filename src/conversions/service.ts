@@ -34,6 +34,7 @@ import { leads, type LeadRow } from '../leads/tables';
 import { raiseSalesOrderFromQuote } from '../pipeline/sales-orders';
 import { mayOverrideStatus } from '../pipeline/shared';
 import { opportunities, quotes, salesOrders, type QuoteRow, type SalesOrderRow } from '../pipeline/tables';
+import { assertCustomerTransition, assertLeadTransition, recordCustomerStatusChanges, recordLeadStatusChanges } from '../status-history/service';
 
 type Path = (string | number)[];
 
@@ -150,8 +151,12 @@ export async function convertLockedLead(
   copiedFiles: string[] = [],
   /** What the conversion does, counted as it goes; a dry run's copies no document bytes (src/graph/previews.ts). */
   tally: ChangeTally = new ChangeTally(false),
+  /** The input field that names the lead (its quote's, for signQuote), for a refused transition. */
+  leadField: Path = ['input', 'leadId'],
 ): Promise<ConversionResult> {
   const now = new Date();
+  // The organisation's transition rules may restrict conversions (e.g. of a LOST lead).
+  await assertLeadTransition(tx, actor, lead.status, 'CONVERTED', leadField);
   // Rows are inserted one statement per table and the audit entries written together at the end (a
   // conversion runs inside signQuote, whose latency users wait on); copies get their ids up front,
   // so the map from each lead row to its copy does not depend on the order RETURNING gives.
@@ -187,6 +192,7 @@ export async function convertLockedLead(
       ? (await referenced(tx, actor, customerStatuses, 'CustomerStatus', options.statusId, 'statusId', 'customer status')).id
       : await defaultStatusId(tx, actor.organisationId);
     await assertStatusPermitted(tx, actor, null, statusId, ['input', 'statusId']);
+    await assertCustomerTransition(tx, actor, null, statusId, ['input', 'statusId']);
     const businessUnitId = options.businessUnitId
       ? (await referenced(tx, actor, businessUnits, 'BusinessUnit', options.businessUnitId, 'businessUnitId', 'business unit')).id
       : null;
@@ -360,6 +366,10 @@ export async function convertLockedLead(
 
   const after = await writeUpdate(tx, leads, lead.id, { status: 'CONVERTED', convertedCustomerId: customer.id, convertedById: actor.userId, convertedAt: now });
   tally.add('Lead', 'UPDATE', 1);
+  await recordLeadStatusChanges(tx, actor, [{ leadId: lead.id, fromStatus: lead.status, toStatus: 'CONVERTED', source: 'CONVERTED' }]);
+  if (createdCustomer) {
+    await recordCustomerStatusChanges(tx, actor, [{ customerId: customer.id, fromStatusId: null, toStatusId: customer.statusId, source: 'CONVERTED' }]);
+  }
   audits.push({
     action: 'lead.convert',
     entityType: 'Lead',
@@ -468,7 +478,7 @@ export function signQuote(db: Db, config: Config, actor: Actor, input: SignQuote
         let converted: LeadRow | null = null;
         if (quote.leadId && lead) {
           await refuseIfConverted(tx, lead, field);
-          converted = (await convertLockedLead(tx, config, actor, lead, { typeId: input.typeId }, copiedFiles, tally)).lead;
+          converted = (await convertLockedLead(tx, config, actor, lead, { typeId: input.typeId }, copiedFiles, tally, field)).lead;
         }
         const [moved] = await tx.select().from(quotes).where(eq(quotes.id, id));
         const signed = await writeUpdate(tx, quotes, id, { status: 'SIGNED', signedAt: new Date() });

@@ -26,6 +26,7 @@ import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { toGlobalId } from '../graph/ids';
 import type { ChangeTally, PreviewValue } from '../graph/previews';
 import { inputId, userError, UserErrors } from '../graph/user-errors';
+import { assertCustomerTransition, recordCustomerStatusChanges } from '../status-history/service';
 import { checkTypeRequirements, isSelfOrAncestor } from './service';
 import { customers, customerTombstones, customerTypes, type CustomerRow } from './tables';
 import { customerNotFound } from './tombstones';
@@ -191,6 +192,9 @@ export function mergeCustomers(
       const statusId = changes.statusId ?? survivor.statusId;
       for (const c of [survivor, ...merged]) await assertStatusPermitted(tx, actor, c.statusId, statusId, fieldOf(c.id).map(String));
       await assertStatusPermitted(tx, actor, survivor.statusId, statusId, ['input', 'values']);
+      // The survivor's status is the one that changes (the merged customers' records end): the
+      // organisation's transition rules apply to it as to any change.
+      await assertCustomerTransition(tx, actor, survivor.statusId, statusId, ['input', 'values']);
 
       // Primary contact and default addresses: one each survives, so the moves cannot break the
       // one-per-customer indexes. The chosen customer's primary (default: the survivor's, else the
@@ -267,6 +271,11 @@ export function mergeCustomers(
       tally?.add('MergedCustomer', 'CREATE', tombstones.length);
       const after = await writeUpdate(tx, customers, survivor.id, changes);
       tally?.add('Customer', 'UPDATE', 1);
+      if (after.statusId !== survivor.statusId) {
+        await recordCustomerStatusChanges(tx, actor, [
+          { customerId: survivor.id, fromStatusId: survivor.statusId, toStatusId: after.statusId, source: 'MERGED' },
+        ]);
+      }
       if (changes.typeId !== undefined || demoted.length > 0 || undefaulted.length > 0) {
         await checkTypeRequirements(tx, finalType!, after).catch((error: unknown) => {
           if (!(error instanceof UserErrors)) throw error;

@@ -20,6 +20,7 @@ import { decodeIdArgument } from '../graph/ids';
 import { moneyInputSchema } from '../graph/money';
 import { NAME_MAX, optionalText, requiredText } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
+import { assertCustomerTransition, recordCustomerStatusChanges } from '../status-history/service';
 import { users } from '../tenancy/tables';
 import { assertCustomerFieldsPermitted } from './field-permissions';
 import { businessUnits, customers, customerStatuses, customerTypes, type CustomerRow, type CustomerTypeRow } from './tables';
@@ -201,6 +202,7 @@ export async function createCustomer(
       : await defaultStatusId(tx, actor.organisationId);
     // The default status too: a customer created in a status the user may not set would be stuck there for them.
     await assertStatusPermitted(tx, actor, null, statusId);
+    await assertCustomerTransition(tx, actor, null, statusId);
     const ownerId = input.ownerId ? (await referenced(tx, actor, users, 'User', input.ownerId, 'ownerId', 'user')).id : actor.userId;
     const businessUnitId = input.businessUnitId
       ? (await referenced(tx, actor, businessUnits, 'BusinessUnit', input.businessUnitId, 'businessUnitId', 'business unit')).id
@@ -229,6 +231,7 @@ export async function createCustomer(
       .returning();
     const owner = { kind: 'customer' as const, id: customer!.id };
     await recordAudit(tx, actor, { action: 'customer.create', entityType: 'Customer', entityId: customer!.id, after: customer });
+    await recordCustomerStatusChanges(tx, actor, [{ customerId: customer!.id, fromStatusId: null, toStatusId: statusId, source: 'CREATED' }]);
     await insertAddresses(tx, actor, owner, [address], () => ['input', 'address']);
     await insertContacts(tx, actor, owner, contactList ?? [], (i) => ['input', 'contacts', i]);
     await checkTypeRequirements(tx, type, customer!);

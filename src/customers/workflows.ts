@@ -25,6 +25,7 @@ import { uuidArray } from '../graph/connection';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { toGlobalId } from '../graph/ids';
 import { userError, UserErrors } from '../graph/user-errors';
+import { assertCustomerTransition, recordCustomerStatusChanges, statusNoteOf } from '../status-history/service';
 import { workAddresses } from '../work-addresses/tables';
 import { checkTypeRequirements, defaultStatusId, referenced } from './service';
 import { customers, customerStatuses, customerTypes, type CustomerRow, type CustomerStatusRow } from './tables';
@@ -104,12 +105,17 @@ export function changeCustomerStatus(
     input.idempotencyKey,
     input,
     async (tx) => {
+      const statusNote = statusNoteOf(input.statusNote);
       const before = await lockCustomer(tx, actor, customerId, input.expectedVersion);
       const status = await referenced(tx, actor, customerStatuses, 'CustomerStatus', input.statusId, 'statusId', 'customer status');
       await assertStatusPermitted(tx, actor, before.statusId, status.id);
+      await assertCustomerTransition(tx, actor, before.statusId, status.id);
       let customer = before;
       if (before.statusId !== status.id) {
         customer = await writeUpdate(tx, customers, before.id, { statusId: status.id });
+        await recordCustomerStatusChanges(tx, actor, [
+          { customerId: before.id, fromStatusId: before.statusId, toStatusId: status.id, source: 'CHANGED', note: statusNote },
+        ]);
         const dormantWorkAddressIds = status.isDormant ? await markWorkAddressesDormant(tx, actor, before.id, 'customer.changeStatus') : [];
         await recordAudit(tx, actor, {
           action: 'customer.changeStatus',
@@ -162,11 +168,16 @@ export function deactivateCustomer(
       }
       if (before.statusId === dormant.id) throw userError(['input', 'id'], `id: the customer is already ${dormant.name}.`, 'INVALID_STATE');
       await assertStatusPermitted(tx, actor, before.statusId, dormant.id, ['input', 'id']);
+      await assertCustomerTransition(tx, actor, before.statusId, dormant.id, ['input', 'id']);
       const { note } = await errorsMoved(
         (field) => (field.join('.') === 'input.body' ? ['input', 'reason'] : field),
         () => createNote(tx, actor, { ownerId: toGlobalId('Customer', before.id), body: input.reason, important: true, doNotWorkWithAgain: true }),
       );
       const customer = await writeUpdate(tx, customers, before.id, { statusId: dormant.id });
+      // The reason is the note's text and the change's note alike.
+      await recordCustomerStatusChanges(tx, actor, [
+        { customerId: before.id, fromStatusId: before.statusId, toStatusId: dormant.id, source: 'DEACTIVATED', note: note.body },
+      ]);
       const dormantWorkAddressIds = await markWorkAddressesDormant(tx, actor, before.id, 'customer.deactivate');
       await recordAudit(tx, actor, {
         action: 'customer.deactivate',
@@ -195,6 +206,7 @@ export function reactivateCustomer(db: Db, actor: Actor, customerId: string, inp
     input.idempotencyKey,
     input,
     async (tx) => {
+      const statusNote = statusNoteOf(input.statusNote);
       const before = await lockCustomer(tx, actor, customerId, input.expectedVersion);
       const [current] = await tx.select().from(customerStatuses).where(eq(customerStatuses.id, before.statusId));
       if (current!.active) throw userError(['input', 'id'], `id: the customer is not deactivated; its status ${current!.name} is active.`, 'INVALID_STATE');
@@ -208,7 +220,11 @@ export function reactivateCustomer(db: Db, actor: Actor, customerId: string, inp
           )[0]!;
       if (!target.active) throw userError(['input', 'statusId'], `statusId: ${target.name} is not an active status.`, 'INVALID');
       await assertStatusPermitted(tx, actor, before.statusId, target.id);
+      await assertCustomerTransition(tx, actor, before.statusId, target.id);
       const customer = await writeUpdate(tx, customers, before.id, { statusId: target.id });
+      await recordCustomerStatusChanges(tx, actor, [
+        { customerId: before.id, fromStatusId: before.statusId, toStatusId: target.id, source: 'REACTIVATED', note: statusNote },
+      ]);
 
       // The last deactivation or reactivation of this customer: only an unreversed deactivation is undone.
       const [last] = await tx

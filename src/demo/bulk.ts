@@ -9,6 +9,7 @@ import { addresses } from '../addresses/tables';
 import { contacts } from '../contacts/tables';
 import { customers, customerStatuses, customerTypes } from '../customers/tables';
 import type { Db } from '../db/client';
+import { customerStatusChanges } from '../status-history/tables';
 import { organisations, users } from '../tenancy/tables';
 
 export type BulkOptions = {
@@ -130,6 +131,19 @@ export async function generateCustomers(db: Db, options: BulkOptions): Promise<v
       await insertMany(tx, customers, customerRows);
       await insertMany(tx, contacts, contactRows);
       await insertMany(tx, addresses, addressRows);
+      // Each customer's first status, as createCustomer records it (by no user: the server's own work).
+      await insertMany(
+        tx,
+        customerStatusChanges,
+        customerRows.map((c) => ({
+          organisationId,
+          customerId: c.id!,
+          recordedForId: c.id!,
+          fromStatusId: null,
+          toStatusId: c.statusId,
+          source: 'CREATED' as const,
+        })),
+      );
     });
     done += n;
     options.onProgress?.(done);

@@ -20,6 +20,7 @@ import { createDemoPipeline, createDemoWorkLifecycle } from '../pipeline/demo';
 import { createDemoRenewals } from '../renewals/demo';
 import { createDemoServiceCases } from '../service-cases/demo';
 import { createDemoServiceReminders } from '../service-reminders/demo';
+import { leadStatusChanges } from '../status-history/tables';
 import { apiTokens, demoCredentials, organisations, users, type Role } from '../tenancy/tables';
 import { generateCustomers } from './bulk';
 
@@ -152,6 +153,15 @@ async function createDemoLeads(db: Db, organisationId: string, ownerIds: string[
           lostReason: status === 'LOST' ? faker.helpers.arrayElement(['Price', 'Chose a competitor', 'No budget']) : null,
         })
         .returning();
+      // Its history: recorded NEW, then moved on to where it is now (by its owner).
+      await tx
+        .insert(leadStatusChanges)
+        .values([
+          { organisationId, leadId: lead!.id, fromStatus: null, toStatus: 'NEW', source: 'CREATED' },
+          ...(status === 'NEW'
+            ? []
+            : [{ organisationId, leadId: lead!.id, fromStatus: 'NEW' as const, toStatus: status, changedById: lead!.ownerId, source: 'CHANGED' as const }]),
+        ]);
       await tx.insert(contacts).values({
         organisationId,
         leadId: lead!.id,

@@ -198,7 +198,9 @@ export class Loaders {
   once<V>(name: string, compute: () => Promise<V>): Promise<V> {
     let value = this.values.get(name) as Promise<V> | undefined;
     if (!value) {
-      value = compute();
+      // A real promise, settled once: a Drizzle query builder is a thenable that runs its query again
+      // on every `await`, so keeping it would cost a statement per caller.
+      value = Promise.resolve(compute());
       this.values.set(name, value);
     }
     return value;

@@ -84,6 +84,7 @@ export function graphResolvers(nodes: ReadonlyMap<NodeType, NodeSource>): Resolv
     UserError: {
       message: (error) => maskCardData(error.message),
       mergedIntoId: (error) => error.mergedIntoId ?? null,
+      transitionRuleId: (error) => error.transitionRuleId ?? null,
     },
   };
 }

@@ -11,6 +11,8 @@ export type UserError = {
   code: UserErrorCode;
   /** MERGED: the global ID of the customer the named one went into. */
   mergedIntoId?: string;
+  /** STATUS_TRANSITION_RESTRICTED: the global ID of the transition rule that refused the change. */
+  transitionRuleId?: string;
 };
 
 export class UserErrors extends Error {

@@ -30,6 +30,7 @@ import { insertMany } from '../demo/bulk';
 import { toGlobalId } from '../graph/ids';
 import { currencyFractionDigits } from '../graph/money';
 import { UserErrors } from '../graph/user-errors';
+import { assertCustomerTransition, recordCustomerStatusChanges } from '../status-history/service';
 import { optionalEmail, optionalPhone } from '../work-addresses/fields';
 import type { ImportTarget, RequestProblem, RowProblem } from './csv-import';
 
@@ -165,6 +166,7 @@ export async function customerImportTarget(
   for (const status of statuses) {
     try {
       await assertStatusPermitted(db, actor, null, status.id, ['status']);
+      await assertCustomerTransition(db, actor, null, status.id, ['status']);
     } catch (err) {
       if (!(err instanceof UserErrors)) throw err;
       refusedStatus.set(status.id, err.errors[0]!.message.replace(/^status: /, ''));
@@ -446,6 +448,11 @@ export async function customerImportTarget(
           tx,
           customers,
           rows.map((r) => r.customer),
+        );
+        await recordCustomerStatusChanges(
+          tx,
+          actor,
+          rows.map((r) => ({ customerId: r.customer.id!, fromStatusId: null, toStatusId: r.customer.statusId, source: 'IMPORTED' as const })),
         );
         await insertMany(
           tx,

@@ -18,6 +18,7 @@ import { nameAndTimeSorts, paginate, parsePageArgs, type PageArgs, type SortSpec
 import { decodeIdArgument } from '../graph/ids';
 import { NAME_MAX, optionalText, requiredText, webUrl } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
+import { assertLeadTransition, recordLeadStatusChanges, statusNoteOf } from '../status-history/service';
 import { users } from '../tenancy/tables';
 import { leads, type LeadRow } from './tables';
 
@@ -85,6 +86,7 @@ export async function createLead(db: Db, actor: Actor, input: CreateLeadInput): 
       })
       .returning();
     await recordAudit(tx, actor, { action: 'lead.create', entityType: 'Lead', entityId: lead!.id, after: lead });
+    await recordLeadStatusChanges(tx, actor, [{ leadId: lead!.id, fromStatus: null, toStatus: lead!.status, source: 'CREATED' }]);
     const owner = { kind: 'lead' as const, id: lead!.id };
     await insertContacts(tx, actor, owner, contacts ?? [], (i) => ['input', 'contacts', i]);
     await insertAddresses(tx, actor, owner, addresses ?? [], (i) => ['input', 'addresses', i]);
@@ -129,6 +131,7 @@ export async function updateLead(db: Db, actor: Actor, leadId: string, input: Up
 
 export async function changeLeadStatus(db: Db, actor: Actor, leadId: string, input: ChangeLeadStatusInput): Promise<{ lead: LeadRow }> {
   const { expectedVersion, status, lostReason } = validate(statusSchema, input);
+  const statusNote = statusNoteOf(input.statusNote);
   if (status === 'LOST' && !lostReason) throw userError(['input', 'lostReason'], 'lostReason: is required when a lead is lost.', 'REQUIRED');
   if (status !== 'LOST' && lostReason) {
     throw userError(['input', 'lostReason'], 'lostReason: only a LOST lead has a lost reason.', 'INVALID');
@@ -136,7 +139,12 @@ export async function changeLeadStatus(db: Db, actor: Actor, leadId: string, inp
   return db.transaction(async (tx) => {
     const before = await lockForUpdate(tx, leads, actor, leadId, expectedVersion, 'lead');
     refuseIfConverted(before);
+    await assertLeadTransition(tx, actor, before.status, status);
     const after = await writeUpdate(tx, leads, before.id, { status, lostReason: status === 'LOST' ? lostReason : null });
+    // The same status again (a LOST lead's reason corrected) is no change of status.
+    if (before.status !== status) {
+      await recordLeadStatusChanges(tx, actor, [{ leadId: before.id, fromStatus: before.status, toStatus: status, source: 'CHANGED', note: statusNote }]);
+    }
     await recordAudit(tx, actor, { action: 'lead.status', entityType: 'Lead', entityId: after.id, before, after });
     return { lead: after };
   });

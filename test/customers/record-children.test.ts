@@ -13,7 +13,9 @@ test('deleting a customer takes every child table before the child tables it ref
   const order = deletionOrder(composition.children);
   expect(order.map((c) => c.recordType).sort()).toEqual(
     composition.children
-      .filter((c) => c.onDelete === 'delete')
+      // A table only under leads (a lead's status history) has no rows a customer's deletion names:
+      // converted leads are detached, not deleted, and keep what is under them.
+      .filter((c) => c.onDelete === 'delete' && c.customer)
       .map((c) => c.recordType)
       .sort(),
   );
