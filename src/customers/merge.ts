@@ -275,6 +275,7 @@ export function mergeCustomers(
         await recordCustomerStatusChanges(tx, actor, [
           { customerId: survivor.id, fromStatusId: survivor.statusId, toStatusId: after.statusId, source: 'MERGED' },
         ]);
+        tally?.add('CustomerStatusChange', 'CREATE', 1);
       }
       if (changes.typeId !== undefined || demoted.length > 0 || undefaulted.length > 0) {
         await checkTypeRequirements(tx, finalType!, after).catch((error: unknown) => {

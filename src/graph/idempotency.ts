@@ -67,11 +67,19 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
+ * Input fields added after keys were first stored, with the default every earlier call had: left out
+ * of the hash at that value, so a key stored before the field existed still matches its retry.
+ */
+const LATER_DEFAULTS: Readonly<Record<string, unknown>> = { refuseIfDuplicates: false };
+
+/**
  * sha256 of the input's canonical JSON, without the key itself and without `dryRun` (a real call
- * always has `dryRun: false`, its default: keys stored before inputs had it still match their retries).
+ * always has `dryRun: false`, its default: keys stored before inputs had it still match their
+ * retries), and without later fields at their defaults (LATER_DEFAULTS).
  */
 export function requestHash(input: object): string {
   const { idempotencyKey: _key, dryRun: _dryRun, ...rest } = input as Record<string, unknown>;
+  for (const [field, value] of Object.entries(LATER_DEFAULTS)) if (rest[field] === value) delete rest[field];
   return createHash('sha256').update(canonicalJson(rest)).digest('hex');
 }
 

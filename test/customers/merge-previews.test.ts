@@ -94,9 +94,13 @@ describe('mergeCustomers with dryRun', () => {
     const after = await referencesTo(survivorDb);
     expect(await referencesTo(otherDb)).toEqual({});
     const tombstonesMade = (await count('customer_tombstones')) - tombstonesBefore;
-    // The new tombstones point at the survivor too: made, not moved.
+    // The survivor's status changed: one status-history entry made (src/status-history).
+    const historyMade = await count('customer_status_changes', sql`customer_id = ${survivorDb} and source = 'MERGED'`);
+    expect(historyMade).toBe(1);
+    // The new tombstones and history entry point at the survivor too: made, not moved.
+    const made: Record<string, number> = { MergedCustomer: tombstonesMade, CustomerStatusChange: historyMade };
     const moved = Object.keys(after)
-      .map((kind) => ({ kind, action: 'MOVE', count: after[kind]! - (before.survivor[kind] ?? 0) - (kind === 'MergedCustomer' ? tombstonesMade : 0) }))
+      .map((kind) => ({ kind, action: 'MOVE', count: after[kind]! - (before.survivor[kind] ?? 0) - (made[kind] ?? 0) }))
       .filter((c) => c.count > 0);
     const undefaulted = await count('addresses', sql`customer_id = ${survivorDb} and type = 'BILLING' and not is_default`);
     const primaries = await count('contacts', sql`customer_id = ${survivorDb} and is_primary`);
@@ -107,6 +111,7 @@ describe('mergeCustomers with dryRun', () => {
       { kind: 'Address', action: 'UPDATE', count: undefaulted },
       { kind: 'Customer', action: 'DELETE', count: customersBefore - (await count('customers')) },
       { kind: 'MergedCustomer', action: 'CREATE', count: tombstonesMade },
+      { kind: 'CustomerStatusChange', action: 'CREATE', count: historyMade },
       { kind: 'Customer', action: 'UPDATE', count: 1 },
     ];
     expect(sorted(preview.preview.changes)).toEqual(sorted(done));
