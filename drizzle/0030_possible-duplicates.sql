@@ -5,10 +5,11 @@
 -- drizzle-kit generated below (declared in the tables.ts files) can be built on them, and they call
 -- only built-in functions (no function of this file calls another), so that a dump restores with an
 -- empty search_path. pg_trgm (for gin_trgm_ops and `%`) comes from 0004_pg_trgm.
--- The three that indexes are built on are PL/pgSQL with their real cost, not SQL functions:
--- PostgreSQL would inline an SQL one into regexp_replace calls it prices as nearly free, then both
--- misjudge how many rows match (the index's statistics are of the function) and prefer reading a
--- few thousand customers' names (about 50 ms) to the trigram index on them (under 1 ms).
+-- The name, VAT number and address keys, which btree and trigram indexes are built on, are PL/pgSQL
+-- with their real cost, not SQL functions: PostgreSQL would inline an SQL one into regexp_replace
+-- calls it prices as nearly free, then misjudge how many rows match (the index's statistics are of
+-- the function) and prefer reading a few thousand customers' names (about 50 ms) to the trigram index
+-- on them (under 1 ms). The contacts' key functions read a jsonb array, so they are never inlined.
 CREATE FUNCTION "duplicate_name_key"(name text) RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE COST 100 AS $$
 BEGIN
   RETURN btrim(regexp_replace(regexp_replace(regexp_replace(lower(name), '[^[:alnum:]]+', ' ', 'g'),

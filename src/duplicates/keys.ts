@@ -1,7 +1,8 @@
 // The normalised forms records are compared by when looking for possible duplicates
-// (docs/domain.md#possible-duplicates). Each is an IMMUTABLE SQL function created by the migration
-// `possible-duplicates` (drizzle/), so that the indexes on them (declared in the customers', leads',
-// contacts' and addresses' tables.ts) and the queries of ./service.ts compute exactly the same thing.
+// (docs/domain.md#possible-duplicates). Each is an IMMUTABLE function in the database, created by the
+// migration `possible-duplicates` (drizzle/; why some are PL/pgSQL is said there), so that the indexes
+// on them (declared in the customers', leads', contacts' and addresses' tables.ts) and the queries of
+// ./service.ts compute exactly the same thing.
 //
 //   duplicate_name_key(name)         lower case, punctuation to spaces, legal suffixes and filler words
 //                                    (ltd, limited, plc, inc, co, the, and…) dropped: compared by trigram
