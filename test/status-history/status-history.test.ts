@@ -502,3 +502,25 @@ it('the migration’s backfill from the audit trail gives the history the workfl
   for (const statement of statements) await server.database.db.execute(sql.raw(statement));
   expect(await current()).toEqual(written);
 });
+
+it('anonymising a customer redacts the notes of its status history and of the lead it came from; deleting it deletes its history', async () => {
+  const leadId = await createLead({ name: 'Jane Doe Plumbing' });
+  await changeLeadStatus({ id: leadId, status: 'CONTACTED', statusNote: 'Spoke to Jane Doe' });
+  const { customer } = await mutate('convertLead', { leadId, typeId: ref.types.Company }, 'customer { id }');
+  await mutate('changeCustomerStatus', { id: customer.id, statusId: ref.statuses.A, statusNote: 'Jane Doe approved' }, 'customer { id }');
+  const { version } = await customerHistory(customer.id);
+  await mutate('anonymiseCustomer', { id: customer.id, expectedVersion: version }, 'customer { id }');
+  expect(await customerTimeline(customer.id)).toEqual(['P→A CHANGED [redacted]', '-→P CONVERTED']);
+  expect(await leadTimeline(leadId)).toEqual(['CONTACTED→CONVERTED CONVERTED', 'NEW→CONTACTED CHANGED [redacted]', '-→NEW CREATED']);
+
+  const doomed = await createCustomer('Short Lived Ltd');
+  await mutate('changeCustomerStatus', { id: doomed, statusId: ref.statuses.A }, 'customer { id }');
+  const before = await customerHistory(doomed);
+  const deleted = await mutate('deleteCustomer', { id: doomed, expectedVersion: before.version }, 'deletedCustomerId deletedRecords { recordType count }');
+  expect(deleted.deletedRecords).toContainEqual({ recordType: 'CustomerStatusChange', count: 2 });
+  const [left] = await selectRows<{ n: number }>(
+    server.database.db,
+    sql`select count(*)::int as n from customer_status_changes where customer_id = ${uuid(doomed)}`,
+  );
+  expect(left!.n).toBe(0);
+});
