@@ -160,9 +160,15 @@ test('20 concurrent merges and status changes over overlapping customers lose no
   const liveIds = new Set(live.map((c) => c.id));
   for (const t of tombstones) expect(liveIds.has(t.survivor_id)).toBe(true);
   const after = await referenceCount();
+  // Each status change that changed the status wrote its audit entry and its status-history entry.
+  const [statusChanges] = await selectRows<{ n: number }>(
+    server.database.db,
+    sql`select count(*)::int as n from audit_entries where organisation_id = ${org.organisationId} and action = 'customer.changeStatus'`,
+  );
+  const added: Record<string, number> = { Note: notesAdded, MergedCustomer: tombstones.length, CustomerStatusChange: statusChanges!.n };
   for (const r of composition.children.filter((c) => c.customer)) {
     // Tombstones now point at the survivors, so the "MergedCustomer" count grows by the merges made.
-    const expected = (before[r.recordType] ?? 0) + (r.recordType === 'Note' ? notesAdded : 0) + (r.recordType === 'MergedCustomer' ? tombstones.length : 0);
+    const expected = (before[r.recordType] ?? 0) + (added[r.recordType] ?? 0);
     expect({ kind: r.recordType, n: after[r.recordType] }).toEqual({ kind: r.recordType, n: expected });
   }
 
