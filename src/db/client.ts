@@ -51,7 +51,17 @@ export type DatabaseOptions =
    * (`PGlite.dumpDataDir`) instead of an empty cluster; the tests start each database from one
    * migrated copy, which skips initdb and the migrations (about 2.5 s a database).
    */
-  | { kind: 'embedded'; dataDir?: string; snapshot?: Blob; statementTimeoutMs?: number };
+  | {
+      kind: 'embedded';
+      dataDir?: string;
+      snapshot?: Blob;
+      statementTimeoutMs?: number;
+      /**
+       * PostgreSQL's `shared_buffers` (default 128MB, PGlite's). A smaller cache starts faster:
+       * the tests open a small database per test file and ask for 8MB.
+       */
+      sharedBuffers?: string;
+    };
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.kind === 'postgres') {
@@ -101,6 +111,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.snapshot ? { loadDataDir: options.snapshot } : {}),
     extensions: { pg_trgm },
+    ...(options.sharedBuffers ? { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${options.sharedBuffers}`] } : {}),
   });
   yieldBeforeStatements(embedded);
   // Counted outside the yield, so a statement waiting for its turn already shows in the pool's use.

@@ -1,8 +1,11 @@
-// A fresh database for one test file: an in-memory PGlite with the migrations applied, or, when
+// A fresh database for one test file: an embedded PGlite in a copy of the migrated data directory
+// that global-setup made (or, run without it, a new one migrated here), or, when
 // TEST_DATABASE_URL is set, a new PostgreSQL database copied from the template that global-setup
 // migrated (CREATE DATABASE … TEMPLATE is much faster than migrating each time).
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import postgres from 'postgres';
 import { openDatabase, type Database } from '../../src/db/client';
 
@@ -23,15 +26,11 @@ export function withDatabaseName(url: string, name: string): string {
   return u.toString();
 }
 
-/** Where global-setup leaves the migrated embedded database that each test file starts from. */
-export const SNAPSHOT_ENV = 'TEST_PGLITE_SNAPSHOT';
-let snapshot: Promise<Blob | undefined> | undefined;
+/** Where global-setup leaves the migrated embedded data directory that each test file copies. */
+export const MIGRATED_DIR_ENV = 'TEST_PGLITE_MIGRATED_DIR';
 
-function migratedSnapshot(): Promise<Blob | undefined> {
-  const file = process.env[SNAPSHOT_ENV];
-  snapshot ??= file ? fs.promises.readFile(file).then((bytes) => new Blob([bytes])) : Promise.resolve(undefined);
-  return snapshot;
-}
+/** The embedded databases' cache: small databases, and a smaller cache starts faster. */
+const SHARED_BUFFERS = '8MB';
 
 export type TestDatabase = Database & { name: string; url: string | null; drop(): Promise<void> };
 
@@ -39,10 +38,21 @@ export type TestDatabase = Database & { name: string; url: string | null; drop()
 export async function createTestDatabase(options: { poolSize?: number; statementTimeoutMs?: number } = {}): Promise<TestDatabase> {
   const adminUrl = testDatabaseUrl();
   if (!adminUrl) {
-    const database = await openDatabase({ kind: 'embedded', snapshot: await migratedSnapshot(), statementTimeoutMs: options.statementTimeoutMs });
+    const dataDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'crm-test-db-')), 'data');
+    const migrated = process.env[MIGRATED_DIR_ENV];
+    if (migrated) await fs.promises.cp(migrated, dataDir, { recursive: true });
+    const database = await openDatabase({ kind: 'embedded', dataDir, statementTimeoutMs: options.statementTimeoutMs, sharedBuffers: SHARED_BUFFERS });
     // Nothing to apply when it starts from global-setup's migrated copy; the run without one migrates here.
     await database.migrate();
-    return { ...database, name: 'memory', url: null, drop: () => database.close() };
+    return {
+      ...database,
+      name: 'embedded',
+      url: null,
+      drop: async () => {
+        await database.close();
+        await fs.promises.rm(path.dirname(dataDir), { recursive: true, force: true });
+      },
+    };
   }
   const name = `${DATABASE_PREFIX}${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });

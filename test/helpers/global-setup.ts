@@ -1,16 +1,16 @@
 // Builds the migrated database that each test file starts from: with TEST_DATABASE_URL a template
-// database that each file copies, otherwise an embedded data directory dumped to a file that each
-// file opens a copy of.
+// database that each file copies, otherwise an embedded data directory that each file copies and
+// opens (a directory copy opens in about a third of the time a dumped tarball takes to load).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { openDatabase } from '../../src/db/client';
-import { OWN_DATABASES, SNAPSHOT_ENV, TEMPLATE_DATABASE, testDatabaseUrl, withDatabaseName } from './database';
+import { MIGRATED_DIR_ENV, OWN_DATABASES, TEMPLATE_DATABASE, testDatabaseUrl, withDatabaseName } from './database';
 
 export default async function globalSetup(): Promise<void> {
   const adminUrl = testDatabaseUrl();
-  if (!adminUrl) return embeddedSnapshot();
+  if (!adminUrl) return embeddedDataDir();
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
     // Leftovers of interrupted runs, then a fresh template.
@@ -28,15 +28,15 @@ export default async function globalSetup(): Promise<void> {
   }
 }
 
-async function embeddedSnapshot(): Promise<void> {
-  const database = await openDatabase({ kind: 'embedded' });
+async function embeddedDataDir(): Promise<void> {
+  const dataDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'crm-test-')), 'migrated');
+  const database = await openDatabase({ kind: 'embedded', dataDir });
   try {
     await database.migrate();
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'crm-test-')), 'migrated.tar');
-    fs.writeFileSync(file, Buffer.from(await (await database.snapshot!()).arrayBuffer()));
-    // The workers start after global setup and inherit its environment.
-    process.env[SNAPSHOT_ENV] = file;
   } finally {
+    // A clean shutdown: the copies open without recovering anything.
     await database.close();
   }
+  // The workers start after global setup and inherit its environment.
+  process.env[MIGRATED_DIR_ENV] = dataDir;
 }

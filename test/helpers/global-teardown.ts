@@ -1,9 +1,9 @@
-// Removes the embedded snapshot global-setup wrote (the PostgreSQL template stays for the next run to replace).
+// Removes the migrated embedded data directory global-setup wrote (the PostgreSQL template stays for the next run to replace).
 import fs from 'node:fs';
 import path from 'node:path';
-import { SNAPSHOT_ENV } from './database';
+import { MIGRATED_DIR_ENV } from './database';
 
 export default function globalTeardown(): void {
-  const file = process.env[SNAPSHOT_ENV];
+  const file = process.env[MIGRATED_DIR_ENV];
   if (file) fs.rmSync(path.dirname(file), { recursive: true, force: true });
 }
