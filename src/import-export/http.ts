@@ -199,7 +199,7 @@ export function importExportRouter(options: { database: Database; config: Config
       }
       const customerId = await visibleCustomer(ctx, res, fields.customerId, 'customerId');
       if (!customerId) return null;
-      return { target: workAddressTarget(ctx.visibility.organisationId, customerId), mapping: mapping.mapping };
+      return { target: workAddressTarget(actorOf(ctx), customerId), mapping: mapping.mapping };
     }),
   );
 
