@@ -349,6 +349,7 @@ async function writeArchive(
     }
     const columns = getTableColumns(spec.table) as Record<string, PgColumn>;
     const values: Record<string, unknown> = { organisationId };
+    const outsideSets: Record<string, unknown> = {};
     let ok = true;
     for (const name of archiveColumns(spec)) {
       const column = columns[name]!;
@@ -383,8 +384,10 @@ async function writeArchive(
         }
         const target = ids.get(reference.file)!.get(id);
         if (target) values[name] = target;
-        else if (reference.whenOutside === 'null') values[name] = null;
-        else {
+        else if (reference.whenOutside === 'null') {
+          values[name] = null;
+          Object.assign(outsideSets, reference.alsoSet);
+        } else {
           addError(spec.file, rowNumber, name, `refers to ${restoreCell(text)}, which is not in ${reference.file}`);
           ok = false;
         }
@@ -396,7 +399,7 @@ async function writeArchive(
         } else values[name] = converted.value;
       }
     }
-    return ok ? values : null;
+    return ok ? { ...values, ...outsideSets } : null;
   };
 
   // Lists: matched by their key in this organisation, created when missing.

@@ -44,6 +44,8 @@ export type ArchiveReference = {
    * parent customer or landlord): set the column to null. Without it, a missing row is an error.
    */
   whenOutside?: 'null';
+  /** Other columns of the row set when the reference became null (what made sense only with it). */
+  alsoSet?: Record<string, unknown>;
 };
 
 export type ArchiveFile = {
@@ -189,7 +191,8 @@ export const ARCHIVE_FILES: readonly ArchiveFile[] = [
     references: {
       customerId: { file: 'customers.csv' },
       branchId: { file: 'branches.csv' },
-      landlordCustomerId: { file: 'customers.csv', whenOutside: 'null' },
+      // Invoices cannot go to a landlord who is not there.
+      landlordCustomerId: { file: 'customers.csv', whenOutside: 'null', alsoSet: { landlordIsInvoiceAddress: false } },
     },
   },
   {

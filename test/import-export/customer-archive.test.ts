@@ -198,7 +198,7 @@ async function buildRichRecord(org: TestOrganisation): Promise<void> {
   const richId = await fillCustomerRecord(server, org, rich, 'Rich', { invoice: true });
   await mutate(
     'createWorkAddress',
-    { customerId: rich, landlordId: landlord, line1: '5 Quay Side', postcode: 'BS1 5QS', reference: 'PROP-5' },
+    { customerId: rich, landlordId: landlord, line1: '5 Quay Side', postcode: 'BS1 5QS', reference: 'PROP-5', landlordIsInvoiceAddress: true },
     'workAddress { id }',
   );
 
@@ -285,6 +285,47 @@ describe('export → import into another organisation → export', () => {
     const { gql } = flows(() => ({ server, token: beta.adminToken }));
     const invoices = await gql(`{ invoices(first: 10) { nodes { number status total { amountMinor } } } }`).catch(() => null);
     if (invoices) expect(invoices.invoices.nodes.length).toBeGreaterThan(0);
+  });
+
+  it('restores no documents: the archive has their metadata, not their bytes', async () => {
+    const [row] = await selectRows<{ n: number }>(
+      server.database.db,
+      sql`select count(*)::int as n from documents where organisation_id = ${beta.organisationId}`,
+    );
+    expect(row!.n).toBe(0);
+  });
+
+  it("imports one customer's export alone: its parent customer and its landlord, not in the archive, become none", async () => {
+    const delta = await createTestOrganisation(server, 'Delta Lettings');
+    const [rich] = await selectRows<{ id: string }>(
+      server.database.db,
+      sql`select id from customers where organisation_id = ${alpha.organisationId} and name = 'Rich Lettings North'`,
+    );
+    const res = await fetch(`${baseUrlOf(server)}/exports/customers/${toGlobalId('Customer', rich!.id)}.zip`, {
+      headers: { authorization: `Bearer ${alpha.adminToken}` },
+    });
+    const one = Buffer.from(await res.arrayBuffer());
+    expect(parse((await unzip(one))['customers.csv']!, { columns: true })).toEqual([
+      expect.objectContaining({ name: 'Rich Lettings North', parentCustomerId: expect.any(String) }),
+    ]);
+    const answer = await importArchive(delta, one);
+    expect(answer.body.importJob).toMatchObject({ status: 'SUCCEEDED', errorCount: 0 });
+    const back = await unzip(await exportOf(delta));
+    expect(parse(back['customers.csv']!, { columns: true })).toEqual([expect.objectContaining({ name: 'Rich Lettings North', parentCustomerId: '' })]);
+
+    // The main customer's own export: its property's landlord (another customer) is not in it.
+    const [main] = await selectRows<{ id: string }>(
+      server.database.db,
+      sql`select id from customers where organisation_id = ${alpha.organisationId} and name = 'Rich Lettings'`,
+    );
+    const epsilon = await createTestOrganisation(server, 'Epsilon Lettings');
+    const mainExport = await fetch(`${baseUrlOf(server)}/exports/customers/${toGlobalId('Customer', main!.id)}.zip`, {
+      headers: { authorization: `Bearer ${alpha.adminToken}` },
+    });
+    const imported = await importArchive(epsilon, Buffer.from(await mainExport.arrayBuffer()));
+    expect(imported.body.importJob).toMatchObject({ status: 'SUCCEEDED', errorCount: 0 });
+    const properties = parse((await unzip(await exportOf(epsilon)))['work_addresses.csv']!, { columns: true }) as Array<Record<string, string>>;
+    expect(properties.find((w) => w.reference === 'PROP-5')).toMatchObject({ landlordCustomerId: '', landlordIsInvoiceAddress: 'false' });
   });
 
   it('numbers new documents after the imported ones', async () => {
