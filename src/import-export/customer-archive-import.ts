@@ -14,7 +14,9 @@
 // - Numbered documents (quotes, sales orders, invoices, credit notes) keep their numbers when none
 //   of them is taken in the organisation, and the organisation's counters move past the highest, so
 //   numbering goes on after them; a number already taken refuses the archive naming the row (an
-//   archive imported twice into one organisation is refused so, for its first numbered document).
+//   archive imported twice into one organisation is refused so, for its first numbered document;
+//   one without numbered documents is imported again as copies, unless a work address's reference,
+//   unique in the organisation, refuses it).
 // - Created and updated times and versions are kept as exported; the customers get a status-history
 //   entry (IMPORTED) as a CSV import gives them.
 // - All in ONE transaction: ALL_OR_NOTHING keeps everything or, with any bad row, nothing; DRY_RUN
@@ -222,7 +224,7 @@ export type ArchiveImportOptions = {
   mode: Exclude<ImportMode, 'COMMIT_VALID_ROWS'>;
   fileName: string | null;
   archive: ParsedArchive;
-  /** Whether the job may be written outside the transaction (PostgreSQL); see csv-import.ts. */
+  /** How often to renew the job's heartbeat (job-watch.ts); none when not given. */
   heartbeatMs?: number;
   onJobCreated?: (job: ImportJobRow) => void;
 };
@@ -252,8 +254,9 @@ export async function importCustomerArchive(options: ArchiveImportOptions): Prom
     errorCount++;
     if (errors.length < MAX_KEPT_ERRORS) errors.push({ file, row, field, message: `${file}, row ${row}${field ? `, column "${field}"` : ''}: ${message}` });
   };
+  // The rows that become records; the lists' and users' rows are matched, not counted.
   let rowsRead = 0;
-  for (const f of archive.files.values()) rowsRead += f.rows.length;
+  for (const f of archive.files.values()) if (f.spec.kind === 'record') rowsRead += f.rows.length;
   let rowsValid = 0;
   let rowsImported = 0;
   const perFile: Record<string, number> = {};

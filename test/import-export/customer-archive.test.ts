@@ -259,7 +259,7 @@ describe('export → import into another organisation → export', () => {
     const answer = await importArchive(beta, archive);
     expect(answer.status).toBe(200);
     expect(answer.body.importJob).toMatchObject({ status: 'SUCCEEDED', mode: 'ALL_OR_NOTHING', errorCount: 0, errors: [] });
-    expect(answer.body.importJob).toMatchObject({ rowsRead: expect.any(Number), rowsValid: recordRows(files), rowsImported: recordRows(files) });
+    expect(answer.body.importJob).toMatchObject({ rowsRead: recordRows(files), rowsValid: recordRows(files), rowsImported: recordRows(files) });
 
     const again = await unzip(await exportOf(beta));
     const before = normalised(files);
