@@ -409,6 +409,31 @@ describe('importing again, rehearsing, and damaged archives', () => {
     expect(await stateOf(gamma)).toEqual(before);
   });
 
+  it("refuses money that does not add up (the ledger's figures are derived again), and keeps nothing", async () => {
+    const files = await unzip(archive);
+    const rows = parse(files['invoices.csv']!, { columns: true }) as Array<Record<string, string>>;
+    const issued = rows.findIndex((r) => r.status !== 'DRAFT' && Number(r.paidMinor) > 0);
+    const lines = files['invoices.csv']!.split('\n');
+    const header = lines[0]!.split(',');
+    const cells = lines[issued + 1]!.split(',');
+    cells[header.indexOf('paidMinor')] = String(Number(cells[header.indexOf('paidMinor')]) + 1);
+    lines[issued + 1] = cells.join(',');
+    files['invoices.csv'] = lines.join('\n');
+
+    const before = await stateOf(gamma);
+    const job = (await importArchive(gamma, await zipOf(files))).body.importJob!;
+    expect(job).toMatchObject({ status: 'REFUSED', rowsImported: 0 });
+    expect(job.errors).toEqual([
+      expect.objectContaining({
+        file: 'invoices.csv',
+        row: issued + 1,
+        field: 'paidMinor',
+        message: expect.stringContaining('in the archive, but its lines and allocations make it'),
+      }),
+    ]);
+    expect(await stateOf(gamma)).toEqual(before);
+  });
+
   it('is for admins only', async () => {
     const answer = await importArchive(gamma, archive, 'DRY_RUN', await gamma.tokenFor('MANAGER'));
     expect(answer.status).toBe(403);
