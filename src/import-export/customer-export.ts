@@ -10,10 +10,18 @@
 // with the running balance: src/finance/ledger.ts), and customer.json for the single-customer
 // export. Ids are the API's global ids; uuid references to other records too. Amounts are integer
 // minor units, as the columns hold them.
+//
+// The rest of the record, so that the archive can be imported back (POST /imports/customer-archive,
+// customer-archive-import.ts): the files of customer-archive.ts that are not above — branches, assets,
+// the pipeline (opportunities, quotes and their lines, sales orders and their lines, jobs,
+// estimates), activity (notes, tasks, communications, expiries, and the links renewals made), invoice
+// lines and jobs, credit note lines, allocations, documents' metadata (not their bytes), the
+// organisation's reference lists and its users (id, email, name) — and manifest.json naming the format
+// and every file. Rows without a node type (lines, links) carry uuids as ids.
 import { Readable, pipeline } from 'node:stream';
 import type { Archiver } from 'archiver';
 import { stringify } from 'csv-stringify';
-import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, getTableName, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { addresses } from '../addresses/tables';
 import type { Visibility } from '../auth/visibility';
@@ -28,6 +36,7 @@ import { invoices } from '../invoices/tables';
 import { payments } from '../payments/tables';
 import { workAddresses } from '../work-addresses/tables';
 import { neutraliseCell } from './csv-cells';
+import { ARCHIVE_FILES, ARCHIVE_FORMAT, ARCHIVE_VERSION, archiveColumns, archiveFileNamed, type ArchiveFile } from './customer-archive';
 
 const PAGE_SIZE = 1000;
 
@@ -274,8 +283,94 @@ function customerJson(db: Db, visibility: Visibility, customerId: string): Reada
   return Readable.from(chunks());
 }
 
+/** The ids of the customers in scope, as a subquery. */
+function customersInScope(visibility: Visibility, scope: ExportScope): SQL {
+  return sql`select ${customers.id} from ${customers} where ${and(
+    eq(customers.organisationId, visibility.organisationId),
+    visibility.record('customer'),
+    scope.kind === 'one' ? eq(customers.id, scope.customerId) : undefined,
+  )}`;
+}
+
+/** Which rows of an archive file are exported: the organisation's (lists, users), or those under the customers in scope. */
+function archiveRowsWhere(file: ArchiveFile, visibility: Visibility, scope: ExportScope): SQL {
+  const organisation = eq((file.table as ExportTable).organisationId, visibility.organisationId);
+  const under = file.under;
+  if (!under) return organisation;
+  if ('customer' in under) return and(organisation, sql`${under.customer} in (${customersInScope(visibility, scope)})`)!;
+  const parent = archiveFileNamed.get(under.file)!;
+  return and(
+    organisation,
+    sql`${under.parent} in (select ${(parent.table as ExportTable).id} from ${parent.table} where ${archiveRowsWhere(parent, visibility, scope)})`,
+  )!;
+}
+
+/** Rows of `table` matching `where` in the keyset order of `order`, a page at a time (values compared as PostgreSQL holds them). */
+async function* pagedBy(db: Db, table: PgTable, where: SQL, order: PgColumn[]): AsyncGenerator<Record<string, unknown>> {
+  let after: string[] | null = null;
+  for (;;) {
+    const keyset: SQL | undefined = after
+      ? sql`(${sql.join(order, sql`, `)}) > (${sql.join(
+          order.map((c, i) => sql`${after![i]}::${sql.raw(c.getSQLType())}`),
+          sql`, `,
+        )})`
+      : undefined;
+    const rows = (await db
+      .select({
+        row: table,
+        keys: sql<string[]>`array[${sql.join(
+          order.map((c) => sql`${c}::text`),
+          sql`, `,
+        )}]`,
+      })
+      .from(table)
+      .where(and(where, keyset))
+      .orderBy(...order)
+      .limit(PAGE_SIZE)) as Array<{ row: Record<string, unknown>; keys: string[] }>;
+    for (const r of rows) yield r.row;
+    if (rows.length < PAGE_SIZE) return;
+    after = rows[rows.length - 1]!.keys;
+  }
+}
+
+/** An archive file's row as exported: its id and references as global ids (uuids for rows that are not nodes), times ISO. */
+function archivedRow(file: ArchiveFile, row: Record<string, unknown>, columns: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const column of columns) {
+    const value = row[column];
+    const target = column === 'id' ? file : file.references?.[column] ? archiveFileNamed.get(file.references[column]!.file)! : null;
+    const type = target ? target.type : file.userColumns?.includes(column) ? 'User' : (REFERENCES[column] ?? null);
+    out[column] = value == null ? null : type && typeof value === 'string' ? toGlobalId(type, value) : value instanceof Date ? value.toISOString() : value;
+  }
+  return out;
+}
+
+/** manifest.json: the archive's format and files, which the import checks first. */
+function manifest(scope: ExportScope): string {
+  return `${JSON.stringify(
+    {
+      format: ARCHIVE_FORMAT,
+      version: ARCHIVE_VERSION,
+      exportedAt: new Date().toISOString(),
+      scope: scope.kind === 'one' ? { customer: toGlobalId('Customer', scope.customerId) } : 'visible',
+      files: ARCHIVE_FILES.map((f) => ({ name: f.file, table: getTableName(f.table), kind: f.kind })),
+    },
+    null,
+    2,
+  )}\n`;
+}
+
 /** Adds the export's files to `archive` (the caller pipes and finalizes it). */
 export function appendCustomerExport(archive: Archiver, db: Db, visibility: Visibility, scope: ExportScope): void {
+  archive.append(manifest(scope), { name: 'manifest.json' });
+  for (const file of ARCHIVE_FILES) {
+    if (file.original) continue;
+    const columns = archiveColumns(file);
+    async function* rows() {
+      for await (const row of pagedBy(db, file.table, archiveRowsWhere(file, visibility, scope), file.order)) yield archivedRow(file, row, columns);
+    }
+    archive.append(csvFile(columns, rows()), { name: file.file });
+  }
   archive.append(csvStream('Customer', customers, customerPages(db, visibility, scope)), { name: 'customers.csv' });
   for (const child of childFiles) {
     archive.append(csvStream(child.type, child.table, childRows(db, visibility, scope, child.table)), { name: child.file });

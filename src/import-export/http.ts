@@ -23,6 +23,13 @@
 //                                       billing address and at most one contact (src/import-export/
 //                                       customer-import.ts lists the fields). ADMIN, MANAGER and SALES;
 //                                       the importing user owns the customers.
+//   POST /imports/customer-archive      multipart/form-data: `mode` (ALL_OR_NOTHING, the default, or
+//                                       DRY_RUN), then `file`, the ZIP an export gave. ADMIN only: it
+//                                       creates records of every kind, owned as the archive says. The
+//                                       archive is read whole (at most MAX_ARCHIVE_BYTES) before anything
+//                                       is checked; its shape (manifest, files, columns) is a 400 before
+//                                       any job; then a job as above, its errors naming file, row and
+//                                       column (customer-archive-import.ts).
 //   GET /exports/customers/:id.zip      one customer, for any user who sees it (logged as a read).
 //   GET /exports/customers.zip          every customer the viewer sees; ADMIN and MANAGER only.
 import archiver from 'archiver';
@@ -32,7 +39,7 @@ import type { Logger } from 'pino';
 import { actorOf } from '../audit/actor';
 import { writeCustomerReads } from '../audit/read-log-plugin';
 import { contextOf, type HttpAuthentication } from '../auth/http';
-import { everyone, fieldWorkers, managers, sellers, type RoleSet } from '../auth/roles';
+import { admins, everyone, fieldWorkers, managers, sellers, type RoleSet } from '../auth/roles';
 import type { Config } from '../config';
 import { customers } from '../customers/tables';
 import type { Database } from '../db/client';
@@ -49,6 +56,7 @@ import {
   type ImportTarget,
   type RequestProblem,
 } from './csv-import';
+import { importCustomerArchive, readArchive } from './customer-archive-import';
 import { appendCustomerExport, type ExportScope } from './customer-export';
 import { CUSTOMER_IMPORT_MAPPABLE, customerImportTarget } from './customer-import';
 import { heartbeatMs } from './job-watch';
@@ -61,6 +69,10 @@ const WORK_ADDRESS_IMPORTERS = fieldWorkers;
 const CUSTOMER_IMPORTERS = sellers;
 /** Roles that may export every customer at once. */
 const BULK_EXPORTERS = managers;
+/** Roles that may restore an export's archive (every kind of record, other users' records included). */
+const ARCHIVE_IMPORTERS = admins;
+/** The largest archive accepted (it is held whole: a ZIP is read from its end); beyond it 413. */
+const MAX_ARCHIVE_BYTES = 64 * 1024 * 1024;
 /** The largest CSV accepted; beyond it the job FAILS (rows committed so far stay in COMMIT_VALID_ROWS). */
 const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
 
@@ -199,7 +211,7 @@ export function importExportRouter(options: { database: Database; config: Config
       }
       const customerId = await visibleCustomer(ctx, res, fields.customerId, 'customerId');
       if (!customerId) return null;
-      return { target: workAddressTarget(ctx.visibility.organisationId, customerId), mapping: mapping.mapping };
+      return { target: workAddressTarget(actorOf(ctx), customerId), mapping: mapping.mapping };
     }),
   );
 
@@ -220,6 +232,66 @@ export function importExportRouter(options: { database: Database; config: Config
       return { target: prepared.target, mapping: mapping.mapping };
     }),
   );
+
+  router.post('/imports/customer-archive', authentication.requireViewer({ roles: ARCHIVE_IMPORTERS }), async (req, res, next) => {
+    try {
+      const ctx = contextOf(res);
+      if (!req.is('multipart/form-data')) {
+        releaseBody(req, res);
+        refuse(res, 400, [{ message: 'Send multipart/form-data with mode and then file (the ZIP of a customer export).', code: 'BAD_REQUEST' }]);
+        return;
+      }
+      const form = await receiveForm(req, res, {
+        fileField: 'file',
+        maxFileBytes: MAX_ARCHIVE_BYTES,
+        limits: { fields: 10, fieldSize: 64 * 1024, parts: 20 },
+        onFile: async (file): Promise<{ job: ImportJobRow } | { problems: Problem[] } | null> => {
+          const mode = file.fields.mode?.trim() || 'ALL_OR_NOTHING';
+          if (mode !== 'ALL_OR_NOTHING' && mode !== 'DRY_RUN') {
+            file.stream.destroy();
+            return {
+              problems: [
+                {
+                  field: ['mode'],
+                  message: 'mode: must be ALL_OR_NOTHING or DRY_RUN (an archive is restored whole or not at all)',
+                  code: 'INVALID',
+                },
+              ],
+            };
+          }
+          const chunks: Buffer[] = [];
+          for await (const chunk of file.stream) chunks.push(chunk as Buffer);
+          // Nothing is read from a body that did not arrive whole.
+          await file.formComplete;
+          const archive = await readArchive(Buffer.concat(chunks));
+          if ('problems' in archive) return { problems: archive.problems };
+          const job = await importCustomerArchive({
+            db: ctx.db,
+            actor: actorOf(ctx),
+            mode,
+            fileName: file.filename ?? null,
+            archive,
+            heartbeatMs: heartbeatMs(config),
+            onJobCreated: (created) => {
+              res.status(200);
+              res.setHeader('content-type', 'application/json; charset=utf-8');
+              res.setHeader('x-import-job-id', toGlobalId('ImportJob', created.id));
+              res.flushHeaders();
+            },
+          });
+          return { job };
+        },
+      });
+      const outcome = form.file?.status === 'fulfilled' ? form.file.value : null;
+      if (outcome && 'job' in outcome) return void res.end(JSON.stringify({ importJob: jobAnswer(outcome.job) }));
+      if (form.broken) return refuse(res, form.broken.status, [{ message: form.broken.message, code: form.broken.code }]);
+      if (form.file?.status === 'rejected') throw form.file.reason;
+      if (outcome) return refuse(res, 400, outcome.problems);
+      refuse(res, 400, [{ message: 'file: is required (send mode first, then the file)', code: 'REQUIRED', field: ['file'] }]);
+    } catch (err) {
+      next(err);
+    }
+  });
 
   async function sendZip(res: express.Response, ctx: Context, scope: ExportScope, fileName: string): Promise<void> {
     res.status(200);

@@ -36,7 +36,7 @@ export const importExportResolvers: Resolvers = {
     id: globalIdField('ImportJob'),
     customer: (job, _a, ctx) => (job.customerId ? ctx.loaders.byId('Customer').load(job.customerId) : null),
     mapping: (job) => job.mapping,
-    errors: (job) => job.errors,
+    errors: (job) => job.errors.map((e) => ({ ...e, file: e.file ?? null })),
     createdBy: (job, _a, ctx) => (job.createdById ? ctx.loaders.byId('User').load(job.createdById) : null),
   },
 };

@@ -9,12 +9,15 @@ import { customers } from '../customers/tables';
 import { id, organisationId, timestamps } from '../db/columns';
 import { users } from '../tenancy/tables';
 
-export const importJobKindEnum = pgEnum('import_job_kind', ['WORK_ADDRESSES', 'CUSTOMERS']);
+export const importJobKindEnum = pgEnum('import_job_kind', ['WORK_ADDRESSES', 'CUSTOMERS', 'CUSTOMER_ARCHIVE']);
 export const importJobModeEnum = pgEnum('import_job_mode', ['ALL_OR_NOTHING', 'COMMIT_VALID_ROWS', 'DRY_RUN']);
 export const importJobStatusEnum = pgEnum('import_job_status', ['RUNNING', 'SUCCEEDED', 'FAILED', 'REFUSED']);
 
-/** One bad row: its 1-based number among the data rows (the header is not counted), the field, why. */
-export type ImportRowError = { row: number; field: string | null; message: string };
+/**
+ * One bad row: its 1-based number among the data rows (the header is not counted), the field, why;
+ * and for an archive import, the archive's file the row is in.
+ */
+export type ImportRowError = { row: number; field: string | null; message: string; file?: string };
 
 /** At most this many row errors are kept on a job; `errorCount` counts them all. */
 export const MAX_KEPT_ERRORS = 1000;

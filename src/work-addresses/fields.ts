@@ -26,6 +26,8 @@ export const workAddressFields = {
   vacantProperty: z.boolean(),
   afterSalesCommunication: z.boolean(),
   preferences: optionalText(2000),
+  /** The reference in another system; unique in the organisation (./tables.ts). */
+  reference: optionalText(100),
 };
 
 /** A new work address: defaults filled (country GB, status ACTIVE, occupier "Occupier"). */

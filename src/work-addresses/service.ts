@@ -1,7 +1,7 @@
 // Work addresses (docs/domain.md#work-addresses): creating and changing them. Fields are validated by
 // the one shared schema (./fields.ts, which the CSV import uses too); the branch must be the same
 // customer's, and the landlord is another existing customer the actor may see.
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { assets } from '../assets/tables';
 import { recordAudit, type Actor } from '../audit/service';
@@ -10,6 +10,7 @@ import { selectRows, type Db } from '../db/client';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
 import { documents } from '../documents/tables';
 import type { CreateWorkAddressInput, DeleteWorkAddressInput, UpdateWorkAddressInput, WorkAddressOccupierInput } from '../generated/graphql';
+import { toGlobalId } from '../graph/ids';
 import { fromZodIssues, userError } from '../graph/user-errors';
 import { estimates, jobs } from '../pipeline/tables';
 import { visibleCustomerId } from '../records/owner';
@@ -61,6 +62,26 @@ async function checkLandlord(tx: Db, actor: Actor, customerId: string, landlordI
   return id;
 }
 
+/**
+ * A reference is unique among the organisation's work addresses (the unique index says so too; this
+ * says which one has it, as a user error instead of a failed statement).
+ */
+async function refuseTakenReference(tx: Db, actor: Actor, reference: string | null | undefined, self: string | null): Promise<void> {
+  if (reference == null) return;
+  const [taken] = await tx
+    .select({ id: workAddresses.id })
+    .from(workAddresses)
+    .where(and(eq(workAddresses.organisationId, actor.organisationId), eq(workAddresses.reference, reference), self ? ne(workAddresses.id, self) : undefined))
+    .limit(1);
+  if (taken) {
+    throw userError(
+      ['input', 'reference'],
+      `reference: ${JSON.stringify(reference)} is already the reference of work address ${toGlobalId('WorkAddress', taken.id)}; references are unique in the organisation.`,
+      'DUPLICATE',
+    );
+  }
+}
+
 function refuseInvoiceAddressWithoutLandlord(landlordCustomerId: string | null, landlordIsInvoiceAddress: boolean): void {
   if (landlordIsInvoiceAddress && !landlordCustomerId) {
     throw userError(['input', 'landlordIsInvoiceAddress'], 'landlordIsInvoiceAddress: there is no landlord to invoice.', 'INVALID');
@@ -95,6 +116,7 @@ export async function createWorkAddress(db: Db, actor: Actor, input: CreateWorkA
     const branch = branchId ? await checkBranch(tx, actor, customerId, branchId, ['input', 'branchId']) : null;
     const landlord = landlordId ? await checkLandlord(tx, actor, customerId, landlordId, ['input', 'landlordId']) : null;
     refuseInvoiceAddressWithoutLandlord(landlord, landlordIsInvoiceAddress ?? false);
+    await refuseTakenReference(tx, actor, fields.reference, null);
     const [row] = await tx
       .insert(workAddresses)
       .values({
@@ -135,6 +157,7 @@ export async function updateWorkAddress(db: Db, actor: Actor, workAddressId: str
       relations.landlordCustomerId !== undefined ? relations.landlordCustomerId : before.landlordCustomerId,
       relations.landlordIsInvoiceAddress ?? before.landlordIsInvoiceAddress,
     );
+    if (changes.reference !== undefined && changes.reference !== before.reference) await refuseTakenReference(tx, actor, changes.reference, before.id);
     const after = await writeUpdate(tx, workAddresses, before.id, { ...changes, ...relations });
     await recordAudit(tx, actor, { action: 'workAddress.update', entityType: 'WorkAddress', entityId: after.id, before, after });
     return { workAddress: after };

@@ -2,7 +2,7 @@
 // carry no financial responsibility (invoices belong to the customer). Each has an occupier, and may
 // have a landlord and a branch.
 import { sql } from 'drizzle-orm';
-import { boolean, index, pgEnum, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { branches } from '../branches/tables';
 import { customers } from '../customers/tables';
 import { id, organisationId, postalAddress, timestamps, version } from '../db/columns';
@@ -38,6 +38,13 @@ export const workAddresses = pgTable(
     afterSalesCommunication: boolean('after_sales_communication').notNull().default(true),
     /** Free-form preferences (access notes, preferred days…). */
     preferences: text('preferences'),
+    /**
+     * The work address's reference in another system (a property id, a landlord's unit number): the
+     * key a CSV import matches to update instead of duplicating. Unique in the organisation among
+     * the non-null ones (not per customer: a merge moves work addresses between customers, and must
+     * never meet a clash).
+     */
+    reference: text('reference'),
     version: version(),
     ...timestamps(),
   },
@@ -45,6 +52,9 @@ export const workAddresses = pgTable(
     index('work_addresses_customer_idx').on(t.customerId, t.createdAt, t.id),
     index('work_addresses_branch_idx').on(t.branchId, t.createdAt, t.id),
     index('work_addresses_landlord_idx').on(t.landlordCustomerId),
+    uniqueIndex('work_addresses_reference_key')
+      .on(t.organisationId, t.reference)
+      .where(sql`${t.reference} is not null`),
     index('work_addresses_postcode_idx').on(t.organisationId, sql`upper(replace(${t.postcode}, ' ', ''))`),
   ],
 );

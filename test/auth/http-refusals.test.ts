@@ -41,6 +41,12 @@ const routes: Array<{ name: string; readOnlyRefused: boolean; send(baseUrl: stri
     send: (baseUrl, authorization) => fetch(`${baseUrl}/imports/customers`, { method: 'POST', headers: headers(authorization), body: form({ mapping: '{}' }) }),
   },
   {
+    name: 'POST /imports/customer-archive',
+    readOnlyRefused: true,
+    send: (baseUrl, authorization) =>
+      fetch(`${baseUrl}/imports/customer-archive`, { method: 'POST', headers: headers(authorization), body: form({ mode: 'DRY_RUN' }) }),
+  },
+  {
     name: 'GET /exports/customers.zip',
     readOnlyRefused: true,
     send: (baseUrl, authorization) => fetch(`${baseUrl}/exports/customers.zip`, { headers: headers(authorization) }),

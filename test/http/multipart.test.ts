@@ -1,5 +1,5 @@
-// Broken multipart bodies on the three upload routes (POST /documents, /imports/customers,
-// /imports/work-addresses), sent over a raw socket as an attacker or a flaky client would: a body cut
+// Broken multipart bodies on the upload routes (POST /documents, /imports/customers,
+// /imports/work-addresses, and the cut bodies on /imports/customer-archive), sent over a raw socket as an attacker or a flaky client would: a body cut
 // before its closing boundary, a refused file part cut short, a malformed part, a refusal before the
 // body is read. Each is a 400 (or the refusal) with a clear code, leaves nothing behind, never ends
 // the process, and the same keep-alive connection answers the next request (or the server said
@@ -96,6 +96,8 @@ describe('a body cut before its closing boundary', () => {
       '/imports/work-addresses',
       () => new MultipartBody().field('customerId', customerId).field('mapping', ADDRESS_MAPPING).file('file', 'a.csv', 'text/csv', ADDRESS_CSV),
     ],
+    // The archive is read whole before anything is checked, so a cut body is refused before any job.
+    ['/imports/customer-archive', () => new MultipartBody().field('mode', 'DRY_RUN').file('file', 'a.zip', 'application/zip', `PK${'x'.repeat(5000)}`)],
   ];
 
   it.each(routes)('%s answers 400 INCOMPLETE_UPLOAD, keeps nothing, and the connection serves the next request', async (route, build) => {

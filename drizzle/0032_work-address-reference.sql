@@ -1,0 +1,2 @@
+ALTER TABLE "work_addresses" ADD COLUMN "reference" text;--> statement-breakpoint
+CREATE UNIQUE INDEX "work_addresses_reference_key" ON "work_addresses" USING btree ("organisation_id","reference") WHERE "work_addresses"."reference" is not null;

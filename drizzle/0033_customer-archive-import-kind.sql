@@ -1,0 +1,1 @@
+ALTER TYPE "public"."import_job_kind" ADD VALUE 'CUSTOMER_ARCHIVE';
