@@ -40,7 +40,7 @@ import { createCreditNote } from '../src/credit-notes/service';
 import { createCustomer } from '../src/customers/service';
 import { customers, customerTypes } from '../src/customers/tables';
 import { selectRows, type Db } from '../src/db/client';
-import { insertMany } from '../src/demo/bulk';
+import { insertMany } from '../src/db/insert-many';
 import { toGlobalId } from '../src/graph/ids';
 import { addDays, today } from '../src/invoices/payer';
 import { invoiceLines, invoices } from '../src/invoices/tables';

@@ -5,8 +5,6 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/client';
-import { generateCustomers } from '../demo/bulk';
-import { createDemoOrganisation, DEMO_ORGANISATION_NAME } from '../demo/demo-organisation';
 import { parseGlobalId, toGlobalId } from '../graph/ids';
 import { createOrganisation } from '../organisations/service';
 import { organisations } from '../tenancy/tables';
@@ -49,6 +47,11 @@ export const commands = {
 
   seed: async (database: Database, raw: unknown, progress?: CommandProgress, signal?: AbortSignal) => {
     const args = parse(seedArgs, raw);
+    // Loaded when seeding, not with the server: the fake-data library is large.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { generateCustomers } = require('../demo/bulk') as typeof import('../demo/bulk');
+    const { createDemoOrganisation, DEMO_ORGANISATION_NAME } = require('../demo/demo-organisation') as typeof import('../demo/demo-organisation');
+    /* eslint-enable @typescript-eslint/no-require-imports */
     let organisationId: string;
     if (args.organisation) {
       const parsed = parseGlobalId(args.organisation);

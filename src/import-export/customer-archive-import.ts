@@ -38,7 +38,7 @@ import { recordAudit, type Actor } from '../audit/service';
 import { selectRows, type Db } from '../db/client';
 import { databaseFailureOf } from '../db/errors';
 import { numberSequences } from '../db/tables';
-import { insertMany } from '../demo/bulk';
+import { insertMany } from '../db/insert-many';
 import { isUuid, parseGlobalId } from '../graph/ids';
 import { recordCustomerStatusChanges } from '../status-history/service';
 import { restoreCell } from './csv-cells';

@@ -26,7 +26,7 @@ import { customerFields, unmetTypeRequirements, updateCustomer } from '../custom
 import { customers, customerStatuses, customerTypes, type CustomerRow, type CustomerStatusRow, type CustomerTypeRow } from '../customers/tables';
 import { changeCustomerStatus, changeCustomerType } from '../customers/workflows';
 import type { Db } from '../db/client';
-import { insertMany } from '../demo/bulk';
+import { insertMany } from '../db/insert-many';
 import { toGlobalId } from '../graph/ids';
 import { currencyFractionDigits } from '../graph/money';
 import { UserErrors } from '../graph/user-errors';

@@ -13,7 +13,7 @@
 import { and, eq, inArray, type InferInsertModel } from 'drizzle-orm';
 import type { Actor } from '../audit/service';
 import type { Db } from '../db/client';
-import { insertMany } from '../demo/bulk';
+import { insertMany } from '../db/insert-many';
 import type { UpdateWorkAddressInput } from '../generated/graphql';
 import { toGlobalId } from '../graph/ids';
 import { UserErrors } from '../graph/user-errors';

@@ -1,7 +1,15 @@
 // PDFs of statements, invoices and credit notes (pdfkit, its built-in Helvetica: no font files). A
 // document is a title block, then tables with a header row, then totals; long tables carry on over
 // pages with their header repeated. Money is formatted as everywhere else (src/graph/money.ts).
-import PDFDocument from 'pdfkit';
+import type PDFKit from 'pdfkit';
+
+/** pdfkit and its fonts, loaded with the first PDF rather than with the server (they are large). */
+let pdfkit: typeof PDFKit | undefined;
+function PDFDocument(options: PDFKit.PDFDocumentOptions): PDFKit.PDFDocument {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  pdfkit ??= require('pdfkit') as typeof PDFKit;
+  return new pdfkit(options);
+}
 
 type Align = 'left' | 'right';
 export type Column = { header: string; width: number; align?: Align };
@@ -11,7 +19,7 @@ const ROW_GAP = 4;
 
 /** A PDF being written: the few things our documents do with pdfkit. */
 export class PdfWriter {
-  private readonly doc = new PDFDocument({ size: 'A4', margin: MARGIN, info: { Producer: 'customer-records-api', Creator: 'customer-records-api' } });
+  private readonly doc = PDFDocument({ size: 'A4', margin: MARGIN, info: { Producer: 'customer-records-api', Creator: 'customer-records-api' } });
   private readonly chunks: Buffer[] = [];
   private readonly done: Promise<Buffer>;
 

@@ -18,7 +18,7 @@ import { roles, type Role } from '../auth/roles';
 import { customerStatuses } from '../customers/tables';
 import type { Db } from '../db/client';
 import { onUniqueViolation } from '../db/unique';
-import { insertMany } from '../demo/bulk';
+import { insertMany } from '../db/insert-many';
 import type { CreateCustomerStatusTransitionRuleInput, CreateLeadStatusTransitionRuleInput, DeleteStatusTransitionRuleInput } from '../generated/graphql';
 import { uuidArray } from '../graph/connection';
 import { toGlobalId } from '../graph/ids';
