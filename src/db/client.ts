@@ -33,8 +33,6 @@ export type Database = {
   dataDirLock?: DataDirLock;
   /** Connections in use, for /metrics. */
   pool: PoolUsage;
-  /** Embedded only: the data directory as a tarball, to open copies from (`snapshot` above). */
-  snapshot?(): Promise<Blob>;
 };
 
 const countingLogger: Logger = {
@@ -47,14 +45,12 @@ const countingLogger: Logger = {
 export type DatabaseOptions =
   | { kind: 'postgres'; url: string; poolSize?: number; statementTimeoutMs?: number }
   /**
-   * `dataDir` undefined: in memory (tests). `snapshot`: start from a dumped data directory
-   * (`PGlite.dumpDataDir`) instead of an empty cluster; the tests start each database from one
-   * migrated copy, which skips initdb and the migrations (about 2.5 s a database).
+   * `dataDir` undefined: in memory. The tests open a copy of a migrated data directory
+   * (test/helpers/database.ts), which skips initdb and the migrations.
    */
   | {
       kind: 'embedded';
       dataDir?: string;
-      snapshot?: Blob;
       statementTimeoutMs?: number;
       /**
        * PostgreSQL's `shared_buffers` (default 128MB, PGlite's). A smaller cache starts faster:
@@ -109,7 +105,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const { pg_trgm } = require('@electric-sql/pglite/contrib/pg_trgm') as { pg_trgm: Extension };
   const embedded = await PGlite.create({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-    ...(options.snapshot ? { loadDataDir: options.snapshot } : {}),
     extensions: { pg_trgm },
     ...(options.sharedBuffers ? { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${options.sharedBuffers}`] } : {}),
   });
@@ -135,7 +130,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       await db.execute(sql`select 1`);
     },
     close: () => client.close(),
-    snapshot: () => embedded.dumpDataDir('none'),
     pool,
   };
 }
