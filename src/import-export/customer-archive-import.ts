@@ -326,6 +326,8 @@ async function writeArchive(
   /** Per file: the archive's id → the id in this organisation. */
   const ids = new Map<string, Map<string, string>>();
   const cellOf = (f: CsvFile, row: string[], column: string) => row[f.header.indexOf(column)] ?? '';
+  /** Ids of rows not in the archive that a reference keeps as new ids of their own (whenOutside 'new'): the archive's id → the new one. */
+  const outsiders = new Map<string, string>();
 
   // Every record row's new id first, so references may point forward (assets → sales order lines).
   for (const spec of IMPORTED_FILES) {
@@ -365,8 +367,7 @@ async function writeArchive(
         const id = sourceId(restoreCell(text));
         if (!id) ok = false;
         else if (spec.kind === 'record') values.id = ids.get(spec.file)!.get(id);
-      } else if (spec.nulled?.includes(name)) values[name] = null;
-      else if (reference || spec.userColumns?.includes(name)) {
+      } else if (reference || spec.userColumns?.includes(name)) {
         if (text === '') {
           if (column.notNull) {
             addError(spec.file, rowNumber, name, 'is required');
@@ -387,7 +388,10 @@ async function writeArchive(
         }
         const target = ids.get(reference.file)!.get(id);
         if (target) values[name] = target;
-        else if (reference.whenOutside === 'null') {
+        else if (reference.whenOutside === 'new') {
+          if (!outsiders.has(id)) outsiders.set(id, randomUUID());
+          values[name] = outsiders.get(id);
+        } else if (reference.whenOutside === 'null') {
           values[name] = null;
           Object.assign(outsideSets, reference.alsoSet);
         } else {
@@ -497,12 +501,16 @@ async function writeArchive(
       if (!ok) return good - 1;
     }
   }
-  // As a CSV import records them: the customers' first status, IMPORTED.
+  // The customers' status history is the archive's; a customer without any there gets its first
+  // status as a CSV import records it, IMPORTED.
   const customerRows = prepared.find((p) => p.spec.file === 'customers.csv')!.rows;
+  const withHistory = new Set(prepared.find((p) => p.spec.file === 'customer_status_changes.csv')!.rows.map((r) => r.values.customerId as string));
   await recordCustomerStatusChanges(
     tx,
     actor,
-    customerRows.map((r) => ({ customerId: r.values.id as string, fromStatusId: null, toStatusId: r.values.statusId as string, source: 'IMPORTED' as const })),
+    customerRows
+      .filter((r) => !withHistory.has(r.values.id as string))
+      .map((r) => ({ customerId: r.values.id as string, fromStatusId: null, toStatusId: r.values.statusId as string, source: 'IMPORTED' as const })),
   );
   return good;
 }

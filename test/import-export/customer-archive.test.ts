@@ -84,6 +84,20 @@ const RECORD_TABLES = [
   'asset_locations',
   'customer_status_changes',
   'number_sequences',
+  'leads',
+  'lead_status_changes',
+  'slas',
+  'customer_slas',
+  'contracts',
+  'service_plans',
+  'customer_service_plans',
+  'customer_service_plan_work_addresses',
+  'service_reminder_types',
+  'service_reminders',
+  'service_reminder_decisions',
+  'service_cases',
+  'service_case_notes',
+  'invoice_addresses',
 ];
 
 async function stateOf(org: TestOrganisation): Promise<Checksums> {
@@ -121,6 +135,18 @@ const AREA_FILES = [
   'credit_note_lines.csv',
   'payments.csv',
   'allocations.csv',
+  'leads.csv',
+  'lead_status_changes.csv',
+  'customer_status_changes.csv',
+  'customer_slas.csv',
+  'invoice_addresses.csv',
+  'contracts.csv',
+  'customer_service_plans.csv',
+  'customer_service_plan_work_addresses.csv',
+  'service_reminders.csv',
+  'service_reminder_decisions.csv',
+  'service_cases.csv',
+  'service_case_notes.csv',
 ];
 
 /** How many record rows the import creates: every area file's rows but the documents' (not restored), and the invoices' jobs. */
@@ -235,6 +261,80 @@ async function buildRichRecord(org: TestOrganisation): Promise<void> {
     { invoiceId: invoice, reason: 'Goodwill', issueDate: '2026-10-20', lines: [{ description: 'Goodwill', quantity: '1', unitPriceMinor: 1_000 }] },
     'creditNote { id }',
   );
+
+  // Service: an SLA the customer holds and a contract grants, a job raised under it; a plan held for
+  // the property; a reminder there for the boiler, decided (the decision raises a job); a case with a note.
+  const workAddress = toGlobalId('WorkAddress', await uuidOf(sql`select id from work_addresses where customer_id = ${richId} and line1 = '2 Rich Road'`));
+  const targets = ['LOW', 'NORMAL', 'HIGH', 'URGENT'].map((priority) => ({ priority, responseHours: 4, resolutionHours: 24 }));
+  const sla = (await mutate('createSla', { name: 'Gold cover', targets }, 'sla { id }')).sla.id as string;
+  await mutate('setCustomerSla', { customerId: rich, slaId: sla }, 'customer { id }');
+  await mutate('createJob', { customerId: rich, workAddressId: workAddress, description: 'Urgent leak', priority: 'URGENT' }, 'job { id }');
+  await mutate(
+    'createContract',
+    {
+      customerId: rich,
+      reference: 'CON-7',
+      termMonths: 12,
+      startDate: '2026-01-01',
+      price: { amountMinor: 2_500 },
+      billingFrequency: 'MONTHLY',
+      pricingTerms: 'Monthly in advance',
+      slaId: sla,
+    },
+    'contract { id }',
+  );
+  const plan = await mutate(
+    'createServicePlan',
+    {
+      name: 'Boiler care',
+      tasks: ['Service boiler'],
+      materials: [{ description: 'Filter', quantity: 1 }],
+      price: { amountMinor: 1_000 },
+      billingFrequency: 'MONTHLY',
+    },
+    'servicePlan { id }',
+  );
+  await mutate(
+    'assignServicePlan',
+    { customerId: rich, planId: plan.servicePlan.id, startDate: '2026-01-01', expiryDate: '2026-12-31', workAddressIds: [workAddress] },
+    'customerServicePlan { id }',
+  );
+  const reminderType = await mutate('createServiceReminderType', { name: 'Gas safety check', defaultIntervalMonths: 12 }, 'serviceReminderType { id }');
+  const reminder = await mutate(
+    'createServiceReminder',
+    { workAddressId: workAddress, assetId: asset, typeId: reminderType.serviceReminderType.id, dueDate: '2099-01-01', notes: 'Key with neighbour' },
+    'serviceReminder { id }',
+  );
+  await mutate(
+    'decideServiceReminders',
+    { items: [{ reminderId: reminder.serviceReminder.id, decision: 'AUTHORISE', accessMethod: 'OCCUPIER' }] },
+    'results { decided }',
+  );
+  const opened = await mutate(
+    'openServiceCase',
+    { customerId: rich, workAddressId: workAddress, assetId: asset, subject: 'Boiler noisy', priority: 'HIGH' },
+    'serviceCase { id }',
+  );
+  await mutate('addServiceCaseNote', { id: opened.serviceCase.id, body: 'Engineer booked' }, 'note { body }');
+
+  // An invoice addressed to an invoice address of the customer (an insurer).
+  const insurer = await mutate(
+    'createInvoiceAddress',
+    { customerId: rich, name: 'Acme Insurance', line1: '1 Claims Way', postcode: 'BS2 0AA', reference: 'CLAIM-9' },
+    'invoiceAddress { id }',
+  );
+  await mutate(
+    'createInvoice',
+    { customerId: rich, invoiceAddressId: insurer.invoiceAddress.id, lines: [{ description: 'Claim repair', quantity: '1', unitPriceMinor: 7_000 }] },
+    'invoice { id }',
+  );
+
+  // Status history: the customer made active (a change after its first status).
+  await mutate('changeCustomerStatus', { id: rich, statusId: ref.statuses.A, statusNote: 'Credit checked' }, 'customer { id }');
+
+  // A customer that came from a lead: the lead, converted, stays linked to it.
+  const lead = await flows(() => ({ server, token: org.adminToken })).createLead({ name: 'Converted Homes', leadSource: 'Referral' });
+  await mutate('convertLead', { leadId: lead, typeId: Object.values(ref.types)[0] }, 'customer { id }');
 }
 
 beforeAll(async () => {
@@ -277,6 +377,52 @@ describe('export → import into another organisation → export', () => {
       invoiceId: expect.stringContaining('invoices.csv{'),
       paymentId: expect.stringContaining('reference=CASH 1'),
     });
+    // The service, history, lead and invoice-address links followed to the rows they name.
+    const rowsIn = (file: string) => after[file]!.map((r) => JSON.parse(r) as Record<string, string>);
+    expect(rowsIn('jobs.csv').find((j) => j.description === 'Urgent leak')).toMatchObject({
+      priority: 'URGENT',
+      slaId: expect.stringMatching(/^slas\.csv\{name=Gold cover\|/),
+      respondBy: expect.any(String),
+    });
+    expect(rowsIn('contracts.csv')).toEqual([
+      expect.objectContaining({ reference: 'CON-7', priceMinor: '2500', slaId: expect.stringMatching(/^slas\.csv\{name=Gold cover\|/) }),
+    ]);
+    expect(rowsIn('customer_slas.csv')).toEqual([
+      expect.objectContaining({ customerId: expect.stringMatching(/^customers\.csv\{name=Rich Lettings\|/), slaId: expect.stringContaining('Gold cover') }),
+    ]);
+    expect(rowsIn('customer_service_plan_work_addresses.csv')).toEqual([
+      {
+        customerServicePlanId: expect.stringMatching(/^customer_service_plans\.csv\{/),
+        workAddressId: expect.stringMatching(/^work_addresses\.csv\{.*line1=2 Rich Road\|/),
+      },
+    ]);
+    expect(rowsIn('service_reminder_decisions.csv')).toEqual([
+      expect.objectContaining({
+        decision: 'AUTHORISE',
+        reminderId: expect.stringContaining('notes=Key with neighbour'),
+        jobId: expect.stringMatching(/^jobs\.csv\{/),
+      }),
+    ]);
+    expect(rowsIn('service_case_notes.csv')).toEqual([
+      expect.objectContaining({ body: 'Engineer booked', caseId: expect.stringContaining('subject=Boiler noisy') }),
+    ]);
+    expect(rowsIn('invoices.csv').filter((i) => i.invoiceAddressId)).toEqual([
+      expect.objectContaining({ invoiceAddressId: expect.stringMatching(/^invoice_addresses\.csv\{.*name=Acme Insurance\|/) }),
+    ]);
+    expect(rowsIn('leads.csv')).toEqual([
+      expect.objectContaining({
+        name: 'Converted Homes',
+        status: 'CONVERTED',
+        convertedCustomerId: expect.stringMatching(/^customers\.csv\{name=Converted Homes\|/),
+      }),
+    ]);
+    expect(
+      rowsIn('customer_status_changes.csv')
+        .filter((c) => c.customerId.startsWith('customers.csv{name=Rich Lettings|'))
+        .map((c) => [c.source, c.note]),
+    ).toEqual(expect.arrayContaining([['CHANGED', 'Credit checked']]));
+    // Imported customers keep their own history: no IMPORTED entry is added to it.
+    expect(rowsIn('customer_status_changes.csv').map((c) => c.source)).not.toContain('IMPORTED');
     // The same rows in the tables, documents aside (not restored).
     const a = rowsOf(await stateOf(alpha));
     const b = rowsOf(await stateOf(beta));
