@@ -6,6 +6,7 @@
 // again, a dry run, and damaged archives keep the database as it was.
 import archiver from 'archiver';
 import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
 import { sql } from 'drizzle-orm';
 import { selectRows } from '../../src/db/client';
 import { isUuid, parseGlobalId, toGlobalId } from '../../src/graph/ids';
@@ -43,6 +44,16 @@ function zipOf(files: Record<string, string>): Promise<Buffer> {
     for (const [name, text] of Object.entries(files)) zip.append(text, { name });
     void zip.finalize();
   });
+}
+
+/** `files` with one cell of a CSV file changed (row 1 = the first data row whose `where` holds). */
+function withCell(files: Record<string, string>, file: string, where: (row: Record<string, string>) => boolean, column: string, value: string): number {
+  const rows = parse(files[file]!, { columns: true }) as Array<Record<string, string>>;
+  const at = rows.findIndex(where);
+  expect([file, at >= 0]).toEqual([file, true]);
+  rows[at]![column] = value;
+  files[file] = stringify(rows, { header: true, columns: Object.keys(rows[0]!) });
+  return at + 1;
 }
 
 /** The tables the archive fills, row for row; the import job's own row, audit entry and events aside. */
@@ -418,7 +429,7 @@ describe('export → import into another organisation → export', () => {
     ]);
     expect(
       rowsIn('customer_status_changes.csv')
-        .filter((c) => c.customerId.startsWith('customers.csv{name=Rich Lettings|'))
+        .filter((c) => String(c.customerId).startsWith('customers.csv{name=Rich Lettings|'))
         .map((c) => [c.source, c.note]),
     ).toEqual(expect.arrayContaining([['CHANGED', 'Credit checked']]));
     // Imported customers keep their own history: no IMPORTED entry is added to it.
@@ -550,6 +561,64 @@ describe('importing again, rehearsing, and damaged archives', () => {
         row: 1,
         field: 'unitPriceMinor',
         message: 'invoice_lines.csv, row 1, column "unitPriceMinor": "ten pounds" is not a whole number',
+      }),
+    ]);
+    expect(await stateOf(gamma)).toEqual(before);
+  });
+
+  it('refuses bad rows of the service, history, lead and invoice-address files the same way, and keeps nothing', async () => {
+    const files = await unzip(archive);
+    const nowhere = (type: 'Sla' | 'Lead' | 'ServiceReminder' | 'InvoiceAddress') => toGlobalId(type, '00000000-0000-4000-8000-000000000000');
+    const statusRow = withCell(files, 'customer_status_changes.csv', (r) => r.source === 'CHANGED', 'source', 'GUESSED');
+    const leadRow = withCell(files, 'lead_status_changes.csv', () => true, 'leadId', nowhere('Lead'));
+    const contractRow = withCell(files, 'contracts.csv', () => true, 'termMonths', 'a year');
+    const planRow = withCell(files, 'customer_service_plans.csv', () => true, 'expiryDate', '31/12/2026');
+    const decisionRow = withCell(files, 'service_reminder_decisions.csv', () => true, 'reminderId', nowhere('ServiceReminder'));
+    const caseRow = withCell(files, 'service_cases.csv', () => true, 'priority', 'SOMETIME');
+    const jobRow = withCell(files, 'jobs.csv', (r) => r.description === 'Urgent leak', 'slaId', nowhere('Sla'));
+    const invoiceRow = withCell(files, 'invoices.csv', (r) => r.invoiceAddressId !== '', 'invoiceAddressId', nowhere('InvoiceAddress'));
+
+    const before = await stateOf(gamma);
+    const job = (await importArchive(gamma, await zipOf(files))).body.importJob!;
+    expect(job).toMatchObject({ status: 'REFUSED', rowsImported: 0, errorCount: 8 });
+    expect(job.errors).toEqual([
+      expect.objectContaining({
+        file: 'lead_status_changes.csv',
+        row: leadRow,
+        field: 'leadId',
+        message: expect.stringContaining('which is not in leads.csv'),
+      }),
+      expect.objectContaining({
+        file: 'customer_status_changes.csv',
+        row: statusRow,
+        field: 'source',
+        message: expect.stringMatching(/^customer_status_changes\.csv, row \d+, column "source": "GUESSED" is not one of CREATED, IMPORTED/),
+      }),
+      expect.objectContaining({
+        file: 'contracts.csv',
+        row: contractRow,
+        field: 'termMonths',
+        message: 'contracts.csv, row 1, column "termMonths": "a year" is not a whole number',
+      }),
+      expect.objectContaining({
+        file: 'customer_service_plans.csv',
+        row: planRow,
+        field: 'expiryDate',
+        message: expect.stringContaining('is not a date (YYYY-MM-DD)'),
+      }),
+      expect.objectContaining({ file: 'jobs.csv', row: jobRow, field: 'slaId', message: expect.stringContaining('which is not in slas.csv') }),
+      expect.objectContaining({
+        file: 'service_reminder_decisions.csv',
+        row: decisionRow,
+        field: 'reminderId',
+        message: expect.stringContaining('which is not in service_reminders.csv'),
+      }),
+      expect.objectContaining({ file: 'service_cases.csv', row: caseRow, field: 'priority', message: expect.stringContaining('"SOMETIME" is not one of LOW') }),
+      expect.objectContaining({
+        file: 'invoices.csv',
+        row: invoiceRow,
+        field: 'invoiceAddressId',
+        message: expect.stringContaining('which is not in invoice_addresses.csv'),
       }),
     ]);
     expect(await stateOf(gamma)).toEqual(before);
