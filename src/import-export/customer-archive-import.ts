@@ -8,17 +8,19 @@
 //   parent customer or landlord, which were not exported with it).
 // - Reference lists (customer types and statuses, business units, payment methods, asset lists) are
 //   matched by name (a status by its code, a model by make and name) in the importing organisation
-//   and created when missing. Users are matched by email; a user not found is the importing user.
-// - Leads, SLAs and invoice addresses are not in the archive: the columns that name them are null.
-//   Documents are not imported (their bytes are not in the archive).
+//   and created when missing; so are SLAs, service plans and service reminder types, and one found
+//   keeps the organisation's own definition. Users are matched by email; a user not found is the
+//   importing user.
+// - Documents are not imported (their bytes are not in the archive). Access grants, portal tokens
+//   and stored cards are not in the archive at all (users who may not be here; secrets).
 // - Numbered documents (quotes, sales orders, invoices, credit notes) keep their numbers when none
 //   of them is taken in the organisation, and the organisation's counters move past the highest, so
 //   numbering goes on after them; a number already taken refuses the archive naming the row (an
 //   archive imported twice into one organisation is refused so, for its first numbered document;
 //   one without numbered documents is imported again as copies, unless a work address's reference,
 //   unique in the organisation, refuses it).
-// - Created and updated times and versions are kept as exported; the customers get a status-history
-//   entry (IMPORTED) as a CSV import gives them.
+// - Created and updated times and versions are kept as exported; so is the customers' status history
+//   (a customer with none in the archive gets an IMPORTED entry, as a CSV import gives it).
 // - All in ONE transaction: ALL_OR_NOTHING keeps everything or, with any bad row, nothing; DRY_RUN
 //   checks and writes everything (so the database's checks run too) and rolls back. COMMIT_VALID_ROWS
 //   is not offered: a row without the rows it refers to means nothing.

@@ -15,7 +15,9 @@
 // customer-archive-import.ts): the files of customer-archive.ts that are not above — branches, assets,
 // the pipeline (opportunities, quotes and their lines, sales orders and their lines, jobs,
 // estimates), activity (notes, tasks, communications, expiries, and the links renewals made), invoice
-// lines and jobs, credit note lines, allocations, documents' metadata (not their bytes), the
+// addresses, invoice lines and jobs, credit note lines, allocations, documents' metadata (not their
+// bytes), the service areas (the customer's SLA, contracts, held plans, reminders and their
+// decisions, cases and their notes), the status history, the leads the customers came from, the
 // organisation's reference lists and its users (id, email, name) — and manifest.json naming the format
 // and every file. Rows without a node type (lines, links) carry uuids as ids.
 import { Readable, pipeline } from 'node:stream';
