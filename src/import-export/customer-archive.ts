@@ -77,6 +77,11 @@ export type ArchiveFile = {
   matchBy?: readonly string[];
   /** Numbered documents: the number sequence of the `number` column (src/db/sequences.ts). */
   sequence?: string;
+  /**
+   * Rows that are records of their own, seen by their own visibility too (a lead a customer came
+   * from): exported only when the viewer sees them, not merely their customer.
+   */
+  visibleAs?: 'lead';
   /** Columns left out of the export. */
   omit?: readonly string[];
   /** Whether customer-export.ts writes it already (the files that were there before the archive). */
@@ -184,6 +189,7 @@ export const ARCHIVE_FILES: readonly ArchiveFile[] = [
     kind: 'record',
     type: 'Lead',
     under: { customer: leads.convertedCustomerId },
+    visibleAs: 'lead',
     order: [leads.createdAt, leads.id],
     references: { convertedCustomerId: { file: 'customers.csv' } },
     userColumns: ['ownerId', 'convertedById', 'createdById'],

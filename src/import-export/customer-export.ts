@@ -302,7 +302,8 @@ function archiveRowsWhere(file: ArchiveFile, visibility: Visibility, scope: Expo
   const organisation = ofOrganisation ? eq(ofOrganisation, visibility.organisationId) : undefined;
   const under = file.under;
   if (!under) return organisation;
-  if ('customer' in under) return and(organisation, sql`${under.customer} in (${customersInScope(visibility, scope)})`);
+  const own = file.visibleAs ? visibility.record(file.visibleAs) : undefined;
+  if ('customer' in under) return and(organisation, own, sql`${under.customer} in (${customersInScope(visibility, scope)})`);
   const parent = archiveFileNamed.get(under.file)!;
   return and(
     organisation,

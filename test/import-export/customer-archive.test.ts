@@ -527,6 +527,34 @@ describe('what the archive covers', () => {
   });
 });
 
+describe('who sees what in the archive', () => {
+  it('leaves out a lead the customer came from when the viewer sees the customer but not the lead', async () => {
+    const [converted] = await selectRows<{ id: string }>(
+      server.database.db,
+      sql`select id from customers where organisation_id = ${alpha.organisationId} and name = 'Converted Homes'`,
+    );
+    const customerId = toGlobalId('Customer', converted!.id);
+    const { mutation } = flows(() => ({ server, token: alpha.adminToken }));
+    await mutation(`mutation($input: GrantRecordAccessInput!) { grantRecordAccess(input: $input) { userErrors { code field message } } }`, {
+      recordId: customerId,
+      granteeId: await alpha.userIdFor('SALES'),
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+      reason: 'Export check',
+    });
+    const exportAs = async (token: string) => {
+      const res = await fetch(`${baseUrlOf(server)}/exports/customers/${customerId}.zip`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      return unzip(Buffer.from(await res.arrayBuffer()));
+    };
+    const asAdmin = await exportAs(alpha.adminToken);
+    expect(parse(asAdmin['leads.csv']!, { columns: true })).toEqual([expect.objectContaining({ name: 'Converted Homes' })]);
+    const asSales = await exportAs(await alpha.tokenFor('SALES'));
+    expect(parse(asSales['customers.csv']!, { columns: true })).toEqual([expect.objectContaining({ name: 'Converted Homes' })]);
+    expect(parse(asSales['leads.csv']!, { columns: true })).toEqual([]);
+    expect(parse(asSales['lead_status_changes.csv']!, { columns: true })).toEqual([]);
+  });
+});
+
 describe('importing again, rehearsing, and damaged archives', () => {
   it('refuses the same archive a second time (its numbers are taken), naming the row, and keeps nothing', async () => {
     const before = await stateOf(beta);
