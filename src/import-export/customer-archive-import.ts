@@ -8,17 +8,19 @@
 //   parent customer or landlord, which were not exported with it).
 // - Reference lists (customer types and statuses, business units, payment methods, asset lists) are
 //   matched by name (a status by its code, a model by make and name) in the importing organisation
-//   and created when missing. Users are matched by email; a user not found is the importing user.
-// - Leads, SLAs and invoice addresses are not in the archive: the columns that name them are null.
-//   Documents are not imported (their bytes are not in the archive).
+//   and created when missing; so are SLAs, service plans and service reminder types, and one found
+//   keeps the organisation's own definition. Users are matched by email; a user not found is the
+//   importing user.
+// - Documents are not imported (their bytes are not in the archive). Access grants, portal tokens
+//   and stored cards are not in the archive at all (users who may not be here; secrets).
 // - Numbered documents (quotes, sales orders, invoices, credit notes) keep their numbers when none
 //   of them is taken in the organisation, and the organisation's counters move past the highest, so
 //   numbering goes on after them; a number already taken refuses the archive naming the row (an
 //   archive imported twice into one organisation is refused so, for its first numbered document;
 //   one without numbered documents is imported again as copies, unless a work address's reference,
 //   unique in the organisation, refuses it).
-// - Created and updated times and versions are kept as exported; the customers get a status-history
-//   entry (IMPORTED) as a CSV import gives them.
+// - Created and updated times and versions are kept as exported; so is the customers' status history
+//   (a customer with none in the archive gets an IMPORTED entry, as a CSV import gives it).
 // - All in ONE transaction: ALL_OR_NOTHING keeps everything or, with any bad row, nothing; DRY_RUN
 //   checks and writes everything (so the database's checks run too) and rolls back. COMMIT_VALID_ROWS
 //   is not offered: a row without the rows it refers to means nothing.
@@ -326,6 +328,8 @@ async function writeArchive(
   /** Per file: the archive's id → the id in this organisation. */
   const ids = new Map<string, Map<string, string>>();
   const cellOf = (f: CsvFile, row: string[], column: string) => row[f.header.indexOf(column)] ?? '';
+  /** Ids of rows not in the archive that a reference keeps as new ids of their own (whenOutside 'new'): the archive's id → the new one. */
+  const outsiders = new Map<string, string>();
 
   // Every record row's new id first, so references may point forward (assets → sales order lines).
   for (const spec of IMPORTED_FILES) {
@@ -365,8 +369,7 @@ async function writeArchive(
         const id = sourceId(restoreCell(text));
         if (!id) ok = false;
         else if (spec.kind === 'record') values.id = ids.get(spec.file)!.get(id);
-      } else if (spec.nulled?.includes(name)) values[name] = null;
-      else if (reference || spec.userColumns?.includes(name)) {
+      } else if (reference || spec.userColumns?.includes(name)) {
         if (text === '') {
           if (column.notNull) {
             addError(spec.file, rowNumber, name, 'is required');
@@ -387,7 +390,10 @@ async function writeArchive(
         }
         const target = ids.get(reference.file)!.get(id);
         if (target) values[name] = target;
-        else if (reference.whenOutside === 'null') {
+        else if (reference.whenOutside === 'new') {
+          if (!outsiders.has(id)) outsiders.set(id, randomUUID());
+          values[name] = outsiders.get(id);
+        } else if (reference.whenOutside === 'null') {
           values[name] = null;
           Object.assign(outsideSets, reference.alsoSet);
         } else {
@@ -497,12 +503,16 @@ async function writeArchive(
       if (!ok) return good - 1;
     }
   }
-  // As a CSV import records them: the customers' first status, IMPORTED.
+  // The customers' status history is the archive's; a customer without any there gets its first
+  // status as a CSV import records it, IMPORTED.
   const customerRows = prepared.find((p) => p.spec.file === 'customers.csv')!.rows;
+  const withHistory = new Set(prepared.find((p) => p.spec.file === 'customer_status_changes.csv')!.rows.map((r) => r.values.customerId as string));
   await recordCustomerStatusChanges(
     tx,
     actor,
-    customerRows.map((r) => ({ customerId: r.values.id as string, fromStatusId: null, toStatusId: r.values.statusId as string, source: 'IMPORTED' as const })),
+    customerRows
+      .filter((r) => !withHistory.has(r.values.id as string))
+      .map((r) => ({ customerId: r.values.id as string, fromStatusId: null, toStatusId: r.values.statusId as string, source: 'IMPORTED' as const })),
   );
   return good;
 }

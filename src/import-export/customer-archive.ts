@@ -6,7 +6,8 @@
 //
 // Kinds of file:
 //   list    an organisation's reference list (customer types, statuses, business units, payment
-//           methods, asset groups/makes/models, fuel types, locations): exported whole; the import
+//           methods, asset groups/makes/models, fuel types, locations, SLAs, service plans, service
+//           reminder types): exported whole; the import
 //           matches each row by its key (name, or a status's code) in the importing organisation and
 //           creates the ones missing.
 //   users   the organisation's users (id, email, name): the import matches them by email and never
@@ -21,14 +22,22 @@ import { addresses } from '../addresses/tables';
 import { assetGroups, assetLocations, assetMakes, assetModels, assets, fuelTypes } from '../assets/tables';
 import { branches } from '../branches/tables';
 import { contacts } from '../contacts/tables';
+import { contracts } from '../contracts/tables';
 import { creditNoteLines, creditNotes } from '../credit-notes/tables';
 import { businessUnits, customers, customerStatuses, customerTypes } from '../customers/tables';
 import { documents } from '../documents/tables';
 import type { NodeType } from '../graph/ids';
+import { invoiceAddresses } from '../invoice-addresses/tables';
 import { invoiceJobs, invoiceLines, invoices } from '../invoices/tables';
+import { leads } from '../leads/tables';
 import { allocations, paymentMethods, payments } from '../payments/tables';
 import { estimates, jobs, opportunities, quoteLines, quotes, salesOrderLines, salesOrders } from '../pipeline/tables';
 import { assetOpportunityLinks, expiryOpportunities } from '../renewals/tables';
+import { serviceCaseNotes, serviceCases } from '../service-cases/tables';
+import { customerServicePlans, customerServicePlanWorkAddresses, servicePlans } from '../service-plans/tables';
+import { serviceReminderDecisions, serviceReminders, serviceReminderTypes } from '../service-reminders/tables';
+import { customerSlas, slas } from '../slas/tables';
+import { customerStatusChanges, leadStatusChanges } from '../status-history/tables';
 import { users } from '../tenancy/tables';
 import { workAddresses } from '../work-addresses/tables';
 
@@ -41,9 +50,11 @@ export type ArchiveReference = {
   file: string;
   /**
    * What the import does when the row referred to is not in the archive (a single-customer export's
-   * parent customer or landlord): set the column to null. Without it, a missing row is an error.
+   * parent customer or landlord): set the column to null; or, with 'new', give it a new id of its own,
+   * the same for every row naming it (a status change's `recordedForId` naming a merged customer, which
+   * lives on only in that column). Without it, a missing row is an error.
    */
-  whenOutside?: 'null';
+  whenOutside?: 'null' | 'new';
   /** Other columns of the row set when the reference became null (what made sense only with it). */
   alsoSet?: Record<string, unknown>;
 };
@@ -62,12 +73,15 @@ export type ArchiveFile = {
   references?: Record<string, ArchiveReference>;
   /** Columns holding users (matched by email, else the importing user). */
   userColumns?: readonly string[];
-  /** Columns the import sets to null: they refer to things the archive does not hold (leads, SLAs, invoice addresses). */
-  nulled?: readonly string[];
   /** Lists: the columns a row is matched by in the importing organisation (text compared case-insensitively). */
   matchBy?: readonly string[];
   /** Numbered documents: the number sequence of the `number` column (src/db/sequences.ts). */
   sequence?: string;
+  /**
+   * Rows that are records of their own, seen by their own visibility too (a lead a customer came
+   * from): exported only when the viewer sees them, not merely their customer.
+   */
+  visibleAs?: 'lead';
   /** Columns left out of the export. */
   omit?: readonly string[];
   /** Whether customer-export.ts writes it already (the files that were there before the archive). */
@@ -127,7 +141,25 @@ const lists: ArchiveFile[] = [
     order: [assetLocations.createdAt, assetLocations.id],
     matchBy: ['name'],
   },
+  // An SLA, a plan or a reminder type found by name keeps its own hours, tasks and price: the
+  // organisation's definition is the one its customers' records are under.
+  { file: 'slas.csv', table: slas, kind: 'list', type: 'Sla', order: [slas.createdAt, slas.id], matchBy: ['name'] },
+  { file: 'service_plans.csv', table: servicePlans, kind: 'list', type: 'ServicePlan', order: [servicePlans.createdAt, servicePlans.id], matchBy: ['name'] },
+  {
+    file: 'service_reminder_types.csv',
+    table: serviceReminderTypes,
+    kind: 'list',
+    type: 'ServiceReminderType',
+    order: [serviceReminderTypes.createdAt, serviceReminderTypes.id],
+    matchBy: ['name'],
+  },
 ];
+
+/**
+ * A customer's row naming a lead (a contact, a note, an opportunity… belongs to a lead or a customer,
+ * never both, so on a customer's row it is empty): the lead, when it is one the customers came from.
+ */
+const LEAD: ArchiveReference = { file: 'leads.csv', whenOutside: 'null' };
 
 /** Every file of the archive, in the order the import writes them (a row after the rows it refers to). */
 export const ARCHIVE_FILES: readonly ArchiveFile[] = [
@@ -150,6 +182,57 @@ export const ARCHIVE_FILES: readonly ArchiveFile[] = [
     userColumns: ['ownerId', 'createdById'],
   },
   {
+    // The leads the customers came from (converted into them): the lead itself and its status history.
+    // A lead's own copies of the contacts and addresses it gave the customer are not carried.
+    file: 'leads.csv',
+    table: leads,
+    kind: 'record',
+    type: 'Lead',
+    under: { customer: leads.convertedCustomerId },
+    visibleAs: 'lead',
+    order: [leads.createdAt, leads.id],
+    references: { convertedCustomerId: { file: 'customers.csv' } },
+    userColumns: ['ownerId', 'convertedById', 'createdById'],
+  },
+  {
+    // `seq` is the database's order of writing (one sequence for every organisation): not exported;
+    // rows are written in the file's order, so the new numbers keep it.
+    file: 'lead_status_changes.csv',
+    table: leadStatusChanges,
+    kind: 'record',
+    type: null,
+    under: { parent: leadStatusChanges.leadId, file: 'leads.csv' },
+    order: [leadStatusChanges.seq],
+    references: { leadId: { file: 'leads.csv' } },
+    userColumns: ['changedById'],
+    omit: ['seq'],
+  },
+  {
+    file: 'customer_status_changes.csv',
+    table: customerStatusChanges,
+    kind: 'record',
+    type: null,
+    under: { customer: customerStatusChanges.customerId },
+    order: [customerStatusChanges.seq],
+    references: {
+      customerId: { file: 'customers.csv' },
+      recordedForId: { file: 'customers.csv', whenOutside: 'new' },
+      fromStatusId: { file: 'customer_statuses.csv' },
+      toStatusId: { file: 'customer_statuses.csv' },
+    },
+    userColumns: ['changedById'],
+    omit: ['seq'],
+  },
+  {
+    file: 'customer_slas.csv',
+    table: customerSlas,
+    kind: 'record',
+    type: null,
+    under: { customer: customerSlas.customerId },
+    order: [customerSlas.createdAt, customerSlas.id],
+    references: { customerId: { file: 'customers.csv' }, slaId: { file: 'slas.csv' } },
+  },
+  {
     file: 'contacts.csv',
     table: contacts,
     kind: 'record',
@@ -157,8 +240,7 @@ export const ARCHIVE_FILES: readonly ArchiveFile[] = [
     original: true,
     under: { customer: contacts.customerId },
     order: [contacts.createdAt, contacts.id],
-    references: { customerId: { file: 'customers.csv' } },
-    nulled: ['leadId'],
+    references: { customerId: { file: 'customers.csv' }, leadId: LEAD },
   },
   {
     file: 'addresses.csv',
@@ -168,8 +250,17 @@ export const ARCHIVE_FILES: readonly ArchiveFile[] = [
     original: true,
     under: { customer: addresses.customerId },
     order: [addresses.createdAt, addresses.id],
-    references: { customerId: { file: 'customers.csv' } },
-    nulled: ['leadId'],
+    references: { customerId: { file: 'customers.csv' }, leadId: LEAD },
+  },
+  {
+    file: 'invoice_addresses.csv',
+    table: invoiceAddresses,
+    kind: 'record',
+    type: 'InvoiceAddress',
+    under: { customer: invoiceAddresses.customerId },
+    order: [invoiceAddresses.createdAt, invoiceAddresses.id],
+    // A landlord not in the archive (a single customer's export): the address stays, as its own.
+    references: { customerId: { file: 'customers.csv' }, landlordCustomerId: { file: 'customers.csv', whenOutside: 'null' } },
   },
   {
     file: 'branches.csv',
@@ -194,6 +285,33 @@ export const ARCHIVE_FILES: readonly ArchiveFile[] = [
       // Invoices cannot go to a landlord who is not there.
       landlordCustomerId: { file: 'customers.csv', whenOutside: 'null', alsoSet: { landlordIsInvoiceAddress: false } },
     },
+  },
+  {
+    file: 'contracts.csv',
+    table: contracts,
+    kind: 'record',
+    type: 'Contract',
+    under: { customer: contracts.customerId },
+    order: [contracts.createdAt, contracts.id],
+    references: { customerId: { file: 'customers.csv' }, slaId: { file: 'slas.csv' } },
+  },
+  {
+    file: 'customer_service_plans.csv',
+    table: customerServicePlans,
+    kind: 'record',
+    type: 'CustomerServicePlan',
+    under: { customer: customerServicePlans.customerId },
+    order: [customerServicePlans.createdAt, customerServicePlans.id],
+    references: { customerId: { file: 'customers.csv' }, planId: { file: 'service_plans.csv' } },
+  },
+  {
+    file: 'customer_service_plan_work_addresses.csv',
+    table: customerServicePlanWorkAddresses,
+    kind: 'record',
+    type: null,
+    under: { parent: customerServicePlanWorkAddresses.customerServicePlanId, file: 'customer_service_plans.csv' },
+    order: [customerServicePlanWorkAddresses.customerServicePlanId, customerServicePlanWorkAddresses.workAddressId],
+    references: { customerServicePlanId: { file: 'customer_service_plans.csv' }, workAddressId: { file: 'work_addresses.csv' } },
   },
   {
     file: 'assets.csv',
@@ -221,9 +339,8 @@ export const ARCHIVE_FILES: readonly ArchiveFile[] = [
     type: 'Opportunity',
     under: { customer: opportunities.customerId },
     order: [opportunities.createdAt, opportunities.id],
-    references: { customerId: { file: 'customers.csv' } },
+    references: { customerId: { file: 'customers.csv' }, leadId: LEAD },
     userColumns: ['ownerId'],
-    nulled: ['leadId'],
   },
   {
     file: 'quotes.csv',
@@ -232,8 +349,7 @@ export const ARCHIVE_FILES: readonly ArchiveFile[] = [
     type: 'Quote',
     under: { customer: quotes.customerId },
     order: [quotes.createdAt, quotes.id],
-    references: { customerId: { file: 'customers.csv' }, opportunityId: { file: 'opportunities.csv' } },
-    nulled: ['leadId'],
+    references: { customerId: { file: 'customers.csv' }, opportunityId: { file: 'opportunities.csv' }, leadId: LEAD },
     sequence: 'QUOTE',
   },
   {
@@ -284,8 +400,7 @@ export const ARCHIVE_FILES: readonly ArchiveFile[] = [
     type: 'Job',
     under: { customer: jobs.customerId },
     order: [jobs.createdAt, jobs.id],
-    references: { customerId: { file: 'customers.csv' }, workAddressId: { file: 'work_addresses.csv' } },
-    nulled: ['slaId'],
+    references: { customerId: { file: 'customers.csv' }, workAddressId: { file: 'work_addresses.csv' }, slaId: { file: 'slas.csv' } },
   },
   {
     file: 'estimates.csv',
@@ -297,15 +412,69 @@ export const ARCHIVE_FILES: readonly ArchiveFile[] = [
     references: { customerId: { file: 'customers.csv' }, workAddressId: { file: 'work_addresses.csv' } },
   },
   {
+    // `sendable` is the database's (a trigger works it out again from the work address and the customer's status).
+    file: 'service_reminders.csv',
+    table: serviceReminders,
+    kind: 'record',
+    type: 'ServiceReminder',
+    under: { customer: serviceReminders.customerId },
+    order: [serviceReminders.createdAt, serviceReminders.id],
+    references: {
+      customerId: { file: 'customers.csv' },
+      workAddressId: { file: 'work_addresses.csv' },
+      assetId: { file: 'assets.csv', whenOutside: 'null' },
+      typeId: { file: 'service_reminder_types.csv' },
+    },
+  },
+  {
+    file: 'service_reminder_decisions.csv',
+    table: serviceReminderDecisions,
+    kind: 'record',
+    type: 'ServiceReminderDecision',
+    under: { customer: serviceReminderDecisions.customerId },
+    order: [serviceReminderDecisions.decidedAt, serviceReminderDecisions.id],
+    references: {
+      customerId: { file: 'customers.csv' },
+      reminderId: { file: 'service_reminders.csv' },
+      workAddressId: { file: 'work_addresses.csv' },
+      jobId: { file: 'jobs.csv', whenOutside: 'null' },
+    },
+    userColumns: ['decidedById'],
+  },
+  {
+    file: 'service_cases.csv',
+    table: serviceCases,
+    kind: 'record',
+    type: 'ServiceCase',
+    under: { customer: serviceCases.customerId },
+    order: [serviceCases.createdAt, serviceCases.id],
+    references: {
+      customerId: { file: 'customers.csv' },
+      assetId: { file: 'assets.csv', whenOutside: 'null' },
+      workAddressId: { file: 'work_addresses.csv', whenOutside: 'null' },
+    },
+    userColumns: ['assigneeUserId', 'openedByUserId'],
+    sequence: 'SERVICE_CASE',
+  },
+  {
+    file: 'service_case_notes.csv',
+    table: serviceCaseNotes,
+    kind: 'record',
+    type: null,
+    under: { parent: serviceCaseNotes.caseId, file: 'service_cases.csv' },
+    order: [serviceCaseNotes.createdAt, serviceCaseNotes.id],
+    references: { caseId: { file: 'service_cases.csv' }, customerId: { file: 'customers.csv' } },
+    userColumns: ['authorUserId'],
+  },
+  {
     file: 'notes.csv',
     table: notes,
     kind: 'record',
     type: 'Note',
     under: { customer: notes.customerId },
     order: [notes.createdAt, notes.id],
-    references: { customerId: { file: 'customers.csv' }, workAddressId: { file: 'work_addresses.csv' } },
+    references: { customerId: { file: 'customers.csv' }, workAddressId: { file: 'work_addresses.csv' }, leadId: LEAD },
     userColumns: ['authorUserId'],
-    nulled: ['leadId'],
   },
   {
     file: 'tasks.csv',
@@ -314,9 +483,13 @@ export const ARCHIVE_FILES: readonly ArchiveFile[] = [
     type: 'Task',
     under: { customer: tasks.customerId },
     order: [tasks.createdAt, tasks.id],
-    references: { customerId: { file: 'customers.csv' }, workAddressId: { file: 'work_addresses.csv' }, opportunityId: { file: 'opportunities.csv' } },
+    references: {
+      customerId: { file: 'customers.csv' },
+      workAddressId: { file: 'work_addresses.csv' },
+      opportunityId: { file: 'opportunities.csv' },
+      leadId: LEAD,
+    },
     userColumns: ['assigneeUserId', 'createdByUserId', 'completedByUserId'],
-    nulled: ['leadId'],
   },
   {
     file: 'communications.csv',
@@ -325,9 +498,8 @@ export const ARCHIVE_FILES: readonly ArchiveFile[] = [
     type: 'Communication',
     under: { customer: communications.customerId },
     order: [communications.createdAt, communications.id],
-    references: { customerId: { file: 'customers.csv' }, contactId: { file: 'contacts.csv' } },
+    references: { customerId: { file: 'customers.csv' }, contactId: { file: 'contacts.csv' }, leadId: LEAD },
     userColumns: ['sentByUserId'],
-    nulled: ['leadId'],
   },
   {
     file: 'expiries.csv',
@@ -336,8 +508,7 @@ export const ARCHIVE_FILES: readonly ArchiveFile[] = [
     type: 'Expiry',
     under: { customer: expiries.customerId },
     order: [expiries.createdAt, expiries.id],
-    references: { customerId: { file: 'customers.csv' } },
-    nulled: ['leadId'],
+    references: { customerId: { file: 'customers.csv' }, leadId: LEAD },
   },
   {
     file: 'asset_opportunity_links.csv',
@@ -376,8 +547,11 @@ export const ARCHIVE_FILES: readonly ArchiveFile[] = [
     original: true,
     under: { customer: invoices.customerId },
     order: [invoices.createdAt, invoices.id],
-    references: { customerId: { file: 'customers.csv' }, contactId: { file: 'contacts.csv' } },
-    nulled: ['invoiceAddressId'],
+    references: {
+      customerId: { file: 'customers.csv' },
+      contactId: { file: 'contacts.csv' },
+      invoiceAddressId: { file: 'invoice_addresses.csv' },
+    },
     sequence: 'INVOICE',
   },
   {
@@ -455,7 +629,7 @@ export function idColumn(file: ArchiveFile): 'id' | null {
 // Checked once, at start: every column named exists, and every file referred to comes first or is this one.
 for (const [index, f] of ARCHIVE_FILES.entries()) {
   const columns = getTableColumns(f.table);
-  for (const name of [...Object.keys(f.references ?? {}), ...(f.userColumns ?? []), ...(f.nulled ?? []), ...(f.matchBy ?? []), ...(f.omit ?? [])]) {
+  for (const name of [...Object.keys(f.references ?? {}), ...(f.userColumns ?? []), ...(f.matchBy ?? []), ...(f.omit ?? [])]) {
     if (!(name in columns)) throw new Error(`customer archive: ${f.file} has no column ${name}`);
   }
   for (const [column, ref] of Object.entries(f.references ?? {})) {

@@ -15,7 +15,9 @@
 // customer-archive-import.ts): the files of customer-archive.ts that are not above — branches, assets,
 // the pipeline (opportunities, quotes and their lines, sales orders and their lines, jobs,
 // estimates), activity (notes, tasks, communications, expiries, and the links renewals made), invoice
-// lines and jobs, credit note lines, allocations, documents' metadata (not their bytes), the
+// addresses, invoice lines and jobs, credit note lines, allocations, documents' metadata (not their
+// bytes), the service areas (the customer's SLA, contracts, held plans, reminders and their
+// decisions, cases and their notes), the status history, the leads the customers came from, the
 // organisation's reference lists and its users (id, email, name) — and manifest.json naming the format
 // and every file. Rows without a node type (lines, links) carry uuids as ids.
 import { Readable, pipeline } from 'node:stream';
@@ -54,6 +56,7 @@ const REFERENCES: Record<string, NodeType> = {
   branchId: 'Branch',
   contactId: 'Contact',
   invoiceId: 'Invoice',
+  invoiceAddressId: 'InvoiceAddress',
   creditNoteId: 'CreditNote',
   paymentId: 'Payment',
   allocationId: 'Allocation',
@@ -293,25 +296,33 @@ function customersInScope(visibility: Visibility, scope: ExportScope): SQL {
 }
 
 /** Which rows of an archive file are exported: the organisation's (lists, users), or those under the customers in scope. */
-function archiveRowsWhere(file: ArchiveFile, visibility: Visibility, scope: ExportScope): SQL {
-  const organisation = eq((file.table as ExportTable).organisationId, visibility.organisationId);
+function archiveRowsWhere(file: ArchiveFile, visibility: Visibility, scope: ExportScope): SQL | undefined {
+  // A link table without an organisation of its own (a held plan's work addresses) is found by its parent alone.
+  const ofOrganisation = (file.table as Partial<ExportTable>).organisationId;
+  const organisation = ofOrganisation ? eq(ofOrganisation, visibility.organisationId) : undefined;
   const under = file.under;
   if (!under) return organisation;
-  if ('customer' in under) return and(organisation, sql`${under.customer} in (${customersInScope(visibility, scope)})`)!;
+  const own = file.visibleAs ? visibility.record(file.visibleAs) : undefined;
+  if ('customer' in under) return and(organisation, own, sql`${under.customer} in (${customersInScope(visibility, scope)})`);
   const parent = archiveFileNamed.get(under.file)!;
   return and(
     organisation,
     sql`${under.parent} in (select ${(parent.table as ExportTable).id} from ${parent.table} where ${archiveRowsWhere(parent, visibility, scope)})`,
-  )!;
+  );
+}
+
+/** The type a keyset value of `column` is cast to: a serial column's is its integer type (serial is no type to cast to). */
+function castType(column: PgColumn): string {
+  return ({ bigserial: 'bigint', serial: 'integer', smallserial: 'smallint' } as Record<string, string>)[column.getSQLType()] ?? column.getSQLType();
 }
 
 /** Rows of `table` matching `where` in the keyset order of `order`, a page at a time (values compared as PostgreSQL holds them). */
-async function* pagedBy(db: Db, table: PgTable, where: SQL, order: PgColumn[]): AsyncGenerator<Record<string, unknown>> {
+async function* pagedBy(db: Db, table: PgTable, where: SQL | undefined, order: PgColumn[]): AsyncGenerator<Record<string, unknown>> {
   let after: string[] | null = null;
   for (;;) {
     const keyset: SQL | undefined = after
       ? sql`(${sql.join(order, sql`, `)}) > (${sql.join(
-          order.map((c, i) => sql`${after![i]}::${sql.raw(c.getSQLType())}`),
+          order.map((c, i) => sql`${after![i]}::${sql.raw(castType(c))}`),
           sql`, `,
         )})`
       : undefined;
