@@ -15,6 +15,7 @@ export const eventVerbs: Readonly<Record<string, string>> = {
   log: 'logged',
   copy: 'copied',
   upload: 'uploaded',
+  import: 'imported',
   rename: 'renamed',
   reorder: 'reordered',
   renew: 'renewed',

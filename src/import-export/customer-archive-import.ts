@@ -271,7 +271,7 @@ export async function importCustomerArchive(options: ArchiveImportOptions): Prom
         .where(eq(importJobs.id, job.id))
         .returning();
       await recordAudit(tx, actor, {
-        action: 'customers.archiveImport',
+        action: 'customerArchive.import',
         entityType: 'ImportJob',
         entityId: job.id,
         after: {
