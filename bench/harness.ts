@@ -18,11 +18,16 @@ export type Bench = {
   fail(message: string): never;
   /** `npm run build`, its output on stderr so that stdout carries only the summary. */
   build(): void;
-  /** Runs `work` with the benchmark database, the demo organisation (made if missing) and its admin's token. */
-  withDemo<T>(databaseUrl: string, work: (demo: Demo) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` with the benchmark database, the demo organisation (made if missing, its customers
+   * with `created`'s exact contact and address counts when given) and its admin's token.
+   */
+  withDemo<T>(databaseUrl: string, work: (demo: Demo) => Promise<T>, created?: DemoCounts): Promise<T>;
   startServer(options: { databaseUrl: string; shield?: boolean; env?: Record<string, string> }): Promise<Server>;
   stopServer(server: Server): Promise<number | null>;
 };
+
+export type DemoCounts = { contactsPerCustomer?: number; addressesPerCustomer?: number };
 
 export type Demo = { db: Db; organisationId: string; adminToken: string; postgresVersion: string };
 
@@ -46,7 +51,7 @@ export function bench(name: string): Bench {
       log(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     },
 
-    async withDemo(databaseUrl, work) {
+    async withDemo(databaseUrl, work, created = {}) {
       const database = await openConfiguredDatabase(loadConfig({ ...process.env, DATABASE_URL: databaseUrl }));
       try {
         const db = database.db;
@@ -55,7 +60,7 @@ export function bench(name: string): Bench {
         let organisationId = existing?.id;
         if (!organisationId) {
           log(`creating the demo organisation "${DEMO_ORGANISATION_NAME}"`);
-          organisationId = await createDemoOrganisation(db);
+          organisationId = await createDemoOrganisation(db, created);
         }
         // Demo tokens are not stored: fresh ones, as `npm start` issues them (revoking earlier ones).
         const admin = (await issueDemoTokens(db)).find((d) => d.role === 'ADMIN');
