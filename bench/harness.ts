@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
+import postgres from 'postgres';
 import { loadConfig } from '../src/config';
 import { selectRows, type Db } from '../src/db/client';
 import { openConfiguredDatabase } from '../src/db/open';
@@ -145,6 +146,26 @@ async function freePort(): Promise<number> {
       });
     });
     if (port !== 0 && port !== 4000) return port;
+  }
+}
+
+/**
+ * Creates the database that `databaseUrl` names when it does not exist (through the server's
+ * `postgres` database; the URL's user must be allowed to). Returns whether it created it.
+ */
+export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!name) throw new Error(`${databaseUrl}: the URL names no database`);
+  url.pathname = '/postgres';
+  const admin = postgres(url.toString(), { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    const [found] = await admin`select 1 from pg_database where datname = ${name}`;
+    if (found) return false;
+    await admin.unsafe(`create database "${name.replace(/"/g, '""')}"`);
+    return true;
+  } finally {
+    await admin.end({ timeout: 5 });
   }
 }
 
