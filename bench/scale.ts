@@ -383,6 +383,7 @@ function report(settings: Settings, postgresVersion: string, results: SizeResult
       const s = row.stats;
       let target: string;
       if (row.measurement.key === 'search') target = `${s.p95 < TARGETS.searchP95Ms ? 'PASS' : 'MISS'} p95 < ${TARGETS.searchP95Ms} ms`;
+      else if (r.customers < TARGETS.baselineCustomers) target = `n/a below ${TARGETS.baselineCustomers} customers`;
       else if (basePage && r !== baselineRun) {
         const change = (s.p50 - basePage.p50) / basePage.p50;
         target = `${Math.abs(change) <= TARGETS.pageVsBaseline ? 'PASS' : 'MISS'} p50 ${change >= 0 ? '+' : ''}${(change * 100).toFixed(0)}% vs ${f(basePage.p50)} ms at ${TARGETS.baselineCustomers} (${basePage.from})`;
