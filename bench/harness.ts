@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
+import postgres from 'postgres';
 import { loadConfig } from '../src/config';
 import { selectRows, type Db } from '../src/db/client';
 import { openConfiguredDatabase } from '../src/db/open';
@@ -18,11 +19,16 @@ export type Bench = {
   fail(message: string): never;
   /** `npm run build`, its output on stderr so that stdout carries only the summary. */
   build(): void;
-  /** Runs `work` with the benchmark database, the demo organisation (made if missing) and its admin's token. */
-  withDemo<T>(databaseUrl: string, work: (demo: Demo) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` with the benchmark database, the demo organisation (made if missing, its customers
+   * with `created`'s exact contact and address counts when given) and its admin's token.
+   */
+  withDemo<T>(databaseUrl: string, work: (demo: Demo) => Promise<T>, created?: DemoCounts): Promise<T>;
   startServer(options: { databaseUrl: string; shield?: boolean; env?: Record<string, string> }): Promise<Server>;
   stopServer(server: Server): Promise<number | null>;
 };
+
+export type DemoCounts = { contactsPerCustomer?: number; addressesPerCustomer?: number };
 
 export type Demo = { db: Db; organisationId: string; adminToken: string; postgresVersion: string };
 
@@ -46,7 +52,7 @@ export function bench(name: string): Bench {
       log(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     },
 
-    async withDemo(databaseUrl, work) {
+    async withDemo(databaseUrl, work, created = {}) {
       const database = await openConfiguredDatabase(loadConfig({ ...process.env, DATABASE_URL: databaseUrl }));
       try {
         const db = database.db;
@@ -55,7 +61,7 @@ export function bench(name: string): Bench {
         let organisationId = existing?.id;
         if (!organisationId) {
           log(`creating the demo organisation "${DEMO_ORGANISATION_NAME}"`);
-          organisationId = await createDemoOrganisation(db);
+          organisationId = await createDemoOrganisation(db, created);
         }
         // Demo tokens are not stored: fresh ones, as `npm start` issues them (revoking earlier ones).
         const admin = (await issueDemoTokens(db)).find((d) => d.role === 'ADMIN');
@@ -140,6 +146,26 @@ async function freePort(): Promise<number> {
       });
     });
     if (port !== 0 && port !== 4000) return port;
+  }
+}
+
+/**
+ * Creates the database that `databaseUrl` names when it does not exist (through the server's
+ * `postgres` database; the URL's user must be allowed to). Returns whether it created it.
+ */
+export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!name) throw new Error(`${databaseUrl}: the URL names no database`);
+  url.pathname = '/postgres';
+  const admin = postgres(url.toString(), { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    const [found] = await admin`select 1 from pg_database where datname = ${name}`;
+    if (found) return false;
+    await admin.unsafe(`create database "${name.replace(/"/g, '""')}"`);
+    return true;
+  } finally {
+    await admin.end({ timeout: 5 });
   }
 }
 

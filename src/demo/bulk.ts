@@ -20,7 +20,17 @@ export type BulkOptions = {
   onProgress?: (done: number) => void;
   /** Fixed seed for repeatable data. */
   seed?: number;
+  /** Exactly this many contacts for every customer (benchmarks); by default 1 to 3 at random. */
+  contactsPerCustomer?: number;
+  /** Exactly this many addresses for every customer (benchmarks); by default 1 or 2 at random. */
+  addressesPerCustomer?: number;
 };
+
+function exactCount(name: string, value: number | undefined): number | undefined {
+  if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > 100))
+    throw new Error(`${name}: expected a whole number from 0 to 100, got ${value}`);
+  return value;
+}
 
 function ukPhone(): string {
   return `+447${faker.string.numeric(9)}`;
@@ -28,6 +38,8 @@ function ukPhone(): string {
 
 export async function generateCustomers(db: Db, options: BulkOptions): Promise<void> {
   const { organisationId, count, batchSize = 1000 } = options;
+  const contactsPerCustomer = exactCount('contactsPerCustomer', options.contactsPerCustomer);
+  const addressesPerCustomer = exactCount('addressesPerCustomer', options.addressesPerCustomer);
   if (options.seed !== undefined) faker.seed(options.seed);
   const types = await db.select().from(customerTypes).where(eq(customerTypes.organisationId, organisationId));
   const statuses = await db.select().from(customerStatuses).where(eq(customerStatuses.organisationId, organisationId)).orderBy(asc(customerStatuses.position));
@@ -66,7 +78,7 @@ export async function generateCustomers(db: Db, options: BulkOptions): Promise<v
         advertisingSource: faker.helpers.arrayElement(['Website', 'Referral', 'Google', 'Trade show', 'Van signage', null]),
         buildingType: faker.helpers.arrayElement(['Detached house', 'Semi-detached house', 'Flat', 'Office', 'Warehouse', null]),
       });
-      const contactCount = faker.number.int({ min: 1, max: 3 });
+      const contactCount = contactsPerCustomer ?? faker.number.int({ min: 1, max: 3 });
       for (let c = 0; c < contactCount; c++) {
         const cf = c === 0 ? first : faker.person.firstName();
         const cl = c === 0 ? last : faker.person.lastName();
@@ -82,13 +94,14 @@ export async function generateCustomers(db: Db, options: BulkOptions): Promise<v
           isPrimary: isPrivate && c === 0,
         });
       }
-      const addressCount = faker.number.int({ min: 1, max: 2 });
+      const addressCount = addressesPerCustomer ?? faker.number.int({ min: 1, max: 2 });
       for (let a = 0; a < addressCount; a++) {
         addressRows.push({
           organisationId,
           customerId: id,
           type: a === 0 ? 'BILLING' : 'SHIPPING',
-          isDefault: true,
+          // At most one default per customer and type (addresses_one_default_per_customer_type).
+          isDefault: a < 2,
           line1: faker.location.streetAddress(),
           town: faker.location.city(),
           county: faker.location.county(),

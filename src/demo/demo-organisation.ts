@@ -102,7 +102,10 @@ export async function hasAnyOrganisation(db: Db): Promise<boolean> {
   return rows.length > 0;
 }
 
-export async function createDemoOrganisation(db: Db, options: { customers?: number; leads?: number } = {}): Promise<string> {
+export async function createDemoOrganisation(
+  db: Db,
+  options: { customers?: number; leads?: number; contactsPerCustomer?: number; addressesPerCustomer?: number } = {},
+): Promise<string> {
   faker.seed(20261123);
   const created = await createOrganisation(db, { name: DEMO_ORGANISATION_NAME, adminEmail: ADMIN_EMAIL, adminName: 'Alex Admin' });
   const organisationId = created.organisation.id;
@@ -116,7 +119,13 @@ export async function createDemoOrganisation(db: Db, options: { customers?: numb
     .update(apiTokens)
     .set({ revokedAt: new Date(), version: sql`${apiTokens.version} + 1` })
     .where(eq(apiTokens.organisationId, organisationId));
-  await generateCustomers(db, { organisationId, count: options.customers ?? 60, seed: 20261123 });
+  await generateCustomers(db, {
+    organisationId,
+    count: options.customers ?? 60,
+    seed: 20261123,
+    contactsPerCustomer: options.contactsPerCustomer,
+    addressesPerCustomer: options.addressesPerCustomer,
+  });
   await createDemoLeads(db, organisationId, userIds, options.leads ?? 25);
   await createDemoFinance(db, organisationId);
   await createDemoAssets(db, organisationId);
