@@ -51,6 +51,8 @@ import { importJobs, MAX_KEPT_ERRORS, type ImportJobRow, type ImportRowError } f
 
 /** The largest uncompressed archive read (all files together); beyond it the archive is refused. */
 export const MAX_ARCHIVE_UNCOMPRESSED_BYTES = 256 * 1024 * 1024;
+/** The most files an archive may hold (an export writes about sixty). */
+const MAX_ARCHIVE_ENTRIES = 1000;
 /** Rows per insert statement. */
 const INSERT_BATCH = 500;
 
@@ -82,7 +84,10 @@ function unzip(buffer: Buffer): Promise<{ entries: Map<string, Buffer> } | { pro
         resolve({ entries });
       });
       zip.on('entry', (entry: yauzl.Entry) => {
+        if (settled) return;
         if (entry.fileName.endsWith('/')) return zip.readEntry();
+        // An export has a few dozen files: a ZIP of countless empty entries is not one.
+        if (entries.size >= MAX_ARCHIVE_ENTRIES) return fail(`holds more than ${MAX_ARCHIVE_ENTRIES} files; send the ZIP a customer export gave`);
         total += entry.uncompressedSize;
         if (total > MAX_ARCHIVE_UNCOMPRESSED_BYTES) return fail(`inflates to more than ${MAX_ARCHIVE_UNCOMPRESSED_BYTES} bytes, more than an import takes`);
         zip.openReadStream(entry, (e, stream) => {
@@ -91,6 +96,8 @@ function unzip(buffer: Buffer): Promise<{ entries: Map<string, Buffer> } | { pro
           stream.on('data', (c: Buffer) => chunks.push(c));
           stream.on('error', (se: Error) => fail(`${entry.fileName} in the archive cannot be read: ${se.message}`));
           stream.on('end', () => {
+            // After a refusal the ZIP is closed: read no further.
+            if (settled) return;
             entries.set(entry.fileName, Buffer.concat(chunks));
             zip.readEntry();
           });
