@@ -33,6 +33,7 @@
 //   --duration    BENCH_DURATION     seconds of measured load per scenario       (default 20)
 //   --connections BENCH_CONNECTIONS  concurrent connections                      (default 50)
 //   --only        BENCH_ONLY         run only these scenarios (comma-separated names)
+//   --shield      BENCH_SHIELD_RUNS  on, off or both: with the rule tree, without it (default both)
 // Each scenario gets a 3 s warm-up run first that is not reported. The summary goes to stdout,
 // progress and the server's own output (prefixed [server]) to stderr.
 //
@@ -130,6 +131,7 @@ type Settings = {
   connections: number;
   warmup: number;
   only: string[] | null;
+  shieldRuns: boolean[];
 };
 
 function readSettings(): Settings {
@@ -142,6 +144,7 @@ function readSettings(): Settings {
       duration: { type: 'string' },
       connections: { type: 'string' },
       only: { type: 'string' },
+      shield: { type: 'string' },
     },
     strict: true,
   });
@@ -171,6 +174,9 @@ function readSettings(): Settings {
   for (const name of only ?? []) {
     if (!scenarios.some((s) => s.name === name)) fail(`--only: no scenario "${name}" (there are ${scenarios.map((s) => s.name).join(', ')})`);
   }
+  const shieldRaw = values.shield ?? (process.env.BENCH_SHIELD_RUNS || 'both');
+  const shieldRuns = ({ on: [true], off: [false], both: [true, false] } as Record<string, boolean[]>)[shieldRaw];
+  if (!shieldRuns) fail(`--shield: expected on, off or both, got ${JSON.stringify(shieldRaw)}`);
   return {
     databaseUrl,
     customers: positive('customers', values.customers, process.env.BENCH_CUSTOMERS, 10_000),
@@ -180,6 +186,7 @@ function readSettings(): Settings {
     connections: positive('connections', values.connections, process.env.BENCH_CONNECTIONS, 50),
     warmup: 3,
     only,
+    shieldRuns,
   };
 }
 
@@ -461,7 +468,7 @@ function report(settings: Settings, prepared: Prepared, measurements: Measuremen
     );
     if (m.scenario.targets) lines.push(...targetLines(m, settings, row));
   }
-  lines.push('', '--- What the graphql-shield rule tree adds (on vs off)');
+  if (settings.shieldRuns.length === 2) lines.push('', '--- What the graphql-shield rule tree adds (on vs off)');
   for (const scenario of selected(settings)) {
     const on = measurements.find((m) => m.scenario === scenario && m.shield);
     const off = measurements.find((m) => m.scenario === scenario && !m.shield);
@@ -498,7 +505,7 @@ async function main(): Promise<void> {
   const runs: Run[] = [];
   const meter = cpuMeter(settings.databaseUrl);
   const load = { before: os.loadavg()[0]!, after: NaN };
-  for (const shield of [true, false]) {
+  for (const shield of settings.shieldRuns) {
     const server = await startServer({ databaseUrl: settings.databaseUrl, shield, env: { EXPOSE_SQL_COUNT: 'true', DEMO_DATA: 'true' } });
     const interrupt = () => {
       server.process.kill('SIGTERM');

@@ -74,7 +74,10 @@ export function bench(name: string): Bench {
 
     async startServer({ databaseUrl, shield = true, env = {} }) {
       const port = await freePort();
-      const child = spawn(process.execPath, [path.join(projectRoot, 'bench/serve.cjs')], {
+      // BENCH_NODE_ARGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+      // (NODE_OPTIONS refuses --cpu-prof).
+      const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+      const child = spawn(process.execPath, [...nodeArgs, path.join(projectRoot, 'bench/serve.cjs')], {
         cwd: projectRoot,
         env: {
           ...process.env,
