@@ -2,6 +2,7 @@
 import { and, eq } from 'drizzle-orm';
 import { parsePageArgs, type PageArgs, type SortSpec } from '../graph/connection';
 import type { Context } from '../graph/context';
+import { columnsForConnection, type SelectionInfo } from '../graph/selection';
 import { addresses, type AddressType } from './tables';
 
 export const addressSort: SortSpec = { name: 'CREATED_AT', expr: addresses.createdAt, cast: 'timestamptz', direction: 'ASC' };
@@ -10,7 +11,7 @@ function parentColumn(owner: 'customer' | 'lead') {
   return owner === 'customer' ? addresses.customerId : addresses.leadId;
 }
 
-export function addressesPage(ctx: Context, owner: 'customer' | 'lead', parentId: string, args: PageArgs & { type?: AddressType | null }) {
+export function addressesPage(ctx: Context, owner: 'customer' | 'lead', parentId: string, args: PageArgs & { type?: AddressType | null }, info: SelectionInfo) {
   return ctx.loaders
     .childPage({
       table: addresses,
@@ -19,6 +20,7 @@ export function addressesPage(ctx: Context, owner: 'customer' | 'lead', parentId
       name: `${owner}.addresses:${args.type ?? 'ALL'}`,
       sort: addressSort,
       page: parsePageArgs(args, addressSort, ctx.config.maxPageSize),
+      columns: columnsForConnection(ctx.composition, info, 'Address', addresses),
     })
     .load(parentId);
 }

@@ -3,7 +3,7 @@
 // start `crm_`; other kinds (portal tokens, bound to one customer: src/portal/tokens.ts) are the areas'.
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import { PREPARED, type Db } from '../db/client';
 import { apiTokens, organisations, users } from '../tenancy/tables';
 import type { UserViewer, Viewer } from './viewer';
 
@@ -53,7 +53,10 @@ export async function viewerForToken(db: Db, token: string, kinds: readonly Toke
         isNull(users.deactivatedAt),
       ),
     )
-    .limit(1);
+    .limit(1)
+    // Every request runs it: parsed and planned once per connection.
+    .prepare(PREPARED)
+    .execute();
   if (!row) return null;
   const viewer: UserViewer = {
     kind: 'user',

@@ -2,6 +2,7 @@
 import { sql } from 'drizzle-orm';
 import { parsePageArgs, type PageArgs, type SortSpec } from '../graph/connection';
 import type { Context } from '../graph/context';
+import { columnsForConnection, type SelectionInfo } from '../graph/selection';
 import { contacts } from './tables';
 
 export const contactSort: SortSpec = {
@@ -11,7 +12,10 @@ export const contactSort: SortSpec = {
   direction: 'ASC',
 };
 
-export function contactsPage(ctx: Context, owner: 'customer' | 'lead', parentId: string, args: PageArgs) {
+/** Fields read from columns of their own name besides the row's: what else a list of contacts reads. */
+const derivedFields = { fullName: [contacts.title, contacts.firstName, contacts.surname] };
+
+export function contactsPage(ctx: Context, owner: 'customer' | 'lead', parentId: string, args: PageArgs, info: SelectionInfo) {
   return ctx.loaders
     .childPage({
       table: contacts,
@@ -20,6 +24,7 @@ export function contactsPage(ctx: Context, owner: 'customer' | 'lead', parentId:
       name: `${owner}.contacts`,
       sort: contactSort,
       page: parsePageArgs(args, contactSort, ctx.config.maxPageSize),
+      columns: columnsForConnection(ctx.composition, info, 'Contact', contacts, derivedFields),
     })
     .load(parentId);
 }

@@ -10,12 +10,29 @@ import { viewerOf } from '../graph/context';
 import { globalIdField, moneyOf } from '../graph/fields';
 import { keyedPayload } from '../graph/idempotency';
 import { decodeIdArgument, toGlobalId } from '../graph/ids';
+import { columnsForConnection, type DerivedFields } from '../graph/selection';
 import { inputId, payload } from '../graph/user-errors';
 import { anonymiseCustomer, deleteCustomer } from './deletion';
 import { customerById } from './loaders';
 import { createCustomer, listBusinessUnits, listCustomers, listCustomerTypes, updateCustomer } from './service';
 import { createCustomerStatus, reorderCustomerStatuses, updateCustomerStatus } from './statuses';
+import { customers } from './tables';
 import { changeCustomerStatus, changeCustomerType, deactivateCustomer, reactivateCustomer } from './workflows';
+
+/** The columns this file's Customer resolvers read (src/graph/selection.ts): a list asking only for them reads no more. */
+const listDerived: DerivedFields = {
+  type: [customers.typeId],
+  status: [customers.statusId],
+  active: [customers.statusId],
+  owner: [customers.ownerId],
+  parentCustomer: [customers.parentCustomerId],
+  businessUnit: [customers.businessUnitId],
+  creditLimit: [customers.creditLimitMinor, customers.currency],
+  contacts: [customers.id],
+  primaryContact: [customers.id],
+  addresses: [customers.id],
+  defaultAddress: [customers.id],
+};
 
 export const customerResolvers: Resolvers = {
   Query: {
@@ -25,7 +42,8 @@ export const customerResolvers: Resolvers = {
       if (customer) ctx.customerReads.add(customer.id);
       return customer;
     },
-    customers: (_p, args, ctx) => listCustomers(ctx.db, ctx.visibility, args, ctx.config.maxPageSize),
+    customers: (_p, args, ctx, info) =>
+      listCustomers(ctx.db, ctx.visibility, args, ctx.config.maxPageSize, columnsForConnection(ctx.composition, info, 'Customer', customers, listDerived)),
     customerTypes: (_p, { includeArchived }, ctx) => listCustomerTypes(ctx.db, viewerOf(ctx).organisationId, includeArchived ?? true),
     customerStatuses: (_p, { assignableOnly }, ctx) => customerStatusesFor(ctx, assignableOnly),
     businessUnits: (_p, { includeArchived }, ctx) => listBusinessUnits(ctx.db, viewerOf(ctx).organisationId, includeArchived ?? true),
@@ -85,10 +103,10 @@ export const customerResolvers: Resolvers = {
     parentCustomer: (c, _a, ctx) => (c.parentCustomerId ? ctx.loaders.byId('Customer').load(c.parentCustomerId) : null),
     businessUnit: (c, _a, ctx) => (c.businessUnitId ? ctx.loaders.byId('BusinessUnit').load(c.businessUnitId) : null),
     creditLimit: (c, _a, ctx) => moneyOf(ctx, c.creditLimitMinor, c.currency),
-    contacts: (c, args, ctx) => contactsPage(ctx, 'customer', c.id, args),
+    contacts: (c, args, ctx, info) => contactsPage(ctx, 'customer', c.id, args, info),
     primaryContact: (c, _a, ctx) =>
       ctx.loaders.oneByParent(contacts, contacts.customerId, and(eq(contacts.isPrimary, true))!, 'customer.primaryContact').load(c.id),
-    addresses: (c, args, ctx) => addressesPage(ctx, 'customer', c.id, args),
+    addresses: (c, args, ctx, info) => addressesPage(ctx, 'customer', c.id, args, info),
     defaultAddress: (c, { type }, ctx) => defaultAddress(ctx, 'customer', c.id, type),
   },
   CustomerType: {

@@ -18,6 +18,7 @@ import type { CreateCustomerInput, CustomerFilter, CustomerOrder, UpdateCustomer
 import { nameAndTimeSorts, paginate, parsePageArgs, uuidArray, type PageArgs, type SortSpec } from '../graph/connection';
 import { decodeIdArgument } from '../graph/ids';
 import { moneyInputSchema } from '../graph/money';
+import type { ColumnSelection } from '../graph/selection';
 import { NAME_MAX, optionalText, requiredText } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
 import { assertCustomerTransition, recordCustomerStatusChanges } from '../status-history/service';
@@ -329,6 +330,8 @@ export async function listCustomers(
   visibility: Visibility,
   args: PageArgs & { filter?: CustomerFilter | null; orderBy?: CustomerOrder | null },
   maxPageSize: number,
+  /** The columns the query's fields need (src/graph/selection.ts); the whole row when absent or null. */
+  columns?: ColumnSelection | null,
 ) {
   const order = args.orderBy ?? { field: 'NAME', direction: 'ASC' };
   const sort: SortSpec = { ...customerSorts[order.field], direction: order.direction ?? 'ASC' };
@@ -353,7 +356,7 @@ export async function listCustomers(
   if (f.stage != null) conditions.push(eq(customers.stage, f.stage));
   if (f.includeDepartments === false) conditions.push(isNull(customers.parentCustomerId));
   if (f.updatedSince != null) conditions.push(gte(customers.updatedAt, f.updatedSince));
-  return paginate({ db, table: customers, where: and(...conditions), sort, page });
+  return paginate({ db, table: customers, where: and(...conditions), sort, page, columns });
 }
 
 export function listCustomerTypes(db: Db, organisationId: string, includeArchived = true) {

@@ -21,6 +21,14 @@ import { recordStatement } from './statement-count';
 export type Db = PgDatabase<PgQueryResultHKT>;
 export type Tx = PgTransaction<PgQueryResultHKT>;
 
+/**
+ * The name passed to Drizzle's `prepare` for statements whose text comes from a bounded set of
+ * shapes (list pages, loaders): on PostgreSQL each connection parses and plans such a statement once
+ * and then only binds it, one round trip instead of two. Statements whose text the client shapes
+ * freely (a search's rule tree) stay unprepared, so no connection collects plans without bound.
+ */
+export const PREPARED = 'prepared';
+
 export type Database = {
   db: Db;
   kind: 'embedded' | 'postgres';

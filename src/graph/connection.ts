@@ -4,9 +4,10 @@
 // customers) page all parents in one query with a window function, through a DataLoader.
 import { and, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import type { Db } from '../db/client';
+import { PREPARED, type Db } from '../db/client';
 import { badUserInput } from './errors';
 import { isUuid } from './ids';
+import type { ColumnSelection } from './selection';
 
 export type PageInfo = {
   hasNextPage: boolean;
@@ -162,6 +163,74 @@ export function cursorCondition(sort: SortSpec, idColumn: PgColumn, page: Page):
 
 export type WithSortKey<T> = T & { _sortKey: string };
 
+/**
+ * A page of rows read in reading direction (one more than the page when there is more), with each
+ * row's sort key. Cursors are encoded only when asked for: a list screen that reads `nodes` never
+ * pays for them; `edges` pays for one per row, `pageInfo` for two.
+ */
+class KeysetConnection<T extends { id: string | number }> implements Connection<T> {
+  readonly nodes: T[];
+
+  private readonly keys: string[];
+
+  private edgeList: Edge<T>[] | undefined;
+
+  private info: PageInfo | undefined;
+
+  private readonly hasMore: boolean;
+
+  constructor(
+    nodes: T[],
+    keys: string[],
+    private readonly sort: SortSpec,
+    private readonly page: Page,
+    readonly totalCount: () => Promise<number>,
+  ) {
+    this.hasMore = nodes.length > page.limit;
+    if (this.hasMore) {
+      nodes.length = page.limit;
+      keys.length = page.limit;
+    }
+    if (page.backwards) {
+      nodes.reverse();
+      keys.reverse();
+    }
+    this.nodes = nodes;
+    this.keys = keys;
+  }
+
+  private cursorAt(index: number): string {
+    return encodeCursor({ sort: this.sort.name, key: this.keys[index]!, id: String(this.nodes[index]!.id) });
+  }
+
+  get edges(): Edge<T>[] {
+    this.edgeList ??= this.nodes.map((node, index) => ({ cursor: this.cursorAt(index), node }));
+    return this.edgeList;
+  }
+
+  get pageInfo(): PageInfo {
+    const { page, hasMore, nodes } = this;
+    this.info ??= {
+      hasNextPage: page.backwards ? page.hadCursor : hasMore,
+      hasPreviousPage: page.backwards ? hasMore : page.hadCursor,
+      startCursor: nodes.length > 0 ? this.cursorAt(0) : null,
+      endCursor: nodes.length > 0 ? this.cursorAt(nodes.length - 1) : null,
+    };
+    return this.info;
+  }
+}
+
+/** A connection from rows and their sort keys (same order, reading direction); takes both arrays over. */
+export function connectionOf<T extends { id: string | number }>(
+  nodes: T[],
+  keys: string[],
+  sort: SortSpec,
+  page: Page,
+  totalCount: () => Promise<number>,
+): Connection<T> {
+  return new KeysetConnection(nodes, keys, sort, page, totalCount);
+}
+
 /** A connection from rows fetched in reading direction, one more than the page when there is more. */
 export function buildConnection<T extends { id: string | number }>(
   rows: WithSortKey<T>[],
@@ -169,24 +238,9 @@ export function buildConnection<T extends { id: string | number }>(
   page: Page,
   totalCount: () => Promise<number>,
 ): Connection<T> {
-  const hasMore = rows.length > page.limit;
-  const pageRows = rows.slice(0, page.limit);
-  if (page.backwards) pageRows.reverse();
-  const edges = pageRows.map(({ _sortKey, ...node }) => ({
-    cursor: encodeCursor({ sort: sort.name, key: _sortKey, id: String(node.id) }),
-    node: node as unknown as T,
-  }));
-  return {
-    edges,
-    nodes: edges.map((e) => e.node),
-    pageInfo: {
-      hasNextPage: page.backwards ? page.hadCursor : hasMore,
-      hasPreviousPage: page.backwards ? hasMore : page.hadCursor,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
-    },
-    totalCount,
-  };
+  const keys = rows.map((row) => row._sortKey);
+  const nodes = rows.map(({ _sortKey, ...node }) => node as unknown as T);
+  return connectionOf(nodes, keys, sort, page, totalCount);
 }
 
 type TableWithId = PgTable & { id: PgColumn };
@@ -198,19 +252,26 @@ export async function paginate<TTable extends TableWithId>(options: {
   where: SQL | undefined;
   sort: SortSpec;
   page: Page;
+  /** False when the client shapes the statement's text (a search's rule tree): run it unprepared. */
+  prepare?: boolean;
+  /** Only these columns (src/graph/selection.ts); the whole row when absent or null. */
+  columns?: ColumnSelection | null;
 }): Promise<Connection<TTable['$inferSelect'] & { id: string }>> {
   const { db, table, where, sort, page } = options;
   type Row = TTable['$inferSelect'] & { id: string };
   const idColumn = table.id;
-  const rows =
-    page.limit === 0
-      ? []
-      : ((await db
-          .select({ ...getTableColumns(table), _sortKey: sortKeySql(sort) })
-          .from(table as PgTable)
-          .where(and(where, cursorCondition(sort, idColumn, page)))
-          .orderBy(orderSql(sort, idColumn, page))
-          .limit(page.limit + 1)) as unknown as WithSortKey<Row>[]);
+  // The row as its own object (no copy to drop the sort key), by a prepared statement: a list's
+  // statement text repeats with every page, so PostgreSQL parses and plans it once per connection.
+  let rows: Array<{ row: Row; key: string }> = [];
+  if (page.limit > 0) {
+    const query = db
+      .select({ row: options.columns ?? (table as PgTable), key: sortKeySql(sort) })
+      .from(table as PgTable)
+      .where(and(where, cursorCondition(sort, idColumn, page)))
+      .orderBy(orderSql(sort, idColumn, page))
+      .limit(page.limit + 1);
+    rows = (options.prepare === false ? await query : await query.prepare(PREPARED).execute()) as unknown as typeof rows;
+  }
   const totalCount = async () => {
     const [result] = await db
       .select({ count: sql<number>`count(*)::int` })
@@ -218,7 +279,13 @@ export async function paginate<TTable extends TableWithId>(options: {
       .where(where);
     return result?.count ?? 0;
   };
-  return buildConnection<Row>(rows, sort, page, totalCount);
+  return connectionOf(
+    rows.map((r) => r.row),
+    rows.map((r) => r.key),
+    sort,
+    page,
+    totalCount,
+  );
 }
 
 /**
@@ -235,44 +302,45 @@ export async function paginateByParent<TTable extends TableWithId>(options: {
   sort: SortSpec;
   page: Page;
   countByParent: (parentId: string) => Promise<number>;
+  /** Only these columns (src/graph/selection.ts); the whole row when absent or null. */
+  columns?: ColumnSelection | null;
 }): Promise<Connection<TTable['$inferSelect'] & { id: string }>[]> {
   const { db, table, parentColumn, parentIds, where, sort, page } = options;
-  type Row = TTable['$inferSelect'] & { id: string; _parent: string };
+  type Row = TTable['$inferSelect'] & { id: string };
   const idColumn = table.id;
-  let rows: WithSortKey<Row>[] = [];
+  const byParent = new Map<string, { nodes: Row[]; keys: string[] }>();
   if (page.limit > 0 && parentIds.length > 0) {
+    const columns = options.columns ?? (getTableColumns(table) as ColumnSelection);
     const numbered = db
       .select({
-        ...getTableColumns(table),
+        ...columns,
         _sortKey: sortKeySql(sort).as('_sort_key'),
         _parent: sql<string>`${parentColumn}`.as('_parent'),
         _rn: sql<number>`row_number() over (partition by ${parentColumn} order by ${orderSql(sort, idColumn, page)})`.as('_rn'),
       })
       .from(table as PgTable)
       .where(and(sql`${parentColumn} = any(${uuidArray(parentIds)})`, where, cursorCondition(sort, idColumn, page)))
-      .as('numbered') as unknown as PgTable & Record<'_parent' | '_rn', PgColumn>;
+      .as('numbered') as unknown as PgTable & Record<'_parent' | '_rn' | '_sortKey', PgColumn>;
     // Drizzle's types cannot follow a generic table through a subquery; the shape is checked above.
-    const result = await db
-      .select()
+    const row = Object.fromEntries(Object.keys(columns).map((key) => [key, (numbered as unknown as Record<string, PgColumn>)[key]!]));
+    const result = (await db
+      .select({ row, key: numbered._sortKey, parent: numbered._parent })
       .from(numbered)
       .where(sql`${numbered._rn} <= ${page.limit + 1}`)
-      .orderBy(numbered._parent, numbered._rn);
-    rows = result as unknown as WithSortKey<Row>[];
-  }
-  const byParent = new Map<string, WithSortKey<Row>[]>();
-  for (const row of rows) {
-    const { _rn, ...rest } = row as WithSortKey<Row> & { _rn: number };
-    void _rn;
-    const list = byParent.get(row._parent) ?? [];
-    list.push(rest as WithSortKey<Row>);
-    byParent.set(row._parent, list);
+      .orderBy(numbered._parent, numbered._rn)
+      .prepare(PREPARED)
+      .execute()) as unknown as Array<{ row: Row; key: string; parent: string }>;
+    for (const r of result) {
+      const list = byParent.get(r.parent);
+      if (list) {
+        list.nodes.push(r.row);
+        list.keys.push(r.key);
+      } else byParent.set(r.parent, { nodes: [r.row], keys: [r.key] });
+    }
   }
   return parentIds.map((parentId) => {
-    const list = (byParent.get(parentId) ?? []).map(({ _parent, ...r }) => {
-      void _parent;
-      return r as unknown as WithSortKey<TTable['$inferSelect'] & { id: string }>;
-    });
-    return buildConnection(list, sort, page, () => options.countByParent(parentId));
+    const list = byParent.get(parentId);
+    return connectionOf(list?.nodes ?? [], list?.keys ?? [], sort, page, () => options.countByParent(parentId));
   });
 }
 

@@ -12,10 +12,11 @@ import DataLoader from 'dataloader';
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Visibility } from '../auth/visibility';
-import type { Db } from '../db/client';
+import { PREPARED, type Db } from '../db/client';
 import type { NodeRowTypes } from '../generated/graphql';
 import { paginateByParent, uuidArray, type Connection, type Page, type SortSpec } from './connection';
 import type { NodeType } from './ids';
+import { selectionKey, type ColumnSelection } from './selection';
 
 const MAX_BATCH = 500;
 
@@ -91,9 +92,9 @@ export class Loaders {
             const rows = (await this.db
               .select()
               .from(table as PgTable)
-              .where(
-                and(eq(table.organisationId, this.organisationId), sql`${table.id} = any(${uuidArray(ids)})`, this.visibility.rows(table as PgTable)),
-              )) as Array<T['$inferSelect'] & { id: string }>;
+              .where(and(eq(table.organisationId, this.organisationId), sql`${table.id} = any(${uuidArray(ids)})`, this.visibility.rows(table as PgTable)))
+              .prepare(PREPARED)
+              .execute()) as Array<T['$inferSelect'] & { id: string }>;
             const found = new Map(rows.map((r) => [r.id, r]));
             return ids.map((id) => found.get(id) ?? null);
           },
@@ -238,10 +239,12 @@ export class Loaders {
     name: string;
     sort: SortSpec;
     page: Page;
+    /** The columns the query's fields need (src/graph/selection.ts); the whole row when null or absent. */
+    columns?: ColumnSelection | null;
   }): DataLoader<string, Connection<T['$inferSelect'] & { id: string }>> {
-    const { table, parentColumn, where, name, sort, page } = options;
+    const { table, parentColumn, where, name, sort, page, columns } = options;
     const counts = this.countByParent(table, parentColumn, where, name);
-    const key = `page:${name}:${sort.name}:${sort.direction}:${JSON.stringify(page)}`;
+    const key = `page:${name}:${sort.name}:${sort.direction}:${JSON.stringify(page)}:${selectionKey(columns ?? null)}`;
     return this.memo(
       key,
       () =>
@@ -255,6 +258,7 @@ export class Loaders {
               where: and(eq(table.organisationId, this.organisationId), where),
               sort,
               page,
+              columns,
               countByParent: (id) => counts.load(id),
             }),
           { maxBatchSize: MAX_BATCH },

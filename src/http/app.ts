@@ -174,6 +174,9 @@ export async function createHttpApp(
   const metrics = createMetrics({ config, database });
   const app = express();
   app.disable('x-powered-by');
+  // No ETag computed over every response body (a hash of each 50 KB page): GraphQL answers are
+  // POSTs a cache does not revalidate. Routes that serve files set their own.
+  app.set('etag', false);
   const server = options.server ?? http.createServer();
   const drain = httpDrain(server);
 
@@ -247,6 +250,8 @@ export async function createHttpApp(
     // main.ts owns SIGTERM/SIGINT and stops Apollo itself; two handlers deadlocked the shutdown.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: config.env !== 'production',
+    // Compact JSON: Apollo indents by default, which costs time and bytes on every list page.
+    stringifyResult: (result) => JSON.stringify(result),
     formatError: formatError(config, log),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),

@@ -27,7 +27,7 @@ export const leadResolvers: Resolvers = {
     owner: (l, _a, ctx) => (l.ownerId ? ctx.loaders.byId('User').load(l.ownerId) : null),
     convertedBy: (l, _a, ctx) => (l.convertedById ? ctx.loaders.byId('User').load(l.convertedById) : null),
     convertedCustomer: (l, _a, ctx) => (l.convertedCustomerId ? ctx.loaders.byId('Customer').load(l.convertedCustomerId) : null),
-    contacts: (l, args, ctx) => contactsPage(ctx, 'lead', l.id, args),
-    addresses: (l, args, ctx) => addressesPage(ctx, 'lead', l.id, args),
+    contacts: (l, args, ctx, info) => contactsPage(ctx, 'lead', l.id, args, info),
+    addresses: (l, args, ctx, info) => addressesPage(ctx, 'lead', l.id, args, info),
   },
 };

@@ -62,7 +62,8 @@ export async function searchCustomers(
     // Custom fields may have changed since it was saved; say so in terms of the saved filter.
     conditions.push(await filterCondition(db, organisationId, saved.filter, 'savedSearch.filter'));
   }
-  return paginate({ db, table: customers, where: and(...conditions), sort, page });
+  // The filter's rule tree shapes the statement: unprepared, so connections keep no plan per shape.
+  return paginate({ db, table: customers, where: and(...conditions), sort, page, prepare: false });
 }
 
 const savedSearchSort: SortSpec = { name: 'NAME', expr: sql`lower(${savedSearches.name}) collate "C"`, cast: 'text', direction: 'ASC' };
