@@ -11,18 +11,21 @@ function parentColumn(owner: 'customer' | 'lead') {
   return owner === 'customer' ? addresses.customerId : addresses.leadId;
 }
 
+/** The page of a lead's or customer's addresses that `addresses(…)` reads, with the columns its selection needs. */
+export function addressesPageSpec(ctx: Context, owner: 'customer' | 'lead', args: PageArgs & { type?: AddressType | null }, info: SelectionInfo) {
+  return {
+    table: addresses,
+    parentColumn: parentColumn(owner),
+    where: args.type ? eq(addresses.type, args.type) : undefined,
+    name: `${owner}.addresses:${args.type ?? 'ALL'}`,
+    sort: addressSort,
+    page: parsePageArgs(args, addressSort, ctx.config.maxPageSize),
+    columns: columnsForConnection(ctx.composition, info, 'Address', addresses),
+  };
+}
+
 export function addressesPage(ctx: Context, owner: 'customer' | 'lead', parentId: string, args: PageArgs & { type?: AddressType | null }, info: SelectionInfo) {
-  return ctx.loaders
-    .childPage({
-      table: addresses,
-      parentColumn: parentColumn(owner),
-      where: args.type ? eq(addresses.type, args.type) : undefined,
-      name: `${owner}.addresses:${args.type ?? 'ALL'}`,
-      sort: addressSort,
-      page: parsePageArgs(args, addressSort, ctx.config.maxPageSize),
-      columns: columnsForConnection(ctx.composition, info, 'Address', addresses),
-    })
-    .load(parentId);
+  return ctx.loaders.childPage(addressesPageSpec(ctx, owner, args, info)).load(parentId);
 }
 
 export function defaultAddress(ctx: Context, owner: 'customer' | 'lead', parentId: string, type: AddressType) {

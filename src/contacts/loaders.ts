@@ -12,19 +12,22 @@ export const contactSort: SortSpec = {
   direction: 'ASC',
 };
 
-/** Fields read from columns of their own name besides the row's: what else a list of contacts reads. */
+/** Contact fields read from other columns than their own name's (src/graph/selection.ts). */
 const derivedFields = { fullName: [contacts.title, contacts.firstName, contacts.surname] };
 
+/** The page of a lead's or customer's contacts that `contacts(…)` reads, with the columns its selection needs. */
+export function contactsPageSpec(ctx: Context, owner: 'customer' | 'lead', args: PageArgs, info: SelectionInfo) {
+  return {
+    table: contacts,
+    parentColumn: owner === 'customer' ? contacts.customerId : contacts.leadId,
+    where: undefined,
+    name: `${owner}.contacts`,
+    sort: contactSort,
+    page: parsePageArgs(args, contactSort, ctx.config.maxPageSize),
+    columns: columnsForConnection(ctx.composition, info, 'Contact', contacts, derivedFields),
+  };
+}
+
 export function contactsPage(ctx: Context, owner: 'customer' | 'lead', parentId: string, args: PageArgs, info: SelectionInfo) {
-  return ctx.loaders
-    .childPage({
-      table: contacts,
-      parentColumn: owner === 'customer' ? contacts.customerId : contacts.leadId,
-      where: undefined,
-      name: `${owner}.contacts`,
-      sort: contactSort,
-      page: parsePageArgs(args, contactSort, ctx.config.maxPageSize),
-      columns: columnsForConnection(ctx.composition, info, 'Contact', contacts, derivedFields),
-    })
-    .load(parentId);
+  return ctx.loaders.childPage(contactsPageSpec(ctx, owner, args, info)).load(parentId);
 }

@@ -1,15 +1,16 @@
 // GraphQL resolvers for customers and their organisation-level lists: thin, over the service and loaders.
 import { and, eq } from 'drizzle-orm';
 import { customerStatusesFor } from '../access/status-group-resolvers';
-import { addressesPage, defaultAddress } from '../addresses/loaders';
+import { addressesPage, addressesPageSpec, defaultAddress } from '../addresses/loaders';
 import { actorOf } from '../audit/actor';
-import { contactsPage } from '../contacts/loaders';
+import { contactsPage, contactsPageSpec } from '../contacts/loaders';
 import { contacts } from '../contacts/tables';
 import type { Resolvers } from '../generated/graphql';
 import { viewerOf } from '../graph/context';
 import { globalIdField, moneyOf } from '../graph/fields';
 import { keyedPayload } from '../graph/idempotency';
 import { decodeIdArgument, toGlobalId } from '../graph/ids';
+import { planNestedPages, type NestedList } from '../graph/nested-pages';
 import { columnsForConnection, type DerivedFields } from '../graph/selection';
 import { inputId, payload } from '../graph/user-errors';
 import { anonymiseCustomer, deleteCustomer } from './deletion';
@@ -34,6 +35,12 @@ const listDerived: DerivedFields = {
   defaultAddress: [customers.id],
 };
 
+/** A customer's nested lists that a page of customers reads in its own statement. */
+const nestedLists: Record<string, NestedList> = {
+  contacts: (ctx, args, info) => contactsPageSpec(ctx, 'customer', args, info),
+  addresses: (ctx, args, info) => addressesPageSpec(ctx, 'customer', args, info),
+};
+
 export const customerResolvers: Resolvers = {
   Query: {
     customer: async (_p, { id }, ctx) => {
@@ -43,7 +50,11 @@ export const customerResolvers: Resolvers = {
       return customer;
     },
     customers: (_p, args, ctx, info) =>
-      listCustomers(ctx.db, ctx.visibility, args, ctx.config.maxPageSize, columnsForConnection(ctx.composition, info, 'Customer', customers, listDerived)),
+      listCustomers(ctx.db, ctx.visibility, args, ctx.config.maxPageSize, {
+        columns: columnsForConnection(ctx.composition, info, 'Customer', customers, listDerived),
+        // The page's contacts and addresses in the same statement (src/graph/nested-pages.ts).
+        nested: planNestedPages(ctx, info, 'Customer', nestedLists, customers.id),
+      }),
     customerTypes: (_p, { includeArchived }, ctx) => listCustomerTypes(ctx.db, viewerOf(ctx).organisationId, includeArchived ?? true),
     customerStatuses: (_p, { assignableOnly }, ctx) => customerStatusesFor(ctx, assignableOnly),
     businessUnits: (_p, { includeArchived }, ctx) => listBusinessUnits(ctx.db, viewerOf(ctx).organisationId, includeArchived ?? true),

@@ -18,6 +18,7 @@ import type { CreateCustomerInput, CustomerFilter, CustomerOrder, UpdateCustomer
 import { nameAndTimeSorts, paginate, parsePageArgs, uuidArray, type PageArgs, type SortSpec } from '../graph/connection';
 import { decodeIdArgument } from '../graph/ids';
 import { moneyInputSchema } from '../graph/money';
+import type { NestedPages } from '../graph/nested-pages';
 import type { ColumnSelection } from '../graph/selection';
 import { NAME_MAX, optionalText, requiredText } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
@@ -330,8 +331,12 @@ export async function listCustomers(
   visibility: Visibility,
   args: PageArgs & { filter?: CustomerFilter | null; orderBy?: CustomerOrder | null },
   maxPageSize: number,
-  /** The columns the query's fields need (src/graph/selection.ts); the whole row when absent or null. */
-  columns?: ColumnSelection | null,
+  read: {
+    /** The columns the query's fields need (src/graph/selection.ts); the whole row when absent or null. */
+    columns?: ColumnSelection | null;
+    /** Nested pages read in the same statement (src/graph/nested-pages.ts). */
+    nested?: NestedPages | null;
+  } = {},
 ) {
   const order = args.orderBy ?? { field: 'NAME', direction: 'ASC' };
   const sort: SortSpec = { ...customerSorts[order.field], direction: order.direction ?? 'ASC' };
@@ -356,7 +361,7 @@ export async function listCustomers(
   if (f.stage != null) conditions.push(eq(customers.stage, f.stage));
   if (f.includeDepartments === false) conditions.push(isNull(customers.parentCustomerId));
   if (f.updatedSince != null) conditions.push(gte(customers.updatedAt, f.updatedSince));
-  return paginate({ db, table: customers, where: and(...conditions), sort, page, columns });
+  return paginate({ db, table: customers, where: and(...conditions), sort, page, columns: read.columns, extras: read.nested });
 }
 
 export function listCustomerTypes(db: Db, organisationId: string, includeArchived = true) {

@@ -9,12 +9,22 @@
 // type's mapper (`NodeRowTypes`, generated from the areas' mappers.ts), so no call site names a table
 // and a type that must agree. `node(id:)` reads through the same loader, so they share batches.
 import DataLoader from 'dataloader';
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Visibility } from '../auth/visibility';
 import { PREPARED, type Db } from '../db/client';
 import type { NodeRowTypes } from '../generated/graphql';
-import { paginateByParent, uuidArray, type Connection, type Page, type SortSpec } from './connection';
+import {
+  childPageJsonSql,
+  connectionOf,
+  decodeChildPage,
+  paginateByParent,
+  uuidArray,
+  type ChildPageJson,
+  type Connection,
+  type Page,
+  type SortSpec,
+} from './connection';
 import type { NodeType } from './ids';
 import { selectionKey, type ColumnSelection } from './selection';
 
@@ -231,22 +241,11 @@ export class Loaders {
    * A page of children for each parent. One loader per distinct (relation, filter, page) so that all
    * parents asking for the same page in one request share one query.
    */
-  childPage<T extends OrgTable>(options: {
-    table: T;
-    parentColumn: PgColumn;
-    where: SQL | undefined;
-    /** Identifies the relation and its filter, e.g. `customer.addresses:BILLING`. */
-    name: string;
-    sort: SortSpec;
-    page: Page;
-    /** The columns the query's fields need (src/graph/selection.ts); the whole row when null or absent. */
-    columns?: ColumnSelection | null;
-  }): DataLoader<string, Connection<T['$inferSelect'] & { id: string }>> {
+  childPage<T extends OrgTable>(options: ChildPageSpec<T>): DataLoader<string, Connection<T['$inferSelect'] & { id: string }>> {
     const { table, parentColumn, where, name, sort, page, columns } = options;
     const counts = this.countByParent(table, parentColumn, where, name);
-    const key = `page:${name}:${sort.name}:${sort.direction}:${JSON.stringify(page)}:${selectionKey(columns ?? null)}`;
     return this.memo(
-      key,
+      childPageKey(options),
       () =>
         new DataLoader(
           (parentIds) =>
@@ -265,4 +264,51 @@ export class Loaders {
         ),
     );
   }
+
+  /**
+   * The SQL that reads, inside a statement over the parents, each parent's page exactly as
+   * `childPage` would (same rows, visibility and order), as JSON; null when it cannot (see
+   * `childPageJsonSql`). `primeChildPage` then hands each parent's page to the loader.
+   */
+  childPageJson<T extends OrgTable>(options: ChildPageSpec<T>, parentId: PgColumn): ChildPageJson | null {
+    const { table, parentColumn, where, sort, page } = options;
+    return childPageJsonSql({
+      table,
+      parentColumn,
+      parentId,
+      where: and(eq(table.organisationId, this.organisationId), where),
+      sort,
+      page,
+      columns: options.columns ?? (getTableColumns(table) as ColumnSelection),
+    });
+  }
+
+  /** A parent's page read through `childPageJson`, given to the `childPage` loader so that its `load` needs no query. */
+  primeChildPage<T extends OrgTable>(options: ChildPageSpec<T>, json: ChildPageJson, parentId: string, value: unknown): void {
+    const { table, parentColumn, where, name, sort, page } = options;
+    const counts = this.countByParent(table, parentColumn, where, name);
+    const { nodes, keys } = decodeChildPage<T['$inferSelect'] & { id: string }>(json, value);
+    this.childPage(options).prime(
+      parentId,
+      connectionOf(nodes, keys, sort, page, () => counts.load(parentId)),
+    );
+  }
+}
+
+/** What `childPage` reads: the relation, its filter, order and page, and the columns its fields need. */
+export type ChildPageSpec<T extends OrgTable = OrgTable> = {
+  table: T;
+  parentColumn: PgColumn;
+  where: SQL | undefined;
+  /** Identifies the relation and its filter, e.g. `customer.addresses:BILLING`. */
+  name: string;
+  sort: SortSpec;
+  page: Page;
+  /** The columns the query's fields need (src/graph/selection.ts); the whole row when null or absent. */
+  columns?: ColumnSelection | null;
+};
+
+function childPageKey(options: ChildPageSpec): string {
+  const { name, sort, page, columns } = options;
+  return `page:${name}:${sort.name}:${sort.direction}:${JSON.stringify(page)}:${selectionKey(columns ?? null)}`;
 }
