@@ -310,5 +310,7 @@ export type ChildPageSpec<T extends OrgTable = OrgTable> = {
 
 function childPageKey(options: ChildPageSpec): string {
   const { name, sort, page, columns } = options;
-  return `page:${name}:${sort.name}:${sort.direction}:${JSON.stringify(page)}:${selectionKey(columns ?? null)}`;
+  // Asked once per parent of a list: the cursor (rarely there) is the only part worth quoting.
+  const cursor = page.cursor ? JSON.stringify(page.cursor) : '-';
+  return `page:${name}:${sort.name}:${sort.direction}:${page.limit}:${page.backwards}:${cursor}:${selectionKey(columns ?? null)}`;
 }

@@ -148,7 +148,15 @@ function workOutColumns(composition: Composition, info: SelectionInfo, typeName:
   return chosen;
 }
 
-/** A stable name for a column selection, to key loaders by (null: the whole row). */
+const keys = new WeakMap<ColumnSelection, string>();
+
+/** A stable name for a column selection, to key loaders by (null: the whole row); worked out once per selection. */
 export function selectionKey(columns: ColumnSelection | null): string {
-  return columns === null ? '*' : Object.keys(columns).sort().join(',');
+  if (columns === null) return '*';
+  let key = keys.get(columns);
+  if (key === undefined) {
+    key = Object.keys(columns).sort().join(',');
+    keys.set(columns, key);
+  }
+  return key;
 }
