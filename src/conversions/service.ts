@@ -23,10 +23,11 @@ import { businessUnits, customers, customerStatuses, customerTypes, type Custome
 import { selectRows, type Db } from '../db/client';
 import { idsInOrder } from '../db/columns';
 import { writeUpdate } from '../db/versioned';
-import { documentStore, previewStore, withFileCopies } from '../documents/store';
+import { DatabaseStore, documentStore, previewStore, withFileCopies, type StoredBytes } from '../documents/store';
 import { documents } from '../documents/tables';
 import { checkPossibleDuplicates, type PossibleDuplicateValue } from '../duplicates/service';
 import type { ConvertLeadInput, SignQuoteInput } from '../generated/graphql';
+import { uuidArray } from '../graph/connection';
 import { rowsCodec, withIdempotency } from '../graph/idempotency';
 import { ChangeTally } from '../graph/previews';
 import { inputId, notFound, userError, UserErrors, validate } from '../graph/user-errors';
@@ -314,9 +315,14 @@ export async function convertLockedLead(
     moved.expiries = (await tx.update(expiries).set(move).where(eq(expiries.leadId, lead.id)).returning({ id: expiries.id })).map((r) => r.id);
     const comms = await tx.update(communications).set({ customerId: customer.id, leadId: null }).where(eq(communications.leadId, lead.id)).returning();
     moved.communications = comms.map((r) => r.id);
-    for (const comm of comms) {
+    const relinked = comms.flatMap((comm) => {
       const copy = comm.contactId ? contactMap.get(comm.contactId) : undefined;
-      if (copy) await tx.update(communications).set({ contactId: copy }).where(eq(communications.id, comm.id));
+      return copy ? [{ id: comm.id, contactId: copy }] : [];
+    });
+    if (relinked.length) {
+      await tx.execute(
+        sql`update ${communications} set contact_id = m.contact_id from unnest(${uuidArray(relinked.map((r) => r.id))}, ${uuidArray(relinked.map((r) => r.contactId))}) as m(id, contact_id) where ${communications.id} = m.id`,
+      );
     }
   }
   moved.opportunities = (
@@ -342,10 +348,20 @@ export async function convertLockedLead(
       .orderBy(asc(documents.createdAt), asc(documents.id));
     const documentCopies = [];
     const documentIdsInOrder = idsInOrder(leadDocuments.length);
+    const storageKeys = leadDocuments.map(() => `${actor.organisationId}/${randomUUID()}`);
+    copiedFiles.push(...storageKeys);
+    // In the database, every file is copied by one statement; the same bytes, so the same size and
+    // hash, which the copy's byte count confirms. A folder (or a dry run) streams each file through.
+    const copiedInDatabase =
+      store instanceof DatabaseStore ? await store.copyAll(leadDocuments.map((d, i) => ({ from: d.storageKey, to: storageKeys[i]! }))) : null;
     for (const [i, d] of leadDocuments.entries()) {
-      const storageKey = `${actor.organisationId}/${randomUUID()}`;
-      copiedFiles.push(storageKey);
-      const stored = await store.put(storageKey, store.get(d.storageKey));
+      const storageKey = storageKeys[i]!;
+      let stored: StoredBytes;
+      if (copiedInDatabase) {
+        const size = copiedInDatabase.get(storageKey) ?? 0;
+        if (size !== d.sizeBytes) throw new Error(`document ${d.id}: ${size} bytes stored under ${d.storageKey}, ${d.sizeBytes} on record`);
+        stored = { size, sha256: d.sha256 };
+      } else stored = await store.put(storageKey, store.get(d.storageKey));
       const { id: _id, leadId: _lead, customerId: _customer, createdAt: _c, storageKey: _k, ...fields } = d;
       const id = documentIdsInOrder[i]!;
       documentIds[d.id] = id;
@@ -480,7 +496,8 @@ export function signQuote(db: Db, config: Config, actor: Actor, input: SignQuote
           await refuseIfConverted(tx, lead, field);
           converted = (await convertLockedLead(tx, config, actor, lead, { typeId: input.typeId }, copiedFiles, tally, field)).lead;
         }
-        const [moved] = await tx.select().from(quotes).where(eq(quotes.id, id));
+        // The quote as the conversion left it (moved to the customer); as locked above otherwise.
+        const moved = converted ? (await tx.select().from(quotes).where(eq(quotes.id, id)))[0] : quote;
         const signed = await writeUpdate(tx, quotes, id, { status: 'SIGNED', signedAt: new Date() });
         tally?.add('Quote', 'UPDATE', 1);
         await recordAudit(tx, actor, { action: 'quote.signed', entityType: 'Quote', entityId: id, before: moved, after: signed });

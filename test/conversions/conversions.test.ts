@@ -96,6 +96,39 @@ async function fullLead(name: string) {
 }
 
 describe('convertLead', () => {
+  it("re-points the lead's communications at the copies of their contacts", async () => {
+    const leadId = await createLead({ name: 'Difference Engines Ltd', ...LEAD_CONTACTS_AND_ADDRESSES });
+    const leadContacts = (await gql(`query($id: ID!) { node(id: $id) { ... on Lead { contacts(first: 10) { nodes { id surname } } } } }`, { id: leadId })).node
+      .contacts.nodes as Array<{ id: string; surname: string }>;
+    expect(leadContacts).toHaveLength(2);
+    for (const contact of leadContacts) {
+      await mutate(
+        'logCommunication',
+        { ownerId: leadId, contactId: contact.id, channel: 'PHONE_CALL', subject: `Call ${contact.surname}` },
+        'communication { id }',
+      );
+    }
+    await mutate('logCommunication', { ownerId: leadId, channel: 'EMAIL', subject: 'To nobody in particular' }, 'communication { id }');
+    const data = await gql(
+      `mutation($input: ConvertLeadInput!) { convertLead(input: $input) { userErrors { message } customer {
+      contacts(first: 10) { nodes { id surname } }
+      communications(first: 10) { nodes { subject contact { id surname customer { id } } } } id } } }`,
+      {
+        input: { leadId, typeId: ref.types.Private },
+      },
+    );
+    expect(data.convertLead.userErrors).toEqual([]);
+    const { customer } = data.convertLead;
+    const copies = new Map((customer.contacts.nodes as Array<{ id: string; surname: string }>).map((c) => [c.surname, c.id]));
+    const bySubject = Object.fromEntries(customer.communications.nodes.map((c: any) => [c.subject, c.contact]));
+    expect(Object.keys(bySubject).sort()).toEqual(['Call Babbage', 'Call Lovelace', 'To nobody in particular']);
+    for (const contact of leadContacts) {
+      expect(bySubject[`Call ${contact.surname}`]).toEqual({ id: copies.get(contact.surname), surname: contact.surname, customer: { id: customer.id } });
+      expect(copies.get(contact.surname)).not.toBe(contact.id);
+    }
+    expect(bySubject['To nobody in particular']).toBeNull();
+  });
+
   it('creates a PENDING customer carrying every child row, and leaves the lead CONVERTED and read-only', async () => {
     const { leadId, quoteId, bytes, document } = await fullLead('Analytical Engines Ltd');
     const data = await gql(CONVERT, { input: { leadId, typeId: ref.types.Private, idempotencyKey: 'convert-1' } });
