@@ -169,5 +169,6 @@ export async function listLeads(
   if (f.statuses != null) conditions.push(sql`${leads.status}::text = any(${`{${f.statuses.join(',')}}`}::text[])`);
   if (f.ownerId != null) conditions.push(eq(leads.ownerId, decodeIdArgument(f.ownerId, ['User'], 'filter.ownerId').id));
   if (f.updatedSince != null) conditions.push(gte(leads.updatedAt, f.updatedSince));
-  return paginate({ db, table: leads, where: and(...conditions), sort, page });
+  // A name pattern: unprepared, planned for its pattern (see listCustomers).
+  return paginate({ db, table: leads, where: and(...conditions), sort, page, prepare: !(f.name != null && f.name.trim() !== '') });
 }

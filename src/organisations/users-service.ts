@@ -61,7 +61,8 @@ export async function listUsers(db: Db, organisationId: string, args: PageArgs &
   // Roles are enum values GraphQL has already checked, so the array literal cannot be malformed.
   if (f.roles != null) conditions.push(sql`${users.role} = any(${`{${f.roles.join(',')}}`}::user_role[])`);
   if (f.active != null) conditions.push(f.active ? isNull(users.deactivatedAt) : isNotNull(users.deactivatedAt));
-  return paginate({ db, table: users, where: and(...conditions), sort: userSort, page });
+  // A search pattern: unprepared, planned for its pattern (see listCustomers).
+  return paginate({ db, table: users, where: and(...conditions), sort: userSort, page, prepare: !(f.search != null && f.search.trim() !== '') });
 }
 
 /** Status group IDs from mutation input → uuids of the organisation's groups, or NOT_FOUND naming the item. */
