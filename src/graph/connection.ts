@@ -258,7 +258,7 @@ export async function paginate<TTable extends TableWithId>(options: {
   columns?: ColumnSelection | null;
   /**
    * More values per row, read in the same statement (each row's nested pages as JSON, see
-   * `childPageJsonSql`), handed to `withExtras` with the row's id before the page is returned.
+   * `childPageJsonSql`), handed to `use` with each row's id before the page is returned.
    */
   extras?: { values: Record<string, SQL>; use: (rows: Array<{ id: string; values: Record<string, unknown> }>) => void } | null;
   /**
@@ -271,7 +271,7 @@ export async function paginate<TTable extends TableWithId>(options: {
   const { db, table, where, sort, page, extras } = options;
   type Row = TTable['$inferSelect'] & { id: string };
   const idColumn = table.id;
-  // The row as its own object (no copy to drop the sort key), by a prepared statement: a list's
+  // The row as its own object (no copy to drop the sort key). Prepared unless told otherwise: a list's
   // statement text repeats with every page, so PostgreSQL parses and plans it once per connection.
   let rows: Array<{ row: Row; key: string; extras?: Record<string, unknown> }> = [];
   if (page.limit > 0) {
