@@ -89,7 +89,15 @@ describe('tracing', () => {
     });
     expect(response.status).toBe(200);
 
-    const spans = await waitForSpans((all) => all.some((s) => s.kind === SERVER && s.attributes['http.route'] === '/graphql'));
+    // A span is written when it ends, and Express's middleware span (the operation's parent) may end
+    // just after the HTTP server span: wait until the trace is whole, every parent written.
+    const spans = await waitForSpans((all) => {
+      const root = all.find((s) => s.kind === SERVER && s.attributes['http.route'] === '/graphql');
+      if (!root) return false;
+      const inTrace = all.filter((s) => s.traceId === root.traceId);
+      const ids = new Set(inTrace.map((s) => s.spanId));
+      return inTrace.every((s) => s.parentSpanId === null || ids.has(s.parentSpanId));
+    });
     const server = spans.find((s) => s.kind === SERVER && s.attributes['http.route'] === '/graphql');
     expect(server).toBeDefined();
     expect(server!.attributes['http.request.method']).toBe('POST');
