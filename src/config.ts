@@ -85,6 +85,10 @@ const schema = z.object({
   STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
   /** After this, a GraphQL request issues no more SQL and answers REQUEST_TIMEOUT; 0 turns it off. */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** GraphQL requests executed at once by this process; more wait their turn, first come first served. */
+  MAX_CONCURRENT_REQUESTS: z.coerce.number({ message: 'expected a number of requests' }).int().min(1).max(10_000).default(8),
+  /** Requests that may wait for a turn; one more is refused at once with 503 SERVER_BUSY. */
+  MAX_QUEUED_REQUESTS: z.coerce.number({ message: 'expected a number of requests' }).int().min(0).max(1_000_000).default(1000),
   /** On SIGTERM, how long /readyz answers 503 before the server stops accepting connections. */
   SHUTDOWN_READINESS_DELAY_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(0).max(600_000).default(0),
   /** On SIGTERM, how long requests already received may take before their connections are closed. */
@@ -164,6 +168,8 @@ export type Config = {
   maxQueryCost: number;
   statementTimeoutMs: number;
   requestTimeoutMs: number;
+  maxConcurrentRequests: number;
+  maxQueuedRequests: number;
   shutdownReadinessDelayMs: number;
   shutdownTimeoutMs: number;
   importStaleAfterSeconds: number;
@@ -231,6 +237,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxQueryCost: c.MAX_QUERY_COST,
     statementTimeoutMs: c.STATEMENT_TIMEOUT_MS,
     requestTimeoutMs: c.REQUEST_TIMEOUT_MS,
+    maxConcurrentRequests: c.MAX_CONCURRENT_REQUESTS,
+    maxQueuedRequests: c.MAX_QUEUED_REQUESTS,
     shutdownReadinessDelayMs: c.SHUTDOWN_READINESS_DELAY_MS,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     importStaleAfterSeconds: c.IMPORT_STALE_AFTER_SECONDS,

@@ -20,6 +20,7 @@ import { maskCardData, maskCardDataIn } from '../graph/card-data';
 import { createContext, type Context } from '../graph/context';
 import { buildSchema } from '../graph/schema';
 import { textInputGuardPlugin } from '../graph/text-input-guard';
+import { createAdmission, type Admission } from '../limits/admission';
 import { queryLimitRules, queryLimitsPlugin, queryParseOptions } from '../limits/plugin';
 import { formatStoppedError, runStoppable } from '../limits/stop';
 import { serializeError, withSafeErrors } from '../logger';
@@ -37,6 +38,8 @@ import { startSubscriptionServer } from './websocket';
 export type App = {
   server: http.Server;
   apollo: ApolloServer<Context>;
+  /** The GraphQL requests' turns (null when query limits are off, in the benchmark that measures them). */
+  admission: Admission | null;
   /**
    * Readiness 503 at once; after `readinessDelayMs` answers every request sent to the server, stops
    * accepting once nothing is pending, waits for operations whose client left, then stops Apollo.
@@ -171,7 +174,9 @@ export async function createHttpApp(
   // Every line logged while serving a request carries its requestId and GraphQL operationName, and
   // errors are serialised without SQL parameters (src/logger.ts).
   const log = withRequestFields(withSafeErrors(options.log));
-  const metrics = createMetrics({ config, database });
+  // GraphQL requests in turns (MAX_CONCURRENT_REQUESTS at once; src/limits/admission.ts).
+  const admission = limits ? createAdmission(config) : null;
+  const metrics = createMetrics({ config, database, admission });
   const app = express();
   app.disable('x-powered-by');
   // No ETag computed over every response body (a hash of each 50 KB page): GraphQL answers are
@@ -300,7 +305,7 @@ export async function createHttpApp(
     (req, res, next) => {
       // Stopped (no more SQL) when the client goes away or REQUEST_TIMEOUT_MS passes.
       const run = () => (config.exposeSqlCount ? withStatementCounter(() => graphql(req, res, next)) : graphql(req, res, next));
-      const handled = limits ? runStoppable(res, config, run) : run();
+      const handled = admission ? runStoppable(res, config, (signal) => admission.admit(res, signal, run)) : run();
       // Tracked until done, even when the client has hung up: stop() waits for these before the
       // database closes under them.
       const tracked = Promise.resolve(handled).catch(() => undefined);
@@ -326,6 +331,7 @@ export async function createHttpApp(
   return {
     server,
     apollo,
+    admission,
     stop: async ({ readinessDelayMs = 0, timeoutMs = 25_000, idleGraceMs = 0 } = {}) => {
       drain.begin();
       for (const work of background) work.stop();

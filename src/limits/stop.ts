@@ -17,7 +17,7 @@ function stopped(code: 'REQUEST_TIMEOUT' | 'CLIENT_CLOSED_REQUEST', message: str
  * Runs `handle` for one HTTP request in a scope that stops it when the client closes the
  * connection before the response is sent, or once `requestTimeoutMs` (0: never) has passed.
  */
-export function runStoppable<T>(res: Response, config: Pick<Config, 'requestTimeoutMs'>, handle: () => T): T {
+export function runStoppable<T>(res: Response, config: Pick<Config, 'requestTimeoutMs'>, handle: (signal: AbortSignal) => T): T {
   const controller = new AbortController();
   const onClose = () => {
     if (!res.writableFinished) controller.abort(stopped('CLIENT_CLOSED_REQUEST', 'The client closed the connection; the request was stopped.'));
@@ -31,7 +31,7 @@ export function runStoppable<T>(res: Response, config: Pick<Config, 'requestTime
         stopped('REQUEST_TIMEOUT', `The request ran longer than ${config.requestTimeoutMs} ms and was stopped; changes it was still making were not kept.`),
       ),
   };
-  return withRequestScope(scope, handle);
+  return withRequestScope(scope, () => handle(controller.signal));
 }
 
 /** PostgreSQL's "canceling statement due to statement timeout", wherever in the error's causes. */

@@ -9,6 +9,7 @@ import { bearerToken } from '../auth/tokens';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 import { unauthenticated } from '../graph/errors';
+import type { Admission } from '../limits/admission';
 import { requestScopeOf, type GraphQLResult, type RequestScope } from './request-scope';
 
 /** Error codes that mean the server failed, not the client. */
@@ -48,7 +49,7 @@ export type Metrics = {
   handler: express.RequestHandler;
 };
 
-export function createMetrics(options: { config: Config; database: Database }): Metrics {
+export function createMetrics(options: { config: Config; database: Database; admission?: Admission | null }): Metrics {
   const { config, database } = options;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -91,6 +92,25 @@ export function createMetrics(options: { config: Config; database: Database }): 
     labelNames: ['route'] as const,
     registers: [registry],
   });
+  const { admission } = options;
+  if (admission) {
+    new Gauge({
+      name: 'graphql_requests_running',
+      help: 'GraphQL requests executing now (at most MAX_CONCURRENT_REQUESTS)',
+      registers: [registry],
+      collect() {
+        this.set(admission.running);
+      },
+    });
+    new Gauge({
+      name: 'graphql_requests_queued',
+      help: 'GraphQL requests waiting for a turn (at most MAX_QUEUED_REQUESTS; more are refused with 503 SERVER_BUSY)',
+      registers: [registry],
+      collect() {
+        this.set(admission.queued);
+      },
+    });
+  }
   new Gauge({
     name: 'db_pool_size',
     help: 'Connections the database pool may open (1 for the embedded database)',
