@@ -14,6 +14,14 @@ import { createDemoOrganisation, DEMO_ORGANISATION_NAME, issueDemoTokens } from 
 import { projectRoot } from '../src/paths';
 import { organisations } from '../src/tenancy/tables';
 
+
+/** The node flags `npm start` gives the server (package.json), so that the benchmark runs it as production does. */
+function startFlags(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const flags = /\bnode ((?:--\S+ )*)dist\/src\/main\.js/.exec(pkg.scripts.start)?.[1] ?? '';
+  return flags.split(' ').filter(Boolean);
+}
+
 export type Bench = {
   log(message: string): void;
   fail(message: string): never;
@@ -76,7 +84,7 @@ export function bench(name: string): Bench {
       const port = await freePort();
       // BENCH_NODE_ARGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
       // (NODE_OPTIONS refuses --cpu-prof).
-      const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+      const nodeArgs = [...startFlags(), ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
       const child = spawn(process.execPath, [...nodeArgs, path.join(projectRoot, 'bench/serve.cjs')], {
         cwd: projectRoot,
         env: {
