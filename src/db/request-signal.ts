@@ -4,7 +4,7 @@
 // statement throws the signal's reason instead of running, so its transaction rolls back and
 // nothing further is read or written. The deadline is checked by the clock, not by a timer: the
 // embedded database can run a request's statements without yielding to the event loop.
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { contextSlot } from '../observability/context-slots';
 
 export type RequestScope = {
   signal: AbortSignal;
@@ -19,21 +19,21 @@ export type RequestScope = {
   settled?: boolean;
 };
 
-const storage = new AsyncLocalStorage<RequestScope>();
+const slot = contextSlot<RequestScope>();
 
 /** Runs `fn` (and everything it awaits) on behalf of a request that `scope` may stop. */
 export function withRequestScope<T>(scope: RequestScope, fn: () => T): T {
-  return storage.run(scope, fn);
+  return slot.run(scope, fn);
 }
 
 /** The scope of the request being served, if any. */
 export function currentRequestScope(): RequestScope | undefined {
-  return storage.getStore();
+  return slot.get();
 }
 
 /** Called before every statement: a stopped request issues no more SQL. */
 export function throwIfRequestStopped(): void {
-  const scope = storage.getStore();
+  const scope = slot.get();
   if (!scope) return;
   if (!scope.signal.aborted && !scope.settled && Date.now() > scope.deadline) scope.expire();
   if (scope.signal.aborted) throw scope.signal.reason;

@@ -1,11 +1,11 @@
 // What is known about the request being served, wherever the code is: its id, and once Apollo has
 // parsed it, the GraphQL operation's name and type and the response it sends. Log lines written while
 // serving a request carry `requestId` and `operationName` from here; /metrics reads the rest.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type express from 'express';
 import pino, { type Logger } from 'pino';
 import type { Context } from '../graph/context';
+import { contextSlot } from './context-slots';
 
 /** The parts of a GraphQL response the signals look at. */
 export type GraphQLResult = {
@@ -25,10 +25,10 @@ export type RequestScope = {
   result?: GraphQLResult;
 };
 
-const storage = new AsyncLocalStorage<RequestScope>();
+const slot = contextSlot<RequestScope>();
 
 export function currentRequestScope(): RequestScope | undefined {
-  return storage.getStore();
+  return slot.get();
 }
 
 /** Names are GraphQL names (letters, digits, _), but nothing bounds their length. */
@@ -44,7 +44,7 @@ export function operationNameForLog(scope: RequestScope | undefined): string | u
 export function requestScopeMiddleware(req: express.Request, res: express.Response, next: express.NextFunction): void {
   const scope: RequestScope = { requestId: String((req as unknown as { id: unknown }).id) };
   res.locals.requestScope = scope;
-  storage.run(scope, next);
+  slot.run(scope, next);
 }
 
 export function requestScopeOf(res: express.Response): RequestScope | undefined {
@@ -54,7 +54,7 @@ export function requestScopeOf(res: express.Response): RequestScope | undefined 
 /** Apollo plugin: records the operation once resolved, and the response about to be sent. */
 export const requestScopePlugin: ApolloServerPlugin<Context> = {
   async requestDidStart({ contextValue }) {
-    const scope = storage.getStore();
+    const scope = slot.get();
     if (scope) scope.authenticated = contextValue.viewer !== null;
     return {
       async didResolveOperation({ operation }) {
@@ -93,7 +93,7 @@ export function withRequestFields(log: Logger): Logger {
     ((obj: object, level: number, logger: Logger) => object) | undefined;
   const mixin = (obj: object, level: number, logger: Logger): object => {
     const base = parentMixin ? parentMixin(obj, level, logger) : {};
-    const scope = storage.getStore();
+    const scope = slot.get();
     if (!scope) return base;
     const fields: Record<string, string> = {};
     const bound = String((logger as unknown as Record<symbol, unknown>)[chindings] ?? '');
