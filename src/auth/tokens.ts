@@ -2,7 +2,7 @@
 // every request; a revoked, expired or deactivated user's token authenticates no one. Users' tokens
 // start `crm_`; other kinds (portal tokens, bound to one customer: src/portal/tokens.ts) are the areas'.
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, gt, isNull, or } from 'drizzle-orm';
+import { and, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import { PREPARED, type Db } from '../db/client';
 import { apiTokens, organisations, users } from '../tenancy/tables';
 import type { UserViewer, Viewer } from './viewer';
@@ -34,29 +34,46 @@ export async function issueToken(db: Db, user: { id: string; organisationId: str
   return token;
 }
 
-/** The viewer a token stands for: a user's token, or one of the areas' kinds (`kinds`, from the composition). */
-export async function viewerForToken(db: Db, token: string, kinds: readonly TokenKind[]): Promise<Viewer | null> {
-  if (token.length > 200) return null;
-  const other = kinds.find((kind) => token.startsWith(kind.prefix));
-  if (other) return other.viewer(db, token);
-  if (!token.startsWith(PREFIX)) return null;
-  const [row] = await db
+/**
+ * Every request runs it: its SQL is built once per database handle (placeholders for the values),
+ * and parsed and planned once per connection.
+ */
+function buildTokenLookup(db: Db) {
+  return db
     .select({ user: users, organisation: organisations })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
     .innerJoin(organisations, eq(organisations.id, apiTokens.organisationId))
     .where(
       and(
-        eq(apiTokens.tokenHash, hashToken(token)),
+        eq(apiTokens.tokenHash, sql.placeholder('hash')),
         isNull(apiTokens.revokedAt),
-        or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, new Date())),
+        or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, sql.placeholder('now'))),
         isNull(users.deactivatedAt),
       ),
     )
     .limit(1)
-    // Every request runs it: parsed and planned once per connection.
-    .prepare(PREPARED)
-    .execute();
+    .prepare(PREPARED);
+}
+
+const tokenLookups = new WeakMap<Db, ReturnType<typeof buildTokenLookup>>();
+
+function tokenLookup(db: Db): ReturnType<typeof buildTokenLookup> {
+  let lookup = tokenLookups.get(db);
+  if (!lookup) {
+    lookup = buildTokenLookup(db);
+    tokenLookups.set(db, lookup);
+  }
+  return lookup;
+}
+
+/** The viewer a token stands for: a user's token, or one of the areas' kinds (`kinds`, from the composition). */
+export async function viewerForToken(db: Db, token: string, kinds: readonly TokenKind[]): Promise<Viewer | null> {
+  if (token.length > 200) return null;
+  const other = kinds.find((kind) => token.startsWith(kind.prefix));
+  if (other) return other.viewer(db, token);
+  if (!token.startsWith(PREFIX)) return null;
+  const [row] = await tokenLookup(db).execute({ hash: hashToken(token), now: new Date().toISOString() });
   if (!row) return null;
   const viewer: UserViewer = {
     kind: 'user',

@@ -149,6 +149,21 @@ describe('createUser and API tokens', () => {
     expect(errorCodes(past.data!.createApiToken.userErrors)).toEqual(['input.expiresAt:INVALID']);
   });
 
+  it('authenticates with a token until it expires, then refuses it with UNAUTHENTICATED', async () => {
+    const soon = new Date(Date.now() + 60 * 60 * 1000).toISOString();
+    const made = await server.graphql(CREATE_TOKEN, { input: { name: 'expiring', expiresAt: soon } }, org.adminToken);
+    const token = made.data!.createApiToken.token as string;
+    const viewer = await server.graphql('{ viewer { user { email } } }', {}, token);
+    expect(viewer.status).toBe(200);
+    expect(viewer.data!.viewer.user.email).toMatch(/^admin/);
+    // Its expiry passes (moved into the past in the database: the API accepts only future ones).
+    const tokenId = parseGlobalId(made.data!.createApiToken.apiToken.id as string)!.id;
+    await selectRows(server.database.db, sql`update api_tokens set expires_at = now() - interval '1 second' where id = ${tokenId}::uuid`);
+    const expired = await server.graphql('{ viewer { user { email } } }', {}, token);
+    expect(expired.status).toBe(401);
+    expect(expired.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+  });
+
   it('refuses createUser and updateUser to non-admins with FORBIDDEN', async () => {
     const manager = await org.tokenFor('MANAGER');
     const res = await server.graphql(CREATE_USER, { input: { email: 'nope@users.test', name: 'Nope', role: 'ADMIN' } }, manager);
