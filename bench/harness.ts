@@ -14,7 +14,6 @@ import { createDemoOrganisation, DEMO_ORGANISATION_NAME, issueDemoTokens } from 
 import { projectRoot } from '../src/paths';
 import { organisations } from '../src/tenancy/tables';
 
-
 /** The node flags `npm start` gives the server (package.json), so that the benchmark runs it as production does. */
 function startFlags(): string[] {
   const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { scripts: { start: string } };

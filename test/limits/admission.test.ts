@@ -216,7 +216,10 @@ describe('the admission gate', () => {
     const defaults = loadConfig({ NODE_ENV: 'test' });
     expect(defaults.maxConcurrentRequests).toBe(8);
     expect(defaults.maxQueuedRequests).toBe(1000);
-    expect(loadConfig({ NODE_ENV: 'test', MAX_CONCURRENT_REQUESTS: '3', MAX_QUEUED_REQUESTS: '0' })).toMatchObject({ maxConcurrentRequests: 3, maxQueuedRequests: 0 });
+    expect(loadConfig({ NODE_ENV: 'test', MAX_CONCURRENT_REQUESTS: '3', MAX_QUEUED_REQUESTS: '0' })).toMatchObject({
+      maxConcurrentRequests: 3,
+      maxQueuedRequests: 0,
+    });
     expect(() => loadConfig({ NODE_ENV: 'test', MAX_CONCURRENT_REQUESTS: '0' })).toThrow(/MAX_CONCURRENT_REQUESTS/);
     expect(() => loadConfig({ NODE_ENV: 'test', MAX_QUEUED_REQUESTS: 'many' })).toThrow(/MAX_QUEUED_REQUESTS/);
   });
