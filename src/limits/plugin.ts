@@ -6,7 +6,7 @@ import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
-import { GraphQLError, type GraphQLFormattedError, type ValidationContext, type ValidationRule } from 'graphql';
+import { GraphQLError, type DocumentNode, type GraphQLFormattedError, type ValidationContext, type ValidationRule } from 'graphql';
 import type { Config } from '../config';
 import { currentRequestScope } from '../db/request-signal';
 import type { Context } from '../graph/context';
@@ -95,6 +95,33 @@ export function oversizedVariable(variables: Record<string, unknown> | undefined
   return null;
 }
 
+/**
+ * Requested costs by document (Apollo hands the same parsed document to every request with the same
+ * query text) and by operation name and variables: a list screen sends one query over and over.
+ * Small variables only, and a bounded number of them per document.
+ */
+const costs = new WeakMap<DocumentNode, Map<string, number>>();
+const MAX_COSTS_PER_DOCUMENT = 200;
+const MAX_CACHED_VARIABLES_LENGTH = 2000;
+
+function cachedCost(
+  document: DocumentNode,
+  key: { operationName: string | null; variables: Record<string, unknown>; maxPageSize: number },
+  compute: () => number,
+): number {
+  const json = JSON.stringify(key.variables);
+  if (json.length > MAX_CACHED_VARIABLES_LENGTH) return compute();
+  const text = `${key.maxPageSize}\u0000${key.operationName ?? ''}\u0000${json}`;
+  let byKey = costs.get(document);
+  const known = byKey?.get(text);
+  if (known !== undefined) return known;
+  const cost = compute();
+  if (!byKey) costs.set(document, (byKey = new Map()));
+  if (byKey.size >= MAX_COSTS_PER_DOCUMENT) byKey.clear();
+  byKey.set(text, cost);
+  return cost;
+}
+
 /** The requested cost of this request, computed once and kept on its context. Null before an operation is resolved. */
 export function requestCost(requestContext: GraphQLRequestContext<Context>, limits: Pick<QueryLimits, 'maxPageSize'>): RequestCost | null {
   const context = requestContext.contextValue;
@@ -103,13 +130,18 @@ export function requestCost(requestContext: GraphQLRequestContext<Context>, limi
   if (!document || !operation) return null;
   let requested: number;
   try {
-    requested = requestedQueryCost({
-      schema: requestContext.schema,
-      document,
-      operationName: requestContext.operationName,
-      variables: requestContext.request.variables ?? {},
-      maxPageSize: limits.maxPageSize,
-    });
+    const variables = requestContext.request.variables ?? {};
+    // Queries (a list screen's, sent over and over); a mutation's input may be large and is seldom repeated.
+    const cached = operation.operation === 'query' ? cachedCost : (_d: unknown, _k: unknown, compute: () => number) => compute();
+    requested = cached(document, { operationName: requestContext.operationName ?? null, variables, maxPageSize: limits.maxPageSize }, () =>
+      requestedQueryCost({
+        schema: requestContext.schema,
+        document,
+        operationName: requestContext.operationName,
+        variables,
+        maxPageSize: limits.maxPageSize,
+      }),
+    );
   } catch (error) {
     // Variables that do not fit the query: execution refuses them before any resolver runs.
     if (error instanceof CostNotComputable) requested = 0;

@@ -70,6 +70,11 @@ it('costs a page by the first or last it asks for, and mutations 10', async () =
   expect(await cost('{ customers { nodes { id } } }')).toBe(21); // default page: 20
   expect(await cost('query($n: Int) { customers(last: $n) { edges { node { id } } pageInfo { hasNextPage } } }', { n: 5 })).toBe(6);
   expect(await cost('mutation { deleteSavedSearch(input: { id: "x" }) { userErrors { code } } }')).toBe(10);
+  // The same query text again with other variables costs by those (costs are kept per query and variables).
+  const paged = 'query($n: Int) { customers(last: $n) { edges { node { id } } pageInfo { hasNextPage } } }';
+  expect(await cost(paged, { n: 40 })).toBe(41);
+  expect(await cost(paged, { n: 5 })).toBe(6);
+  expect(await cost(paged, { n: 40 })).toBe(41);
 });
 
 it('refuses a query nested deeper than MAX_QUERY_DEPTH', async () => {
