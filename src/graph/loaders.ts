@@ -202,6 +202,24 @@ export class Loaders {
     );
   }
 
+  private readonly perFieldValues = new WeakMap<object, Map<string, unknown>>();
+
+  /**
+   * A value worked out once per field of the query (`node`, the field's syntax node) and `kind`,
+   * however many parents ask for it: a nested list's loader, which every customer of a page asks
+   * for with the same arguments (a field node's arguments and the request's variables do not change
+   * within a request). `kind` tells apart what one node may stand for (a fragment on an interface:
+   * a customer's contacts and a lead's).
+   */
+  perField<V>(node: object, kind: string, make: () => V): V {
+    let byKind = this.perFieldValues.get(node);
+    if (byKind?.has(kind)) return byKind.get(kind) as V;
+    const value = make();
+    if (!byKind) this.perFieldValues.set(node, (byKind = new Map()));
+    byKind.set(kind, value);
+    return value;
+  }
+
   /**
    * A value worked out once per request, however many resolvers ask for it (the viewer's assignable
    * statuses, a short organisation-wide list). `name` identifies it; the first caller's `compute` wins.
