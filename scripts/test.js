@@ -75,6 +75,8 @@ function memoryTmpdir() {
   try {
     fs.accessSync('/dev/shm', fs.constants.W_OK);
     const dir = fs.mkdtempSync(path.join('/dev/shm', 'crm-tests-'));
+    // Open to every user, as /tmp is: a test runs a PostgreSQL cluster as the postgres user in it.
+    fs.chmodSync(dir, 0o1777);
     process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
     return dir;
   } catch {
