@@ -111,10 +111,59 @@ export function permissionsOf(tree: RuleTree) {
   });
 }
 
+/** A rule of `rule(name, { cache: 'contextual' })(fn)`: its answer depends on the request alone (the viewer). */
+type ContextualRule = { cache: 'contextual'; func: (parent: unknown, args: unknown, ctx: unknown, info: unknown) => unknown };
+
+function isContextualRule(rule: unknown): rule is ContextualRule {
+  const candidate = rule as Partial<ContextualRule> & { rules?: unknown };
+  return typeof candidate?.func === 'function' && candidate.cache === 'contextual' && candidate.rules === undefined;
+}
+
+type FieldMiddleware = (resolve: (...a: unknown[]) => unknown, parent: unknown, args: unknown, ctx: unknown, info: unknown) => unknown;
+
+/** Per request (its context object): the contextual rules that said yes. */
+const passedByRequest = new WeakMap<object, Set<ContextualRule>>();
+/** Contextual rules whose function answered with a promise: always left to graphql-shield. */
+const asyncRules = new WeakSet<ContextualRule>();
+
+/**
+ * A field under a contextual rule (isAuthenticated, a role check) is asked for once per item of a
+ * list, and graphql-shield's wrapper is async: a promise per field per item, though the answer is
+ * the same for the whole request. Here the rule's own function is asked once per request; while it
+ * says yes, the field resolves at once, as graphql-shield would after the same yes. Any other answer
+ * (no, an error, a message, a promise) goes to graphql-shield's wrapper, which decides and words the
+ * refusal exactly as it always does.
+ */
+function contextualFastPath(rule: ContextualRule, shielded: FieldMiddleware): FieldMiddleware {
+  return (resolve, parent, args, ctx, info) => {
+    if (ctx !== null && typeof ctx === 'object' && !asyncRules.has(rule)) {
+      let passed = passedByRequest.get(ctx);
+      if (passed?.has(rule)) return resolve(parent, args, ctx, info);
+      let answer: unknown;
+      try {
+        answer = rule.func(parent, args, ctx, info);
+      } catch {
+        answer = undefined;
+      }
+      if (answer === true) {
+        if (!passed) passedByRequest.set(ctx, (passed = new Set()));
+        passed.add(rule);
+        return resolve(parent, args, ctx, info);
+      }
+      if (answer !== null && typeof (answer as Promise<unknown>)?.then === 'function') {
+        asyncRules.add(rule);
+        (answer as Promise<unknown>).then(undefined, () => undefined);
+      }
+    }
+    return shielded(resolve, parent, args, ctx, info);
+  };
+}
+
 /**
  * The schema with the rule tree around it. graphql-shield wraps every field it covers in an async
  * function; a field whose rule is `allow` would only pass through that wrapper, so it is left
- * unwrapped: the same decisions, without a promise per field of every item of every list.
+ * unwrapped: the same decisions, without a promise per field of every item of every list. A field
+ * under a contextual rule takes the fast path above once its rule has said yes in the request.
  */
 export function authorise(schema: GraphQLSchema, areaRules: readonly AreaRules[]): GraphQLSchema {
   const tree = buildRuleTree(areaRules, schema);
@@ -123,8 +172,10 @@ export function authorise(schema: GraphQLSchema, areaRules: readonly AreaRules[]
   const needed: Record<string, Record<string, unknown>> = {};
   for (const [typeName, fields] of Object.entries(generated)) {
     for (const [fieldName, wrapper] of Object.entries(fields)) {
-      if (ruleFor(tree, typeName, fieldName) === allow) continue;
-      (needed[typeName] ??= {})[fieldName] = wrapper;
+      const rule = ruleFor(tree, typeName, fieldName);
+      if (rule === allow) continue;
+      (needed[typeName] ??= {})[fieldName] =
+        isContextualRule(rule) && typeof wrapper === 'function' ? contextualFastPath(rule, wrapper as FieldMiddleware) : wrapper;
     }
   }
   return applyMiddleware(schema, needed as IMiddleware);
