@@ -9,8 +9,10 @@ import { allow, rule } from 'graphql-shield';
 import { authorise } from '../../src/auth/permissions';
 
 type Ctx = { viewer: string | null };
+/** What a graphql-shield rule may answer. */
+type RuleResult = boolean | string | Error;
 
-function schemaWith(decide: (ctx: Ctx) => unknown) {
+function schemaWith(decide: (ctx: Ctx) => RuleResult | Promise<RuleResult>) {
   const calls = { rule: 0 };
   const signedIn = rule('signedIn', { cache: 'contextual' })((_parent, _args, ctx: Ctx) => {
     calls.rule += 1;
