@@ -286,7 +286,7 @@ export class Loaders {
   /**
    * The SQL that reads, inside a statement over the parents, each parent's page exactly as
    * `childPage` would (same rows, visibility and order), as JSON; null when it cannot (see
-   * `childPageJsonSql`). `primeChildPage` then hands each parent's page to the loader.
+   * `childPageJsonSql`). `childPagePrimer` then hands each parent's page to the loader.
    */
   childPageJson<T extends OrgTable>(options: ChildPageSpec<T>, parentId: PgColumn): ChildPageJson | null {
     const { table, parentColumn, where, sort, page } = options;
@@ -301,15 +301,21 @@ export class Loaders {
     });
   }
 
-  /** A parent's page read through `childPageJson`, given to the `childPage` loader so that its `load` needs no query. */
-  primeChildPage<T extends OrgTable>(options: ChildPageSpec<T>, json: ChildPageJson, parentId: string, value: unknown): void {
+  /**
+   * What hands each parent's page read through `childPageJson` to the `childPage` loader, so that its
+   * `load` needs no query: made once per list field, called once per parent.
+   */
+  childPagePrimer<T extends OrgTable>(options: ChildPageSpec<T>, json: ChildPageJson): (parentId: string, value: unknown) => void {
     const { table, parentColumn, where, name, sort, page } = options;
     const counts = this.countByParent(table, parentColumn, where, name);
-    const { nodes, keys } = decodeChildPage<T['$inferSelect'] & { id: string }>(json, value);
-    this.childPage(options).prime(
-      parentId,
-      connectionOf(nodes, keys, sort, page, () => counts.load(parentId)),
-    );
+    const loader = this.childPage(options);
+    return (parentId, value) => {
+      const { nodes, keys } = decodeChildPage<T['$inferSelect'] & { id: string }>(json, value);
+      loader.prime(
+        parentId,
+        connectionOf(nodes, keys, sort, page, () => counts.load(parentId)),
+      );
+    };
   }
 }
 

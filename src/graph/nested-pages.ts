@@ -103,9 +103,8 @@ export function planNestedPages(
   return {
     values,
     use: (rows) => {
-      for (const row of rows) {
-        planned.forEach(({ spec, json }, i) => ctx.loaders.primeChildPage(spec, json, row.id, row.values[`n${i}`]));
-      }
+      const primers = planned.map(({ spec, json }) => ctx.loaders.childPagePrimer(spec, json));
+      for (const row of rows) primers.forEach((prime, i) => prime(row.id, row.values[`n${i}`]));
     },
   };
 }
