@@ -6,6 +6,10 @@
 // waits, then runs at full speed: the same throughput or better, and latencies that stay near the
 // mean instead of a long tail.
 //
+// A turn ends when the request's handler settles, its response is over (sent, or the client gone),
+// or REQUEST_TIMEOUT_MS has passed: a handler stuck on something that never answers gives its turn
+// up rather than stop the server.
+//
 // A request that waits:
 // - is dropped from the queue if its client goes away (nothing was done, nothing is answered);
 // - is refused with 503 SERVER_BUSY (Retry-After) if REQUEST_TIMEOUT_MS passes before its turn;
@@ -50,28 +54,47 @@ export function createAdmission(config: Pick<Config, 'maxConcurrentRequests' | '
     else running -= 1;
   };
 
-  /** Runs `handle` in a turn already counted in `running`. */
-  const run = (handle: () => unknown): Promise<unknown> | unknown => {
+  /**
+   * Runs `handle` in a turn already counted in `running`. The turn ends when the handler settles, or
+   * when the response is over (sent, or the client gone), or after REQUEST_TIMEOUT_MS, whichever
+   * comes first: a handler that never settles (something awaited that never answers) must not keep
+   * a turn, or a few of them would stop the server.
+   */
+  const run = (res: Response, handle: () => unknown): Promise<unknown> | unknown => {
+    let ended = false;
+    let timer: NodeJS.Timeout | undefined;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      if (timer) clearTimeout(timer);
+      res.removeListener('close', end);
+      release();
+    };
+    res.once('close', end);
+    if (requestTimeoutMs > 0) {
+      timer = setTimeout(end, requestTimeoutMs);
+      timer.unref();
+    }
     let result: unknown;
     try {
       result = handle();
     } catch (error) {
-      release();
+      end();
       throw error;
     }
     if (result && typeof (result as Promise<unknown>).then === 'function') {
       return (result as Promise<unknown>).then(
         (value) => {
-          release();
+          end();
           return value;
         },
         (error: unknown) => {
-          release();
+          end();
           throw error;
         },
       );
     }
-    release();
+    end();
     return result;
   };
 
@@ -110,7 +133,7 @@ export function createAdmission(config: Pick<Config, 'maxConcurrentRequests' | '
     admit(res, signal, handle) {
       if (running < maxConcurrentRequests && queue.length === 0) {
         running += 1;
-        return run(handle);
+        return run(res, handle);
       }
       if (queue.length >= maxQueuedRequests) {
         refuseBusy(res, `The server is busy: ${queue.length} requests are already waiting. Try again shortly.`);
@@ -119,7 +142,7 @@ export function createAdmission(config: Pick<Config, 'maxConcurrentRequests' | '
       if (signal.aborted) return undefined;
       // Awaited here, in the request's own async context: it resumes in its scope, not in that of
       // the request whose end started it.
-      return wait(res, signal).then((admitted) => (admitted ? run(handle) : undefined));
+      return wait(res, signal).then((admitted) => (admitted ? run(res, handle) : undefined));
     },
     get running() {
       return running;

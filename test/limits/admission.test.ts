@@ -161,25 +161,30 @@ describe('the admission gate', () => {
   });
 
   it('refuses with 503 SERVER_BUSY a request that waited REQUEST_TIMEOUT_MS for a turn, without running it', async () => {
-    const gate = await gatedServer({ maxConcurrentRequests: 1, maxQueuedRequests: 10, requestTimeoutMs: 200 });
+    // One turn, each at most 300 ms: the third request waits behind two turns, longer than 300 ms.
+    const gate = await gatedServer({ maxConcurrentRequests: 1, maxQueuedRequests: 10, requestTimeoutMs: 300 });
     try {
-      const running = gate.request('running');
+      void gate.request('first').catch(() => undefined);
       await until(() => gate.started.length === 1);
-      const waited = await gate.request('late');
-      expect(waited.status).toBe(503);
-      const body = (await waited.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+      const second = gate.request('second');
+      await until(() => gate.admission.queued === 1);
+      const late = await gate.request('late');
+      expect(late.status).toBe(503);
+      const body = (await late.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
       expect(body.errors[0]!.extensions.code).toBe('SERVER_BUSY');
-      expect(body.errors[0]!.message).toMatch(/waited 200 ms for a turn and was not run/);
+      expect(body.errors[0]!.message).toMatch(/waited 300 ms for a turn and was not run/);
+      // 'first' never answered: its turn ended at 300 ms and went to 'second', not to the refused one.
+      expect(gate.started).toEqual(['first', 'second']);
       expect(gate.admission.queued).toBe(0);
 
-      gate.finish('running');
-      expect((await running).status).toBe(200);
+      gate.finish('second');
+      expect((await second).status).toBe(200);
       // The turn was not handed to the refused request: the next one runs at once.
       const next = gate.request('next');
-      await until(() => gate.started.length === 2);
+      await until(() => gate.started.length === 3);
       gate.finish('next');
       expect((await next).status).toBe(200);
-      expect(gate.started).toEqual(['running', 'next']);
+      expect(gate.started).toEqual(['first', 'second', 'next']);
     } finally {
       await gate.close();
     }
@@ -207,6 +212,44 @@ describe('the admission gate', () => {
       expect((await after).status).toBe(200);
       expect(gate.started).toEqual(['running', 'after']);
       await until(() => gate.admission.running === 0);
+    } finally {
+      await gate.close();
+    }
+  });
+
+  it('ends the turn of a request whose client left while it ran, though its handler has not finished', async () => {
+    const gate = await gatedServer({ maxConcurrentRequests: 1, maxQueuedRequests: 10, requestTimeoutMs: 0 });
+    try {
+      const leaving = new AbortController();
+      const left = gate.request('left', leaving.signal).catch((error: Error) => error.name);
+      await until(() => gate.started.length === 1);
+      const next = gate.request('next');
+      await until(() => gate.admission.queued === 1);
+
+      leaving.abort();
+      expect(await left).toBe('AbortError');
+      // 'left' is still held by the test (its handler never settles), yet 'next' gets the turn.
+      await until(() => gate.started.length === 2);
+      gate.finish('next');
+      expect((await next).status).toBe(200);
+      expect(gate.started).toEqual(['left', 'next']);
+    } finally {
+      await gate.close();
+    }
+  });
+
+  it('ends the turn of a handler that never settles after REQUEST_TIMEOUT_MS, so the server goes on', async () => {
+    const gate = await gatedServer({ maxConcurrentRequests: 1, maxQueuedRequests: 10, requestTimeoutMs: 400 });
+    try {
+      void gate.request('stuck').catch(() => undefined);
+      await until(() => gate.started.length === 1);
+      const next = gate.request('next');
+      await until(() => gate.admission.queued === 1);
+      // 'stuck' never answers; its turn ends at 400 ms, before 'next' has waited 400 ms itself.
+      await until(() => gate.started.length === 2);
+      gate.finish('next');
+      expect((await next).status).toBe(200);
+      expect(gate.started).toEqual(['stuck', 'next']);
     } finally {
       await gate.close();
     }
