@@ -8,14 +8,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import postgres from 'postgres';
 import { loadConfig } from '../../src/config';
 import { currentRequestScope } from '../../src/db/request-signal';
-import { parseGlobalId } from '../../src/graph/ids';
 import { createAdmission, type Admission } from '../../src/limits/admission';
 import { runStoppable } from '../../src/limits/stop';
 import { testDatabaseUrl } from '../helpers/database';
-import { customerInput, readReference } from '../helpers/reference';
+import { lockedCustomer } from '../helpers/row-lock';
 import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
 
 /** Waits until `holds` (checked every 5 ms), failing after 10 s with what was awaited. */
@@ -280,30 +278,12 @@ describe('the admission gate', () => {
   afterAll(() => server.close());
 
   it('queues a request behind a running one, refuses one more with SERVER_BUSY, and answers both in turn; the metrics show the gate', async () => {
-    const ref = await readReference(server, org.adminToken);
-    const created = await server.graphql(
-      'mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id } } }',
-      { input: customerInput(ref, { name: 'Locked Ltd' }) },
-      org.adminToken,
-    );
-    const id = created.data!.createCustomer.customer.id as string;
-    const other = postgres(server.database.url!, { max: 1, onnotice: () => {} });
+    const lock = await lockedCustomer(server, org.adminToken, 'Locked Ltd');
     try {
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      let locked!: () => void;
-      const isLocked = new Promise<void>((resolve) => (locked = resolve));
-      const holding = other.begin(async (tx) => {
-        await tx`select id from customers where id = ${parseGlobalId(id)!.id} for update`;
-        locked();
-        await released;
-      });
-      await isLocked;
-
       // Held by the lock: it keeps the only turn.
       const renaming = server.graphql(
         'mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { customer { name } userErrors { code } } }',
-        { input: { id, name: 'Renamed Ltd' } },
+        { input: { id: lock.id, name: 'Renamed Ltd' } },
         org.adminToken,
       );
       await until(() => server.app.admission!.running === 1);
@@ -318,15 +298,14 @@ describe('the admission gate', () => {
       expect(metrics).toMatch(/^graphql_requests_running 1$/m);
       expect(metrics).toMatch(/^graphql_requests_queued 1$/m);
 
-      release();
-      await holding;
+      await lock.release();
       const renamed = await renaming;
       expect(renamed.data!.updateCustomer.customer.name).toBe('Renamed Ltd');
       const read = await reading;
       expect(read.status).toBe(200);
       expect(read.data!.customers.nodes.map((n: { name: string }) => n.name)).toContain('Renamed Ltd');
     } finally {
-      await other.end();
+      await lock.release();
     }
   });
 });

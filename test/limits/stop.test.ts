@@ -4,13 +4,12 @@
 import http from 'node:http';
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
-import postgres from 'postgres';
 import { loadConfig } from '../../src/config';
 import { selectRows } from '../../src/db/client';
-import { parseGlobalId } from '../../src/graph/ids';
 import { createApp } from '../../src/server';
 import { testDatabaseUrl } from '../helpers/database';
 import { customerInput, readReference, type Reference } from '../helpers/reference';
+import { lockedCustomer } from '../helpers/row-lock';
 import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -46,27 +45,12 @@ describe('statement timeout', () => {
 
   // A statement that waits for a lock is the one a test can make slow; PGlite has one connection.
   (testDatabaseUrl() ? it : it.skip)('cancels a statement that runs too long, rolls its change back and says so without SQL', async () => {
-    const ref = await readReference(server, org.adminToken);
-    const created = await server.graphql(
-      'mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id } } }',
-      { input: customerInput(ref, { name: 'Locked Ltd' }) },
-      org.adminToken,
-    );
-    const id = created.data!.createCustomer.customer.id as string;
-    const other = postgres(server.database.url!, { max: 1, onnotice: () => {} });
+    const lock = await lockedCustomer(server, org.adminToken, 'Locked Ltd');
     try {
-      let locked!: () => void;
-      const isLocked = new Promise<void>((resolve) => (locked = resolve));
-      const holding = other.begin(async (tx) => {
-        await tx`select id from customers where id = ${parseGlobalId(id)!.id} for update`;
-        locked();
-        await sleep(1500);
-      });
-      await isLocked;
       const started = Date.now();
       const response = await server.graphql(
         'mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { customer { name } userErrors { code } } }',
-        { input: { id, name: 'Renamed Ltd' } },
+        { input: { id: lock.id, name: 'Renamed Ltd' } },
         org.adminToken,
       );
       expect(Date.now() - started).toBeLessThan(1400);
@@ -74,9 +58,8 @@ describe('statement timeout', () => {
       expect(response.errors![0]!.extensions!.code).toBe('STATEMENT_TIMEOUT');
       expect(response.errors![0]!.message).toMatch(/longer than 300 ms and was cancelled/);
       expect(JSON.stringify(response.errors)).not.toMatch(/select|update "|\$1/i);
-      await holding;
     } finally {
-      await other.end();
+      await lock.release();
     }
     expect(await countNamed(server, 'Renamed Ltd')).toBe(0);
     expect(await countNamed(server, 'Locked Ltd')).toBe(1);
