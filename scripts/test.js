@@ -62,12 +62,6 @@ async function main() {
 const jest = require.resolve('jest/bin/jest');
 const nodeOptions = `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim();
 
-/**
- * Temporary files in memory when the machine has /dev/shm (Linux), unless TMPDIR is set: every
- * test file copies a migrated embedded data directory (~1,450 files) and the embedded database
- * writes to it. Measured here: copying it took 1.4–1.8 s on the disk, 0.05 s on tmpfs, and the test
- * files ran 10–25 % faster. One folder per run, removed when the run ends.
- */
 function isAlive(pid) {
   try {
     process.kill(pid, 0);
@@ -77,6 +71,12 @@ function isAlive(pid) {
   }
 }
 
+/**
+ * Temporary files in memory when the machine has /dev/shm (Linux), unless TMPDIR is set: every
+ * test file copies a migrated embedded data directory (~1,450 files) and the embedded database
+ * writes to it. Measured here: copying it took 1.4–1.8 s on the disk, 0.05 s on tmpfs, and the test
+ * files ran 10–25 % faster. One folder per run, removed when the run ends.
+ */
 function memoryTmpdir() {
   const fs = require('node:fs');
   const path = require('node:path');

@@ -131,17 +131,13 @@ export function requestCost(requestContext: GraphQLRequestContext<Context>, limi
   let requested: number;
   try {
     const variables = requestContext.request.variables ?? {};
-    // Queries (a list screen's, sent over and over); a mutation's input may be large and is seldom repeated.
-    const cached = operation.operation === 'query' ? cachedCost : (_d: unknown, _k: unknown, compute: () => number) => compute();
-    requested = cached(document, { operationName: requestContext.operationName ?? null, variables, maxPageSize: limits.maxPageSize }, () =>
-      requestedQueryCost({
-        schema: requestContext.schema,
-        document,
-        operationName: requestContext.operationName,
-        variables,
-        maxPageSize: limits.maxPageSize,
-      }),
-    );
+    const compute = () =>
+      requestedQueryCost({ schema: requestContext.schema, document, operationName: requestContext.operationName, variables, maxPageSize: limits.maxPageSize });
+    // Queries are kept (a list screen's, sent over and over); a mutation's input may be large and is seldom repeated.
+    requested =
+      operation.operation === 'query'
+        ? cachedCost(document, { operationName: requestContext.operationName ?? null, variables, maxPageSize: limits.maxPageSize }, compute)
+        : compute();
   } catch (error) {
     // Variables that do not fit the query: execution refuses them before any resolver runs.
     if (error instanceof CostNotComputable) requested = 0;
