@@ -129,10 +129,12 @@ export async function reversePayment(db: Db, actor: Actor, id: string, input: Re
     async (tx) => {
       const before = await lockForUpdate(tx, payments, actor, id, input.expectedVersion, 'payment');
       if (before.status === 'REVERSED') throw userError(['input', 'id'], 'id: the payment is reversed already.', 'INVALID_STATE');
-      const at = recordedAt(actor);
+      // One moment for the reversal and the allocations it undoes: read from two clocks (this process's
+      // and the database's), the ledger ordered them either way round from one run to the next.
+      const at = recordedAt(actor) ?? new Date();
       const undone = await undoAllocations(tx, sql`${allocations.paymentId} = ${id}`, `Payment reversed: ${fields.reason}`, at);
       const payment = await underMoneyConstraints(['input', 'id'], () =>
-        writeUpdate(tx, payments, id, { status: 'REVERSED', reversedAt: at ?? new Date(), reversalReason: fields.reason }),
+        writeUpdate(tx, payments, id, { status: 'REVERSED', reversedAt: at, reversalReason: fields.reason }),
       );
       await recordAudit(tx, actor, [
         { action: 'payment.reverse', entityType: 'Payment', entityId: id, before, after: { ...payment, undoneAllocations: undone.map((a) => a.id) } },
