@@ -26,6 +26,39 @@ export type AuditChange = {
 export async function recordAudit(db: Db, actor: Actor, changes: AuditChange | AuditChange[]): Promise<void> {
   const list = Array.isArray(changes) ? changes : [changes];
   if (list.length === 0) return;
+  const deferred = deferredAudits.get(db);
+  if (deferred && deferred.actor === actor) {
+    deferred.changes.push(...list);
+    return;
+  }
+  await writeAudit(db, actor, list);
+}
+
+/** The audit entries held back by `withDeferredAudits`, by the transaction they belong to. */
+const deferredAudits = new WeakMap<Db, { actor: Actor; changes: AuditChange[] }>();
+
+/**
+ * Runs `work` in the transaction `tx` with the actor's audit entries held back, then writes them all
+ * in one statement, in the order they were recorded (a workflow whose steps each audit, such as
+ * signing a quote on a lead, then costs one write instead of one per step). Entries recorded in a
+ * nested transaction (a savepoint), or for another actor, are written at once as usual. If `work`
+ * fails, nothing is written: the transaction rolls back anyway.
+ */
+export async function withDeferredAudits<T>(tx: Db, actor: Actor, work: () => Promise<T>): Promise<T> {
+  if (deferredAudits.has(tx)) return work();
+  const deferred = { actor, changes: [] as AuditChange[] };
+  deferredAudits.set(tx, deferred);
+  try {
+    const result = await work();
+    deferredAudits.delete(tx);
+    if (deferred.changes.length) await writeAudit(tx, actor, deferred.changes);
+    return result;
+  } finally {
+    deferredAudits.delete(tx);
+  }
+}
+
+async function writeAudit(db: Db, actor: Actor, list: AuditChange[]): Promise<void> {
   const rows = list.map((c, ord) => ({
     ord,
     action: c.action,

@@ -6,20 +6,20 @@
 // documents are copied with their bytes when `copyDocuments` (the lead keeps its copies), custom
 // field values whose definitions are enabled for customers, and the lead's opportunities and quotes move.
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { assertStatusPermitted } from '../access/status-group-service';
 import { accessGrants } from '../access/tables';
 import { communications, expiries, notes, tasks } from '../activity/tables';
 import { addresses } from '../addresses/tables';
-import { recordAudit, type Actor, type AuditChange } from '../audit/service';
+import { recordAudit, withDeferredAudits, type Actor, type AuditChange } from '../audit/service';
 import { mayChangeOwner } from '../auth/ownership';
 import type { Config } from '../config';
 import { contactSort } from '../contacts/loaders';
 import { contacts } from '../contacts/tables';
 import { customFieldDefinitions } from '../custom-fields/tables';
 import { checkTypeRequirements, defaultStatusId, referenced } from '../customers/service';
-import { businessUnits, customers, customerStatuses, customerTypes, type CustomerRow } from '../customers/tables';
+import { businessUnits, customers, customerStatuses, customerTypes, type CustomerRow, type CustomerTypeRow } from '../customers/tables';
 import { selectRows, type Db } from '../db/client';
 import { idsInOrder } from '../db/columns';
 import { writeUpdate } from '../db/versioned';
@@ -97,15 +97,15 @@ async function refuseIfConverted(tx: Db, lead: LeadRow, field: Path): Promise<vo
 }
 
 /** The type a conversion without one uses: the organisation's first customer type that is not archived. */
-async function defaultTypeId(tx: Db, actor: Actor): Promise<string> {
+async function defaultType(tx: Db, actor: Actor): Promise<CustomerTypeRow> {
   const [row] = await tx
-    .select({ id: customerTypes.id })
+    .select()
     .from(customerTypes)
     .where(and(eq(customerTypes.organisationId, actor.organisationId), eq(customerTypes.archived, false)))
     .orderBy(asc(customerTypes.position), asc(customerTypes.name))
     .limit(1);
   if (!row) throw userError(['input', 'typeId'], 'typeId: the organisation has no customer types to convert into.', 'REQUIRED');
-  return row.id;
+  return row;
 }
 
 /** The lead's custom field values that apply to customers (active definitions enabled for CUSTOMER). */
@@ -139,6 +139,48 @@ const movedKinds = {
 } as const;
 
 /**
+ * Moves a lead's activity (notes, tasks, expiries and communications when `linkNotes`) and its
+ * opportunities and quotes to the customer, in one statement; a communication with one of the lead's
+ * contacts goes to that contact's copy (`contactCopies`: lead contact id → copy id). Answers the ids
+ * moved, by table, in id order.
+ */
+async function moveLeadActivity(
+  tx: Db,
+  leadId: string,
+  customerId: string,
+  now: Date,
+  linkNotes: boolean,
+  contactCopies: ReadonlyMap<string, string>,
+): Promise<Partial<Record<keyof typeof movedKinds, string[]>>> {
+  const at = sql`${now.toISOString()}::timestamptz`;
+  const move = (table: typeof notes | typeof tasks | typeof expiries | typeof opportunities | typeof quotes) =>
+    sql`update ${table} set customer_id = ${customerId}, lead_id = null, updated_at = ${at} where lead_id = ${leadId} returning id`;
+  const copyOf = sql`(select m.copy from unnest(${uuidArray([...contactCopies.keys()])}, ${uuidArray([...contactCopies.values()])}) as m(original, copy)
+    where m.original = ${communications}.contact_id)`;
+  const steps: [keyof typeof movedKinds, SQL][] = [];
+  if (linkNotes) {
+    steps.push(['notes', move(notes)], ['tasks', move(tasks)], ['expiries', move(expiries)]);
+    steps.push([
+      'communications',
+      sql`update ${communications} set customer_id = ${customerId}, lead_id = null, contact_id = coalesce(${copyOf}, ${communications}.contact_id)
+        where lead_id = ${leadId} returning id`,
+    ]);
+  }
+  steps.push(['opportunities', move(opportunities)], ['quotes', move(quotes)]);
+  const [row] = await selectRows<Record<string, string[] | null>>(
+    tx,
+    sql`with ${sql.join(
+      steps.map(([name, statement]) => sql`${sql.identifier(name)} as (${statement})`),
+      sql`, `,
+    )} select ${sql.join(
+      steps.map(([name]) => sql`(select coalesce(json_agg(id order by id), '[]'::json) from ${sql.identifier(name)}) as ${sql.identifier(name)}`),
+      sql`, `,
+    )}`,
+  );
+  return Object.fromEntries(steps.map(([name]) => [name, row?.[name] ?? []]));
+}
+
+/**
  * Converts a locked, unconverted lead inside the caller's transaction. `at` names where the options
  * sit in the input, for user errors.
  */
@@ -165,6 +207,8 @@ export async function convertLockedLead(
   const customFields = await customerCustomFields(tx, actor, lead.customFields);
   let customer: CustomerRow;
   let createdCustomer = false;
+  /** A new customer's type (an existing customer's is read below). */
+  let newType: CustomerTypeRow | undefined;
   if (options.intoCustomerId) {
     const into = await referenced(tx, actor, customers, 'Customer', options.intoCustomerId, 'intoCustomerId', 'customer');
     if (into.anonymisedAt) {
@@ -186,9 +230,10 @@ export async function convertLockedLead(
       after: { ...customer, convertedFromLeadId: lead.id },
     });
   } else {
-    const typeId = options.typeId
-      ? (await referenced(tx, actor, customerTypes, 'CustomerType', options.typeId, 'typeId', 'customer type')).id
-      : await defaultTypeId(tx, actor);
+    newType = options.typeId
+      ? await referenced(tx, actor, customerTypes, 'CustomerType', options.typeId, 'typeId', 'customer type')
+      : await defaultType(tx, actor);
+    const typeId = newType.id;
     const statusId = options.statusId
       ? (await referenced(tx, actor, customerStatuses, 'CustomerStatus', options.statusId, 'statusId', 'customer status')).id
       : await defaultStatusId(tx, actor.organisationId);
@@ -256,7 +301,7 @@ export async function convertLockedLead(
         .select({ id: contacts.id })
         .from(contacts)
         .where(and(eq(contacts.customerId, customer.id), eq(contacts.isPrimary, true)));
-  const [type] = await tx.select().from(customerTypes).where(eq(customerTypes.id, customer.typeId));
+  const type = newType ?? (await tx.select().from(customerTypes).where(eq(customerTypes.id, customer.typeId)))[0];
   let primaryTaken = Boolean(existingPrimary) || !type!.allowsPrimaryContact;
   const contactMap = new Map<string, string>();
   const contactIdsInOrder = idsInOrder(chosen.length);
@@ -306,36 +351,9 @@ export async function convertLockedLead(
     }
   }
 
-  // Activity moves (one statement per table); communications follow their contact's copy.
-  const moved: Record<string, string[]> = {};
-  if (options.linkNotes ?? true) {
-    const move = { customerId: customer.id, leadId: null, updatedAt: now } as const;
-    moved.notes = (await tx.update(notes).set(move).where(eq(notes.leadId, lead.id)).returning({ id: notes.id })).map((r) => r.id);
-    moved.tasks = (await tx.update(tasks).set(move).where(eq(tasks.leadId, lead.id)).returning({ id: tasks.id })).map((r) => r.id);
-    moved.expiries = (await tx.update(expiries).set(move).where(eq(expiries.leadId, lead.id)).returning({ id: expiries.id })).map((r) => r.id);
-    const comms = await tx.update(communications).set({ customerId: customer.id, leadId: null }).where(eq(communications.leadId, lead.id)).returning();
-    moved.communications = comms.map((r) => r.id);
-    const relinked = comms.flatMap((comm) => {
-      const copy = comm.contactId ? contactMap.get(comm.contactId) : undefined;
-      return copy ? [{ id: comm.id, contactId: copy }] : [];
-    });
-    if (relinked.length) {
-      await tx.execute(
-        sql`update ${communications} set contact_id = m.contact_id from unnest(${uuidArray(relinked.map((r) => r.id))}, ${uuidArray(relinked.map((r) => r.contactId))}) as m(id, contact_id) where ${communications.id} = m.id`,
-      );
-    }
-  }
-  moved.opportunities = (
-    await tx
-      .update(opportunities)
-      .set({ customerId: customer.id, leadId: null, updatedAt: now })
-      .where(eq(opportunities.leadId, lead.id))
-      .returning({ id: opportunities.id })
-  ).map((r) => r.id);
-  moved.quotes = (
-    await tx.update(quotes).set({ customerId: customer.id, leadId: null, updatedAt: now }).where(eq(quotes.leadId, lead.id)).returning({ id: quotes.id })
-  ).map((r) => r.id);
-  for (const [kind, ids] of Object.entries(moved)) tally.add(movedKinds[kind as keyof typeof movedKinds], 'MOVE', ids.length);
+  // Activity moves, every table in one statement; communications follow their contact's copy.
+  const moved = await moveLeadActivity(tx, lead.id, customer.id, now, options.linkNotes ?? true, contactMap);
+  for (const [kind, ids] of Object.entries(moved)) tally.add(movedKinds[kind as keyof typeof movedKinds], 'MOVE', ids!.length);
 
   // Documents: metadata and bytes copied; the lead keeps its own.
   const documentIds: Record<string, string> = {};
@@ -491,23 +509,26 @@ export function signQuote(db: Db, config: Config, actor: Actor, input: SignQuote
         if (quote.status !== 'SENT') {
           throw userError(field, `quoteId: the quote is ${quote.status}; only a SENT quote can be signed.`, 'INVALID_STATE');
         }
-        let converted: LeadRow | null = null;
-        if (quote.leadId && lead) {
-          await refuseIfConverted(tx, lead, field);
-          converted = (await convertLockedLead(tx, config, actor, lead, { typeId: input.typeId }, copiedFiles, tally, field)).lead;
-        }
-        // The quote as the conversion left it (moved to the customer); as locked above otherwise.
-        const moved = converted ? (await tx.select().from(quotes).where(eq(quotes.id, id)))[0] : quote;
-        const signed = await writeUpdate(tx, quotes, id, { status: 'SIGNED', signedAt: new Date() });
-        tally?.add('Quote', 'UPDATE', 1);
-        await recordAudit(tx, actor, { action: 'quote.signed', entityType: 'Quote', entityId: id, before: moved, after: signed });
-        const { salesOrder, lines } = await errorsAt(field, () =>
-          raiseSalesOrderFromQuote(tx, actor, signed, { overrideStatus: input.overrideStatus, mayOverride: mayOverrideStatus(actor), field }),
-        );
-        tally?.add('SalesOrder', 'CREATE', 1);
-        tally?.add('SalesOrderLine', 'CREATE', lines.length);
-        const [customer] = await tx.select().from(customers).where(eq(customers.id, signed.customerId!));
-        return { quote: signed, customer: customer!, lead: converted, salesOrder };
+        // The steps' audit entries are written together at the end: one statement instead of three.
+        return withDeferredAudits(tx, actor, async () => {
+          let converted: ConversionResult | null = null;
+          if (quote.leadId && lead) {
+            await refuseIfConverted(tx, lead, field);
+            converted = await convertLockedLead(tx, config, actor, lead, { typeId: input.typeId }, copiedFiles, tally, field);
+          }
+          // The quote as the conversion left it (moved to the customer, at the conversion's time); as locked above otherwise.
+          const moved: QuoteRow = converted ? { ...quote, customerId: converted.customer.id, leadId: null, updatedAt: converted.lead.convertedAt! } : quote;
+          const signed = await writeUpdate(tx, quotes, id, { status: 'SIGNED', signedAt: new Date() });
+          tally?.add('Quote', 'UPDATE', 1);
+          await recordAudit(tx, actor, { action: 'quote.signed', entityType: 'Quote', entityId: id, before: moved, after: signed });
+          const { salesOrder, lines } = await errorsAt(field, () =>
+            raiseSalesOrderFromQuote(tx, actor, signed, { overrideStatus: input.overrideStatus, mayOverride: mayOverrideStatus(actor), field, locked: true }),
+          );
+          tally?.add('SalesOrder', 'CREATE', 1);
+          tally?.add('SalesOrderLine', 'CREATE', lines.length);
+          const customer = converted?.customer ?? (await tx.select().from(customers).where(eq(customers.id, signed.customerId!)))[0];
+          return { quote: signed, customer: customer!, lead: converted?.lead ?? null, salesOrder };
+        });
       },
       rowsCodec<SignResult>({ quote: quotes, customer: customers, lead: leads, salesOrder: salesOrders }),
       tally,

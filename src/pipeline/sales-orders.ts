@@ -24,13 +24,18 @@ export async function raiseSalesOrderFromQuote(
   tx: Db,
   actor: Actor,
   quote: QuoteRow,
-  options: StatusOverride = { mayOverride: false },
+  options: StatusOverride & {
+    /** The caller holds the quote's row lock and `quote` is its row as it now stands (just signed). */
+    locked?: boolean;
+  } = { mayOverride: false },
 ): Promise<{ salesOrder: SalesOrderRow; lines: SalesOrderLineRow[] }> {
-  const [locked] = await tx
-    .select()
-    .from(quotes)
-    .where(and(eq(quotes.id, quote.id), eq(quotes.organisationId, actor.organisationId)))
-    .for('update');
+  const [locked] = options.locked
+    ? [quote]
+    : await tx
+        .select()
+        .from(quotes)
+        .where(and(eq(quotes.id, quote.id), eq(quotes.organisationId, actor.organisationId)))
+        .for('update');
   if (!locked) throw notFound(['input', 'id'], 'quote');
   if (locked.status !== 'SIGNED') {
     throw userError(['input', 'id'], `id: the quote is ${locked.status}; only a signed quote becomes a sales order.`, 'INVALID_STATE');

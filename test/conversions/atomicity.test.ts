@@ -190,7 +190,7 @@ const cases: AtomicityCase[] = [
       'the lead marked CONVERTED': { table: 'leads', op: 'UPDATE' },
       "the copied document's row": { table: 'documents' },
       'the document byte store, on its second chunk': { table: 'document_blobs', afterRows: 1 },
-      'the communications re-pointed at the copied contact': { table: 'communications', op: 'UPDATE', afterRows: 1 },
+      'the communications moved and re-pointed at the copied contact': { table: 'communications', op: 'UPDATE' },
       'the second copied contact': { table: 'contacts', afterRows: 1 },
       "the idempotency key's stored result": idempotencyKeyResult,
     },

@@ -293,6 +293,24 @@ describe('signQuote', () => {
     expect(orders!.n).toBe(1);
   });
 
+  it("on a lead: the SQL statements do not grow with the lead's contacts, activity and documents", async () => {
+    const signed = async (extra: number) => {
+      const { leadId, quoteId } = await fullLead(`Sized Lead ${extra} Ltd`);
+      for (let i = 0; i < extra; i++) {
+        await mutate('createContact', { ownerId: leadId, contact: { firstName: `Extra${i}`, surname: `Contact${i}` } }, 'contact { id }');
+        await mutate('createNote', { ownerId: leadId, body: `Note ${i}` }, 'note { id }');
+        await mutate('logCommunication', { ownerId: leadId, channel: 'EMAIL', subject: `Mail ${i}` }, 'communication { id }');
+        await upload(leadId, { bytes: Buffer.from(`%PDF-1.4 extra ${i}\n`), name: `extra-${i}.pdf`, type: 'application/pdf' });
+      }
+      const response = await server.graphql(SIGN, { input: { quoteId } }, org.adminToken);
+      expect(response.data!.signQuote.userErrors).toEqual([]);
+      return response.statements;
+    };
+    const small = await signed(0);
+    expect(Number.isFinite(small)).toBe(true);
+    expect(await signed(4)).toBe(small);
+  });
+
   it('on a customer: SIGNED with a sales order', async () => {
     const created = await gql(CREATE_CUSTOMER, { input: customerInput(ref, { name: 'Signing Customer Ltd' }) });
     const customerId = created.createCustomer.customer.id;
