@@ -89,6 +89,13 @@ const schema = z.object({
   MAX_CONCURRENT_REQUESTS: z.coerce.number({ message: 'expected a number of requests' }).int().min(1).max(10_000).default(8),
   /** Requests that may wait for a turn; one more is refused at once with 503 SERVER_BUSY. */
   MAX_QUEUED_REQUESTS: z.coerce.number({ message: 'expected a number of requests' }).int().min(0).max(1_000_000).default(1000),
+  /** The request bodies waiting requests may hold in memory, together; one more is refused with 503 SERVER_BUSY. */
+  MAX_QUEUED_BODY_BYTES: z.coerce
+    .number({ message: 'expected a number of bytes' })
+    .int()
+    .min(1_048_576, { message: 'at least 1048576 (one request body of the largest size, 1 MB)' })
+    .max(2 ** 40)
+    .default(64 * 1_048_576),
   /** On SIGTERM, how long /readyz answers 503 before the server stops accepting connections. */
   SHUTDOWN_READINESS_DELAY_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(0).max(600_000).default(0),
   /** On SIGTERM, how long requests already received may take before their connections are closed. */
@@ -170,6 +177,7 @@ export type Config = {
   requestTimeoutMs: number;
   maxConcurrentRequests: number;
   maxQueuedRequests: number;
+  maxQueuedBodyBytes: number;
   shutdownReadinessDelayMs: number;
   shutdownTimeoutMs: number;
   importStaleAfterSeconds: number;
@@ -239,6 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: c.REQUEST_TIMEOUT_MS,
     maxConcurrentRequests: c.MAX_CONCURRENT_REQUESTS,
     maxQueuedRequests: c.MAX_QUEUED_REQUESTS,
+    maxQueuedBodyBytes: c.MAX_QUEUED_BODY_BYTES,
     shutdownReadinessDelayMs: c.SHUTDOWN_READINESS_DELAY_MS,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     importStaleAfterSeconds: c.IMPORT_STALE_AFTER_SECONDS,

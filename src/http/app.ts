@@ -20,7 +20,7 @@ import { maskCardData, maskCardDataIn } from '../graph/card-data';
 import { createContext, type Context } from '../graph/context';
 import { buildSchema } from '../graph/schema';
 import { textInputGuardPlugin } from '../graph/text-input-guard';
-import { createAdmission, type Admission } from '../limits/admission';
+import { createAdmission, MAX_BODY_BYTES, type Admission } from '../limits/admission';
 import { queryLimitRules, queryLimitsPlugin, queryParseOptions } from '../limits/plugin';
 import { formatStoppedError, runStoppable } from '../limits/stop';
 import { serializeError, withSafeErrors } from '../logger';
@@ -300,7 +300,7 @@ export async function createHttpApp(
 
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    express.json({ limit: MAX_BODY_BYTES }),
     // Counting starts after the body is read, so every statement the request causes is counted.
     (req, res, next) => {
       // Stopped (no more SQL) when the client goes away or REQUEST_TIMEOUT_MS passes.

@@ -13,8 +13,12 @@
 // A request that waits:
 // - is dropped from the queue if its client goes away (nothing was done, nothing is answered);
 // - is refused with 503 SERVER_BUSY (Retry-After) if REQUEST_TIMEOUT_MS passes before its turn;
-// - is refused at once with 503 SERVER_BUSY if MAX_QUEUED_REQUESTS are already waiting (a flood
-//   is shed instead of held in memory).
+// - is refused at once with 503 SERVER_BUSY if MAX_QUEUED_REQUESTS are already waiting, or if the
+//   bodies of those waiting would then hold more than MAX_QUEUED_BODY_BYTES (a flood is shed instead
+//   of held in memory: a waiting request keeps its parsed body).
+//
+// Requests are admitted after their body is read (up to 1 MB): a client that sends its body slowly
+// must not hold a turn while it does.
 import type { Response } from 'express';
 import type { Config } from '../config';
 
@@ -29,6 +33,8 @@ export type Admission = {
   readonly running: number;
   /** Requests waiting for a turn. */
   readonly queued: number;
+  /** The bytes of the waiting requests' bodies. */
+  readonly queuedBytes: number;
 };
 
 type Waiter = { start(): void };
@@ -40,9 +46,25 @@ function refuseBusy(res: Response, message: string): void {
   res.json({ errors: [{ message, extensions: { code: 'SERVER_BUSY' } }] });
 }
 
-export function createAdmission(config: Pick<Config, 'maxConcurrentRequests' | 'maxQueuedRequests' | 'requestTimeoutMs'>): Admission {
-  const { maxConcurrentRequests, maxQueuedRequests, requestTimeoutMs } = config;
+/**
+ * The bytes of the request's body: its Content-Length, or, for a body sent in chunks (no length),
+ * the largest a body may be (1 MB, the JSON parser's limit).
+ */
+function bodyBytes(res: Response): number {
+  const headers = res.req?.headers ?? {};
+  const length = Number(headers['content-length']);
+  if (Number.isFinite(length) && length >= 0) return length;
+  return headers['transfer-encoding'] ? MAX_BODY_BYTES : 0;
+}
+
+/** The JSON body parser's limit on /graphql (src/http/app.ts). */
+export const MAX_BODY_BYTES = 1_048_576;
+
+export function createAdmission(config: Pick<Config, 'maxConcurrentRequests' | 'maxQueuedRequests' | 'maxQueuedBodyBytes' | 'requestTimeoutMs'>): Admission {
+  const { maxConcurrentRequests, maxQueuedRequests, maxQueuedBodyBytes, requestTimeoutMs } = config;
   let running = 0;
+  /** The bodies the waiting requests hold. */
+  let queuedBytes = 0;
   // A FIFO of waiters; a cancelled waiter is removed where it stands (the queue is short).
   const queue: Waiter[] = [];
 
@@ -98,10 +120,17 @@ export function createAdmission(config: Pick<Config, 'maxConcurrentRequests' | '
     return result;
   };
 
-  const wait = (res: Response, signal: AbortSignal): Promise<boolean> =>
+  const wait = (res: Response, signal: AbortSignal, bytes: number): Promise<boolean> =>
     new Promise<boolean>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
+      queuedBytes += bytes;
+      let left = false;
+      // Once, however it leaves: its turn came (release() has already taken it off the queue), its
+      // client went away, or it waited too long.
       const leave = () => {
+        if (left) return;
+        left = true;
+        queuedBytes -= bytes;
         const at = queue.indexOf(waiter);
         if (at >= 0) queue.splice(at, 1);
         if (timer) clearTimeout(timer);
@@ -139,16 +168,24 @@ export function createAdmission(config: Pick<Config, 'maxConcurrentRequests' | '
         refuseBusy(res, `The server is busy: ${queue.length} requests are already waiting. Try again shortly.`);
         return undefined;
       }
+      const bytes = bodyBytes(res);
+      if (queuedBytes + bytes > maxQueuedBodyBytes) {
+        refuseBusy(res, `The server is busy: the requests already waiting hold ${queuedBytes} bytes of request bodies. Try again shortly.`);
+        return undefined;
+      }
       if (signal.aborted) return undefined;
       // Awaited here, in the request's own async context: it resumes in its scope, not in that of
       // the request whose end started it.
-      return wait(res, signal).then((admitted) => (admitted ? run(res, handle) : undefined));
+      return wait(res, signal, bytes).then((admitted) => (admitted ? run(res, handle) : undefined));
     },
     get running() {
       return running;
     },
     get queued() {
       return queue.length;
+    },
+    get queuedBytes() {
+      return queuedBytes;
     },
   };
 }

@@ -110,6 +110,14 @@ export function createMetrics(options: { config: Config; database: Database; adm
         this.set(admission.queued);
       },
     });
+    new Gauge({
+      name: 'graphql_requests_queued_body_bytes',
+      help: 'Bytes of request bodies held by the requests waiting for a turn (at most MAX_QUEUED_BODY_BYTES)',
+      registers: [registry],
+      collect() {
+        this.set(admission.queuedBytes);
+      },
+    });
   }
   new Gauge({
     name: 'db_pool_size',

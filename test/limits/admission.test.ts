@@ -1,7 +1,8 @@
 // GraphQL requests in turns (src/limits/admission.ts): at most MAX_CONCURRENT_REQUESTS execute at
 // once, the others wait first come first served, in their own request scope; a request whose
 // client leaves while it waits never runs; one that waits longer than REQUEST_TIMEOUT_MS, or that
-// finds MAX_QUEUED_REQUESTS already waiting, is refused with 503 SERVER_BUSY.
+// finds MAX_QUEUED_REQUESTS already waiting (or their bodies holding MAX_QUEUED_BODY_BYTES), is
+// refused with 503 SERVER_BUSY.
 //
 // First the gate itself, in front of handlers the test finishes when it likes (so every ordering
 // is exact); then the server, where requests held by a row lock fill the turns (PostgreSQL server).
@@ -28,12 +29,12 @@ async function until(holds: () => boolean): Promise<void> {
 type Held = { id: string; finish(): void; scopeIsOwn: boolean };
 
 /** An HTTP server whose requests (`/?id=…`) pass the gate, then wait until the test finishes them. */
-async function gatedServer(settings: { maxConcurrentRequests: number; maxQueuedRequests: number; requestTimeoutMs: number }) {
-  const admission: Admission = createAdmission(settings);
+async function gatedServer(settings: { maxConcurrentRequests: number; maxQueuedRequests: number; requestTimeoutMs: number; maxQueuedBodyBytes?: number }) {
+  const admission: Admission = createAdmission({ maxQueuedBodyBytes: 64 * 1_048_576, ...settings });
   const running: Held[] = [];
   const started: string[] = [];
   const app = express();
-  app.get('/', (req, res) => {
+  app.all('/', (req, res) => {
     const id = String(req.query.id);
     runStoppable(res, settings, (signal) =>
       admission.admit(res, signal, () => {
@@ -68,7 +69,7 @@ async function gatedServer(settings: { maxConcurrentRequests: number; maxQueuedR
     running,
     started,
     finish,
-    request: (id: string, signal?: AbortSignal) => fetch(`${url}?id=${id}`, { signal }),
+    request: (id: string, signal?: AbortSignal, body?: string) => fetch(`${url}?id=${id}`, { signal, ...(body === undefined ? {} : { method: 'POST', body }) }),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -153,6 +154,43 @@ describe('the admission gate', () => {
       expect((await running).status).toBe(200);
       expect((await waiting).status).toBe(200);
       expect(gate.started).toEqual(['running', 'waiting']);
+    } finally {
+      await gate.close();
+    }
+  });
+
+  it('refuses at once with 503 SERVER_BUSY a request whose body would take the waiting ones past MAX_QUEUED_BODY_BYTES', async () => {
+    const gate = await gatedServer({ maxConcurrentRequests: 1, maxQueuedRequests: 100, requestTimeoutMs: 0, maxQueuedBodyBytes: 1000 });
+    try {
+      const running = gate.request('running', undefined, 'x'.repeat(5000));
+      await until(() => gate.started.length === 1);
+      const waiting = gate.request('waiting', undefined, 'x'.repeat(600));
+      await until(() => gate.admission.queued === 1);
+      expect(gate.admission.queuedBytes).toBe(600);
+
+      const refused = await gate.request('refused', undefined, 'x'.repeat(401));
+      expect(refused.status).toBe(503);
+      const body = (await refused.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+      expect(body.errors[0]).toEqual({
+        message: 'The server is busy: the requests already waiting hold 600 bytes of request bodies. Try again shortly.',
+        extensions: { code: 'SERVER_BUSY' },
+      });
+      // One that fits still waits its turn.
+      const fits = gate.request('fits', undefined, 'x'.repeat(400));
+      await until(() => gate.admission.queued === 2);
+      expect(gate.admission.queuedBytes).toBe(1000);
+
+      gate.finish('running');
+      await until(() => gate.started.length === 2);
+      expect(gate.admission.queuedBytes).toBe(400);
+      gate.finish('waiting');
+      await until(() => gate.started.length === 3);
+      gate.finish('fits');
+      expect((await running).status).toBe(200);
+      expect((await waiting).status).toBe(200);
+      expect((await fits).status).toBe(200);
+      expect(gate.admission.queuedBytes).toBe(0);
+      expect(gate.started).toEqual(['running', 'waiting', 'fits']);
     } finally {
       await gate.close();
     }
