@@ -11,7 +11,7 @@ import { globalIdField, moneyOf } from '../graph/fields';
 import { keyedPayload } from '../graph/idempotency';
 import { decodeIdArgument, toGlobalId } from '../graph/ids';
 import { planNestedPages, type NestedList } from '../graph/nested-pages';
-import { columnsForConnection, type DerivedFields } from '../graph/selection';
+import { asksForTotalCount, columnsForConnection, type DerivedFields } from '../graph/selection';
 import { inputId, payload } from '../graph/user-errors';
 import { anonymiseCustomer, deleteCustomer } from './deletion';
 import { customerById } from './loaders';
@@ -54,6 +54,7 @@ export const customerResolvers: Resolvers = {
         columns: columnsForConnection(ctx.composition, info, 'Customer', customers, listDerived),
         // The page's contacts and addresses in the same statement (src/graph/nested-pages.ts).
         nested: planNestedPages(ctx, info, 'Customer', nestedLists, customers.id),
+        total: asksForTotalCount(info),
       }),
     customerTypes: (_p, { includeArchived }, ctx) => listCustomerTypes(ctx.db, viewerOf(ctx).organisationId, includeArchived ?? true),
     customerStatuses: (_p, { assignableOnly }, ctx) => customerStatusesFor(ctx, assignableOnly),

@@ -336,6 +336,8 @@ export async function listCustomers(
     columns?: ColumnSelection | null;
     /** Nested pages read in the same statement (src/graph/nested-pages.ts). */
     nested?: NestedPages | null;
+    /** The query asks for `totalCount` (a fenced page then counts in the same statement). */
+    total?: boolean;
   } = {},
 ) {
   const order = args.orderBy ?? { field: 'NAME', direction: 'ASC' };
@@ -366,7 +368,7 @@ export async function listCustomers(
   const byPattern = f.name != null && f.name.trim() !== '';
   const where = and(...conditions);
   const fence = byPattern && (await patternIsRare(db, where, organisationId, page.limit + 1));
-  return paginate({ db, table: customers, where, sort, page, columns: read.columns, extras: read.nested, prepare: !byPattern, fence });
+  return paginate({ db, table: customers, where, sort, page, columns: read.columns, extras: read.nested, prepare: !byPattern, fence, total: read.total });
 }
 
 /**

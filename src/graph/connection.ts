@@ -245,6 +245,9 @@ export function buildConnection<T extends { id: string | number }>(
 
 type TableWithId = PgTable & { id: PgColumn };
 
+/** The fenced page's column that counts the matching rows. */
+const MATCHES = 'matching_rows';
+
 /** One page of a top-level list, in one query (plus one more only if `totalCount` is asked for). */
 export async function paginate<TTable extends TableWithId>(options: {
   db: Db;
@@ -267,27 +270,39 @@ export async function paginate<TTable extends TableWithId>(options: {
    * finds quickly (a name pattern matching a few thousand of a million customers).
    */
   fence?: boolean;
+  /**
+   * The query asks for `totalCount`. A fenced page then counts the matching rows in the same
+   * statement (it reads them all anyway), instead of a second statement that finds them again.
+   */
+  total?: boolean;
 }): Promise<Connection<TTable['$inferSelect'] & { id: string }>> {
   const { db, table, where, sort, page, extras } = options;
   type Row = TTable['$inferSelect'] & { id: string };
   const idColumn = table.id;
   // The row as its own object (no copy to drop the sort key). Prepared unless told otherwise: a list's
   // statement text repeats with every page, so PostgreSQL parses and plans it once per connection.
-  let rows: Array<{ row: Row; key: string; extras?: Record<string, unknown> }> = [];
+  let rows: Array<{ row: Row; key: string; extras?: Record<string, unknown>; total?: number }> = [];
+  const countInPage = Boolean(options.fence && options.total);
   if (page.limit > 0) {
     // Fenced: the matching rows, under the table's own name so that every column reference stays
     // valid; a LIMIT (one no page reaches) keeps PostgreSQL from merging the subquery into the page's
     // query, where it would walk the sort order's index again. (Drizzle drops an OFFSET of 0.)
+    const name = getTableName(table);
     const source = options.fence
       ? db
-          .select()
+          .select({ ...getTableColumns(table as PgTable), ...(countInPage ? { [MATCHES]: sql<number>`count(*) over ()`.as(MATCHES) } : {}) })
           .from(table as PgTable)
           .where(where)
           .limit(Number.MAX_SAFE_INTEGER)
-          .as(getTableName(table))
+          .as(name)
       : (table as PgTable);
     const query = db
-      .select({ row: options.columns ?? (table as PgTable), key: sortKeySql(sort), ...(extras ? { extras: extras.values } : {}) })
+      .select({
+        row: options.columns ?? (table as PgTable),
+        key: sortKeySql(sort),
+        ...(extras ? { extras: extras.values } : {}),
+        ...(countInPage ? { total: sql<number>`${sql.identifier(name)}.${sql.identifier(MATCHES)}::int` } : {}),
+      })
       .from(source)
       .where(and(options.fence ? undefined : where, cursorCondition(sort, idColumn, page)))
       .orderBy(orderSql(sort, idColumn, page))
@@ -295,7 +310,10 @@ export async function paginate<TTable extends TableWithId>(options: {
     rows = (options.prepare === false ? await query : await query.prepare(PREPARED).execute()) as unknown as typeof rows;
     if (extras) extras.use(rows.map((r) => ({ id: r.row.id, values: r.extras ?? {} })));
   }
+  // Counted with the page when it has a row; otherwise (past the last page, or none asked) on its own.
+  const counted = countInPage ? rows[0]?.total : undefined;
   const totalCount = async () => {
+    if (counted !== undefined) return Number(counted);
     const [result] = await db
       .select({ count: sql<number>`count(*)::int` })
       .from(table as PgTable)

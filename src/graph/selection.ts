@@ -72,9 +72,15 @@ function typeFacts(composition: Composition, typeName: string): TypeFacts {
   return facts;
 }
 
-/** The names of the fields selected on a connection's nodes (`nodes { … }` and `edges { node { … } }`), through fragments. */
-function nodeFieldNames(fieldNodes: readonly FieldNode[], fragments: Record<string, FragmentDefinitionNode>): Set<string> {
-  const names = new Set<string>();
+/** The names of the fields selected on a connection itself (`totalCount`, `pageInfo`, …) and on its nodes (`nodes { … }` and `edges { node { … } }`), through fragments. */
+type ConnectionFieldNames = { connection: Set<string>; node: Set<string> };
+
+const fieldNamesByNodes = new WeakMap<readonly FieldNode[], ConnectionFieldNames>();
+
+function connectionFieldNames(fieldNodes: readonly FieldNode[], fragments: Record<string, FragmentDefinitionNode>): ConnectionFieldNames {
+  const known = fieldNamesByNodes.get(fieldNodes);
+  if (known) return known;
+  const names: ConnectionFieldNames = { connection: new Set(), node: new Set() };
   const visit = (set: SelectionSetNode | undefined, depth: 'connection' | 'edge' | 'node', seen: Set<string>) => {
     for (const selection of set?.selections ?? []) {
       if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet, depth, seen);
@@ -84,15 +90,23 @@ function nodeFieldNames(fieldNodes: readonly FieldNode[], fragments: Record<stri
         visit(fragments[name]?.selectionSet, depth, new Set([...seen, name]));
       } else {
         const field = selection.name.value;
-        if (depth === 'node') names.add(field);
-        else if (depth === 'connection' && field === 'nodes') visit(selection.selectionSet, 'node', seen);
-        else if (depth === 'connection' && field === 'edges') visit(selection.selectionSet, 'edge', seen);
-        else if (depth === 'edge' && field === 'node') visit(selection.selectionSet, 'node', seen);
+        if (depth === 'node') names.node.add(field);
+        else if (depth === 'connection') {
+          names.connection.add(field);
+          if (field === 'nodes') visit(selection.selectionSet, 'node', seen);
+          else if (field === 'edges') visit(selection.selectionSet, 'edge', seen);
+        } else if (depth === 'edge' && field === 'node') visit(selection.selectionSet, 'node', seen);
       }
     }
   };
   for (const node of fieldNodes) visit(node.selectionSet, 'connection', new Set());
+  fieldNamesByNodes.set(fieldNodes, names);
   return names;
+}
+
+/** Whether the query selects `totalCount` on this connection field (under @skip/@include too: it may be asked). */
+export function asksForTotalCount(info: SelectionInfo): boolean {
+  return connectionFieldNames(info.fieldNodes, info.fragments).connection.has('totalCount');
 }
 
 const selections = new WeakMap<readonly FieldNode[], Map<string, ColumnSelection | null>>();
@@ -133,7 +147,7 @@ function workOutColumns(composition: Composition, info: SelectionInfo, typeName:
     return true;
   };
   for (const required of ['id', 'organisationId']) if (all[required]) chosen[required] = all[required];
-  for (const field of nodeFieldNames(info.fieldNodes, info.fragments)) {
+  for (const field of connectionFieldNames(info.fieldNodes, info.fragments).node) {
     if (field === '__typename') continue;
     if (facts.parentRules.has(field)) return null;
     // A node's global id is made from its row's id (src/graph/fields.ts), always read.

@@ -56,3 +56,28 @@ it('filters by status, type and departments', async () => {
   expect(await names({ typeIds: [ref.types.Private] })).toEqual(['acorn plumbing', 'Dormant Dave']);
   expect(await names({ name: 'zephyr', includeDepartments: false })).toEqual(['Zephyr Holdings']);
 });
+
+it('counts a name search over all pages, in the statement that reads the page', async () => {
+  const PAGE = `query($filter: CustomerFilter, $after: String, $total: Boolean!) { customers(first: 1, after: $after, filter: $filter) {
+    totalCount @include(if: $total) pageInfo { hasNextPage endCursor } nodes { name } } }`;
+  const seen: string[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const withTotal = await server.graphql(PAGE, { filter: { name: 'e' }, after, total: true }, org.adminToken);
+    const without = await server.graphql(PAGE, { filter: { name: 'e' }, after, total: false }, org.adminToken);
+    expect(withTotal.errors).toBeUndefined();
+    const page = withTotal.data!.customers;
+    // Every page counts all the matches, not those after the cursor.
+    expect(page.totalCount).toBe(4);
+    expect(without.data!.customers.nodes).toEqual(page.nodes);
+    // The count costs no statement of its own while the page has a row.
+    if (page.nodes.length > 0) expect(withTotal.statements).toBe(without.statements);
+    seen.push(...page.nodes.map((n: { name: string }) => n.name));
+    if (!page.pageInfo.hasNextPage) break;
+    after = page.pageInfo.endCursor;
+  }
+  expect(seen).toEqual(['Dormant Dave', 'Inactive Ida', 'Zephyr Holdings', 'Zephyr Lettings (North)']);
+  // No match at all: zero, counted on its own.
+  const none = await server.graphql(PAGE, { filter: { name: 'no such name' }, after: null, total: true }, org.adminToken);
+  expect(none.data!.customers).toMatchObject({ totalCount: 0, nodes: [] });
+});
