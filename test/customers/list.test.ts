@@ -63,10 +63,15 @@ it('counts a name search over all pages, in the statement that reads the page', 
   const seen: string[] = [];
   let after: string | null = null;
   for (;;) {
-    const withTotal = await server.graphql(PAGE, { filter: { name: 'e' }, after, total: true }, org.adminToken);
+    const withTotal: { data: any; errors?: unknown; statements: number } = await server.graphql(
+      PAGE,
+      { filter: { name: 'e' }, after, total: true },
+      org.adminToken,
+    );
     const without = await server.graphql(PAGE, { filter: { name: 'e' }, after, total: false }, org.adminToken);
     expect(withTotal.errors).toBeUndefined();
-    const page = withTotal.data!.customers;
+    const page: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: Array<{ name: string }> } =
+      withTotal.data!.customers;
     // Every page counts all the matches, not those after the cursor.
     expect(page.totalCount).toBe(4);
     expect(without.data!.customers.nodes).toEqual(page.nodes);
