@@ -50,7 +50,6 @@ export async function withDeferredAudits<T>(tx: Db, actor: Actor, work: () => Pr
   deferredAudits.set(tx, deferred);
   try {
     const result = await work();
-    deferredAudits.delete(tx);
     if (deferred.changes.length) await writeAudit(tx, actor, deferred.changes);
     return result;
   } finally {

@@ -291,7 +291,7 @@ describe('the admission gate', () => {
     }
   });
 
-  it('is configured by MAX_CONCURRENT_REQUESTS and MAX_QUEUED_REQUESTS, with errors naming them', () => {
+  it('is configured by MAX_CONCURRENT_REQUESTS, MAX_QUEUED_REQUESTS and MAX_QUEUED_BODY_BYTES, with errors naming them', () => {
     const defaults = loadConfig({ NODE_ENV: 'test' });
     expect(defaults.maxConcurrentRequests).toBe(8);
     expect(defaults.maxQueuedRequests).toBe(1000);
@@ -301,6 +301,11 @@ describe('the admission gate', () => {
     });
     expect(() => loadConfig({ NODE_ENV: 'test', MAX_CONCURRENT_REQUESTS: '0' })).toThrow(/MAX_CONCURRENT_REQUESTS/);
     expect(() => loadConfig({ NODE_ENV: 'test', MAX_QUEUED_REQUESTS: 'many' })).toThrow(/MAX_QUEUED_REQUESTS/);
+    expect(defaults.maxQueuedBodyBytes).toBe(64 * 1_048_576);
+    expect(loadConfig({ NODE_ENV: 'test', MAX_QUEUED_BODY_BYTES: '2097152' }).maxQueuedBodyBytes).toBe(2_097_152);
+    // Less than one body of the largest size would refuse every request that has to wait.
+    expect(() => loadConfig({ NODE_ENV: 'test', MAX_QUEUED_BODY_BYTES: '1000' })).toThrow(/MAX_QUEUED_BODY_BYTES.*at least 1048576/);
+    expect(() => loadConfig({ NODE_ENV: 'test', MAX_QUEUED_BODY_BYTES: 'lots' })).toThrow(/MAX_QUEUED_BODY_BYTES/);
   });
 });
 
