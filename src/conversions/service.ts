@@ -170,10 +170,11 @@ async function moveLeadActivity(
   const [row] = await selectRows<Record<string, string[] | null>>(
     tx,
     sql`with ${sql.join(
-      steps.map(([name, statement]) => sql`${sql.identifier(name)} as (${statement})`),
+      // Each CTE named apart from its table (moved_notes), so no reference to a table meets a CTE instead.
+      steps.map(([name, statement]) => sql`${sql.identifier(`moved_${name}`)} as (${statement})`),
       sql`, `,
     )} select ${sql.join(
-      steps.map(([name]) => sql`(select coalesce(json_agg(id order by id), '[]'::json) from ${sql.identifier(name)}) as ${sql.identifier(name)}`),
+      steps.map(([name]) => sql`(select coalesce(json_agg(id order by id), '[]'::json) from ${sql.identifier(`moved_${name}`)}) as ${sql.identifier(name)}`),
       sql`, `,
     )}`,
   );
