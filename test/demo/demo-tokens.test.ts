@@ -2,15 +2,13 @@
 // them is stored in plain text; each start issues fresh ones and revokes the previous start's. With
 // demo data on and no HOST, the server listens on 127.0.0.1 only and says so.
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { issueToken } from '../../src/auth/tokens';
-import { openDatabase, type Database } from '../../src/db/client';
-import { selectRows } from '../../src/db/client';
-import { createTestDatabase, testDatabaseUrl, type TestDatabase } from '../helpers/database';
+import { selectRows, type Database } from '../../src/db/client';
+import { createChildDatabase, type ChildDatabase } from '../helpers/database';
 
 jest.setTimeout(180_000);
 
@@ -71,32 +69,19 @@ async function tablesContaining(database: Database, needle: string): Promise<str
   return found;
 }
 
-let dataDir: string;
-let server: TestDatabase | null = null;
+let database: ChildDatabase;
 let baseEnv: NodeJS.ProcessEnv;
 
-/** The server's database, opened by the test while the server is not running (the embedded one is one process at a time). */
-async function withDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
-  if (server) return work(server);
-  const database = await openDatabase({ kind: 'embedded', dataDir });
-  try {
-    return await work(database);
-  } finally {
-    await database.close();
-  }
-}
-
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-demo-tokens-'));
-  server = testDatabaseUrl() ? await createTestDatabase() : null;
-  baseEnv = { ...process.env, PORT: '0', DATA_DIR: dataDir, DATABASE_URL: server?.url ?? '', DEMO_DATA: 'true', LOG_LEVEL: 'warn', NODE_ENV: 'development' };
+  // The server's database, opened by the test between the server's runs (database.use).
+  database = await createChildDatabase();
+  baseEnv = { ...process.env, PORT: '0', ...database.env, DEMO_DATA: 'true', LOG_LEVEL: 'warn', NODE_ENV: 'development' };
   delete baseEnv.HOST;
   delete baseEnv.NODE_OPTIONS;
 });
 
 afterAll(async () => {
-  if (server) await server.drop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await database.drop();
 });
 
 it('prints working demo tokens, stores none in plain text, and replaces them on the next start', async () => {
@@ -115,7 +100,7 @@ it('prints working demo tokens, stores none in plain text, and replaces them on 
     await stop(first);
   }
 
-  await withDatabase(async (database) => {
+  await database.use(async (database) => {
     for (const token of firstTokens.values()) expect(await tablesContaining(database, token)).toEqual([]);
     // A database written by an earlier version kept a demo token in plain text: it goes, and stops working.
     const [admin] = await selectRows<{ id: string; organisation_id: string }>(
@@ -143,7 +128,7 @@ it('prints working demo tokens, stores none in plain text, and replaces them on 
   } finally {
     await stop(second);
   }
-  await withDatabase(async (database) => {
+  await database.use(async (database) => {
     const [row] = await selectRows<{ n: number }>(database.db, sql`select count(*)::int as n from demo_credentials`);
     expect(row!.n).toBe(0);
     for (const token of second.tokens.values()) expect(await tablesContaining(database, token)).toEqual([]);

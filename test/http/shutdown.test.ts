@@ -1,12 +1,11 @@
 // Issue 10, item 11: SIGTERM. /readyz answers 503 first, then the server stops accepting connections;
 // every request it had received (running, queued behind others, or arriving on a kept-alive
 // connection while it drains) gets a complete response, the writes that committed are exactly those
-// the clients were told about, and the process exits 0 after closing the database.
-import fs from 'node:fs';
+// the clients were told about, and the process exits 0 after closing the database. On the suite's
+// database: a copy of the migrated embedded one, or a fresh PostgreSQL database with TEST_DATABASE_URL.
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import { startChildServer, type ChildServer } from '../helpers/child-server';
+import { createChildDatabase, type ChildDatabase } from '../helpers/database';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -38,19 +37,19 @@ function request(base: string, agent: http.Agent, method: string, urlPath: strin
 }
 
 describe('SIGTERM', () => {
-  let root: string;
+  let database: ChildDatabase;
   let server: ChildServer | undefined;
 
-  beforeAll(() => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-sigterm-'));
+  beforeAll(async () => {
+    database = await createChildDatabase();
   });
   afterAll(async () => {
     await server?.kill();
-    fs.rmSync(root, { recursive: true, force: true });
+    await database.drop();
   });
 
   it('answers every request it received, commits what it said it did, then exits 0', async () => {
-    const env = { DATA_DIR: path.join(root, 'data'), DEMO_DATA: 'true', PORT: '0', SHUTDOWN_READINESS_DELAY_MS: '300' };
+    const env = { ...database.env, DEMO_DATA: 'true', PORT: '0', SHUTDOWN_READINESS_DELAY_MS: '300' };
     server = await startChildServer(env);
     const base = server.baseUrl;
     for (let i = 0; i < 100 && !/ADMIN\s+\S+\s+crm_/.test(server.stderr()); i++) await sleep(50);

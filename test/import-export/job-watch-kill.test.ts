@@ -1,24 +1,20 @@
 // The real thing: a server process (src/main.ts under tsx) killed with SIGKILL in the middle of an
 // import, then started again on the same database. The job it left reads FAILED, saying how many
-// rows had landed, and exactly those rows are there. Runs on the embedded database in a temporary
-// folder, or on a fresh PostgreSQL database with TEST_DATABASE_URL.
+// rows had landed, and exactly those rows are there. Runs on a copy of the migrated embedded
+// database, or on a fresh PostgreSQL database with TEST_DATABASE_URL.
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { openDatabase, selectRows, type Database } from '../../src/db/client';
+import { selectRows } from '../../src/db/client';
 import { createOrganisation } from '../../src/organisations/service';
 import { projectRoot } from '../../src/paths';
-import { createTestDatabase, testDatabaseUrl, type TestDatabase } from '../helpers/database';
+import { createChildDatabase, type ChildDatabase } from '../helpers/database';
 import { MultipartBody, postHead, RawConnection } from '../helpers/raw-http';
 import { until } from '../helpers/until';
 
 jest.setTimeout(180_000);
 
 const JOB = `query($id: ID!) { importJob(id: $id) { status rowsRead rowsImported failureMessage } }`;
-let dataDir: string | null = null;
-let pgDatabase: TestDatabase | null = null;
+let database: ChildDatabase;
 let child: ChildProcess | null = null;
 
 /** Starts src/main.ts on the test's database; resolves with its base URL once it listens. */
@@ -32,9 +28,8 @@ function startServer(): Promise<{ process: ChildProcess; base: string }> {
     DEMO_DATA: 'false',
     LOG_LEVEL: 'info',
     IMPORT_STALE_AFTER_SECONDS: '6',
-    ...(pgDatabase ? { DATABASE_URL: pgDatabase.url! } : { DATA_DIR: dataDir! }),
+    ...database.env,
   };
-  if (!pgDatabase) delete env.DATABASE_URL;
   // tsx as a loader of this node process (its CLI would run the server in a child that SIGKILL misses).
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
@@ -63,31 +58,16 @@ async function graphql(base: string, token: string, query: string, variables: Re
   return ((await res.json()) as { data: any }).data;
 }
 
-async function withDatabase<T>(use: (database: Database) => Promise<T>): Promise<T> {
-  if (pgDatabase) return use(pgDatabase);
-  const database = await openDatabase({ kind: 'embedded', dataDir: dataDir! });
-  try {
-    return await use(database);
-  } finally {
-    await database.close();
-  }
-}
-
 beforeAll(async () => {
-  if (testDatabaseUrl()) pgDatabase = await createTestDatabase();
-  else dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'killed-import-'));
+  database = await createChildDatabase();
 });
 afterAll(async () => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
-  await pgDatabase?.drop();
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  await database.drop();
 });
 
 it('a server killed with SIGKILL during an import leaves a job that reads FAILED after restart, with the rows that landed', async () => {
-  const token = await withDatabase(async (database) => {
-    await database.migrate();
-    return (await createOrganisation(database.db, { name: 'Killed Ltd', adminEmail: 'admin@killed.test' })).token;
-  });
+  const token = await database.use(async ({ db }) => (await createOrganisation(db, { name: 'Killed Ltd', adminEmail: 'admin@killed.test' })).token);
   const first = await startServer();
   child = first.process;
 
@@ -127,8 +107,6 @@ it('a server killed with SIGKILL during an import leaves a job that reads FAILED
   second.process.kill('SIGTERM');
   await new Promise((r) => second.process.once('exit', r));
 
-  const [count] = await withDatabase((database) =>
-    selectRows<{ n: number }>(database.db, sql`select count(*)::int as n from customers where name like 'Killed %'`),
-  );
+  const [count] = await database.use(({ db }) => selectRows<{ n: number }>(db, sql`select count(*)::int as n from customers where name like 'Killed %'`));
   expect(count!.n).toBe(2000);
 });

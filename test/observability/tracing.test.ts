@@ -9,6 +9,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../src/paths';
+import { createChildDatabase } from '../helpers/database';
 
 type SpanLine = {
   name: string;
@@ -175,13 +176,14 @@ describe('tracing through main.ts', () => {
     await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
     const address = collector.address();
     const endpoint = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const database = await createChildDatabase();
     const main = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/main.ts'], {
       cwd: projectRoot,
       env: childEnv({
         OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
         PORT: '0',
         HOST: '127.0.0.1',
-        DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'crm-otlp-')),
+        ...database.env,
         DEMO_DATA: 'false',
       }),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -211,6 +213,7 @@ describe('tracing through main.ts', () => {
     } finally {
       if (main.exitCode === null) main.kill('SIGKILL');
       collector.close();
+      await database.drop();
     }
   }, 120_000);
 });

@@ -1,45 +1,31 @@
 // The real thing for webhook delivery: a server process (src/main.ts) killed with SIGKILL while a
 // delivery is in flight (the receiver holds the request), then started again on the same database.
 // A real receiver verifies every signature and counts deliveries: every event is delivered at least
-// once, none is lost, and a duplicate carries the same id and body. Embedded database in a temporary
-// folder, or a fresh PostgreSQL database with TEST_DATABASE_URL.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { openDatabase } from '../../src/db/client';
+// once, none is lost, and a duplicate carries the same id and body. A copy of the migrated embedded
+// database, or a fresh PostgreSQL database with TEST_DATABASE_URL.
 import { createOrganisation } from '../../src/organisations/service';
 import { startChildServer, type ChildServer } from '../helpers/child-server';
-import { createTestDatabase, testDatabaseUrl, type TestDatabase } from '../helpers/database';
+import { createChildDatabase, type ChildDatabase } from '../helpers/database';
 import { startReceiver, until, type Receiver } from './receiver';
 
 jest.setTimeout(180_000);
 
-let dataDir: string | null = null;
-let pgDatabase: TestDatabase | null = null;
+let database: ChildDatabase;
 let receiver: Receiver;
 const servers: ChildServer[] = [];
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  if (testDatabaseUrl()) pgDatabase = await createTestDatabase();
-  else dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'webhook-restart-'));
+  database = await createChildDatabase();
 });
 afterAll(async () => {
   for (const s of servers) await s.kill();
   await receiver.close();
-  await pgDatabase?.drop();
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  await database.drop();
 });
 
 async function adminToken(): Promise<string> {
-  if (pgDatabase) return (await createOrganisation(pgDatabase.db, { name: 'Restart Ltd', adminEmail: 'admin@restart.test' })).token;
-  const database = await openDatabase({ kind: 'embedded', dataDir: dataDir! });
-  try {
-    await database.migrate();
-    return (await createOrganisation(database.db, { name: 'Restart Ltd', adminEmail: 'admin@restart.test' })).token;
-  } finally {
-    await database.close();
-  }
+  return database.use(async ({ db }) => (await createOrganisation(db, { name: 'Restart Ltd', adminEmail: 'admin@restart.test' })).token);
 }
 
 async function gql(server: ChildServer, token: string, query: string, variables: Record<string, unknown> = {}): Promise<any> {
@@ -87,7 +73,7 @@ it('delivers every event at least once across a kill mid-delivery; duplicates ca
     WEBHOOK_TIMEOUT_MS: '4000',
     WEBHOOK_RETRY_BASE_MS: '200',
     WEBHOOK_ALLOWED_PRIVATE_TARGETS: '127.0.0.1',
-    ...(pgDatabase ? { DATABASE_URL: pgDatabase.url! } : { DATA_DIR: dataDir! }),
+    ...database.env,
   };
   const first = await startChildServer(env);
   servers.push(first);
