@@ -183,6 +183,11 @@ export async function createHttpApp(
   // POSTs a cache does not revalidate. Routes that serve files set their own.
   app.set('etag', false);
   const server = options.server ?? http.createServer();
+  // A kept-alive connection stays open longer than the idle timeout of the proxies and load
+  // balancers in front (60 s is common). With Node's 5 s, a client or proxy that reuses a connection
+  // just as the server closes it loses that request (a dropped socket, not an answer): undici's 1 s
+  // margin was not enough for a test client on a busy machine. The drain on stop closes idle ones.
+  server.keepAliveTimeout = 65_000;
   const drain = httpDrain(server);
 
   app.use(
