@@ -67,8 +67,8 @@ export type DatabaseOptions =
       sharedBuffers?: string;
       /**
        * PGlite's compiled program and its file bundle, when the caller already has them: a process
-       * that opens many embedded databases (the tests: one per file) compiles and reads them once
-       * and keeps the compiled code warm, instead of every open reading 15 MB and compiling anew.
+       * that opens many embedded databases (the tests: one per file) reads them once, instead of
+       * every open reading 15 MB and compiling it anew (test/helpers/database.ts).
        */
       artifacts?: Required<Pick<PGliteOptions, 'pgliteWasmModule' | 'fsBundle'>>;
     };
