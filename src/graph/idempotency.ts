@@ -91,7 +91,7 @@ export function requestHash(input: object): string {
 export const TRANSACTION_ATTEMPTS = 3;
 const RETRYABLE = new Set(['40P01', '40001']);
 
-async function retryingTransaction<T>(db: Db, run: (tx: Db) => Promise<T>): Promise<T> {
+export async function retryingTransaction<T>(db: Db, run: (tx: Db) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await db.transaction((tx) => run(tx));

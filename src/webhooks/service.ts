@@ -9,7 +9,7 @@ import { lockForUpdate, writeUpdate } from '../db/versioned';
 import { settledBelow } from '../events/stream';
 import { events } from '../events/tables';
 import { EVENT_TYPE_PATTERN } from '../events/types';
-import { rowsCodec, withIdempotency } from '../graph/idempotency';
+import { retryingTransaction, rowsCodec, withIdempotency } from '../graph/idempotency';
 import { optionalText } from '../graph/text';
 import { notFound, userError, validate } from '../graph/user-errors';
 import { newWebhookSecret } from './signing';
@@ -146,7 +146,9 @@ export function rotateWebhookSecret(db: Db, actor: UserActor, id: string, input:
 }
 
 export async function deleteWebhookEndpoint(db: Db, actor: UserActor, id: string, expectedVersion: number | null | undefined) {
-  return db.transaction(async (tx) => {
+  // The delete cascades to the endpoint's deliveries, which the delivery loop locks in its own
+  // order: PostgreSQL may pick this transaction as a deadlock's victim (seen in CI). Run again then.
+  return retryingTransaction(db, async (tx) => {
     const before = await lockForUpdate(tx, webhookEndpoints, actor, id, expectedVersion, 'webhook endpoint');
     await tx.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id));
     await recordAudit(tx, actor, { action: 'webhookEndpoint.delete', entityType: 'WebhookEndpoint', entityId: id, before: withoutSecret(before) });
