@@ -3,6 +3,8 @@
 // an internal error carrying the driver's message. The pool reconnects by itself; nothing restarts.
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
+import type { Db } from './client';
+import { pgErrorCode } from './unique';
 
 export const DATABASE_UNAVAILABLE_MESSAGE = 'The database is unavailable at the moment; nothing was changed by the failed part. Try again shortly.';
 
@@ -75,4 +77,22 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
     timer = setTimeout(() => reject(Object.assign(new Error(`${what} took longer than ${ms} ms`), { code: 'ETIMEDOUT' })), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A deadlock (40P01) or serialization failure (40001) rolls the whole transaction back and means
+ * "try again": PostgreSQL picked this transaction as the victim of a race, not the input as wrong.
+ * Up to this many attempts are made before the error reaches the client.
+ */
+export const TRANSACTION_ATTEMPTS = 3;
+const RETRYABLE = new Set(['40P01', '40001']);
+
+export async function retryingTransaction<T>(db: Db, run: (tx: Db) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await db.transaction((tx) => run(tx));
+    } catch (error) {
+      if (attempt >= TRANSACTION_ATTEMPTS || !RETRYABLE.has(pgErrorCode(error) ?? '')) throw error;
+    }
+  }
 }

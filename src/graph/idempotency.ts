@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { getTableColumns, type Table } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { pgErrorCode } from '../db/unique';
+import { retryingTransaction } from '../db/faults';
 import { viewerOf, type Context } from './context';
 import { DryRunRollback, type ChangeTally } from './previews';
 import { idempotencyKeys } from './tables';
@@ -81,24 +81,6 @@ export function requestHash(input: object): string {
   const { idempotencyKey: _key, dryRun: _dryRun, ...rest } = input as Record<string, unknown>;
   for (const [field, value] of Object.entries(LATER_DEFAULTS)) if (rest[field] === value) delete rest[field];
   return createHash('sha256').update(canonicalJson(rest)).digest('hex');
-}
-
-/**
- * A deadlock (40P01) or serialization failure (40001) rolls the whole transaction back and means
- * "try again": PostgreSQL picked this transaction as the victim of a race, not the input as wrong.
- * Up to this many attempts are made before the error reaches the client.
- */
-export const TRANSACTION_ATTEMPTS = 3;
-const RETRYABLE = new Set(['40P01', '40001']);
-
-export async function retryingTransaction<T>(db: Db, run: (tx: Db) => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await db.transaction((tx) => run(tx));
-    } catch (error) {
-      if (attempt >= TRANSACTION_ATTEMPTS || !RETRYABLE.has(pgErrorCode(error) ?? '')) throw error;
-    }
-  }
 }
 
 /** A key used with another input, or by another user, is not this call's. */
