@@ -83,7 +83,7 @@ const schema = z.object({
   MAX_QUERY_COST: z.coerce.number().int().min(1).default(20_000),
   /** PostgreSQL's statement_timeout for every connection; 0 turns it off. */
   STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
-  /** After this, a GraphQL request issues no more SQL and answers REQUEST_TIMEOUT; 0 turns it off. */
+  /** After this, a GraphQL request issues no more SQL and answers REQUEST_TIMEOUT (one stuck on the database is answered a second later regardless); 0 turns it off. */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   /** GraphQL requests executed at once by this process; more wait their turn, first come first served. */
   MAX_CONCURRENT_REQUESTS: z.coerce.number({ message: 'expected a number of requests' }).int().min(1).max(10_000).default(8),

@@ -2,6 +2,13 @@
 // statement ran past STATEMENT_TIMEOUT_MS. The first two abort the request's signal, so its next
 // statement throws (src/db/request-signal.ts) and its transaction rolls back; the third is
 // PostgreSQL cancelling the statement (SQLSTATE 57014). Each ends as an error with its own code.
+//
+// The deadline stops a request at its next statement; one stuck inside a statement that never
+// answers (a database connection lost in a way the driver does not report) would never reach it. So
+// the client is answered regardless, a moment after the deadline (`UNFINISHED_GRACE_MS`): 503
+// REQUEST_TIMEOUT, saying that a change in progress may or may not have been kept. A request whose
+// mutation has already made its change gets one more REQUEST_TIMEOUT_MS first, so that its answer
+// can report that change.
 import type { Response } from 'express';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Config } from '../config';
@@ -19,10 +26,31 @@ function stopped(code: 'REQUEST_TIMEOUT' | 'CLIENT_CLOSED_REQUEST', message: str
  */
 export function runStoppable<T>(res: Response, config: Pick<Config, 'requestTimeoutMs'>, handle: (signal: AbortSignal) => T): T {
   const controller = new AbortController();
+  let unfinished: NodeJS.Timeout | undefined;
   const onClose = () => {
+    clearTimeout(unfinished);
     if (!res.writableFinished) controller.abort(stopped('CLIENT_CLOSED_REQUEST', 'The client closed the connection; the request was stopped.'));
   };
   res.once('close', onClose);
+  if (config.requestTimeoutMs > 0) {
+    let extended = false;
+    const answerUnfinished = () => {
+      if (res.headersSent || res.writableEnded) return;
+      if (scope.settled && !extended) {
+        extended = true;
+        unfinished = setTimeout(answerUnfinished, config.requestTimeoutMs).unref();
+        return;
+      }
+      if (!controller.signal.aborted) scope.expire();
+      (res.req as { log?: { error(o: object, m: string): void } } | undefined)?.log?.error(
+        { requestTimeoutMs: config.requestTimeoutMs },
+        'request still waiting on the database after its deadline: answered REQUEST_TIMEOUT without its result',
+      );
+      res.status(503).setHeader('retry-after', '1');
+      res.json({ errors: [{ message: unfinishedMessage(config.requestTimeoutMs), extensions: { code: 'REQUEST_TIMEOUT' } }] });
+    };
+    unfinished = setTimeout(answerUnfinished, config.requestTimeoutMs + UNFINISHED_GRACE_MS).unref();
+  }
   const scope: RequestScope = {
     signal: controller.signal,
     deadline: config.requestTimeoutMs > 0 ? Date.now() + config.requestTimeoutMs : Infinity,
@@ -32,6 +60,16 @@ export function runStoppable<T>(res: Response, config: Pick<Config, 'requestTime
       ),
   };
   return withRequestScope(scope, () => handle(controller.signal));
+}
+
+/** How long after its deadline a request that has not answered is answered for it. */
+export const UNFINISHED_GRACE_MS = 1_000;
+
+export function unfinishedMessage(requestTimeoutMs: number): string {
+  return (
+    `The request did not finish within ${requestTimeoutMs} ms and was stopped while it waited on the database. ` +
+    'A change it was making may or may not have been kept: read the record back, or repeat the mutation with the same idempotencyKey, before trying again.'
+  );
 }
 
 /** PostgreSQL's "canceling statement due to statement timeout", wherever in the error's causes. */

@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { loadConfig } from '../../src/config';
 import { selectRows } from '../../src/db/client';
+import { unfinishedMessage } from '../../src/limits/stop';
 import { createApp } from '../../src/server';
 import { testDatabaseUrl } from '../helpers/database';
 import { customerInput, readReference, type Reference } from '../helpers/reference';
@@ -122,6 +123,43 @@ describe('request timeout and abandoned requests', () => {
     if (done.length === 0) expect(result.errors!.map((e) => e.extensions.code)).toEqual(['REQUEST_TIMEOUT']);
     expect(await countNamed(server, 'Deadline')).toBe(done.length);
   });
+
+  // A statement that does not answer: a row another connection holds locked, with no statement
+  // timeout (the test database sets none). PGlite has one connection, so PostgreSQL only.
+  (testDatabaseUrl() ? it : it.skip)(
+    'answers a request stuck on the database soon after REQUEST_TIMEOUT_MS, keeps nothing of it, and serves the next',
+    async () => {
+      const lock = await lockedCustomer(server, org.adminToken, 'Stuck Ltd');
+      const impatient = await serverWith(server.database, { REQUEST_TIMEOUT_MS: '400' });
+      const post = (query: string, variables: Record<string, unknown> = {}) =>
+        fetch(impatient.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${org.adminToken}` },
+          body: JSON.stringify({ query, variables }),
+          signal: AbortSignal.timeout(10_000),
+        });
+      try {
+        const response = await post('mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { customer { name } userErrors { code } } }', {
+          input: { id: lock.id, name: 'Unstuck Ltd' },
+        });
+        expect(response.status).toBe(503);
+        expect(response.headers.get('retry-after')).toBe('1');
+        expect(await response.json()).toEqual({ errors: [{ message: unfinishedMessage(400), extensions: { code: 'REQUEST_TIMEOUT' } }] });
+        // The lock goes: the stuck statement ends, the request's next one is refused, and its
+        // transaction rolls back. Its late result is dropped without harm to the connection.
+        await lock.release();
+        await sleep(500);
+        expect(await countNamed(server, 'Unstuck Ltd')).toBe(0);
+        expect(await countNamed(server, 'Stuck Ltd')).toBe(1);
+        const next = await post('{ customers(first: 1) { totalCount } }');
+        expect(next.status).toBe(200);
+        expect(((await next.json()) as { errors?: unknown }).errors).toBeUndefined();
+      } finally {
+        await lock.release();
+        await impatient.stop();
+      }
+    },
+  );
 
   it('issues no more SQL for a request whose client went away', async () => {
     const { body } = thirtyCreates(ref, 'Gone');
