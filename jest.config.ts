@@ -1,3 +1,9 @@
+/**
+ * Jest reads this file through ts-node: transpiled only, not type-checked (the type check of the
+ * project covers it): `jest --listTests` took 8.7 s with the type check, 1.9 s without, on this
+ * machine while it ran another suite.
+ * @jest-config-loader-options {"transpileOnly": true, "compilerOptions": {"module": "CommonJS", "moduleResolution": "Node10"}}
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from 'jest';

@@ -1,3 +1,7 @@
+/**
+ * Read through ts-node transpiled only, as jest.config.ts is.
+ * @jest-config-loader-options {"transpileOnly": true, "compilerOptions": {"module": "CommonJS", "moduleResolution": "Node10"}}
+ */
 import type { Config } from 'jest';
 
 // The browser test: starts the built server and drives GraphiQL in Debian's Chromium.
