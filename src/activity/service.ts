@@ -3,7 +3,7 @@
 // contact, assignee in the same organisation and record), and the writes, each in one transaction with
 // its audit entry.
 import { and, eq } from 'drizzle-orm';
-import sanitizeHtml from 'sanitize-html';
+import type SanitizeHtml from 'sanitize-html';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import { refuseConvertedLead } from '../contacts/service';
@@ -22,6 +22,7 @@ import type {
 } from '../generated/graphql';
 import { isoDate, NAME_MAX, optionalText, requiredText } from '../graph/text';
 import { inputId, notFound, userError, validate } from '../graph/user-errors';
+import { lazyModule } from '../lazy-module';
 import { opportunities } from '../pipeline/tables';
 import { resolveRecordOwner, type RecordOwner } from '../records/owner';
 import { users } from '../tenancy/tables';
@@ -108,7 +109,10 @@ const notInFuture = (what: string) => z.date().refine((d) => d.getTime() <= Date
  * content, other tags leaving their text, every attribute but a link's `href`, and links whose
  * scheme is not http, https or mailto (so `javascript:` and `data:` links lose their href).
  */
-const noteHtml: sanitizeHtml.IOptions = {
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sanitizeHtml = lazyModule(() => require('sanitize-html') as typeof SanitizeHtml);
+
+const noteHtml: SanitizeHtml.IOptions = {
   allowedTags: ['b', 'i', 'em', 'strong', 'u', 'p', 'br', 'ul', 'ol', 'li', 'a'],
   allowedAttributes: { a: ['href'] },
   allowedSchemes: ['http', 'https', 'mailto'],
@@ -119,7 +123,7 @@ const noteHtml: sanitizeHtml.IOptions = {
 };
 
 export function sanitizeNoteBody(html: string): string {
-  return sanitizeHtml(html, noteHtml).trim();
+  return sanitizeHtml()(html, noteHtml).trim();
 }
 
 export const NOTE_BODY_MAX = 20_000;
@@ -129,7 +133,7 @@ const noteBody = z
   .max(NOTE_BODY_MAX, { message: `must be at most ${NOTE_BODY_MAX} characters` })
   .transform((html, ctx) => {
     const clean = sanitizeNoteBody(html);
-    if (sanitizeHtml(clean, { allowedTags: [], allowedAttributes: {} }).trim() === '') {
+    if (sanitizeHtml()(clean, { allowedTags: [], allowedAttributes: {} }).trim() === '') {
       ctx.addIssue({ code: 'too_small', origin: 'string', minimum: 1, inclusive: true, message: 'must not be blank (after unsafe markup is removed)' });
       return z.NEVER;
     }

@@ -32,7 +32,7 @@
 //                                       column (customer-archive-import.ts).
 //   GET /exports/customers/:id.zip      one customer, for any user who sees it (logged as a read).
 //   GET /exports/customers.zip          every customer the viewer sees; ADMIN and MANAGER only.
-import archiver from 'archiver';
+import type Archiver from 'archiver';
 import { and, eq } from 'drizzle-orm';
 import express from 'express';
 import type { Logger } from 'pino';
@@ -46,6 +46,7 @@ import type { Database } from '../db/client';
 import type { Context } from '../graph/context';
 import { parseGlobalId, toGlobalId } from '../graph/ids';
 import { receiveForm, releaseBody } from '../http/multipart';
+import { lazyModule } from '../lazy-module';
 import {
   IMPORT_MODES,
   parseEncoding,
@@ -62,6 +63,10 @@ import { CUSTOMER_IMPORT_MAPPABLE, customerImportTarget } from './customer-impor
 import { heartbeatMs } from './job-watch';
 import type { ImportJobRow } from './tables';
 import { parseMapping, workAddressTarget } from './work-address-import';
+
+/** The zip writer, loaded with the first export rather than with the server (src/lazy-module.ts). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const archiver = lazyModule(() => require('archiver') as typeof Archiver);
 
 /** Roles that change work addresses, and so may import them. */
 const WORK_ADDRESS_IMPORTERS = fieldWorkers;
@@ -297,7 +302,7 @@ export function importExportRouter(options: { database: Database; config: Config
     res.status(200);
     res.setHeader('content-type', 'application/zip');
     res.setHeader('content-disposition', `attachment; filename="${fileName}"`);
-    const archive = archiver('zip', { zlib: { level: 6 } });
+    const archive = archiver()('zip', { zlib: { level: 6 } });
     const log = ctx.log;
     archive.on('warning', (err) => log.warn({ err }, 'export: archive warning'));
     archive.on('error', (err) => {

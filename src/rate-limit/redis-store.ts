@@ -5,8 +5,9 @@
 // Redis being down never takes the API down or hangs a request: commands time out after
 // `commandTimeoutMs` and are not queued while disconnected, and meanwhile each instance falls back
 // to its own in-process buckets (a warning is logged), until Redis answers again.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { lazyModule } from '../lazy-module';
 import {
   MemoryBucketStore,
   neededFor,
@@ -17,6 +18,10 @@ import {
   type TakeResult,
   type ThrottleStatus,
 } from './bucket';
+
+/** ioredis, loaded when REDIS_URL is set rather than with every server (src/lazy-module.ts). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const ioredis = lazyModule(() => require('ioredis') as { Redis: typeof Redis });
 
 const SCRIPT = `
 local max = tonumber(ARGV[1])
@@ -69,7 +74,7 @@ export class RedisBucketStore implements CostBucketStore {
     private readonly options: RedisBucketStoreOptions,
   ) {
     this.fallback = new MemoryBucketStore(settings);
-    const redis = new Redis(options.url, {
+    const redis = new (ioredis().Redis)(options.url, {
       // Never wait for a Redis that is not there: fail at once and use the local buckets.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,

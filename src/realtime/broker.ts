@@ -6,8 +6,13 @@
 // Redis being away never takes the API down: publishing fails quietly (logged, at most once a
 // minute) and the subscriber connection reconnects by itself, re-subscribing its channels.
 import { EventEmitter } from 'node:events';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { lazyModule } from '../lazy-module';
+
+/** ioredis, loaded when REDIS_URL is set rather than with every server (src/lazy-module.ts). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const ioredis = lazyModule(() => require('ioredis') as { Redis: typeof Redis });
 
 export type Broker = {
   /** `redis` when shared between instances, `local` when only this process hears. */
@@ -133,12 +138,12 @@ export function redisBroker(options: { url: string; prefix: string; log: Logger 
     retryStrategy: (times: number) => Math.min(times * 200, 5000),
     disconnectTimeout: 200,
   };
-  const commands = new Redis(options.url, connection) as ScriptClient;
+  const commands = new (ioredis().Redis)(options.url, connection) as ScriptClient;
   commands.defineCommand('holdLease', { numberOfKeys: 1, lua: HOLD_LEASE });
   commands.defineCommand('releaseLease', { numberOfKeys: 1, lua: RELEASE_LEASE });
   commands.defineCommand('liveEntries', { numberOfKeys: 1, lua: LIVE_ENTRIES });
   // The subscriber connection queues its SUBSCRIBE commands until connected, and re-subscribes after a reconnect.
-  const subscriber = new Redis(options.url, { ...connection, maxRetriesPerRequest: null, commandTimeout: undefined, autoResubscribe: true });
+  const subscriber = new (ioredis().Redis)(options.url, { ...connection, maxRetriesPerRequest: null, commandTimeout: undefined, autoResubscribe: true });
   let lastWarning = 0;
   const warn = (err: unknown, what: string) => {
     if (Date.now() - lastWarning < 60_000) return;

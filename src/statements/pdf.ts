@@ -2,13 +2,14 @@
 // document is a title block, then tables with a header row, then totals; long tables carry on over
 // pages with their header repeated. Money is formatted as everywhere else (src/graph/money.ts).
 import type PDFKit from 'pdfkit';
+import { lazyModule } from '../lazy-module';
 
 /** pdfkit and its fonts, loaded with the first PDF rather than with the server (they are large). */
-let pdfkit: typeof PDFKit | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const pdfkit = lazyModule(() => require('pdfkit') as typeof PDFKit);
 function PDFDocument(options: PDFKit.PDFDocumentOptions): PDFKit.PDFDocument {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  pdfkit ??= require('pdfkit') as typeof PDFKit;
-  return new pdfkit(options);
+  const Document = pdfkit();
+  return new Document(options);
 }
 
 type Align = 'left' | 'right';
