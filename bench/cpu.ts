@@ -14,6 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import postgres from 'postgres';
+import { postgresTarget } from '../src/db/client';
 
 let ticksPerSecond: number | undefined;
 
@@ -65,7 +66,8 @@ export function cpuMeter(databaseUrl: string, pollMs = 250): CpuMeter {
   const url = new URL(databaseUrl);
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   url.pathname = '/postgres';
-  const monitor = postgres(url.toString(), { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  const target = postgresTarget(url.toString());
+  const monitor = postgres(target.url, { path: target.path, max: 1, onnotice: () => {}, connect_timeout: 10 });
   const tick = 1000 / clockTicksPerSecond();
 
   const backends = async () =>

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { loadConfig } from '../src/config';
-import { selectRows, type Db } from '../src/db/client';
+import { postgresTarget, selectRows, type Db } from '../src/db/client';
 import { openConfiguredDatabase } from '../src/db/open';
 import { createDemoOrganisation, DEMO_ORGANISATION_NAME, issueDemoTokens } from '../src/demo/demo-organisation';
 import { projectRoot } from '../src/paths';
@@ -168,7 +168,8 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
   const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!name) throw new Error(`${databaseUrl}: the URL names no database`);
   url.pathname = '/postgres';
-  const admin = postgres(url.toString(), { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  const target = postgresTarget(url.toString());
+  const admin = postgres(target.url, { path: target.path, max: 1, onnotice: () => {}, connect_timeout: 10 });
   try {
     const [found] = await admin`select 1 from pg_database where datname = ${name}`;
     if (found) return false;

@@ -47,7 +47,7 @@ import { count, eq, sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { nameContains } from '../src/customers/service';
 import { customers } from '../src/customers/tables';
-import { selectRows, type Db } from '../src/db/client';
+import { postgresTarget, selectRows, type Db } from '../src/db/client';
 import { generateCustomers } from '../src/demo/bulk';
 import { toGlobalId } from '../src/graph/ids';
 import { cpuMeter, type CpuMeter } from './cpu';
@@ -414,7 +414,8 @@ async function main(): Promise<void> {
   if (settings.build) build();
   if (await ensureDatabase(settings.databaseUrl)) log(`created the database ${new URL(settings.databaseUrl).pathname.slice(1)}`);
   // Seeding's VACUUM and the name picks may take longer than a request's statement timeout.
-  const maintenance = postgres(settings.databaseUrl, { max: 1, onnotice: () => {}, connection: { statement_timeout: 0 } });
+  const target = postgresTarget(settings.databaseUrl);
+  const maintenance = postgres(target.url, { path: target.path, max: 1, onnotice: () => {}, connection: { statement_timeout: 0 } });
   const meter = cpuMeter(settings.databaseUrl);
   const load = { before: os.loadavg()[0]!, after: NaN };
   const results: SizeResult[] = [];

@@ -73,10 +73,33 @@ export type DatabaseOptions =
       artifacts?: Required<Pick<PGliteOptions, 'pgliteWasmModule' | 'fsBundle'>>;
     };
 
+/**
+ * Where postgres.js connects for a URL. A server on the same machine is reached through its Unix
+ * socket the way libpq names it, `?host=<socket directory>` (e.g.
+ * `postgres://app@localhost/crm?host=/var/run/postgresql`), which postgres.js itself would send to the
+ * server as a setting: here it becomes postgres.js's `path` (the socket file) and leaves the URL.
+ */
+export function postgresTarget(url: string): { url: string; path?: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { url };
+  }
+  const host = parsed.searchParams.get('host');
+  if (!host?.startsWith('/')) return { url };
+  parsed.searchParams.delete('host');
+  const port = parsed.searchParams.get('port') ?? (parsed.port || '5432');
+  parsed.searchParams.delete('port');
+  return { url: parsed.toString(), path: `${host.replace(/\/+$/, '')}/.s.PGSQL.${port}` };
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.kind === 'postgres') {
+    const target = postgresTarget(options.url);
     const { client, pool } = instrumentPostgres(
-      postgres(options.url, {
+      postgres(target.url, {
+        ...(target.path ? { path: target.path } : {}),
         max: options.poolSize ?? 10,
         onnotice: () => {},
         // Stable UTC on the wire; the app formats dates itself. No statement runs longer than the
@@ -97,7 +120,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       kind: 'postgres',
       // Migrations may take longer than a request's statements: one connection without the timeout.
       migrate: async () => {
-        const migrator = postgres(options.url, { max: 1, onnotice: () => {}, connect_timeout: 10, connection: { TimeZone: 'UTC' } });
+        const migrator = postgres(target.url, {
+          ...(target.path ? { path: target.path } : {}),
+          max: 1,
+          onnotice: () => {},
+          connect_timeout: 10,
+          connection: { TimeZone: 'UTC' },
+        });
         try {
           await migratePostgres(drizzlePostgres(migrator), { migrationsFolder: migrationsDir });
         } finally {
