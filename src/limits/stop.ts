@@ -44,7 +44,7 @@ export function runStoppable<T>(res: Response, config: Pick<Config, 'requestTime
       if (!controller.signal.aborted) scope.expire();
       (res.req as { log?: { error(o: object, m: string): void } } | undefined)?.log?.error(
         { requestTimeoutMs: config.requestTimeoutMs },
-        'request still waiting on the database after its deadline: answered REQUEST_TIMEOUT without its result',
+        'request still running after its deadline (stuck on a statement or other work): answered REQUEST_TIMEOUT without its result',
       );
       res.status(503).setHeader('retry-after', '1');
       res.json({ errors: [{ message: unfinishedMessage(config.requestTimeoutMs), extensions: { code: 'REQUEST_TIMEOUT' } }] });
@@ -67,7 +67,7 @@ export const UNFINISHED_GRACE_MS = 1_000;
 
 export function unfinishedMessage(requestTimeoutMs: number): string {
   return (
-    `The request did not finish within ${requestTimeoutMs} ms and was stopped while it waited on the database. ` +
+    `The request did not finish within ${requestTimeoutMs} ms and was stopped without its result. ` +
     'A change it was making may or may not have been kept: read the record back, or repeat the mutation with the same idempotencyKey, before trying again.'
   );
 }
