@@ -99,7 +99,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const target = postgresTarget(options.url);
     const { client, pool } = instrumentPostgres(
       postgres(target.url, {
-        ...(target.path ? { path: target.path } : {}),
+        path: target.path,
         max: options.poolSize ?? 10,
         onnotice: () => {},
         // Stable UTC on the wire; the app formats dates itself. No statement runs longer than the
@@ -121,7 +121,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       // Migrations may take longer than a request's statements: one connection without the timeout.
       migrate: async () => {
         const migrator = postgres(target.url, {
-          ...(target.path ? { path: target.path } : {}),
+          path: target.path,
           max: 1,
           onnotice: () => {},
           connect_timeout: 10,

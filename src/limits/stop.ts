@@ -32,6 +32,14 @@ export function runStoppable<T>(res: Response, config: Pick<Config, 'requestTime
     if (!res.writableFinished) controller.abort(stopped('CLIENT_CLOSED_REQUEST', 'The client closed the connection; the request was stopped.'));
   };
   res.once('close', onClose);
+  const scope: RequestScope = {
+    signal: controller.signal,
+    deadline: config.requestTimeoutMs > 0 ? Date.now() + config.requestTimeoutMs : Infinity,
+    expire: () =>
+      controller.abort(
+        stopped('REQUEST_TIMEOUT', `The request ran longer than ${config.requestTimeoutMs} ms and was stopped; changes it was still making were not kept.`),
+      ),
+  };
   if (config.requestTimeoutMs > 0) {
     let extended = false;
     const answerUnfinished = () => {
@@ -51,14 +59,6 @@ export function runStoppable<T>(res: Response, config: Pick<Config, 'requestTime
     };
     unfinished = setTimeout(answerUnfinished, config.requestTimeoutMs + UNFINISHED_GRACE_MS).unref();
   }
-  const scope: RequestScope = {
-    signal: controller.signal,
-    deadline: config.requestTimeoutMs > 0 ? Date.now() + config.requestTimeoutMs : Infinity,
-    expire: () =>
-      controller.abort(
-        stopped('REQUEST_TIMEOUT', `The request ran longer than ${config.requestTimeoutMs} ms and was stopped; changes it was still making were not kept.`),
-      ),
-  };
   return withRequestScope(scope, () => handle(controller.signal));
 }
 

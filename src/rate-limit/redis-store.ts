@@ -7,7 +7,7 @@
 // to its own in-process buckets (a warning is logged), until Redis answers again.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { lazyModule } from '../lazy-module';
+import { ioredis } from '../lazy-module';
 import {
   MemoryBucketStore,
   neededFor,
@@ -18,10 +18,6 @@ import {
   type TakeResult,
   type ThrottleStatus,
 } from './bucket';
-
-/** ioredis, loaded when REDIS_URL is set rather than with every server (src/lazy-module.ts). */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const ioredis = lazyModule(() => require('ioredis') as { Redis: typeof Redis });
 
 const SCRIPT = `
 local max = tonumber(ARGV[1])

@@ -8,11 +8,7 @@
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { lazyModule } from '../lazy-module';
-
-/** ioredis, loaded when REDIS_URL is set rather than with every server (src/lazy-module.ts). */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const ioredis = lazyModule(() => require('ioredis') as { Redis: typeof Redis });
+import { ioredis } from '../lazy-module';
 
 export type Broker = {
   /** `redis` when shared between instances, `local` when only this process hears. */
