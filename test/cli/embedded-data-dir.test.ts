@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { acquireDataDirLock } from '../../src/db/data-dir-lock';
+import { serverEntry } from '../helpers/child-server';
 
 const root = path.join(__dirname, '../..');
-const tsx = path.join(root, 'node_modules/.bin/tsx');
 const execFileAsync = promisify(execFile);
 
 jest.setTimeout(180_000);
@@ -23,9 +23,9 @@ function envFor(dataDir: string): NodeJS.ProcessEnv {
 
 type RunningServer = { child: ChildProcess; port: number; output: () => string; exited: Promise<number | null> };
 
-/** `npm start`'s program, from source; resolves once it listens, rejects if it exits first. */
+/** `npm start`'s program (dist/src/main.js); resolves once it listens, rejects if it exits first. */
 function startServer(dataDir: string): Promise<RunningServer> {
-  const child = spawn(tsx, ['src/main.ts'], { cwd: root, env: envFor(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [serverEntry], { cwd: root, env: envFor(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
@@ -124,8 +124,8 @@ it('refuses a second server on the same data directory with a message naming the
     (error: { code: number; output: string }) => error,
   );
   expect(second.code).not.toBe(0);
-  // (The child is tsx; the server is the node process it starts, whose pid the lock records.)
-  expect(second.output).toContain(`is in use by the server (pid ${JSON.parse(lockBefore).pid}, port ${first.port})`);
+  expect(JSON.parse(lockBefore).pid).toBe(first.child.pid);
+  expect(second.output).toContain(`is in use by the server (pid ${first.child.pid}, port ${first.port})`);
   expect(second.output).not.toMatch(/\n\s+at /); // one clear message, no stack trace
   // It touched nothing: the first server's lock is as it was, and the first server still answers.
   expect(fs.readFileSync(path.join(dataDir, 'data-dir.lock'), 'utf8')).toBe(lockBefore);
@@ -163,7 +163,7 @@ it('recovers the lock of a process that was killed', async () => {
   const first = await start();
   const { stdout } = await npmRun(dataDir, ['admin', '--', 'create-organisation', '--name', 'Acme', '--admin-email', 'admin@acme.test', '--json']);
   const created = JSON.parse(stdout) as { token: string };
-  // The server itself (tsx's child, named by the lock), as an OOM killer or a power cut would.
+  // The server itself (the process the lock names), as an OOM killer or a power cut would.
   process.kill(JSON.parse(fs.readFileSync(path.join(dataDir, 'data-dir.lock'), 'utf8')).pid, 'SIGKILL');
   await first.exited;
   expect(fs.existsSync(path.join(dataDir, 'data-dir.lock'))).toBe(true);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { issueToken } from '../../src/auth/tokens';
 import { selectRows, type Database } from '../../src/db/client';
+import { serverEntry } from '../helpers/child-server';
 import { createChildDatabase, type ChildDatabase } from '../helpers/database';
 
 jest.setTimeout(180_000);
@@ -16,9 +17,9 @@ const root = path.join(__dirname, '../..');
 
 type Started = { child: ChildProcess; output: string; url: string; tokens: Map<string, string> };
 
-/** Runs the server as `npm run dev` does (tsx, from source) and waits for its start-up message. */
+/** Runs the server as `npm start` does (dist/src/main.js) and waits for its start-up message. */
 async function start(env: NodeJS.ProcessEnv): Promise<Started> {
-  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['src/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [serverEntry], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   const ready = new Promise<string>((resolve, reject) => {

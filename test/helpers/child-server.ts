@@ -1,6 +1,7 @@
-// The real entry point (src/main.ts) in its own process, for tests about the process itself: that it
-// stays up through database faults, how it stops on SIGTERM, how it refuses to start. A crash is seen
-// as the process exiting, which an in-process server could not show.
+// The real entry point in its own process, for tests about the process itself: that it stays up
+// through database faults, how it stops on SIGTERM, how it refuses to start. A crash is seen as the
+// process exiting, which an in-process server could not show. It runs dist/src/main.js, as `npm start`
+// does (global setup builds it from src/ first): 2.4 s to listening here, from source under tsx 3.9 s.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
@@ -19,12 +20,15 @@ export type ChildServer = {
   kill(): Promise<void>;
 };
 
+/** `npm start`'s program: the compiled entry point. */
+export const serverEntry = path.join(projectDir, 'dist/src/main.js');
+
 /**
- * Runs src/main.ts with `env` on top of a clean environment (no test-runner NODE_OPTIONS). These tests
+ * Runs the server with `env` on top of a clean environment (no test-runner NODE_OPTIONS). These tests
  * are about the process, not about limits: the per-token rate limit is off unless `env` turns it on.
  */
 export function spawnServer(env: Record<string, string>): Omit<ChildServer, 'baseUrl'> & { listening: Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [serverEntry], {
     cwd: projectDir,
     env: {
       PATH: process.env.PATH ?? '',

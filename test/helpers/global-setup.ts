@@ -1,6 +1,9 @@
 // Builds the migrated database that each test file starts from: with TEST_DATABASE_URL a template
 // database that each file copies, otherwise an embedded data directory that each file copies and
-// opens (a directory copy opens in about a third of the time a dumped tarball takes to load).
+// opens (a directory copy opens in about a third of the time a dumped tarball takes to load). And
+// `npm run build` first: the tests about the server process run dist/src/main.js as `npm start` does
+// (test/helpers/child-server.ts); the build is skipped when dist/ matches src/.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +12,7 @@ import { openDatabase } from '../../src/db/client';
 import { MIGRATED_DIR_ENV, OWN_DATABASES, TEMPLATE_DATABASE, testDatabaseUrl, withDatabaseName } from './database';
 
 export default async function globalSetup(): Promise<void> {
+  build();
   const adminUrl = testDatabaseUrl();
   if (!adminUrl) return embeddedDataDir();
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
@@ -26,6 +30,12 @@ export default async function globalSetup(): Promise<void> {
   } finally {
     await template.close();
   }
+}
+
+function build(): void {
+  const root = path.join(__dirname, '../..');
+  const result = spawnSync(process.execPath, [path.join(root, 'scripts/build.js')], { cwd: root, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`npm run build failed, so the tests of the server process cannot run:\n${result.stderr}${result.stdout}`);
 }
 
 async function embeddedDataDir(): Promise<void> {

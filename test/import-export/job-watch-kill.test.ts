@@ -1,4 +1,4 @@
-// The real thing: a server process (src/main.ts under tsx) killed with SIGKILL in the middle of an
+// The real thing: a server process (dist/src/main.js, as `npm start` runs it) killed with SIGKILL in the middle of an
 // import, then started again on the same database. The job it left reads FAILED, saying how many
 // rows had landed, and exactly those rows are there. Runs on a copy of the migrated embedded
 // database, or on a fresh PostgreSQL database with TEST_DATABASE_URL.
@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import { selectRows } from '../../src/db/client';
 import { createOrganisation } from '../../src/organisations/service';
 import { projectRoot } from '../../src/paths';
+import { serverEntry } from '../helpers/child-server';
 import { createChildDatabase, type ChildDatabase } from '../helpers/database';
 import { MultipartBody, postHead, RawConnection } from '../helpers/raw-http';
 import { until } from '../helpers/until';
@@ -17,7 +18,7 @@ const JOB = `query($id: ID!) { importJob(id: $id) { status rowsRead rowsImported
 let database: ChildDatabase;
 let child: ChildProcess | null = null;
 
-/** Starts src/main.ts on the test's database; resolves with its base URL once it listens. */
+/** Starts the server on the test's database; resolves with its base URL once it listens. */
 function startServer(): Promise<{ process: ChildProcess; base: string }> {
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
@@ -30,8 +31,7 @@ function startServer(): Promise<{ process: ChildProcess; base: string }> {
     IMPORT_STALE_AFTER_SECONDS: '6',
     ...database.env,
   };
-  // tsx as a loader of this node process (its CLI would run the server in a child that SIGKILL misses).
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [serverEntry], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';

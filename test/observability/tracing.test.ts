@@ -2,13 +2,15 @@
 // OTEL_EXPORTER_OTLP_ENDPOINT is set), one GraphQL request gives one trace: the HTTP server span, the
 // operation's span named after it, its resolvers, and a span per SQL statement, without any values.
 // Without an endpoint, nothing of the SDK is loaded. The instrumentations patch Node's require, which
-// Jest bypasses, so the server runs in a child process (tsx) and hands its spans over in a file.
+// Jest bypasses, so the server runs in a child process (a fixture under tsx, or the compiled
+// dist/src/ that `npm start` runs) and hands its spans over in a file.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../src/paths';
+import { serverEntry } from '../helpers/child-server';
 import { createChildDatabase } from '../helpers/database';
 
 type SpanLine = {
@@ -146,12 +148,12 @@ describe('tracing off', () => {
   it('without OTEL_EXPORTER_OTLP_ENDPOINT, loading the server loads no OpenTelemetry SDK or instrumentation', () => {
     // (@opentelemetry/api, the no-op facade, is loaded anyway: prom-client uses it for exemplars.)
     const script = [
-      "require('./src/observability/tracing');",
-      "require('./src/server');",
+      "require('./dist/src/observability/tracing');",
+      "require('./dist/src/server');",
       "const loaded = Object.keys(require.cache).filter((k) => k.includes('@opentelemetry/') && !k.includes('@opentelemetry/api/'));",
       'process.stdout.write(JSON.stringify(loaded));',
     ].join('\n');
-    const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
+    const run = spawnSync(process.execPath, ['-e', script], {
       cwd: projectRoot,
       env: childEnv({}),
       encoding: 'utf8',
@@ -162,7 +164,7 @@ describe('tracing off', () => {
   }, 120_000);
 });
 
-describe('tracing through main.ts', () => {
+describe('tracing through main', () => {
   it('with OTEL_EXPORTER_OTLP_ENDPOINT, `main` exports the spans over OTLP/HTTP, the last of them at SIGTERM', async () => {
     const received: Array<{ url: string; body: string }> = [];
     const collector = http.createServer((req, res) => {
@@ -177,7 +179,7 @@ describe('tracing through main.ts', () => {
     const address = collector.address();
     const endpoint = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     const database = await createChildDatabase();
-    const main = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/main.ts'], {
+    const main = spawn(process.execPath, [serverEntry], {
       cwd: projectRoot,
       env: childEnv({
         OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
