@@ -14,6 +14,8 @@ const path = require('node:path');
 
 const root = path.join(__dirname, '..');
 const force = process.argv.includes('--force');
+// --quiet: nothing said when dist/ is up to date (the CLI commands build first, then print their own output).
+const quiet = process.argv.includes('--quiet');
 const say = (line) => process.stderr.write(`${line}\n`);
 
 function filesUnder(dir, accept, skip = () => false) {
@@ -64,8 +66,10 @@ function run(command, args) {
 /**
  * src/*.ts to dist/src/*.js with source maps, file by file with TypeScript's own emitter
  * (`transpileModule`: exactly what `tsc` writes for these files, compared file by file when this was
- * written, without type-checking the program first). dist/src/ is emptied first, so a deleted
- * source leaves no module behind.
+ * written, without type-checking the program first). It writes a new folder beside dist/src/ and
+ * then swaps it in: a deleted source leaves no module behind, a source that does not parse leaves
+ * the last build as it was, and two builds at once (`npm start` and `npm run admin` after an edit)
+ * each swap in a whole build.
  */
 function compile(files) {
   const ts = require(require.resolve('typescript', { paths: [root] }));
@@ -74,10 +78,14 @@ function compile(files) {
   const config = ts.readConfigFile(path.join(root, 'tsconfig.json'), ts.sys.readFile).config ?? {};
   const { options } = ts.convertCompilerOptionsFromJson(config.compilerOptions ?? {}, root);
   const compilerOptions = { ...options, module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10, sourceMap: true, noEmit: false };
-  fs.rmSync(path.join(root, 'dist/src'), { recursive: true, force: true });
+  const target = path.join(root, 'dist/src');
+  const staging = path.join(root, 'dist', `.src-${process.pid}`);
+  fs.rmSync(staging, { recursive: true, force: true });
   for (const file of files) {
     const source = path.join(root, file);
-    const out = path.join(root, 'dist', file.replace(/\.ts$/, '.js'));
+    // Where it will live (source maps point from there); written first under the staging folder.
+    const final = path.join(root, 'dist', file.replace(/\.ts$/, '.js'));
+    const out = path.join(staging, path.relative(target, final));
     const { outputText, sourceMapText, diagnostics } = ts.transpileModule(fs.readFileSync(source, 'utf8'), {
       fileName: source,
       compilerOptions,
@@ -89,15 +97,20 @@ function compile(files) {
         say(`${file}${at ? `(${at.line + 1},${at.character + 1})` : ''}: error TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
       }
       say(`build: ${file} does not compile; nothing was started`);
+      fs.rmSync(staging, { recursive: true, force: true });
       process.exit(1);
     }
     const map = JSON.parse(sourceMapText);
-    map.file = path.basename(out);
-    map.sources = [path.relative(path.dirname(out), source)];
+    map.file = path.basename(final);
+    map.sources = [path.relative(path.dirname(final), source)];
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, outputText.replace(/\/\/# sourceMappingURL=\S+$/, `//# sourceMappingURL=${path.basename(out)}.map`));
     fs.writeFileSync(`${out}.map`, JSON.stringify(map));
   }
+  const old = path.join(root, 'dist', `.src-old-${process.pid}`);
+  if (fs.existsSync(target)) fs.renameSync(target, old);
+  fs.renameSync(staging, target);
+  fs.rmSync(old, { recursive: true, force: true });
 }
 
 const started = Date.now();
@@ -113,7 +126,7 @@ const sources = () => filesUnder('src', (f) => f.endsWith('.ts') && !f.endsWith(
 const compileHash = () => hashOf([...sources(), 'tsconfig.json', 'scripts/build.js', 'package-lock.json']);
 
 if (!codegenNeeded && !force && fs.existsSync(path.join(root, 'dist/src/main.js')) && stored(compileStamp) === compileHash()) {
-  say(`build: up to date (dist/ matches src/ and schema/), checked in ${Date.now() - started} ms`);
+  if (!quiet) say(`build: up to date (dist/ matches src/ and schema/), checked in ${Date.now() - started} ms`);
   process.exit(0);
 }
 

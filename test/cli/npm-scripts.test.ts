@@ -93,12 +93,24 @@ it('stops with the failing step named when a build step fails', async () => {
   await expect(build()).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('build: graphql-codegen failed (exit code 2)') });
 });
 
-it('stops, naming the file and the line, when a source does not parse', async () => {
+it('stops, naming the file and the line, when a source does not parse, and leaves the last build as it was', async () => {
+  await build();
   write('src/main.ts', 'export const a = ;\n');
   await expect(build()).rejects.toMatchObject({
     code: 1,
     stderr: expect.stringMatching(/src\/main\.ts\(1,\d+\): error TS\d+: Expression expected[\s\S]*build: src\/main\.ts does not compile/),
   });
+  expect(compiled('src/main.js')).toContain('exports.a = 1;');
+  expect(fs.readdirSync(path.join(project, 'dist'))).toEqual(['.inputs-sha256', 'src']);
+  // Fixed, it builds.
+  write('src/main.ts', 'export const a = 3;\n');
+  expect((await build()).calls).toEqual(['compile']);
+  expect(compiled('src/main.js')).toContain('exports.a = 3;');
+});
+
+it('says nothing when up to date with --quiet (the CLI commands build first)', async () => {
+  await build();
+  expect(await build('--quiet')).toEqual({ said: '', calls: [] });
 });
 
 it('wires npm start and npm run build to it, and lets npm report its own errors', async () => {
