@@ -74,10 +74,12 @@ export type DatabaseOptions =
     };
 
 /**
- * Where postgres.js connects for a URL. A server on the same machine is reached through its Unix
- * socket the way libpq names it, `?host=<socket directory>` (e.g.
- * `postgres://app@localhost/crm?host=/var/run/postgresql`), which postgres.js itself would send to the
- * server as a setting: here it becomes postgres.js's `path` (the socket file) and leaves the URL.
+ * Where postgres.js connects for a URL. libpq lets a URL name its host and port as parameters too
+ * (`?host=…&port=…`, taking precedence), which postgres.js would send to the server as settings and
+ * fail ("unrecognized configuration parameter"). A server on the same machine is reached through its
+ * Unix socket the way libpq names it, `?host=<socket directory>` (e.g.
+ * `postgres://app@localhost/crm?host=/var/run/postgresql`): that becomes postgres.js's `path` (the
+ * socket file). Any other `host` or `port` parameter becomes the URL's own host or port.
  */
 export function postgresTarget(url: string): { url: string; path?: string } {
   let parsed: URL;
@@ -87,11 +89,14 @@ export function postgresTarget(url: string): { url: string; path?: string } {
     return { url };
   }
   const host = parsed.searchParams.get('host');
-  if (!host?.startsWith('/')) return { url };
+  const port = parsed.searchParams.get('port');
+  if (host === null && port === null) return { url };
   parsed.searchParams.delete('host');
-  const port = parsed.searchParams.get('port') ?? (parsed.port || '5432');
   parsed.searchParams.delete('port');
-  return { url: parsed.toString(), path: `${host.replace(/\/+$/, '')}/.s.PGSQL.${port}` };
+  if (host?.startsWith('/')) return { url: parsed.toString(), path: `${host.replace(/\/+$/, '')}/.s.PGSQL.${port ?? (parsed.port || '5432')}` };
+  if (host) parsed.hostname = host;
+  if (port) parsed.port = port;
+  return { url: parsed.toString() };
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {

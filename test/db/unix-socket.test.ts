@@ -22,12 +22,14 @@ describe('postgresTarget', () => {
     });
   });
 
+  it("makes a host or port parameter naming a TCP server the URL's own (libpq: the parameter wins)", () => {
+    expect(postgresTarget('postgres://app@localhost/crm?host=db.internal')).toEqual({ url: 'postgres://app@db.internal/crm' });
+    expect(postgresTarget('postgres://app@localhost:5432/crm?port=6432&sslmode=require')).toEqual({ url: 'postgres://app@localhost:6432/crm?sslmode=require' });
+    expect(postgresTarget('postgres://app:secret@localhost/crm?host=10.0.0.5&port=5433')).toEqual({ url: 'postgres://app:secret@10.0.0.5:5433/crm' });
+  });
+
   it('leaves every other URL as it is', () => {
-    for (const url of [
-      'postgres://app@db.internal:5432/crm',
-      'postgres://app@localhost/crm?host=db.internal',
-      'postgresql://app@127.0.0.1/crm?sslmode=require',
-    ]) {
+    for (const url of ['postgres://app@db.internal:5432/crm', 'postgresql://app@127.0.0.1/crm?sslmode=require', 'not a url']) {
       expect(postgresTarget(url)).toEqual({ url });
     }
   });
@@ -40,6 +42,19 @@ function testServerPort(): string {
   const url = testDatabaseUrl();
   return url ? new URL(url).port || '5432' : '5432';
 }
+
+(testDatabaseUrl() ? it : it.skip)('connects to the port a ?port= parameter names, which the server would refuse as a setting', async () => {
+  const url = new URL(testDatabaseUrl()!);
+  url.searchParams.set('port', url.port || '5432');
+  url.port = '1'; // nothing listens there: only the parameter's port works
+  const database = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 1 });
+  try {
+    const result = await database.db.execute(sql`select 1 + 1 as two`);
+    expect(Array.from((result as { rows?: unknown[] }).rows ?? (result as unknown as unknown[]))).toEqual([{ two: 2 }]);
+  } finally {
+    await database.close();
+  }
+});
 
 (testDatabaseUrl() && socketDirectory ? it : it.skip)('connects through the socket: the server sees no TCP peer', async () => {
   const url = new URL(testDatabaseUrl()!);
