@@ -3,9 +3,10 @@
 // when its inputs changed. The compile is TypeScript's emitter file by file, without the type check
 // of the whole program: tsc's own output in about 5 s, where `tsc -p` took 22–30 s here, and a first
 // `npm start` waits for it. Type errors are the type check's to find (`npm test` runs `tsc --noEmit`
-// first), not the start's. Inputs are compared by content hash, not mtime, so a checkout, a copy or a deleted file is
-// noticed and a touched-but-unchanged file is not. `--force` builds regardless.
-// Plain CommonJS with no dependencies: it must run before anything is compiled.
+// first), not the start's. Inputs are compared by content hash, not mtime, so a checkout, a copy or
+// a deleted file is noticed and a touched-but-unchanged file is not. `--force` builds regardless.
+// Plain CommonJS needing only TypeScript's compiler (a dev dependency, as tsc was): it must run
+// before anything is compiled.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
@@ -80,7 +81,7 @@ function compile(files) {
   const compilerOptions = { ...options, module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10, sourceMap: true, noEmit: false };
   const target = path.join(root, 'dist/src');
   const staging = path.join(root, 'dist', `.src-${process.pid}`);
-  fs.rmSync(staging, { recursive: true, force: true });
+  removeAbandonedFolders();
   for (const file of files) {
     const source = path.join(root, file);
     // Where it will live (source maps point from there); written first under the staging folder.
@@ -108,9 +109,34 @@ function compile(files) {
     fs.writeFileSync(`${out}.map`, JSON.stringify(map));
   }
   const old = path.join(root, 'dist', `.src-old-${process.pid}`);
-  if (fs.existsSync(target)) fs.renameSync(target, old);
-  fs.renameSync(staging, target);
+  try {
+    if (fs.existsSync(target)) fs.renameSync(target, old);
+    fs.renameSync(staging, target);
+  } catch (error) {
+    // Another build swapped its own whole dist/src in between our two renames: it stands.
+    if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST' && error.code !== 'ENOENT') throw error;
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
   fs.rmSync(old, { recursive: true, force: true });
+}
+
+/** Folders under dist/ that a build killed midway left (`.src-<pid>`, `.src-old-<pid>`), whose process is gone. */
+function removeAbandonedFolders() {
+  const dist = path.join(root, 'dist');
+  if (!fs.existsSync(dist)) return;
+  for (const name of fs.readdirSync(dist)) {
+    const pid = /^\.src-(?:old-)?(\d+)$/.exec(name)?.[1];
+    if (pid && (Number(pid) === process.pid || !isAlive(Number(pid)))) fs.rmSync(path.join(dist, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
 }
 
 const started = Date.now();

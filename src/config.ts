@@ -24,6 +24,12 @@ const schema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
+    // libpq's ?port= wins over the URL's own (src/db/client.ts, postgresTarget): a wrong one would
+    // otherwise be dropped silently and the URL's port used.
+    .refine((url) => {
+      const port = URL.canParse(url) ? new URL(url).searchParams.get('port') : null;
+      return port === null || (/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535);
+    }, 'expected ?port= to be a port number from 1 to 65535')
     .optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DATA_DIR: z.string().min(1).default('.data'),

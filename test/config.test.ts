@@ -43,6 +43,8 @@ it.each([
   [{ PORT: 'abc' }, /PORT: expected a port number.*"abc"/],
   [{ PORT: '70000' }, /PORT: expected a port number from 0 to 65535/],
   [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL: expected a postgres:\/\/ or postgresql:\/\/ URL/],
+  [{ DATABASE_URL: 'postgres://app@localhost/crm?port=54x2' }, /DATABASE_URL: expected \?port= to be a port number from 1 to 65535/],
+  [{ DATABASE_URL: 'postgres://app@localhost/crm?port=70000' }, /DATABASE_URL: expected \?port= to be a port number from 1 to 65535/],
   [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
   [{ DEMO_DATA: 'maybe' }, /DEMO_DATA: expected true or false/],
 ])('refuses %j with a message naming the variable', (env, message) => {

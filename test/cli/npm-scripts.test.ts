@@ -108,6 +108,27 @@ it('stops, naming the file and the line, when a source does not parse, and leave
   expect(compiled('src/main.js')).toContain('exports.a = 3;');
 });
 
+it('removes what a build killed midway left in dist/, and never leaves its own folders', async () => {
+  await build();
+  // A process id that is not running (the largest Linux allows, never handed out here).
+  fs.mkdirSync(path.join(project, 'dist/.src-4194304/graph'), { recursive: true });
+  fs.mkdirSync(path.join(project, 'dist/.src-old-4194304'), { recursive: true });
+  write('src/main.ts', 'export const a = 4;\n');
+  expect((await build()).calls).toEqual(['compile']);
+  expect(fs.readdirSync(path.join(project, 'dist'))).toEqual(['.inputs-sha256', 'src']);
+});
+
+it('leaves one whole build when two run at once (npm start and npm run admin after an edit)', async () => {
+  await build();
+  for (let i = 0; i < 5; i++) write(`src/part${i}.ts`, `export const part = ${i};\n`);
+  await Promise.all([build(), build(), build()]);
+  expect(fs.readdirSync(path.join(project, 'dist'))).toEqual(['.inputs-sha256', 'src']);
+  expect(fs.readdirSync(path.join(project, 'dist/src')).sort()).toEqual(
+    ['generated', 'main.js', 'main.js.map', ...[0, 1, 2, 3, 4].flatMap((i) => [`part${i}.js`, `part${i}.js.map`])].sort(),
+  );
+  expect((await build()).calls).toEqual([]);
+});
+
 it('says nothing when up to date with --quiet (the CLI commands build first)', async () => {
   await build();
   expect(await build('--quiet')).toEqual({ said: '', calls: [] });

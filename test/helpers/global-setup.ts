@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { openDatabase } from '../../src/db/client';
+import { projectRoot } from '../../src/paths';
 import { MIGRATED_DIR_ENV, OWN_DATABASES, TEMPLATE_DATABASE, testDatabaseUrl, withDatabaseName } from './database';
 
 export default async function globalSetup(): Promise<void> {
@@ -33,8 +34,7 @@ export default async function globalSetup(): Promise<void> {
 }
 
 function build(): void {
-  const root = path.join(__dirname, '../..');
-  const result = spawnSync(process.execPath, [path.join(root, 'scripts/build.js')], { cwd: root, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [path.join(projectRoot, 'scripts/build.js')], { cwd: projectRoot, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`npm run build failed, so the tests of the server process cannot run:\n${result.stderr}${result.stdout}`);
 }
 

@@ -1,5 +1,5 @@
-// The real thing: a server process (dist/src/main.js, as `npm start` runs it) killed with SIGKILL in the middle of an
-// import, then started again on the same database. The job it left reads FAILED, saying how many
+// The real thing: a server process (dist/src/main.js, as `npm start` runs it) killed with SIGKILL in
+// the middle of an import, then started again on the same database. The job it left reads FAILED, saying how many
 // rows had landed, and exactly those rows are there. Runs on a copy of the migrated embedded
 // database, or on a fresh PostgreSQL database with TEST_DATABASE_URL.
 import { spawn, type ChildProcess } from 'node:child_process';
