@@ -43,8 +43,11 @@ const config: Config = {
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   testTimeout: 60_000,
-  // Two cores here: one worker per core, and PGlite is single-threaded anyway.
-  maxWorkers: 2,
+  // Two cores here. On the embedded database one worker per core: PGlite runs in the worker's
+  // thread, and the two keep both cores busy. Against a PostgreSQL server a third: each worker also
+  // waits on the server (its writes, its syncs), and measured here the suite ran in 369 s with three
+  // (the machine 5 % idle) against 398 s with two (11 % idle).
+  maxWorkers: process.env.TEST_DATABASE_URL ? 3 : 2,
   reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],
 };
 
