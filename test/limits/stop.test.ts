@@ -72,7 +72,13 @@ async function serverWith(database: TestServer['database'], env: Record<string, 
   const app = await createApp({ config: loadConfig({ NODE_ENV: 'test', PORT: '0', ...env }), database, log: pino({ level: 'silent' }) });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const address = app.server.address();
-  return { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/graphql`, stop: () => app.stop() };
+  return { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/graphql`, stop: () => app.stop(), app };
+}
+
+/** Node's timer that checks an HTTP server's connections for their timeouts (started when it listens). */
+function connectionsCheck(server: http.Server): { _destroyed: boolean } | undefined {
+  const key = Object.getOwnPropertySymbols(server).find((s) => s.description === 'http.server.connectionsCheckingInterval');
+  return key ? (server as unknown as Record<symbol, { _destroyed: boolean }>)[key] : undefined;
 }
 
 describe('request timeout and abandoned requests', () => {
@@ -85,6 +91,15 @@ describe('request timeout and abandoned requests', () => {
     ref = await readReference(server, org.adminToken);
   });
   afterAll(() => server.close());
+
+  it('leaves nothing of a stopped server running: its connections check ends with it (left running, it kept the server and all it reaches alive)', async () => {
+    const stopped = await serverWith(server.database, {});
+    expect((await fetch(stopped.url.replace('/graphql', '/healthz'))).status).toBe(200);
+    expect(connectionsCheck(stopped.app.server)?._destroyed).toBe(false);
+    await stopped.stop();
+    expect(stopped.app.server.listening).toBe(false);
+    expect(connectionsCheck(stopped.app.server)?._destroyed).toBe(true);
+  });
 
   it('stops a request that runs past REQUEST_TIMEOUT_MS: REQUEST_TIMEOUT, and nothing of the change it was making is written', async () => {
     const { body } = thirtyCreates(ref, 'Timeout');
