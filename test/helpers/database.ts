@@ -50,7 +50,7 @@ type EmbeddedArtifacts = NonNullable<Extract<DatabaseOptions, { kind: 'embedded'
 type WasmModule = EmbeddedArtifacts['pgliteWasmModule'];
 // The project's TypeScript libraries (ES2023, Node) do not declare WebAssembly; Node has it.
 declare const WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> };
-type SharedArtifacts = { wasm: Uint8Array; bundle: Uint8Array; compiled: Promise<WasmModule> };
+type SharedArtifacts = { wasm: Uint8Array; bundle: Uint8Array; compiled: WasmModule };
 
 /**
  * PGlite's program and file bundle, read once per Jest worker and shared by every test file it
@@ -59,17 +59,19 @@ type SharedArtifacts = { wasm: Uint8Array; bundle: Uint8Array; compiled: Promise
  * of them. Each file compiles the program in its own context (PGlite checks `instanceof
  * WebAssembly.Module`, and each context has its own); the first compile, kept alive here, lets V8
  * find those bytes compiled already. Measured in Jest with the copy above: a test database opened in
- * ~440 ms instead of ~770.
+ * ~440 ms instead of ~770. Once read, the values themselves are kept, not the promise that read them:
+ * a promise holds the asynchronous context it was made in (the first test file's hook, and through it
+ * that file's whole server) for the worker's life.
  */
 async function embeddedArtifacts(): Promise<EmbeddedArtifacts> {
-  const holder = os as unknown as { __crmTestPgliteArtifacts?: Promise<SharedArtifacts> };
+  const holder = os as unknown as { __crmTestPgliteArtifacts?: SharedArtifacts | Promise<SharedArtifacts> };
   holder.__crmTestPgliteArtifacts ??= (async () => {
     const dist = path.dirname(require.resolve('@electric-sql/pglite'));
     const [wasm, bundle] = await Promise.all([fs.promises.readFile(path.join(dist, 'pglite.wasm')), fs.promises.readFile(path.join(dist, 'pglite.data'))]);
-    return { wasm, bundle, compiled: WebAssembly.compile(wasm) };
+    return { wasm, bundle, compiled: await WebAssembly.compile(wasm) };
   })();
   const shared = await holder.__crmTestPgliteArtifacts;
-  await shared.compiled;
+  holder.__crmTestPgliteArtifacts = shared;
   return { pgliteWasmModule: await WebAssembly.compile(shared.wasm), fsBundle: new Blob([shared.bundle]) };
 }
 
