@@ -19,6 +19,10 @@ export function buildSchema(composition: Composition, options: { shield?: boolea
     // The money areas' mutations refuse card data before they run (inside the rule tree, so a caller
     // who may not run them is refused as usual).
     resolvers: [graphResolvers(composition.nodes), ...guardCardData(composition.resolvers, composition.refusingCardData)] as never,
+    // The schema was just built from the SDL and nothing else holds it: the resolvers go onto it
+    // rather than onto a copy of every type (graphql-tools' default), which every server start and
+    // every test file paid for (~40–70 ms). The printed schema is the same (schema:check).
+    updateResolversInPlace: true,
   });
   checkCardDataGuard(schema, composition.refusingCardData);
   return options.shield === false ? schema : authorise(schema, composition.rules);
