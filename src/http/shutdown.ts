@@ -101,9 +101,9 @@ export function httpDrain(server: http.Server): HttpDrain {
  * starts when it listens and that only http's own close() stops; net's close, used above, leaves it
  * running for the life of the process, and with it the server and everything its listeners reach
  * (a heap snapshot of the test suite showed every stopped test server held by it). Once the listener
- * is closed and no connection is left, http's close()
- * does only that: there is nothing to stop accepting and no idle connection to close. (It emits
- * 'close' a second time, which nothing here listens to.)
+ * is closed and no connection is left, http's close() does only that: there is nothing to stop
+ * accepting and no idle connection to close. (It emits 'close' a second time, which nothing here
+ * listens to.)
  */
 function stopConnectionsCheck(server: http.Server): void {
   if (!server.listening) server.close();
