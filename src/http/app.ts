@@ -67,6 +67,8 @@ function explainError(config: Config, log: Logger) {
     if (stopped) return stopped;
     const unavailable = formatDatabaseUnavailable(formatted, error, log);
     if (unavailable) return unavailable;
+    const tooMany = formatVariableErrorLimit(formatted, error);
+    if (tooMany) return tooMany;
     const code = formatted.extensions?.code;
     if (code === 'INTERNAL_SERVER_ERROR' || code === undefined) {
       // The GraphQL wrapper hides the thrown error (and its cause, e.g. PostgreSQL's message).
@@ -100,6 +102,21 @@ function explainError(config: Config, log: Logger) {
       };
     }
     return formatted;
+  };
+}
+
+/** What graphql-js adds, with no code, when it stops checking variables at its limit of errors. */
+const VARIABLE_ERROR_LIMIT = 'Too many errors processing variables, error limit reached. Execution aborted.';
+
+/**
+ * Variables with more faults than graphql-js lists (50): the faults before it are BAD_USER_INPUT,
+ * and so is the note that the rest went unchecked. It is the client's input, not a server fault.
+ */
+function formatVariableErrorLimit(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError | null {
+  if (!(error instanceof GraphQLError) || error.originalError || error.message !== VARIABLE_ERROR_LIMIT) return null;
+  return {
+    message: 'Too many faults in the variables: the first 50 are listed; the rest were not checked. Correct these and send the request again.',
+    extensions: { code: 'BAD_USER_INPUT' },
   };
 }
 

@@ -103,3 +103,17 @@ describe('other values PostgreSQL would refuse', () => {
     expect(res.errors?.[0]?.extensions?.code ?? 'none').not.toBe('INTERNAL_SERVER_ERROR');
   });
 });
+
+describe('variables with more faults than graphql-js lists', () => {
+  it('every error is BAD_USER_INPUT, the last saying the rest went unchecked; nothing is written', async () => {
+    const before = await customerCount();
+    const ids = Array.from({ length: 60 }, (_, i) => ({ not: `an id ${i}` }));
+    const res = await server.graphql('query Many($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids }, org.adminToken);
+    expect(res.data ?? null).toBeNull();
+    expect(res.errors).toHaveLength(51);
+    expect(res.errors!.map((e) => e.extensions?.code)).toEqual(Array(51).fill('BAD_USER_INPUT'));
+    expect(res.errors![0]!.message).toMatch(/\$ids.*ID cannot represent/);
+    expect(res.errors![50]!.message).toMatch(/Too many faults in the variables: the first 50 are listed/);
+    expect(await customerCount()).toBe(before);
+  });
+});
