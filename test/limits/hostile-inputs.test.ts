@@ -22,12 +22,12 @@ import {
   type GraphQLSchema,
   type IntrospectionQuery,
 } from 'graphql';
+import type { Role } from '../../src/auth/roles';
 import { createDemoOrganisation, issueDemoTokens } from '../../src/demo/demo-organisation';
 import { createLogger } from '../../src/logger';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 let server: TestServer;
-let token: string;
 let schema: GraphQLSchema;
 const ids: string[] = [];
 /** Log lines at error level or above: a server fault, whatever the client sees. */
@@ -42,12 +42,13 @@ const capture = new Writable({
   },
 });
 
-const adminToken = async () => (await issueDemoTokens(server.database.db)).find((d) => d.role === 'ADMIN')!.token;
+/** A fresh demo token for the role (issuing revokes the demo users' earlier tokens). */
+const tokenFor = async (role: Role) => (await issueDemoTokens(server.database.db)).find((d) => d.role === role)!.token;
 
 beforeAll(async () => {
   server = await startTestServer({}, { log: createLogger('info', capture) });
   await createDemoOrganisation(server.database.db, { customers: 6, leads: 3 });
-  token = await adminToken();
+  const token = await tokenFor('ADMIN');
   const introspection = await server.graphql<IntrospectionQuery>(getIntrospectionQuery(), {}, token);
   schema = buildClientSchema(introspection.data!);
   // Real IDs of every kind the root lists show (customers, contacts, invoices, payments, …).
@@ -147,12 +148,13 @@ function selectionOf(type: GraphQLOutputType, depth = 0): string {
 
 type Failure = { field: string; status: number; errors: string[]; variables: string };
 
-async function sweep(operation: 'query' | 'mutation', seed: number): Promise<{ sent: number; answered: number; failures: Failure[] }> {
+async function sweep(operation: 'query' | 'mutation', seed: number, role: Role): Promise<{ sent: number; answered: number; failures: Failure[] }> {
   const root = operation === 'query' ? schema.getQueryType()! : schema.getMutationType()!;
   const random = generator(seed);
   const failures: Failure[] = [];
   let sent = 0;
   let answered = 0;
+  let token = await tokenFor(role);
   for (const field of Object.values(root.getFields())) {
     for (const hostile of [false, true, true]) {
       const variables: Record<string, unknown> = {};
@@ -168,7 +170,7 @@ async function sweep(operation: 'query' | 'mutation', seed: number): Promise<{ s
       let res = await server.graphql(query, variables, token);
       if (res.status === 401) {
         // A mutation may revoke the token it was sent with (signing out): a fresh one, and the field again.
-        token = await adminToken();
+        token = await tokenFor(role);
         res = await server.graphql(query, variables, token);
       }
       sent += 1;
@@ -188,17 +190,23 @@ async function sweep(operation: 'query' | 'mutation', seed: number): Promise<{ s
 }
 
 it.each([
-  ['query', 1],
-  ['mutation', 2],
-] as const)('every %s field, with plausible and hostile variables: the client’s error or an answer, never a server fault', async (operation, seed) => {
-  const { sent, answered, failures } = await sweep(operation, seed);
-  expect(failures).toEqual([]);
-  expect(faults).toEqual([]);
-  // The sweep reached resolvers, not only the variables' checks.
-  expect(sent).toBeGreaterThan(operation === 'query' ? 60 : 250);
-  expect(answered).toBeGreaterThan(sent / 4);
-  // And the server is as it was: it answers a plain question.
-  const after = await server.graphql('{ customers(first: 1) { nodes { id } } }', {}, token);
-  expect(after.status).toBe(200);
-  expect(after.data?.customers.nodes).toHaveLength(1);
-});
+  ['query', 'ADMIN', 1],
+  ['mutation', 'ADMIN', 2],
+  ['query', 'READ_ONLY', 3],
+  ['mutation', 'READ_ONLY', 4],
+] as const)(
+  'every %s field as %s, with plausible and hostile variables: the client’s error or an answer, never a server fault',
+  async (operation, role, seed) => {
+    const { sent, answered, failures } = await sweep(operation, seed, role);
+    expect(failures).toEqual([]);
+    expect(faults).toEqual([]);
+    // The sweep reached resolvers, not only the variables' checks.
+    expect(sent).toBeGreaterThan(operation === 'query' ? 60 : 250);
+    // (Mostly refusals for READ_ONLY's mutations, which is the point there.)
+    if (role === 'ADMIN') expect(answered).toBeGreaterThan(sent / 4);
+    // And the server is as it was: it answers a plain question.
+    const after = await server.graphql('{ customers(first: 1) { nodes { id } } }', {}, await tokenFor('ADMIN'));
+    expect(after.status).toBe(200);
+    expect(after.data?.customers.nodes).toHaveLength(1);
+  },
+);
