@@ -6,7 +6,17 @@
 // directives, tokens), and the same rule tree (the Subscription fields' rules run at subscribe).
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { GraphQLError, Kind, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import {
+  getVariableValues,
+  GraphQLError,
+  Kind,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
 import { CloseCode, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
@@ -121,14 +131,25 @@ export function startSubscriptionServer(options: {
           : operations.length === 1
             ? operations[0]
             : undefined;
-        if (!operation) return [new GraphQLError('Name the operation to run (operationName): the document has none or several.')];
+        // Every refusal carries a code, as over HTTP (the same codes): one without is a server fault.
+        if (!operation) {
+          const message = payload.operationName
+            ? `Unknown operation named ${JSON.stringify(payload.operationName)}.`
+            : 'Name the operation to run (operationName): the document has none or several.';
+          return [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
+        }
         if (operation.operation !== 'subscription') {
           return [
             new GraphQLError(
               `Only subscriptions are served over WebSocket; send ${operation.operation === 'query' ? 'queries' : 'mutations'} to POST /graphql.`,
+              { extensions: { code: 'BAD_REQUEST' } },
             ),
           ];
         }
+        // Variables that do not fit the operation: refused here, before anything runs (graphql-js's
+        // own errors for them carry no code).
+        const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: 50 });
+        if (coerced.errors) return coerced.errors.map((e) => withCode(e, 'BAD_USER_INPUT'));
         if ((ctx.extra.subscriptions ?? 0) >= config.realtimeMaxSubscriptionsPerConnection) {
           return [
             new GraphQLError(`At most ${config.realtimeMaxSubscriptionsPerConnection} subscriptions at once on one connection.`, {

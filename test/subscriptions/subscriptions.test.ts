@@ -283,6 +283,35 @@ describe('recordChanged', () => {
     );
     expect(JSON.stringify(deep.state.error ?? deep.state.messages)).toMatch(/levels of nesting/);
   });
+
+  it('refuses with the client’s codes, as HTTP does: a query, an unknown operation, variables that do not fit', async () => {
+    const { client } = connect(org.adminToken);
+    const refusal = async (query: string, variables: Record<string, unknown>, operationName?: string) => {
+      const state = { error: null as unknown, messages: [] as Received[] };
+      client.subscribe(
+        { query, variables, operationName },
+        { next: (m) => state.messages.push(m as Received), error: (e) => (state.error = e), complete: () => undefined },
+      );
+      await until(
+        'the refusal',
+        () => state,
+        (s) => s.error !== null || s.messages.length > 0,
+      );
+      expect(state.messages).toEqual([]);
+      return state.error as Array<{ message: string; extensions?: { code?: string } }>;
+    };
+    const codes = (errors: Array<{ extensions?: { code?: string } }>) => [...new Set(errors.map((e) => e.extensions?.code))];
+    const ON_RECORD = 'subscription Watch($id: ID!) { recordChanged(id: $id) { type } }';
+
+    expect(codes(await refusal('query Q { __typename }', {}))).toEqual(['BAD_REQUEST']);
+    const unknown = await refusal(ON_RECORD, { id: 'x' }, 'Other');
+    expect(codes(unknown)).toEqual(['OPERATION_RESOLUTION_FAILURE']);
+    expect(unknown[0]!.message).toBe('Unknown operation named "Other".');
+    const missing = await refusal(ON_RECORD, {});
+    expect(codes(missing)).toEqual(['BAD_USER_INPUT']);
+    expect(missing[0]!.message).toMatch(/Variable "\$id" of required type "ID!" was not provided/);
+    expect(codes(await refusal(ON_RECORD, { id: { not: 'an id' } }))).toEqual(['BAD_USER_INPUT']);
+  });
 });
 
 describe('hostile upgrades', () => {
