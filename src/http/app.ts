@@ -336,6 +336,15 @@ export async function createHttpApp(
     },
   );
 
+  // Any other path: a 404 in the shape of every other answer, naming what was asked for (not
+  // Express's HTML page).
+  app.use((req: express.Request, res: express.Response) => {
+    const asked = maskCardData(`${req.method} ${req.path}`).slice(0, 300);
+    res.status(404).json({
+      errors: [{ message: `No such endpoint: ${asked}. The API is POST /graphql (GraphiQL at GET /graphql in a browser).`, extensions: { code: 'NOT_FOUND' } }],
+    });
+  });
+
   // Malformed JSON and other body errors: a GraphQL-shaped 400, never a stack trace.
   app.use((err: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
     if (res.headersSent) return next(err);

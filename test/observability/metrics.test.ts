@@ -83,7 +83,13 @@ describe('GET /metrics', () => {
       headers: { authorization: `Bearer ${org.adminToken}` },
     });
     expect(missing.status).toBe(404);
-    await fetch(`${base()}/no/such/route`);
+    // An unknown path: a 404 in the API's JSON shape, naming what was asked for.
+    const unknown = await fetch(`${base()}/no/such/route`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await unknown.json()).toEqual({
+      errors: [{ message: expect.stringMatching(/^No such endpoint: GET \/no\/such\/route\./), extensions: { code: 'NOT_FOUND' } }],
+    });
 
     const samples = await scrape();
     const count = (labels: Record<string, string>) => sampleValue(samples, 'http_request_duration_seconds_count', labels);
