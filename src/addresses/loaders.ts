@@ -26,11 +26,10 @@ export function addressesPageSpec(ctx: Context, owner: 'customer' | 'lead', args
 
 export function addressesPage(ctx: Context, owner: 'customer' | 'lead', parentId: string, args: PageArgs & { type?: AddressType | null }, info: SelectionInfo) {
   // One loader per field of the query, not one page spec per parent (see Loaders.perField).
-  return ctx.loaders
-    .perField(info.fieldNodes[0]!, owner === 'customer' ? 'customer.addresses' : 'lead.addresses', () =>
-      ctx.loaders.childPage(addressesPageSpec(ctx, owner, args, info)),
-    )
-    .load(parentId);
+  const loader = ctx.loaders.perField(info.fieldNodes[0]!, owner === 'customer' ? 'customer.addresses' : 'lead.addresses', () =>
+    ctx.loaders.childPage(addressesPageSpec(ctx, owner, args, info)),
+  );
+  return ctx.loaders.pageOf(loader, parentId);
 }
 
 export function defaultAddress(ctx: Context, owner: 'customer' | 'lead', parentId: string, type: AddressType) {

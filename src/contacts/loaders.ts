@@ -30,9 +30,8 @@ export function contactsPageSpec(ctx: Context, owner: 'customer' | 'lead', args:
 
 export function contactsPage(ctx: Context, owner: 'customer' | 'lead', parentId: string, args: PageArgs, info: SelectionInfo) {
   // One loader per field of the query, not one page spec per parent (see Loaders.perField).
-  return ctx.loaders
-    .perField(info.fieldNodes[0]!, owner === 'customer' ? 'customer.contacts' : 'lead.contacts', () =>
-      ctx.loaders.childPage(contactsPageSpec(ctx, owner, args, info)),
-    )
-    .load(parentId);
+  const loader = ctx.loaders.perField(info.fieldNodes[0]!, owner === 'customer' ? 'customer.contacts' : 'lead.contacts', () =>
+    ctx.loaders.childPage(contactsPageSpec(ctx, owner, args, info)),
+  );
+  return ctx.loaders.pageOf(loader, parentId);
 }
