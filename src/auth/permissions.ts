@@ -7,7 +7,7 @@
 // Rules sit on root fields and on the few sensitive fields; which rows a viewer sees (owners,
 // delegated access, a portal token's one customer) is filtered in the data layer
 // (src/auth/visibility.ts), so lists never fetch what they would then hide.
-import { getNamedType, GraphQLError, isObjectType, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, getNamedType, GraphQLError, isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { applyMiddleware, type IMiddleware } from 'graphql-middleware';
 import { allow, deny, shield } from 'graphql-shield';
 import type { AreaRules, FieldRules, ShieldRule } from './area-rules';
@@ -132,13 +132,19 @@ const asyncRules = new WeakSet<ContextualRule>();
  * the same for the whole request. Here the rule's own function is asked once per request; while it
  * says yes, the field resolves at once, as graphql-shield would after the same yes. Any other answer
  * (no, an error, a message, a promise) goes to graphql-shield's wrapper, which decides and words the
- * refusal exactly as it always does.
+ * refusal exactly as it always does. The field's resolver is wrapped directly, not through
+ * graphql-middleware, whose wrapper makes a closure on every call (every field of every item).
  */
-function contextualFastPath(rule: ContextualRule, shielded: FieldMiddleware): FieldMiddleware {
-  return (resolve, parent, args, ctx, info) => {
+function contextualResolver(
+  rule: ContextualRule,
+  shielded: FieldMiddleware,
+  resolve: GraphQLFieldResolver<unknown, unknown>,
+): GraphQLFieldResolver<unknown, unknown> {
+  const original = resolve as (parent: unknown, args: unknown, ctx: unknown, info: unknown) => unknown;
+  return (parent, args, ctx, info) => {
     if (ctx !== null && typeof ctx === 'object' && !asyncRules.has(rule)) {
       let passed = passedByRequest.get(ctx);
-      if (passed?.has(rule)) return resolve(parent, args, ctx, info);
+      if (passed?.has(rule)) return original(parent, args, ctx, info);
       let answer: unknown;
       try {
         answer = rule.func(parent, args, ctx, info);
@@ -148,14 +154,14 @@ function contextualFastPath(rule: ContextualRule, shielded: FieldMiddleware): Fi
       if (answer === true) {
         if (!passed) passedByRequest.set(ctx, (passed = new Set()));
         passed.add(rule);
-        return resolve(parent, args, ctx, info);
+        return original(parent, args, ctx, info);
       }
       if (answer !== null && typeof (answer as Promise<unknown>)?.then === 'function') {
         asyncRules.add(rule);
         (answer as Promise<unknown>).then(undefined, () => undefined);
       }
     }
-    return shielded(resolve, parent, args, ctx, info);
+    return shielded(original, parent, args, ctx, info);
   };
 }
 
@@ -169,14 +175,25 @@ export function authorise(schema: GraphQLSchema, areaRules: readonly AreaRules[]
   const tree = buildRuleTree(areaRules, schema);
   const permissions = permissionsOf(tree);
   const generated = (permissions as unknown as { generate(schema: GraphQLSchema): IMiddleware }).generate(schema) as Record<string, Record<string, unknown>>;
+  const roots = new Set([schema.getQueryType()?.name, schema.getMutationType()?.name, schema.getSubscriptionType()?.name]);
   const needed: Record<string, Record<string, unknown>> = {};
+  const direct: Array<{ typeName: string; fieldName: string; rule: ContextualRule; wrapper: FieldMiddleware }> = [];
   for (const [typeName, fields] of Object.entries(generated)) {
     for (const [fieldName, wrapper] of Object.entries(fields)) {
       const rule = ruleFor(tree, typeName, fieldName);
       if (rule === allow) continue;
-      (needed[typeName] ??= {})[fieldName] =
-        isContextualRule(rule) && typeof wrapper === 'function' ? contextualFastPath(rule, wrapper as FieldMiddleware) : wrapper;
+      // Fields of records (not root fields, whose subscriptions graphql-middleware wraps its own way).
+      if (isContextualRule(rule) && typeof wrapper === 'function' && !roots.has(typeName)) {
+        direct.push({ typeName, fieldName, rule, wrapper: wrapper as FieldMiddleware });
+      } else (needed[typeName] ??= {})[fieldName] = wrapper;
     }
   }
-  return applyMiddleware(schema, needed as IMiddleware);
+  const authorised = applyMiddleware(schema, needed as IMiddleware);
+  for (const { typeName, fieldName, rule, wrapper } of direct) {
+    const type = authorised.getType(typeName);
+    const field = isObjectType(type) ? type.getFields()[fieldName] : undefined;
+    if (!field) throw new Error(`rule tree: ${typeName}.${fieldName} is not a field of the schema`);
+    field.resolve = contextualResolver(rule, wrapper, field.resolve ?? defaultFieldResolver);
+  }
+  return authorised;
 }
