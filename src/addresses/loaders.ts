@@ -2,7 +2,7 @@
 import { and, eq } from 'drizzle-orm';
 import { parsePageArgs, type PageArgs, type SortSpec } from '../graph/connection';
 import type { Context } from '../graph/context';
-import { columnsForConnection, type SelectionInfo } from '../graph/selection';
+import { asksForCursors, columnsForConnection, type SelectionInfo } from '../graph/selection';
 import { addresses, type AddressType } from './tables';
 
 export const addressSort: SortSpec = { name: 'CREATED_AT', expr: addresses.createdAt, cast: 'timestamptz', direction: 'ASC' };
@@ -21,6 +21,7 @@ export function addressesPageSpec(ctx: Context, owner: 'customer' | 'lead', args
     sort: addressSort,
     page: parsePageArgs(args, addressSort, ctx.config.maxPageSize),
     columns: columnsForConnection(ctx.composition, info, 'Address', addresses),
+    cursors: asksForCursors(info),
   };
 }
 

@@ -2,7 +2,7 @@
 import { sql } from 'drizzle-orm';
 import { parsePageArgs, type PageArgs, type SortSpec } from '../graph/connection';
 import type { Context } from '../graph/context';
-import { columnsForConnection, type SelectionInfo } from '../graph/selection';
+import { asksForCursors, columnsForConnection, type SelectionInfo } from '../graph/selection';
 import { contacts } from './tables';
 
 export const contactSort: SortSpec = {
@@ -25,6 +25,7 @@ export function contactsPageSpec(ctx: Context, owner: 'customer' | 'lead', args:
     sort: contactSort,
     page: parsePageArgs(args, contactSort, ctx.config.maxPageSize),
     columns: columnsForConnection(ctx.composition, info, 'Contact', contacts, derivedFields),
+    cursors: asksForCursors(info),
   };
 }
 

@@ -313,6 +313,9 @@ export class Loaders {
       sort,
       page,
       columns: options.columns ?? (getTableColumns(table) as ColumnSelection),
+      // Every row read is the organisation's (the condition above): its id need not travel per row.
+      constants: new Map([[table.organisationId, this.organisationId]]),
+      keys: options.cursors !== false,
     });
   }
 
@@ -349,11 +352,18 @@ export type ChildPageSpec<T extends OrgTable = OrgTable> = {
   page: Page;
   /** The columns the query's fields need (src/graph/selection.ts); the whole row when null or absent. */
   columns?: ColumnSelection | null;
+  /**
+   * False when the query asks for no cursor of these pages (no `edges`, no `pageInfo`,
+   * src/graph/selection.ts `asksForCursors`): pages read with the parents' statement then leave
+   * each row's sort key out. Absent: read.
+   */
+  cursors?: boolean;
 };
 
 function childPageKey(options: ChildPageSpec): string {
   const { name, sort, page, columns } = options;
   // Asked once per parent of a list: the cursor (rarely there) is the only part worth quoting.
   const cursor = page.cursor ? JSON.stringify(page.cursor) : '-';
-  return `page:${name}:${sort.name}:${sort.direction}:${page.limit}:${page.backwards}:${cursor}:${selectionKey(columns ?? null)}`;
+  const keys = options.cursors === false ? 'no-cursors' : 'cursors';
+  return `page:${name}:${sort.name}:${sort.direction}:${page.limit}:${page.backwards}:${cursor}:${keys}:${selectionKey(columns ?? null)}`;
 }

@@ -109,6 +109,15 @@ export function asksForTotalCount(info: SelectionInfo): boolean {
   return connectionFieldNames(info.fieldNodes, info.fragments).connection.has('totalCount');
 }
 
+/**
+ * Whether the query may ask for a cursor of this connection's rows: it selects `edges` or
+ * `pageInfo` (under @skip/@include too).
+ */
+export function asksForCursors(info: SelectionInfo): boolean {
+  const { connection } = connectionFieldNames(info.fieldNodes, info.fragments);
+  return connection.has('edges') || connection.has('pageInfo');
+}
+
 const selections = new WeakMap<readonly FieldNode[], Map<string, ColumnSelection | null>>();
 
 /**

@@ -79,6 +79,27 @@ it('gives every contact and address field, cursor and page of the nested lists a
   expect(next.edges[0].node.id).not.toBe(withMore.contacts.edges[0].node.id);
 });
 
+it('reads no sort keys for nested lists asked without cursors, and keeps them where another list of the request asks', async () => {
+  const bare = 'contacts(first: 1) { nodes { id } }';
+  const paged = 'contacts(first: 1) { nodes { id } pageInfo { endCursor hasNextPage } edges { cursor } }';
+  const planned = `{ bare: customers(first: 20) { nodes { id ${bare} } } paged: customers(first: 20) { nodes { id ${paged} } } }`;
+  const loaders = `{ bare: customers(first: 20) { nodes { ... on Customer { id ${bare} } } } paged: customers(first: 20) { nodes { ... on Customer { id ${paged} } } } }`;
+  const a = await server.graphql(planned, {}, org.adminToken);
+  const b = await server.graphql(loaders, {}, org.adminToken);
+  expect(a.errors).toBeUndefined();
+  expect(a.data).toEqual(b.data);
+  const withMore = a.data!.paged.nodes.find((c: any) => c.contacts.pageInfo.hasNextPage);
+  expect(withMore.contacts.pageInfo.endCursor).toEqual(withMore.contacts.edges[0].cursor);
+  const next = await server.graphql(
+    `query ($id: ID!, $after: String) { node(id: $id) { ... on Customer { contacts(first: 1, after: $after) { nodes { id } } } } }`,
+    { id: withMore.id, after: withMore.contacts.pageInfo.endCursor },
+    org.adminToken,
+  );
+  expect(next.errors).toBeUndefined();
+  expect(next.data!.node.contacts.nodes).toHaveLength(1);
+  expect(next.data!.node.contacts.nodes[0].id).not.toBe(withMore.contacts.nodes[0].id);
+});
+
 it('pages backwards and orders the customers either way, the same both ways', async () => {
   for (const args of ['(last: 7)', '(first: 7, orderBy: { field: CREATED_AT, direction: DESC })', '(first: 5, filter: { name: "a" })']) {
     const { planned, loaders } = both('contacts(first: 2) { nodes { id surname } pageInfo { endCursor } } addresses(last: 1) { nodes { id postcode } }', args);
