@@ -8,10 +8,20 @@ import { inputId, payload } from '../graph/user-errors';
 import { allPreferences } from './preferences';
 import { createContact, deleteContact, updateContact } from './service';
 
+/** Title, first name and surname, those with something in them, separated by a space (no arrays: asked of every contact of a page). */
+function fullNameOf(c: { title: string | null; firstName: string | null; surname: string | null }): string {
+  return withNamePart(withNamePart(withNamePart('', c.title), c.firstName), c.surname);
+}
+
+function withNamePart(name: string, part: string | null): string {
+  if (!part || !part.trim()) return name;
+  return name ? `${name} ${part}` : part;
+}
+
 export const contactResolvers: Resolvers = {
   Contact: {
     id: globalIdField('Contact'),
-    fullName: (c) => [c.title, c.firstName, c.surname].filter((p) => p && p.trim()).join(' '),
+    fullName: (c) => fullNameOf(c),
     customer: (c, _args, ctx) => (c.customerId ? ctx.loaders.byId('Customer').load(c.customerId) : null),
     lead: (c, _args, ctx) => (c.leadId ? ctx.loaders.byId('Lead').load(c.leadId) : null),
     communicationPreferences: (c) => allPreferences(c.communicationPreferences),

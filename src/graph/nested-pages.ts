@@ -103,8 +103,8 @@ export function planNestedPages(
   return {
     values,
     use: (rows) => {
-      const primers = planned.map(({ spec, json }) => ctx.loaders.childPagePrimer(spec, json));
-      for (const row of rows) primers.forEach((prime, i) => prime(row.id, row.values[`n${i}`]));
+      const primers = planned.map(({ spec, json }, i) => ({ prime: ctx.loaders.childPagePrimer(spec, json), value: `n${i}` }));
+      for (const row of rows) for (const { prime, value } of primers) prime(row.id, row.values[value]);
     },
   };
 }
