@@ -13,8 +13,15 @@ export function isUuid(value: string): boolean {
   return uuidPattern.test(value);
 }
 
+/** Where a global id's text is encoded: every id of every row of a page, without a Buffer each. */
+const scratch = Buffer.allocUnsafe(256);
+
 export function toGlobalId(type: NodeType, id: string): string {
-  return Buffer.from(`${type}:${id}`, 'utf8').toString('base64url');
+  const text = `${type}:${id}`;
+  // UTF-8 takes at most 3 bytes per UTF-16 unit, so this text fits the scratch buffer.
+  if (text.length * 3 > scratch.length) return Buffer.from(text, 'utf8').toString('base64url');
+  const length = scratch.write(text, 0, 'utf8');
+  return scratch.toString('base64url', 0, length);
 }
 
 /** The type and uuid behind a global ID, or null when the string is not one of ours. */
