@@ -21,7 +21,7 @@ function withNamePart(name: string, part: string | null): string {
 export const contactResolvers: Resolvers = {
   Contact: {
     id: globalIdField('Contact'),
-    fullName: (c) => fullNameOf(c),
+    fullName: fullNameOf,
     customer: (c, _args, ctx) => (c.customerId ? ctx.loaders.byId('Customer').load(c.customerId) : null),
     lead: (c, _args, ctx) => (c.leadId ? ctx.loaders.byId('Lead').load(c.leadId) : null),
     communicationPreferences: (c) => allPreferences(c.communicationPreferences),

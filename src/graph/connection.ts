@@ -482,19 +482,17 @@ export function childPageJsonSql(options: {
   }
   const order = orderSql(sort, table.id, page);
   const dir = sql.raw(readDirection(sort, page));
-  const fields = sql.join(
-    columns.map((_, i) => sql`t.${sql.identifier(`c${i}`)}`),
-    sql`, `,
-  );
+  // Each row as a JSON array: its cells, then (when asked) its sort key, which decodeChildPage reads last.
+  const elements = [...columns.map((_, i) => sql`t.${sql.identifier(`c${i}`)}`), ...(keys ? [sql`t._k`] : [])];
+  const selected = [...cells, ...(keys ? [sql`${sortKeySql(sort)} as _k`] : []), sql`${sort.expr} as _s`, sql`${table.id} as _i`];
   // The page is cut in the subquery's order; the aggregate orders by the same key again (its own
   // ORDER BY, not the subquery's order, which SQL does not promise to keep). Measured against a
   // window function numbering the rows: ~30% less PostgreSQL time.
-  const selected = cells.length > 0 ? sql`${sql.join(cells, sql`, `)}, ` : sql``;
   return {
     columns,
     constants,
     keys,
-    sql: sql`(select coalesce(json_agg(json_build_array(${fields}${keys ? sql`${cells.length > 0 ? sql`, ` : sql``}t._k` : sql``}) order by t._s ${dir}, t._i ${dir}), '[]'::json) from (select ${selected}${keys ? sql`${sortKeySql(sort)} as _k, ` : sql``}${sort.expr} as _s, ${table.id} as _i from ${table} where ${and(sql`${parentColumn} = ${parentId}`, where, cursorCondition(sort, table.id, page))} order by ${order} limit ${page.limit + 1}) t)`,
+    sql: sql`(select coalesce(json_agg(json_build_array(${sql.join(elements, sql`, `)}) order by t._s ${dir}, t._i ${dir}), '[]'::json) from (select ${sql.join(selected, sql`, `)} from ${table} where ${and(sql`${parentColumn} = ${parentId}`, where, cursorCondition(sort, table.id, page))} order by ${order} limit ${page.limit + 1}) t)`,
   };
 }
 

@@ -327,9 +327,8 @@ export class Loaders {
     const { table, parentColumn, where, name, sort, page } = options;
     const counts = this.countByParent(table, parentColumn, where, name);
     const loader = this.childPage(options);
-    let primed = this.primedPages.get(loader);
-    if (!primed) this.primedPages.set(loader, (primed = new Map()));
-    const pages = primed;
+    const pages = this.primedPages.get(loader) ?? new Map<string, unknown>();
+    this.primedPages.set(loader, pages);
     return (parentId, value) => {
       // As DataLoader's prime: the first page given for a parent stays.
       if (pages.has(parentId)) return;
