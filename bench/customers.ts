@@ -95,6 +95,15 @@ const scenarios: Scenario[] = [
     targets: true,
   },
   {
+    name: 'customers-one',
+    description: 'customers(first: 1) { nodes { id } }: what every request costs whatever it asks',
+    body: { operationName: 'BenchOne', query: 'query BenchOne { customers(first: 1) { nodes { id } } }' },
+    check(response) {
+      const page = pageContents(response);
+      return page.customers === 1 ? null : `expected 1 customer, got ${page.customers}`;
+    },
+  },
+  {
     name: 'customers-list',
     description: 'customers(first: 50) with status, credit limit, 10 contacts and 10 addresses each',
     body: {

@@ -10,6 +10,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { DEFAULT_RANDOM_PAGE_COST } from '../config';
 import { migrationsDir } from '../paths';
 import type { DataDirLock } from './data-dir-lock';
 import { withTimeout } from './faults';
@@ -51,7 +52,7 @@ const countingLogger: Logger = {
 };
 
 export type DatabaseOptions =
-  | { kind: 'postgres'; url: string; poolSize?: number; statementTimeoutMs?: number }
+  | { kind: 'postgres'; url: string; poolSize?: number; statementTimeoutMs?: number; randomPageCost?: number }
   /**
    * `dataDir` undefined: in memory. The tests open a copy of a migrated data directory
    * (test/helpers/database.ts), which skips initdb and the migrations.
@@ -60,6 +61,7 @@ export type DatabaseOptions =
       kind: 'embedded';
       dataDir?: string;
       statementTimeoutMs?: number;
+      randomPageCost?: number;
       /**
        * PostgreSQL's `shared_buffers` (default 128MB, PGlite's). A smaller cache starts faster:
        * the tests open a small database per test file and ask for 8MB.
@@ -111,7 +113,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         // timeout (0: no limit); PostgreSQL cancels it and its transaction rolls back. No JIT: the
         // API's statements are short, and a count over many rows crossed the JIT threshold and was
         // compiled on every execution, costing more than it saved (issue 15).
-        connection: { TimeZone: 'UTC', statement_timeout: options.statementTimeoutMs ?? 0, jit: 'off' },
+        connection: {
+          TimeZone: 'UTC',
+          statement_timeout: options.statementTimeoutMs ?? 0,
+          jit: 'off',
+          random_page_cost: options.randomPageCost ?? DEFAULT_RANDOM_PAGE_COST,
+        },
         // While PostgreSQL is down, waiting requests fail within seconds and the pool finds it again
         // within a second of its return (the default backoff grows to 20 s between attempts).
         connect_timeout: 10,
@@ -161,6 +168,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   // Counted outside the yield, so a statement waiting for its turn already shows in the pool's use.
   const { client, pool } = instrumentPglite(embedded);
   await client.exec(`set timezone = 'UTC'`);
+  await client.exec(`set random_page_cost = ${Number(options.randomPageCost ?? DEFAULT_RANDOM_PAGE_COST)}`);
   const statementTimeout = `set statement_timeout = ${Math.trunc(options.statementTimeoutMs ?? 0)}`;
   await client.exec(statementTimeout);
   const db = drizzlePglite(client, { logger: countingLogger }) as unknown as Db;

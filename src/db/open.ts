@@ -14,6 +14,7 @@ export async function openConfiguredDatabase(
       url: config.databaseUrl,
       poolSize: config.databasePoolSize,
       statementTimeoutMs: config.statementTimeoutMs,
+      randomPageCost: config.databaseRandomPageCost,
     });
     await database.migrate();
     return database;
@@ -22,7 +23,12 @@ export async function openConfiguredDatabase(
   const lock = acquireDataDirLock(config.dataDir, who, (message) => process.stderr.write(`${message}\n`));
   let database: Database | undefined;
   try {
-    database = await openDatabase({ kind: 'embedded', dataDir: config.dataDir, statementTimeoutMs: config.statementTimeoutMs });
+    database = await openDatabase({
+      kind: 'embedded',
+      dataDir: config.dataDir,
+      statementTimeoutMs: config.statementTimeoutMs,
+      randomPageCost: config.databaseRandomPageCost,
+    });
     await database.migrate();
   } catch (error) {
     await database?.close().catch(() => undefined);
