@@ -6,7 +6,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { httpAuthentication } from '../auth/http';
@@ -22,7 +22,7 @@ import { buildSchema } from '../graph/schema';
 import { textInputGuardPlugin } from '../graph/text-input-guard';
 import { createAdmission, MAX_BODY_BYTES, type Admission } from '../limits/admission';
 import { queryLimitRules, queryLimitsPlugin, queryParseOptions } from '../limits/plugin';
-import { formatStoppedError, runStoppable } from '../limits/stop';
+import { formatStoppedError, runStoppable, settleRequestsAfterFirstMutation } from '../limits/stop';
 import { serializeError, withSafeErrors } from '../logger';
 import { createMetrics } from '../observability/metrics';
 import { requestLogProps, requestScopeMiddleware, requestScopePlugin, withRequestFields } from '../observability/request-scope';
@@ -38,6 +38,8 @@ import { startSubscriptionServer } from './websocket';
 export type App = {
   server: http.Server;
   apollo: ApolloServer<Context>;
+  /** The executable schema /graphql and the WebSocket endpoint run (rule tree included). */
+  schema: GraphQLSchema;
   /** The GraphQL requests' turns (null when query limits are off, in the benchmark that measures them). */
   admission: Admission | null;
   /**
@@ -266,7 +268,7 @@ export async function createHttpApp(
   const background: Array<{ stop(): void }> = [];
   for (const area of options.composition.areas) if (area.start) background.push(await area.start(services));
 
-  const schema = buildSchema(options.composition, { shield: options.shield });
+  const schema = settleRequestsAfterFirstMutation(buildSchema(options.composition, { shield: options.shield }));
   // Subscriptions' hub: the change feed and presence, shared with other instances through Redis when REDIS_URL is set.
   const realtime = startRealtime({ config, database, log, stream: options.composition.changeStream });
   const apollo = new ApolloServer<Context>({
@@ -362,6 +364,7 @@ export async function createHttpApp(
   return {
     server,
     apollo,
+    schema,
     admission,
     stop: async ({ readinessDelayMs = 0, timeoutMs = 25_000, idleGraceMs = 0 } = {}) => {
       drain.begin();

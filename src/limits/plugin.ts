@@ -8,7 +8,6 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { GraphQLError, type DocumentNode, type GraphQLFormattedError, type ValidationContext, type ValidationRule } from 'graphql';
 import type { Config } from '../config';
-import { currentRequestScope } from '../db/request-signal';
 import type { Context } from '../graph/context';
 import { actualQueryCost, CostNotComputable, requestedQueryCost, type RequestCost } from './cost';
 
@@ -167,22 +166,6 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin<Conte
               { extensions: { code: 'MAX_COST_EXCEEDED', cost: cost.requested, maxCost: limits.maxQueryCost, http: { status: 400 } } },
             );
           }
-        },
-        // Mutation fields run one after another, and a payload is never null: stopping the second
-        // would null the whole answer and hide that the first was kept. So the deadline stops a
-        // request only until its first mutation field has made its change; the rest then run to
-        // the end (at most MAX_QUERY_ALIASES of them, each statement under statement_timeout).
-        async executionDidStart(requestContext) {
-          const scope = currentRequestScope();
-          if (!scope || requestContext.operation?.operation !== 'mutation') return;
-          return {
-            willResolveField({ info }) {
-              if (info.path.prev !== undefined || scope.settled) return;
-              return (error) => {
-                if (!error) scope.settled = true;
-              };
-            },
-          };
         },
         async willSendResponse(requestContext) {
           const { response } = requestContext;

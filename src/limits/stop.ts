@@ -10,9 +10,9 @@
 // mutation has already made its change gets one more REQUEST_TIMEOUT_MS first, so that its answer
 // can report that change.
 import type { Response } from 'express';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { defaultFieldResolver, GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Config } from '../config';
-import { withRequestScope, type RequestScope } from '../db/request-signal';
+import { currentRequestScope, withRequestScope, type RequestScope } from '../db/request-signal';
 
 export class RequestStopped extends GraphQLError {}
 
@@ -60,6 +60,37 @@ export function runStoppable<T>(res: Response, config: Pick<Config, 'requestTime
     unfinished = setTimeout(answerUnfinished, config.requestTimeoutMs + UNFINISHED_GRACE_MS).unref();
   }
   return withRequestScope(scope, () => handle(controller.signal));
+}
+
+/**
+ * Mutation fields run one after another, and a payload is never null: stopping the second would null
+ * the whole answer and hide that the first was kept. So a request's deadline stops it only until its
+ * first mutation field has made its change (`settled`); the rest then run to the end (at most
+ * MAX_QUERY_ALIASES of them, each statement under statement_timeout).
+ *
+ * Each root mutation field's resolver is wrapped once, here, rather than through an Apollo plugin's
+ * `willResolveField`: a plugin with that hook makes Apollo wrap every field of the whole schema, from
+ * the first mutation on, so every field of every item of every later page paid a call and two
+ * lookups on the context.
+ */
+export function settleRequestsAfterFirstMutation(schema: GraphQLSchema): GraphQLSchema {
+  for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
+    const resolve = field.resolve ?? defaultFieldResolver;
+    field.resolve = (source, args, context, info) => {
+      const scope = currentRequestScope();
+      if (!scope || scope.settled || info.path.prev !== undefined) return resolve(source, args, context, info);
+      const result = resolve(source, args, context, info);
+      if (result !== null && typeof (result as PromiseLike<unknown>)?.then === 'function') {
+        return (result as PromiseLike<unknown>).then((value) => {
+          scope.settled = true;
+          return value;
+        });
+      }
+      scope.settled = true;
+      return result;
+    };
+  }
+  return schema;
 }
 
 /** How long after its deadline a request that has not answered is answered for it. */

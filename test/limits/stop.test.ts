@@ -3,6 +3,7 @@
 // one whose client went away. What a stopped mutation was writing is rolled back.
 import http from 'node:http';
 import { sql } from 'drizzle-orm';
+import { isObjectType } from 'graphql';
 import pino from 'pino';
 import { loadConfig } from '../../src/config';
 import { selectRows } from '../../src/db/client';
@@ -137,6 +138,34 @@ describe('request timeout and abandoned requests', () => {
     expect(done.length === 0 || done.length === 30).toBe(true);
     if (done.length === 0) expect(result.errors!.map((e) => e.extensions.code)).toEqual(['REQUEST_TIMEOUT']);
     expect(await countNamed(server, 'Deadline')).toBe(done.length);
+  });
+
+  it("keeps a mutation's deadline without Apollo wrapping every field of the schema: after a mutation, every field's resolver is as it was", async () => {
+    const impatient = await serverWith(server.database, { REQUEST_TIMEOUT_MS: '5000' });
+    const resolvers = () => {
+      const all = new Map<string, unknown>();
+      for (const type of Object.values(impatient.app.schema.getTypeMap())) {
+        if (!isObjectType(type) || type.name.startsWith('__')) continue;
+        for (const [name, field] of Object.entries(type.getFields())) all.set(`${type.name}.${name}`, field.resolve);
+      }
+      return all;
+    };
+    try {
+      const before = resolvers();
+      const { body } = thirtyCreates(ref, 'Unwrapped');
+      const response = await fetch(impatient.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${org.adminToken}` },
+        body,
+      });
+      const result = (await response.json()) as { data: Record<string, { customer: { name: string } }> | null; errors?: unknown };
+      expect(result.errors).toBeUndefined();
+      expect(result.data!.c29!.customer.name).toBe('Unwrapped 29');
+      const changed = [...resolvers()].filter(([key, resolve]) => before.get(key) !== resolve).map(([key]) => key);
+      expect(changed).toEqual([]);
+    } finally {
+      await impatient.stop();
+    }
   });
 
   // A statement that does not answer: a row another connection holds locked, with no statement
