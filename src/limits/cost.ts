@@ -132,9 +132,10 @@ export function actualQueryCost(options: {
   // Planned once per selection set, then applied to every object of a list: a page of 50 customers
   // with their contacts is priced without walking the document 50 times.
   const plans = new Map<SelectionSetNode, Plan>();
-  const planFor = (type: GraphQLCompositeType, selectionSet: SelectionSetNode): Plan => {
-    let plan = plans.get(selectionSet);
-    if (plan) return plan;
+  // The lookup is kept apart from the planning: a function that makes a closure (visit) gets a fresh
+  // context object on every call, and this one is called for every object of the answer.
+  const planFor = (type: GraphQLCompositeType, selectionSet: SelectionSetNode): Plan => plans.get(selectionSet) ?? makePlan(type, selectionSet);
+  const makePlan = (type: GraphQLCompositeType, selectionSet: SelectionSetNode): Plan => {
     const entries: PlanEntry[] = [];
     const visit = (current: GraphQLCompositeType, selections: SelectionSetNode) => {
       for (const selection of selections.selections) {
@@ -157,9 +158,9 @@ export function actualQueryCost(options: {
       }
     };
     visit(type, selectionSet);
-    plan = { entries, repeats: new Set(entries.map((e) => e.key)).size !== entries.length };
-    plans.set(selectionSet, plan);
-    return plan;
+    const planned = { entries, repeats: new Set(entries.map((e) => e.key)).size !== entries.length };
+    plans.set(selectionSet, planned);
+    return planned;
   };
 
   const objectCost = (type: GraphQLCompositeType, selectionSet: SelectionSetNode, value: Record<string, unknown>): number => {

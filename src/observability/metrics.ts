@@ -10,7 +10,7 @@ import type { Config } from '../config';
 import type { Database } from '../db/client';
 import { unauthenticated } from '../graph/errors';
 import type { Admission } from '../limits/admission';
-import { requestScopeOf, type GraphQLResult, type RequestScope } from './request-scope';
+import { requestScopeOf, takeResult, type GraphQLResult, type RequestScope } from './request-scope';
 
 /** Error codes that mean the server failed, not the client. */
 const SERVER_ERROR_CODES = new Set(['INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE', 'DATABASE_UNAVAILABLE', 'TIMEOUT', 'REQUEST_TIMEOUT']);
@@ -158,7 +158,7 @@ export function createMetrics(options: { config: Config; database: Database; adm
   /** Records a GraphQL request; answers whether the rate limit refused it. */
   const recordGraphQL = (res: express.Response, seconds: number): boolean => {
     const scope = requestScopeOf(res);
-    const result: GraphQLResult | undefined = scope?.result;
+    const result: GraphQLResult | undefined = takeResult(res);
     const codes = (result?.errors ?? []).map((e) => (typeof e.extensions?.code === 'string' ? e.extensions.code : 'UNKNOWN'));
     for (const code of codes) graphqlErrors.inc({ code: errorCodes.label(code.slice(0, MAX_NAME_LENGTH)) });
 

@@ -21,7 +21,7 @@ export type RequestScope = {
   operationType?: string;
   /** Whether the GraphQL request came with a valid token (metrics keep names of such requests only). */
   authenticated?: boolean;
-  /** The response Apollo sent; read when the HTTP response has finished, after every plugin ran. */
+  /** The response Apollo sent; read (and let go, `takeResult`) when the HTTP response has finished, after every plugin ran. */
   result?: GraphQLResult;
 };
 
@@ -49,6 +49,19 @@ export function requestScopeMiddleware(req: express.Request, res: express.Respon
 
 export function requestScopeOf(res: express.Response): RequestScope | undefined {
   return res.locals.requestScope as RequestScope | undefined;
+}
+
+/**
+ * The response Apollo sent, handed over once and then let go: the scope outlives the request (the
+ * keep-alive connection holds its last request until the next one, and the connection's async
+ * context holds the scope), and with it the whole answer of a list page, which the garbage collector
+ * then copied into the old generation for every request.
+ */
+export function takeResult(res: express.Response): GraphQLResult | undefined {
+  const scope = requestScopeOf(res);
+  const result = scope?.result;
+  if (scope) scope.result = undefined;
+  return result;
 }
 
 /** Apollo plugin: records the operation once resolved, and the response about to be sent. */
