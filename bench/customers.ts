@@ -8,6 +8,7 @@
 //   customers-page   the page of the performance issue: 50 customers with 10 contacts (emails,
 //                    phones) and 10 addresses each, exactly the issue's query; printed beside its
 //                    targets (TARGETS below) as PASS/MISS, for information (a miss does not fail the run)
+//   customers-one    customers(first: 1) { nodes { id } }: what every request costs, whatever it asks
 //   customers-list   the same page with status, credit limit, formatted addresses and totalCount
 //
 // CPU per request (bench/cpu.ts): the CPU time (utime + stime from /proc/<pid>/stat, in clock ticks of
