@@ -4,7 +4,7 @@
 // of them to graphql-js's own behaviour: the values, a method on the object, a promise, a null where
 // the schema promises none, a property that throws, and the fields the shortcut leaves alone
 // (arguments, isTypeOf, abstract types) still given their full info.
-import { buildSchema, execute, GraphQLObjectType, parse, type GraphQLResolveInfo } from 'graphql';
+import { buildSchema, execute, type GraphQLObjectType, parse, type GraphQLResolveInfo } from 'graphql';
 
 const schema = buildSchema(`
   type Query { contact: Contact, contacts: [Contact!]! }
