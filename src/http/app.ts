@@ -103,8 +103,19 @@ function explainError(config: Config, log: Logger) {
         },
       };
     }
-    return formatted;
+    return withoutStack(formatted);
   };
+}
+
+/**
+ * A stack trace (development mode) helps with a fault of the server, not with the client's own
+ * mistake: a refused token, a misspelt field or a bad argument gets its message and code alone,
+ * so GraphiQL shows what to fix and no caller learns the server's file paths from its own errors.
+ */
+function withoutStack(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  if (!formatted.extensions || !('stacktrace' in formatted.extensions)) return formatted;
+  const { stacktrace: _stack, ...extensions } = formatted.extensions;
+  return { ...formatted, extensions };
 }
 
 /** What graphql-js adds, with no code, when it stops checking variables at its limit of errors. */

@@ -73,6 +73,27 @@ it('a failed statement: the client (development mode) sees SQLSTATE, fingerprint
   expect(logged.err.query).toBeUndefined();
 });
 
+it("a client's own mistakes carry no stack in development mode either: only the server's faults do", async () => {
+  const unauthenticated = await server.graphql(`{ customers(first: 1) { totalCount } }`, undefined, 'crm_not-a-token');
+  const misspelt = await server.graphql(`{ customers(first: 1) { nope } }`, undefined, org.adminToken);
+  const badArgument = await server.graphql(`{ customers(first: -1) { totalCount } }`, undefined, org.adminToken);
+  const badCursor = await server.graphql(`{ customers(first: 1, after: "%%%") { totalCount } }`, undefined, org.adminToken);
+  const batched = await fetch(server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${org.adminToken}` },
+    body: JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]),
+  });
+  const batchedBody = (await batched.json()) as { errors: Array<{ message: string; extensions: Record<string, unknown> }> };
+  expect(batched.status).toBe(400);
+  const errors = [unauthenticated, misspelt, badArgument, badCursor].map((res) => res.errors![0]!).concat(batchedBody.errors[0]!);
+  expect(errors.map((e) => e.extensions!.code)).toEqual(['UNAUTHENTICATED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_USER_INPUT', 'BAD_REQUEST']);
+  for (const error of errors) {
+    expect(error.message.length).toBeGreaterThan(0);
+    expect(error.extensions!.stacktrace).toBeUndefined();
+  }
+  expect(badArgument.errors![0]!.extensions!.argument).toBe('first');
+});
+
 it('a GET request is logged by its path, without the query string that carries its variables', async () => {
   lines.length = 0;
   const query = encodeURIComponent('query($name: String) { customers(filter: { name: $name }) { totalCount } }');
