@@ -1,5 +1,5 @@
 // Resolvers for the shared machinery: scalars, `node`/`nodes`, Money, UserError.
-import { GraphQLScalarType } from 'graphql';
+import { GraphQLError, GraphQLScalarType, type ValueNode } from 'graphql';
 import {
   CountryCodeResolver,
   CurrencyResolver,
@@ -30,6 +30,30 @@ export const E164PhoneNumber = new RegularExpression('PhoneNumber', /^\+[1-9]\d{
   errorMessage: (_regex, value) =>
     `${JSON.stringify(value)} is not an E.164 telephone number (+ then country code and number, digits only, e.g. +447700900123)`,
 });
+
+/**
+ * JSON objects as graphql-scalars parses them, refusing the key `__proto__` at any depth. JSON.parse
+ * makes it an ordinary key, but the first copy made by assignment (zod's records do) turns it into
+ * the copy's prototype: the key vanished without a word, and its contents answered `in` checks.
+ */
+const JSONObjectWithoutProto = new GraphQLScalarType({
+  ...JSONObjectResolver.toConfig(),
+  parseValue: (value: unknown) => refuseProtoKeys(JSONObjectResolver.parseValue(value)),
+  parseLiteral: (ast: ValueNode, variables?: Record<string, unknown> | null) => refuseProtoKeys(JSONObjectResolver.parseLiteral(ast, variables)),
+});
+
+function refuseProtoKeys<T>(value: T, path: string[] = []): T {
+  if (Array.isArray(value)) value.forEach((item, i) => refuseProtoKeys(item, [...path, String(i)]));
+  else if (value !== null && typeof value === 'object') {
+    for (const key of Object.keys(value)) {
+      if (key === '__proto__') {
+        throw new GraphQLError(`The key "__proto__" is not allowed in a JSON object${path.length ? ` (at ${path.join('.')})` : ''}.`);
+      }
+      refuseProtoKeys((value as Record<string, unknown>)[key], [...path, key]);
+    }
+  }
+  return value;
+}
 
 /** Loads any node by global ID, tagged with its GraphQL type; null if absent or not visible. */
 export async function loadNode(
@@ -66,7 +90,7 @@ export function graphResolvers(nodes: ReadonlyMap<NodeType, NodeSource>): Resolv
     Currency: sdlScalar(CurrencyResolver),
     SafeInt: sdlScalar(SafeIntResolver),
     URL: sdlScalar(URLResolver),
-    JSONObject: sdlScalar(JSONObjectResolver),
+    JSONObject: sdlScalar(JSONObjectWithoutProto),
     Node: {
       __resolveType: (node) => (node as unknown as { __typename: NodeType }).__typename,
     },

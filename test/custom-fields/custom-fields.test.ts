@@ -232,6 +232,30 @@ describe('values', () => {
     expect(await count('customers', target.organisationId)).toBe(before);
   });
 
+  it('refuses the key "__proto__", in variables and in the query text, and writes nothing', async () => {
+    const before = await count('customers', target.organisationId);
+    // A computed key makes "__proto__" an own key, as JSON.parse does with a client's body: were it
+    // copied by assignment it would become the prototype, and its account_code would pass for given.
+    const hidden = { employees: 3, ['__proto__']: { account_code: 'AC-1' } };
+    const viaVariables = await server.graphql(CREATE_CUSTOMER, { input: customerInput(targetRef, { customFields: hidden }) }, target.adminToken);
+    expect(viaVariables.errors).toHaveLength(1);
+    expect(viaVariables.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    expect(viaVariables.errors![0]!.message).toMatch(/customFields.*The key "__proto__" is not allowed in a JSON object\./);
+    const nested = await server.graphql(
+      CREATE_CUSTOMER,
+      { input: customerInput(targetRef, { customFields: { ...good, notes: [{ ['__proto__']: { x: 1 } }] } }) },
+      target.adminToken,
+    );
+    expect(nested.errors![0]!.message).toMatch(/not allowed in a JSON object \(at notes\.0\)\./);
+    const inline = await server.graphql(
+      `mutation { updateCustomer(input: { id: "${target.organisationId}", customFields: { __proto__: { account_code: "AC-2" } } }) { userErrors { code } } }`,
+      {},
+      target.adminToken,
+    );
+    expect(inline.errors![0]!.message).toMatch(/The key "__proto__" is not allowed in a JSON object\./);
+    expect(await count('customers', target.organisationId)).toBe(before);
+  });
+
   it('checks values on update: a null removes a value but not a required one', async () => {
     const created = await server.graphql(
       CREATE_CUSTOMER,
