@@ -1,10 +1,10 @@
 // GraphQL resolvers for webhooks: thin, over the service. Admins only (src/webhooks/rules.ts).
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { actorOf } from '../audit/actor';
 import type { UserActor } from '../auth/actor';
 import { events, type EventRow } from '../events/tables';
 import type { Resolvers, WebhookDeliveryStatus } from '../generated/graphql';
-import { parsePageArgs, type PageArgs, type SortSpec } from '../graph/connection';
+import { parsePageArgs, uuidArray, type PageArgs, type SortSpec } from '../graph/connection';
 import type { Context } from '../graph/context';
 import { globalIdField } from '../graph/fields';
 import { inputId, payload } from '../graph/user-errors';
@@ -33,7 +33,7 @@ function eventOf(ctx: Context, eventId: string): Promise<EventRow> {
       const rows = await ctx.db
         .select()
         .from(events)
-        .where(and(eq(events.organisationId, ctx.visibility.organisationId), inArray(events.id, [...ids])));
+        .where(and(eq(events.organisationId, ctx.visibility.organisationId), sql`${events.id} = any(${uuidArray(ids)})`));
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id) ?? null);
     })
