@@ -133,6 +133,26 @@ function formatVariableErrorLimit(formatted: GraphQLFormattedError, error: unkno
   };
 }
 
+/**
+ * A subscription needs a connection that stays open: over HTTP, graphql-js would run it as a query
+ * and answer INTERNAL_SERVER_ERROR ("Cannot return null for non-nullable field"). It is the
+ * client's to fix, so it is told where subscriptions are served, as the WebSocket endpoint tells a
+ * query or mutation to come over HTTP.
+ */
+const subscriptionsOverWebSocketPlugin: ApolloServerPlugin<Context> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }) {
+        if (operation?.operation !== 'subscription') return;
+        throw new GraphQLError(
+          'Subscriptions are served over WebSocket at /graphql (protocol graphql-transport-ws); this HTTP endpoint answers queries and mutations.',
+          { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } },
+        );
+      },
+    };
+  },
+};
+
 /** After a mutation, the change relay reads the event stream at once (src/realtime/changes.ts), not at its next poll. */
 function nudgeChangesPlugin(realtime: Realtime): ApolloServerPlugin<Context> {
   return {
@@ -302,6 +322,7 @@ export async function createHttpApp(
       requestScopePlugin,
       // Introspection and "Did you mean" hints per caller (INTROSPECTION, FIELD_SUGGESTIONS).
       schemaDisclosurePlugin(config),
+      subscriptionsOverWebSocketPlugin,
       ...(limits ? [queryLimitsPlugin(config)] : []),
       // NUL characters in any argument: BAD_USER_INPUT before anything runs.
       textInputGuardPlugin,

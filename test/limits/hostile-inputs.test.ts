@@ -212,3 +212,20 @@ it.each([
     expect(after.data?.customers.nodes).toHaveLength(1);
   },
 );
+
+it('every subscription field sent over HTTP: the client’s error (400, BAD_REQUEST), never a server fault', async () => {
+  faults.length = 0;
+  const token = await tokenFor('ADMIN');
+  const fields = Object.values(schema.getSubscriptionType()!.getFields());
+  expect(fields.length).toBeGreaterThan(0);
+  for (const field of fields) {
+    const args = field.args.filter((a) => isNonNullType(a.type)).map((a) => `${a.name}: ${JSON.stringify(ids[0] ?? 'x')}`);
+    const res = await server.graphql(`subscription { ${field.name}${args.length ? `(${args.join(', ')})` : ''} ${selectionOf(field.type)} }`, {}, token);
+    expect({ field: field.name, status: res.status, codes: res.errors?.map((e) => e.extensions?.code) }).toEqual({
+      field: field.name,
+      status: 400,
+      codes: ['BAD_REQUEST'],
+    });
+  }
+  expect(faults).toEqual([]);
+});

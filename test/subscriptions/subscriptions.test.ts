@@ -312,6 +312,26 @@ describe('recordChanged', () => {
     expect(missing[0]!.message).toMatch(/Variable "\$id" of required type "ID!" was not provided/);
     expect(codes(await refusal(ON_RECORD, { id: { not: 'an id' } }))).toEqual(['BAD_USER_INPUT']);
   });
+
+  it('over HTTP, a subscription is refused as the client’s mistake, naming where subscriptions are served', async () => {
+    const id = (await createCustomer('Polled Ltd')).id;
+    const DOC = `subscription Watch($id: ID!) { recordChanged(id: $id) { type } } query Name($id: ID!) { node(id: $id) { id } }`;
+    const refused = await server.graphql(DOC.replace(/ query Name.*$/, ''), { id }, org.adminToken);
+    expect(refused.status).toBe(400);
+    expect(refused.errors).toEqual([
+      {
+        message: 'Subscriptions are served over WebSocket at /graphql (protocol graphql-transport-ws); this HTTP endpoint answers queries and mutations.',
+        extensions: { code: 'BAD_REQUEST' },
+      },
+    ]);
+    const chosen = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${org.adminToken}` },
+      body: JSON.stringify({ query: DOC, variables: { id }, operationName: 'Name' }),
+    });
+    expect(chosen.status).toBe(200);
+    expect(((await chosen.json()) as { data: { node: { id: string } } }).data.node.id).toBe(id);
+  });
 });
 
 describe('hostile upgrades', () => {
