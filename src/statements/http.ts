@@ -68,7 +68,11 @@ export function statementsRouter({ authentication }: AreaServices): express.Requ
       if (!asOf) return refuse(res, 400, 'BAD_USER_INPUT', 'asOf: must be a date, YYYY-MM-DD.');
       const currency = req.query.currency === undefined ? null : String(req.query.currency);
       if (currency !== null && !/^[A-Z]{3}$/.test(currency)) return refuse(res, 400, 'BAD_USER_INPUT', 'currency: must be an ISO 4217 code, e.g. GBP.');
-      const grouped = req.query.groupByContact === 'true';
+      const { groupByContact } = req.query;
+      if (groupByContact !== undefined && groupByContact !== 'true' && groupByContact !== 'false') {
+        return refuse(res, 400, 'BAD_USER_INPUT', 'groupByContact: must be true or false.');
+      }
+      const grouped = groupByContact === 'true';
       const statement = await statementOf(ctx.db, ctx.viewer!.organisationId, parsed.id, asOf, currency);
       const contactIds = grouped ? [...new Set(statement.lines.flatMap((l) => (l.contactId ? [l.contactId] : [])))] : [];
       // The groups' headings: the contacts the invoices name (the customer's), in one query.

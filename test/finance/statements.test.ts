@@ -222,5 +222,9 @@ describe('who may fetch them', () => {
     const bad = await pdf(`/pdf/statements/${customerId}?asOf=2026-02-30`);
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('asOf');
+    const unclear = await pdf(`/pdf/statements/${customerId}?groupByContact=yes`);
+    expect(unclear.status).toBe(400);
+    expect(unclear.text).toContain('groupByContact: must be true or false.');
+    expect((await pdf(`/pdf/statements/${customerId}?groupByContact=false`)).status).toBe(200);
   });
 });
