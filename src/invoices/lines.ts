@@ -8,7 +8,7 @@ import { NAME_MAX, TEXT_MAX, optionalText, requiredText } from '../graph/text';
 export const quantityInput = z
   .string()
   .trim()
-  .regex(/^\d{1,9}(\.\d{1,3})?$/, { message: 'must be a decimal number with at most three decimal places, e.g. 1.5' })
+  .regex(/^\d{1,9}(\.\d{1,3})?$/, { message: 'must be a number more than 0, with at most nine digits before the point and three after, e.g. 1.5' })
   .transform((v) => {
     const [whole, fraction = ''] = v.split('.');
     return Number(whole) * 1000 + Number(fraction.padEnd(3, '0'));

@@ -118,6 +118,8 @@ describe('invoices', () => {
       const res = await attempt('createInvoice', { customerId, lines: [line] }, 'invoice { id }');
       expect(res.userErrors.map((e: { field: string[] }) => e.field)).toEqual([field]);
     }
+    const negative = await attempt('createInvoice', { customerId, lines: [{ description: 'x', quantity: '-1', unitPriceMinor: 1 }] }, 'invoice { id }');
+    expect(negative.userErrors[0].message).toBe('quantity: must be a number more than 0, with at most nine digits before the point and three after, e.g. 1.5');
     const empty = await mutate('createInvoice', { customerId, lines: [] }, 'invoice { id }');
     const noLines = await attempt('issueInvoice', { id: empty.invoice.id }, 'invoice { id }');
     expect(noLines.userErrors[0]).toMatchObject({ code: 'INVALID_STATE', message: expect.stringContaining('no lines') });
