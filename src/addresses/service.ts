@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import { refuseConvertedLead } from '../contacts/service';
 import type { Db } from '../db/client';
+import { serialiseWrites, serialiseWritesOfOwnerOf } from '../db/serialise';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
 import type { CreateAddressInput, DeleteAddressInput, UpdateAddressInput } from '../generated/graphql';
 import { userError, validate } from '../graph/user-errors';
@@ -92,10 +93,14 @@ export async function insertAddresses(tx: Db, actor: Actor, owner: RecordOwner, 
   return rows;
 }
 
+/** One address write at a time per owner: the default of each type and a customer's last address are rules across rows. */
+const ADDRESS_WRITES = 'addresses';
+
 export async function createAddress(db: Db, actor: Actor, input: CreateAddressInput): Promise<{ address: AddressRow }> {
   const fieldsIn = validate(addressFieldsSchema, input.address, ['input', 'address']);
   return db.transaction(async (tx) => {
     const owner = await resolveRecordOwner(tx, actor, input.ownerId, ['input', 'ownerId']);
+    await serialiseWrites(tx, ADDRESS_WRITES, owner.id);
     if (owner.kind === 'lead') await refuseConvertedLead(tx, owner.id);
     const [address] = await insertAddresses(tx, actor, owner, [fieldsIn], () => ['input', 'address']);
     return { address: address! };
@@ -105,6 +110,7 @@ export async function createAddress(db: Db, actor: Actor, input: CreateAddressIn
 export async function updateAddress(db: Db, actor: Actor, addressId: string, input: UpdateAddressInput): Promise<{ address: AddressRow }> {
   const { expectedVersion, ...changes } = validate(updateSchema, input);
   return db.transaction(async (tx) => {
+    await serialiseWritesOfOwnerOf(tx, addresses, addressId, actor.organisationId, ADDRESS_WRITES);
     const before = await lockForUpdate(tx, addresses, actor, addressId, expectedVersion, 'address');
     const owner: RecordOwner = before.customerId ? { kind: 'customer', id: before.customerId } : { kind: 'lead', id: before.leadId! };
     if (owner.kind === 'lead') await refuseConvertedLead(tx, owner.id);
@@ -132,6 +138,7 @@ export async function updateAddress(db: Db, actor: Actor, addressId: string, inp
 export async function deleteAddress(db: Db, actor: Actor, addressId: string, input: DeleteAddressInput): Promise<{ deletedAddressId: string }> {
   const { expectedVersion } = validate(z.object({ expectedVersion: z.number().int().nullish() }), { expectedVersion: input.expectedVersion });
   return db.transaction(async (tx) => {
+    await serialiseWritesOfOwnerOf(tx, addresses, addressId, actor.organisationId, ADDRESS_WRITES);
     const before = await lockForUpdate(tx, addresses, actor, addressId, expectedVersion, 'address');
     if (before.leadId) await refuseConvertedLead(tx, before.leadId);
     if (before.customerId) {

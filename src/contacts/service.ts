@@ -7,6 +7,7 @@ import { validateCustomFields } from '../custom-fields/validate';
 import { customers, customerTypes } from '../customers/tables';
 import type { Db } from '../db/client';
 import { idsInOrder } from '../db/columns';
+import { serialiseWrites, serialiseWritesOfOwnerOf } from '../db/serialise';
 import { lockForUpdate, mergeCustomFields, writeUpdate } from '../db/versioned';
 import type { CreateContactInput, DeleteContactInput, UpdateContactInput } from '../generated/graphql';
 import { NAME_MAX, optionalText, requiredText, webUrl } from '../graph/text';
@@ -127,6 +128,8 @@ export async function createContact(db: Db, actor: Actor, input: CreateContactIn
   const fields = validate(contactFieldsSchema, input.contact, ['input', 'contact']);
   return db.transaction(async (tx) => {
     const owner = await resolveRecordOwner(tx, actor, input.ownerId, ['input', 'ownerId']);
+    // One primary contact per customer is a rule across rows (src/db/serialise.ts).
+    if (fields.isPrimary) await serialiseWrites(tx, 'contacts.primary', owner.id);
     if (owner.kind === 'lead') await refuseConvertedLead(tx, owner.id);
     const [contact] = await insertContacts(tx, actor, owner, [fields], () => ['input', 'contact']);
     return { contact: contact! };
@@ -136,6 +139,8 @@ export async function createContact(db: Db, actor: Actor, input: CreateContactIn
 export async function updateContact(db: Db, actor: Actor, contactId: string, input: UpdateContactInput): Promise<{ contact: ContactRow }> {
   const { expectedVersion, customFields, communicationPreferences, ...changes } = validate(updateSchema, input);
   return db.transaction(async (tx) => {
+    // Becoming primary takes the customer's primary-contact lock before the contact's row lock (src/db/serialise.ts).
+    if (changes.isPrimary === true) await serialiseWritesOfOwnerOf(tx, contacts, contactId, actor.organisationId, 'contacts.primary');
     const before = await lockForUpdate(tx, contacts, actor, contactId, expectedVersion, 'contact');
     if (before.leadId) await refuseConvertedLead(tx, before.leadId);
     if (changes.isPrimary === true && !before.isPrimary) {

@@ -6,6 +6,7 @@ import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import type { Db } from '../db/client';
+import { serialiseWrites } from '../db/serialise';
 import { onUniqueViolation } from '../db/unique';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
 import type { CreateCustomerStatusInput, ReorderCustomerStatusesInput, UpdateCustomerStatusInput } from '../generated/graphql';
@@ -57,6 +58,9 @@ async function checkCodeFree(tx: Db, organisationId: string, value: string, self
   if (other) throw duplicateCode(value);
 }
 
+/** Statuses taking the default or dormant flag, one at a time per organisation (src/db/serialise.ts). */
+const FLAG_WRITES = 'customer_statuses.flags';
+
 /** Takes a single-holder flag (default, dormant) from whichever other status has it, audited. */
 async function takeFlag(tx: Db, actor: Actor, flag: 'isDefault' | 'isDormant', selfId: string | null): Promise<void> {
   const column = customerStatuses[flag];
@@ -75,6 +79,7 @@ export async function createCustomerStatus(db: Db, actor: Actor, input: CreateCu
   const fields = validate(createSchema, input);
   return raceOnCode(fields.code, () =>
     db.transaction(async (tx) => {
+      if (fields.isDefault || fields.isDormant) await serialiseWrites(tx, FLAG_WRITES, actor.organisationId);
       await checkCodeFree(tx, actor.organisationId, fields.code, null);
       if (fields.isDefault) await takeFlag(tx, actor, 'isDefault', null);
       if (fields.isDormant) await takeFlag(tx, actor, 'isDormant', null);
@@ -114,6 +119,7 @@ export async function updateCustomerStatus(
   const { expectedVersion, ...changes } = validate(updateSchema, input);
   return raceOnCode(changes.code, () =>
     db.transaction(async (tx) => {
+      if (changes.isDefault || changes.isDormant) await serialiseWrites(tx, FLAG_WRITES, actor.organisationId);
       const before = await lockForUpdate(tx, customerStatuses, actor, statusId, expectedVersion, 'customer status');
       if (changes.code !== undefined) await checkCodeFree(tx, actor.organisationId, changes.code, before.id);
       if (changes.isDefault === false && before.isDefault) {

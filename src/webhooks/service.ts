@@ -6,6 +6,7 @@ import { recordAudit } from '../audit/service';
 import type { UserActor } from '../auth/actor';
 import type { Db } from '../db/client';
 import { retryingTransaction } from '../db/faults';
+import { serialiseWrites } from '../db/serialise';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
 import { settledBelow } from '../events/stream';
 import { events } from '../events/tables';
@@ -60,7 +61,7 @@ export function createWebhookEndpoint(db: Db, actor: UserActor, policy: TargetPo
     input,
     async (tx) => {
       // Endpoints are counted and made one at a time per organisation.
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext('webhook_endpoints:' || ${actor.organisationId}))`);
+      await serialiseWrites(tx, 'webhook_endpoints', actor.organisationId);
       const [{ n } = { n: 0 }] = await tx
         .select({ n: sql<number>`count(*)::int` })
         .from(webhookEndpoints)

@@ -1,0 +1,111 @@
+// Rules held across rows of one owner, under concurrent writes (each call on its own connection on
+// PostgreSQL; PGlite serialises them, which must give the same outcome): one default address per
+// type, a customer's last address, one primary contact, one default and one dormant customer
+// status. Every call gets an answer of its own — success or the client's user error — never an
+// INTERNAL_SERVER_ERROR from the unique index that backs the rule, and the rule holds afterwards.
+import { flows } from '../helpers/flows';
+import { readReference, type Reference } from '../helpers/reference';
+import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
+
+const CALLS = 12;
+let server: TestServer;
+let org: TestOrganisation;
+let ref: Reference;
+
+beforeAll(async () => {
+  server = await startTestServer({}, { poolSize: CALLS });
+  org = await createTestOrganisation(server);
+  ref = await readReference(server, org.adminToken);
+});
+afterAll(() => server.close());
+
+const { gql, createCustomerReturning } = flows(() => ({ server, token: org.adminToken, ref }));
+
+/** Sends them all at once; each answer's errors (codes) and the payload's user errors (codes). */
+async function atOnce(query: string, inputs: Array<Record<string, unknown>>) {
+  const answers = await Promise.all(inputs.map((input) => server.graphql(query, { input }, org.adminToken)));
+  return answers.map((res) => ({
+    errors: (res.errors ?? []).map((e) => e.extensions?.code),
+    userErrors: res.data ? (Object.values(res.data)[0] as { userErrors: Array<{ code: string }> }).userErrors.map((e) => e.code) : null,
+  }));
+}
+
+const ADDRESSES = `query($id: ID!) { node(id: $id) { ... on Customer { addresses(first: 100) { nodes { id type isDefault line1 } } } } }`;
+type Address = { id: string; type: string; isDefault: boolean; line1: string };
+const addressesOf = async (id: string): Promise<Address[]> => (await gql(ADDRESSES, { id })).node.addresses.nodes;
+
+it('addresses made default at once: every call succeeds and the type has one default, one of them', async () => {
+  const customer = await createCustomerReturning('Many Defaults Ltd');
+  const CREATE = `mutation($input: CreateAddressInput!) { createAddress(input: $input) { address { id } userErrors { code } } }`;
+  const inputs = Array.from({ length: CALLS }, (_, i) => ({
+    ownerId: customer.id,
+    address: { type: 'SHIPPING', isDefault: true, line1: `${i} Dock Road`, postcode: 'AB1 2CD' },
+  }));
+  expect(await atOnce(CREATE, inputs)).toEqual(inputs.map(() => ({ errors: [], userErrors: [] })));
+  const shipping = (await addressesOf(customer.id)).filter((a) => a.type === 'SHIPPING');
+  expect(shipping).toHaveLength(CALLS);
+  expect(shipping.filter((a) => a.isDefault)).toHaveLength(1);
+
+  // And existing addresses made the default at once.
+  const UPDATE = `mutation($input: UpdateAddressInput!) { updateAddress(input: $input) { address { id } userErrors { code } } }`;
+  const updates = shipping.map((a) => ({ id: a.id, isDefault: true }));
+  expect(await atOnce(UPDATE, updates)).toEqual(updates.map(() => ({ errors: [], userErrors: [] })));
+  expect((await addressesOf(customer.id)).filter((a) => a.type === 'SHIPPING' && a.isDefault)).toHaveLength(1);
+});
+
+it("a customer's last two addresses deleted at once: one goes, the other is refused, and the customer keeps an address", async () => {
+  const customer = await createCustomerReturning('Two Addresses Ltd');
+  await gql(`mutation($input: CreateAddressInput!) { createAddress(input: $input) { userErrors { code } } }`, {
+    input: { ownerId: customer.id, address: { type: 'BILLING', line1: '2 Second Street', postcode: 'AB1 2CD' } },
+  });
+  const both = await addressesOf(customer.id);
+  expect(both).toHaveLength(2);
+  const DELETE = `mutation($input: DeleteAddressInput!) { deleteAddress(input: $input) { deletedAddressId userErrors { code } } }`;
+  const outcomes = await atOnce(
+    DELETE,
+    both.map((a) => ({ id: a.id })),
+  );
+  expect(outcomes.map((o) => o.errors)).toEqual([[], []]);
+  expect(outcomes.map((o) => o.userErrors).sort()).toEqual([[], ['INVALID_STATE']]);
+  expect(await addressesOf(customer.id)).toHaveLength(1);
+});
+
+it('contacts made primary at once: every call succeeds and the customer has one primary contact', async () => {
+  const customer = await createCustomerReturning('Ada Household', {
+    overrides: { typeId: ref.types.Private, contacts: Array.from({ length: CALLS }, (_, i) => ({ surname: `Member ${i}` })) },
+  });
+  const { node } = await gql(`query($id: ID!) { node(id: $id) { ... on Customer { contacts(first: 100) { nodes { id } } } } }`, { id: customer.id });
+  const ids: string[] = node.contacts.nodes.map((c: { id: string }) => c.id);
+  expect(ids).toHaveLength(CALLS);
+  const UPDATE = `mutation($input: UpdateContactInput!) { updateContact(input: $input) { contact { id } userErrors { code } } }`;
+  expect(
+    await atOnce(
+      UPDATE,
+      ids.map((id) => ({ id, isPrimary: true })),
+    ),
+  ).toEqual(ids.map(() => ({ errors: [], userErrors: [] })));
+  const CREATE = `mutation($input: CreateContactInput!) { createContact(input: $input) { contact { id } userErrors { code } } }`;
+  const creates = Array.from({ length: CALLS }, (_, i) => ({ ownerId: customer.id, contact: { surname: `Newcomer ${i}`, isPrimary: true } }));
+  expect(await atOnce(CREATE, creates)).toEqual(creates.map(() => ({ errors: [], userErrors: [] })));
+  const after = await gql(`query($id: ID!) { node(id: $id) { ... on Customer { contacts(first: 100) { nodes { isPrimary } } } } }`, { id: customer.id });
+  expect(after.node.contacts.nodes).toHaveLength(2 * CALLS);
+  expect(after.node.contacts.nodes.filter((c: { isPrimary: boolean }) => c.isPrimary)).toHaveLength(1);
+});
+
+it('customer statuses made the default and the dormant one at once: each flag has one holder', async () => {
+  // A status's code is one letter; the seed has P, H, C, A, D, Z and I.
+  const CREATE = `mutation($input: CreateCustomerStatusInput!) { createCustomerStatus(input: $input) { customerStatus { id } userErrors { code } } }`;
+  const inputs = Array.from({ length: CALLS }, (_, i) => ({
+    code: 'BEFGJKLMNOQR'[i],
+    name: `Queue ${i}`,
+    active: true,
+    allowsNewWork: true,
+    automatedCommunications: true,
+    isDefault: i % 2 === 0,
+    isDormant: i % 2 === 1,
+  }));
+  expect(await atOnce(CREATE, inputs)).toEqual(inputs.map(() => ({ errors: [], userErrors: [] })));
+  const { customerStatuses } = await gql(`{ customerStatuses { isDefault isDormant } }`);
+  expect(customerStatuses.filter((s: { isDefault: boolean }) => s.isDefault)).toHaveLength(1);
+  expect(customerStatuses.filter((s: { isDormant: boolean }) => s.isDormant)).toHaveLength(1);
+});
