@@ -12,6 +12,7 @@ import { contactFieldsSchema, insertContacts } from '../contacts/service';
 import { contacts } from '../contacts/tables';
 import { validateCustomFields } from '../custom-fields/validate';
 import { selectRows, type Db } from '../db/client';
+import { serialiseWrites } from '../db/serialise';
 import { givenFields, mergeCustomFields, writeUpdate } from '../db/versioned';
 import { checkPossibleDuplicates, type PossibleDuplicateValue } from '../duplicates/service';
 import type { CreateCustomerInput, CustomerFilter, CustomerOrder, UpdateCustomerInput } from '../generated/graphql';
@@ -262,6 +263,8 @@ export async function defaultStatusId(tx: Db, organisationId: string): Promise<s
 export async function updateCustomer(db: Db, actor: Actor, customerId: string, input: UpdateCustomerInput): Promise<{ customer: CustomerRow }> {
   const { expectedVersion, creditLimit, customFields, ...rest } = validate(updateSchema, input);
   return db.transaction(async (tx) => {
+    // Two customers made each other's parent at once would each pass the cycle check: parent changes take turns (src/db/serialise.ts).
+    if (input.parentCustomerId) await serialiseWrites(tx, 'customers.parents', actor.organisationId);
     const before = await lockCustomer(tx, actor, customerId, expectedVersion);
     // Its fields are where personal data would come back
     // (docs/domain.md#deleting-and-anonymising-customers).

@@ -1,8 +1,9 @@
-// Rules held across rows of one owner, under concurrent writes (each call on its own connection on
-// PostgreSQL; PGlite serialises them, which must give the same outcome): one default address per
-// type, a customer's last address, one primary contact, one default and one dormant customer
-// status. Every call gets an answer of its own — success or the client's user error — never an
-// INTERNAL_SERVER_ERROR from the unique index that backs the rule, and the rule holds afterwards.
+// Rules held across rows, under concurrent writes (each call on its own connection on PostgreSQL;
+// PGlite serialises them, which must give the same outcome): one default address per type, a
+// customer's last address, one primary contact, one default and one dormant customer status, no
+// cycle of parent customers. Every call gets an answer of its own — success or the client's user
+// error — never an INTERNAL_SERVER_ERROR from the unique index that backs a rule, and the rule
+// holds afterwards.
 import { flows } from '../helpers/flows';
 import { readReference, type Reference } from '../helpers/reference';
 import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
@@ -108,4 +109,21 @@ it('customer statuses made the default and the dormant one at once: each flag ha
   const { customerStatuses } = await gql(`{ customerStatuses { isDefault isDormant } }`);
   expect(customerStatuses.filter((s: { isDefault: boolean }) => s.isDefault)).toHaveLength(1);
   expect(customerStatuses.filter((s: { isDormant: boolean }) => s.isDormant)).toHaveLength(1);
+});
+
+it('two customers made each other’s parent at once: one becomes the parent, the other is refused, and no cycle is left', async () => {
+  const UPDATE = `mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { customer { id } userErrors { code } } }`;
+  for (let round = 0; round < 3; round++) {
+    const a = await createCustomerReturning(`Hen ${round} Ltd`);
+    const b = await createCustomerReturning(`Egg ${round} Ltd`);
+    const outcomes = await atOnce(UPDATE, [
+      { id: a.id, parentCustomerId: b.id },
+      { id: b.id, parentCustomerId: a.id },
+    ]);
+    expect(outcomes.map((o) => o.errors)).toEqual([[], []]);
+    expect(outcomes.map((o) => o.userErrors).sort()).toEqual([[], ['INVALID']]);
+    const PARENT = `query($id: ID!) { node(id: $id) { ... on Customer { parentCustomer { id } } } }`;
+    const parents = [(await gql(PARENT, { id: a.id })).node.parentCustomer, (await gql(PARENT, { id: b.id })).node.parentCustomer];
+    expect(parents.filter(Boolean)).toHaveLength(1);
+  }
 });
