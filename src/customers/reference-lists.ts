@@ -9,6 +9,7 @@ import { and, eq, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/service';
 import type { Db } from '../db/client';
+import { serialiseWrites } from '../db/serialise';
 import { onUniqueViolation } from '../db/unique';
 import { duplicateName, refuseDuplicateName } from '../db/unique-name';
 import { lockForUpdate, writeUpdate } from '../db/versioned';
@@ -62,6 +63,9 @@ async function customersUsing(tx: Db, list: List<ListTable>, id: string): Promis
     .where(eq(list.usedBy, id));
   return row!.n;
 }
+
+/** Types archived or deleted take turns per organisation, so two at once cannot both leave the other as the last (src/db/serialise.ts). */
+const TYPES_IN_USE = 'customer_types.in_use';
 
 /** Refuses taking the last customer type that is not archived out of use (nothing could be created). */
 async function keepOneCustomerType(tx: Db, actor: Actor, type: CustomerTypeRow): Promise<void> {
@@ -133,6 +137,7 @@ export async function updateCustomerType(db: Db, actor: Actor, id: string, input
     () => duplicateName(`a ${TYPES.what}`, fields.name ?? ''),
     () =>
       db.transaction(async (tx) => {
+        if (changes.archived === true) await serialiseWrites(tx, TYPES_IN_USE, actor.organisationId);
         const before = await lockForUpdate(tx, customerTypes, actor, id, version, 'customer type');
         if (changes.name !== undefined) await refuseDuplicateName(tx, TYPES.table, actor.organisationId, changes.name, before.id, `a ${TYPES.what}`);
         if (changes.archived === true) await keepOneCustomerType(tx, actor, before);
@@ -181,6 +186,7 @@ export async function updateBusinessUnit(db: Db, actor: Actor, id: string, input
 
 async function deleteEntry<T extends ListTable>(db: Db, actor: Actor, list: List<T>, id: string, input: DeleteReferenceListEntryInput): Promise<string> {
   return db.transaction(async (tx) => {
+    if (list.entityType === 'CustomerType') await serialiseWrites(tx, TYPES_IN_USE, actor.organisationId);
     const before = (await lockForUpdate(tx, list.table as ListTable, actor, id, input.expectedVersion, list.what)) as CustomerTypeRow | BusinessUnitRow;
     const used = await customersUsing(tx, list, before.id);
     if (used > 0) {

@@ -1,7 +1,7 @@
 // Rules held across rows, under concurrent writes (each call on its own connection on PostgreSQL;
 // PGlite serialises them, which must give the same outcome): one default address per type, a
 // customer's last address, one primary contact, one default and one dormant customer status, no
-// cycle of parent customers. Every call gets an answer of its own — success or the client's user
+// cycle of parent customers, one customer type in use. Every call gets an answer of its own — success or the client's user
 // error — never an INTERNAL_SERVER_ERROR from the unique index that backs a rule, and the rule
 // holds afterwards.
 import { flows } from '../helpers/flows';
@@ -126,4 +126,17 @@ it('two customers made each other’s parent at once: one becomes the parent, th
     const parents = [(await gql(PARENT, { id: a.id })).node.parentCustomer, (await gql(PARENT, { id: b.id })).node.parentCustomer];
     expect(parents.filter(Boolean)).toHaveLength(1);
   }
+});
+
+it('every customer type archived at once: all but one are, and the last is refused', async () => {
+  const own = await createTestOrganisation(server, 'Typeless Ltd');
+  const { customerTypes } = (await server.graphql(`{ customerTypes { id } }`, {}, own.adminToken)).data!;
+  expect(customerTypes.length).toBeGreaterThan(1);
+  const UPDATE = `mutation($input: UpdateCustomerTypeInput!) { updateCustomerType(input: $input) { customerType { id } userErrors { code } } }`;
+  const answers = await Promise.all(customerTypes.map((t: { id: string }) => server.graphql(UPDATE, { input: { id: t.id, archived: true } }, own.adminToken)));
+  expect(answers.flatMap((a) => a.errors ?? [])).toEqual([]);
+  const refused = answers.filter((a) => a.data!.updateCustomerType.userErrors.length > 0);
+  expect(refused.map((a) => a.data!.updateCustomerType.userErrors[0].code)).toEqual(['INVALID_STATE']);
+  const left = (await server.graphql(`{ customerTypes(includeArchived: false) { id } }`, {}, own.adminToken)).data!;
+  expect(left.customerTypes).toHaveLength(1);
 });
