@@ -1,9 +1,9 @@
 // Rules held across rows, under concurrent writes (each call on its own connection on PostgreSQL;
 // PGlite serialises them, which must give the same outcome): one default address per type, a
 // customer's last address, one primary contact, one default and one dormant customer status, no
-// cycle of parent customers, one customer type in use. Every call gets an answer of its own — success or the client's user
-// error — never an INTERNAL_SERVER_ERROR from the unique index that backs a rule, and the rule
-// holds afterwards.
+// cycle of parent customers, one customer type in use. Every call gets an answer of its own —
+// success or the client's user error — never an INTERNAL_SERVER_ERROR from the unique index that
+// backs a rule, and the rule holds afterwards.
 import { flows } from '../helpers/flows';
 import { readReference, type Reference } from '../helpers/reference';
 import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
