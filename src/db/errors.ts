@@ -94,3 +94,24 @@ export function describeDatabaseFailure(failure: DatabaseFailure): string {
 export function isClientDataError(failure: DatabaseFailure | null): boolean {
   return !!failure && failure.sqlstate.startsWith('22');
 }
+
+/**
+ * A foreign key refused the change because another transaction changed the other side meanwhile:
+ * the row referred to was deleted before this one committed (`missing`), or a row being deleted
+ * gained a reference (`referenced`). Read from PostgreSQL's detail ("Key (type_id)=(…) is not present
+ * in table …" / "… is still referenced from table …"); null for any other failure.
+ */
+export function foreignKeyRace(error: unknown): { kind: 'missing' | 'referenced'; column: string | null; otherTable: string | null } | null {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+    const e = current as Loose;
+    if (e.code === '23503') {
+      const detail = typeof e.detail === 'string' ? e.detail : '';
+      const found = /^Key \(([a-z0-9_]+)\)=\(.*\) is (not present in|still referenced from) table "([a-z0-9_]+)"/s.exec(detail);
+      if (!found) return { kind: 'missing', column: null, otherTable: null };
+      return { kind: found[2] === 'not present in' ? 'missing' : 'referenced', column: found[1]!, otherTable: found[3]! };
+    }
+    current = e.cause;
+  }
+  return null;
+}

@@ -2,6 +2,7 @@
 // the resolver turns it into the payload's `userErrors`. So a payload with user errors always means
 // nothing was written.
 import type { z } from 'zod';
+import { foreignKeyRace } from '../db/errors';
 import type { UserErrorCode } from '../generated/graphql';
 import { parseGlobalId, type NodeType } from './ids';
 
@@ -42,8 +43,30 @@ export async function payload<T extends object>(
     return { ...(await run()), userErrors: [] };
   } catch (error) {
     if (error instanceof UserErrors) return { ...empty, ...(error.answer as object), userErrors: error.errors };
+    const race = foreignKeyRace(error);
+    if (race) return { ...empty, userErrors: [raceLost(race)] };
     throw error;
   }
+}
+
+/**
+ * A change that lost a race with another on a foreign key (its transaction rolled back): the
+ * services check what the input refers to, so the database refuses only when the other side
+ * changed between that check and the commit. The client's to retry, not a server fault.
+ */
+function raceLost(race: NonNullable<ReturnType<typeof foreignKeyRace>>): UserError {
+  const words = (name: string) => name.replace(/_/g, ' ');
+  if (race.kind === 'referenced') {
+    const by = race.otherTable ? `new ${words(race.otherTable)}` : 'a new record';
+    return { field: ['input', 'id'], message: `id: ${by} came to refer to it while it was being deleted; nothing was changed.`, code: 'INVALID_STATE' };
+  }
+  const field = race.column ? race.column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()) : null;
+  const what = race.otherTable ? words(race.otherTable).replace(/s$/, '') : 'record';
+  return {
+    field: field ? ['input', field] : ['input'],
+    message: `${field ?? 'input'}: the ${what} it refers to was deleted while this change was being made; nothing was saved.`,
+    code: 'NOT_FOUND',
+  };
 }
 
 /** Zod issues → user errors whose `field` is the path from the mutation's `input` argument. */

@@ -140,3 +140,28 @@ it('every customer type archived at once: all but one are, and the last is refus
   const left = (await server.graphql(`{ customerTypes(includeArchived: false) { id } }`, {}, own.adminToken)).data!;
   expect(left.customerTypes).toHaveLength(1);
 });
+
+it('a customer type deleted while customers are created with it: each call succeeds or gets a user error naming its field', async () => {
+  const CREATE_TYPE = `mutation($input: CreateCustomerTypeInput!) { createCustomerType(input: $input) { customerType { id } userErrors { code } } }`;
+  const DELETE_TYPE = `mutation($input: DeleteReferenceListEntryInput!) { deleteCustomerType(input: $input) { userErrors { code field } } }`;
+  const CREATE = `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id } userErrors { code field } } }`;
+  const seen = new Set<string>();
+  for (let round = 0; round < 6; round++) {
+    const typeId = (await gql(CREATE_TYPE, { input: { name: `Short-lived ${round}` } })).createCustomerType.customerType.id;
+    const answers = await Promise.all([
+      server.graphql(DELETE_TYPE, { input: { id: typeId } }, org.adminToken),
+      ...Array.from({ length: 3 }, (_, i) =>
+        server.graphql(CREATE, { input: { name: `Caught ${round}-${i}`, typeId, address: { line1: '1 Gone Lane', postcode: 'AB1 2CD' } } }, org.adminToken),
+      ),
+    ]);
+    expect(answers.flatMap((a) => a.errors ?? [])).toEqual([]);
+    const [deleted, ...created] = answers.map((a) => Object.values(a.data!)[0] as { userErrors: Array<{ code: string; field: string[] }> });
+    for (const e of deleted!.userErrors) seen.add(`delete ${e.code} ${e.field.join('.')}`);
+    for (const c of created) for (const e of c.userErrors) seen.add(`create ${e.code} ${e.field.join('.')}`);
+    const made = created.filter((c) => c.userErrors.length === 0).length;
+    // Either the type went and no customer was made with it, or it stayed because customers use it.
+    if (deleted!.userErrors.length === 0) expect(made).toBe(0);
+    else expect(made).toBeGreaterThan(0);
+  }
+  expect([...seen].every((s) => ['delete INVALID_STATE input.id', 'create NOT_FOUND input.typeId'].includes(s))).toBe(true);
+});
