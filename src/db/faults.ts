@@ -6,7 +6,13 @@ import type { Logger } from 'pino';
 import type { Db } from './client';
 import { pgErrorCode } from './unique';
 
-export const DATABASE_UNAVAILABLE_MESSAGE = 'The database is unavailable at the moment; nothing was changed by the failed part. Try again shortly.';
+/**
+ * Nothing is half-written (one transaction per mutation), but a connection lost while PostgreSQL was
+ * committing leaves the outcome unknown to the server too: the change may have been saved. Measured:
+ * backends killed every 150 ms under six writers, 2 of 111 failed creations had been committed.
+ */
+export const DATABASE_UNAVAILABLE_MESSAGE =
+  'The database is unavailable at the moment; try again shortly. Nothing is half-written, but a change whose connection was lost as it was being committed may have been saved: send it again with the same idempotencyKey (the first result comes back) or read the record first.';
 
 /** postgres.js's own connection errors and Node's socket errors (`code`). */
 const CONNECTION_CODES = new Set([
