@@ -47,13 +47,20 @@ export function redactDatabaseMessage(message: string, identifiers: readonly (st
     .replace(/\(([^()]*)\)=\(([^()]*)\)/g, '($1)=(…)');
 }
 
+/** `error` and its causes, a few levels down (Drizzle wraps the driver's error as `cause`). */
+function* causesOf(error: unknown): Generator<Loose> {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+    yield current as Loose;
+    current = (current as Loose).cause;
+  }
+}
+
 /** The database failure behind `error` (itself, or its cause, a few levels down), or null. */
 export function databaseFailureOf(error: unknown): DatabaseFailure | null {
   let fingerprint: string | undefined;
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
-    const e = current as Loose;
-    if (isFailedQuery(current)) fingerprint = queryFingerprint(current.query);
+  for (const e of causesOf(error)) {
+    if (isFailedQuery(e)) fingerprint = queryFingerprint(e.query);
     const code = e.code;
     // postgres.js and PGlite name the fields differently (constraint_name vs constraint).
     if (typeof code === 'string' && SQLSTATE.test(code) && (e.severity !== undefined || e.routine !== undefined || e.file !== undefined)) {
@@ -70,7 +77,6 @@ export function databaseFailureOf(error: unknown): DatabaseFailure | null {
         message: redactDatabaseMessage(typeof e.message === 'string' ? e.message : '', [constraint, table, column, dataType, 'UTF8']),
       };
     }
-    current = e.cause;
   }
   return fingerprint ? { sqlstate: 'unknown', queryFingerprint: fingerprint, message: 'the statement failed' } : null;
 }
@@ -102,16 +108,13 @@ export function isClientDataError(failure: DatabaseFailure | null): boolean {
  * in table …" / "… is still referenced from table …"); null for any other failure.
  */
 export function foreignKeyRace(error: unknown): { kind: 'missing' | 'referenced'; column: string | null; otherTable: string | null } | null {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
-    const e = current as Loose;
+  for (const e of causesOf(error)) {
     if (e.code === '23503') {
       const detail = typeof e.detail === 'string' ? e.detail : '';
       const found = /^Key \(([a-z0-9_]+)\)=\(.*\) is (not present in|still referenced from) table "([a-z0-9_]+)"/s.exec(detail);
       if (!found) return { kind: 'missing', column: null, otherTable: null };
       return { kind: found[2] === 'not present in' ? 'missing' : 'referenced', column: found[1]!, otherTable: found[3]! };
     }
-    current = e.cause;
   }
   return null;
 }
