@@ -61,7 +61,10 @@ function raceLost(race: NonNullable<ReturnType<typeof foreignKeyRace>>): UserErr
     return { field: ['input', 'id'], message: `id: ${by} came to refer to it while it was being deleted; nothing was changed.`, code: 'INVALID_STATE' };
   }
   const field = race.column ? race.column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()) : null;
-  const what = race.otherTable ? words(race.otherTable).replace(/s$/, '') : 'record';
+  // customer_types → customer type, addresses → address, statuses → status, activities → activity.
+  const what = race.otherTable
+    ? words(race.otherTable).replace(/(?:ies|(ss|us|x|ch|sh)es|([^su])s)$/, (ending, es?: string, s?: string) => es ?? s ?? (ending === 'ies' ? 'y' : ending))
+    : 'record';
   return {
     field: field ? ['input', field] : ['input'],
     message: `${field ?? 'input'}: the ${what} it refers to was deleted while this change was being made; nothing was saved.`,

@@ -4,9 +4,11 @@
 // cycle of parent customers, one customer type in use. Every call gets an answer of its own —
 // success or the client's user error — never an INTERNAL_SERVER_ERROR from the unique index that
 // backs a rule, and the rule holds afterwards.
+import { sql } from 'drizzle-orm';
+import { selectRows } from '../../src/db/client';
 import { flows } from '../helpers/flows';
-import { readReference, type Reference } from '../helpers/reference';
-import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
+import { startTestOrganisation, type Reference } from '../helpers/reference';
+import { createTestOrganisation, type TestOrganisation, type TestServer } from '../helpers/server';
 
 const CALLS = 12;
 let server: TestServer;
@@ -14,9 +16,7 @@ let org: TestOrganisation;
 let ref: Reference;
 
 beforeAll(async () => {
-  server = await startTestServer({}, { poolSize: CALLS });
-  org = await createTestOrganisation(server);
-  ref = await readReference(server, org.adminToken);
+  ({ server, org, ref } = await startTestOrganisation({}, { poolSize: CALLS }));
 });
 afterAll(() => server.close());
 
@@ -164,4 +164,50 @@ it('a customer type deleted while customers are created with it: each call succe
     else expect(made).toBeGreaterThan(0);
   }
   expect([...seen].every((s) => ['delete INVALID_STATE input.id', 'create NOT_FOUND input.typeId'].includes(s))).toBe(true);
+});
+
+it('what a change refers to, deleted between the service’s check and the commit: NOT_FOUND on that field, naming the record, and nothing saved', async () => {
+  // The race made certain: a trigger deletes the new customer's type just before the row goes in,
+  // as a concurrent deleteCustomerType would after createCustomer had checked the type.
+  const db = server.database.db;
+  await db.execute(
+    sql.raw(`create function test_vanish_type() returns trigger language plpgsql as $$
+      begin
+        if new.name like 'Vanishing%' then delete from customer_types where id = new.type_id; end if;
+        return new;
+      end $$`),
+  );
+  await db.execute(sql.raw(`create trigger test_vanish_type before insert on customers for each row execute function test_vanish_type()`));
+  try {
+    const typeId = (
+      await gql(`mutation($input: CreateCustomerTypeInput!) { createCustomerType(input: $input) { customerType { id } } }`, {
+        input: { name: 'Vanishing type' },
+      })
+    ).createCustomerType.customerType.id;
+    const res = await server.graphql(
+      `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id } userErrors { field message code } } }`,
+      { input: { name: 'Vanishing Ltd', typeId, address: { line1: '1 Gone Lane', postcode: 'AB1 2CD' } } },
+      org.adminToken,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.createCustomer).toEqual({
+      customer: null,
+      userErrors: [
+        {
+          field: ['input', 'typeId'],
+          message: 'typeId: the customer type it refers to was deleted while this change was being made; nothing was saved.',
+          code: 'NOT_FOUND',
+        },
+      ],
+    });
+    const [row] = await selectRows<{ n: number; types: number }>(
+      db,
+      sql`select (select count(*)::int from customers where name = 'Vanishing Ltd') as n, (select count(*)::int from customer_types where name = 'Vanishing type') as types`,
+    );
+    // The whole transaction rolled back: no customer, and the trigger's delete undone with it.
+    expect(row).toEqual({ n: 0, types: 1 });
+  } finally {
+    await db.execute(sql.raw(`drop trigger test_vanish_type on customers`));
+    await db.execute(sql.raw(`drop function test_vanish_type()`));
+  }
 });
