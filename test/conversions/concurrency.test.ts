@@ -11,8 +11,8 @@ import { selectRows } from '../../src/db/client';
 import { parseGlobalId } from '../../src/graph/ids';
 import { fillCustomerRecord } from '../helpers/customer-record';
 import { flows } from '../helpers/flows';
-import { CREATE_CUSTOMER, customerInput, readReference, type Reference } from '../helpers/reference';
-import { createTestOrganisation, startTestServer, type TestOrganisation, type TestServer } from '../helpers/server';
+import { CREATE_CUSTOMER, customerInput, startTestOrganisation, type Reference } from '../helpers/reference';
+import type { TestOrganisation, TestServer } from '../helpers/server';
 
 const CALLS = 50;
 let server: TestServer;
@@ -20,9 +20,7 @@ let org: TestOrganisation;
 let ref: Reference;
 
 beforeAll(async () => {
-  server = await startTestServer({}, { poolSize: CALLS });
-  org = await createTestOrganisation(server);
-  ref = await readReference(server, org.adminToken);
+  ({ server, org, ref } = await startTestOrganisation({}, { poolSize: CALLS }));
 });
 afterAll(() => server.close());
 

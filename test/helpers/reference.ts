@@ -128,10 +128,14 @@ export function customerInput(reference: Reference, overrides: CustomerOverrides
 
 /**
  * What most test files start with: a server on a fresh database, one organisation, its reference
- * lists. `env`: configuration on top of the test server's (e.g. webhook delivery on).
+ * lists. `env`: configuration on top of the test server's (e.g. webhook delivery on); `options`:
+ * the test server's (e.g. a pool as large as the calls a concurrency test sends at once).
  */
-export async function startTestOrganisation(env: Record<string, string> = {}): Promise<{ server: TestServer; org: TestOrganisation; ref: Reference }> {
-  const server = await startTestServer(env);
+export async function startTestOrganisation(
+  env: Record<string, string> = {},
+  options: Parameters<typeof startTestServer>[1] = {},
+): Promise<{ server: TestServer; org: TestOrganisation; ref: Reference }> {
+  const server = await startTestServer(env, options);
   const org = await createTestOrganisation(server);
   return { server, org, ref: await readReference(server, org.adminToken) };
 }
