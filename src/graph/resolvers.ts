@@ -42,6 +42,7 @@ const JSONObjectWithoutProto = new GraphQLScalarType({
   parseLiteral: (ast: ValueNode, variables?: Record<string, unknown> | null) => refuseProtoKeys(JSONObjectResolver.parseLiteral(ast, variables)),
 });
 
+/** Recursive: variables nest at most MAX_VARIABLE_DEPTH levels (src/limits/plugin.ts) and literals are bounded by the query's token limit. */
 function refuseProtoKeys<T>(value: T, path: string[] = []): T {
   if (Array.isArray(value)) value.forEach((item, i) => refuseProtoKeys(item, [...path, String(i)]));
   else if (value !== null && typeof value === 'object') {
